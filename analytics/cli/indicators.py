@@ -1,0 +1,67 @@
+"""``python -m analytics indicators``: the tidy indicator table on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analytics import engine, store
+from analytics.cli import add_db_argument
+from analytics.errors import UnknownNameError
+from analytics.output import render
+from analytics.periods import PERIOD_KINDS, parse_period
+
+
+def parse_by(text: str) -> str:
+    """``jurisdiction`` pools all periods ('all'); ``jurisdiction,quarter`` etc. split by period."""
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts or parts[0] != "jurisdiction" or len(parts) > 2:
+        raise UnknownNameError(f"--by {text!r}: use jurisdiction or jurisdiction,PERIOD "
+                               "with PERIOD one of month, quarter, year, rolling12")
+    if len(parts) == 1:
+        return "all"
+    if parts[1] not in PERIOD_KINDS or parts[1] == "all":
+        raise UnknownNameError(f"--by {text!r}: unknown period {parts[1]!r}; use month, quarter, year or rolling12")
+    return parts[1]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute and print the table."""
+    kind = parse_by(args.by)
+    con = store.connect(args.db)
+    date_from = None
+    if args.period:
+        p_kind, start, _end = parse_period(args.period)
+        if p_kind != kind:
+            raise UnknownNameError(f"--period {args.period} is a {p_kind}, but --by asks for {kind}.")
+        date_from = start
+    table = engine.indicator_table(
+        con, period_kind=kind, level=args.level, indicators=args.indicator,
+        jurisdiction_codes=args.jurisdiction, weighted=args.weighted)
+    if args.changes:
+        table = engine.add_changes(table, lag=args.changes)
+    if date_from is not None:
+        table = table[table["period_start"] == date_from]
+    sys.stdout.write(render(table, args.format))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``indicators`` command."""
+    parser = subparsers.add_parser(
+        "indicators", help="indicator estimates per jurisdiction and period (tidy table)",
+        description="Print n, n_eff, estimate, se and interval of each indicator per jurisdiction and period. "
+                    "Suppressed estimates (small effective base) are printed empty with flag 'suppressed'.")
+    parser.add_argument("--by", default="jurisdiction",
+                        help="jurisdiction (all periods pooled) or jurisdiction,month|quarter|year|rolling12")
+    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--indicator", nargs="+", metavar="KEY", help="only these indicators")
+    parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
+    parser.add_argument("--period", metavar="LABEL", help="only this period, e.g. 2025Q3 (must match --by)")
+    parser.add_argument("--weighted", action="store_true",
+                        help="use survey weights: Taylor-linearised se, logit interval, Kish n_eff and deff")
+    parser.add_argument("--changes", choices=["previous", "year"],
+                        help="add change vs the previous period or the same period a year earlier (z-test, BH)")
+    parser.add_argument("--format", default="csv", choices=["csv", "json"])
+    add_db_argument(parser)
+    parser.set_defaults(func=run)

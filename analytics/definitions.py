@@ -1,0 +1,243 @@
+"""Items (what a questionnaire asks) and indicators (how an item is scored), stored with the data.
+
+An indicator reads one item and maps each answer code to a score in [0, 1]; codes listed as
+"don't know / refused" are excluded from the base but counted. Codes that are neither scored
+nor don't-know are invalid answers (rejected at upload). Any questionnaire can be loaded and
+scored by adding items and indicators; nothing here is hard-wired into table columns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from analytics.errors import DefinitionError, UnknownNameError
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+YES_NO_CODES = {"1": {"zh": "是", "en": "Yes"}, "0": {"zh": "否", "en": "No"}}
+LIKERT5_SATISFACTION = {
+    "5": {"zh": "非常满意", "en": "Very satisfied"},
+    "4": {"zh": "满意", "en": "Satisfied"},
+    "3": {"zh": "一般", "en": "Neither"},
+    "2": {"zh": "不满意", "en": "Dissatisfied"},
+    "1": {"zh": "非常不满意", "en": "Very dissatisfied"},
+}
+LIKERT5_SAFETY = {
+    "5": {"zh": "非常安全", "en": "Very safe"},
+    "4": {"zh": "安全", "en": "Safe"},
+    "3": {"zh": "一般", "en": "Neither"},
+    "2": {"zh": "不安全", "en": "Unsafe"},
+    "1": {"zh": "非常不安全", "en": "Very unsafe"},
+}
+LIKERT5_TRUST = {
+    "5": {"zh": "非常信任", "en": "Trust completely"},
+    "4": {"zh": "信任", "en": "Trust"},
+    "3": {"zh": "一般", "en": "Neither"},
+    "2": {"zh": "不信任", "en": "Distrust"},
+    "1": {"zh": "非常不信任", "en": "Distrust completely"},
+}
+THREE_LEVEL = {
+    "3": {"zh": "满意", "en": "Satisfied"},
+    "2": {"zh": "基本满意", "en": "Basically satisfied"},
+    "1": {"zh": "不满意", "en": "Dissatisfied"},
+}
+DK_CODE = "9"
+
+
+@dataclass(frozen=True)
+class Item:
+    """A question: its key, labels, scale and valid answer codes."""
+
+    item: str
+    label_zh: str
+    label_en: str
+    scale: str
+    codes: dict[str, dict[str, str]]
+    dk_codes: list[str] = field(default_factory=lambda: [DK_CODE])
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator: the item it reads and the score (0..1) of each substantive answer code."""
+
+    key: str
+    label_zh: str
+    label_en: str
+    description_zh: str
+    description_en: str
+    item: str
+    scoring: dict[str, float]
+    dk_codes: list[str] = field(default_factory=lambda: [DK_CODE])
+    sort_order: int = 100
+    enabled: bool = True
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` ('zh' or 'en')."""
+        return self.label_zh if lang == "zh" else self.label_en
+
+    def description(self, lang: str) -> str:
+        """The plain-language formula in ``lang``."""
+        return self.description_zh if lang == "zh" else self.description_en
+
+
+def _likert(item: str, zh: str, en: str, codes: dict[str, dict[str, str]]) -> Item:
+    return Item(item, zh, en, "likert5", codes)
+
+
+DEFAULT_ITEMS: list[Item] = [
+    Item("seen_police", "是否见过民警巡逻", "Saw police patrolling nearby", "yesno", YES_NO_CODES),
+    Item("knows_officer", "是否认识社区民警", "Knows the community officer", "yesno", YES_NO_CODES),
+    Item("knows_contact", "是否知道报警求助方式", "Knows how to reach the police", "yesno", YES_NO_CODES),
+    _likert("satisfaction", "总体满意度", "Overall satisfaction", LIKERT5_SATISFACTION),
+    Item("satisfaction_3", "满意度（三级）", "Satisfaction (three-level)", "three_level", THREE_LEVEL),
+    _likert("safety", "安全感", "Feeling of safety", LIKERT5_SAFETY),
+    _likert("trust", "信任度", "Trust in the police", LIKERT5_TRUST),
+    _likert("attitude", "服务态度", "Officers' attitude", LIKERT5_SATISFACTION),
+    _likert("response_speed", "出警速度", "Speed of response", LIKERT5_SATISFACTION),
+    _likert("fairness", "执法公正", "Fairness", LIKERT5_SATISFACTION),
+    _likert("communication", "沟通解释", "Communication", LIKERT5_SATISFACTION),
+    _likert("result", "办理结果", "Result of the case", LIKERT5_SATISFACTION),
+    Item("sex", "性别", "Sex", "categorical", {"男": {"zh": "男", "en": "Male"}, "女": {"zh": "女", "en": "Female"}}),
+    Item("age_band", "年龄段", "Age band", "categorical",
+         {b: {"zh": b, "en": b} for b in ("18-29", "30-44", "45-59", "60+")}),
+]
+
+_TOP2 = {"5": 1.0, "4": 1.0, "3": 0.0, "2": 0.0, "1": 0.0}
+_YES = {"1": 1.0, "0": 0.0}
+
+
+def default_indicators(basic_satisfied_weight: float = 1.0) -> list[Indicator]:
+    """The default indicator set; ``basic_satisfied_weight`` scores 基本满意 in satisfaction_3."""
+    return [
+        Indicator("visibility", "见警率", "Visibility",
+                  "见过民警巡逻的受访者占比（“是”计1；“说不清”不计入分母）。",
+                  "Share of respondents who saw police patrolling nearby (yes = 1; don't know excluded).",
+                  "seen_police", dict(_YES), sort_order=10),
+        Indicator("familiarity", "识警率", "Familiarity",
+                  "认识社区民警（知道姓名或见过面）的受访者占比。",
+                  "Share who know their community officer by name or face.",
+                  "knows_officer", dict(_YES), sort_order=20),
+        Indicator("awareness", "知警率", "Awareness",
+                  "知道如何联系当地民警、报警求助的受访者占比。",
+                  "Share who know how to reach the local police.",
+                  "knows_contact", dict(_YES), sort_order=30),
+        Indicator("satisfaction", "满意率", "Satisfaction",
+                  "五级量表中“非常满意”和“满意”的占比（前两项）。",
+                  "Top-2-box share on the 5-point scale (very satisfied or satisfied).",
+                  "satisfaction", dict(_TOP2), sort_order=40),
+        Indicator("satisfaction_3", "满意率（三级）", "Satisfaction (3-level)",
+                  f"三级量表：满意计1，基本满意计{basic_satisfied_weight:g}，不满意计0。",
+                  f"Three-level scale: satisfied = 1, basically satisfied = {basic_satisfied_weight:g}, "
+                  "dissatisfied = 0.",
+                  "satisfaction_3", {"3": 1.0, "2": float(basic_satisfied_weight), "1": 0.0}, sort_order=45),
+        Indicator("safety", "安全感", "Safety",
+                  "五级量表中“非常安全”和“安全”的占比。",
+                  "Top-2-box share: feels very safe or safe.",
+                  "safety", dict(_TOP2), sort_order=50),
+        Indicator("trust", "信任度", "Trust",
+                  "五级量表中“非常信任”和“信任”的占比。",
+                  "Top-2-box share: trusts the police completely or trusts them.",
+                  "trust", dict(_TOP2), sort_order=60),
+    ]
+
+
+def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
+    """Raise DefinitionError when an indicator cannot be computed as defined."""
+    if not KEY_PATTERN.match(ind.key):
+        raise DefinitionError(
+            f"Indicator key {ind.key!r} must be lower-case letters, digits and '_' (start with a letter, ≤ 40).")
+    if ind.item not in known_items:
+        raise DefinitionError(f"Indicator {ind.key!r} reads item {ind.item!r}, which is not defined. "
+                              f"Known items: {', '.join(sorted(known_items))}")
+    if not ind.scoring:
+        raise DefinitionError(f"Indicator {ind.key!r} has an empty scoring map.")
+    for code, score in ind.scoring.items():
+        if not isinstance(score, int | float) or not 0.0 <= float(score) <= 1.0:
+            raise DefinitionError(
+                f"Indicator {ind.key!r}: score of code {code!r} is {score!r}; scores must be in [0, 1].")
+    overlap = set(ind.scoring) & set(ind.dk_codes)
+    if overlap:
+        raise DefinitionError(f"Indicator {ind.key!r}: codes {sorted(overlap)} are both scored and don't-know.")
+
+
+def save_item(con: duckdb.DuckDBPyConnection, item: Item) -> None:
+    """Insert or replace an item definition."""
+    if not KEY_PATTERN.match(item.item):
+        raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' (≤ 40).")
+    con.execute(
+        "INSERT OR REPLACE INTO items (item, label_zh, label_en, scale, codes, dk_codes) "
+        "VALUES ($item, $zh, $en, $scale, $codes, $dk)",
+        {"item": item.item, "zh": item.label_zh, "en": item.label_en, "scale": item.scale,
+         "codes": json.dumps(item.codes, ensure_ascii=False), "dk": json.dumps(item.dk_codes, ensure_ascii=False)},
+    )
+
+
+def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
+    """Validate and insert or replace an indicator definition."""
+    validate_indicator(ind, {i.item for i in list_items(con)})
+    con.execute(
+        "INSERT OR REPLACE INTO indicators (key, label_zh, label_en, description_zh, description_en, item, "
+        "scoring, dk_codes, sort_order, enabled) VALUES ($key, $lzh, $len, $dzh, $den, $item, $scoring, $dk, "
+        "$order, $enabled)",
+        {"key": ind.key, "lzh": ind.label_zh, "len": ind.label_en, "dzh": ind.description_zh,
+         "den": ind.description_en, "item": ind.item, "scoring": json.dumps(ind.scoring),
+         "dk": json.dumps(ind.dk_codes, ensure_ascii=False), "order": ind.sort_order, "enabled": ind.enabled},
+    )
+
+
+def seed_default_definitions(con: duckdb.DuckDBPyConnection) -> None:
+    """Insert the default items and indicators that are missing; edited definitions are kept."""
+    have_items = {r[0] for r in con.execute("SELECT item FROM items").fetchall()}
+    for item in DEFAULT_ITEMS:
+        if item.item not in have_items:
+            save_item(con, item)
+    have = {r[0] for r in con.execute("SELECT key FROM indicators").fetchall()}
+    row = con.execute("SELECT value FROM settings WHERE name = 'basic_satisfied_weight'").fetchone()
+    weight = float(json.loads(row[0])) if row else 1.0
+    for ind in default_indicators(weight):
+        if ind.key not in have:
+            save_indicator(con, ind)
+
+
+def _item_from_row(row: tuple[Any, ...]) -> Item:
+    return Item(row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]))
+
+
+def list_items(con: duckdb.DuckDBPyConnection) -> list[Item]:
+    """All item definitions, by name."""
+    rows = con.execute("SELECT item, label_zh, label_en, scale, codes, dk_codes FROM items ORDER BY item").fetchall()
+    return [_item_from_row(r) for r in rows]
+
+
+def get_item(con: duckdb.DuckDBPyConnection, item: str) -> Item:
+    """One item definition; UnknownNameError if absent."""
+    row = con.execute("SELECT item, label_zh, label_en, scale, codes, dk_codes FROM items WHERE item = $i",
+                      {"i": item}).fetchone()
+    if row is None:
+        raise UnknownNameError(f"No item named {item!r}.")
+    return _item_from_row(row)
+
+
+def list_indicators(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True) -> list[Indicator]:
+    """Indicator definitions in display order."""
+    rows = con.execute(
+        "SELECT key, label_zh, label_en, description_zh, description_en, item, scoring, dk_codes, sort_order, "
+        "enabled FROM indicators WHERE enabled OR NOT $only ORDER BY sort_order, key",
+        {"only": enabled_only},
+    ).fetchall()
+    return [Indicator(r[0], r[1], r[2], r[3], r[4], r[5], {k: float(v) for k, v in json.loads(r[6]).items()},
+                      json.loads(r[7]), r[8], r[9]) for r in rows]
+
+
+def get_indicator(con: duckdb.DuckDBPyConnection, key: str) -> Indicator:
+    """One indicator definition; UnknownNameError listing the known keys if absent."""
+    for ind in list_indicators(con, enabled_only=False):
+        if ind.key == key:
+            return ind
+    known = ", ".join(i.key for i in list_indicators(con, enabled_only=False))
+    raise UnknownNameError(f"No indicator named {key!r}. Known indicators: {known}")

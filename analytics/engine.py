@@ -1,0 +1,208 @@
+"""The indicator engine: rates with honest uncertainty per jurisdiction and period.
+
+Heavy work runs in DuckDB: :func:`refresh_cells` condenses respondents into sufficient
+statistics per indicator x jurisdiction x month x stratum (``indicator_cells``), and every
+table is a GROUP BY over those cells (``sql/indicator_stats.sql``). Because the statistics are
+sums, a district or city figure is computed from its respondents, never by averaging rates.
+The small tail (intervals, flags, tests) runs in numpy via :mod:`analytics.stats`.
+
+Methods
+-------
+* Unweighted estimate: mean score p = Σy/n (y in [0, 1]; don't-know excluded from n).
+  Interval: Wilson score interval (Wilson 1927; Agresti & Coull 1998); se = sqrt(p(1-p)/n),
+  which is exact for 0/1 scores and conservative for fractional scores (e.g. 基本满意 = 0.5).
+* Weighted estimate: ratio estimator p = Σwy/Σw with Taylor-linearised variance, one PSU per
+  respondent unless the file gives clusters, strata when given (Wolter 2007, ch. 6; Lohr 2019,
+  §9.1). Interval on the logit scale, logit(p) ± z·se/(p(1-p)) (Korn & Graubard 1998; as in
+  Lumley's R ``survey::svyciprop(method="logit")``); when p is 0 or 1 the Wilson interval with
+  the effective n is used instead.
+* Effective n (Kish 1965): n_eff = (Σw)²/Σw²; design effect deff = n/n_eff. Unweighted n_eff = n.
+* Small bases: ``flag`` is 'suppressed' below the ``suppress_below_n_eff`` setting (default 30)
+  and 'caution' below ``caution_below_n_eff`` (default 50). Suppressed rows carry no estimate,
+  se or interval at all (NaN), so no page, export or CLI path can show the number.
+* Change: z-test of the difference against the previous period or the same period a year
+  earlier — pooled two-proportion test unweighted, independent-samples test with both standard
+  errors weighted — with Benjamini–Hochberg adjustment (1995) across the jurisdictions shown
+  together. Rolling 12-month windows are only compared with the window 12 months earlier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from duckdb import DuckDBPyConnection
+
+from analytics import stats
+from analytics.errors import UnknownNameError
+from analytics.periods import PERIOD_KINDS, previous_period
+from analytics.sqlfiles import execute, query_df
+from analytics.store import get_setting
+
+LEVELS = ("station", "district", "city")
+
+TIDY_COLUMNS = [
+    "jurisdiction", "name_zh", "name_en", "level", "period", "period_start", "period_end", "indicator",
+    "n", "n_dk", "n_eff", "deff", "estimate", "se", "ci_low", "ci_high", "flag", "weighted",
+]
+CHANGE_COLUMNS = ["prev_period", "prev_estimate", "change", "z", "p_value", "p_adjusted", "significant", "direction"]
+
+
+def refresh_cells(con: DuckDBPyConnection) -> None:
+    """Rebuild ``indicator_cells`` from respondents, answers and the enabled indicator definitions.
+
+    Call it inside the transaction that changed data, weights or definitions.
+    """
+    execute(con, "refresh_indicator_cells")
+
+
+def jurisdictions(con: DuckDBPyConnection) -> pd.DataFrame:
+    """The jurisdiction registry with district and city codes for each row."""
+    return query_df(con, "jurisdiction_list")
+
+
+def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
+    if value not in allowed:
+        raise UnknownNameError(f"Unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
+
+
+def indicator_table(
+    con: DuckDBPyConnection,
+    *,
+    period_kind: str = "quarter",
+    level: str = "station",
+    indicators: Sequence[str] | None = None,
+    jurisdiction_codes: Sequence[str] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    weighted: bool = False,
+) -> pd.DataFrame:
+    """Indicator estimates in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
+
+    ``period_kind`` is month/quarter/year/rolling12/all; ``date_from``/``date_to`` filter on the
+    period's first day. Unweighted estimates ignore weights entirely; weighted ones use the
+    weights in use (design or raked), treating a missing weight as 1.
+    """
+    _check_choice(period_kind, PERIOD_KINDS, "period granularity")
+    _check_choice(level, LEVELS, "jurisdiction level")
+    raw = query_df(con, "indicator_stats", {
+        "level": level,
+        "period_kind": period_kind,
+        "indicators": list(indicators) if indicators else None,
+        "jurisdictions": list(jurisdiction_codes) if jurisdiction_codes else None,
+        "date_from": date_from,
+        "date_to": date_to,
+    })
+    return _estimates(con, raw, level=level, weighted=weighted)
+
+
+def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weighted: bool) -> pd.DataFrame:
+    keys = ["indicator", "jurisdiction", "period", "period_start", "period_end"]
+    if raw.empty:
+        return pd.DataFrame(columns=TIDY_COLUMNS)
+    level_conf = float(get_setting(con, "confidence_level"))
+    group_index = raw.groupby(keys, sort=False).ngroup().to_numpy()
+    sums = raw.groupby(keys, sort=False)[["n", "n_dk", "sum_y", "sum_w", "sum_w2", "sum_wy"]].sum().reset_index()
+    n = sums["n"].to_numpy(dtype=float)
+    out = sums[keys].copy()
+    out["n"] = sums["n"].astype("int64")
+    out["n_dk"] = sums["n_dk"].astype("int64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if weighted:
+            p, var, _b = stats.linearized_variance(
+                group_index, raw["n_psu"].to_numpy(float), raw["sum_wy"].to_numpy(float),
+                raw["sum_w"].to_numpy(float), raw["psu_aa"].to_numpy(float), raw["psu_ab"].to_numpy(float),
+                raw["psu_bb"].to_numpy(float))
+            se = np.sqrt(var)
+            n_eff = stats.kish_n_eff(sums["sum_w"].to_numpy(float), sums["sum_w2"].to_numpy(float))
+            low, high = stats.logit_interval(p, se, level_conf)
+            w_low, w_high = stats.wilson_interval(p * n_eff, n_eff, level_conf)
+            degenerate = ~np.isfinite(low) | ~np.isfinite(high)
+            low = np.where(degenerate, w_low, low)
+            high = np.where(degenerate, w_high, high)
+        else:
+            p = sums["sum_y"].to_numpy(float) / n
+            se = np.sqrt(p * (1 - p) / n)
+            n_eff = n.copy()
+            low, high = stats.wilson_interval(sums["sum_y"].to_numpy(float), n, level_conf)
+        deff = n / n_eff
+    out["n_eff"] = n_eff
+    out["deff"] = deff
+    out["estimate"] = p
+    out["se"] = se
+    out["ci_low"] = low
+    out["ci_high"] = high
+    out["flag"] = stats.small_base_flag(
+        np.nan_to_num(n_eff, nan=0.0),
+        float(get_setting(con, "suppress_below_n_eff")),
+        float(get_setting(con, "caution_below_n_eff")),
+    )
+    out["weighted"] = weighted
+    suppressed = out["flag"].eq("suppressed")
+    out.loc[suppressed, ["estimate", "se", "ci_low", "ci_high"]] = np.nan
+    names = jurisdictions(con).set_index("code")[["name_zh", "name_en", "level"]]
+    out = out.join(names, on="jurisdiction")
+    out["level"] = out["level"].fillna(level)
+    return out[TIDY_COLUMNS].sort_values(["indicator", "jurisdiction", "period_start"]).reset_index(drop=True)
+
+
+def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.05) -> pd.DataFrame:
+    """Add change columns comparing each row with its comparison period in the same table.
+
+    ``lag`` is 'previous' (the period before) or 'year' (same period a year earlier). The table
+    must contain the comparison periods (compute it without a date filter, then filter).
+    p-values are adjusted with Benjamini–Hochberg across the jurisdictions of each indicator and
+    period; ``direction`` is 'up'/'down' only when the adjusted p-value is below ``alpha``.
+    """
+    if lag not in ("previous", "year"):
+        raise UnknownNameError(f"Unknown comparison {lag!r}; use 'previous' or 'year'.")
+    result = table.copy()
+    result["prev_period"] = [previous_period(label, lag=lag) for label in result["period"]]
+    lookup = table.set_index(["indicator", "jurisdiction", "period"])[["estimate", "se", "n", "flag"]]
+    prev = lookup.reindex(pd.MultiIndex.from_arrays(
+        [result["indicator"], result["jurisdiction"], result["prev_period"]]))
+    result["prev_estimate"] = prev["estimate"].to_numpy()
+    prev_se = prev["se"].to_numpy(dtype=float)
+    prev_n = prev["n"].to_numpy(dtype=float)
+    result["change"] = result["estimate"] - result["prev_estimate"]
+    testable = result["estimate"].notna() & result["prev_estimate"].notna()
+    z = np.full(len(result), np.nan)
+    pval = np.full(len(result), np.nan)
+    if testable.any():
+        idx = testable.to_numpy()
+        if bool(result["weighted"].iloc[0]):
+            z[idx], pval[idx] = stats.two_proportion_z_test(
+                result["prev_estimate"].to_numpy(float)[idx], prev_se[idx],
+                result["estimate"].to_numpy(float)[idx], result["se"].to_numpy(float)[idx])
+        else:
+            n_now = result["n"].to_numpy(float)[idx]
+            z[idx], pval[idx] = stats.pooled_two_proportion_z_test(
+                result["prev_estimate"].to_numpy(float)[idx] * prev_n[idx], prev_n[idx],
+                result["estimate"].to_numpy(float)[idx] * n_now, n_now)
+    result["z"] = z
+    result["p_value"] = pval
+    result["p_adjusted"] = np.nan
+    for _key, rows in result.groupby(["indicator", "period"]).groups.items():
+        result.loc[rows, "p_adjusted"] = stats.benjamini_hochberg(result.loc[rows, "p_value"].to_numpy(float))
+    result["significant"] = result["p_adjusted"] < alpha
+    result["direction"] = np.where(
+        result["significant"], np.where(result["change"] > 0, "up", "down"), "")
+    return result
+
+
+def data_months(con: DuckDBPyConnection) -> list[date]:
+    """The months (first days) that have survey data, in order."""
+    rows = con.execute("SELECT DISTINCT month FROM indicator_cells ORDER BY month").fetchall()
+    return [r[0] for r in rows]
+
+
+def batches(con: DuckDBPyConnection) -> pd.DataFrame:
+    """Every batch loaded (and removed), newest first."""
+    return query_df(con, "batch_list")
+
+
+def coverage(con: DuckDBPyConnection) -> pd.DataFrame:
+    """Respondents, survey date range and cases per jurisdiction that has data."""
+    return query_df(con, "coverage")

@@ -1,0 +1,56 @@
+-- Sufficient statistics per indicator x jurisdiction (at $level) x period x stratum, summed from
+-- indicator_cells. Roll-ups sum respondent-level statistics; station rates are never averaged.
+-- $period_kind: month | quarter | year | rolling12 | all.  Rolling windows are complete 12-month
+-- windows only (ending at least 11 months after the first month with data).
+WITH bounds AS (
+    SELECT min(month) AS first_month, max(month) AS last_month FROM indicator_cells
+),
+cells AS (
+    SELECT c.*, a.ancestor_code AS jurisdiction
+    FROM indicator_cells c
+    JOIN jurisdiction_ancestors a ON a.code = c.jurisdiction_code AND a.ancestor_level = $level
+    WHERE ($indicators IS NULL OR list_contains($indicators, c.indicator))
+      AND ($jurisdictions IS NULL OR list_contains($jurisdictions, a.ancestor_code))
+),
+offsets AS (
+    SELECT unnest(range(0, 12)) AS k
+),
+periodised AS (
+    SELECT c.*,
+           CASE $period_kind
+               WHEN 'month' THEN c.month
+               WHEN 'quarter' THEN CAST(date_trunc('quarter', c.month) AS DATE)
+               WHEN 'year' THEN CAST(date_trunc('year', c.month) AS DATE)
+               WHEN 'rolling12' THEN CAST(c.month + to_months(o.k) - INTERVAL 11 MONTH AS DATE)
+               ELSE b.first_month
+           END AS period_start,
+           CASE $period_kind
+               WHEN 'month' THEN CAST(c.month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
+               WHEN 'quarter' THEN CAST(date_trunc('quarter', c.month) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)
+               WHEN 'year' THEN CAST(date_trunc('year', c.month) + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE)
+               WHEN 'rolling12' THEN CAST(c.month + to_months(o.k + 1) - INTERVAL 1 DAY AS DATE)
+               ELSE CAST(b.last_month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
+           END AS period_end,
+           CASE $period_kind
+               WHEN 'month' THEN strftime(c.month, '%Y-%m')
+               WHEN 'quarter' THEN CAST(year(c.month) AS VARCHAR) || 'Q' || CAST(quarter(c.month) AS VARCHAR)
+               WHEN 'year' THEN CAST(year(c.month) AS VARCHAR)
+               WHEN 'rolling12' THEN strftime(c.month + to_months(o.k), '%Y-%m') || 'R12'
+               ELSE 'all'
+           END AS period
+    FROM cells c
+    CROSS JOIN bounds b
+    JOIN offsets o ON o.k = 0 OR $period_kind = 'rolling12'
+    WHERE $period_kind <> 'rolling12'
+       OR (c.month + to_months(o.k) <= b.last_month
+           AND c.month + to_months(o.k) >= b.first_month + INTERVAL 11 MONTH)
+)
+SELECT indicator, jurisdiction, period, period_start, period_end, stratum,
+       sum(n) AS n, sum(n_dk) AS n_dk, sum(n_psu) AS n_psu,
+       sum(sum_y) AS sum_y, sum(sum_y2) AS sum_y2, sum(sum_w) AS sum_w, sum(sum_w2) AS sum_w2,
+       sum(sum_wy) AS sum_wy, sum(psu_aa) AS psu_aa, sum(psu_ab) AS psu_ab, sum(psu_bb) AS psu_bb
+FROM periodised
+WHERE ($date_from IS NULL OR period_start >= $date_from)
+  AND ($date_to IS NULL OR period_start <= $date_to)
+GROUP BY ALL
+ORDER BY indicator, jurisdiction, period_start, stratum;

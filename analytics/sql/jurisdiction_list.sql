@@ -1,0 +1,8 @@
+-- The jurisdiction registry with each jurisdiction's district and city (for labels and filters).
+SELECT j.code, j.name_zh, j.name_en, j.parent_code, j.level, j.population,
+       (SELECT ancestor_code FROM jurisdiction_ancestors a WHERE a.code = j.code AND a.ancestor_level = 'district')
+           AS district_code,
+       (SELECT ancestor_code FROM jurisdiction_ancestors a WHERE a.code = j.code AND a.ancestor_level = 'city')
+           AS city_code
+FROM jurisdictions j
+ORDER BY CASE j.level WHEN 'city' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, j.code;

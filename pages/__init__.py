@@ -1,0 +1,1 @@
+"""Streamlit page scripts (registered in dashboard.py with st.navigation) and their shared helpers."""

@@ -1,0 +1,168 @@
+"""Shared page helpers: the one DuckDB connection, language, sidebar filters, cached queries, charts.
+
+Pages stay thin: read ``filters()``, call a cached analytics function, draw. Query results are
+cached with ``st.cache_data`` keyed on the database's data version, so any load, removal or
+definition change invalidates them; the engine itself never caches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics import engine, store
+from analytics.errors import JingminError
+from analytics.i18n import LANGUAGES, t
+from analytics.periods import PERIOD_KINDS, available_periods, parse_period
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+PALETTE = ["#1f4e8c", "#d1495b", "#00798c", "#edae49", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
+
+
+@st.cache_resource
+def get_connection() -> duckdb.DuckDBPyConnection:
+    """The process-wide DuckDB connection (the default database is built from the demo on first use)."""
+    return store.connect()
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor for this script run: DuckDB connections are not shared across threads, cursors are cheap."""
+    return get_connection().cursor()
+
+
+def lang() -> str:
+    """The chosen language code ('zh' or 'en')."""
+    value = st.session_state.get("lang", "zh")
+    return value if value in LANGUAGES else "zh"
+
+
+def tr(key: str, **params: Any) -> str:
+    """The catalog message ``key`` in the chosen language."""
+    return t(key, lang(), **params)
+
+
+def show_error(exc: JingminError) -> None:
+    """Show an error a user caused, in their language when the catalog has its message."""
+    st.error(t(exc.message_key, lang(), message=exc.message, **exc.params)
+             if exc.message_key != "error.generic" else t("error.generic", lang(), message=exc.message))
+
+
+def data_version() -> int:
+    """The current data version (cache key for query results)."""
+    return store.data_version(cursor())
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The sidebar's choices, shared by every page."""
+
+    lang: str
+    period_kind: str
+    periods: tuple[str, ...]          # period labels in the chosen range, in time order
+    level: str
+    jurisdiction_codes: tuple[str, ...]  # empty = all at the level
+    weighted: bool
+
+    @property
+    def latest(self) -> str | None:
+        """The last period of the range (the one the scorecard shows)."""
+        return self.periods[-1] if self.periods else None
+
+    @property
+    def date_from(self) -> date | None:
+        """First day of the first period in range."""
+        return parse_period(self.periods[0])[1] if self.periods and self.periods[0] != "all" else None
+
+    @property
+    def date_to(self) -> date | None:
+        """First day of the last period in range."""
+        return parse_period(self.periods[-1])[1] if self.periods and self.periods[-1] != "all" else None
+
+
+@st.cache_data(show_spinner=False)
+def cached_months(version: int) -> list[date]:
+    """Months with data (cached per data version)."""
+    return engine.data_months(cursor())
+
+
+@st.cache_data(show_spinner=False)
+def cached_jurisdictions(version: int) -> pd.DataFrame:
+    """The jurisdiction registry (cached per data version)."""
+    return engine.jurisdictions(cursor())
+
+
+def sidebar() -> Filters:
+    """Draw the shared sidebar (language and filters) and return the choices."""
+    st.sidebar.radio(tr("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
+                     format_func=LANGUAGE_NAMES.__getitem__)
+    version = data_version()
+    months = cached_months(version)
+    st.sidebar.subheader(tr("sidebar.filters"))
+    kinds = [k for k in PERIOD_KINDS if k != "all"]
+    kind = st.sidebar.selectbox(tr("sidebar.granularity"), kinds, index=kinds.index("quarter"), key="granularity",
+                                format_func=lambda k: tr(f"period.{k}"))
+    labels = available_periods(months, kind)
+    chosen: tuple[str, ...] = ()
+    if not labels:
+        st.sidebar.info(tr("sidebar.no_data"))
+    elif len(labels) == 1:
+        chosen = (labels[0],)
+    else:
+        start, end = st.sidebar.select_slider(tr("sidebar.period_range"), options=labels,
+                                              value=(labels[0], labels[-1]), key=f"range_{kind}")
+        chosen = tuple(labels[labels.index(start): labels.index(end) + 1])
+    level = st.sidebar.selectbox(tr("sidebar.level"), engine.LEVELS, key="level",
+                                 format_func=lambda lv: tr(f"level.{lv}"))
+    registry = cached_jurisdictions(version)
+    at_level = registry[registry["level"] == level]
+    names = dict(zip(at_level["code"], at_level["name_zh" if lang() == "zh" else "name_en"], strict=True))
+    picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=f"jur_{level}",
+                                    format_func=lambda c: f"{names.get(c, c)} ({c})")
+    weighted = st.sidebar.toggle(tr("sidebar.weighted"), key="weighted", help=tr("sidebar.weighted_help"))
+    return Filters(lang(), kind, chosen, level, tuple(picked), bool(weighted))
+
+
+def filters() -> Filters:
+    """The choices made in the sidebar on this run (set by dashboard.py before the page runs)."""
+    return st.session_state["_filters"]
+
+
+@st.cache_data(show_spinner=False)
+def _indicator_table(version: int, period_kind: str, level: str, jurisdiction_codes: tuple[str, ...],
+                     weighted: bool, changes: str | None) -> pd.DataFrame:
+    table = engine.indicator_table(cursor(), period_kind=period_kind, level=level,
+                                   jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted)
+    if changes and not table.empty:
+        table = engine.add_changes(table, lag=changes)
+    return table
+
+
+def indicator_table(f: Filters, *, changes: str | None = "previous", level: str | None = None,
+                    jurisdiction_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The filtered indicator table for the sidebar's choices, with change columns, cached."""
+    table = _indicator_table(data_version(), f.period_kind, level or f.level,
+                             f.jurisdiction_codes if jurisdiction_codes is None else jurisdiction_codes,
+                             f.weighted, changes)
+    if f.periods and not table.empty:
+        table = table[table["period"].isin(f.periods)]
+    return table
+
+
+def show_fig(fig: Any) -> None:
+    """Draw a plotly figure with the app's common chart settings."""
+    fig.update_layout(font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif", "size": 13},
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, colorway=PALETTE)
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+
+
+def indicator_labels() -> dict[str, str]:
+    """Indicator key -> label in the chosen language, in display order."""
+    from analytics.definitions import list_indicators
+
+    return {ind.key: ind.label(lang()) for ind in list_indicators(cursor())}

@@ -1,0 +1,51 @@
+"""Overview: headline city figures and the scorecard of jurisdictions for the latest period."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics.output import to_csv_text
+from analytics.presentation import change_cell, jurisdiction_name, pct, rate_cell
+from pages import common
+
+f = common.filters()
+labels = common.indicator_labels()
+st.title(common.tr("overview.title"))
+
+if f.latest is None:
+    st.info(common.tr("sidebar.no_data"))
+    st.stop()
+
+city = common.indicator_table(f, level="city", jurisdiction_codes=())
+city_now = city[city["period"] == f.latest].set_index("indicator")
+st.subheader(common.tr("overview.headline", period=f.latest))
+tiles = st.columns(max(1, min(len(labels), 7)))
+for tile, (key, label) in zip(tiles, labels.items(), strict=False):
+    if key not in city_now.index:
+        continue
+    row = city_now.loc[key]
+    if row["flag"] == "suppressed":
+        tile.metric(label, common.tr("flag.suppressed_short"), help=common.tr("flag.suppressed"))
+        continue
+    delta = f"{100 * row['change']:+.1f}" if row["direction"] in ("up", "down") else None
+    tile.metric(label, pct(row["estimate"]), delta=delta,
+                help=f"{common.tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; n={int(row['n'])}; "
+                     + (common.tr(f"change.{row['direction']}") if delta else common.tr("change.none")))
+
+table = common.indicator_table(f)
+now = table[table["period"] == f.latest]
+st.subheader(common.tr("overview.scorecard"))
+st.caption(common.tr("overview.caption", period=f.latest, level=common.tr(f"level.{f.level}")))
+if now.empty:
+    st.info(common.tr("overview.no_rows"))
+    st.stop()
+
+cells = now.assign(
+    name=[jurisdiction_name(r, f.lang) for r in now.to_dict("records")],
+    cell=[rate_cell(r, f.lang) + (f"  {change_cell(r)}" if change_cell(r) else "") for r in now.to_dict("records")],
+)
+scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="indicator", values="cell", aggfunc="first")
+scorecard = scorecard[[k for k in labels if k in scorecard.columns]].rename(columns=labels)
+scorecard.index = pd.Index([name for _code, name in scorecard.index], name=common.tr("col.jurisdiction"))
+st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700))
+st.download_button(common.tr("overview.download"), to_csv_text(now), file_name=f"jingmin_scorecard_{f.latest}.csv",
+                   mime="text/csv")

@@ -1,0 +1,54 @@
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.i18n import LANGUAGES, catalog, t
+from analytics.output import neutralise_formula, to_csv_text, to_json_text
+from analytics.presentation import change_cell, rate_cell
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_every_message_has_both_languages_and_same_placeholders():
+    for key, entry in catalog().items():
+        assert set(entry) == set(LANGUAGES), key
+        fields = [set(re.findall(r"{(\w+)}", entry[lang])) for lang in LANGUAGES]
+        assert fields[0] == fields[1], key
+
+
+def test_every_catalog_key_used_in_pages_exists():
+    used = set()
+    for path in list((REPO / "pages").glob("*.py")) + [REPO / "dashboard.py"]:
+        used |= set(re.findall(r"""tr\(\s*["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
+    missing = sorted(k for k in used if k not in catalog())
+    assert not missing
+
+
+def test_t_fills_placeholders():
+    assert t("overview.change_vs", "en", prev="2025Q1") == "vs 2025Q1"
+    assert t("overview.change_vs", "zh", prev="2025Q1") == "较2025Q1"
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("=1+1", "'=1+1"), ("+86", "'+86"), ("-3", "'-3"), ("@SUM(A1)", "'@SUM(A1)"), ("ok", "ok"), (3, 3)])
+def test_formula_neutralised(value, expected):
+    assert neutralise_formula(value) == expected
+
+
+def test_csv_and_json_never_carry_a_suppressed_number():
+    frame = pd.DataFrame({"jurisdiction": ["=cmd()"], "estimate": [np.nan], "flag": ["suppressed"], "n": [12]})
+    assert to_csv_text(frame) == "jurisdiction,estimate,flag,n\n'=cmd(),,suppressed,12\n"
+    assert '"estimate": null' in to_json_text(frame)
+
+
+def test_rate_cell_and_change_cell():
+    row = {"n": 412, "flag": "ok", "estimate": 0.7834, "ci_low": 0.741, "ci_high": 0.82}
+    assert rate_cell(row, "en") == "78.3% (74.1–82.0) n=412"
+    assert rate_cell({**row, "flag": "suppressed", "estimate": np.nan}, "en") == "suppressed (n=412)"
+    assert rate_cell({**row, "flag": "caution"}, "zh").endswith("⚠")
+    assert change_cell({"change": 0.052, "direction": "up"}) == "▲ +5.2"
+    assert change_cell({"change": 0.01, "direction": ""}) == "+1.0"
+    assert change_cell({"change": np.nan, "direction": ""}) == ""

@@ -15,6 +15,6 @@ PAGES = [
     st.Page("pages/data.py", title=common.tr("nav.data"), icon="🗂️", url_path="data"),
 ]
 
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES, position="sidebar")
 st.session_state["_filters"] = common.sidebar()
 navigation.run()

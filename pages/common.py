@@ -25,15 +25,15 @@ CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", 
 PALETTE = ["#1f4e8c", "#d1495b", "#00798c", "#edae49", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
 
 
-@st.cache_resource
-def get_connection() -> duckdb.DuckDBPyConnection:
+@st.cache_resource(show_spinner=False)
+def get_connection(db_path: str) -> duckdb.DuckDBPyConnection:
     """The process-wide DuckDB connection (the default database is built from the demo on first use)."""
-    return store.connect()
+    return store.connect(db_path)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
     """A cursor for this script run: DuckDB connections are not shared across threads, cursors are cheap."""
-    return get_connection().cursor()
+    return get_connection(str(store.resolve_db_path())).cursor()
 
 
 def lang() -> str:
@@ -53,9 +53,9 @@ def show_error(exc: JingminError) -> None:
              if exc.message_key != "error.generic" else t("error.generic", lang(), message=exc.message))
 
 
-def data_version() -> int:
-    """The current data version (cache key for query results)."""
-    return store.data_version(cursor())
+def data_version() -> str:
+    """The cache key for query results: database file and its data version (changes on every load)."""
+    return f"{store.resolve_db_path()}#{store.data_version(cursor())}"
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,13 @@ class Filters:
 
 
 @st.cache_data(show_spinner=False)
-def cached_months(version: int) -> list[date]:
+def cached_months(version: str) -> list[date]:
     """Months with data (cached per data version)."""
     return engine.data_months(cursor())
 
 
 @st.cache_data(show_spinner=False)
-def cached_jurisdictions(version: int) -> pd.DataFrame:
+def cached_jurisdictions(version: str) -> pd.DataFrame:
     """The jurisdiction registry (cached per data version)."""
     return engine.jurisdictions(cursor())
 
@@ -105,8 +105,10 @@ def sidebar() -> Filters:
     months = cached_months(version)
     st.sidebar.subheader(tr("sidebar.filters"))
     kinds = [k for k in PERIOD_KINDS if k != "all"]
+    # format functions look labels up in dicts built now: Streamlit may call them after the run
+    kind_names = {k: tr(f"period.{k}") for k in kinds}
     kind = st.sidebar.selectbox(tr("sidebar.granularity"), kinds, index=kinds.index("quarter"), key="granularity",
-                                format_func=lambda k: tr(f"period.{k}"))
+                                format_func=kind_names.__getitem__)
     labels = available_periods(months, kind)
     chosen: tuple[str, ...] = ()
     if not labels:
@@ -117,13 +119,14 @@ def sidebar() -> Filters:
         start, end = st.sidebar.select_slider(tr("sidebar.period_range"), options=labels,
                                               value=(labels[0], labels[-1]), key=f"range_{kind}")
         chosen = tuple(labels[labels.index(start): labels.index(end) + 1])
-    level = st.sidebar.selectbox(tr("sidebar.level"), engine.LEVELS, key="level",
-                                 format_func=lambda lv: tr(f"level.{lv}"))
+    level_names = {lv: tr(f"level.{lv}") for lv in engine.LEVELS}
+    level = st.sidebar.selectbox(tr("sidebar.level"), engine.LEVELS, key="level", format_func=level_names.__getitem__)
     registry = cached_jurisdictions(version)
     at_level = registry[registry["level"] == level]
     names = dict(zip(at_level["code"], at_level["name_zh" if lang() == "zh" else "name_en"], strict=True))
+    labels_by_code = {code: f"{name} ({code})" for code, name in names.items()}
     picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=f"jur_{level}",
-                                    format_func=lambda c: f"{names.get(c, c)} ({c})")
+                                    format_func=labels_by_code.__getitem__)
     weighted = st.sidebar.toggle(tr("sidebar.weighted"), key="weighted", help=tr("sidebar.weighted_help"))
     return Filters(lang(), kind, chosen, level, tuple(picked), bool(weighted))
 
@@ -134,7 +137,7 @@ def filters() -> Filters:
 
 
 @st.cache_data(show_spinner=False)
-def _indicator_table(version: int, period_kind: str, level: str, jurisdiction_codes: tuple[str, ...],
+def _indicator_table(version: str, period_kind: str, level: str, jurisdiction_codes: tuple[str, ...],
                      weighted: bool, changes: str | None) -> pd.DataFrame:
     table = engine.indicator_table(cursor(), period_kind=period_kind, level=level,
                                    jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted)

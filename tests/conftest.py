@@ -27,3 +27,62 @@ def fixture_db(tmp_path):
     engine.refresh_cells(con)
     yield con
     con.close()
+
+
+def build_synthetic_city(con, *, respondents: int = 6000, seed: int = 7) -> None:
+    """Fill ``con`` with a city of 2 districts x 2 stations (+ one tiny station) over 2024-2025.
+
+    Rates differ by station so scorecards have distinct numbers; station S5 has 20 respondents in
+    all, so its quarterly rates are suppressed.
+    """
+    import numpy as np
+    import pandas as pd
+
+    con.execute("""
+        INSERT INTO jurisdictions (code, name_zh, name_en, parent_code, level, population) VALUES
+        ('C', '测试市', 'Test City', NULL, 'city', 500), ('D1', '一区', 'District One', 'C', 'district', 250),
+        ('D2', '二区', 'District Two', 'C', 'district', 250), ('S1', '甲派出所', 'Station A', 'D1', 'station', 100),
+        ('S2', '乙派出所', 'Station B', 'D1', 'station', 150), ('S3', '丙派出所', 'Station C', 'D2', 'station', 100),
+        ('S4', '丁派出所', 'Station D', 'D2', 'station', 140), ('S5', '戊派出所', 'Station E', 'D2', 'station', 10)""")
+    con.execute("INSERT INTO batches (batch_id, kind, source_name, sha256, row_count) "
+                "VALUES (1, 'survey', 'synthetic.csv', 'synthetic', $n)", {"n": respondents + 20})
+    rng = np.random.default_rng(seed)
+    stations = np.concatenate([rng.choice(["S1", "S2", "S3", "S4"], respondents), np.repeat("S5", 20)])
+    total = len(stations)
+    frame = pd.DataFrame({
+        "respondent_key": np.arange(1, total + 1), "batch_id": 1,
+        "respondent_id": [f"R{i}" for i in range(total)], "jurisdiction_code": stations,
+        "interview_date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 731, total), "D"),
+        "design_weight": rng.uniform(0.5, 2.0, total)})
+    frame["weight"] = frame["design_weight"]  # frame is read by DuckDB's replacement scan below
+    con.execute("INSERT INTO respondents (respondent_key, batch_id, respondent_id, jurisdiction_code, interview_date,"
+                " design_weight, weight) SELECT * FROM frame")
+    base = {"S1": 0.55, "S2": 0.7, "S3": 0.8, "S4": 0.6, "S5": 0.5}
+    prob = np.array([base[s] for s in stations])
+    rows = []
+    for item in ("seen_police", "knows_officer", "knows_contact"):
+        codes = np.where(rng.random(total) < prob, "1", "0")
+        codes[rng.random(total) < 0.03] = "9"
+        rows.append(pd.DataFrame({"respondent_key": frame["respondent_key"], "batch_id": 1, "item": item,
+                                  "code": codes}))
+    for item in ("satisfaction", "safety", "trust"):
+        high = rng.random(total) < prob
+        codes = np.where(high, rng.choice(["4", "5"], total), rng.choice(["1", "2", "3"], total))
+        codes[rng.random(total) < 0.03] = "9"
+        rows.append(pd.DataFrame({"respondent_key": frame["respondent_key"], "batch_id": 1, "item": item,
+                                  "code": codes}))
+    answer_rows = pd.concat(rows, ignore_index=True)  # noqa: F841 (read by DuckDB's replacement scan)
+    con.execute("INSERT INTO answers SELECT * FROM answer_rows")
+    from analytics import engine as _engine
+
+    _engine.refresh_cells(con)
+
+
+@pytest.fixture
+def synthetic_db_path(tmp_path):
+    """Path of a database file holding the synthetic city (closed, ready for the app to open)."""
+    path = tmp_path / "synthetic.duckdb"
+    con = store.connect(path)
+    build_synthetic_city(con)
+    con.close()
+    return path

@@ -1,0 +1,48 @@
+"""Project rules that a reviewer would otherwise have to remember (see DEVELOPERS.md)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ENGINE_FILES = sorted((REPO / "analytics").rglob("*.py"))
+UI_FILES = sorted((REPO / "pages").glob("*.py")) + [REPO / "dashboard.py"]
+
+
+def test_engine_never_imports_streamlit():
+    offenders = [str(p.relative_to(REPO)) for p in ENGINE_FILES
+                 if re.search(r"^\s*(import streamlit|from streamlit)", p.read_text(encoding="utf-8"), re.M)]
+    assert offenders == []
+
+
+def test_no_broad_except():
+    pattern = re.compile(r"except\s*(Exception|BaseException)?\s*(as \w+)?:")
+    offenders = []
+    for path in ENGINE_FILES + UI_FILES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line) and "# noqa" not in line:
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_no_sql_built_with_f_strings():
+    pattern = re.compile(r"""(execute|sql|executemany)\(\s*f["']""")
+    offenders = [f"{p.relative_to(REPO)}:{n}" for p in ENGINE_FILES + UI_FILES
+                 for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert offenders == []
+
+
+def test_ruff_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "analytics", "pages", "dashboard.py", "tests",
+                             "benchmarks"], cwd=REPO, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    commands = re.findall(r"```(?:bash|sh)?\n(.*?)```", readme, re.S)
+    first_two = [block.strip() for block in commands[:2]]
+    assert first_two[0] == "pip install -r requirements.txt && streamlit run dashboard.py"
+    assert first_two[1] == "pip install -r requirements-dev.txt && python -m pytest"
+    assert first_two[1] in (REPO / ".ci" / "run").read_text(encoding="utf-8")

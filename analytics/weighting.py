@@ -1,0 +1,523 @@
+"""Raking (iterative proportional fitting) of survey weights to population margins, inside DuckDB.
+
+Method
+------
+Raking ratio estimation (Deming & Stephan 1940; Deville JC & Särndal CE 1992 "Calibration estimators
+in survey sampling", JASA 87:376; Kalton G & Flores-Cervantes I 2003 "Weighting methods", J Off Stat
+19:81): starting from the design weights, the weights are multiplied, one margin at a time, by
+``population / Σ weights`` of each respondent's category, cycling over the margins until every margin
+total is met to a relative tolerance. Optional trimming bounds the weights to ``[lo, hi] × mean weight``
+after every cycle and re-rakes ("trim and re-rake", Kalton & Flores-Cervantes 2003 §4), so the final
+weights satisfy both the bounds and the margins. The Kish (1965) design effect due to weighting,
+``n Σw² / (Σw)²``, is reported.
+
+Data
+----
+A margin is a pandas frame with one column per dimension plus ``population``. A dimension is
+``district`` or ``station`` (the respondent's ancestor at that level of the jurisdiction tree, from the
+view ``jurisdiction_ancestors``) or, for any other name, an item whose answer code (table ``answers``)
+is the category. ``district`` and ``station`` are therefore reserved and cannot name an item here.
+Categories are compared as text (a margin value ``1`` or ``1.0`` matches the answer code ``'1'``).
+
+Every IPF step is one GROUP BY + UPDATE over temporary tables in DuckDB; values (item names, levels,
+batch ids, bounds) are always bound parameters. The whole run is one transaction: the raked weights
+are written to ``respondents.weight`` together with a data-version bump and an audit entry, or — on any
+error — nothing changes. Call it outside an open transaction. Indicator cells built from the old
+weights must be rebuilt afterwards (the data-version bump tells caches).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from analytics import store
+from analytics.errors import WeightingError
+
+__all__ = ["RakeResult", "rake_weights", "reset_weights", "JURISDICTION_DIMS"]
+
+JURISDICTION_DIMS: frozenset[str] = frozenset({"district", "station"})
+TOTALS_TOLERANCE = 0.001  # margins whose totals differ by more than 0.1% are rejected
+_SEP = "\x1f"  # joins the values of a multi-dimension category into one key
+_DROP_TEMP = (
+    "DROP TABLE IF EXISTS temp._jm_rake_w",
+    "DROP TABLE IF EXISTS temp._jm_rake_dimval",
+    "DROP TABLE IF EXISTS temp._jm_rake_cat",
+    "DROP TABLE IF EXISTS temp._jm_rake_margin",
+)
+_MAX_LISTED = 5
+
+
+@dataclass(frozen=True)
+class RakeResult:
+    """Summary of a raking run.
+
+    ``iterations``: full cycles over the margins; ``converged``: always True for a returned result
+    (non-convergence raises); ``max_margin_error``: largest relative gap |Σw - population| / population
+    over all margin categories at the end; ``weight_min``/``weight_max``: range of the final weights
+    (persons represented per respondent); ``deff_kish``: n Σw²/(Σw)², the Kish design effect due to
+    weighting (1 = equal weights).
+    """
+
+    iterations: int
+    converged: bool
+    max_margin_error: float
+    weight_min: float
+    weight_max: float
+    deff_kish: float
+
+
+# --------------------------------------------------------------------------------------------------
+# Margin validation (pure pandas, before touching the database)
+# --------------------------------------------------------------------------------------------------
+
+
+def _as_text(values: pd.Series, column: str, margin_no: int) -> pd.Series:
+    """Category values as text; integral floats lose their '.0'. Missing values are an error."""
+    if values.isna().any():
+        raise WeightingError(
+            f"Margin {margin_no} has an empty category in column {column!r}; fill it in or drop the row.",
+            key="error.weighting.empty_category", margin=margin_no, column=column,
+        )
+    if pd.api.types.is_float_dtype(values) and bool(np.all(np.mod(values.to_numpy(float), 1) == 0)):
+        values = values.astype("int64")
+    return values.astype(str).str.strip()
+
+
+def _label(dims: Sequence[str], key: str) -> str:
+    return ", ".join(f"{d}={v}" for d, v in zip(dims, key.split(_SEP), strict=True))
+
+
+def _prepare_margins(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[str]]) -> pd.DataFrame:
+    """Validate the margin frames and return one long frame (m, cat, population, label).
+
+    Margins 2.. are rescaled to the total of margin 1 (and, on dimensions shared with an earlier margin,
+    to its subtotals) when they agree within 0.1%, so that IPF can meet all of them exactly.
+    """
+    if not margins:
+        raise WeightingError("Give at least one margin to rake to.", key="error.weighting.no_margins")
+    if len(margins) != len(dims):
+        raise WeightingError(
+            f"{len(margins)} margin tables but {len(dims)} dimension lists; give one list of dimensions "
+            "per margin table.", key="error.weighting.dims_mismatch",
+        )
+    frames: list[pd.DataFrame] = []
+    for i, (frame, dim_list) in enumerate(zip(margins, dims, strict=True)):
+        no = i + 1
+        dim_list = list(dim_list)
+        if not dim_list or len(set(dim_list)) != len(dim_list) or not all(isinstance(d, str) and d
+                                                                           for d in dim_list):
+            raise WeightingError(
+                f"Margin {no}: dimensions {dim_list!r} must be a non-empty list of distinct names.",
+                key="error.weighting.bad_dims", margin=no,
+            )
+        missing = [c for c in [*dim_list, "population"] if c not in frame.columns]
+        if missing:
+            raise WeightingError(
+                f"Margin {no} lacks the column(s) {', '.join(missing)}; it needs {', '.join(dim_list)} "
+                "and population.", key="error.weighting.missing_columns", margin=no, columns=missing,
+            )
+        if frame.empty:
+            raise WeightingError(f"Margin {no} has no rows.", key="error.weighting.empty_margin", margin=no)
+        texts = [_as_text(frame[d], d, no) for d in dim_list]
+        cat = texts[0] if len(texts) == 1 else texts[0].str.cat(texts[1:], sep=_SEP)
+        pop = pd.to_numeric(frame["population"], errors="coerce").astype(float).to_numpy()
+        long = pd.DataFrame({"m": i, "cat": cat.to_numpy(), "population": pop})
+        long["label"] = [_label(dim_list, c) for c in long["cat"]]
+        bad = long[~(np.isfinite(long["population"]) & (long["population"] > 0))]
+        if not bad.empty:
+            row = bad.iloc[0]
+            raise WeightingError(
+                f"Margin {no}: the population of {row['label']} is "
+                f"{frame['population'].iloc[bad.index[0]]!r}; "
+                "every population must be a positive number (drop categories nobody belongs to).",
+                key="error.weighting.bad_population", margin=no, category=row["label"],
+            )
+        dup = long[long["cat"].duplicated()]
+        if not dup.empty:
+            raise WeightingError(
+                f"Margin {no} lists {dup['label'].iloc[0]} more than once; give each category one row.",
+                key="error.weighting.duplicate_category", margin=no, category=dup["label"].iloc[0],
+            )
+        for j, d in enumerate(dim_list):
+            long[f"_d:{d}"] = texts[j].to_numpy()
+        frames.append(long)
+
+    total0 = float(frames[0]["population"].sum())
+    for i in range(1, len(frames)):
+        total = float(frames[i]["population"].sum())
+        if abs(total - total0) > TOTALS_TOLERANCE * total0:
+            raise WeightingError(
+                f"Margin totals disagree: margin 1 ({' × '.join(dims[0])}) sums to {total0:,.0f} but "
+                f"margin {i + 1} ({' × '.join(dims[i])}) to {total:,.0f} "
+                f"({abs(total / total0 - 1):.2%} apart; at most 0.1% is allowed). "
+                "Use population figures for the same area and date.",
+                key="error.weighting.totals_disagree", margin=i + 1, total=total, total_first=total0,
+            )
+        frames[i]["population"] *= total0 / total
+        # Dimensions shared with earlier margins: the subtotals must agree as well; rescale to the first.
+        rescaled = False
+        for k in range(i):
+            shared = [d for d in dims[i] if d in dims[k]]
+            if not shared:
+                continue
+            cols = [f"_d:{d}" for d in shared]
+            mine = frames[i].groupby(cols)["population"].sum()
+            theirs = frames[k].groupby(cols)["population"].sum()
+            both = pd.concat([mine.rename("mine"), theirs.rename("theirs")], axis=1).fillna(0.0)
+            gap = (both["mine"] - both["theirs"]).abs() > TOTALS_TOLERANCE * both["theirs"]
+            if gap.any():
+                idx = both.index[gap.to_numpy()][0]
+                key = idx if isinstance(idx, tuple) else (idx,)
+                cat_label = ", ".join(f"{d}={v}" for d, v in zip(shared, key, strict=True))
+                row = both.loc[idx]
+                raise WeightingError(
+                    f"Margins {k + 1} and {i + 1} disagree on {cat_label}: {row['theirs']:,.0f} vs "
+                    f"{row['mine']:,.0f} (more than 0.1% apart). Margins that share a dimension must "
+                    "have the same subtotals.",
+                    key="error.weighting.subtotals_disagree", category=cat_label,
+                )
+            if not rescaled:
+                factor = (both["theirs"] / both["mine"]).rename("_f")
+                frames[i] = frames[i].join(factor, on=cols)
+                frames[i]["population"] *= frames[i].pop("_f")
+                rescaled = True
+    return pd.concat([f[["m", "cat", "population", "label"]] for f in frames], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Database steps
+# --------------------------------------------------------------------------------------------------
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for statement in _DROP_TEMP:
+        con.execute(statement)
+
+
+def _load_scope(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None) -> int:
+    """Create the working weight table for respondents of loaded batches in scope; return their count."""
+    if batch_ids is None:
+        rows = con.execute("SELECT DISTINCT batch_id FROM respondents").fetchall()
+        batch_list = [int(r[0]) for r in rows]
+    else:
+        batch_list = [int(b) for b in batch_ids]
+        if not batch_list:
+            raise WeightingError("No batches chosen; pass batch ids or None for all loaded batches.",
+                                 key="error.weighting.no_batches")
+    con.execute(
+        "CREATE TEMP TABLE _jm_rake_w AS "
+        "SELECT r.respondent_key, r.jurisdiction_code, COALESCE(r.design_weight, 1.0) AS w0, "
+        "       COALESCE(r.design_weight, 1.0) AS w "
+        "FROM respondents r "
+        "WHERE list_contains($batches, r.batch_id) "
+        "  AND r.batch_id NOT IN (SELECT batch_id FROM batches WHERE status = 'removed')",
+        {"batches": batch_list},
+    )
+    n = con.execute("SELECT count(*) FROM _jm_rake_w").fetchone()[0]
+    if n == 0:
+        raise WeightingError(
+            f"No respondents in the loaded batches {batch_list or '(none)'}; load a survey first or "
+            "choose other batches.", key="error.weighting.no_respondents", batches=batch_list,
+        )
+    bad = con.execute(
+        "SELECT count(*), min(w0) FROM _jm_rake_w WHERE NOT isfinite(w0) OR w0 <= 0"
+    ).fetchone()
+    if bad[0]:
+        raise WeightingError(
+            f"{bad[0]} respondents have a design weight that is not a positive number (e.g. {bad[1]}); "
+            "fix their design weights or leave them empty (= 1) before raking.",
+            key="error.weighting.bad_design_weight", count=int(bad[0]),
+        )
+    return int(n)
+
+
+def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]], n: int) -> None:
+    """Fill the long table of each respondent's value on every margin dimension, and check coverage."""
+    con.execute(
+        "CREATE TEMP TABLE _jm_rake_dimval (respondent_key BIGINT, m INTEGER, pos INTEGER, value VARCHAR)"
+    )
+    for m, dim_list in enumerate(dims):
+        for pos, dim in enumerate(dim_list):
+            params = {"m": m, "pos": pos, "dim": dim}
+            if dim in JURISDICTION_DIMS:
+                con.execute(
+                    "INSERT INTO _jm_rake_dimval "
+                    "SELECT w.respondent_key, $m, $pos, a.ancestor_code FROM _jm_rake_w w "
+                    "JOIN jurisdiction_ancestors a "
+                    "ON a.code = w.jurisdiction_code AND a.ancestor_level = $dim",
+                    params,
+                )
+            else:
+                con.execute(
+                    "INSERT INTO _jm_rake_dimval "
+                    "SELECT a.respondent_key, $m, $pos, trim(a.code) FROM answers a "
+                    "JOIN _jm_rake_w w ON w.respondent_key = a.respondent_key WHERE a.item = $dim",
+                    params,
+                )
+            have, rows = con.execute(
+                "SELECT count(DISTINCT respondent_key), count(*) FROM _jm_rake_dimval "
+                "WHERE m = $m AND pos = $pos",
+                {"m": m, "pos": pos},
+            ).fetchone()
+            if have == 0 and dim not in JURISDICTION_DIMS:
+                known = [r[0] for r in con.execute(
+                    "SELECT DISTINCT a.item FROM answers a JOIN _jm_rake_w w USING (respondent_key) "
+                    "ORDER BY 1 LIMIT 30").fetchall()]
+                raise WeightingError(
+                    f"No respondent in the chosen batches answered item {dim!r}; check the name "
+                    f"(items answered: {', '.join(known) or 'none'}).",
+                    key="error.weighting.unknown_item", item=dim,
+                )
+            if have < n:
+                what = (f"are not under any {dim} in the jurisdiction tree" if dim in JURISDICTION_DIMS
+                        else f"have no answer to item {dim!r}")
+                raise WeightingError(
+                    f"{n - have} of {n} respondents {what}; raking needs every respondent in a category. "
+                    "Give them a code (for example the refusal code) and a population for it, or rake "
+                    "without this dimension.",
+                    key="error.weighting.uncategorised", dimension=dim, count=int(n - have),
+                )
+            if rows > have:
+                raise WeightingError(
+                    f"{rows - have} respondents have more than one answer to item {dim!r}; remove the "
+                    "duplicate answers before raking.",
+                    key="error.weighting.duplicate_answers", item=dim, count=int(rows - have),
+                )
+    # Category key of each respondent in each margin: the dimension values joined in order (hash joins,
+    # much faster in DuckDB than an ordered string_agg).
+    con.execute("CREATE TEMP TABLE _jm_rake_cat (respondent_key BIGINT, m INTEGER, cat VARCHAR, cid INTEGER)")
+    for m, dim_list in enumerate(dims):
+        con.execute(
+            "INSERT INTO _jm_rake_cat SELECT respondent_key, m, value, NULL FROM _jm_rake_dimval "
+            "WHERE m = $m AND pos = 0",
+            {"m": m},
+        )
+        for pos in range(1, len(dim_list)):
+            con.execute(
+                "UPDATE _jm_rake_cat SET cat = _jm_rake_cat.cat || $sep || d.value FROM _jm_rake_dimval d "
+                "WHERE d.respondent_key = _jm_rake_cat.respondent_key AND d.m = $m AND d.pos = $pos "
+                "AND _jm_rake_cat.m = $m",
+                {"m": m, "pos": pos, "sep": _SEP},
+            )
+
+
+def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequence[Sequence[str]]) -> None:
+    """Store the margins and check that sample and margin categories match both ways."""
+    con.execute(
+        "CREATE TEMP TABLE _jm_rake_margin (cid INTEGER, m INTEGER, cat VARCHAR, population DOUBLE, "
+        "label VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO _jm_rake_margin VALUES (?, ?, ?, ?, ?)",
+        [(i, int(r.m), str(r.cat), float(r.population), str(r.label))
+         for i, r in enumerate(long.itertuples(index=False))],
+    )
+    absent = con.execute(
+        "SELECT mg.m, mg.label FROM _jm_rake_margin mg "
+        "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_cat c WHERE c.m = mg.m AND c.cat = mg.cat) "
+        "ORDER BY mg.m, mg.label"
+    ).fetchall()
+    if absent:
+        listed = "; ".join(f"margin {m + 1}: {label}" for m, label in absent[:_MAX_LISTED])
+        more = f" and {len(absent) - _MAX_LISTED} more" if len(absent) > _MAX_LISTED else ""
+        raise WeightingError(
+            f"No respondent in the sample falls in {listed}{more}. Raking cannot give weight to an empty "
+            "category: merge it with a neighbouring category in the margins, or drop it.",
+            key="error.weighting.category_not_in_sample", category=absent[0][1],
+        )
+    extra = con.execute(
+        "SELECT c.m, c.cat, count(*) AS n FROM _jm_rake_cat c "
+        "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_margin mg WHERE mg.m = c.m AND mg.cat = c.cat) "
+        "GROUP BY c.m, c.cat ORDER BY c.m, c.cat"
+    ).fetchall()
+    if extra:
+        listed = "; ".join(f"margin {m + 1}: {_label(dims[m], cat)} ({n} respondents)"
+                           for m, cat, n in extra[:_MAX_LISTED])
+        more = f" and {len(extra) - _MAX_LISTED} more" if len(extra) > _MAX_LISTED else ""
+        raise WeightingError(
+            f"Sample categories missing from the margins: {listed}{more}. Add their populations to the "
+            "margins, or recode those answers into a listed category.",
+            key="error.weighting.category_not_in_margins", category=_label(dims[extra[0][0]], extra[0][1]),
+        )
+    con.execute(
+        "UPDATE _jm_rake_cat SET cid = mg.cid FROM _jm_rake_margin mg "
+        "WHERE mg.m = _jm_rake_cat.m AND mg.cat = _jm_rake_cat.cat"
+    )
+
+
+# One IPF step for margin $m: GROUP BY the margin's categories, then scale every weight in a category by
+# population / current total.
+_IPF_STEP = """
+UPDATE _jm_rake_w SET w = _jm_rake_w.w * f.factor
+FROM (
+    SELECT c.respondent_key, mg.population / g.total AS factor
+    FROM _jm_rake_cat c
+    JOIN (
+        SELECT c.cid, sum(w.w) AS total
+        FROM _jm_rake_cat c JOIN _jm_rake_w w ON w.respondent_key = c.respondent_key
+        WHERE c.m = $m
+        GROUP BY c.cid
+    ) g ON g.cid = c.cid
+    JOIN _jm_rake_margin mg ON mg.cid = c.cid
+    WHERE c.m = $m
+) f
+WHERE _jm_rake_w.respondent_key = f.respondent_key
+"""
+
+_MARGIN_ERROR = """
+SELECT max(abs(s.total - mg.population) / mg.population)
+FROM _jm_rake_margin mg
+JOIN (
+    SELECT c.cid, sum(w.w) AS total
+    FROM _jm_rake_cat c JOIN _jm_rake_w w ON w.respondent_key = c.respondent_key
+    GROUP BY c.cid
+) s ON s.cid = mg.cid
+"""
+
+
+def _ipf(con: duckdb.DuckDBPyConnection, n_margins: int, n: int, total: float, max_iter: int, tol: float,
+         trim: tuple[float, float] | None) -> tuple[int, float]:
+    """Cycle over the margins (then trim) until the largest relative margin error is below ``tol``."""
+    error = math.inf
+    for iteration in range(1, max_iter + 1):
+        for m in range(n_margins):
+            con.execute(_IPF_STEP, {"m": m})
+        if trim is not None:
+            mean = total / n
+            con.execute(
+                "UPDATE _jm_rake_w SET w = least(greatest(w, $lo), $hi)",
+                {"lo": trim[0] * mean, "hi": trim[1] * mean},
+            )
+        error = float(con.execute(_MARGIN_ERROR).fetchone()[0])
+        if error < tol:
+            return iteration, error
+    hint = (f"The bounds {trim} may be too tight to meet the margins; widen them. " if trim is not None
+            else "Some cross-categories may be too thin for the margins; merge categories. ")
+    raise WeightingError(
+        f"Raking did not converge within {max_iter} iterations (largest margin error {error:.2e}, "
+        f"tolerance {tol:g}). {hint}Or allow more iterations.",
+        key="error.weighting.no_convergence", iterations=max_iter, error=error,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------------
+
+
+def rake_weights(
+    con: duckdb.DuckDBPyConnection,
+    margins: list[pd.DataFrame],
+    *,
+    dims: list[list[str]],
+    batch_ids: list[int] | None = None,
+    max_iter: int = 50,
+    tol: float = 1e-6,
+    trim: tuple[float, float] | None = None,
+    actor: str = "local",
+) -> RakeResult:
+    """Rake ``respondents.weight`` of the chosen batches to population margins (IPF in DuckDB).
+
+    ``margins[k]`` has the columns ``dims[k]`` plus ``population`` (persons); e.g. dims
+    ``[["district", "sex"], ["age_band"]]``. ``batch_ids=None`` rakes all loaded batches together (one
+    population); respondents of removed batches are never touched. Starting weights are
+    ``COALESCE(design_weight, 1)``. Iteration stops when every margin category total is within
+    ``tol`` (relative) of its population; ``max_iter`` bounds the number of full cycles. ``trim=(lo, hi)``
+    bounds every weight to ``[lo, hi] × mean weight`` (mean = population / respondents) after each cycle,
+    re-raking until margins and bounds hold together; requires ``0 < lo <= 1 <= hi``.
+
+    Margin totals that differ by at most 0.1% are rescaled to the first margin's total (and shared
+    subtotals to the earlier margin's). Raises :class:`WeightingError` — leaving the weights unchanged —
+    for: a margin category with no respondent; a respondent category missing from the margins;
+    respondents without a category (no answer, or not under the jurisdiction level); totals (or shared
+    subtotals) that disagree by more than 0.1%; non-positive populations; non-positive design weights;
+    no convergence within ``max_iter``. On success writes the weights, bumps the data version and adds
+    an audit entry (``weights.rake`` by ``actor``) in one transaction. Must be called outside an open
+    transaction.
+    """
+    if not (isinstance(max_iter, int) and max_iter >= 1):
+        raise WeightingError(f"max_iter must be a positive whole number; got {max_iter!r}.",
+                             key="error.weighting.bad_setting")
+    if not (tol > 0):
+        raise WeightingError(f"tol must be positive; got {tol!r}.", key="error.weighting.bad_setting")
+    if trim is not None:
+        lo, hi = (float(v) for v in trim)
+        if not (0 < lo <= 1 <= hi and math.isfinite(hi)):
+            raise WeightingError(
+                f"Trimming bounds {trim!r} must satisfy 0 < lo <= 1 <= hi (multiples of the mean weight), "
+                "for example (0.3, 3.0).", key="error.weighting.bad_trim",
+            )
+        trim = (lo, hi)
+    long = _prepare_margins(margins, dims)
+    total = float(long.loc[long["m"] == 0, "population"].sum())
+
+    _drop_temp(con)
+    con.execute("BEGIN TRANSACTION")
+    committed = False
+    try:
+        n = _load_scope(con, batch_ids)
+        _load_dimensions(con, dims, n)
+        _load_margins(con, long, dims)
+        iterations, error = _ipf(con, len(dims), n, total, max_iter, tol, trim)
+        w_min, w_max, sum_w, sum_w2 = con.execute(
+            "SELECT min(w), max(w), sum(w), sum(w * w) FROM _jm_rake_w"
+        ).fetchone()
+        result = RakeResult(
+            iterations=iterations, converged=True, max_margin_error=error, weight_min=float(w_min),
+            weight_max=float(w_max), deff_kish=float(n * sum_w2 / (sum_w * sum_w)),
+        )
+        con.execute(
+            "UPDATE respondents SET weight = w.w FROM _jm_rake_w w "
+            "WHERE respondents.respondent_key = w.respondent_key"
+        )
+        store.bump_data_version(con)
+        store.audit(con, actor, "weights.rake", {
+            "dims": [list(d) for d in dims], "batch_ids": batch_ids, "respondents": n,
+            "trim": list(trim) if trim else None, "tol": tol, **asdict(result),
+        })
+        con.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            con.execute("ROLLBACK")
+        _drop_temp(con)
+    return result
+
+
+def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
+                  actor: str = "local") -> int:
+    """Undo raking: set ``weight = design_weight`` (NULL, meaning 1, stays NULL) for the chosen batches.
+
+    ``batch_ids=None`` resets every respondent. Bumps the data version and writes an audit entry
+    (``weights.reset``) in one transaction. Returns the number of respondents reset.
+    """
+    batch_list = None if batch_ids is None else [int(b) for b in batch_ids]
+    con.execute("BEGIN TRANSACTION")
+    committed = False
+    try:
+        if batch_list is None:
+            count = con.execute("SELECT count(*) FROM respondents").fetchone()[0]
+            con.execute("UPDATE respondents SET weight = design_weight")
+        else:
+            params = {"batches": batch_list}
+            count = con.execute(
+                "SELECT count(*) FROM respondents WHERE list_contains($batches, batch_id)", params
+            ).fetchone()[0]
+            con.execute(
+                "UPDATE respondents SET weight = design_weight WHERE list_contains($batches, batch_id)",
+                params,
+            )
+        store.bump_data_version(con)
+        store.audit(con, actor, "weights.reset", {"batch_ids": batch_list, "respondents": int(count)})
+        con.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            con.execute("ROLLBACK")
+    return int(count)

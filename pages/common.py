@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -126,13 +127,19 @@ def sidebar() -> Filters:
     names = dict(zip(at_level["code"], at_level["name_zh" if lang() == "zh" else "name_en"], strict=True))
     labels_by_code = {code: f"{name} ({code})" for code, name in names.items()}
     picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=f"jur_{level}",
-                                    format_func=labels_by_code.__getitem__)
+                                    format_func=labels_by_code.__getitem__, placeholder=tr("sidebar.all"))
     weighted = st.sidebar.toggle(tr("sidebar.weighted"), key="weighted", help=tr("sidebar.weighted_help"))
     return Filters(lang(), kind, chosen, level, tuple(picked), bool(weighted))
 
 
 def filters() -> Filters:
     """The choices made in the sidebar on this run (set by dashboard.py before the page runs)."""
+    if "_filters" not in st.session_state:
+        # Streamlit ran this page script without dashboard.py: with a pages/ folder beside the entry script,
+        # the first request after the server starts goes through its legacy multipage mode when the URL names
+        # a page. Calling st.navigation switches the process to the router; the rerun then enters dashboard.py.
+        st.navigation([st.Page(str(Path(__file__).resolve().parent.parent / "dashboard.py"))], position="hidden")
+        st.rerun()
     return st.session_state["_filters"]
 
 

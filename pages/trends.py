@@ -41,7 +41,7 @@ for index, (key, label) in enumerate(labels.items()):
         band_x = list(series["period"]) + list(series["period"])[::-1]
         band_y = list(100 * series["ci_high"]) + list(100 * series["ci_low"])[::-1]
         fig.add_trace(go.Scatter(x=band_x, y=band_y, fill="toself", fillcolor=color, opacity=0.15,
-                                 line={"width": 0}, hoverinfo="skip", showlegend=False))
+                                 mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False))
         caution = series["flag"].eq("caution")
         fig.add_trace(go.Scatter(
             x=series["period"], y=100 * series["estimate"], mode="lines+markers", name=names[code],

@@ -1,4 +1,4 @@
-"""Jingmin dashboard entry point: navigation and the shared sidebar; pages do the rest."""
+"""Jingmin dashboard entry point: sign-in gate, navigation and the shared sidebar; pages do the rest."""
 
 import streamlit as st
 
@@ -14,8 +14,20 @@ PAGES = [
             default=True),
     st.Page("pages/trends.py", title=common.tr("nav.trends"), icon=":material/show_chart:", url_path="trends"),
     st.Page("pages/data.py", title=common.tr("nav.data"), icon=":material/dataset:", url_path="data"),
+    st.Page("pages/cases.py", title=common.tr("nav.cases"), icon=":material/assignment_turned_in:", url_path="cases"),
+    st.Page("pages/link.py", title=common.tr("nav.link"), icon=":material/compare_arrows:", url_path="link"),
+    st.Page("pages/drivers.py", title=common.tr("nav.drivers"), icon=":material/insights:", url_path="drivers"),
 ]
 
-navigation = st.navigation(PAGES, position="sidebar")
-st.session_state["_filters"] = common.sidebar()
-navigation.run()
+user = common.current_user()
+if user is None:
+    st.sidebar.radio("Language 语言", ("zh", "en"), key="lang", horizontal=True,
+                     format_func=common.LANGUAGE_NAMES.__getitem__)
+    # The sign-in page is the default page so that, once signed in, the same URL opens the Overview.
+    st.navigation([st.Page("pages/login.py", title=common.tr("nav.login"), icon=":material/login:",
+                           default=True)], position="hidden").run()
+else:
+    st.session_state["_user"] = user
+    navigation = st.navigation(PAGES)
+    st.session_state["_filters"] = common.sidebar()
+    navigation.run()

@@ -36,6 +36,7 @@ import pandas as pd
 from duckdb import DuckDBPyConnection
 
 from analytics import stats
+from analytics.auth import User, visible_codes
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, previous_period
 from analytics.sqlfiles import execute, query_df
@@ -78,15 +79,18 @@ def indicator_table(
     date_from: date | None = None,
     date_to: date | None = None,
     weighted: bool = False,
+    user: User | None = None,
 ) -> pd.DataFrame:
     """Indicator estimates in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
 
     ``period_kind`` is month/quarter/year/rolling12/all; ``date_from``/``date_to`` filter on the
     period's first day. Unweighted estimates ignore weights entirely; weighted ones use the
-    weights in use (design or raked), treating a missing weight as 1.
+    weights in use (design or raked), treating a missing weight as 1. A scoped ``user`` (station
+    role) gets only the jurisdictions it may see (its subtree and the averages above it).
     """
     _check_choice(period_kind, PERIOD_KINDS, "period granularity")
     _check_choice(level, LEVELS, "jurisdiction level")
+    jurisdiction_codes = scope_codes(con, user, jurisdiction_codes)
     raw = query_df(con, "indicator_stats", {
         "level": level,
         "period_kind": period_kind,
@@ -96,6 +100,22 @@ def indicator_table(
         "date_to": date_to,
     })
     return _estimates(con, raw, level=level, weighted=weighted)
+
+
+def scope_codes(con: DuckDBPyConnection, user: User | None,
+                requested: Sequence[str] | None) -> list[str] | None:
+    """The jurisdiction filter to apply: the request narrowed to what ``user`` may see.
+
+    Returns None for "all". For a scoped user the result is never None: an empty request becomes
+    the visible set, and codes outside it are dropped (a request for only those yields nothing).
+    """
+    visible = visible_codes(con, user) if user is not None else None
+    if visible is None:
+        return list(requested) if requested else None
+    if not requested:
+        return sorted(visible)
+    allowed = [code for code in requested if code in visible]
+    return allowed or ["\x00no-visible-jurisdiction"]
 
 
 def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weighted: bool) -> pd.DataFrame:
@@ -203,6 +223,13 @@ def batches(con: DuckDBPyConnection) -> pd.DataFrame:
     return query_df(con, "batch_list")
 
 
-def coverage(con: DuckDBPyConnection) -> pd.DataFrame:
-    """Respondents, survey date range and cases per jurisdiction that has data."""
-    return query_df(con, "coverage")
+def coverage(con: DuckDBPyConnection, user: User | None = None) -> pd.DataFrame:
+    """Respondents, survey date range and cases per jurisdiction that has data (scoped to ``user``)."""
+    table = query_df(con, "coverage")
+    allowed = scope_codes(con, user, None)
+    return table if allowed is None else table[table["code"].isin(allowed)].reset_index(drop=True)
+
+
+def audit_log(con: DuckDBPyConnection, limit: int = 500) -> pd.DataFrame:
+    """The newest audit-log entries (admins only: callers check the permission)."""
+    return query_df(con, "audit_list", {"limit": limit})

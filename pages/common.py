@@ -7,6 +7,7 @@ definition change invalidates them; the engine itself never caches.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -16,9 +17,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import engine, store
+from analytics import auth, engine, store
+from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.i18n import LANGUAGES, t
+from analytics.i18n import LANGUAGES, has, t
 from analytics.periods import PERIOD_KINDS, available_periods, parse_period
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -50,8 +52,51 @@ def tr(key: str, **params: Any) -> str:
 
 def show_error(exc: JingminError) -> None:
     """Show an error a user caused, in their language when the catalog has its message."""
-    st.error(t(exc.message_key, lang(), message=exc.message, **exc.params)
-             if exc.message_key != "error.generic" else t("error.generic", lang(), message=exc.message))
+    if exc.message_key != "error.generic" and has(exc.message_key):
+        st.error(t(exc.message_key, lang(), message=exc.message, **exc.params))
+    else:
+        st.error(t("error.generic", lang(), message=exc.message))
+
+
+def current_user() -> User | None:
+    """The signed-in user; the local admin while no account exists; None when sign-in is needed.
+
+    A session idle for longer than the timeout is signed out.
+    """
+    cur = cursor()
+    if not auth.any_users(cur):
+        return auth.LOCAL_USER
+    user = st.session_state.get("user")
+    last = st.session_state.get("last_active")
+    now = time.monotonic()
+    if user is not None and last is not None and now - last > auth.SESSION_TIMEOUT_MINUTES * 60:
+        st.session_state.pop("user", None)
+        st.session_state["timed_out"] = True
+        return None
+    if user is not None:
+        st.session_state["last_active"] = now
+    return user
+
+
+def sign_in(user: User) -> None:
+    """Remember a successful sign-in for this browser session."""
+    st.session_state["user"] = user
+    st.session_state["last_active"] = time.monotonic()
+    st.session_state.pop("timed_out", None)
+
+
+def sign_out() -> None:
+    """Forget the signed-in user (audited)."""
+    user = st.session_state.pop("user", None)
+    if user is not None:
+        store.audit(cursor(), user.username, "logout", {})
+
+
+def user() -> User:
+    """The user of this run (set by dashboard.py; pages only run once someone is signed in)."""
+    if "_user" not in st.session_state:
+        _ensure_router()
+    return st.session_state["_user"]
 
 
 def data_version() -> str:
@@ -124,30 +169,55 @@ def sidebar() -> Filters:
     level = st.sidebar.selectbox(tr("sidebar.level"), engine.LEVELS, key="level", format_func=level_names.__getitem__)
     registry = cached_jurisdictions(version)
     at_level = registry[registry["level"] == level]
+    visible = auth.visible_codes(cursor(), user())
+    if visible is not None:
+        at_level = at_level[at_level["code"].isin(visible)]
     names = dict(zip(at_level["code"], at_level["name_zh" if lang() == "zh" else "name_en"], strict=True))
     labels_by_code = {code: f"{name} ({code})" for code, name in names.items()}
     picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=f"jur_{level}",
                                     format_func=labels_by_code.__getitem__, placeholder=tr("sidebar.all"))
     weighted = st.sidebar.toggle(tr("sidebar.weighted"), key="weighted", help=tr("sidebar.weighted_help"))
+    _account_box()
     return Filters(lang(), kind, chosen, level, tuple(picked), bool(weighted))
+
+
+def _account_box() -> None:
+    """Who is signed in (with a sign-out button), or the local-mode notice."""
+    st.sidebar.divider()
+    current = user()
+    if current is auth.LOCAL_USER:
+        st.sidebar.caption(tr("app.local_notice") + " " + tr("login.local_help"))
+        return
+    st.sidebar.caption(tr("login.signed_in_as", user=current.username, role=tr(f"role.{current.role}")))
+    if st.sidebar.button(tr("login.logout"), key="logout"):
+        sign_out()
+        st.rerun()
 
 
 def filters() -> Filters:
     """The choices made in the sidebar on this run (set by dashboard.py before the page runs)."""
-    if "_filters" not in st.session_state:
-        # Streamlit ran this page script without dashboard.py: with a pages/ folder beside the entry script,
-        # the first request after the server starts goes through its legacy multipage mode when the URL names
-        # a page. Calling st.navigation switches the process to the router; the rerun then enters dashboard.py.
+    _ensure_router()
+    return st.session_state["_filters"]
+
+
+def _ensure_router() -> None:
+    """Re-enter through dashboard.py when Streamlit ran a page script on its own.
+
+    With a pages/ folder beside the entry script, the first request after the server starts goes through
+    Streamlit's legacy multipage mode when the URL names a page. Calling st.navigation switches the process
+    to the router; the rerun then enters dashboard.py, which signs in and draws the sidebar.
+    """
+    if "_filters" not in st.session_state or "_user" not in st.session_state:
         st.navigation([st.Page(str(Path(__file__).resolve().parent.parent / "dashboard.py"))], position="hidden")
         st.rerun()
-    return st.session_state["_filters"]
 
 
 @st.cache_data(show_spinner=False)
 def _indicator_table(version: str, period_kind: str, level: str, jurisdiction_codes: tuple[str, ...],
-                     weighted: bool, changes: str | None) -> pd.DataFrame:
+                     weighted: bool, changes: str | None, _user: User, user_key: str) -> pd.DataFrame:
     table = engine.indicator_table(cursor(), period_kind=period_kind, level=level,
-                                   jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted)
+                                   jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted,
+                                   user=_user)
     if changes and not table.empty:
         table = engine.add_changes(table, lag=changes)
     return table
@@ -158,7 +228,7 @@ def indicator_table(f: Filters, *, changes: str | None = "previous", level: str 
     """The filtered indicator table for the sidebar's choices, with change columns, cached."""
     table = _indicator_table(data_version(), f.period_kind, level or f.level,
                              f.jurisdiction_codes if jurisdiction_codes is None else jurisdiction_codes,
-                             f.weighted, changes)
+                             f.weighted, changes, user(), repr(user()))
     if f.periods and not table.empty:
         table = table[table["period"].isin(f.periods)]
     return table

@@ -13,17 +13,19 @@ st.title(common.tr("data.title"))
 cur = common.cursor()
 lang = common.lang()
 
-st.subheader(common.tr("data.batches"))
-batches = engine.batches(cur)
-if batches.empty:
-    st.info(common.tr("data.no_batches"))
-else:
-    shown = batches[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status", "survey_mode"]]
-    st.dataframe(shown.rename(columns={c: common.tr(f"batch.{c}") for c in shown.columns}),
-                 width="stretch", hide_index=True)
+user = common.user()
+if user.can("view_all"):
+    st.subheader(common.tr("data.batches"))
+    batches = engine.batches(cur)
+    if batches.empty:
+        st.info(common.tr("data.no_batches"))
+    else:
+        shown = batches[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status", "survey_mode"]]
+        st.dataframe(shown.rename(columns={c: common.tr(f"batch.{c}") for c in shown.columns}),
+                     width="stretch", hide_index=True)
 
 st.subheader(common.tr("data.coverage"))
-coverage = engine.coverage(cur)
+coverage = engine.coverage(cur, user)
 coverage["name"] = coverage["name_zh" if lang == "zh" else "name_en"]
 coverage = coverage[["code", "name", "respondents", "first_date", "last_date", "cases"]]
 st.dataframe(coverage.rename(columns={
@@ -49,3 +51,7 @@ st.subheader(common.tr("data.settings"))
 st.write(common.tr("data.suppress_rule", suppress=store.get_setting(cur, "suppress_below_n_eff"),
                    caution=store.get_setting(cur, "caution_below_n_eff")))
 st.caption(json.dumps({"data_version": store.data_version(cur)}))
+
+if user.can("audit"):
+    st.subheader(common.tr("data.audit"))
+    st.dataframe(engine.audit_log(cur), width="stretch", hide_index=True)

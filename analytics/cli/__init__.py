@@ -14,7 +14,10 @@ import pkgutil
 import sys
 from collections.abc import Sequence
 
-from analytics.errors import JingminError
+import duckdb
+
+from analytics.auth import LOCAL_USER, User, any_users, get_user
+from analytics.errors import AccessDenied, JingminError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +41,23 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
     """The ``--db PATH`` option every data command takes."""
     parser.add_argument("--db", metavar="PATH", default=None,
                         help="DuckDB file (default: $JINGMIN_DB, else data/jingmin.duckdb)")
+
+
+def add_user_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--user NAME`` option: apply that account's role and jurisdiction scope to the output."""
+    parser.add_argument("--user", metavar="NAME", default=None,
+                        help="answer as this account (a station user sees only its own subtree and the averages "
+                             "above it); required once accounts exist")
+
+
+def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> User:
+    """The user a command acts for: ``--user NAME``, or the local admin while no account exists."""
+    if args.user:
+        return get_user(con, args.user)
+    if any_users(con):
+        raise AccessDenied("Accounts exist in this database: name the account with --user NAME.",
+                           key="error.cli_user_required")
+    return LOCAL_USER
 
 
 def main(argv: Sequence[str] | None = None) -> int:

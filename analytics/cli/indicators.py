@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from analytics import engine, store
-from analytics.cli import add_db_argument
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
 from analytics.errors import UnknownNameError
 from analytics.output import render
 from analytics.periods import PERIOD_KINDS, parse_period
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         date_from = start
     table = engine.indicator_table(
         con, period_kind=kind, level=args.level, indicators=args.indicator,
-        jurisdiction_codes=args.jurisdiction, weighted=args.weighted)
+        jurisdiction_codes=args.jurisdiction, weighted=args.weighted, user=resolve_user(con, args))
     if args.changes:
         table = engine.add_changes(table, lag=args.changes)
     if date_from is not None:
@@ -64,4 +64,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="add change vs the previous period or the same period a year earlier (z-test, BH)")
     parser.add_argument("--format", default="csv", choices=["csv", "json"])
     add_db_argument(parser)
+    add_user_argument(parser)
     parser.set_defaults(func=run)

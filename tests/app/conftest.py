@@ -17,8 +17,6 @@ def app(synthetic_db_path, monkeypatch):
     st.cache_resource.clear()
 
     def make(lang: str = "zh", **state) -> AppTest:
-        # Widget values are preset through session state: with st.navigation, AppTest (1.67) drops the main
-        # script's sidebar widgets from its element tree after the first run, so they cannot be clicked then.
         at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
         at.session_state["lang"] = lang
         for key, value in state.items():

@@ -33,6 +33,7 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "basic_satisfied_weight": (1.0, "Score of 基本满意 (basically satisfied) in satisfaction_3, in [0, 1]."),
     "confidence_level": (0.95, "Confidence level of every interval."),
     "petition_deadline_days": (30, "Petitions answered within this many days count as on time."),
+    "upload_max_mb": (200, "Largest upload accepted, in MB."),
 }
 
 

@@ -1,0 +1,148 @@
+"""``python -m analytics ingest KIND FILE``: check and load a jurisdictions, survey or cases file.
+
+Exit status 0 when loaded (or, with ``--dry-run``, when the file would load), 1 when the file is
+rejected (every problem on stderr, nothing written), 2 for usage or configuration errors. The
+summary goes to stdout. ``--propose`` prints the mapping the loader would use, as JSON that can be
+edited and passed back with ``--mapping FILE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from analytics import store
+from analytics.cli import add_db_argument
+from analytics.errors import ConfigError, IngestError
+from analytics.ingest import fields as F
+from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
+from analytics.ingest.pipeline import IngestResult
+
+
+def _constants(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"--set takes FIELD=VALUE, not {pair!r}.")
+        out[name.strip()] = value.strip()
+    return out
+
+
+def summary_lines(result: IngestResult) -> list[str]:
+    """The load summary as plain text lines."""
+    s = result.summary
+    if result.dry_run:
+        lines = [f"Checked {s['source_name']} ({s['kind']}): {result.rows} rows would be loaded "
+                 "(dry run; nothing was written)."]
+    else:
+        lines = [f"Loaded batch {result.batch_id}: {s['source_name']} ({s['kind']}), {result.rows} rows."]
+    read = [s["format"]]
+    if s.get("encoding"):
+        read.append(f"encoding {s['encoding']}" + (f" (detected {s['encoding_detected']})"
+                                                   if s["encoding_detected"] != s["encoding"] else ""))
+    if s.get("delimiter"):
+        read.append(f"{s['delimiter']}-delimited")
+    if s.get("sheet"):
+        read.append(f"sheet {s['sheet']}")
+    read.append(f"header on row {s['header_row']}")
+    lines.append("  read: " + ", ".join(read))
+    mapped = [f"{h} -> {t if isinstance(t, str) else '+'.join(t)}" for h, t in s["columns"].items() if t != F.IGNORE]
+    lines.append("  columns: " + ("; ".join(mapped) or "none"))
+    if s.get("mapping_name"):
+        lines.append(f"  mapping: {s['mapping_name']}")
+    if s.get("constants"):
+        lines.append("  set for the whole file: " + ", ".join(f"{k}={v}" for k, v in s["constants"].items()))
+    if s.get("ignored_columns"):
+        lines.append("  not loaded: " + ", ".join(s["ignored_columns"]))
+    for entry in s.get("personal_data", []):
+        lines.append(f"  personal data: column {entry['column']} ({entry['kind']}) {entry['action']}; "
+                     "never stored in clear")
+    counts = []
+    for key in ("respondents", "answers", "dont_know", "new_cases", "updated_cases", "added", "updated",
+                "blank_rows", "rows_skipped"):
+        if s.get(key):
+            counts.append(f"{key.replace('_', ' ')} {s[key]}")
+    if counts:
+        lines.append("  counts: " + ", ".join(counts))
+    for warning in s.get("warnings", []):
+        lines.append(f"  warning: {warning}")
+    return lines
+
+
+def _propose(con: Any, args: argparse.Namespace, constants: dict[str, str]) -> int:
+    proposal = propose_mapping(con, args.kind, args.file, sheet=args.sheet, encoding=args.encoding,
+                               mapping=args.mapping, delimiter=args.delimiter, header_row=args.header_row)
+    layout = proposal.layout.describe()
+    print(f"{proposal.source_name}: " + ", ".join(f"{k} {v}" for k, v in layout.items() if v is not None))
+    if proposal.sheet_names:
+        print("sheets: " + ", ".join(proposal.sheet_names))
+    if proposal.suggested_mapping:
+        print(f"saved mapping that fits: {proposal.suggested_mapping}")
+    print(proposal.columns_frame().to_string(index=False))
+    if proposal.missing_required:
+        print("missing required fields (map a column or --set FIELD=VALUE): " + ", ".join(proposal.missing_required))
+    spec = proposal.spec()
+    spec.setdefault("constants", {}).update(constants)
+    print(json.dumps(spec, ensure_ascii=False, indent=2))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check (and unless --dry-run, load) one file; print the summary or the problem report."""
+    constants = _constants(args.set)
+    con = store.connect(args.db)
+    con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report
+    if args.propose:
+        return _propose(con, args, constants)
+    try:
+        result = ingest_file(con, args.kind, args.file, mapping=args.mapping, sheet=args.sheet,
+                             encoding=args.encoding, dayfirst=args.dayfirst, constants=constants,
+                             create_jurisdictions=args.create_jurisdictions, dry_run=args.dry_run,
+                             actor=args.actor, delimiter=args.delimiter, header_row=args.header_row)
+    except IngestError as exc:
+        for line in report_lines(exc, first=args.show):
+            print(line, file=sys.stderr)
+        return 1
+    print("\n".join(summary_lines(result)))
+    if args.save_mapping:
+        spec = dict(result.summary.get("mapping_spec") or {})
+        save_mapping(con, args.save_mapping, spec, actor=args.actor)
+        print(f"  mapping saved as {args.save_mapping}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``ingest`` command."""
+    parser = subparsers.add_parser(
+        "ingest", help="check and load a jurisdictions, survey or cases file (CSV or .xlsx)",
+        description="Check a whole file and load it as one batch (all or nothing). Exit 0 loaded, 1 rejected "
+                    "(problems on stderr, database unchanged), 2 usage or configuration error. "
+                    "Fields, synonyms and value maps: docs/ingest.md.")
+    parser.add_argument("kind", choices=F.KINDS)
+    parser.add_argument("file", metavar="FILE")
+    parser.add_argument("--mapping", metavar="NAME|FILE",
+                        help="a saved mapping name, a shipped one (data/mappings/NAME.json) or a JSON file")
+    parser.add_argument("--sheet", metavar="NAME", help="worksheet of an .xlsx file (default: the first)")
+    parser.add_argument("--encoding", metavar="ENC", help="override the detected encoding (utf-8, gb18030, utf-16)")
+    parser.add_argument("--delimiter", metavar="CHAR", help="override the detected delimiter")
+    parser.add_argument("--header-row", type=int, metavar="N", help="the header's line (row) number in the file")
+    order = parser.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", dest="dayfirst", action="store_true", default=None,
+                       help="dates like 05/03/2025 are day/month/year")
+    order.add_argument("--monthfirst", dest="dayfirst", action="store_false",
+                       help="dates like 05/03/2025 are month/day/year")
+    parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                        help="one value for the whole file, e.g. --set jurisdiction=S01 --set mode=phone")
+    parser.add_argument("--create-jurisdictions", action="store_true",
+                        help="add jurisdictions the registry lacks as stations instead of rejecting the file")
+    parser.add_argument("--dry-run", action="store_true", help="check everything, load nothing")
+    parser.add_argument("--propose", action="store_true",
+                        help="print the detected layout and proposed mapping (JSON) and exit")
+    parser.add_argument("--save-mapping", metavar="NAME", help="after a successful load, save the mapping used")
+    parser.add_argument("--show", type=int, default=5, metavar="N", help="problems shown per kind (default 5)")
+    parser.add_argument("--actor", default="local", help="name recorded in the audit log")
+    add_db_argument(parser)
+    parser.set_defaults(func=run)

@@ -1,0 +1,78 @@
+"""Batches: every loaded file is one batch; removing a batch removes exactly its rows.
+
+A removal is one transaction: the batch's respondents, answers, case rows (and any jurisdictions
+it created that nothing else uses) are deleted, the batch is marked ``removed``, the removal is
+audited, the data version bumped and the indicator cells rebuilt. Removing a case batch makes the
+previous row of each case current again, because the ``cases`` view picks the newest loaded batch.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics import store
+from analytics.engine import refresh_cells
+from analytics.errors import IngestError, UnknownNameError
+from analytics.ingest.sqlrun import fetch_one, run_script
+from analytics.sqlfiles import query_df
+
+
+def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every batch loaded (and removed), newest first: source, kind, rows, time, status, mapping."""
+    return query_df(con, "batch_list")
+
+
+def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, actor: str = "local") -> dict[str, int]:
+    """Remove one loaded batch's rows; returns how many rows of each table went.
+
+    A jurisdictions batch is refused while respondents, cases or other jurisdictions refer to the
+    jurisdictions it loaded.
+    """
+    rows = con.execute("SELECT kind, status, source_name FROM batches WHERE batch_id = $b",
+                       {"b": int(batch_id)}).fetchall()
+    if not rows:
+        raise UnknownNameError(f"There is no batch {batch_id}.", key="ingest.no_batch", batch_id=batch_id)
+    kind, status, source_name = rows[0]
+    if status != "loaded":
+        raise UnknownNameError(f"Batch {batch_id} ({source_name}) is already removed.",
+                               key="ingest.batch_removed_already", batch_id=batch_id)
+    params = {"batch_id": int(batch_id)}
+    if kind == "jurisdictions":
+        refs = fetch_one(con, "ingest_batch_references", params)
+        if any(refs.values()):
+            raise IngestError(
+                f"Batch {batch_id} ({source_name}) cannot be removed: {refs['respondents']} respondents, "
+                f"{refs['cases']} case rows and {refs['children']} jurisdictions from other batches refer to the "
+                "jurisdictions it loaded. Remove those first.",
+                key="ingest.batch_in_use", batch_id=batch_id, **refs)
+    counts = {
+        "respondents": _count(con, "respondents", batch_id),
+        "answers": _count(con, "answers", batch_id),
+        "case_events": _count(con, "case_events", batch_id),
+    }
+    con.execute("BEGIN TRANSACTION")
+    committed = False
+    try:
+        before = int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
+        run_script(con, "ingest_remove_batch", params)
+        counts["jurisdictions"] = before - int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
+        store.audit(con, actor, "batch.remove", {"batch_id": int(batch_id), "kind": kind,
+                                                 "source_name": source_name, **counts})
+        store.bump_data_version(con)
+        refresh_cells(con)
+        con.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            con.execute("ROLLBACK")
+    return counts
+
+
+def _count(con: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:
+    queries = {
+        "respondents": "SELECT count(*) FROM respondents WHERE batch_id = $b",
+        "answers": "SELECT count(*) FROM answers WHERE batch_id = $b",
+        "case_events": "SELECT count(*) FROM case_events WHERE batch_id = $b",
+    }
+    return int(con.execute(queries[table], {"b": int(batch_id)}).fetchall()[0][0])

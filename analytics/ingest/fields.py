@@ -1,0 +1,207 @@
+"""The canonical fields of each kind of file, their header synonyms and the default value maps.
+
+Everything a person may want to look up about how a header or a text answer is understood lives
+here, in one place, and is documented in ``docs/ingest.md``. Synonyms are compared after
+:func:`norm_header` (lower case, full-width folded to ASCII, spaces and punctuation removed).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+KINDS = ("jurisdictions", "survey", "cases")
+
+# Mapping targets that are not fields: skip the column; hash a personal column into the person key.
+IGNORE = "ignore"
+PERSON_HASH = {"survey": "person_hash", "cases": "reporter_hash"}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A canonical field: its name, the type its text is parsed as, and whether a file must give it."""
+
+    name: str
+    type: str  # text, date, timestamp, number, count, bool, enum, jurisdiction
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+CATEGORIES = ("theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other")
+OUTCOMES = ("solved", "mediated", "referred", "unsolved", "answered")
+CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied")
+SURVEY_MODES = ("phone", "face_to_face", "sms", "online")
+LEVELS = ("city", "district", "station")
+
+FIELDS: dict[str, dict[str, Field]] = {
+    "survey": {f.name: f for f in [
+        Field("respondent_id", "text", required=True),
+        Field("interview_date", "date", required=True),
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("weight", "number"),
+        Field("stratum", "text"),
+        Field("cluster", "text"),
+        Field("mode", "enum", choices=SURVEY_MODES),
+    ]},
+    "cases": {f.name: f for f in [
+        Field("case_id", "text", required=True),
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("category", "enum", choices=CATEGORIES),
+        Field("is_small", "bool"),
+        Field("reported_at", "timestamp", required=True),
+        Field("first_response_at", "timestamp"),
+        Field("closed_at", "timestamp"),
+        Field("status", "enum", choices=("open", "closed")),
+        Field("outcome", "enum", choices=OUTCOMES),
+        Field("mediation_agreed", "bool"),
+        Field("callback_at", "timestamp"),
+        Field("callback_result", "enum", choices=CALLBACK_RESULTS),
+        Field("rectification_status", "enum", choices=("rectified", "pending")),
+        Field("rectified_at", "timestamp"),
+    ]},
+    "jurisdictions": {f.name: f for f in [
+        Field("code", "text", required=True),
+        Field("name_zh", "text", required=True),
+        Field("name_en", "text"),
+        Field("parent_code", "text"),
+        Field("level", "enum", required=True, choices=LEVELS),
+        Field("population", "count"),
+    ]},
+}
+
+# Header synonyms per kind: canonical field (or default item) -> the headers that mean it.
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "survey": {
+        "respondent_id": ("respondent_id", "问卷编号", "编号", "ID", "问卷号", "问卷ID", "受访者编号", "样本编号",
+                          "respondent", "respondent id", "idno", "resp_id"),
+        "interview_date": ("interview_date", "调查日期", "访问时间", "日期", "访问日期", "调查时间", "填写时间",
+                           "提交时间", "date", "interview date"),
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "单位", "所属派出所", "所属单位", "辖区派出所", "所属辖区",
+                         "station", "precinct", "police station"),
+        "weight": ("weight", "权重", "加权", "样本权重", "design weight"),
+        "stratum": ("stratum", "strata", "分层", "层"),
+        "cluster": ("cluster", "psu", "抽样单元", "群"),
+        "mode": ("mode", "调查方式", "访问方式", "survey mode"),
+        "satisfaction": ("总体满意度", "满意度", "overall satisfaction"),
+        "satisfaction_3": ("满意度三级", "三级满意度"),
+        "seen_police": ("是否见过民警", "见警", "见过民警", "是否见过民警巡逻", "seen police"),
+        "knows_officer": ("是否认识社区民警", "认识社区民警", "识警", "knows officer"),
+        "knows_contact": ("知道报警", "联系方式", "是否知道报警求助方式", "知警", "knows contact"),
+        "safety": ("安全感", "safety"),
+        "trust": ("信任度", "信任", "trust"),
+        "sex": ("性别", "sex", "gender"),
+        "age_band": ("年龄段", "age band", "age group"),
+    },
+    "cases": {
+        "case_id": ("case_id", "案件编号", "警情编号", "案件号", "编号", "接警单号", "case id", "crime id", "ID"),
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "单位", "所属派出所", "所属单位", "管辖单位", "station",
+                         "precinct", "police station"),
+        "category": ("category", "案件类别", "警情类别", "类别", "案件类型", "类型", "crime type", "type"),
+        "is_small": ("is_small", "是否小案", "小案", "是否小案件", "small case"),
+        "reported_at": ("reported_at", "报案时间", "报警时间", "接警时间", "发案时间", "reported", "report time"),
+        "first_response_at": ("first_response_at", "首次响应时间", "到场时间", "出警时间", "first response"),
+        "closed_at": ("closed_at", "结案时间", "办结时间", "closed"),
+        "status": ("status", "案件状态", "状态", "办理状态"),
+        "outcome": ("outcome", "处理结果", "结果", "办理结果", "outcome type", "last outcome category"),
+        "mediation_agreed": ("mediation_agreed", "是否达成调解协议", "是否调解成功", "调解协议", "mediation"),
+        "callback_at": ("callback_at", "回访时间", "callback time"),
+        "callback_result": ("callback_result", "回访结果", "回访满意度", "callback result"),
+        "rectification_status": ("rectification_status", "整改状态", "是否整改", "rectification"),
+        "rectified_at": ("rectified_at", "整改时间", "整改完成时间", "rectified"),
+    },
+    "jurisdictions": {
+        "code": ("code", "代码", "编码", "单位代码", "机构代码"),
+        "name_zh": ("name_zh", "名称", "中文名", "中文名称", "单位名称", "name"),
+        "name_en": ("name_en", "英文名", "英文名称", "english name"),
+        "parent_code": ("parent_code", "上级代码", "上级编码", "上级", "parent"),
+        "level": ("level", "级别", "层级"),
+        "population": ("population", "人口", "常住人口"),
+    },
+}
+
+# Personal data recognised by header. Names are dropped; phone and ID numbers are hashed or dropped.
+PII_HEADERS: dict[str, tuple[str, ...]] = {
+    "phone": ("电话", "手机", "联系电话", "手机号", "手机号码", "电话号码", "联系方式电话", "phone", "mobile", "tel",
+              "telephone", "phone number", "mobile number", "contact number", "reporter phone"),
+    "id_card": ("身份证", "身份证号", "身份证号码", "公民身份号码", "id card", "id card number", "idcard",
+                "id number", "national id"),
+    "name": ("姓名", "名字", "受访者姓名", "报警人", "报案人", "报警人姓名", "报案人姓名", "联系人", "name",
+             "full name", "respondent name", "reporter name", "caller name", "first name", "last name",
+             "surname", "given name"),
+}
+# Chinese fragments that mark a personal column wherever they appear in the header.
+PII_HEADER_FRAGMENTS = {"phone": ("电话", "手机"), "id_card": ("身份证",), "name": ("姓名",)}
+
+YES_NO_MAP = {
+    "1": "1", "0": "0", "yes": "1", "no": "0", "y": "1", "n": "0", "true": "1", "false": "0",
+    "是": "1", "否": "0", "有": "1", "没有": "0", "认识": "1", "不认识": "0", "知道": "1", "不知道": "0",
+    "见过": "1", "没见过": "0",
+}
+DONT_KNOW_WORDS = ("9", "说不清", "不清楚", "don't know", "dont know", "dk", "拒答", "refused", "不知道")
+FIVE_POINT_WORDS = {
+    "satisfaction": {"非常满意": "5", "很满意": "5", "满意": "4", "比较满意": "4", "一般": "3", "不太满意": "2",
+                     "不满意": "2", "非常不满意": "1", "very satisfied": "5", "satisfied": "4", "neutral": "3",
+                     "neither": "3", "dissatisfied": "2", "very dissatisfied": "1"},
+    "safety": {"非常安全": "5", "很安全": "5", "安全": "4", "比较安全": "4", "一般": "3", "不太安全": "2",
+               "不安全": "2", "非常不安全": "1", "very safe": "5", "safe": "4", "neutral": "3", "unsafe": "2",
+               "very unsafe": "1"},
+    "trust": {"非常信任": "5", "很信任": "5", "信任": "4", "比较信任": "4", "一般": "3", "不太信任": "2",
+              "不信任": "2", "非常不信任": "1", "trust completely": "5", "trust": "4", "neutral": "3",
+              "distrust": "2", "distrust completely": "1"},
+}
+# Which five-point word list an item's codes use, recognised from the label of its top code.
+FIVE_POINT_BY_TOP_LABEL = {"非常满意": "satisfaction", "非常安全": "safety", "非常信任": "trust"}
+SEX_WORDS = {"male": "男", "female": "女", "m": "男", "f": "女", "男性": "男", "女性": "女"}
+
+# Default value maps of the canonical (non-item) fields that take a fixed set of values.
+FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
+    "mode": {"电话": "phone", "电话调查": "phone", "电话访问": "phone", "telephone": "phone", "cati": "phone",
+             "面访": "face_to_face", "入户": "face_to_face", "入户调查": "face_to_face", "当面": "face_to_face",
+             "face to face": "face_to_face", "face-to-face": "face_to_face", "capi": "face_to_face",
+             "短信": "sms", "text": "sms", "网络": "online", "网上": "online", "线上": "online", "微信": "online",
+             "web": "online"},
+    "category": {"盗窃": "theft", "偷窃": "theft", "扒窃": "theft", "诈骗": "fraud", "电信诈骗": "fraud",
+                 "纠纷": "dispute", "矛盾纠纷": "dispute", "交通": "traffic", "交通事故": "traffic",
+                 "求助": "help", "群众求助": "help", "信访": "petition", "隐患举报": "hazard", "隐患": "hazard",
+                 "安全隐患": "hazard", "其他": "other", "其它": "other"},
+    "status": {"处理中": "open", "办理中": "open", "在办": "open", "未结案": "open", "已结案": "closed",
+               "结案": "closed", "已办结": "closed", "办结": "closed"},
+    "outcome": {"破案": "solved", "已破案": "solved", "侦破": "solved", "调解成功": "mediated", "调解": "mediated",
+                "移交": "referred", "移送": "referred", "未破": "unsolved", "未破案": "unsolved",
+                "已答复": "answered", "答复": "answered"},
+    # A 1-5 callback score maps 5, 4 -> satisfied; 3 -> basically satisfied; 2, 1 -> dissatisfied.
+    "callback_result": {"满意": "satisfied", "非常满意": "satisfied", "比较满意": "satisfied", "5": "satisfied",
+                        "4": "satisfied", "基本满意": "basically_satisfied", "一般": "basically_satisfied",
+                        "3": "basically_satisfied", "basically satisfied": "basically_satisfied",
+                        "不满意": "dissatisfied", "不太满意": "dissatisfied", "非常不满意": "dissatisfied",
+                        "2": "dissatisfied", "1": "dissatisfied"},
+    "rectification_status": {"已整改": "rectified", "整改完成": "rectified", "未整改": "pending",
+                             "整改中": "pending", "待整改": "pending"},
+    "level": {"市": "city", "市局": "city", "区": "district", "分局": "district", "县": "district",
+              "区县": "district", "派出所": "station", "所": "station"},
+}
+BOOL_MAP = {"1": "true", "0": "false", "是": "true", "否": "false", "yes": "true", "no": "false", "y": "true",
+            "n": "false", "true": "true", "false": "false", "有": "true", "没有": "false", "成功": "true",
+            "未成功": "false"}
+
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_HEADER_DROP = re.compile(r"[\s_\-.:：/\\()（）\[\]【】?？*#\"'“”]+")
+
+
+def norm_header(text: str) -> str:
+    """Fold a header for synonym comparison: NFKC, lower case, no spaces or punctuation."""
+    return _HEADER_DROP.sub("", unicodedata.normalize("NFKC", text).translate(_FULLWIDTH).lower())
+
+
+def norm_value(text: str) -> str:
+    """Fold a cell value the way the SQL macro ``jm_norm`` does (value-map keys are stored folded)."""
+    folded = unicodedata.normalize("NFKC", text).translate(_FULLWIDTH).replace("\u3000", " ")
+    folded = re.sub(r"\s+", " ", folded).strip().lower()
+    return re.sub(r"^(-?\d+)\.0+$", r"\1", folded)
+
+
+def targets_for(kind: str) -> tuple[str, ...]:
+    """The canonical field names of ``kind`` plus its personal-key target, in documentation order."""
+    extra = (PERSON_HASH[kind],) if kind in PERSON_HASH else ()
+    return tuple(FIELDS[kind]) + extra

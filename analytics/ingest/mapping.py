@@ -1,0 +1,461 @@
+"""Mappings: which file column feeds which canonical field or item, and how text answers become codes.
+
+A mapping *spec* is a JSON-serialisable dict, saved by name in the ``mappings`` table and reused
+for the next file from the same source::
+
+    {
+      "kind": "survey",
+      "columns": {"问卷编号": "respondent_id", "满意度": "satisfaction", "备注": "ignore",
+                  "Last outcome category": ["outcome", "status"]},
+      "constants": {"jurisdiction": "S01", "mode": "phone"},
+      "value_maps": {"satisfaction": {"很好": "5", "无所谓": null}},
+      "items": {"trust_police_0_10": {"label_zh": "...", "label_en": "...", "scale": "scale0_10",
+                                      "codes": ["0", "1", "...", "10"], "dk_codes": ["88"]}},
+      "indicators": [{"key": "trust_0_10", "item": "trust_police_0_10", "scoring": {...}, ...}],
+      "options": {"dayfirst": true, "duplicates": "reject", "skip_blank": ["case_id"],
+                  "keep_existing": ["reported_at"], "create_parent": "C01", "encoding": "gb18030"}
+    }
+
+Headers are matched after :func:`analytics.ingest.fields.norm_header`. Columns the spec does not
+name are guessed from the synonym table (``"auto": false`` in options turns that off). Value maps
+are merged over the defaults of :mod:`analytics.ingest.fields`; a value mapped to ``null`` counts as
+blank. Files under ``data/mappings/NAME.json`` can be used by name without saving them first.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from analytics import definitions, store
+from analytics.errors import ConfigError, UnknownNameError
+from analytics.ingest import fields as F
+from analytics.ingest import pii
+from analytics.ingest.reading import Layout
+
+MAPPINGS_DIR = store.REPO_ROOT / "data" / "mappings"
+SPEC_KEYS = {"kind", "name", "description", "columns", "constants", "value_maps", "items", "indicators", "options"}
+OPTION_KEYS = {"encoding", "delimiter", "header_row", "sheet", "dayfirst", "duplicates", "skip_blank",
+               "keep_existing", "create_parent", "auto", "survey_mode"}
+CONSTANT_LABEL = "(set for the whole file)"
+
+
+@dataclass
+class ColumnGuess:
+    """One file column and what it is mapped to, with how sure the guess is and why."""
+
+    index: int
+    header: str
+    targets: list[str]
+    confidence: float
+    reason: str
+    pii: str | None = None
+    sample: list[str] = field(default_factory=list)
+
+    @property
+    def target(self) -> str:
+        """The (first) target, 'ignore' when none."""
+        return self.targets[0] if self.targets else F.IGNORE
+
+
+@dataclass
+class MappingProposal:
+    """What the loader would do with a file: its layout, column mapping, constants and value maps."""
+
+    kind: str
+    source_name: str
+    layout: Layout
+    columns: list[ColumnGuess]
+    constants: dict[str, str]
+    value_maps: dict[str, dict[str, str | None]]
+    spec_value_maps: dict[str, dict[str, str | None]]
+    items: dict[str, dict[str, Any]]
+    indicators: list[dict[str, Any]]
+    options: dict[str, Any]
+    mapping_name: str | None
+    missing_required: list[str]
+    target_choices: list[str]
+    suggested_mapping: str | None = None
+
+    @property
+    def encoding(self) -> str | None:
+        """The encoding the file will be read with."""
+        return self.layout.encoding
+
+    @property
+    def encoding_detected(self) -> str | None:
+        """The encoding detection found."""
+        return self.layout.encoding_detected
+
+    @property
+    def delimiter(self) -> str | None:
+        """The field delimiter (None for xlsx)."""
+        return self.layout.delimiter
+
+    @property
+    def header_row(self) -> int:
+        """1-based line or sheet row of the header."""
+        return self.layout.header_row
+
+    @property
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheets (empty for CSV)."""
+        return self.layout.sheet_names
+
+    @property
+    def unmapped(self) -> list[str]:
+        """Headers of the columns that will not be loaded."""
+        return [c.header for c in self.columns if c.target == F.IGNORE]
+
+    def preview_frame(self) -> pd.DataFrame:
+        """The first data rows under the file's headers (all text); personal columns are masked."""
+        width = self.layout.ncols
+        personal = {c.index for c in self.columns if c.pii}
+        rows = [[mask(v) if i in personal else v for i, v in enumerate((r + [""] * width)[:width])]
+                for r in self.layout.preview]
+        return pd.DataFrame(rows, columns=self.layout.headers)
+
+    def columns_frame(self) -> pd.DataFrame:
+        """One row per file column: header, target, confidence, reason, personal data, sample values."""
+        return pd.DataFrame({
+            "column": [c.header for c in self.columns],
+            "target": [c.target for c in self.columns],
+            "confidence": [round(c.confidence, 2) for c in self.columns],
+            "reason": [c.reason for c in self.columns],
+            "personal_data": [c.pii or "" for c in self.columns],
+            "sample": [", ".join(c.sample[:3]) for c in self.columns],
+        })
+
+    def spec(self) -> dict[str, Any]:
+        """The mapping as a JSON-serialisable spec (what is saved and what ``ingest_file`` takes)."""
+        columns: dict[str, str | list[str]] = {
+            c.header: (c.targets if len(c.targets) > 1 else c.target) for c in self.columns
+        }
+        spec: dict[str, Any] = {"kind": self.kind, "columns": columns}
+        if self.constants:
+            spec["constants"] = dict(self.constants)
+        if self.spec_value_maps:
+            spec["value_maps"] = {k: dict(v) for k, v in self.spec_value_maps.items()}
+        if self.items:
+            spec["items"] = self.items
+        if self.indicators:
+            spec["indicators"] = self.indicators
+        options = {k: v for k, v in self.options.items() if v is not None}
+        if options:
+            spec["options"] = options
+        return spec
+
+
+def mask(value: str) -> str:
+    """A personal value as shown on screen: first 3 and last 4 characters of a long number, else stars."""
+    text = value.strip()
+    if not text:
+        return ""
+    return text[:3] + "*" * (len(text) - 7) + text[-4:] if len(text) > 7 else "*" * len(text)
+
+
+# --------------------------------------------------------------------------------------------
+# Specs: validation, files, saved mappings
+
+
+def check_spec(spec: Any, kind: str) -> dict[str, Any]:
+    """Validate a spec's shape for ``kind`` and return a normalised copy; ConfigError when malformed."""
+    if not isinstance(spec, dict):
+        raise ConfigError("A mapping must be a JSON object with keys such as columns, constants, value_maps.")
+    unknown = set(spec) - SPEC_KEYS
+    if unknown:
+        raise ConfigError(f"Unknown mapping keys: {', '.join(sorted(unknown))}. "
+                          f"Allowed: {', '.join(sorted(SPEC_KEYS))}.")
+    if spec.get("kind", kind) != kind:
+        raise ConfigError(f"This mapping is for {spec['kind']} files, not {kind} files.")
+    out: dict[str, Any] = {"kind": kind}
+    columns = spec.get("columns") or {}
+    if not isinstance(columns, dict):
+        raise ConfigError("Mapping 'columns' must map header text to a target name (or a list of them).")
+    out["columns"] = {}
+    for header, target in columns.items():
+        targets = target if isinstance(target, list) else [target]
+        if not targets or not all(isinstance(t, str) and t for t in targets):
+            raise ConfigError(f"Mapping for column {header!r} must be a target name or a list of names.")
+        out["columns"][str(header)] = targets
+    for key in ("constants", "value_maps", "items", "options"):
+        value = spec.get(key) or {}
+        if not isinstance(value, dict):
+            raise ConfigError(f"Mapping {key!r} must be a JSON object.")
+        out[key] = value
+    out["constants"] = {str(k): ("" if v is None else str(v)) for k, v in out["constants"].items()}
+    for name, vmap in out["value_maps"].items():
+        if not isinstance(vmap, dict):
+            raise ConfigError(f"Value map {name!r} must map file values to codes.")
+        out["value_maps"][name] = {str(k): (None if v is None else str(v)) for k, v in vmap.items()}
+    bad_options = set(out["options"]) - OPTION_KEYS
+    if bad_options:
+        raise ConfigError(f"Unknown mapping options: {', '.join(sorted(bad_options))}. "
+                          f"Allowed: {', '.join(sorted(OPTION_KEYS))}.")
+    if out["options"].get("duplicates", "reject") not in ("reject", "keep_last"):
+        raise ConfigError("Mapping option 'duplicates' must be 'reject' or 'keep_last'.")
+    indicators = spec.get("indicators") or []
+    if not isinstance(indicators, list) or not all(isinstance(i, dict) for i in indicators):
+        raise ConfigError("Mapping 'indicators' must be a list of indicator definitions.")
+    out["indicators"] = indicators
+    for key in ("name", "description"):
+        if key in spec:
+            out[key] = spec[key]
+    return out
+
+
+def resolve_mapping(con: duckdb.DuckDBPyConnection, kind: str,
+                    mapping: str | dict[str, Any] | None) -> tuple[dict[str, Any], str | None]:
+    """A mapping given as a spec, a JSON file path, a saved name or a shipped name -> (spec, name)."""
+    if mapping is None:
+        return check_spec({}, kind), None
+    if isinstance(mapping, dict):
+        return check_spec(mapping, kind), mapping.get("name")
+    path = Path(mapping).expanduser()
+    if path.suffix.lower() == ".json" or path.is_file():
+        return check_spec(_read_json(path), kind), path.stem
+    row = con.execute("SELECT spec FROM mappings WHERE name = $n", {"n": mapping}).fetchall()
+    if row:
+        return check_spec(json.loads(row[0][0]), kind), mapping
+    shipped = MAPPINGS_DIR / f"{mapping}.json"
+    if shipped.is_file():
+        return check_spec(_read_json(shipped), kind), mapping
+    known = [r[0] for r in con.execute("SELECT name FROM mappings ORDER BY name").fetchall()]
+    raise UnknownNameError(f"No saved mapping named {mapping!r} and no file {shipped}. "
+                           f"Saved mappings: {', '.join(known) or 'none'}.")
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"No mapping file at {path}.") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"The mapping file {path} is not valid JSON: {exc}") from exc
+
+
+def save_mapping(con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any], *, actor: str = "local") -> None:
+    """Save (or replace) a mapping by name, so the next file from the same source reuses it."""
+    clean_name = name.strip()
+    if not clean_name or len(clean_name) > 80:
+        raise ConfigError("A mapping name must be 1 to 80 characters.")
+    kind = spec.get("kind")
+    if kind not in F.KINDS:
+        raise ConfigError(f"The mapping must say its kind: one of {', '.join(F.KINDS)}.")
+    checked = check_spec(spec, kind)
+    text = json.dumps(checked, ensure_ascii=False, sort_keys=True)
+    con.execute(
+        "INSERT INTO mappings (name, kind, spec, updated_at) VALUES ($n, $k, $s, current_timestamp) "
+        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, spec = excluded.spec, updated_at = excluded.updated_at",
+        {"n": clean_name, "k": kind, "s": text},
+    )
+    store.audit(con, actor, "mapping.save", {"name": clean_name, "kind": kind})
+
+
+def load_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    """A saved mapping's spec; UnknownNameError when there is none by that name."""
+    row = con.execute("SELECT spec FROM mappings WHERE name = $n", {"n": name}).fetchall()
+    if not row:
+        raise UnknownNameError(f"No saved mapping named {name!r}.")
+    return json.loads(row[0][0])
+
+
+def list_mappings(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> pd.DataFrame:
+    """Saved mappings (name, kind, updated_at), optionally of one kind."""
+    return con.execute(
+        "SELECT name, kind, updated_at FROM mappings WHERE $k IS NULL OR kind = $k ORDER BY name", {"k": kind}
+    ).df()
+
+
+def suggest_mapping(con: duckdb.DuckDBPyConnection, kind: str, headers: list[str]) -> str | None:
+    """The saved mapping of ``kind`` whose named columns are all in the file and cover most of it."""
+    have = {F.norm_header(h) for h in headers}
+    best, best_cover = None, 0
+    for name, spec_text in con.execute("SELECT name, spec FROM mappings WHERE kind = $k ORDER BY name",
+                                       {"k": kind}).fetchall():
+        named = {F.norm_header(h) for h in (json.loads(spec_text).get("columns") or {})}
+        if named and named <= have and len(named) > best_cover:
+            best, best_cover = name, len(named)
+    return best
+
+
+# --------------------------------------------------------------------------------------------
+# Items
+
+
+def spec_items(spec: dict[str, Any]) -> dict[str, definitions.Item]:
+    """Items the spec defines, as Item objects (codes may be given as a list or a labelled dict)."""
+    out = {}
+    for name, raw in (spec.get("items") or {}).items():
+        if not isinstance(raw, dict):
+            raise ConfigError(f"Item {name!r} in the mapping must be an object with scale and codes.")
+        codes = raw.get("codes")
+        if isinstance(codes, list):
+            codes = {str(c): {"zh": str(c), "en": str(c)} for c in codes}
+        if not isinstance(codes, dict) or not codes:
+            raise ConfigError(f"Item {name!r} in the mapping needs its valid codes.")
+        if not definitions.KEY_PATTERN.match(name):
+            raise ConfigError(f"Item name {name!r} must be lower-case letters, digits and '_' (≤ 40).")
+        out[name] = definitions.Item(
+            name, str(raw.get("label_zh", name)), str(raw.get("label_en", name)), str(raw.get("scale", "categorical")),
+            {str(k): v for k, v in codes.items()}, [str(c) for c in raw.get("dk_codes", [definitions.DK_CODE])],
+        )
+    return out
+
+
+def known_items(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> dict[str, definitions.Item]:
+    """Items in the database, with the spec's own definitions taking precedence."""
+    items = {i.item: i for i in definitions.list_items(con)}
+    items.update(spec_items(spec))
+    return items
+
+
+# --------------------------------------------------------------------------------------------
+# Column guessing
+
+
+def _candidates(kind: str, items: dict[str, definitions.Item]) -> list[tuple[str, str]]:
+    """(folded synonym, target) pairs for ``kind``; survey items add their names and labels."""
+    pairs = [(F.norm_header(s), target) for target, syns in F.SYNONYMS[kind].items() for s in syns]
+    if kind == "survey":
+        for item in items.values():
+            pairs.extend((F.norm_header(s), item.item) for s in (item.item, item.label_zh, item.label_en))
+    seen: set[tuple[str, str]] = set()
+    return [p for p in pairs if p[0] and not (p in seen or seen.add(p))]
+
+
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def guess_target(header: str, candidates: list[tuple[str, str]]) -> tuple[str | None, float, str]:
+    """(target, confidence, reason) for one header: exact synonym, Chinese fragment, then fuzzy."""
+    folded = F.norm_header(header)
+    if not folded:
+        return None, 0.0, ""
+    for syn, target in candidates:
+        if syn == folded:
+            return target, 1.0, "synonym"
+    contained = [(len(syn), target) for syn, target in candidates if _has_cjk(syn) and len(syn) >= 2 and syn in folded]
+    if contained:
+        return max(contained)[1], 0.8, "contains"
+    match = process.extractOne(folded, [syn for syn, _t in candidates], scorer=fuzz.ratio, score_cutoff=85)
+    if match is not None:
+        return candidates[match[2]][1], round(match[1] / 100 * 0.7, 2), "similar"
+    return None, 0.0, ""
+
+
+def assign_columns(con: duckdb.DuckDBPyConnection, kind: str, layout: Layout, spec: dict[str, Any],
+                   content_pii: dict[int, str], samples: list[list[str]] | None = None) -> list[ColumnGuess]:
+    """Decide every column's target: the spec first, then personal data, then synonym guesses.
+
+    Each canonical field is fed by one column at most: a target named by the spec or set as a
+    constant is not guessed again, and of two guesses for one target the surer one wins.
+    """
+    items = known_items(con, spec)
+    candidates = _candidates(kind, items)
+    by_header = {F.norm_header(h): t for h, t in spec["columns"].items()}
+    auto = spec["options"].get("auto", True)
+    taken = {t for targets in spec["columns"].values() for t in targets} | set(spec["constants"])
+    hash_target = F.PERSON_HASH.get(kind)
+    guesses: list[ColumnGuess] = []
+    for i, header in enumerate(layout.headers):
+        sample = [row[i] for row in (samples or []) if i < len(row) and row[i].strip()][:5]
+        pii_kind = content_pii.get(i) or (pii.header_kind(header) if kind != "jurisdictions" else None)
+        shown = [] if pii_kind else sample  # personal values are never shown back
+        spec_targets = by_header.get(F.norm_header(header))
+        if spec_targets is not None:
+            guesses.append(ColumnGuess(i, header, list(spec_targets), 1.0, "mapping", pii_kind, shown))
+        elif pii_kind:
+            use_hash = hash_target and pii_kind in ("phone", "id_card") and hash_target not in taken
+            target = hash_target if use_hash else F.IGNORE
+            taken.add(target)
+            guesses.append(ColumnGuess(i, header, [target], 1.0, "personal data", pii_kind, shown))
+        elif auto:
+            target, confidence, reason = guess_target(header, candidates)
+            guesses.append(ColumnGuess(i, header, [target] if target else [F.IGNORE], confidence, reason,
+                                       None, shown))
+        else:
+            guesses.append(ColumnGuess(i, header, [F.IGNORE], 0.0, "", None, shown))
+    # Resolve automatic guesses competing for one target (or for one the spec already fills).
+    for guess in guesses:
+        if guess.reason in ("mapping", "personal data") or guess.target == F.IGNORE:
+            continue
+        rivals = [g for g in guesses if g.target == guess.target and g.reason not in ("mapping", "personal data")]
+        best = max(rivals, key=lambda g: (g.confidence, -g.index))
+        if guess.target in taken or guess is not best:
+            guess.reason = f"also matches {guess.target}"
+            guess.targets = [F.IGNORE]
+            guess.confidence = 0.0
+    return guesses
+
+
+def target_choices(kind: str, items: dict[str, definitions.Item]) -> list[str]:
+    """Every target a column can be mapped to for ``kind`` (for the UI's select box)."""
+    choices = [F.IGNORE, *F.targets_for(kind)]
+    if kind == "survey":
+        choices.extend(sorted(items))
+    return choices
+
+
+# --------------------------------------------------------------------------------------------
+# Value maps
+
+
+def item_value_map(item: definitions.Item) -> dict[str, str | None]:
+    """The default text -> code map of one item (codes, labels, yes/no, five-point words, don't know)."""
+    out: dict[str, str | None] = {}
+    if item.dk_codes:
+        for word in (*F.DONT_KNOW_WORDS, "na", "n/a"):
+            if word not in item.codes:
+                out[word] = item.dk_codes[0]
+        out.update({code: code for code in item.dk_codes})
+    five = F.FIVE_POINT_BY_TOP_LABEL.get(item.codes.get("5", {}).get("zh", ""))
+    if five:
+        out.update(F.FIVE_POINT_WORDS[five])
+    for code, labels in item.codes.items():
+        out[code] = code
+        for label in labels.values() if isinstance(labels, dict) else [labels]:
+            out[str(label)] = code
+    if item.scale == "yesno" and {"1", "0"} <= set(item.codes):
+        out.update(F.YES_NO_MAP)
+    if item.item == "sex":
+        out.update(F.SEX_WORDS)
+    return out
+
+
+def field_value_map(kind: str, name: str) -> dict[str, str | None]:
+    """The default map of a canonical field with a fixed set of values (enums and yes/no fields)."""
+    spec = F.FIELDS[kind].get(name)
+    if spec is None:
+        return {}
+    if spec.type == "bool":
+        return dict(F.BOOL_MAP)
+    if spec.type != "enum":
+        return {}
+    out: dict[str, str | None] = {choice: choice for choice in spec.choices}
+    out.update({choice.replace("_", " "): choice for choice in spec.choices})
+    out.update(F.FIELD_VALUE_MAPS.get(name, {}))
+    return out
+
+
+def default_value_maps(kind: str, targets: list[str],
+                       items: dict[str, definitions.Item]) -> dict[str, dict[str, str | None]]:
+    """Default value maps for every mapped target that takes a fixed set of values."""
+    maps = {}
+    for target in targets:
+        if target in F.FIELDS[kind]:
+            vmap = field_value_map(kind, target)
+        elif kind == "survey" and target in items:
+            vmap = item_value_map(items[target])
+        else:
+            vmap = {}
+        if vmap:
+            maps[target] = vmap
+    return maps

@@ -1,0 +1,123 @@
+"""Personal data in uploads: detect it, and never store it in clear.
+
+Columns holding phone numbers, 18-digit ID-card numbers or names are recognised by their header
+(电话/手机/phone/mobile/tel, 身份证/ID card, 姓名/name) and by their content (a mainland mobile
+number ``1[3-9]\\d{9}``, an ID-card number with a valid checksum). A phone or ID column can become
+the person key: a keyed hash, HMAC-SHA256 with a secret kept outside the database, so that the
+same person answering twice can be found without anyone being able to read the number back.
+Every other personal column is dropped before any table (even a temporary one) sees its values.
+
+The secret comes from ``$JINGMIN_SECRET``, else from ``data/.jingmin_secret``, created on first
+use with mode 600 (it is git-ignored). Losing it only means new hashes no longer match old ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from analytics.errors import ConfigError
+from analytics.ingest.fields import PII_HEADER_FRAGMENTS, PII_HEADERS, norm_header
+from analytics.store import REPO_ROOT
+
+SECRET_ENV = "JINGMIN_SECRET"
+SECRET_FILE = REPO_ROOT / "data" / ".jingmin_secret"
+HASH_FUNCTION = "jm_hmac"
+# Share of a column's non-blank values that must look personal for the whole column to count.
+CONTENT_SHARE = 0.5
+
+_PHONE = re.compile(r"(?:\+?86|0086)?1[3-9]\d{9}")
+_PHONE_STRIP = re.compile(r"[\s\-()]")
+_ID = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]")
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_NAME_EN = {norm_header(h) for h in PII_HEADERS["name"]}
+PII_LABELS = {"phone": "phone numbers", "id_card": "ID-card numbers", "name": "names"}
+
+
+def secret_key(path: Path | None = None) -> bytes:
+    """The hashing secret: ``$JINGMIN_SECRET``, else the secret file (created with mode 600)."""
+    from_env = os.environ.get(SECRET_ENV)
+    if from_env:
+        return from_env.encode("utf-8")
+    secret_path = path or SECRET_FILE
+    try:
+        if not secret_path.exists():
+            secret_path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_hex(32))
+        value = secret_path.read_text(encoding="ascii").strip()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read or create the hashing secret {secret_path}: {exc}. "
+                          f"Set ${SECRET_ENV} instead.") from exc
+    if len(value) < 16:
+        raise ConfigError(f"The hashing secret in {secret_path} is too short (at least 16 characters).")
+    return value.encode("ascii")
+
+
+def keyed_hash(value: str, key: bytes) -> str:
+    """HMAC-SHA256 of an already normalised identifier ('phone:13812345678', 'id:1101...X')."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def register_hash_function(con: duckdb.DuckDBPyConnection) -> None:
+    """Make ``jm_hmac(VARCHAR)`` available on ``con`` (vectorised over Arrow arrays).
+
+    Pair every call with :func:`unregister_hash_function`: a Python function left registered on a
+    connection is never freed.
+    """
+    key = secret_key()
+
+    def _hash(values: pa.Array) -> pa.Array:
+        return pa.array([None if v is None else keyed_hash(v, key) for v in values.to_pylist()], pa.string())
+
+    con.create_function(HASH_FUNCTION, _hash, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special",
+                        side_effects=False)
+
+
+def unregister_hash_function(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove ``jm_hmac`` from ``con`` again."""
+    con.remove_function(HASH_FUNCTION)
+
+
+def header_kind(header: str) -> str | None:
+    """'phone', 'id_card' or 'name' when the header names personal data, else None."""
+    folded = norm_header(header)
+    for kind in ("id_card", "phone", "name"):
+        if folded in {norm_header(h) for h in PII_HEADERS[kind]}:
+            return kind
+        if any(fragment in header for fragment in PII_HEADER_FRAGMENTS[kind]):
+            return kind
+    return None
+
+
+def value_kind(value: str) -> str | None:
+    """'phone' or 'id_card' when one value looks like a mobile or valid ID-card number."""
+    text = value.strip()
+    if _ID.fullmatch(text):
+        digits = [int(c) for c in text[:17]]
+        if _ID_CHECK[sum(d * w for d, w in zip(digits, _ID_WEIGHTS, strict=True)) % 11] == text[17].upper():
+            return "id_card"
+    if _PHONE.fullmatch(_PHONE_STRIP.sub("", text)):
+        return "phone"
+    return None
+
+
+def sample_kind(values: list[str]) -> str | None:
+    """The personal kind most of a column's sample values have (CONTENT_SHARE), else None."""
+    filled = [v for v in values if v and v.strip()]
+    if not filled:
+        return None
+    kinds = [value_kind(v) for v in filled]
+    for kind in ("id_card", "phone"):
+        if kinds.count(kind) >= CONTENT_SHARE * len(filled):
+            return kind
+    return None

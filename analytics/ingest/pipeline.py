@@ -1,0 +1,846 @@
+"""The upload pipeline: propose a mapping, check a whole file, and load it as one batch.
+
+:func:`ingest_file` reads the file into DuckDB (see :mod:`analytics.ingest.reading`), maps its
+columns to canonical fields and items, runs every check in SQL and collects *all* problems before
+deciding. A file with any problem is rejected and changes nothing. A clean file is loaded in one
+transaction together with its batch row, the audit entry, the data-version bump and the indicator
+cell refresh, so a crash or a killed process leaves the database exactly as it was.
+
+Work happens in TEMP tables named ``ingest_*`` on the calling connection:
+
+* ``ingest_raw``: the file's rows as text (``_row`` = row number as in the file, ``c0..cN``);
+  personal columns are hashed or left out while this table is written.
+* ``ingest_fields``: one text column per canonical field (a mapped column or a whole-file value).
+* ``ingest_typed``: the same fields parsed (dates, numbers, value-mapped codes, jurisdiction codes).
+* ``ingest_long`` / ``ingest_answers``: survey answers, one row per respondent and item.
+* ``ingest_problems``: everything wrong, with row, column, value, code and message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from rapidfuzz import fuzz, process
+
+from analytics import definitions, store
+from analytics.engine import refresh_cells
+from analytics.errors import ConfigError, IngestError
+from analytics.ingest import fields as F
+from analytics.ingest import pii, problems
+from analytics.ingest.mapping import (
+    CONSTANT_LABEL,
+    ColumnGuess,
+    MappingProposal,
+    assign_columns,
+    default_value_maps,
+    known_items,
+    resolve_mapping,
+    suggest_mapping,
+    target_choices,
+)
+from analytics.ingest.reading import (
+    Layout,
+    SourceFile,
+    Staged,
+    detect,
+    line_flags_sql,
+    open_source,
+    stage,
+)
+from analytics.ingest.sqlrun import fetch_one, ident, run, run_script
+
+DEFAULT_UPLOAD_MAX_MB = 200
+PII_SAMPLE_ROWS = 10_000
+MAX_NEW_JURISDICTIONS = 500
+MIN_DATE = dt.date(1990, 1, 1)
+FAILPOINT_ENV = "JINGMIN_INGEST_FAILPOINT"
+_NEW_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+_TEMP_TABLES = ("ingest_raw0", "ingest_lines", "ingest_linemap", "ingest_raw", "ingest_fields", "ingest_typed",
+                "ingest_long", "ingest_answers", "ingest_keys", "ingest_vmap_raw", "ingest_vmap", "ingest_colmap",
+                "ingest_item_defs", "ingest_jvals", "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans")
+
+
+@dataclass
+class IngestResult:
+    """What a load (or a dry run) did: the new batch id (None for a dry run), rows and a summary."""
+
+    batch_id: int | None
+    rows: int
+    summary: dict[str, Any]
+    dry_run: bool = False
+
+    @property
+    def warnings(self) -> list[str]:
+        """Things worth knowing that did not stop the load."""
+        return list(self.summary.get("warnings", []))
+
+
+@dataclass
+class Plan:
+    """Where each canonical field and item comes from, and what happens to personal columns."""
+
+    kind: str
+    columns: list[ColumnGuess]
+    fields: dict[str, int] = field(default_factory=dict)        # field -> column index
+    constants: dict[str, str] = field(default_factory=dict)     # field -> value for the whole file
+    items: list[tuple[str, int, str]] = field(default_factory=list)  # (item, column index, header)
+    hashed: set[int] = field(default_factory=set)
+    keep: set[int] = field(default_factory=set)
+    pii_report: list[dict[str, str]] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+
+    def given(self, name: str) -> bool:
+        """Whether the file gives this field (a column or a whole-file value)."""
+        return name in self.fields or name in self.constants
+
+    def header(self, name: str) -> str:
+        """The label problems about this field carry: the column header or the constant marker."""
+        if name in self.fields:
+            return self.columns[self.fields[name]].header
+        return CONSTANT_LABEL
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+
+
+def upload_limit_mb(con: duckdb.DuckDBPyConnection) -> float:
+    """The upload size limit in MB: the ``upload_max_mb`` setting if present, else 200."""
+    if "upload_max_mb" in store.DEFAULT_SETTINGS:
+        return float(store.get_setting(con, "upload_max_mb"))
+    rows = con.execute("SELECT value FROM settings WHERE name = 'upload_max_mb'").fetchall()
+    return float(json.loads(rows[0][0])) if rows else float(DEFAULT_UPLOAD_MAX_MB)
+
+
+def propose_mapping(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+                    sheet: str | None = None, encoding: str | None = None,
+                    mapping: str | dict[str, Any] | None = None, source_name: str | None = None,
+                    delimiter: str | None = None, header_row: int | None = None) -> MappingProposal:
+    """Read a sample of the file and propose how to load it (nothing is written to the database).
+
+    The proposal carries the detected encoding, delimiter, header row and sheet names, a preview,
+    a target for every column with its confidence, the whole-file values and the value maps.
+    When no mapping is given, a saved mapping whose columns all appear in the file is used.
+    """
+    _check_kind(kind)
+    spec, mapping_name = resolve_mapping(con, kind, mapping)
+    opts = spec["options"]
+    max_bytes = int(upload_limit_mb(con) * 1_048_576)
+    with open_source(source, source_name, max_bytes, digest=False) as src:
+        layout = detect(src, encoding=encoding or opts.get("encoding"), delimiter=delimiter or opts.get("delimiter"),
+                        header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"))
+    suggested = suggest_mapping(con, kind, layout.headers)
+    if mapping is None and suggested is not None:
+        spec, mapping_name = resolve_mapping(con, kind, suggested)
+    content = {i: k for i in range(layout.ncols)
+               if (k := pii.sample_kind([r[i] for r in layout.preview if i < len(r)]))}
+    columns = assign_columns(con, kind, layout, spec, content, layout.preview)
+    items = known_items(con, spec)
+    targets = sorted({t for c in columns for t in c.targets})
+    vmaps = default_value_maps(kind, targets, items)
+    for target, overrides in spec["value_maps"].items():
+        vmaps.setdefault(target, {}).update(overrides)
+    missing = [name for name, f in F.FIELDS[kind].items()
+               if f.required and name not in targets and name not in spec["constants"]]
+    return MappingProposal(
+        kind=kind, source_name=src.name, layout=layout, columns=columns, constants=dict(spec["constants"]),
+        value_maps=vmaps, spec_value_maps=spec["value_maps"], items=spec["items"], indicators=spec["indicators"],
+        options=dict(opts), mapping_name=mapping_name, missing_required=missing,
+        target_choices=target_choices(kind, items), suggested_mapping=suggested,
+    )
+
+
+def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+                mapping: str | dict[str, Any] | None = None, sheet: str | None = None,
+                encoding: str | None = None, dayfirst: bool | None = None,
+                constants: dict[str, str] | None = None, create_jurisdictions: bool = False,
+                dry_run: bool = False, actor: str = "local", source_name: str | None = None,
+                delimiter: str | None = None, header_row: int | None = None) -> IngestResult:
+    """Check a whole file and, unless ``dry_run``, load it as one batch in one transaction.
+
+    ``source`` is a path or the uploaded bytes (then give ``source_name``). ``mapping`` is a spec,
+    a JSON file path or a saved mapping name; keyword arguments override the mapping's options and
+    ``constants`` its whole-file values. Raises :class:`IngestError` listing every problem (row as in
+    the file, column, value) when the file is rejected; the database is then unchanged.
+    """
+    _check_kind(kind)
+    spec, mapping_name = resolve_mapping(con, kind, mapping)
+    check_indicators(spec)
+    opts = spec["options"]
+    all_constants = {**spec["constants"], **{k: str(v) for k, v in (constants or {}).items()}}
+    unknown = sorted(set(all_constants) - set(F.FIELDS[kind]))
+    if unknown:
+        raise ConfigError(f"Cannot set {', '.join(unknown)} for the whole file: not a field of {kind} files. "
+                          f"Fields: {', '.join(F.FIELDS[kind])}.")
+    if dayfirst is None:
+        dayfirst = opts.get("dayfirst")
+    max_bytes = int(upload_limit_mb(con) * 1_048_576)
+    with open_source(source, source_name, max_bytes) as src:
+        layout = detect(src, encoding=encoding or opts.get("encoding"), delimiter=delimiter or opts.get("delimiter"),
+                        header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"))
+        run_script(con, "ingest_macros")
+        problems.reset(con)
+        hashing: list[bool] = []
+        try:
+            return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
+                           create_jurisdictions, dry_run, actor, hashing)
+        finally:
+            _drop_temp(con)
+            if hashing:
+                pii.unregister_hash_function(con)
+
+
+# --------------------------------------------------------------------------------------------
+# The steps
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in F.KINDS:
+        raise ConfigError(f"Unknown kind of file {kind!r}; choose one of: {', '.join(F.KINDS)}.")
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    for table in _TEMP_TABLES:
+        run(con, "DROP TABLE IF EXISTS " + ident(table))
+
+
+def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
+            mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
+            create_jurisdictions: bool, dry_run: bool, actor: str, hashing: list[bool]) -> IngestResult:
+    staged = stage(src, layout)
+    warnings: list[str] = []
+    content = _scan_pii(con, src, staged, layout)
+    columns = assign_columns(con, kind, layout, spec, content, layout.preview)
+    items = known_items(con, spec)
+    plan = _plan(con, kind, columns, constants, items)
+    if plan.hashed:
+        pii.register_hash_function(con)
+        hashing.append(True)  # tells the caller to unregister it, whatever happens next
+    rows_read, blank_rows = _materialize(con, src, staged, layout, plan, warnings)
+    if rows_read == 0 and problems.count(con) == 0:
+        raise problems.file_error(src.name, "header_only", "The file has a header row but no data rows.")
+    _check_already_loaded(con, src)
+    _project(con, kind, plan)
+    skipped = _skip_blank(con, spec["options"].get("skip_blank") or [], plan, warnings)
+    _colmap(con, kind, plan)
+    vmaps = default_value_maps(kind, sorted(set(plan.fields) | set(plan.constants) | {i for i, _c, _h in plan.items}),
+                               items)
+    for target, overrides in spec["value_maps"].items():
+        vmaps.setdefault(target, {}).update(overrides)
+    _value_maps(con, vmaps)
+    run_script(con, "ingest_check_macros")
+    dayfirst = _decide_dayfirst(con, kind, plan, dayfirst)
+    create_under = None
+    if kind in ("survey", "cases"):
+        create_under = _resolve_jurisdictions(con, spec, create_jurisdictions)
+    _typed(con, kind, plan, dayfirst)
+    _generic_checks(con, kind, plan)
+    if kind in ("survey", "cases"):
+        run_script(con, "ingest_jurisdiction_problems")
+
+    summary: dict[str, Any] = {
+        "kind": kind, "source_name": src.name, "sha256": src.sha256, "size_bytes": src.size,
+        **layout.describe(), "dayfirst": dayfirst, "rows_read": rows_read, "blank_rows": blank_rows,
+        "rows_skipped": skipped, "mapping_name": mapping_name,
+        "columns": {c.header: (c.targets if len(c.targets) > 1 else c.target) for c in plan.columns},
+        "constants": dict(plan.constants), "ignored_columns": plan.ignored, "personal_data": plan.pii_report,
+        "warnings": warnings, "mapping_spec": _effective_spec(kind, spec, plan),
+    }
+    survey_mode = None
+    if kind == "survey":
+        survey_mode = _survey_checks(con, plan, items, spec, summary)
+    elif kind == "cases":
+        _case_checks(con, spec, summary)
+    else:
+        run_script(con, "ingest_jurisdictions_check")
+        stats = con.execute("SELECT count(*) FILTER (WHERE code IN (SELECT code FROM jurisdictions)), count(*) "
+                            "FROM ingest_typed").fetchall()[0]
+        summary["updated"], summary["added"] = int(stats[0]), int(stats[1] - stats[0])
+    new_jurisdictions = _new_jurisdictions(con) if kind != "jurisdictions" and create_jurisdictions else []
+    if new_jurisdictions:
+        summary["created_jurisdictions"] = new_jurisdictions
+        summary["created_under"] = create_under
+        warnings.append(f"{len(new_jurisdictions)} jurisdiction(s) not in the registry will be added as stations: "
+                        + ", ".join(f"{raw} ({code})" for raw, code in new_jurisdictions[:10]))
+    problems.raise_if_problems(con, src.name, dry_run=dry_run)
+    rows = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
+    summary["rows_loaded"] = rows
+    if dry_run:
+        return IngestResult(None, rows, summary, dry_run=True)
+    batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
+    return IngestResult(batch_id, rows, summary)
+
+
+def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
+    """The mapping as actually applied (guesses included): what is saved for the next file."""
+    out: dict[str, Any] = {
+        "kind": kind,
+        "columns": {c.header: (c.targets if len(c.targets) > 1 else c.target) for c in plan.columns},
+    }
+    for key in ("value_maps", "items", "indicators", "options"):
+        if spec.get(key):
+            out[key] = spec[key]
+    if plan.constants:
+        out["constants"] = dict(plan.constants)
+    return out
+
+
+def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:
+    """Which columns hold phone or ID-card numbers, judged on the first rows of the whole file."""
+    exprs = []
+    for i in range(layout.ncols):
+        col = ident(f"c{i}")
+        exprs.append(f"count(nullif(trim({col}), '')), count(*) FILTER (WHERE jm_is_phone({col})), "
+                     f"count(*) FILTER (WHERE jm_is_id({col}))")
+    sql = "SELECT " + ", ".join(exprs) + " FROM (" + staged.select_sql + " LIMIT $limit)"
+    try:
+        counts = run(con, sql, {**staged.params, "limit": PII_SAMPLE_ROWS}).fetchall()[0]
+    except duckdb.InvalidInputException as exc:
+        raise problems.file_error(src.name, "unreadable", f"The file could not be read as CSV: {exc}") from exc
+    found = {}
+    for i in range(layout.ncols):
+        filled, phones, ids = counts[3 * i: 3 * i + 3]
+        if filled and ids >= pii.CONTENT_SHARE * filled:
+            found[i] = "id_card"
+        elif filled and phones >= pii.CONTENT_SHARE * filled:
+            found[i] = "phone"
+    return found
+
+
+def _plan(con: duckdb.DuckDBPyConnection, kind: str, columns: list[ColumnGuess], constants: dict[str, str],
+          items: dict[str, definitions.Item]) -> Plan:
+    """Turn column targets into a plan, recording mapping problems (unknown targets, clashes, PII)."""
+    plan = Plan(kind, columns, constants=dict(constants))
+    fields = F.FIELDS[kind]
+    hash_target = F.PERSON_HASH.get(kind)
+    item_names = set(items) if kind == "survey" else set()
+    for col in columns:
+        for target in col.targets:
+            if target == F.IGNORE:
+                continue
+            if col.pii and target != hash_target:
+                problems.add(con, "personal_data",
+                             f"this column holds {pii.PII_LABELS[col.pii]}, which are never stored in clear; "
+                             + (f"map it to {hash_target} (kept as a keyed hash) or to ignore"
+                                if hash_target and col.pii != "name" else "map it to ignore"),
+                             column=col.header)
+            elif target == hash_target:
+                if hash_target in plan.fields:
+                    problems.add(con, "mapping", f"two columns are mapped to {hash_target}; keep one",
+                                 column=col.header)
+                plan.fields[hash_target] = col.index
+                plan.hashed.add(col.index)
+            elif target in fields:
+                if target in plan.fields:
+                    problems.add(con, "mapping", f"{target} is already taken from column "
+                                 f"{columns[plan.fields[target]].header!r}; map only one column to it",
+                                 column=col.header)
+                elif target in constants:
+                    problems.add(con, "mapping", f"{target} is both mapped from this column and set for the whole "
+                                 "file; keep one", column=col.header)
+                else:
+                    plan.fields[target] = col.index
+            elif target in item_names:
+                plan.items.append((target, col.index, col.header))
+            else:
+                known = ", ".join(F.targets_for(kind))
+                extra = " nor a defined item (define it under the mapping's items)" if kind == "survey" else ""
+                problems.add(con, "mapping", f"{target!r} is not a field of {kind} files ({known}){extra}",
+                             column=col.header)
+        if col.target == F.IGNORE:
+            plan.ignored.append(col.header)
+        if col.pii:
+            action = f"hashed into {hash_target}" if col.index in plan.hashed else "dropped"
+            plan.pii_report.append({"column": col.header, "kind": col.pii, "action": action})
+    plan.keep = {i for i in plan.fields.values()} | {i for _item, i, _h in plan.items}
+    for name, spec in fields.items():
+        if spec.required and not plan.given(name):
+            problems.add(con, "missing_field",
+                         f"No column gives {name} and no value was set for the whole file; map a column to it "
+                         f"or set one value (--set {name}=VALUE).")
+    if kind == "survey" and not plan.items:
+        problems.add(con, "no_items", "No column is mapped to a survey item (such as satisfaction or "
+                     "seen_police); map at least one answer column.")
+    return plan
+
+
+def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout, plan: Plan,
+                 warnings: list[str]) -> tuple[int, int]:
+    """Write ``ingest_raw`` (row number + kept columns; hashed where planned); return (rows, blank rows)."""
+    exprs = []
+    for i in sorted(plan.keep):
+        col = ident(f"c{i}")
+        exprs.append(f"{HASH_EXPR.replace('COL', col)} AS {col}" if i in plan.hashed else col)
+    blank = " AND ".join(f"coalesce(trim({ident(f'c{i}')}), '') = ''" for i in range(layout.ncols)) or "false"
+    select = ", ".join(["(" + blank + ") AS _blank", *exprs])
+    numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
+    sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
+           + "row_number() OVER () AS _ord, " + select + " FROM (" + staged.select_sql + ")")
+    try:
+        run(con, "DROP TABLE IF EXISTS ingest_rejects")
+        run(con, "DROP TABLE IF EXISTS ingest_reject_scans")
+        run(con, sql, staged.params)
+    except duckdb.InvalidInputException as exc:
+        raise problems.file_error(src.name, "unreadable", f"The file could not be read as CSV: {exc}") from exc
+    if staged.numbered:
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT * EXCLUDE (_ord) FROM ingest_raw0")
+        _xlsx_problems(con, staged, layout)
+    else:
+        _number_csv_rows(con, staged, layout, warnings)
+    run(con, "DROP TABLE IF EXISTS ingest_raw0")
+    blank_rows = int(run(con, "SELECT count(*) FROM ingest_raw WHERE _blank").fetchall()[0][0]) + staged.blank_rows
+    run(con, "DELETE FROM ingest_raw WHERE _blank")
+    rows = int(run(con, "SELECT count(*) FROM ingest_raw").fetchall()[0][0])
+    return rows, blank_rows
+
+
+# The person key: HMAC of the normalised identifier ('phone:138...', 'id:1101...', 'text:...').
+HASH_EXPR = "jm_hmac(jm_person_text(COL))"
+
+
+def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout, warnings: list[str]) -> None:
+    """Give every staged CSV row its line number in the file; record rows DuckDB rejected."""
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS " + line_flags_sql(), {"path": staged.params["path"]})
+    # DuckDB skips blank lines when there are several columns but returns them as rows of one column.
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_linemap AS "
+             "SELECT row_number() OVER (ORDER BY line_no) AS _ord, line_no FROM ingest_lines "
+             "WHERE line_no > $skip AND (NOT blank OR $single) "
+             "AND line_no NOT IN (SELECT line FROM ingest_rejects)",
+        {"skip": staged.skip, "single": layout.ncols == 1})
+    n_rows, n_lines = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_linemap)"
+                          ).fetchall()[0]
+    if n_rows == n_lines:
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT m.line_no AS _row, r.* EXCLUDE (_ord) "
+                 "FROM ingest_raw0 r JOIN ingest_linemap m USING (_ord)")
+    else:
+        # A quoted value spanning several lines: lines and rows no longer pair up one to one.
+        warnings.append("Some values span several lines, so row numbers count records after the header "
+                        "rather than lines.")
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT _ord + $skip AS _row, * EXCLUDE (_ord) "
+                 "FROM ingest_raw0", {"skip": staged.skip})
+    run(con, """
+        INSERT INTO ingest_problems
+        SELECT DISTINCT r.line, NULL, NULL,
+            CASE r.error_type WHEN 'TOO MANY COLUMNS' THEN 'too_many_fields'
+                              WHEN 'MISSING COLUMNS' THEN 'too_few_fields'
+                              WHEN 'UNQUOTED VALUE' THEN 'bad_quote'
+                              WHEN 'INVALID ENCODING' THEN 'bad_encoding'
+                              ELSE 'unreadable_row' END,
+            CASE r.error_type
+                WHEN 'TOO MANY COLUMNS' THEN format('has {} fields; the header has {}',
+                    regexp_extract(r.error_message, 'Found: (\\d+)', 1), $width)
+                WHEN 'MISSING COLUMNS' THEN format('has {} fields; the header has {}',
+                    regexp_extract(r.error_message, 'Found: (\\d+)', 1), $width)
+                WHEN 'UNQUOTED VALUE' THEN 'a quoted value is not closed or has text after its closing quote'
+                WHEN 'INVALID ENCODING' THEN 'this line is not valid UTF-8; choose the file''s encoding '
+                                             || '(for example GB18030 for GBK files: --encoding gb18030)'
+                ELSE r.error_message END
+        FROM ingest_rejects r JOIN ingest_lines l ON l.line_no = r.line
+        WHERE NOT l.blank
+    """, {"width": layout.ncols})
+
+
+def _xlsx_problems(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout) -> None:
+    for row, width in staged.xlsx_extra:
+        problems.add(con, "too_many_fields", f"has {width} filled cells; the header has {layout.ncols}", row=row)
+
+
+def _check_already_loaded(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:
+    rows = con.execute("SELECT batch_id, source_name, strftime(loaded_at, '%Y-%m-%d %H:%M') FROM batches "
+                       "WHERE sha256 = $h AND status = 'loaded' ORDER BY batch_id", {"h": src.sha256}).fetchall()
+    if rows:
+        batch_id, name, loaded_at = rows[0]
+        problems.add(con, "already_loaded",
+                     f"This file was already loaded as batch {batch_id} ({name}, {loaded_at}); remove that batch "
+                     "first to load it again.")
+
+
+def _project(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
+    """``ingest_fields``: one text column per canonical field (and the person key), from column or constant."""
+    exprs = ["_row"]
+    params: dict[str, Any] = {}
+    for name in F.targets_for(kind):
+        alias = ident(name)
+        if name in plan.fields:
+            exprs.append(f"{ident('c' + str(plan.fields[name]))} AS {alias}")
+        elif name in plan.constants:
+            params[f"k_{alias}"] = plan.constants[name]
+            exprs.append(f"CAST(${ident('k_' + alias)} AS VARCHAR) AS {alias}")
+        else:
+            exprs.append(f"CAST(NULL AS VARCHAR) AS {alias}")
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_fields AS SELECT " + ", ".join(exprs) + " FROM ingest_raw", params)
+    if kind == "survey":
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_long (_row BIGINT, item VARCHAR, header VARCHAR, raw VARCHAR)")
+        for item, index, header in plan.items:
+            run(con, "INSERT INTO ingest_long SELECT _row, $item, $header, " + ident(f"c{index}") + " FROM ingest_raw",
+                {"item": item, "header": header})
+
+
+def _skip_blank(con: duckdb.DuckDBPyConnection, skip_fields: list[str], plan: Plan, warnings: list[str]) -> int:
+    """Drop rows whose listed fields are blank (a mapping option, e.g. crimes without an id)."""
+    skipped = 0
+    for name in skip_fields:
+        if name not in F.targets_for(plan.kind):
+            raise ConfigError(f"Mapping option skip_blank names {name!r}, which is not a field of {plan.kind} files.")
+        col = ident(name)
+        n = int(run(con, "SELECT count(*) FROM ingest_fields WHERE nullif(trim(" + col + "), '') IS NULL"
+                    ).fetchall()[0][0])
+        if n:
+            run(con, "DELETE FROM ingest_fields WHERE nullif(trim(" + col + "), '') IS NULL")
+            if plan.kind == "survey":
+                run(con, "DELETE FROM ingest_long WHERE _row NOT IN (SELECT _row FROM ingest_fields)")
+            warnings.append(f"{n} row(s) with a blank {name} were skipped, as the mapping says.")
+            skipped += n
+    return skipped
+
+
+def _colmap(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_colmap (target VARCHAR, header VARCHAR, is_constant BOOLEAN)")
+    rows = [(name, plan.header(name), name not in plan.fields) for name in F.targets_for(kind) if plan.given(name)]
+    if rows:
+        con.executemany("INSERT INTO ingest_colmap VALUES (?, ?, ?)", rows)
+
+
+def _value_maps(con: duckdb.DuckDBPyConnection, vmaps: dict[str, dict[str, str | None]]) -> None:
+    """``ingest_vmap``: (target, folded file value) -> code; later entries (the mapping's) win."""
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_vmap_raw (target VARCHAR, raw VARCHAR, code VARCHAR, seq INTEGER)")
+    rows = [(target, raw, code, seq) for target, vmap in vmaps.items()
+            for seq, (raw, code) in enumerate(vmap.items())]
+    if rows:
+        targets, raws, codes, seqs = (list(col) for col in zip(*rows, strict=True))
+        run(con, "INSERT INTO ingest_vmap_raw SELECT unnest($t), unnest($r), unnest($c), unnest($s)",
+            {"t": targets, "r": raws, "c": codes, "s": seqs})
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_vmap AS SELECT target, jm_norm(raw) AS key, code "
+             "FROM ingest_vmap_raw QUALIFY row_number() OVER (PARTITION BY target, jm_norm(raw) ORDER BY seq DESC) = 1")
+
+
+def _date_fields(kind: str, plan: Plan) -> list[str]:
+    return [n for n, f in F.FIELDS[kind].items() if f.type in ("date", "timestamp") and plan.given(n)]
+
+
+def _decide_dayfirst(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, stated: bool | None) -> bool | None:
+    """Day-first or month-first for dates like 05/03/2025: as stated, else as the data prove.
+
+    None when the file has no such dates (nothing to decide).
+    """
+    names = _date_fields(kind, plan)
+    if stated is not None or not names:
+        return stated
+    union = " UNION ALL ".join("SELECT jm_dt_norm(" + ident(n) + ") AS x FROM ingest_fields" for n in names)
+    n_slash, first_big, second_big, example = run(con, """
+        SELECT count(*), count(*) FILTER (WHERE CAST(split_part(x, '-', 1) AS INTEGER) > 12),
+               count(*) FILTER (WHERE CAST(split_part(x, '-', 2) AS INTEGER) > 12), min(x)
+        FROM (""" + union + ") WHERE jm_dt_shape(x) = 'dmy'").fetchall()[0]
+    if n_slash == 0:
+        return None
+    if first_big and not second_big:
+        return True
+    if second_big and not first_big:
+        return False
+    problems.add(con, "ambiguous_dates",
+                 f"Dates such as '{example.replace('-', '/')}' can be read day-first or month-first; say which "
+                 "(--dayfirst or --monthfirst).")
+    return True
+
+
+def _resolve_jurisdictions(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], create: bool) -> str | None:
+    """Match jurisdiction values to the registry; suggest close names or plan new stations.
+
+    Returns the code new stations go under when some are to be created.
+    """
+    run_script(con, "ingest_jurisdiction_values")
+    unknown = [r[0] for r in con.execute(
+        "SELECT raw FROM ingest_jvals WHERE status = 'unknown' ORDER BY first_row").fetchall()]
+    if not unknown:
+        return None
+    registry = con.execute("SELECT code, name_zh, name_en FROM jurisdictions ORDER BY code").fetchall()
+    if create:
+        parent = spec["options"].get("create_parent") or _root_code(con)
+        if parent is None or parent not in {r[0] for r in registry}:
+            problems.add(con, "unknown_jurisdiction",
+                         "Cannot add new jurisdictions: the registry has no root city to put them under "
+                         "(load a jurisdictions file first, or set the mapping option create_parent).")
+            return None
+        if len(unknown) > MAX_NEW_JURISDICTIONS:
+            problems.add(con, "unknown_jurisdiction",
+                         f"{len(unknown)} jurisdiction values are not in the registry; that is too many to add "
+                         "(is the right column mapped to jurisdiction?).")
+            return None
+        taken = {r[0] for r in registry}
+        rows = []
+        for raw in unknown:
+            code = raw if _NEW_CODE.match(raw) and raw not in taken else "X" + hashlib.sha1(
+                raw.encode("utf-8")).hexdigest()[:8].upper()
+            taken.add(code)
+            rows.append((code, raw))
+        con.executemany("UPDATE ingest_jvals SET status = 'new', code = ? WHERE raw = ?", rows)
+        return parent
+    labels = [f"{name_zh} / {name_en} ({code})" for code, name_zh, name_en in registry]
+    keys = [" ".join((code, name_zh, name_en)) for code, name_zh, name_en in registry]
+    rows = []
+    for raw in unknown[:200]:
+        best = process.extract(raw, keys, scorer=fuzz.WRatio, limit=3, score_cutoff=50)
+        if best:
+            rows.append(("; ".join(labels[m[2]] for m in best), raw))
+    if rows:
+        con.executemany("UPDATE ingest_jvals SET suggestion = ? WHERE raw = ?", rows)
+    return None
+
+
+def _root_code(con: duckdb.DuckDBPyConnection) -> str | None:
+    rows = con.execute("SELECT code FROM jurisdictions WHERE parent_code IS NULL ORDER BY code").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def _new_jurisdictions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(
+        "SELECT raw, code FROM ingest_jvals WHERE status = 'new' ORDER BY first_row").fetchall()]
+
+
+_TYPED = {
+    "text": "nullif(trim(f.@F), '')",
+    "date": "CAST(jm_dt_parse(jm_dt_norm(f.@F), $dayfirst) AS DATE)",
+    "timestamp": "jm_dt_parse(jm_dt_norm(f.@F), $dayfirst)",
+    "number": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS DOUBLE)",
+    "count": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS BIGINT)",
+    "enum": "(SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F))",
+    "bool": "TRY_CAST((SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F)) AS BOOLEAN)",
+    "jurisdiction": "(SELECT j.code FROM ingest_jvals j WHERE j.norm = jm_norm(f.@F))",
+}
+
+
+def _typed(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
+    """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why)."""
+    exprs = ["f._row"]
+    for name, spec in F.FIELDS[kind].items():
+        exprs.append(_TYPED[spec.type].replace("@F", ident(name)) + " AS " + ident(name))
+    if kind in F.PERSON_HASH:
+        exprs.append("f." + ident(F.PERSON_HASH[kind]))
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT " + ", ".join(exprs) + " FROM ingest_fields f",
+        {"dayfirst": dayfirst})
+
+
+# Checks per field type; @F is replaced by the (allow-listed) field name, values are bound.
+_BLANK_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), NULL, 'missing_value', '@F is blank'
+FROM ingest_fields f JOIN ingest_typed t USING (_row)
+WHERE nullif(trim(f.@F), '') IS NULL
+   OR (t.@F IS NULL AND EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F)
+                                                          AND v.code IS NULL))
+"""
+_DATE_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), f.@F,
+       CASE WHEN jm_dt_shape(jm_dt_norm(f.@F)) IS NULL THEN 'bad_date'
+            WHEN t.@F IS NULL THEN 'impossible_date' ELSE 'date_out_of_range' END,
+       CASE WHEN jm_dt_shape(jm_dt_norm(f.@F)) IS NULL
+                THEN format('''{}'' is not a date (write it like 2025-03-05, 2025/3/5, 2025年3月5日 or '
+                            || '05/03/2025)', f.@F)
+            WHEN t.@F IS NULL THEN format('''{}'' is not a real calendar date', f.@F)
+            ELSE format('''{}'' is outside {} to {}', f.@F, $min_date, $max_date) END
+FROM ingest_fields f JOIN ingest_typed t USING (_row)
+WHERE nullif(trim(f.@F), '') IS NOT NULL
+  AND (t.@F IS NULL OR CAST(t.@F AS DATE) < $min_date OR CAST(t.@F AS DATE) > $max_date)
+"""
+_NUMBER_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', format('''{}'' is not a positive number', f.@F)
+FROM ingest_fields f JOIN ingest_typed t USING (_row)
+WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR NOT isfinite(t.@F) OR t.@F <= 0)
+"""
+_COUNT_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', format('''{}'' is not a whole number of 0 or more', f.@F)
+FROM ingest_fields f JOIN ingest_typed t USING (_row)
+WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR t.@F < 0)
+"""
+_CHOICE_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'invalid_value',
+       format('''{}'' is not a valid @F (valid: {}); add it to the value map', trim(f.@F), $valid)
+FROM ingest_fields f
+WHERE nullif(trim(f.@F), '') IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F)
+                  AND (v.code IS NULL OR list_contains($choices, v.code)))
+"""
+_PII_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), jm_mask(f.@F), 'personal_data',
+       'looks like a phone or ID-card number, which must not be stored in clear; map this column to ignore'
+FROM ingest_fields f
+WHERE jm_is_phone(f.@F) OR jm_is_id(f.@F)
+"""
+
+
+def _generic_checks(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
+    today = dt.date.today()
+    for name, spec in F.FIELDS[kind].items():
+        if not plan.given(name):
+            continue
+        params: dict[str, Any] = {"min_date": MIN_DATE, "max_date": today + dt.timedelta(days=1)}
+        checks = []
+        if spec.required or spec.type == "number":
+            checks.append(_BLANK_CHECK)
+        if spec.type in ("date", "timestamp"):
+            checks.append(_DATE_CHECK)
+        elif spec.type == "number":
+            checks.append(_NUMBER_CHECK)
+        elif spec.type == "count":
+            checks.append(_COUNT_CHECK)
+        elif spec.type in ("enum", "bool"):
+            choices = list(spec.choices) if spec.type == "enum" else ["true", "false"]
+            params.update(choices=choices, valid=", ".join(choices) if spec.type == "enum" else "yes, no (是, 否)")
+            checks.append(_CHOICE_CHECK)
+        if spec.type in ("text", "number") and kind != "jurisdictions":
+            checks.append(_PII_CHECK)
+        for template in checks:
+            run(con, template.replace("@F", ident(name)), params)
+    # A whole-file value wrong once is reported once.
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_problems AS SELECT DISTINCT * FROM ingest_problems")
+
+
+def _item_defs(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, definitions.Item]) -> None:
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_item_defs (item VARCHAR, codes VARCHAR[], dk_codes VARCHAR[], "
+             "dk_default VARCHAR)")
+    rows = [(name, list(items[name].codes), list(items[name].dk_codes),
+             items[name].dk_codes[0] if items[name].dk_codes else None)
+            for name in sorted({i for i, _c, _h in plan.items})]
+    if rows:
+        con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?)", rows)
+
+
+def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, definitions.Item],
+                   spec: dict[str, Any], summary: dict[str, Any]) -> str | None:
+    """Answers, repeats and the survey mode; returns the batch's survey mode."""
+    _item_defs(con, plan, items)
+    run_script(con, "ingest_survey_answers")
+    modes = [r[0] for r in con.execute("SELECT DISTINCT mode FROM ingest_typed WHERE mode IS NOT NULL ORDER BY 1"
+                                       ).fetchall()]
+    if len(modes) > 1:
+        problems.add(con, "mixed_mode", f"The file mixes survey modes ({', '.join(modes)}); a change of mode is a "
+                     "break in the series, so load each mode as its own file.", column=plan.header("mode"))
+    survey_mode = modes[0] if len(modes) == 1 else spec["options"].get("survey_mode")
+    stats = fetch_one(con, "ingest_survey_stats")
+    summary.update(survey_mode=survey_mode, respondents=stats["respondents"], answers=stats["answers"],
+                   dont_know=stats["dont_know"], items=sorted({i for i, _c, _h in plan.items}),
+                   interview_dates=[str(stats["first_date"]), str(stats["last_date"])])
+    warnings = summary["warnings"]
+    if stats["not_station_rows"]:
+        warnings.append(f"{stats['not_station_rows']} respondent(s) are attached to a district or city, not a "
+                        "station; station figures will not include them.")
+    if stats["repeat_in_file"] or stats["repeat_loaded"]:
+        warnings.append(f"The same person (by keyed hash) answered more than once: {stats['repeat_in_file']} "
+                        f"repeat(s) within the file, {stats['repeat_loaded']} already loaded.")
+    if survey_mode is None:
+        warnings.append("No survey mode given (phone, face_to_face, sms, online); set it so a change of mode "
+                        "shows as a break in trends (--set mode=phone).")
+    return survey_mode
+
+
+def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: dict[str, Any]) -> None:
+    if spec["options"].get("duplicates", "reject") == "keep_last":
+        before = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT * FROM ingest_typed "
+                 "QUALIFY case_id IS NULL OR row_number() OVER (PARTITION BY case_id ORDER BY _row DESC) = 1")
+        dropped = before - int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
+        if dropped:
+            summary["warnings"].append(f"{dropped} earlier row(s) of a case id repeated in the file were superseded "
+                                       "by its last row, as the mapping says.")
+        summary["superseded_in_file"] = dropped
+    run_script(con, "ingest_cases_check")
+    stats = fetch_one(con, "ingest_cases_stats")
+    summary.update(new_cases=stats["new_cases"], updated_cases=stats["updated_cases"],
+                   reported=[str(stats["first_reported"]), str(stats["last_reported"])])
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _failpoint(name: str) -> None:
+    """Test hook: pause inside the load transaction so a test can kill the process there."""
+    if os.environ.get(FAILPOINT_ENV) == name:
+        print(f"failpoint {name} reached", file=sys.stderr, flush=True)
+        time.sleep(120)
+
+
+def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan, spec: dict[str, Any],
+          summary: dict[str, Any], mapping_name: str | None, items: dict[str, definitions.Item],
+          survey_mode: str | None, actor: str) -> int:
+    """Insert the checked rows as one batch, in one transaction with its audit entry and cell refresh."""
+    rows = summary["rows_loaded"]
+    con.execute("BEGIN TRANSACTION")
+    committed = False
+    try:
+        batch_id = int(con.execute(
+            "INSERT INTO batches (kind, source_name, sha256, row_count, survey_mode, mapping_name, summary) "
+            "VALUES ($kind, $name, $sha, $rows, $mode, $mapping, $summary) RETURNING batch_id",
+            {"kind": kind, "name": src.name, "sha": src.sha256, "rows": rows, "mode": survey_mode,
+             "mapping": mapping_name, "summary": json.dumps(summary, ensure_ascii=False, default=str)},
+        ).fetchall()[0][0])
+        summary["batch_id"] = batch_id
+        if kind != "jurisdictions" and summary.get("created_jurisdictions"):
+            run_script(con, "ingest_create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
+        if kind == "survey":
+            for name in spec["items"]:
+                definitions.save_item(con, items[name])
+            run_script(con, "ingest_survey_load", {"batch_id": batch_id})
+            for raw in spec["indicators"]:
+                definitions.save_indicator(con, _indicator(raw))
+        elif kind == "cases":
+            params: dict[str, Any] = {"batch_id": batch_id}
+            keep = set(spec["options"].get("keep_existing") or [])
+            for name in F.FIELDS["cases"]:
+                params[f"given_{name}"] = plan.given(name)
+                params[f"keep_{name}"] = name in keep
+            params["given_reporter_hash"] = plan.given("reporter_hash")
+            run_script(con, "ingest_cases_load", params)
+        else:
+            run_script(con, "ingest_jurisdictions_load", {"batch_id": batch_id})
+        store.audit(con, actor, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
+                                               "rows": rows, "sha256": src.sha256, "mapping": mapping_name})
+        store.bump_data_version(con)
+        if kind == "survey" or spec["indicators"]:
+            refresh_cells(con)
+        _failpoint("before_commit")
+        con.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            con.execute("ROLLBACK")
+    return batch_id
+
+
+def _indicator(raw: dict[str, Any]) -> definitions.Indicator:
+    """An indicator definition from a mapping (labels default to the key)."""
+    try:
+        key = str(raw["key"])
+        return definitions.Indicator(
+            key=key, label_zh=str(raw.get("label_zh", key)), label_en=str(raw.get("label_en", key)),
+            description_zh=str(raw.get("description_zh", "")), description_en=str(raw.get("description_en", "")),
+            item=str(raw["item"]), scoring={str(k): float(v) for k, v in raw["scoring"].items()},
+            dk_codes=[str(c) for c in raw.get("dk_codes", [definitions.DK_CODE])],
+            sort_order=int(raw.get("sort_order", 100)), enabled=bool(raw.get("enabled", True)),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"An indicator in the mapping is incomplete ({exc}); "
+                          "it needs key, item and scoring.") from exc
+
+
+def check_indicators(spec: dict[str, Any]) -> None:
+    """Raise ConfigError early when a mapping's indicator definitions are malformed."""
+    for raw in spec.get("indicators") or []:
+        _indicator(raw)
+
+
+__all__ = ["IngestError", "IngestResult", "ingest_file", "propose_mapping", "upload_limit_mb"]

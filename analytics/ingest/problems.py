@@ -1,0 +1,118 @@
+"""Row-level problems found in an uploaded file, and the report built from them.
+
+Every check writes its findings into the TEMP table ``ingest_problems`` (row as in the file,
+column header, value, problem code, English message); nothing stops at the first problem. When
+the checks are done, :func:`raise_if_problems` turns the table into an :class:`IngestError` whose
+``problems`` list feeds the CLI report and the UI's CSV download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from analytics.errors import IngestError
+
+# The full report keeps at most this many problems (a file where every one of 10M rows is wrong
+# would otherwise build 10M Python objects); the counts per code are always complete.
+REPORT_CAP = 100_000
+REPORT_COLUMNS = ["row", "column", "value", "code", "message"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a file: where (row as numbered in the file, column header) and what."""
+
+    row: int | None
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+def reset(con: duckdb.DuckDBPyConnection) -> None:
+    """Start an empty problem table for this connection's current file."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ingest_problems (row_no BIGINT, column_name VARCHAR, value VARCHAR, "
+        "code VARCHAR NOT NULL, message VARCHAR NOT NULL)"
+    )
+
+
+def add(con: duckdb.DuckDBPyConnection, code: str, message: str, *, row: int | None = None,
+        column: str | None = None, value: str | None = None) -> None:
+    """Record one problem found in Python (file-level and mapping problems)."""
+    con.execute(
+        "INSERT INTO ingest_problems VALUES ($row, $col, $value, $code, $message)",
+        {"row": row, "col": column, "value": value, "code": code, "message": message},
+    )
+
+
+def count(con: duckdb.DuckDBPyConnection) -> int:
+    """How many problems have been recorded so far."""
+    return int(con.execute("SELECT count(*) FROM ingest_problems").fetchall()[0][0])
+
+
+def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_run: bool) -> None:
+    """Raise an IngestError listing every recorded problem (capped), with complete counts per code."""
+    counts_rows = con.execute(
+        "SELECT code, count(*) FROM ingest_problems GROUP BY code ORDER BY min(coalesce(row_no, -1)), code"
+    ).fetchall()
+    if not counts_rows:
+        return
+    counts = {code: int(n) for code, n in counts_rows}
+    total = sum(counts.values())
+    rows = con.execute(
+        "SELECT row_no, column_name, value, code, message FROM ingest_problems "
+        "ORDER BY row_no NULLS FIRST, code, column_name LIMIT $cap",
+        {"cap": REPORT_CAP},
+    ).fetchall()
+    problems = [Problem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    verb = "Checked" if dry_run else "Rejected"
+    raise IngestError(
+        f"{verb} {source_name}: {total} problem{'s' if total != 1 else ''} found; nothing was loaded.",
+        key="ingest.rejected", problems=problems, counts=counts, total=total, source=source_name,
+        truncated=total > len(problems),
+    )
+
+
+def file_error(source_name: str, code: str, message: str) -> IngestError:
+    """An IngestError for a problem with the file as a whole (empty, binary, too large...)."""
+    problem = Problem(None, None, None, code, message)
+    return IngestError(f"Rejected {source_name}: 1 problem found; nothing was loaded.", key="ingest.rejected",
+                       problems=[problem],
+                       counts={code: 1}, total=1, source=source_name, truncated=False)
+
+
+def problems_frame(problems: IngestError | Iterable[Problem]) -> pd.DataFrame:
+    """The full problem list as a DataFrame (row, column, value, code, message) for a CSV download."""
+    items = problems.problems if isinstance(problems, IngestError) else list(problems)
+    return pd.DataFrame([[p.row, p.column, p.value, p.code, p.message] for p in items],
+                        columns=REPORT_COLUMNS).astype({"row": "Int64"})
+
+
+def report_lines(error: IngestError, *, first: int = 5) -> list[str]:
+    """The human report: a headline, then per problem code its count and its first rows."""
+    counts: dict[str, int] = error.params.get("counts") or {}
+    if not counts:
+        counts = {}
+        for p in error.problems:
+            counts[p.code] = counts.get(p.code, 0) + 1
+    lines = [error.message]
+    for code, n in counts.items():
+        lines.append(f"{code}: {n}")
+        shown = [p for p in error.problems if p.code == code][:first]
+        lines.extend(f"  {p}" for p in shown)
+        if n > len(shown):
+            lines.append(f"  ... and {n - len(shown)} more")
+    return lines

@@ -1,0 +1,459 @@
+"""Reading uploaded files: detect their format, encoding, delimiter and header row, and stage them.
+
+Only a sample (the first 256 KB, or the first rows of a sheet) is read in Python, to detect the
+layout and to show a preview. The file itself is read by DuckDB's ``read_csv`` with every value
+as text; files in an encoding DuckDB cannot read (GB18030/GBK, UTF-16) are first transcoded to a
+temporary UTF-8 file in 1 MB chunks, and ``.xlsx`` sheets are streamed through openpyxl's
+read-only mode into a temporary CSV that carries each row's sheet row number.
+
+Staged columns are named ``c0, c1, ...``; the header text from the file is kept only as data, so
+no identifier in any SQL statement ever comes from a file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import hashlib
+import io
+import math
+import os
+import tempfile
+import unicodedata
+import zipfile
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import charset_normalizer
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from analytics.errors import ConfigError
+from analytics.ingest.problems import file_error
+
+SAMPLE_BYTES = 256 * 1024
+CHUNK_BYTES = 1024 * 1024
+PREVIEW_ROWS = 20
+DETECT_ROWS = 50
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+# Encodings DuckDB reads itself; everything else is transcoded to UTF-8 first.
+NATIVE_ENCODINGS = {"utf-8", "utf-8-sig"}
+ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030 (GBK)",
+                   "utf-16": "UTF-16 with BOM", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE"}
+
+
+@dataclass
+class SourceFile:
+    """The uploaded file as DuckDB will read it, with its identity (name, size, sha256)."""
+
+    path: Path
+    name: str
+    size: int
+    sha256: str
+    temp_paths: list[Path] = field(default_factory=list)
+
+    def temp_path(self, suffix: str) -> Path:
+        """A new temporary file path that is deleted with this source."""
+        handle, name = tempfile.mkstemp(prefix="jingmin_ingest_", suffix=suffix)
+        os.close(handle)
+        path = Path(name)
+        self.temp_paths.append(path)
+        return path
+
+
+@dataclass
+class Layout:
+    """How a file is laid out: format, encoding, delimiter, header row, columns and a preview."""
+
+    format: str                      # "csv" or "xlsx"
+    encoding: str | None             # codec used to read the file (None for xlsx)
+    encoding_detected: str | None    # what detection found (may differ when overridden)
+    delimiter: str | None
+    header_row: int                  # 1-based line (CSV) or sheet row (xlsx) of the header
+    headers: list[str]               # one unique, non-empty label per column
+    sheet: str | None = None
+    sheet_names: list[str] = field(default_factory=list)
+    preview: list[list[str]] = field(default_factory=list)
+
+    @property
+    def ncols(self) -> int:
+        """Number of columns (the header's width)."""
+        return len(self.headers)
+
+    def describe(self) -> dict[str, object]:
+        """The layout as shown to the user and stored in the batch summary."""
+        return {
+            "format": self.format,
+            "encoding": ENCODING_LABELS.get(self.encoding or "", self.encoding),
+            "encoding_detected": ENCODING_LABELS.get(self.encoding_detected or "", self.encoding_detected),
+            "delimiter": DELIMITER_NAMES.get(self.delimiter or "", self.delimiter),
+            "header_row": self.header_row,
+            "sheet": self.sheet,
+        }
+
+
+@contextmanager
+def open_source(source: str | os.PathLike[str] | bytes, source_name: str | None,
+                max_bytes: int, *, digest: bool = True) -> Iterator[SourceFile]:
+    """Yield the upload as a file on disk (bytes are written to a temp file), checking its size.
+
+    ``digest=False`` skips the sha256 of the whole file (a proposal only reads a sample).
+    """
+    temp_paths: list[Path] = []
+    try:
+        if isinstance(source, bytes | bytearray):
+            name = source_name or "upload"
+            _check_size(len(source), max_bytes, name)
+            handle, tmp = tempfile.mkstemp(prefix="jingmin_upload_", suffix=Path(name).suffix)
+            with os.fdopen(handle, "wb") as out:
+                out.write(source)
+            path = Path(tmp)
+            temp_paths.append(path)
+        else:
+            path = Path(source).expanduser()
+            name = source_name or path.name
+            if not path.is_file():
+                raise ConfigError(f"No file at {path}.")
+        size = path.stat().st_size
+        _check_size(size, max_bytes, name)
+        sha = hashlib.sha256()
+        if digest:
+            with path.open("rb") as fh:
+                while chunk := fh.read(CHUNK_BYTES):
+                    sha.update(chunk)
+        src = SourceFile(path, name, size, sha.hexdigest() if digest else "", temp_paths)
+        yield src
+    finally:
+        for tmp_path in temp_paths:
+            tmp_path.unlink(missing_ok=True)
+
+
+def _check_size(size: int, max_bytes: int, name: str) -> None:
+    if size > max_bytes:
+        raise file_error(name, "too_large",
+                         f"The file is {size / 1_048_576:.1f} MB; the upload limit is "
+                         f"{max_bytes / 1_048_576:.0f} MB (setting upload_max_mb). Split the file and load "
+                         "the parts one by one.")
+
+
+# --------------------------------------------------------------------------------------------
+# Detection
+
+
+def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | None = None,
+           header_row: int | None = None, sheet: str | None = None) -> Layout:
+    """Work out the file's layout from a sample; the keyword arguments override what is detected."""
+    with src.path.open("rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
+        raise file_error(src.name, "empty_file", "The file is empty.")
+    if head.startswith(b"PK\x03\x04"):
+        return _detect_xlsx(src, header_row=header_row, sheet=sheet)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise file_error(src.name, "old_excel",
+                         "This is an old Excel .xls workbook, which cannot be read; open it in Excel and "
+                         "save it as .xlsx or as CSV UTF-8.")
+    detected = _detect_encoding(head, src.name)
+    chosen = _check_encoding_name(encoding) if encoding else detected
+    text = _decode_sample(head, chosen, src.name, truncated=src.size > len(head))
+    if _looks_binary(text):
+        raise file_error(src.name, "not_text",
+                         "The file is not a text file (CSV/TXT/TSV) or an .xlsx workbook; it looks like "
+                         "binary data.")
+    lines = text.splitlines()
+    if src.size > len(head) and lines:
+        lines = lines[:-1]  # the last sampled line may be cut off
+    delim = delimiter or _detect_delimiter(lines)
+    if delim not in DELIMITERS and len(delim) != 1:
+        raise ConfigError(f"The delimiter must be one character such as , ; | or a tab, not {delim!r}.")
+    rows = _parse_rows(lines, delim)
+    header_line = header_row or _detect_header(rows)
+    header_cells = next((cells for line_no, cells in rows if line_no == header_line), None)
+    if header_cells is None:
+        raise file_error(src.name, "empty_file", "The file has no header row.")
+    preview = [cells for line_no, cells in rows if line_no > header_line and any(c.strip() for c in cells)]
+    return Layout("csv", chosen, detected, delim, header_line, unique_headers(header_cells),
+                  preview=preview[:PREVIEW_ROWS])
+
+
+def _check_encoding_name(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError as exc:
+        raise ConfigError(f"Unknown encoding {name!r}; use e.g. utf-8, gb18030, utf-16.") from exc
+
+
+def _detect_encoding(head: bytes, name: str) -> str:
+    """BOM first; then strict UTF-8; then GB18030; then charset-normalizer's best guess."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        # UTF-16 without a BOM puts a zero byte beside every ASCII character.
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > len(head) / 4 and even < odd / 10:
+            return "utf-16-le"
+        if even > len(head) / 4 and odd < even / 10:
+            return "utf-16-be"
+        raise file_error(name, "not_text",
+                         "The file is not a text file (CSV/TXT/TSV) or an .xlsx workbook; it looks like "
+                         "binary data.")
+    for candidate in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(candidate)().decode(head, final=False)
+            return candidate
+        except UnicodeDecodeError:
+            continue
+    best = charset_normalizer.from_bytes(head).best()
+    if best is None:
+        raise file_error(name, "not_text",
+                         "The file is not a text file (CSV/TXT/TSV) or an .xlsx workbook; no text encoding "
+                         "fits it.")
+    return codecs.lookup(best.encoding).name
+
+
+def _decode_sample(head: bytes, encoding: str, name: str, *, truncated: bool) -> str:
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(head, final=not truncated)
+    except UnicodeDecodeError as exc:
+        line = head[: exc.start].count(b"\n") + 1
+        raise file_error(name, "bad_encoding",
+                         f"The file is not valid {ENCODING_LABELS.get(encoding, encoding)} (byte {exc.start}, "
+                         f"line {line}); choose the file's encoding (--encoding).") from exc
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:20000]
+    if not sample:
+        return False
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f\v")
+    return controls > max(2, len(sample) // 200)
+
+
+def _parse_rows(lines: list[str], delim: str) -> list[tuple[int, list[str]]]:
+    """Parse sample lines into (line number where the record starts, cells); blank lines are kept."""
+    reader = csv.reader(io.StringIO("\n".join(lines[: DETECT_ROWS * 4])), delimiter=delim, quotechar='"')
+    rows = []
+    start = 1
+    try:
+        for cells in reader:
+            rows.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error:
+        pass  # a broken quote in the sample: the staging step reports it with its line number
+    return rows
+
+
+def _detect_delimiter(lines: list[str]) -> str:
+    """The candidate giving the most rows with the same number (> 1) of fields."""
+    sample = [line for line in lines[:DETECT_ROWS] if line.strip()]
+    best, best_score = ",", (0, 0)
+    for delim in DELIMITERS:
+        widths = [len(cells) for _line, cells in _parse_rows(sample, delim)]
+        width, freq = Counter(widths).most_common(1)[0] if widths else (1, 0)
+        score = (freq if width > 1 else 0, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _detect_header(rows: list[tuple[int, list[str]]]) -> int:
+    """The first row as wide as the data with most cells filled (skips title rows and blank rows)."""
+    filled = [(line, cells) for line, cells in rows if any(c.strip() for c in cells)]
+    if not filled:
+        return 1
+    width = Counter(len(cells) for _line, cells in filled[:DETECT_ROWS]).most_common(1)[0][0]
+    need = max(1, math.ceil(0.6 * width))
+    for line, cells in filled:
+        if len(cells) == width and sum(1 for c in cells if c.strip()) >= need:
+            return line
+    return filled[0][0]
+
+
+def unique_headers(cells: list[str]) -> list[str]:
+    """Header labels made non-empty and unique: blank -> '(column 3)', repeats -> 'name (2)'."""
+    out: list[str] = []
+    seen: Counter[str] = Counter()
+    for i, cell in enumerate(cells, start=1):
+        label = cell.replace("\ufeff", "").strip() or f"(column {i})"
+        seen[label] += 1
+        out.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# xlsx
+
+
+def _open_workbook(src: SourceFile) -> openpyxl.Workbook:
+    try:
+        return openpyxl.load_workbook(src.path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise file_error(src.name, "not_text",
+                         "The file is a zip archive but not a readable .xlsx workbook.") from exc
+
+
+def _pick_sheet(wb: openpyxl.Workbook, sheet: str | None, name: str) -> str:
+    if sheet is None:
+        return wb.sheetnames[0]
+    if sheet not in wb.sheetnames:
+        raise file_error(name, "unknown_sheet",
+                         f"The workbook has no sheet named {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}.")
+    return sheet
+
+
+def cell_text(value: object) -> str:
+    """An Excel cell as the text a CSV export would show (dates ISO, whole numbers without .0)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _detect_xlsx(src: SourceFile, *, header_row: int | None, sheet: str | None) -> Layout:
+    wb = _open_workbook(src)
+    try:
+        chosen = _pick_sheet(wb, sheet, src.name)
+        ws = wb[chosen]
+        ws.reset_dimensions()  # some writers store wrong dimensions; read what is there
+        rows: list[tuple[int, list[str]]] = []
+        for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
+            rows.append((number, _trim_row([cell_text(v) for v in values])))
+            if number >= DETECT_ROWS * 2:
+                break
+        sheet_names = list(wb.sheetnames)
+    finally:
+        wb.close()
+    if not any(any(c.strip() for c in cells) for _n, cells in rows):
+        raise file_error(src.name, "empty_file", f"The sheet {chosen!r} is empty.")
+    header_line = header_row or _detect_header(rows)
+    header_cells = next((cells for n, cells in rows if n == header_line), [])
+    preview = [cells for n, cells in rows if n > header_line and any(c.strip() for c in cells)]
+    return Layout("xlsx", None, None, None, header_line, unique_headers(header_cells), sheet=chosen,
+                  sheet_names=sheet_names, preview=preview[:PREVIEW_ROWS])
+
+
+def _trim_row(cells: list[str]) -> list[str]:
+    while cells and not cells[-1].strip():
+        cells.pop()
+    return cells
+
+
+# --------------------------------------------------------------------------------------------
+# Staging
+
+
+@dataclass
+class Staged:
+    """What staging produced: the source relation's SQL and how to number its rows."""
+
+    select_sql: str                 # SELECT over read_csv yielding c0..cN (and _row for xlsx)
+    params: dict[str, object]
+    numbered: bool                  # True when the source carries its own _row column
+    skip: int                       # lines before the first data line (CSV)
+    xlsx_extra: list[tuple[int, int]] = field(default_factory=list)  # (row, cells) with too many cells
+    blank_rows: int = 0
+
+
+def column_names(ncols: int) -> list[str]:
+    """The safe staging names c0..c{n-1}."""
+    return [f"c{i}" for i in range(ncols)]
+
+
+def _read_csv_sql(ncols: int, *, numbered: bool) -> str:
+    # Identifiers here are generated (c0, c1, ...), never taken from the file.
+    names = (["_row"] if numbered else []) + column_names(ncols)
+    struct = ", ".join(f"'{name}': 'VARCHAR'" for name in names)
+    return (
+        "SELECT * FROM read_csv($path, delim = $delim, quote = '\"', escape = '\"', header = false, "
+        "skip = $skip, all_varchar = true, auto_detect = false, strict_mode = true, "
+        "store_rejects = true, rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans', "
+        "columns = {" + struct + "})"
+    )
+
+
+def stage(src: SourceFile, layout: Layout) -> Staged:
+    """Prepare the file for DuckDB (transcode or convert when needed) and return the read SQL."""
+    if layout.format == "xlsx":
+        return _stage_xlsx(src, layout)
+    path = src.path
+    if layout.encoding not in NATIVE_ENCODINGS:
+        path = _transcode(src, layout.encoding or "utf-8")
+    return Staged(_read_csv_sql(layout.ncols, numbered=False),
+                  {"path": str(path), "delim": layout.delimiter, "skip": layout.header_row},
+                  numbered=False, skip=layout.header_row)
+
+
+def _transcode(src: SourceFile, encoding: str) -> Path:
+    """Stream the file into a UTF-8 temp file; a byte that does not decode rejects the file."""
+    out_path = src.temp_path(".csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset = 0
+    line = 1
+    with src.path.open("rb") as fh, out_path.open("w", encoding="utf-8", newline="") as out:
+        while True:
+            chunk = fh.read(CHUNK_BYTES)
+            try:
+                text = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                bad_line = line + chunk[: max(exc.start, 0)].count(b"\n")
+                raise file_error(src.name, "bad_encoding",
+                                 f"The file is not valid {ENCODING_LABELS.get(encoding, encoding)} near byte "
+                                 f"{offset + max(exc.start, 0)} (line {bad_line}); choose the file's "
+                                 "encoding (--encoding).") from exc
+            out.write(text.lstrip("\ufeff") if offset == 0 else text)
+            offset += len(chunk)
+            line += chunk.count(b"\n")
+            if not chunk:
+                break
+    return out_path
+
+
+def _stage_xlsx(src: SourceFile, layout: Layout) -> Staged:
+    """Stream the sheet into a temp CSV whose first column is the sheet row number."""
+    out_path = src.temp_path(".csv")
+    extra: list[tuple[int, int]] = []
+    blank = 0
+    width = layout.ncols
+    wb = _open_workbook(src)
+    try:
+        ws = wb[layout.sheet or wb.sheetnames[0]]
+        ws.reset_dimensions()
+        with out_path.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            rows = ws.iter_rows(min_row=layout.header_row + 1, values_only=True)
+            for number, values in enumerate(rows, start=layout.header_row + 1):
+                cells = _trim_row([cell_text(v) for v in values])
+                if not any(c.strip() for c in cells):
+                    blank += 1
+                    continue
+                if len(cells) > width:
+                    extra.append((number, len(cells)))
+                    cells = cells[:width]
+                writer.writerow([str(number), *cells, *[""] * (width - len(cells))])
+    finally:
+        wb.close()
+    return Staged(_read_csv_sql(width, numbered=True), {"path": str(out_path), "delim": ",", "skip": 0},
+                  numbered=True, skip=0, xlsx_extra=extra, blank_rows=blank)
+
+
+def line_flags_sql() -> str:
+    """SQL numbering every physical line of a file and flagging blank ones (no line text is kept)."""
+    return (
+        "SELECT row_number() OVER () AS line_no, coalesce(trim(line, ' \t\r'), '') = '' AS blank "
+        "FROM read_csv($path, header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, "
+        "delim = '\x1f', quote = '', escape = '', strict_mode = false, null_padding = true, all_varchar = true)"
+    )

@@ -1,0 +1,14 @@
+-- Insert a validated survey upload as batch $batch_id (runs inside the load transaction).
+CREATE OR REPLACE TEMP TABLE ingest_keys AS
+SELECT _row, nextval('respondent_key_seq') AS respondent_key FROM ingest_typed;
+
+INSERT INTO respondents (respondent_key, batch_id, respondent_id, jurisdiction_code, interview_date,
+                         design_weight, weight, stratum, cluster, person_hash)
+SELECT k.respondent_key, $batch_id, t.respondent_id, t.jurisdiction, t.interview_date,
+       t.weight, t.weight, t.stratum, t.cluster, t.person_hash
+FROM ingest_typed t JOIN ingest_keys k USING (_row);
+
+INSERT INTO answers (respondent_key, batch_id, item, code)
+SELECT k.respondent_key, $batch_id, a.item, a.code
+FROM ingest_answers a JOIN ingest_keys k USING (_row)
+WHERE a.code IS NOT NULL;

@@ -1,0 +1,284 @@
+"""Upload: propose a mapping for a file, let the analyst confirm or edit it, check, load; list and remove batches.
+
+Everything is done by ``analytics.ingest``; this page reads the inputs, calls it and draws. Text that
+comes from a file (headers, values, sheet names) is only drawn in tables, never as markdown.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from analytics import engine, ingest
+from analytics.errors import JingminError
+from analytics.i18n import has
+from analytics.ingest import fields as F
+from analytics.output import to_csv_text
+from pages import common
+
+tr = common.tr
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]
+EDITOR_COLUMNS = ["column", "target", "confidence", "reason", "personal_data", "sample"]
+REASONS = ("synonym", "contains", "similar", "mapping", "personal data")
+
+
+def read_options(data: bytes, name: str) -> dict[str, Any]:
+    """Encoding, sheet and header-row overrides (empty = detect)."""
+    options: dict[str, Any] = {}
+    with st.expander(tr("upload.read_options")):
+        auto = tr("upload.auto")
+        encoding = st.selectbox(tr("upload.encoding"), [auto, *ENCODINGS], key="up_encoding")
+        if encoding != auto:
+            options["encoding"] = encoding
+        delimiter_names = {auto: None, ",": ",", ";": ";", "Tab": "\t", "|": "|"}
+        delimiter = st.selectbox(tr("upload.delimiter"), list(delimiter_names), key="up_delimiter")
+        if delimiter_names[delimiter]:
+            options["delimiter"] = delimiter_names[delimiter]
+        header_row = st.number_input(tr("upload.header_row"), min_value=0, max_value=1000, value=0, step=1,
+                                     key="up_header_row")
+        if header_row:
+            options["header_row"] = int(header_row)
+        if name.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04":
+            options["sheet"] = st.session_state.get(f"up_sheet_{name}")
+    return options
+
+
+def mapping_choice(kind: str) -> str | None:
+    """The saved mapping to start from (None = guess from headers)."""
+    names = ingest.list_mappings(common.cursor(), kind)["name"].tolist()
+    guess = tr("upload.no_saved_mapping")
+    chosen = st.selectbox(tr("upload.saved_mapping"), [guess, *names], key=f"up_mapping_{kind}")
+    return None if chosen == guess else chosen
+
+
+def show_layout(proposal: ingest.MappingProposal, name: str) -> None:
+    """What was detected, the sheet picker for workbooks, and the preview."""
+    described = proposal.layout.describe()
+    none = tr("upload.none")
+    st.caption(tr("upload.detected", format=described["format"], encoding=described["encoding"] or none,
+                  detected=described["encoding_detected"] or none, delimiter=described["delimiter"] or none,
+                  header_row=described["header_row"]))
+    if proposal.sheet_names:
+        st.selectbox(tr("upload.sheet"), proposal.sheet_names, key=f"up_sheet_{name}")
+    if proposal.suggested_mapping:
+        st.info(tr("upload.suggested", name=proposal.suggested_mapping))
+    st.caption(tr("upload.preview"))
+    st.dataframe(proposal.preview_frame(), width="stretch", hide_index=True)
+
+
+def edit_mapping(proposal: ingest.MappingProposal, editor_key: str) -> pd.DataFrame:
+    """The proposed column mapping in an editable table; only the target column can change."""
+    st.subheader(tr("upload.mapping"))
+    st.caption(tr("upload.mapping_help"))
+    frame = proposal.columns_frame()[EDITOR_COLUMNS]
+    reasons = {r: tr(f"upload.reason.{r.replace(' ', '_')}") for r in REASONS}
+    frame["reason"] = [reasons.get(r, r) for r in frame["reason"]]
+    frame["personal_data"] = [tr(f"upload.pii.{k}") if k else "" for k in frame["personal_data"]]
+    labels = {c: tr(f"upload.col.{c}") for c in EDITOR_COLUMNS}
+    config = {c: st.column_config.Column(labels[c], disabled=True) for c in EDITOR_COLUMNS}
+    config["target"] = st.column_config.SelectboxColumn(labels["target"], options=proposal.target_choices,
+                                                        required=True)
+    return st.data_editor(frame, column_config=config, hide_index=True, width="stretch", key=editor_key,
+                          num_rows="fixed")
+
+
+def whole_file_values(proposal: ingest.MappingProposal, mapped: set[str]) -> dict[str, str]:
+    """Inputs for fields the file lacks: one value for every row."""
+    if proposal.missing_required:
+        st.warning(tr("upload.missing_required", fields=", ".join(proposal.missing_required)))
+    values = {}
+    with st.expander(tr("upload.constants"), expanded=bool(proposal.missing_required)):
+        for name in F.FIELDS[proposal.kind]:
+            if name in mapped:
+                continue
+            value = st.text_input(name, value=proposal.constants.get(name, ""),
+                                  key=f"up_const_{proposal.kind}_{name}")
+            if value.strip():
+                values[name] = value.strip()
+    return values
+
+
+def value_map_overrides(proposal: ingest.MappingProposal) -> dict[str, Any] | None:
+    """The mapping's own value maps as editable JSON; the defaults shown for reference."""
+    with st.expander(tr("upload.value_maps")):
+        st.caption(tr("upload.value_maps_help"))
+        text = st.text_area(tr("upload.value_maps"), json.dumps(proposal.spec_value_maps, ensure_ascii=False,
+                                                                indent=1), key=f"up_vmaps_{proposal.kind}",
+                            label_visibility="collapsed")
+        st.caption(tr("upload.default_maps"))
+        st.json(proposal.value_maps, expanded=False)
+    try:
+        parsed = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        st.error(tr("upload.bad_json", error=str(exc)))
+        return None
+    if not isinstance(parsed, dict):
+        st.error(tr("upload.bad_json", error=type(parsed).__name__))
+        return None
+    return parsed
+
+
+def build_spec(proposal: ingest.MappingProposal, edited: pd.DataFrame, constants: dict[str, str],
+               value_maps: dict[str, Any]) -> dict[str, Any]:
+    """The confirmed mapping: the edited targets over the proposal's spec."""
+    spec = proposal.spec()
+    columns: dict[str, Any] = {}
+    for header, target in zip(edited["column"], edited["target"], strict=True):
+        current = spec["columns"][header]
+        # A column a saved mapping sends to several fields keeps them while its first target is unchanged.
+        columns[header] = current if isinstance(current, list) and current[0] == target else target
+    spec["columns"] = columns
+    spec["constants"] = constants
+    spec["value_maps"] = value_maps
+    return spec
+
+
+def show_summary(result: ingest.IngestResult) -> None:
+    """The load summary: counts, personal-data handling, notes."""
+    summary = result.summary
+    st.subheader(tr("upload.summary"))
+    for entry in summary.get("personal_data", []):
+        action = tr("upload.pii.hashed") if entry["action"].startswith("hashed") else tr("upload.pii.dropped")
+        st.text(tr("upload.personal_data", column=entry["column"], kind=tr(f"upload.pii.{entry['kind']}"),
+                   action=action))
+    for warning in summary.get("warnings", []):
+        st.text(warning)
+    shown = {k: v for k, v in summary.items() if k not in ("mapping_spec", "columns", "warnings", "personal_data")}
+    st.json(shown, expanded=False)
+
+
+def show_problems(exc: JingminError) -> None:
+    """Counts per problem, the first rows, and the full report as a CSV download."""
+    common.show_error(exc)
+    counts = exc.params.get("counts") or {}
+    st.subheader(tr("upload.problems"))
+    st.dataframe(pd.DataFrame({tr("upload.col.problem"): [tr(f"ingest.problem.{c}") if has(f"ingest.problem.{c}")
+                                                          else c for c in counts],
+                               tr("upload.col.count"): list(counts.values())}),
+                 width="stretch", hide_index=True)
+    report = ingest.problems_frame(exc)
+    st.caption(tr("upload.problem_rows"))
+    st.dataframe(report.head(200).rename(columns={
+        "row": tr("upload.col.row"), "column": tr("upload.col.column"), "value": tr("upload.col.value"),
+        "code": tr("upload.col.problem"), "message": tr("upload.col.message")}), width="stretch", hide_index=True)
+    st.download_button(tr("upload.download_report"), to_csv_text(report).encode("utf-8-sig"),
+                       file_name="problems.csv", mime="text/csv", key="up_report")
+
+
+def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options: dict[str, Any],
+               dayfirst: bool | None, create: bool, save_as: str, dry_run: bool) -> None:
+    """Check (and load) the file with the confirmed mapping; show the outcome."""
+    try:
+        with st.spinner():
+            result = ingest.ingest_file(common.cursor(), kind, data, source_name=name, mapping=spec,
+                                        dayfirst=dayfirst, create_jurisdictions=create, dry_run=dry_run,
+                                        actor=common.user().username, **options)
+            if not dry_run and save_as.strip():
+                ingest.save_mapping(common.cursor(), save_as.strip(), result.summary["mapping_spec"],
+                                    actor=common.user().username)
+    except JingminError as exc:
+        if exc.problems:
+            show_problems(exc)
+        else:
+            common.show_error(exc)
+        return
+    if dry_run:
+        st.success(tr("upload.checked", rows=result.rows))
+        show_summary(result)
+        return
+    flash = [tr("upload.loaded", batch_id=result.batch_id, source=name, rows=result.rows)]
+    if save_as.strip():
+        flash.append(tr("upload.mapping_saved", name=save_as.strip()))
+    st.session_state["up_flash"] = (" ".join(flash), result)
+    st.rerun()
+
+
+def upload_section() -> None:
+    """File, kind, proposed mapping, whole-file values, check and load."""
+    kinds = list(F.KINDS)
+    kind_names = {k: tr(f"upload.kind.{k}") for k in kinds}
+    data_file = st.file_uploader(tr("upload.file"), type=["csv", "txt", "tsv", "xlsx"], key="up_file",
+                                 help=tr("upload.limit", mb=f"{ingest.upload_limit_mb(common.cursor()):g}"))
+    kind = st.radio(tr("upload.kind_label"), kinds, index=kinds.index("survey"), horizontal=True, key="up_kind",
+                    format_func=kind_names.__getitem__)
+    if data_file is None:
+        return
+    data, name = data_file.getvalue(), data_file.name
+    options = read_options(data, name)
+    chosen = mapping_choice(kind)
+    try:
+        proposal = ingest.propose_mapping(common.cursor(), kind, data, source_name=name, mapping=chosen, **options)
+    except JingminError as exc:
+        if exc.problems:
+            show_problems(exc)
+        else:
+            common.show_error(exc)
+        return
+    show_layout(proposal, name)
+    edited = edit_mapping(proposal, f"up_map_{kind}_{name}_{chosen or proposal.mapping_name}")
+    mapped = {t for t in edited["target"] if t != F.IGNORE}
+    constants = whole_file_values(proposal, mapped)
+    value_maps = value_map_overrides(proposal)
+    order = {tr("upload.dates.auto"): None, tr("upload.dates.dayfirst"): True, tr("upload.dates.monthfirst"): False}
+    dayfirst = order[st.radio(tr("upload.dates_label"), list(order), horizontal=True, key="up_dayfirst")]
+    create = False
+    if kind != "jurisdictions":
+        create = st.checkbox(tr("upload.create_jurisdictions"), key="up_create")
+    save_as = st.text_input(tr("upload.save_as"), value=proposal.mapping_name or "", key=f"up_save_{kind}")
+    if value_maps is None:
+        return
+    spec = build_spec(proposal, edited, constants, value_maps)
+    check_col, load_col = st.columns(2)
+    if check_col.button(tr("upload.validate"), key="up_validate"):
+        run_ingest(data, name, kind, spec, options, dayfirst, create, save_as, dry_run=True)
+    if load_col.button(tr("upload.load"), key="up_load", type="primary"):
+        run_ingest(data, name, kind, spec, options, dayfirst, create, save_as, dry_run=False)
+
+
+def batches_section() -> None:
+    """Loaded batches, and removal for those allowed to remove them."""
+    st.divider()
+    st.subheader(tr("upload.batches"))
+    batches = engine.batches(common.cursor())
+    if batches.empty:
+        st.info(tr("data.no_batches"))
+        return
+    shown = batches[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status", "survey_mode",
+                     "mapping_name"]]
+    names = {c: tr(f"batch.{c}") for c in shown.columns if c != "mapping_name"}
+    names["mapping_name"] = tr("upload.col.mapping")
+    st.dataframe(shown.rename(columns=names), width="stretch", hide_index=True)
+    if not common.user().can("remove_batch"):
+        return
+    loaded = batches[batches["status"] == "loaded"]
+    if loaded.empty:
+        return
+    labels = {int(r["batch_id"]): f"{r['batch_id']}: {r['source_name']} ({r['kind']}, {r['row_count']})"
+              for r in loaded.to_dict("records")}
+    picked = st.selectbox(tr("upload.remove"), list(labels), format_func=labels.__getitem__, key="up_remove_id")
+    if st.button(tr("upload.remove_button"), key="up_remove"):
+        try:
+            counts = ingest.remove_batch(common.cursor(), picked, actor=common.user().username)
+        except JingminError as exc:
+            common.show_error(exc)
+            return
+        st.session_state["up_flash"] = (tr("upload.removed", batch_id=picked, **counts), None)
+        st.rerun()
+
+
+common.filters()
+st.title(tr("upload.title"))
+st.caption(tr("upload.caption"))
+if "up_flash" in st.session_state:
+    message, loaded_result = st.session_state.pop("up_flash")
+    st.success(message)
+    if loaded_result is not None:
+        show_summary(loaded_result)
+if common.user().can("upload"):
+    upload_section()
+else:
+    st.info(tr("upload.no_permission"))
+batches_section()

@@ -1,0 +1,99 @@
+"""The Upload page: upload a file, confirm the proposed mapping, load it, and see the new batch."""
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics import auth, store
+from analytics.ingest import ingest_file
+from pages import common
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures" / "ingest"
+
+
+def table_with(at, column):
+    """The one table on the page that has ``column``."""
+    found = [d.value for d in at.dataframe if column in d.value.columns]
+    assert len(found) == 1, [list(d.value.columns) for d in at.dataframe]
+    return found[0]
+
+
+@pytest.fixture
+def upload_app(tmp_path, monkeypatch):
+    """The Upload page on a database holding only the fixture registry, as the local admin."""
+    db = tmp_path / "upload.duckdb"
+    monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
+    con = store.connect(db)
+    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv")
+    con.close()
+    monkeypatch.setenv("JINGMIN_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def make(lang: str) -> AppTest:
+        # The page runs on its own with what dashboard.py would have put in the session (user, sidebar choices).
+        at = AppTest.from_file(str(REPO / "pages" / "upload.py"), default_timeout=60)
+        at.session_state["lang"] = lang
+        at.session_state["_user"] = auth.LOCAL_USER
+        at.session_state["_filters"] = common.Filters(lang, "quarter", (), "station", (), False)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield make, db
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.mark.parametrize(("lang", "loaded", "kept"), [
+    ("en", "Loaded batch 2: survey_gbk_chinese.csv, 6 rows.", "kept only as a keyed hash"),
+    ("zh", "已导入批次 2：survey_gbk_chinese.csv，6 行。", "已转为加密散列值"),
+])
+def test_upload_page_ingests_a_file_after_confirming_the_mapping(upload_app, lang, loaded, kept):
+    make, db = upload_app
+    at = make(lang)
+    at.file_uploader(key="up_file").set_value(
+        ("survey_gbk_chinese.csv", (FIXTURES / "survey_gbk_chinese.csv").read_bytes(), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    preview = table_with(at, "问卷编号")
+    assert list(preview.columns)[:3] == ["问卷编号", "调查日期", "所属派出所"]
+    # Personal columns are masked even in the preview of the analyst's own file.
+    assert preview["手机号码"].tolist()[:2] == ["138****8000", "139******9000"]
+    assert preview["姓名"].tolist()[:2] == ["**", "**"]
+    at.text_input(key="up_const_survey_mode").set_value("phone")
+    at.button(key="up_load").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [loaded]
+    assert any(kept in t.value for t in at.text)
+    batches = table_with(at, "批次号" if lang == "zh" else "Batch")
+    assert batches.iloc[0].tolist()[:4] == [2, "survey", "survey_gbk_chinese.csv", 6]
+    con = store.connect(db)
+    assert con.execute("SELECT count(*), min(survey_mode) FROM respondents JOIN batches USING (batch_id)"
+                       ).fetchall() == [(6, "phone")]
+    con.close()
+
+
+def test_upload_page_shows_the_ingest_problem_report(upload_app):
+    make, db = upload_app
+    at = make("en")
+    at.file_uploader(key="up_file").set_value(
+        ("bad_values.csv", (FIXTURES / "bad_values.csv").read_bytes(), "text/csv"))
+    at.run()
+    at.button(key="up_validate").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        "bad_values.csv was not loaded: 10 problem(s) found; the database is unchanged."]
+    counts = table_with(at, "Count")
+    assert dict(zip(counts["Problem"], counts["Count"], strict=True))["Answer not on the scale"] == 2
+    rows = table_with(at, "Details")
+    assert rows.iloc[0].tolist()[:4] == [3, "调查日期", "2025-02-30", "impossible_date"]
+    assert [b.label for b in at.get("download_button")] == ["Download the full problem report (CSV)"]
+    con = store.connect(db)
+    assert con.execute("SELECT count(*) FROM batches").fetchall() == [(1,)]
+    con.close()

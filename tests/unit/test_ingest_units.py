@@ -1,0 +1,216 @@
+"""Pieces of the upload pipeline on their own: detection, header guesses, value maps, dates, PII."""
+
+import datetime as dt
+import stat
+
+import duckdb
+import pytest
+
+from analytics.definitions import DEFAULT_ITEMS
+from analytics.errors import ConfigError, IngestError
+from analytics.ingest import fields as F
+from analytics.ingest import pii
+from analytics.ingest.mapping import _candidates, check_spec, guess_target, item_value_map
+from analytics.ingest.problems import Problem, report_lines
+from analytics.ingest.reading import cell_text, detect, open_source, unique_headers
+from analytics.ingest.sqlrun import ident, run_script, statements
+
+ITEMS = {i.item: i for i in DEFAULT_ITEMS}
+
+
+def layout_of(data: bytes, name: str = "f.csv", **kwargs):
+    with open_source(data, name, 10_000_000) as src:
+        return detect(src, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def macros():
+    con = duckdb.connect()
+    run_script(con, "ingest_macros")
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize(("data", "encoding", "delimiter", "header_row", "headers"), [
+    (b"a,b,c\n1,2,3\n", "utf-8", ",", 1, ["a", "b", "c"]),
+    ("\ufeff编号;日期;满意度\n1;2025-03-05;满意\n".encode(), "utf-8-sig", ";", 1, ["编号", "日期", "满意度"]),
+    ("编号\t日期\n1\t2025-03-05\n".encode("utf-16"), "utf-16", "\t", 1, ["编号", "日期"]),
+    ("问卷编号|派出所\nA|东湖路派出所\n".encode("gb18030"), "gb18030", "|", 1, ["问卷编号", "派出所"]),
+    ("某市满意度调查结果,,\n\n编号,日期,满意度\n1,2025-03-05,满意\n".encode(), "utf-8", ",", 3,
+     ["编号", "日期", "满意度"]),
+    (b'"a,1",b,,b\n1,2,3,4\n', "utf-8", ",", 1, ["a,1", "b", "(column 3)", "b (2)"]),
+])
+def test_detect_layout(data, encoding, delimiter, header_row, headers):
+    layout = layout_of(data)
+    assert (layout.encoding, layout.delimiter, layout.header_row, layout.headers) == (
+        encoding, delimiter, header_row, headers)
+
+
+def test_encoding_override_and_unknown_encoding():
+    layout = layout_of("编号,日期\n1,2\n".encode("gb18030"), encoding="GBK")
+    assert (layout.encoding, layout.encoding_detected) == ("gbk", "gb18030")
+    with pytest.raises(ConfigError, match="Unknown encoding 'klingon'"):
+        layout_of(b"a,b\n1,2\n", encoding="klingon")
+    with pytest.raises(IngestError) as info:
+        layout_of(b"")
+    assert info.value.problems == [Problem(None, None, None, "empty_file", "The file is empty.")]
+
+
+def test_bytes_over_the_limit_are_refused_before_writing():
+    with pytest.raises(IngestError) as info, open_source(b"x" * 2_000_000, "big.csv", 1_048_576):
+        pass
+    assert info.value.problems[0].code == "too_large"
+    assert info.value.problems[0].message.startswith("The file is 1.9 MB; the upload limit is 1 MB")
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, ""), (dt.datetime(2025, 3, 5), "2025-03-05"), (dt.datetime(2025, 3, 5, 8, 5), "2025-03-05 08:05:00"),
+    (dt.date(2025, 3, 5), "2025-03-05"), (5.0, "5"), (1.25, "1.25"), (13800138000, "13800138000"), (True, "true"),
+])
+def test_excel_cells_as_text(value, text):
+    assert cell_text(value) == text
+
+
+def test_unique_headers_strip_bom_and_fill_blanks():
+    assert unique_headers(["\ufeffid", " ", "id"]) == ["id", "(column 2)", "id (2)"]
+
+
+@pytest.mark.parametrize(("kind", "header", "target", "reason"), [
+    ("survey", "问卷编号", "respondent_id", "synonym"),
+    ("survey", "访问时间", "interview_date", "synonym"),
+    ("survey", "所属派出所", "jurisdiction", "synonym"),
+    ("survey", "Precinct", "jurisdiction", "synonym"),
+    ("survey", "是否知道报警求助方式", "knows_contact", "synonym"),
+    ("survey", "您是否知道报警电话", "knows_contact", "contains"),
+    ("survey", "总体满意度（五级）", "satisfaction", "contains"),
+    ("survey", "Overall satisfaction", "satisfaction", "synonym"),
+    ("survey", "权重", "weight", "synonym"),
+    ("survey", "WEIGHT", "weight", "synonym"),
+    ("survey", "satisfacton", "satisfaction", "similar"),
+    ("survey", "备注", None, ""),
+    ("cases", "Crime ID", "case_id", "synonym"),
+    ("cases", "回访结果", "callback_result", "synonym"),
+    ("jurisdictions", "上级代码", "parent_code", "synonym"),
+    ("jurisdictions", "级别", "level", "synonym"),
+])
+def test_header_guesses(kind, header, target, reason):
+    got, _confidence, why = guess_target(header, _candidates(kind, ITEMS))
+    assert (got, why) == (target, reason)
+
+
+def test_value_maps_follow_the_design():
+    knows_contact = item_value_map(ITEMS["knows_contact"])
+    assert (knows_contact["知道"], knows_contact["不知道"], knows_contact["说不清"], knows_contact["dk"]) == (
+        "1", "0", "9", "9")
+    satisfaction = item_value_map(ITEMS["satisfaction"])
+    assert [satisfaction[w] for w in ("非常满意", "比较满意", "满意", "一般", "不太满意", "不满意", "非常不满意",
+                                      "5", "不知道", "拒答")] == ["5", "4", "4", "3", "2", "2", "1", "5", "9", "9"]
+    three = item_value_map(ITEMS["satisfaction_3"])
+    assert (three["满意"], three["基本满意"], three["不满意"]) == ("3", "2", "1")
+    safety = item_value_map(ITEMS["safety"])
+    assert (safety["非常安全"], safety["非常不安全"]) == ("5", "1")
+    sex = item_value_map(ITEMS["sex"])
+    assert (sex["m"], sex["female"], sex["男"]) == ("男", "女", "男")
+
+
+def test_spec_shape_is_checked():
+    with pytest.raises(ConfigError, match="Unknown mapping keys: colums"):
+        check_spec({"colums": {}}, "survey")
+    with pytest.raises(ConfigError, match="This mapping is for cases files, not survey files"):
+        check_spec({"kind": "cases"}, "survey")
+    assert check_spec({"columns": {"a": "b"}, "constants": {"mode": None}}, "survey")["columns"] == {"a": ["b"]}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2025-03-05", dt.datetime(2025, 3, 5)), ("2025/3/5", dt.datetime(2025, 3, 5)),
+    ("2025年3月5日", dt.datetime(2025, 3, 5)), ("2025.3.5", dt.datetime(2025, 3, 5)),
+    ("05/03/2025", dt.datetime(2025, 3, 5)), ("45721", dt.datetime(2025, 3, 5)),
+    ("45721.5", dt.datetime(2025, 3, 5, 12)), ("2025-03-05 14:30", dt.datetime(2025, 3, 5, 14, 30)),
+    ("2025-03-05T14:30:09", dt.datetime(2025, 3, 5, 14, 30, 9)),
+    ("2025年3月5日 14时30分", dt.datetime(2025, 3, 5, 14, 30)),
+    ("2023-03", dt.datetime(2023, 3, 1)), ("20250305", dt.datetime(2025, 3, 5)),
+    ("２０２５－０３－０５", dt.datetime(2025, 3, 5)), ("2025-02-30", None), ("2025-02-28 25:00", None),
+    ("下周二", None),
+])
+def test_date_forms(macros, text, expected):
+    assert macros.execute("SELECT jm_dt_parse(jm_dt_norm($s), true)", {"s": text}).fetchall()[0][0] == expected
+
+
+def test_month_first_dates(macros):
+    assert macros.execute("SELECT jm_dt_parse(jm_dt_norm('05/03/2025'), false)").fetchall()[0][0] == dt.datetime(
+        2025, 5, 3)
+
+
+@pytest.mark.parametrize(("value", "kind"), [
+    ("13800138000", "phone"), ("+86 138-0013-8000", "phone"), ("138 0013 8000", "phone"),
+    ("12800138000", None), ("1380013800", None),
+    ("11010519491231002X", "id_card"), ("110105194912310021", None), ("11010519491331002X", None),
+    ("P2024Q4-000001", None), ("", None),
+])
+def test_personal_values_python_and_sql_agree(macros, value, kind):
+    assert pii.value_kind(value) == kind
+    phone, id_card = macros.execute("SELECT jm_is_phone($v), jm_is_id($v)", {"v": value}).fetchall()[0]
+    assert (phone, id_card) == (kind == "phone", kind == "id_card")
+
+
+@pytest.mark.parametrize(("header", "kind"), [
+    ("手机号码", "phone"), ("报案人电话", "phone"), ("Mobile", "phone"), ("身份证号", "id_card"),
+    ("ID card", "id_card"), ("姓名", "name"), ("受访者姓名", "name"), ("name", "name"), ("LSOA name", None),
+    ("联系方式", None), ("派出所", None),
+])
+def test_personal_headers(header, kind):
+    assert pii.header_kind(header) == kind
+
+
+def test_person_hash_is_keyed_and_normalised(macros):
+    same = macros.execute("SELECT jm_person_text('+86 138-0013-8000') = jm_person_text('13800138000')").fetchall()
+    assert same == [(True,)]
+    assert pii.keyed_hash("phone:13800138000", b"k1") != pii.keyed_hash("phone:13800138000", b"k2")
+
+
+def test_secret_file_is_created_private(tmp_path, monkeypatch):
+    monkeypatch.delenv(pii.SECRET_ENV, raising=False)
+    path = tmp_path / "sub" / ".jingmin_secret"
+    key = pii.secret_key(path)
+    assert len(key) == 64 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert pii.secret_key(path) == key
+    monkeypatch.setenv(pii.SECRET_ENV, "from-the-environment")
+    assert pii.secret_key(path) == b"from-the-environment"
+
+
+def test_sql_helpers():
+    assert statements("-- a $comment\nSELECT 1;\n\n-- only a comment;\nSELECT 'a;b';\n") == [
+        "SELECT 1", "SELECT 'a;b'"]
+    with pytest.raises(ValueError, match="not a safe SQL identifier"):
+        ident("x'); DROP TABLE batches; --")
+
+
+def test_report_lines_cap_each_code():
+    problems = [Problem(i, "c", "v", "invalid_code", f"bad {i}") for i in range(2, 10)]
+    error = IngestError("Rejected f.csv: 8 problems found; nothing was loaded.", problems=problems,
+                        counts={"invalid_code": 8})
+    assert report_lines(error, first=2) == [
+        "Rejected f.csv: 8 problems found; nothing was loaded.", "invalid_code: 8", "  row 2, column c: bad 2",
+        "  row 3, column c: bad 3", "  ... and 6 more"]
+
+
+def test_every_kind_documents_its_fields():
+    assert F.targets_for("survey")[-1] == "person_hash"
+    assert [f for f, spec in F.FIELDS["cases"].items() if spec.required] == ["case_id", "jurisdiction", "reported_at"]
+
+
+def test_docs_list_every_field_synonym_and_problem():
+    from pathlib import Path
+
+    from analytics.i18n import catalog
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    for kind, fields in F.FIELDS.items():
+        for name in fields:
+            assert f"`{name}`" in doc, (kind, name)
+        for target, synonyms in F.SYNONYMS[kind].items():
+            for synonym in synonyms:
+                assert synonym in doc, (kind, target, synonym)
+    codes = {key.split(".")[-1] for key in catalog() if key.startswith("ingest.problem.")}
+    for code in codes:
+        assert f"`{code}`" in doc, code

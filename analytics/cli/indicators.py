@@ -29,19 +29,17 @@ def run(args: argparse.Namespace) -> int:
     """Compute and print the table."""
     kind = parse_by(args.by)
     con = store.connect(args.db)
-    date_from = None
     if args.period:
-        p_kind, start, _end = parse_period(args.period)
+        p_kind = parse_period(args.period)[0]
         if p_kind != kind:
             raise UnknownNameError(f"--period {args.period} is a {p_kind}, but --by asks for {kind}.")
-        date_from = start
     table = engine.indicator_table(
         con, period_kind=kind, level=args.level, indicators=args.indicator,
         jurisdiction_codes=args.jurisdiction, weighted=args.weighted, user=resolve_user(con, args))
     if args.changes:
         table = engine.add_changes(table, lag=args.changes)
-    if date_from is not None:
-        table = table[table["period_start"] == date_from]
+    if args.period:
+        table = table[table["period"] == args.period]
     sys.stdout.write(render(table, args.format))
     return 0
 

@@ -1,0 +1,32 @@
+"""``python -m analytics demo``: build a database from the shipped demo inputs."""
+
+from __future__ import annotations
+
+import argparse
+
+from analytics import store
+from analytics.cli import add_db_argument
+from analytics.demo import DEMO_DIR, build_demo_database
+from analytics.errors import ConfigError
+
+
+def run(args: argparse.Namespace) -> int:
+    """Create the database (it must not hold data yet) and load the demo files."""
+    path = store.resolve_db_path(args.db)
+    con = store.connect(path, build_demo_if_new=False)
+    if con.execute("SELECT count(*) FROM batches WHERE status = 'loaded'").fetchall()[0][0]:
+        raise ConfigError(f"{path} already holds data; give a new file with --db PATH (or delete this one).")
+    batch_ids = build_demo_database(con)
+    respondents = con.execute("SELECT count(*) FROM respondents").fetchall()[0][0]
+    cases = con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
+    print(f"demo database {path}: {len(batch_ids)} batches from {DEMO_DIR}, {respondents} respondents, {cases} cases")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``demo`` command."""
+    parser = subparsers.add_parser("demo", help="build a database from the demo city in data/demo/",
+                                   description="Load the demo city's input files through the ingestion pipeline "
+                                               "into a new database.")
+    add_db_argument(parser)
+    parser.set_defaults(func=run)

@@ -1,0 +1,36 @@
+"""The demo city: build a database from the shipped demo inputs in ``data/demo/``.
+
+The inputs are the files an analyst would receive (a GBK-encoded Chinese-header phone survey, an
+Excel export with a title row, a UTF-8-BOM SMS rating file, case exports); they go through the same
+ingestion pipeline as any upload. ``python -m analytics.demo_data`` regenerates the inputs.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from analytics.ingest import ingest_file
+from analytics.store import REPO_ROOT
+
+DEMO_DIR = REPO_ROOT / "data" / "demo"
+
+# (kind, file name) in load order: the registry first, the case update after the cases it updates.
+DEMO_FILES: list[tuple[str, str]] = [
+    ("jurisdictions", "jurisdictions.csv"),
+    ("survey", "survey_phone_2024q4_2025q3_gbk.csv"),
+    ("survey", "survey_phone_2025q4_2026q3.xlsx"),
+    ("survey", "survey_sms_2024q4_2026q3.csv"),
+    ("cases", "cases_2024q4_2026q3.csv"),
+    ("cases", "cases_update_2026q3.csv"),
+]
+SURVEY_MODES = {"survey_sms_2024q4_2026q3.csv": "sms"}
+
+
+def build_demo_database(con: duckdb.DuckDBPyConnection, *, actor: str = "demo") -> list[int]:
+    """Load every demo input file through the ingestion pipeline; returns the batch ids."""
+    batch_ids = []
+    for kind, name in DEMO_FILES:
+        constants = {"mode": SURVEY_MODES.get(name, "phone")} if kind == "survey" else None
+        result = ingest_file(con, kind, DEMO_DIR / name, constants=constants, actor=actor)
+        batch_ids.append(result.batch_id)
+    return batch_ids

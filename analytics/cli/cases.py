@@ -1,0 +1,76 @@
+"""``python -m analytics cases``: case-work metrics, the open loop and the self-report gap."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analytics import cases, engine, link, store
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.cli.indicators import parse_by
+from analytics.errors import UnknownNameError
+from analytics.output import render
+from analytics.periods import parse_period
+
+
+def _period_start(label: str | None, kind: str):
+    """The first day of ``--period`` after checking it matches ``--by`` (None without --period)."""
+    if not label:
+        return None
+    p_kind, start, _end = parse_period(label)
+    if p_kind != kind:
+        raise UnknownNameError(f"--period {label} is a {p_kind}, but --by asks for {kind}.")
+    return start
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute and print the requested table."""
+    con = store.connect(args.db)
+    user = resolve_user(con, args)
+    codes = args.jurisdiction
+    if args.open_loop:
+        table = cases.open_loop(con, level=args.level, jurisdiction_codes=codes, user=user)
+        sys.stdout.write(render(table, args.format))
+        return 0
+    kind = parse_by(args.by)
+    start = _period_start(args.period, kind) if kind != "all" else None
+    if args.gap:
+        table = link.self_report_gap(con, period_kind=kind, period=args.period if kind != "all" else None,
+                                     level=args.level, jurisdiction_codes=codes, indicator=args.survey_indicator,
+                                     weighted=args.weighted, user=user)
+        sys.stdout.write(render(table, args.format))
+        return 0
+    table = cases.case_metrics(con, period_kind=kind, level=args.level, metrics=args.metric,
+                               jurisdiction_codes=codes, date_from=start, date_to=start, user=user)
+    sys.stdout.write(render(table, args.format))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``cases`` command."""
+    parser = subparsers.add_parser(
+        "cases", help="case-work metrics per jurisdiction and period (tidy table)",
+        description="Print each case metric (solved rate, response and closing times, mediation, callback "
+                    "coverage and satisfaction, petitions on time, rectification) per jurisdiction and period, "
+                    "with its base n, Wilson interval for rates and small-base flag; suppressed values are "
+                    "printed empty. --open-loop lists dissatisfied callbacks not yet rectified, oldest first; "
+                    "--gap prints callback satisfaction minus survey satisfaction per jurisdiction. "
+                    "Definitions: docs/cases.md.")
+    parser.add_argument("--by", default="jurisdiction",
+                        help="jurisdiction (all periods pooled) or jurisdiction,month|quarter|year|rolling12")
+    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--metric", nargs="+", metavar="KEY", choices=list(cases.METRICS),
+                        help="only these metrics: " + ", ".join(cases.METRICS))
+    parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
+    parser.add_argument("--period", metavar="LABEL", help="only this period, e.g. 2025Q3 (must match --by)")
+    parser.add_argument("--open-loop", action="store_true",
+                        help="list dissatisfied callbacks not yet rectified, oldest first, with days waited")
+    parser.add_argument("--gap", action="store_true",
+                        help="self-report gap: callback satisfaction minus survey satisfaction, z-test and flag")
+    parser.add_argument("--survey-indicator", default="satisfaction", metavar="KEY",
+                        help="survey indicator for --gap (default satisfaction)")
+    parser.add_argument("--weighted", action="store_true", help="use survey weights for the survey side of --gap")
+    parser.add_argument("--format", default="csv", choices=["csv", "json"])
+    add_db_argument(parser)
+    add_user_argument(parser)
+    parser.set_defaults(func=run)

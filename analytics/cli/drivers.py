@@ -1,0 +1,52 @@
+"""``python -m analytics drivers``: key-driver analysis of a survey indicator on the service items."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analytics import drivers, store
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.output import render
+from analytics.periods import parse_period
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute and print the driver table."""
+    con = store.connect(args.db)
+    date_from = date_to = None
+    if args.period:
+        _kind, date_from, date_to = parse_period(args.period)
+    table = drivers.key_drivers(
+        con, indicator=args.indicator, items=args.items, by=args.by, jurisdiction_codes=args.jurisdiction,
+        date_from=date_from, date_to=date_to, method=args.method, n_boot=args.bootstrap, seed=args.seed,
+        max_sample=args.max_sample, user=resolve_user(con, args))
+    sys.stdout.write(render(table, args.format))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``drivers`` command."""
+    parser = subparsers.add_parser(
+        "drivers", help="key-driver analysis: relative importance and performance of service items",
+        description="Relative importance (share of explained variance, LMG/Shapley or Johnson's relative "
+                    "weights, bootstrap intervals) of each service item for the indicator's item, with its "
+                    "top-2-box performance, importance-performance quadrant and improvement priority.")
+    parser.add_argument("--indicator", default="satisfaction", metavar="KEY",
+                        help="outcome indicator; its item is scored by numeric answer code (default satisfaction)")
+    parser.add_argument("--by", choices=list(drivers.GROUP_LEVELS), default=None,
+                        help="one analysis per district or station (default: one overall)")
+    parser.add_argument("--items", nargs="+", metavar="ITEM",
+                        help="driver items (default: " + ", ".join(drivers.DEFAULT_DRIVER_ITEMS) + " if answered)")
+    parser.add_argument("--method", choices=list(drivers.METHODS), default="lmg")
+    parser.add_argument("--bootstrap", type=int, default=drivers.DEFAULT_BOOT, metavar="B",
+                        help=f"bootstrap replicates (default {drivers.DEFAULT_BOOT}; 0 = no intervals)")
+    parser.add_argument("--seed", type=int, default=drivers.DEFAULT_SEED)
+    parser.add_argument("--max-sample", type=int, default=drivers.DEFAULT_MAX_SAMPLE, metavar="N",
+                        help="respondents per group the bootstrap resamples (default 20000)")
+    parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only respondents under these codes")
+    parser.add_argument("--period", metavar="LABEL", help="only interviews in this period, e.g. 2025Q3 or 2025")
+    parser.add_argument("--format", default="csv", choices=["csv", "json"])
+    add_db_argument(parser)
+    add_user_argument(parser)
+    parser.set_defaults(func=run)

@@ -1,0 +1,45 @@
+-- Sufficient statistics of the respondent x variable matrix for key-driver analysis, per group.
+-- $variables: item names (the outcome first, then the drivers). An answer counts when its code is
+-- one of the item's substantive codes (items.codes) and numeric; don't-know / refused codes and
+-- missing answers drop the respondent from every variable (listwise deletion), so every pair below
+-- has the same base n. $group_level: NULL (one group 'all') or a jurisdiction level; respondents are
+-- grouped by their ancestor at that level. Filters: $jurisdictions (respondents under any of these
+-- codes), $date_from / $date_to on interview_date.
+WITH resp AS (
+    SELECT r.respondent_key,
+           CASE WHEN $group_level IS NULL THEN 'all' ELSE g.ancestor_code END AS grp
+    FROM respondents r
+    LEFT JOIN jurisdiction_ancestors g ON g.code = r.jurisdiction_code AND g.ancestor_level = $group_level
+    WHERE ($date_from IS NULL OR r.interview_date >= $date_from)
+      AND ($date_to IS NULL OR r.interview_date <= $date_to)
+      AND ($jurisdictions IS NULL OR EXISTS (
+              SELECT 1 FROM jurisdiction_ancestors f
+              WHERE f.code = r.jurisdiction_code AND list_contains($jurisdictions, f.ancestor_code)))
+      AND ($group_level IS NULL OR g.ancestor_code IS NOT NULL)
+),
+vals AS (
+    SELECT a.respondent_key, a.item, TRY_CAST(a.code AS DOUBLE) AS v
+    FROM answers a
+    JOIN items i ON i.item = a.item
+    WHERE list_contains($variables, a.item)
+      AND list_contains(json_keys(i.codes), a.code)
+      AND TRY_CAST(a.code AS DOUBLE) IS NOT NULL
+),
+complete AS (
+    SELECT respondent_key
+    FROM vals
+    GROUP BY respondent_key
+    HAVING count(DISTINCT item) = len($variables)
+),
+cv AS (
+    SELECT r.grp, v.respondent_key, v.item, v.v
+    FROM vals v
+    JOIN complete USING (respondent_key)
+    JOIN resp r USING (respondent_key)
+)
+SELECT x.grp, x.item AS item_a, y.item AS item_b,
+       count(*) AS n, sum(x.v) AS sum_a, sum(y.v) AS sum_b, sum(x.v * y.v) AS sum_ab
+FROM cv x
+JOIN cv y ON y.respondent_key = x.respondent_key
+GROUP BY ALL
+ORDER BY x.grp, item_a, item_b;

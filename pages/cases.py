@@ -1,0 +1,178 @@
+"""Cases: case-work metrics as a scorecard and as trends, and the open loop of dissatisfied callbacks."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import cases
+from analytics.auth import User
+from analytics.errors import JingminError
+from analytics.output import to_csv_text
+from analytics.presentation import jurisdiction_name
+from pages import common
+
+MAX_LINES = 8
+MAX_LOOP_ROWS = 200
+
+
+@st.cache_data(show_spinner=False)
+def case_table(version: str, period_kind: str, level: str, codes: tuple[str, ...], _user: User,
+               user_key: str) -> pd.DataFrame:
+    """Case metrics for every period of the granularity (cached per data version and user)."""
+    return cases.case_metrics(common.cursor(), period_kind=period_kind, level=level,
+                              jurisdiction_codes=list(codes) or None, user=_user)
+
+
+@st.cache_data(show_spinner=False)
+def loop_tables(version: str, level: str, codes: tuple[str, ...], _user: User,
+                user_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The open loop: per-jurisdiction summary and the waiting cases (cached per data version and user)."""
+    cur = common.cursor()
+    return (cases.open_loop_summary(cur, level=level, jurisdiction_codes=list(codes) or None, user=_user),
+            cases.open_loop(cur, level=level, jurisdiction_codes=list(codes) or None, user=_user))
+
+
+@st.cache_data(show_spinner=False)
+def definitions(version: str, lang: str) -> dict[str, str]:
+    """Metric key -> definition with the current settings."""
+    cur = common.cursor()
+    return {key: cases.metric_definition(cur, key, lang) for key in cases.METRICS}
+
+
+f = common.filters()
+tr = common.tr
+st.title(tr("cases.title"))
+st.caption(tr("cases.caption"))
+version = common.data_version()
+user = common.user()
+who = (user, repr(user))
+labels = {key: tr(f"metric.{key}") for key in cases.METRICS}
+defs = definitions(version, f.lang)
+
+try:
+    table = case_table(version, f.period_kind, f.level, f.jurisdiction_codes, *who)
+    city = case_table(version, f.period_kind, "city", (), *who)
+except JingminError as exc:
+    common.show_error(exc)
+    st.stop()
+if table.empty:
+    st.info(tr("cases.no_cases"))
+    st.stop()
+
+# Periods: the sidebar's range when it overlaps the case data, else every period with cases.
+case_periods = list(dict.fromkeys(table.sort_values("period_start")["period"]))
+in_range = [p for p in case_periods if p in f.periods]
+periods = in_range or case_periods
+options = [*reversed(periods), "all"]
+option_names = {p: tr("cases.period_all") if p == "all" else p for p in options}
+chosen = st.selectbox(tr("cases.period_pick"), options, key=f"cases_period_{f.period_kind}",
+                      format_func=option_names.__getitem__)
+period_label = tr("cases.period_all") if chosen == "all" else chosen
+if chosen == "all":
+    now = case_table(version, "all", f.level, f.jurisdiction_codes, *who)
+    city_now = case_table(version, "all", "city", (), *who)
+else:
+    now = table[table["period"] == chosen]
+    city_now = city[city["period"] == chosen]
+
+# --- headline tiles ------------------------------------------------------------------------------
+st.subheader(tr("cases.headline", period=period_label))
+city_rows = city_now.drop_duplicates("metric").set_index("metric")
+keys = list(cases.METRICS)
+for start in range(0, len(keys), 6):
+    tiles = st.columns(6)
+    for tile, key in zip(tiles, keys[start:start + 6], strict=False):
+        if key not in city_rows.index:
+            continue
+        row = city_rows.loc[key]
+        if row["flag"] == "suppressed":
+            tile.metric(labels[key], tr("flag.suppressed_short"), help=defs[key])
+            continue
+        text = cases.format_value(row["value"], row["unit"], f.lang)
+        extra = (f"{tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; "
+                 if row["unit"] == "rate" else "")
+        tile.metric(labels[key], text, help=f"{defs[key]} {extra}n={int(row['n'])}")
+
+# --- scorecard -----------------------------------------------------------------------------------
+st.subheader(tr("cases.scorecard"))
+st.caption(tr("cases.scorecard_caption", period=period_label, level=tr(f"level.{f.level}")))
+records = now.to_dict("records")
+cells = now.assign(name=[jurisdiction_name(r, f.lang) for r in records],
+                   cell=[cases.metric_cell(r, f.lang) for r in records])
+scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="metric", values="cell", aggfunc="first")
+scorecard = scorecard[[k for k in keys if k in scorecard.columns]].rename(columns=labels)
+scorecard.index = pd.Index([name for _code, name in scorecard.index], name=tr("col.jurisdiction"))
+st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700))
+st.download_button(tr("cases.download"), to_csv_text(now), file_name=f"jingmin_cases_{chosen}.csv",
+                   mime="text/csv")
+
+# --- trends --------------------------------------------------------------------------------------
+st.subheader(tr("cases.trends"))
+trend = table[table["period"].isin(periods)]
+left, right = st.columns([1, 2])
+metric = left.selectbox(tr("cases.trend_metric"), keys, index=keys.index("callback_satisfaction"),
+                        format_func=labels.__getitem__, key="cases_trend_metric")
+names = {r["jurisdiction"]: jurisdiction_name(r, f.lang)
+         for r in trend.drop_duplicates("jurisdiction").to_dict("records")}
+codes = list(names)
+shown = right.multiselect(tr("cases.trend_pick"), codes, default=codes[: min(len(codes), 4)],
+                          max_selections=MAX_LINES, format_func=names.__getitem__, key=f"cases_trend_pick_{f.level}")
+unit = cases.METRICS[metric].unit
+scale = 100.0 if unit == "rate" else 1.0
+fig = go.Figure()
+for index, code in enumerate(shown):
+    series = trend[(trend["metric"] == metric) & (trend["jurisdiction"] == code)].sort_values("period_start")
+    if series.empty:
+        continue
+    color = common.PALETTE[index % len(common.PALETTE)]
+    if unit == "rate":
+        band_x = list(series["period"]) + list(series["period"])[::-1]
+        band_y = list(scale * series["ci_high"]) + list(scale * series["ci_low"])[::-1]
+        fig.add_trace(go.Scatter(x=band_x, y=band_y, fill="toself", fillcolor=color, opacity=0.15,
+                                 line={"width": 0}, hoverinfo="skip", showlegend=False))
+    caution = series["flag"].eq("caution")
+    fig.add_trace(go.Scatter(
+        x=series["period"], y=scale * series["value"], mode="lines+markers", name=names[code],
+        line={"color": color}, connectgaps=False,
+        marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
+        customdata=series[["n"]], hovertemplate="%{x}: %{y:.1f}, n=%{customdata[0]}<extra>" + names[code] + "</extra>"))
+fig.update_layout(title=labels[metric], yaxis_title="%" if unit == "rate" else tr(f"unit.{unit}"), height=380,
+                  legend={"orientation": "h", "y": -0.2}, xaxis={"type": "category"})
+common.show_fig(fig)
+st.caption(defs[metric] + " " + tr("trends.caption"))
+
+# --- the open loop -------------------------------------------------------------------------------
+st.subheader(tr("cases.open_loop"))
+summary, waiting = loop_tables(version, f.level, f.jurisdiction_codes, *who)
+as_of = waiting["as_of"].iloc[0] if not waiting.empty else cases.latest_data_time(common.cursor())
+st.caption(tr("cases.open_loop_caption", as_of=pd.Timestamp(as_of).strftime("%Y-%m-%d %H:%M") if as_of else "—"))
+if waiting.empty:
+    st.success(tr("cases.open_loop_none"))
+else:
+    summary = summary.assign(name=[jurisdiction_name(r, f.lang) for r in summary.to_dict("records")])
+    shown_summary = summary[["name", "dissatisfied", "pending", "oldest_days", "median_days_waited"]].round(1)
+    st.dataframe(shown_summary.rename(columns={"name": tr("col.jurisdiction"),
+                                               **{c: tr(f"casecol.{c}") for c in shown_summary.columns[1:]}}),
+                 width="stretch", hide_index=True)
+    st.markdown(f"**{tr('cases.open_loop_list')}**")
+    station_name = waiting["station_name_zh" if f.lang == "zh" else "station_name_en"]
+    listing = pd.DataFrame({
+        tr("casecol.case_id"): waiting["case_id"],
+        tr("casecol.station"): station_name,
+        tr("casecol.category"): [tr(f"category.{c}") if c in cases.CATEGORY_KEYS else str(c)
+                                 for c in waiting["category"]],
+        tr("casecol.status"): [tr(f"status.{s}") if s in ("open", "closed") else str(s) for s in waiting["status"]],
+        tr("casecol.reported_at"): waiting["reported_at"],
+        tr("casecol.callback_at"): waiting["callback_at"],
+        tr("casecol.days_waited"): waiting["days_waited"].round(1),
+    })
+    if len(listing) > MAX_LOOP_ROWS:
+        st.caption(tr("cases.open_loop_more", shown=MAX_LOOP_ROWS, total=len(listing)))
+    st.dataframe(listing.head(MAX_LOOP_ROWS), width="stretch", hide_index=True)
+    st.download_button(tr("cases.open_loop_download"), to_csv_text(waiting), file_name="jingmin_open_loop.csv",
+                       mime="text/csv")
+
+with st.expander(tr("cases.definitions")):
+    st.dataframe(pd.DataFrame({tr("casecol.metric"): list(labels.values()),
+                               tr("casecol.definition"): [defs[k] for k in labels]}),
+                 width="stretch", hide_index=True)

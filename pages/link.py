@@ -1,0 +1,142 @@
+"""Link: a case metric against a survey indicator per jurisdiction, and the self-report gap."""
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import cases, link
+from analytics.auth import User
+from analytics.errors import JingminError
+from analytics.presentation import jurisdiction_name
+from pages import common
+
+
+@st.cache_data(show_spinner=False)
+def periods_with_cases(version: str, period_kind: str) -> list[str]:
+    """Period labels of the granularity that have case figures, in time order."""
+    table = cases.case_metrics(common.cursor(), period_kind=period_kind, level="city",
+                               metrics=["callback_coverage"])
+    return list(dict.fromkeys(table.sort_values("period_start")["period"]))
+
+
+@st.cache_data(show_spinner=False)
+def linked(version: str, metric: str, indicator: str, period_kind: str, period: str | None, level: str,
+           codes: tuple[str, ...], weighted: bool, _user: User,
+           user_key: str) -> tuple[pd.DataFrame, link.Correlation]:
+    """The merged table and Spearman's rho with its bootstrap interval (cached per data version and user)."""
+    table = link.link_table(common.cursor(), metric=metric, indicator=indicator, period_kind=period_kind,
+                            period=period, level=level, jurisdiction_codes=list(codes) or None, weighted=weighted,
+                            user=_user)
+    return table, link.spearman(table["metric_value"], table["indicator_estimate"])
+
+
+@st.cache_data(show_spinner=False)
+def gap_table(version: str, period_kind: str, period: str | None, level: str, codes: tuple[str, ...],
+              weighted: bool, _user: User, user_key: str) -> pd.DataFrame:
+    """The self-report gap per jurisdiction (cached per data version and user)."""
+    return link.self_report_gap(common.cursor(), period_kind=period_kind, period=period, level=level,
+                                jurisdiction_codes=list(codes) or None, weighted=weighted, user=_user)
+
+
+f = common.filters()
+tr = common.tr
+st.title(tr("link.title"))
+st.caption(tr("link.caption"))
+version = common.data_version()
+user = common.user()
+who = (user, repr(user))
+indicator_labels = common.indicator_labels()
+metric_labels = {key: tr(f"metric.{key}") for key in cases.METRICS}
+
+case_periods = periods_with_cases(version, f.period_kind)
+if not case_periods:
+    st.info(tr("cases.no_cases"))
+    st.stop()
+if not indicator_labels or not f.periods:
+    st.info(tr("sidebar.no_data"))
+    st.stop()
+common_periods = [p for p in f.periods if p in case_periods]
+options = ["all", *reversed(common_periods)]
+
+c1, c2, c3 = st.columns(3)
+metrics = list(cases.METRICS)
+metric = c1.selectbox(tr("link.metric"), metrics, index=metrics.index("callback_satisfaction"),
+                      format_func=metric_labels.__getitem__, key="link_metric")
+indicators = list(indicator_labels)
+indicator = c2.selectbox(tr("link.indicator"), indicators,
+                         index=indicators.index("satisfaction") if "satisfaction" in indicators else 0,
+                         format_func=indicator_labels.__getitem__, key="link_indicator")
+option_names = {p: tr("cases.period_all") if p == "all" else p for p in options}
+chosen = c3.selectbox(tr("link.period"), options, key=f"link_period_{f.period_kind}",
+                      format_func=option_names.__getitem__)
+kind, period = ("all", None) if chosen == "all" else (f.period_kind, chosen)
+
+try:
+    table, corr = linked(version, metric, indicator, kind, period, f.level, f.jurisdiction_codes, f.weighted, *who)
+    gaps = gap_table(version, kind, period, f.level, f.jurisdiction_codes, f.weighted, *who)
+except JingminError as exc:
+    common.show_error(exc)
+    st.stop()
+
+# --- scatter and correlation ---------------------------------------------------------------------
+if table.empty:
+    st.info(tr("link.no_points"))
+else:
+    unit = cases.METRICS[metric].unit
+    scale = 100.0 if unit == "rate" else 1.0
+    names = [jurisdiction_name(r, f.lang) for r in table.to_dict("records")]
+    tiles = st.columns(4)
+    tiles[0].metric(tr("link.rho"), f"{corr.rho:+.2f}" if np.isfinite(corr.rho) else "—")
+    tiles[1].metric(tr("link.p_value"), f"{corr.p_value:.3f}" if np.isfinite(corr.p_value) else "—")
+    tiles[2].metric(tr("link.ci"), f"{corr.ci_low:+.2f} – {corr.ci_high:+.2f}" if np.isfinite(corr.ci_low) else "—")
+    tiles[3].metric(tr("link.n"), str(corr.n))
+    if corr.n < 5:
+        st.warning(tr("link.too_few"))
+    fig = go.Figure(go.Scatter(
+        x=scale * table["metric_value"], y=100 * table["indicator_estimate"], mode="markers+text", text=names,
+        textposition="top center", marker={"size": 11, "color": common.PALETTE[0]},
+        customdata=table[["metric_n", "indicator_n"]],
+        hovertemplate="%{text}<br>%{x:.1f} (n=%{customdata[0]})<br>%{y:.1f}% (n=%{customdata[1]})<extra></extra>"))
+    x_title = metric_labels[metric] + (" (%)" if unit == "rate" else f" ({tr(f'unit.{unit}')})")
+    fig.update_layout(xaxis_title=x_title, yaxis_title=indicator_labels[indicator] + " (%)", height=460,
+                      title=f"{metric_labels[metric]} × {indicator_labels[indicator]}")
+    common.show_fig(fig)
+
+# --- self-report gap -----------------------------------------------------------------------------
+st.subheader(tr("link.gap_title"))
+if gaps.empty:
+    st.info(tr("link.no_points"))
+    st.stop()
+reference = gaps["reference_gap"].iloc[0]
+st.caption(tr("link.gap_caption", reference=f"{100 * reference:.1f}" if np.isfinite(reference) else "—",
+              threshold=f"{100 * link.GAP_THRESHOLD:.0f}"))
+gap_names = [jurisdiction_name(r, f.lang) for r in gaps.to_dict("records")]
+flagged = [name for name, flag in zip(gap_names, gaps["flagged"], strict=True) if flag]
+if flagged:
+    st.warning(tr("link.gap_flagged", names="、".join(flagged) if f.lang == "zh" else ", ".join(flagged)))
+else:
+    st.success(tr("link.gap_none"))
+colors = [common.PALETTE[1] if flag else common.PALETTE[5] for flag in gaps["flagged"]]
+fig = go.Figure(go.Bar(
+    x=gap_names, y=100 * gaps["gap"], marker={"color": colors},
+    error_y={"type": "data", "symmetric": False, "array": 100 * (gaps["gap_high"] - gaps["gap"]),
+             "arrayminus": 100 * (gaps["gap"] - gaps["gap_low"])},
+    customdata=np.column_stack([100 * gaps["callback_satisfaction"], 100 * gaps["survey_estimate"]]),
+    hovertemplate="%{x}: %{y:+.1f}<br>" + tr("link.callback") + " %{customdata[0]:.1f}%<br>"
+                  + tr("link.survey") + " %{customdata[1]:.1f}%<extra></extra>"))
+if np.isfinite(reference):
+    fig.add_hline(y=100 * reference, line_dash="dash", line_color=common.PALETTE[6])
+fig.update_layout(yaxis_title=tr("link.gap_axis"), height=380, title=tr("link.gap_title"))
+common.show_fig(fig)
+shown = pd.DataFrame({
+    tr("col.jurisdiction"): gap_names,
+    tr("link.callback"): (100 * gaps["callback_satisfaction"]).round(1),
+    tr("col.n") + " (" + tr("link.callback") + ")": gaps["callback_n"],
+    tr("link.survey"): (100 * gaps["survey_estimate"]).round(1),
+    tr("col.n") + " (" + tr("link.survey") + ")": gaps["survey_n"],
+    tr("link.gap"): (100 * gaps["gap"]).round(1),
+    tr("link.p_value"): gaps["p_excess_adjusted"].round(4),
+    tr("link.flagged"): np.where(gaps["flagged"], "⚑", ""),
+})
+st.dataframe(shown, width="stretch", hide_index=True)

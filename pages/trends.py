@@ -1,12 +1,71 @@
 """Trends: one chart per indicator, lines with interval bands, several jurisdictions at once."""
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import compare
 from analytics.presentation import jurisdiction_name
 from pages import common
 
 MAX_LINES = 8
+BREAK_COLOUR = "#8d96a3"
+
+
+@st.cache_data(show_spinner=False)
+def mode_break_table(version: str, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Survey-mode changes per indicator and jurisdiction shown (cached per data version)."""
+    return compare.mode_breaks(common.cursor(), level=level, jurisdiction_codes=list(codes) or None)
+
+
+def mode_text(modes: str) -> str:
+    """'phone+sms' in the chosen language."""
+    return "+".join(common.tr(f"compare.mode.{m}") if m in compare.MODE_NAMES else m for m in modes.split("+"))
+
+
+def annotate(fig: go.Figure, data: pd.DataFrame, key: str, breaks: pd.DataFrame) -> list[str]:
+    """Mark survey-mode breaks on the chart; return captions: breaks, trend tests, suppressed periods."""
+    separator = "；" if f.lang == "zh" else "; "
+    periods = list(data.sort_values("period_start")["period"].drop_duplicates())
+    fig.update_xaxes(categoryorder="array", categoryarray=periods)
+    notes = []
+    mine = breaks[breaks["indicator"] == key]
+    changes: dict[float, set[str]] = {}
+    for r in mine.to_dict("records"):
+        position = compare.break_position(r["month_before"], r["month_after"], f.period_kind, periods)
+        if position is not None and position >= 0:
+            changes.setdefault(position, set()).add(common.tr("compare.trends.mode_break",
+                                                              before=mode_text(r["modes_before"]),
+                                                              after=mode_text(r["modes_after"])))
+    for position in sorted(changes):
+        fig.add_vline(x=position, line={"color": BREAK_COLOUR, "dash": "dot", "width": 1.5})
+    if changes:
+        notes.append(common.tr("compare.trends.breaks",
+                               items=separator.join(sorted({t for texts in changes.values() for t in texts}))))
+    if f.period_kind == "rolling12":
+        notes.append(common.tr("compare.trends.rolling"))
+    elif len(periods) > 1:
+        tests = compare.trend_tests(data, breaks=mine)
+        items = []
+        for r in tests.to_dict("records"):
+            name = names[r["jurisdiction"]]
+            if r["direction"]:
+                text = common.tr(f"compare.trends.{r['direction']}", name=name, slope=f"{100 * r['slope']:+.1f}",
+                                 p="<0.001" if r["p_adjusted"] < 0.001 else f"{r['p_adjusted']:.3f}")
+            elif pd.isna(r["z"]):
+                text = common.tr("compare.trends.untestable", name=name)
+            else:
+                text = common.tr("compare.trends.flat", name=name)
+            if r["mode_break"]:
+                text += common.tr("compare.trends.spans_break")
+            items.append(text)
+        notes.append(common.tr("compare.trends.test", items=separator.join(items)))
+    hidden = data[data["flag"].eq("suppressed")].sort_values("period_start")
+    if not hidden.empty:
+        listed = [f"{names[code]}: {', '.join(rows['period'])}" for code, rows in hidden.groupby("jurisdiction")]
+        notes.append(common.tr("compare.trends.suppressed", items=separator.join(listed)))
+    return notes
+
 
 f = common.filters()
 labels = common.indicator_labels()
@@ -27,6 +86,7 @@ shown = st.multiselect(common.tr("trends.pick"), codes, default=default, max_sel
 if len(codes) > MAX_LINES:
     st.caption(common.tr("trends.too_many", max=MAX_LINES))
 
+breaks_all = mode_break_table(common.data_version(), f.level, tuple(shown))
 columns = st.columns(2)
 for index, (key, label) in enumerate(labels.items()):
     data = table[(table["indicator"] == key) & table["jurisdiction"].isin(shown)]
@@ -53,5 +113,8 @@ for index, (key, label) in enumerate(labels.items()):
                           "<extra>" + names[code] + "</extra>"))
     fig.update_layout(title=label, yaxis_title="%", height=340, legend={"orientation": "h", "y": -0.2},
                       xaxis={"type": "category"})
+    notes = annotate(fig, data, key, breaks_all)
     with columns[index % 2]:
         common.show_fig(fig)
+        for note in notes:
+            st.caption(note)

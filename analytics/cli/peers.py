@@ -1,0 +1,47 @@
+"""``python -m analytics peers``: named groups of similar jurisdictions to compare among themselves."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analytics import compare, store
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.output import render
+
+
+def run(args: argparse.Namespace) -> int:
+    """Add (or replace), list or remove a peer group."""
+    con = store.connect(args.db)
+    user = resolve_user(con, args)
+    if args.action == "list":
+        sys.stdout.write(render(compare.list_peer_groups(con), args.format))
+        return 0
+    user.require("definitions")
+    if args.action == "add":
+        level = compare.save_peer_group(con, args.name, args.codes, actor=user.username)
+        print(f"Saved peer group {args.name.strip()!r}: {len(set(args.codes))} {level} jurisdictions.")
+    else:
+        removed = compare.delete_peer_group(con, args.name, actor=user.username)
+        print(f"Removed peer group {args.name!r} ({removed} members).")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``peers`` command group."""
+    parser = subparsers.add_parser(
+        "peers", help="peer groups: add NAME CODE... | list | remove NAME",
+        description="Peer groups are named sets of similar jurisdictions of one level; `compare --peer-group NAME` "
+                    "compares within one. Changing them needs the analyst or admin role.")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="create a peer group, or replace its members")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("codes", nargs="+", metavar="CODE", help="at least 2 jurisdiction codes of one level")
+    listing = actions.add_parser("list", help="every peer group and its members")
+    listing.add_argument("--format", default="csv", choices=["csv", "json"])
+    remove = actions.add_parser("remove", help="delete a peer group")
+    remove.add_argument("name", metavar="NAME")
+    for sub in (add, listing, remove):
+        add_db_argument(sub)
+        add_user_argument(sub)
+        sub.set_defaults(func=run)

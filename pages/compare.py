@@ -1,0 +1,221 @@
+"""Compare: funnel plot, sorted interval chart, shrunken estimates and rank intervals; peer groups."""
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import compare
+from analytics.auth import User
+from analytics.errors import JingminError
+from analytics.output import to_csv_text
+from analytics.presentation import interval_text, jurisdiction_name, pct
+from pages import common
+
+tr = common.tr
+CLASS_COLOURS = {"above": "#00798c", "within": "#8d96a3", "below": "#d1495b", "na": "#c9ced6"}
+LIMIT_COLOUR = "#2e4057"
+
+
+@st.cache_data(show_spinner=False)
+def comparison(version: str, indicator: str, period: str, level: str, weighted: bool, peer_group: str | None,
+               overdispersion: bool, codes: tuple[str, ...], _user: User, user_key: str) -> pd.DataFrame:
+    """The comparison table (cached per data version and user)."""
+    return compare.compare_table(common.cursor(), indicator=indicator, period=period, level=level, weighted=weighted,
+                                 peer_group=peer_group, overdispersion=overdispersion,
+                                 jurisdiction_codes=list(codes) or None, user=_user)
+
+
+@st.cache_data(show_spinner=False)
+def peer_groups(version: str) -> pd.DataFrame:
+    """Every peer group member (cached per data version)."""
+    return compare.list_peer_groups(common.cursor())
+
+
+def funnel_figure(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str]) -> go.Figure:
+    """Rates against their base with the 95% and 99.8% limits drawn as lines over a grid of bases."""
+    shown = table[table["funnel_class"] != "suppressed"]
+    attrs = table.attrs
+    fig = go.Figure()
+    curve = compare.funnel_curve(attrs["overall"], 0.8 * shown["base"].min(), 1.2 * shown["base"].max(),
+                                 phi=attrs["phi_applied"])
+    for level, dash, label in (("95", "dash", tr("compare.limit95")), ("998", "dot", tr("compare.limit998"))):
+        for side in ("low", "high"):
+            fig.add_trace(go.Scatter(x=curve["base"], y=100 * curve[f"limit{level}_{side}"], mode="lines",
+                                     line={"color": LIMIT_COLOUR, "dash": dash, "width": 1}, name=label,
+                                     legendgroup=level, showlegend=side == "low", hoverinfo="skip"))
+    if not curve.empty:
+        fig.add_trace(go.Scatter(x=curve["base"], y=[100 * attrs["overall"]] * len(curve), mode="lines",
+                                 line={"color": LIMIT_COLOUR, "width": 1.5}, name=tr("compare.overall_line"),
+                                 hoverinfo="skip"))
+    for cls, colour in CLASS_COLOURS.items():
+        points = shown[shown["funnel_class"] == cls]
+        if points.empty:
+            continue
+        fig.add_trace(go.Scatter(
+            x=points["base"], y=100 * points["estimate"], mode="markers", name=class_names[cls],
+            marker={"color": colour, "size": 10, "line": {"color": "white", "width": 1}},
+            customdata=list(zip([names[c] for c in points["jurisdiction"]], points["n"],
+                                100 * points["ci_low"], 100 * points["ci_high"], points["z"], strict=True)),
+            hovertemplate="<b>%{customdata[0]}</b><br>" + tr("compare.hover_rate")
+                          + " %{y:.1f}% (%{customdata[2]:.1f}–%{customdata[3]:.1f})<br>n=%{customdata[1]}, "
+                          + tr("compare.col.base") + " %{x:.0f}, z=%{customdata[4]:.2f}<extra></extra>"))
+    x_title = tr("compare.funnel_x_neff") if attrs["weighted"] else tr("compare.funnel_x_n")
+    fig.update_layout(title=tr("compare.funnel_title"), xaxis_title=x_title, yaxis_title=tr("compare.rate_axis"),
+                      height=460, legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def caterpillar_figure(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+    """Every unsuppressed jurisdiction's rate and interval, sorted (highest at the top)."""
+    shown = table[table["funnel_class"] != "suppressed"].sort_values("estimate")
+    labels = [names[c] for c in shown["jurisdiction"]]
+    fig = go.Figure(go.Scatter(
+        x=100 * shown["estimate"], y=labels, mode="markers",
+        marker={"color": [CLASS_COLOURS.get(c, CLASS_COLOURS["na"]) for c in shown["funnel_class"]], "size": 9},
+        error_x={"type": "data", "symmetric": False, "array": 100 * (shown["ci_high"] - shown["estimate"]),
+                 "arrayminus": 100 * (shown["estimate"] - shown["ci_low"]), "color": "#8d96a3"},
+        customdata=list(zip(shown["n"], 100 * shown["ci_low"], 100 * shown["ci_high"], strict=True)),
+        hovertemplate="<b>%{y}</b>: %{x:.1f}% (%{customdata[1]:.1f}–%{customdata[2]:.1f}), n=%{customdata[0]}"
+                      "<extra></extra>", showlegend=False))
+    fig.add_vline(x=100 * table.attrs["overall"], line={"color": LIMIT_COLOUR, "width": 1.5},
+                  annotation_text=tr("compare.overall_line"), annotation_position="top")
+    fig.update_layout(title=tr("compare.caterpillar_title"), xaxis_title=tr("compare.rate_axis"),
+                      yaxis={"type": "category"}, height=max(320, 28 * len(shown) + 120))
+    return fig
+
+
+def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str]) -> pd.DataFrame:
+    """Direct vs shrunken estimate, rank interval and funnel class, as text (no number for suppressed rows)."""
+    rows = []
+    for r in table.to_dict("records"):
+        suppressed = r["funnel_class"] == "suppressed"
+        rows.append({
+            tr("col.jurisdiction"): names[r["jurisdiction"]],
+            tr("col.n"): int(r["n"]),
+            tr("compare.col.base"): f"{r['base']:.0f}",
+            tr("compare.col.direct"): (f"{tr('flag.suppressed_short')} (n={int(r['n'])})" if suppressed
+                                       else f"{pct(r['estimate'])} ({interval_text(r['ci_low'], r['ci_high'])})"),
+            tr("compare.col.shrunken"): ("" if suppressed or pd.isna(r["shrunken"]) else f"{pct(r['shrunken'])} "
+                                         f"({interval_text(r['shrunken_low'], r['shrunken_high'])})"),
+            tr("compare.col.rank"): ("" if pd.isna(r["rank"]) else
+                                     f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})"),
+            tr("compare.col.z"): "" if pd.isna(r["z"]) else f"{r['z']:+.2f}",
+            tr("compare.col.class"): class_names[r["funnel_class"]],
+        })
+    return pd.DataFrame(rows)
+
+
+def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
+    """List the peer groups; admins and analysts can save and delete them."""
+    with st.expander(tr("compare.peers.title")):
+        if groups.empty:
+            st.caption(tr("compare.peers.none"))
+        else:
+            listing = groups.assign(member=[
+                (r["name_zh"] if common.lang() == "zh" else r["name_en"]) or r["jurisdiction_code"]
+                for r in groups.to_dict("records")])
+            summary = listing.groupby("group_name").agg(level=("level", "first"), members=("member", "、".join))
+            summary["level"] = [tr(f"level.{lv}") if isinstance(lv, str) else "" for lv in summary["level"]]
+            st.dataframe(summary.rename(columns={"level": tr("sidebar.level"),
+                                                 "members": tr("compare.peers.members")}), width="stretch")
+        if not common.user().can("definitions"):
+            st.caption(tr("compare.peers.readonly"))
+            return
+        registry = common.cached_jurisdictions(version)
+        at_level = registry[registry["level"] == level]
+        name_column = "name_zh" if common.lang() == "zh" else "name_en"
+        member_names = dict(zip(at_level["code"], at_level[name_column], strict=True))
+        member_labels = {code: f"{name} ({code})" for code, name in member_names.items()}
+        with st.form("cmp_peer_form", clear_on_submit=True):
+            name = st.text_input(tr("compare.peers.name"), key="cmp_peer_name")
+            members = st.multiselect(tr("compare.peers.members"), list(member_names), key="cmp_peer_members",
+                                     format_func=member_labels.__getitem__)
+            if st.form_submit_button(tr("compare.peers.save")):
+                try:
+                    compare.save_peer_group(common.cursor(), name, members, actor=common.user().username)
+                except JingminError as exc:
+                    common.show_error(exc)
+                else:
+                    st.session_state["cmp_flash"] = tr("compare.peers.saved", name=name.strip())
+                    st.rerun()
+        existing = sorted(groups["group_name"].unique())
+        if existing:
+            doomed = st.selectbox(tr("compare.peers.existing"), existing, key="cmp_peer_delete_pick")
+            if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
+                try:
+                    compare.delete_peer_group(common.cursor(), doomed, actor=common.user().username)
+                except JingminError as exc:
+                    common.show_error(exc)
+                else:
+                    st.session_state["cmp_flash"] = tr("compare.peers.deleted", name=doomed)
+                    st.rerun()
+
+
+f = common.filters()
+st.title(tr("compare.title"))
+st.caption(tr("compare.caption"))
+if "cmp_flash" in st.session_state:
+    st.success(st.session_state.pop("cmp_flash"))
+if f.latest is None:
+    st.info(tr("sidebar.no_data"))
+    st.stop()
+
+version = common.data_version()
+labels = common.indicator_labels()
+groups = peer_groups(version)
+level_groups = sorted(groups.loc[groups["level"] == f.level, "group_name"].unique())
+group_labels = {"": tr("compare.peer_all"), **{g: g for g in level_groups}}
+class_names = {c: tr(f"compare.class.{c}") for c in ("above", "within", "below", "suppressed", "na")}
+
+for widget_key, allowed in ((f"cmp_period_{f.period_kind}", f.periods), (f"cmp_group_{f.level}", group_labels),
+                            ("cmp_indicator", labels)):
+    if widget_key in st.session_state and st.session_state[widget_key] not in allowed:
+        del st.session_state[widget_key]  # a period out of range, or a deleted group: back to the default
+
+left, middle, right = st.columns(3)
+indicator = left.selectbox(tr("compare.indicator"), list(labels), key="cmp_indicator", format_func=labels.__getitem__)
+periods = list(f.periods)
+period = middle.selectbox(tr("compare.period"), periods, index=len(periods) - 1, key=f"cmp_period_{f.period_kind}")
+group = right.selectbox(tr("compare.peer_group"), list(group_labels), key=f"cmp_group_{f.level}",
+                        format_func=group_labels.__getitem__)
+overdispersion = st.toggle(tr("compare.overdispersion"), key="cmp_overdispersion",
+                           help=tr("compare.overdispersion_help"))
+
+table = None
+try:
+    table = comparison(version, indicator, period, f.level, f.weighted, group or None, overdispersion,
+                       f.jurisdiction_codes, common.user(), repr(common.user()))
+except JingminError as exc:
+    common.show_error(exc)
+
+if table is not None and table.empty:
+    st.info(tr("compare.no_data"))
+elif table is not None:
+    attrs = table.attrs
+    names = {r["jurisdiction"]: jurisdiction_name(r, f.lang) for r in table.to_dict("records")}
+    base_text = tr("compare.base_neff") if attrs["weighted"] else tr("compare.base_n")
+    if attrs["units"]:
+        st.markdown(tr("compare.summary", overall=pct(attrs["overall"]), units=attrs["units"], base=base_text))
+        counts = table["funnel_class"].value_counts()
+        st.caption(tr("compare.counts", above=int(counts.get("above", 0)), below=int(counts.get("below", 0))))
+    if attrs["phi"] == attrs["phi"]:  # not nan
+        key = ("compare.phi_applied" if attrs["phi_applied"] != 1.0 else
+               "compare.phi_significant" if attrs["phi_significant"] else "compare.phi_not_significant")
+        st.caption(tr(key, phi=f"{attrs['phi']:.2f}"))
+    if attrs["suppressed"]:
+        st.caption(tr("compare.suppressed_list", names="、".join(names[c] for c in attrs["suppressed"])))
+    if attrs["units"]:
+        plots = st.columns(2)
+        with plots[0]:
+            common.show_fig(funnel_figure(table, names, class_names))
+        with plots[1]:
+            common.show_fig(caterpillar_figure(table, names))
+    st.subheader(tr("compare.table_title"))
+    st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
+    if not attrs["shrinkage"]:
+        st.caption(tr("compare.no_shrinkage"))
+    st.dataframe(result_table(table, names, class_names), width="stretch", hide_index=True)
+    st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv",
+                       file_name=f"jingmin_compare_{indicator}_{period}_{f.level}.csv")
+
+peer_group_editor(version, f.level, groups)

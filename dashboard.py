@@ -13,10 +13,14 @@ PAGES = [
     st.Page("pages/overview.py", title=common.tr("nav.overview"), icon=":material/dashboard:", url_path="overview",
             default=True),
     st.Page("pages/trends.py", title=common.tr("nav.trends"), icon=":material/show_chart:", url_path="trends"),
+    st.Page("pages/compare.py", title=common.tr("nav.compare"), icon=":material/leaderboard:", url_path="compare"),
+    st.Page("pages/upload.py", title=common.tr("nav.upload"), icon=":material/upload_file:", url_path="upload"),
     st.Page("pages/data.py", title=common.tr("nav.data"), icon=":material/dataset:", url_path="data"),
+    st.Page("pages/weights.py", title=common.tr("nav.weights"), icon=":material/balance:", url_path="weights"),
     st.Page("pages/cases.py", title=common.tr("nav.cases"), icon=":material/assignment_turned_in:", url_path="cases"),
     st.Page("pages/link.py", title=common.tr("nav.link"), icon=":material/compare_arrows:", url_path="link"),
     st.Page("pages/drivers.py", title=common.tr("nav.drivers"), icon=":material/insights:", url_path="drivers"),
+    st.Page("pages/forum.py", title=common.tr("forum.nav"), icon=":material/groups:", url_path="forum"),
 ]
 
 user = common.current_user()

@@ -1,0 +1,53 @@
+"""``python -m analytics report``: the forum report (PowerPoint or HTML) for one jurisdiction and period."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics import forum, report, store
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.errors import ConfigError
+from analytics.i18n import LANGUAGES
+
+FORMATS = ("pptx", "html")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the report and write it to ``--out``."""
+    out = Path(args.out).expanduser()
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give a file name such as {out / ('forum.' + args.format)}")
+    if not out.parent.exists():
+        raise ConfigError(f"--out: the folder {out.parent} does not exist.")
+    con = store.connect(args.db)
+    try:
+        summary = forum.forum_summary(con, args.jurisdiction, args.period, args.lang, weighted=args.weighted,
+                                      user=resolve_user(con, args))
+    finally:
+        con.close()
+    data = report.render(summary, args.format)
+    out.write_bytes(data)
+    print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``report`` command."""
+    parser = subparsers.add_parser(
+        "report", help="forum report (PowerPoint with native charts, or self-contained HTML)",
+        description="Write the police–residents forum report for one jurisdiction and period: key figures with "
+                    "intervals and changes in plain words, comparison with district and city, trends, case work "
+                    "and 'you said, we did'. Every survey number equals `python -m analytics indicators` for "
+                    "the same selection; suppressed (small-sample) rates are shown as suppressed.")
+    parser.add_argument("--jurisdiction", required=True, metavar="CODE", help="jurisdiction code, e.g. S03")
+    parser.add_argument("--period", required=True, metavar="LABEL",
+                        help="period label: 2026Q3, 2026-09, 2026 or 2026-09R12 (granularity follows the label)")
+    parser.add_argument("--lang", default="zh", choices=LANGUAGES, help="language of titles, text and notes")
+    parser.add_argument("--format", default="pptx", choices=FORMATS)
+    parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    parser.add_argument("--weighted", action="store_true", help="use survey weights (as the dashboard's toggle)")
+    add_db_argument(parser)
+    add_user_argument(parser)
+    parser.set_defaults(func=run)

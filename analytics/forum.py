@@ -1,0 +1,640 @@
+"""What a station reports to residents at a police–residents forum (警民恳谈会, "reporting to the people").
+
+:func:`forum_summary` gathers, for one jurisdiction and one period, everything the Forum page and
+the reports (:mod:`analytics.report`) show, with every sentence already written in the chosen
+language from the numbers:
+
+* one tile per indicator: the rate, its interval in plain words, and the change against the
+  previous period and against a year earlier in words that respect significance ("up 5.2 points
+  on a year earlier — a real change" only when the engine calls the change significant, otherwise
+  "about the same");
+* the parent district's and the city's rate for the same period;
+* the trend over the last periods (the jurisdiction, its district and the city);
+* the case-work figures residents care about (callbacks, small cases solved, disputes mediated),
+  from :func:`analytics.cases.case_metrics`;
+* the "you said, we did" rows (residents' concerns and the actions taken), stored in
+  ``forum_actions`` and edited with :func:`save_actions`.
+
+Every number comes from :func:`analytics.engine.indicator_table` / :func:`analytics.engine.add_changes`
+for the selection ``--jurisdiction J --level <J's level> --by jurisdiction,<P's kind>`` — exactly
+what ``python -m analytics indicators`` prints for the same selection (``ForumSummary.indicators_command``
+is that command). With one jurisdiction selected, the Benjamini–Hochberg adjustment of the engine
+is over that one jurisdiction, so a change is called significant when its own z-test is (95%).
+Suppressed estimates are never carried as numbers: their fields are ``None`` and their sentence
+says the sample is too small.
+"""
+
+from __future__ import annotations
+
+import math
+import shlex
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from analytics import cases, engine, store
+from analytics.auth import LOCAL_USER, User, visible_codes
+from analytics.definitions import list_indicators
+from analytics.errors import AccessDenied, JingminError, UnknownNameError
+from analytics.i18n import LANGUAGES, t
+from analytics.periods import label_for, parse_period, previous_period
+from analytics.presentation import jurisdiction_name, pct
+from analytics.sqlfiles import execute, query_df
+
+STATUSES = ("planned", "in_progress", "done")
+MAX_CONCERN_CHARS = 300
+MAX_ACTION_CHARS = 600
+MAX_ACTION_ROWS = 100
+# How many periods the trend shows, ending at the chosen one.
+TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5, "rolling12": 12}
+# Case-work figures residents ask about at forums, in the order shown.
+CASE_METRICS = ("callback_coverage", "callback_satisfaction", "small_solved_rate", "mediation_rate")
+
+
+class ForumInputError(JingminError):
+    """A "you said, we did" edit that cannot be saved (empty concern, text too long, unknown row...)."""
+
+    message_key = "forum.error.invalid"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A jurisdiction as the forum names it."""
+
+    code: str
+    name: str
+    level: str
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One rate (survey indicator or case metric) of one jurisdiction in one period.
+
+    ``estimate``, ``ci_low`` and ``ci_high`` are None when the rate is suppressed (small base) or
+    missing; ``text`` is then the catalog's 'suppressed' label (or '—' when there is no data).
+    """
+
+    jurisdiction: str
+    name: str
+    level: str
+    n: int
+    flag: str                # ok | caution | suppressed | missing
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    text: str                # '78.3%' or the suppressed label
+
+    @property
+    def shown(self) -> bool:
+        """Whether the rate may be shown as a number."""
+        return self.estimate is not None
+
+
+@dataclass(frozen=True)
+class Change:
+    """The change of a rate against a comparison period, in words that respect significance."""
+
+    lag: str                 # previous | year
+    period: str | None       # the comparison period's label
+    prev_estimate: float | None
+    change: float | None     # estimate - prev_estimate (None when either is not shown)
+    p_adjusted: float | None
+    status: str              # up | down | same | no_data | prev_suppressed | not_reported
+    sentence: str            # "Up 5.2 points compared with a year earlier (Q3 2025) — a real change."
+    brief: str               # "Up 5.2 points on a year earlier" / "About the same as a year earlier"
+    short: str               # "up 5.2 points" when significant, else ""
+
+    @property
+    def significant(self) -> bool:
+        """Whether the change is significant after the engine's adjustment."""
+        return self.status in ("up", "down")
+
+
+@dataclass(frozen=True)
+class Series:
+    """A trend line: one jurisdiction's values over ``ForumSummary.trend_periods`` (None = not shown)."""
+
+    place: Place
+    values: tuple[float | None, ...]
+    ci_low: tuple[float | None, ...]
+    ci_high: tuple[float | None, ...]
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Tile:
+    """Everything the forum says about one indicator."""
+
+    indicator: str
+    label: str
+    description: str
+    rate: Rate
+    interval_sentence: str   # "We are 95% sure it lies between 74.1% and 82.0% (412 residents answered)."
+    changes: tuple[Change, ...]  # against the previous period (when distinct) and a year earlier
+    district: Rate | None
+    city: Rate | None
+    trend: tuple[Series, ...]    # the jurisdiction first, then its district and the city
+
+    @property
+    def headline_change(self) -> Change | None:
+        """The change to headline: against a year earlier when it can be tested, else the previous period."""
+        for change in reversed(self.changes):
+            if change.status in ("up", "down", "same"):
+                return change
+        return self.changes[-1] if self.changes else None
+
+
+@dataclass(frozen=True)
+class CaseFigure:
+    """One case-work figure (a rate over cases) of the jurisdiction, with district and city."""
+
+    metric: str
+    label: str
+    rate: Rate
+    sentence: str
+    district: Rate | None
+    city: Rate | None
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    """One "you said, we did" row."""
+
+    action_id: int
+    concern: str
+    action: str
+    status: str              # planned | in_progress | done
+    status_label: str
+    updated_at: datetime | None
+    updated_by: str
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What :func:`save_actions` changed."""
+
+    inserted: int
+    updated: int
+    deleted: int
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was written."""
+        return bool(self.inserted or self.updated or self.deleted)
+
+
+@dataclass(frozen=True)
+class ForumSummary:
+    """The forum's content for one jurisdiction and period, in one language (see the module doc)."""
+
+    lang: str
+    place: Place
+    district: Place | None
+    city: Place | None
+    period: str
+    period_kind: str
+    period_name: str
+    weighted: bool
+    confidence: float
+    suppress_below: float
+    title: str
+    subtitle: str
+    tiles: tuple[Tile, ...]
+    trend_periods: tuple[str, ...]
+    cases: tuple[CaseFigure, ...]
+    actions: tuple[ActionRow, ...]
+    data_version: int
+    indicators_command: str
+
+    def tile(self, indicator: str) -> Tile:
+        """The tile of ``indicator``; KeyError when the period has no data for it."""
+        for tile in self.tiles:
+            if tile.indicator == indicator:
+                return tile
+        raise KeyError(indicator)
+
+
+# --------------------------------------------------------------------------------------------- periods
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _end_month(label: str) -> tuple[str, date]:
+    """(kind, the first day of the last month) of a period label."""
+    kind, _start, end = parse_period(label)
+    return kind, end.replace(day=1)
+
+
+def trend_periods(label: str, count: int | None = None) -> list[str]:
+    """The ``count`` periods of the label's kind ending with it, oldest first (rolling windows step by month)."""
+    kind, end_month = _end_month(label)
+    count = count or TREND_LENGTH[kind]
+    step = {"month": 1, "quarter": 3, "year": 12, "rolling12": 1}[kind]
+    return [label_for(kind, _add_months(end_month, -step * k)) for k in range(count - 1, -1, -1)]
+
+
+def period_name(label: str, lang: str) -> str:
+    """A period as people say it: '2025年第3季度' / 'Q3 2025', '2025年3月' / '2025-03'."""
+    kind, start, end = parse_period(label)
+    if kind == "quarter":
+        return t("forum.period_name.quarter", lang, year=start.year, quarter=(start.month - 1) // 3 + 1)
+    if kind == "month":
+        return t("forum.period_name.month", lang, year=start.year, month=start.month)
+    if kind == "year":
+        return t("forum.period_name.year", lang, year=start.year)
+    return t("forum.period_name.rolling12", lang, year=end.year, month=end.month)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+def _place(registry: pd.DataFrame, code: str | None, lang: str) -> Place | None:
+    if code is None or pd.isna(code):
+        return None
+    rows = registry[registry["code"] == code]
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    row["jurisdiction"] = code
+    return Place(code=code, name=jurisdiction_name(row, lang), level=str(row["level"]))
+
+
+def _rate(row: Mapping[str, Any] | None, place: Place, lang: str, *, value_column: str = "estimate") -> Rate:
+    if row is None:
+        return Rate(place.code, place.name, place.level, 0, "missing", None, None, None, "—")
+    flag = str(row["flag"])
+    estimate = None if flag == "suppressed" else _number(row[value_column])
+    if estimate is None:
+        return Rate(place.code, place.name, place.level, int(row["n"]), "suppressed" if flag == "suppressed"
+                    else "missing", None, None, None,
+                    t("flag.suppressed_short", lang) if flag == "suppressed" else "—")
+    return Rate(place.code, place.name, place.level, int(row["n"]), flag, estimate,
+                _number(row["ci_low"]), _number(row["ci_high"]), pct(estimate))
+
+
+def _ref(lag: str, period: str, lang: str) -> str:
+    return t(f"forum.ref.{lag}", lang, period=period_name(period, lang))
+
+
+def _change(row: Mapping[str, Any] | None, lag: str, period: str, comparison: Mapping[str, Any] | None,
+            lang: str) -> Change:
+    """The change sentences for one rate (``row`` from ``add_changes``), never a suppressed number."""
+    ref = _ref(lag, period, lang)
+    ref_short = t(f"forum.ref_short.{lag}", lang)
+
+    def untested(status: str, sentence: str) -> Change:
+        return Change(lag, period, None, None, None, status, sentence, sentence, "")
+
+    if row is None or str(row["flag"]) == "suppressed" or _number(row["estimate"]) is None:
+        return untested("not_reported", t("forum.change.not_reported", lang))
+    if comparison is None:
+        return untested("no_data", t("forum.change.no_data", lang, ref=ref))
+    if str(comparison["flag"]) == "suppressed" or _number(row["prev_estimate"]) is None:
+        return untested("prev_suppressed", t("forum.change.prev_suppressed", lang, ref=ref))
+    change = float(row["change"])
+    prev = float(row["prev_estimate"])
+    p_adj = _number(row["p_adjusted"])
+    direction = str(row["direction"] or "")
+    points = f"{100 * abs(change):.1f}"
+    if direction in ("up", "down"):
+        return Change(lag, period, prev, change, p_adj, direction,
+                      t(f"forum.change.{direction}", lang, ref=ref, points=points),
+                      t(f"forum.change.brief_{direction}", lang, ref=ref_short, points=points),
+                      t(f"forum.change.short_{direction}", lang, points=points))
+    return Change(lag, period, prev, change, p_adj, "same", t("forum.change.same", lang, ref=ref),
+                  t("forum.change.brief_same", lang, ref=ref_short), "")
+
+
+def _interval_sentence(rate: Rate, confidence: float, lang: str) -> str:
+    if rate.flag == "suppressed":
+        return t("forum.rate.suppressed", lang, n=rate.n)
+    if rate.estimate is None or rate.ci_low is None or rate.ci_high is None:
+        return t("forum.rate.missing", lang)
+    text = t("forum.rate.interval", lang, level=f"{100 * confidence:g}%", low=pct(rate.ci_low),
+             high=pct(rate.ci_high), n=rate.n)
+    if rate.flag == "caution":
+        text += " " + t("forum.rate.caution", lang)
+    return text
+
+
+def _lookup(frame: pd.DataFrame, key: str = "indicator") -> dict[tuple[str, str], dict[str, Any]]:
+    """Rows of a one-jurisdiction table keyed by (indicator or metric, period)."""
+    return {(r[key], r["period"]): r for r in frame.to_dict("records")}
+
+
+def _series(rows: Mapping[tuple[str, str], Mapping[str, Any]], place: Place, periods: list[str], key: str,
+            column: str = "estimate") -> Series:
+    values, lows, highs, flags = [], [], [], []
+    for label in periods:
+        row = rows.get((key, label))
+        flag = "missing" if row is None else str(row["flag"])
+        shown = row is not None and flag != "suppressed"
+        values.append(_number(row[column]) if shown and row is not None else None)
+        lows.append(_number(row["ci_low"]) if shown and row is not None else None)
+        highs.append(_number(row["ci_high"]) if shown and row is not None else None)
+        flags.append(flag)
+    return Series(place, tuple(values), tuple(lows), tuple(highs), tuple(flags))
+
+
+def indicators_command(jurisdiction: str, level: str, period: str, *, weighted: bool = False,
+                       user: User | None = None) -> str:
+    """The CLI command that prints every survey number of the forum for this selection."""
+    kind = parse_period(period)[0]
+    parts = ["python", "-m", "analytics", "indicators", "--by", f"jurisdiction,{kind}", "--level", level,
+             "--jurisdiction", jurisdiction, "--period", period, "--changes", "year"]
+    if weighted:
+        parts.append("--weighted")
+    if user is not None and user != LOCAL_USER:
+        parts += ["--user", user.username]
+    return shlex.join(parts)
+
+
+# --------------------------------------------------------------------------------------------- access
+
+
+def _check_visible(con: duckdb.DuckDBPyConnection, user: User | None, jurisdiction: str) -> None:
+    """AccessDenied unless ``user`` may see ``jurisdiction`` (no user: the caller already checked)."""
+    if user is None:
+        return
+    visible = visible_codes(con, user)
+    if visible is not None and jurisdiction not in visible:
+        raise AccessDenied(f"User {user.username!r} may not see {jurisdiction}.", key="forum.error.not_visible",
+                           code=jurisdiction)
+
+
+def can_edit(con: duckdb.DuckDBPyConnection, user: User, jurisdiction: str) -> bool:
+    """Whether ``user`` may edit the "you said, we did" rows of ``jurisdiction``.
+
+    Roles with ``forum_edit``; a station user only within its own subtree (not the district or
+    city above it, which it sees but does not run).
+    """
+    if not user.can("forum_edit"):
+        return False
+    if not user.scoped:
+        return True
+    rows = con.execute("SELECT code FROM jurisdiction_ancestors WHERE ancestor_code = $j",
+                       {"j": user.jurisdiction_code}).fetchall()
+    return jurisdiction in {r[0] for r in rows}
+
+
+# --------------------------------------------------------------------------------------------- summary
+
+
+def forum_summary(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, lang: str = "zh", *,
+                  weighted: bool = False, user: User | None = None) -> ForumSummary:
+    """Everything the forum shows for ``jurisdiction`` in ``period`` (kind inferred from the label).
+
+    Raises UnknownNameError for an unknown jurisdiction, a malformed period, or a period in which
+    the jurisdiction has no survey data; AccessDenied when a scoped ``user`` (station role) may not
+    see the jurisdiction. A station user sees its own subtree and the district and city above it,
+    which is exactly what a forum shows.
+    """
+    if lang not in LANGUAGES:
+        raise UnknownNameError(f"Unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}")
+    kind, start, _end = parse_period(period)
+    registry = engine.jurisdictions(con)
+    place = _place(registry, jurisdiction, lang)
+    if place is None:
+        raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",
+                               key="forum.error.unknown_jurisdiction", code=jurisdiction)
+    _check_visible(con, user, jurisdiction)
+    record = registry[registry["code"] == jurisdiction].iloc[0]
+    district = _place(registry, record["district_code"], lang) if place.level == "station" else None
+    city = _place(registry, record["city_code"], lang) if place.level != "city" else None
+
+    periods = trend_periods(period)
+    comparisons = {"previous": previous_period(period, lag="previous"), "year": previous_period(period, lag="year")}
+    lags = ["year"] if comparisons["previous"] == comparisons["year"] else ["previous", "year"]
+    first = min(parse_period(p)[1] for p in [periods[0], *(c for c in comparisons.values() if c)])
+    window = {"period_kind": kind, "date_from": first, "date_to": start, "weighted": weighted, "user": user}
+
+    own = engine.indicator_table(con, level=place.level, jurisdiction_codes=[place.code], **window)
+    if own.empty or not own["period"].eq(period).any():
+        raise UnknownNameError(
+            f"{place.code} has no survey data in {period}.", key="forum.error.no_data",
+            jurisdiction=place.name, period=period_name(period, lang))
+    changed = {lag: engine.add_changes(own, lag=lag) for lag in lags}
+    parents = {p.level: engine.indicator_table(con, level=p.level, jurisdiction_codes=[p.code], **window)
+               for p in (district, city) if p is not None}
+    with_data = set(own["period"]).union(*(set(t["period"]) for t in parents.values()))
+    periods = periods[min(i for i, label in enumerate(periods) if label in with_data):]
+    confidence = float(store.get_setting(con, "confidence_level"))
+
+    own_rows = _lookup(own)
+    changed_rows = {lag: _lookup(table) for lag, table in changed.items()}
+    parent_rows = {level: _lookup(table) for level, table in parents.items()}
+    tiles = []
+    for ind in list_indicators(con):
+        now = own_rows.get((ind.key, period))
+        if now is None:
+            continue
+        rate = _rate(now, place, lang)
+        changes = [_change(changed_rows[lag].get((ind.key, period)), lag, str(comparisons[lag]),
+                           own_rows.get((ind.key, comparisons[lag])), lang) for lag in lags]
+        parent_rates = {p.level: _rate(parent_rows[p.level].get((ind.key, period)), p, lang)
+                        for p in (district, city) if p is not None}
+        trend = [_series(own_rows, place, periods, ind.key)]
+        trend += [_series(parent_rows[p.level], p, periods, ind.key) for p in (district, city) if p is not None]
+        tiles.append(Tile(
+            indicator=ind.key, label=ind.label(lang), description=ind.description(lang), rate=rate,
+            interval_sentence=_interval_sentence(rate, confidence, lang), changes=tuple(changes),
+            district=parent_rates.get("district"), city=parent_rates.get("city"), trend=tuple(trend)))
+
+    return ForumSummary(
+        lang=lang, place=place, district=district, city=city, period=period, period_kind=kind,
+        period_name=period_name(period, lang), weighted=weighted, confidence=confidence,
+        suppress_below=float(store.get_setting(con, "suppress_below_n_eff")),
+        title=t("forum.report.title", lang, name=place.name),
+        subtitle=t("forum.report.subtitle", lang, period=period_name(period, lang)),
+        tiles=tuple(tiles), trend_periods=tuple(periods),
+        cases=tuple(_case_figures(con, place, district, city, kind, start, period, lang, user)),
+        actions=tuple(list_actions(con, place.code, period, lang)),
+        data_version=store.data_version(con),
+        indicators_command=indicators_command(place.code, place.level, period, weighted=weighted, user=user))
+
+
+def _case_figures(con: duckdb.DuckDBPyConnection, place: Place, district: Place | None, city: Place | None,
+                  kind: str, start: date, period: str, lang: str, user: User | None) -> list[CaseFigure]:
+    """The case-work figures for the period (none when the jurisdiction has no case in it)."""
+    window = {"period_kind": kind, "metrics": list(CASE_METRICS), "date_from": start, "date_to": start,
+              "user": user}
+    own = cases.case_metrics(con, level=place.level, jurisdiction_codes=[place.code], **window)
+    mine = {r["metric"]: r for r in own[own["period"] == period].to_dict("records")}
+    if not mine:
+        return []
+    parents = {}
+    for parent in (district, city):
+        if parent is not None:
+            table = cases.case_metrics(con, level=parent.level, jurisdiction_codes=[parent.code], **window)
+            parents[parent.level] = {r["metric"]: r for r in table[table["period"] == period].to_dict("records")}
+    figures = []
+    for metric in CASE_METRICS:
+        row = mine.get(metric)
+        if row is None:
+            continue
+        rate = _rate(row, place, lang, value_column="value")
+        if rate.n == 0:
+            sentence = t("forum.case.none", lang)
+        elif rate.flag == "suppressed":
+            sentence = t("forum.case.suppressed", lang, n=rate.n)
+        else:
+            sentence = t(f"forum.case.{metric}.sentence", lang, rate=rate.text, n=rate.n)
+        figures.append(CaseFigure(
+            metric=metric, label=t(f"forum.case.{metric}.label", lang), rate=rate, sentence=sentence,
+            district=_rate(parents["district"].get(metric), district, lang, value_column="value")
+            if district is not None else None,
+            city=_rate(parents["city"].get(metric), city, lang, value_column="value") if city is not None else None))
+    return figures
+
+
+# --------------------------------------------------------------------------------------------- actions
+
+
+def list_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
+                 lang: str = "zh") -> list[ActionRow]:
+    """The "you said, we did" rows of a jurisdiction and period, in their set order."""
+    frame = query_df(con, "forum_actions_list", {"jurisdiction": jurisdiction, "period": period})
+    return [ActionRow(
+        action_id=int(r["action_id"]), concern=str(r["concern"]), action=str(r["action"]), status=str(r["status"]),
+        status_label=t(f"forum.status.{r['status']}", lang),
+        updated_at=None if pd.isna(r["updated_at"]) else pd.Timestamp(r["updated_at"]).to_pydatetime(),
+        updated_by=str(r["updated_by"])) for r in frame.to_dict("records")]
+
+
+def actions_frame(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str) -> pd.DataFrame:
+    """The rows as a frame for editing: ``action_id, concern, action, status``."""
+    rows = list_actions(con, jurisdiction, period)
+    return pd.DataFrame({
+        "action_id": pd.array([r.action_id for r in rows], dtype="Int64"),
+        "concern": pd.array([r.concern for r in rows], dtype="string"),
+        "action": pd.array([r.action for r in rows], dtype="string"),
+        "status": pd.array([r.status for r in rows], dtype="string"),
+    })
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).replace("\x00", "").strip()
+
+
+def _action_id(value: Any, number: int) -> int | None:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        as_float = float(value)
+    except (TypeError, ValueError) as exc:
+        raise ForumInputError(f"Row {number}: {value!r} is not a row id.", row=number) from exc
+    if not as_float.is_integer():
+        raise ForumInputError(f"Row {number}: {value!r} is not a row id.", row=number)
+    return int(as_float)
+
+
+def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict[str, Any]]:
+    """Validate edited rows; blank rows are dropped. Raises ForumInputError naming the row."""
+    cleaned: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, 1):
+        concern, action = _text(row.get("concern")), _text(row.get("action"))
+        status = _text(row.get("status")) or "planned"
+        action_id = _action_id(row.get("action_id"), number)
+        if not concern and not action:
+            continue  # an empty line left in the editor
+        if not concern:
+            raise ForumInputError(f"Row {number}: the concern is empty.", key="forum.error.empty_concern",
+                                  row=number)
+        if len(concern) > MAX_CONCERN_CHARS or len(action) > MAX_ACTION_CHARS:
+            raise ForumInputError(
+                f"Row {number}: text too long (concern at most {MAX_CONCERN_CHARS}, action at most "
+                f"{MAX_ACTION_CHARS} characters).", key="forum.error.too_long", row=number,
+                concern_max=MAX_CONCERN_CHARS, action_max=MAX_ACTION_CHARS)
+        if status not in STATUSES:
+            raise ForumInputError(f"Row {number}: unknown status {status!r}; use one of {', '.join(STATUSES)}.",
+                                  key="forum.error.status", row=number, status=status)
+        if action_id is not None and action_id not in known:
+            raise ForumInputError(f"Row {number}: row id {action_id} does not belong to this jurisdiction and "
+                                  "period.", key="forum.error.foreign_row", row=number)
+        if action_id is not None and any(r["action_id"] == action_id for r in cleaned):
+            raise ForumInputError(f"Row {number}: row id {action_id} appears twice.",
+                                  key="forum.error.foreign_row", row=number)
+        cleaned.append({"action_id": action_id, "concern": concern, "action": action, "status": status,
+                        "position": len(cleaned)})
+    if len(cleaned) > MAX_ACTION_ROWS:
+        raise ForumInputError(f"At most {MAX_ACTION_ROWS} rows per jurisdiction and period.",
+                              key="forum.error.too_many", max=MAX_ACTION_ROWS)
+    return cleaned
+
+
+def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
+                 rows: Iterable[Mapping[str, Any]], actor: str | User) -> SaveResult:
+    """Replace the "you said, we did" rows of a jurisdiction and period with ``rows``, in one transaction.
+
+    ``rows`` are mappings with ``concern``, ``action``, ``status`` (planned / in_progress / done) and,
+    for rows that already exist, their ``action_id``. Existing rows missing from ``rows`` are deleted;
+    rows without an id are added; the order of ``rows`` is the order shown. Rows with neither concern
+    nor action are ignored. The change is recorded in the audit log and bumps the data version.
+    ``actor`` is a name (CLI, scripts) or a signed-in :class:`~analytics.auth.User`, whose right to
+    edit this jurisdiction is checked (:func:`can_edit`).
+    """
+    if isinstance(actor, User):
+        if not can_edit(con, actor, jurisdiction):
+            raise AccessDenied(f"User {actor.username!r} may not edit the forum of {jurisdiction}.",
+                               key="forum.error.not_editable", code=jurisdiction)
+        actor = actor.username
+    parse_period(period)
+    if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:
+        raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",
+                               key="forum.error.unknown_jurisdiction", code=jurisdiction)
+    place = {"jurisdiction": jurisdiction, "period": period}
+    before = {r.action_id: r for r in list_actions(con, jurisdiction, period)}
+    cleaned = _clean_rows(rows, set(before))
+    kept = {r["action_id"] for r in cleaned if r["action_id"] is not None}
+    deleted = [before[i] for i in before if i not in kept]
+    updated = [r for r in cleaned if r["action_id"] is not None and _differs(before[r["action_id"]], r, before)]
+    inserted = [r for r in cleaned if r["action_id"] is None]
+    result = SaveResult(len(inserted), len(updated), len(deleted))
+    if not result.changed:
+        return result
+    con.execute("BEGIN TRANSACTION")
+    committed = False
+    try:
+        for row in deleted:
+            execute(con, "forum_action_delete", {**place, "action_id": row.action_id})
+        for row in updated:
+            execute(con, "forum_action_update", {**place, **row, "actor": actor})
+        for row in inserted:
+            execute(con, "forum_action_insert", {**place, **{k: v for k, v in row.items() if k != "action_id"},
+                                                 "actor": actor})
+        store.audit(con, actor, "forum.actions.save", {
+            **place, "inserted": len(inserted), "updated": [r["action_id"] for r in updated],
+            "deleted": [{"action_id": r.action_id, "concern": r.concern, "action": r.action, "status": r.status}
+                        for r in deleted]})
+        store.bump_data_version(con)
+        con.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            con.execute("ROLLBACK")
+    return result
+
+
+def _differs(old: ActionRow, new: Mapping[str, Any], before: Mapping[int, ActionRow]) -> bool:
+    position = list(before).index(old.action_id)
+    return (old.concern, old.action, old.status, position) != (new["concern"], new["action"], new["status"],
+                                                               new["position"])

@@ -1,0 +1,3 @@
+-- Remove one "you said, we did" row (only rows of the given jurisdiction and period).
+DELETE FROM forum_actions
+WHERE action_id = $action_id AND jurisdiction_code = $jurisdiction AND period = $period;

@@ -1,0 +1,3 @@
+-- Add one "you said, we did" row.
+INSERT INTO forum_actions (jurisdiction_code, period, concern, action, status, position, updated_at, updated_by)
+VALUES ($jurisdiction, $period, $concern, $action, $status, $position, current_timestamp, $actor);

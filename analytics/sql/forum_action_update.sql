@@ -1,0 +1,5 @@
+-- Change one "you said, we did" row (only rows of the given jurisdiction and period).
+UPDATE forum_actions
+SET concern = $concern, action = $action, status = $status, position = $position,
+    updated_at = current_timestamp, updated_by = $actor
+WHERE action_id = $action_id AND jurisdiction_code = $jurisdiction AND period = $period;

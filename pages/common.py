@@ -153,8 +153,11 @@ def sidebar() -> Filters:
     kinds = [k for k in PERIOD_KINDS if k != "all"]
     # format functions look labels up in dicts built now: Streamlit may call them after the run
     kind_names = {k: tr(f"period.{k}") for k in kinds}
-    kind = st.sidebar.selectbox(tr("sidebar.granularity"), kinds, index=kinds.index("quarter"), key="granularity",
-                                format_func=kind_names.__getitem__)
+    # Keys carry the language so the shown labels follow a language switch; the choice is carried over.
+    kind = st.sidebar.selectbox(tr("sidebar.granularity"), kinds,
+                                index=kinds.index(st.session_state.get("_granularity", "quarter")),
+                                key=f"granularity_{lang()}", format_func=kind_names.__getitem__)
+    st.session_state["_granularity"] = kind
     labels = available_periods(months, kind)
     chosen: tuple[str, ...] = ()
     if not labels:
@@ -166,7 +169,10 @@ def sidebar() -> Filters:
                                               value=(labels[0], labels[-1]), key=f"range_{kind}")
         chosen = tuple(labels[labels.index(start): labels.index(end) + 1])
     level_names = {lv: tr(f"level.{lv}") for lv in engine.LEVELS}
-    level = st.sidebar.selectbox(tr("sidebar.level"), engine.LEVELS, key="level", format_func=level_names.__getitem__)
+    level = st.sidebar.selectbox(tr("sidebar.level"), engine.LEVELS,
+                                 index=engine.LEVELS.index(st.session_state.get("_level", "station")),
+                                 key=f"level_{lang()}", format_func=level_names.__getitem__)
+    st.session_state["_level"] = level
     registry = cached_jurisdictions(version)
     at_level = registry[registry["level"] == level]
     visible = auth.visible_codes(cursor(), user())

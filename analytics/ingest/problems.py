@@ -74,7 +74,8 @@ def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_r
     total = sum(counts.values())
     rows = con.execute(
         "SELECT row_no, column_name, value, code, message FROM ingest_problems "
-        "ORDER BY row_no NULLS FIRST, code, column_name LIMIT $cap",
+        # message and value break ties so that the report is the same on every run
+        "ORDER BY row_no NULLS FIRST, code, column_name NULLS FIRST, message, value LIMIT $cap",
         {"cap": REPORT_CAP},
     ).fetchall()
     problems = [Problem(r[0], r[1], r[2], r[3], r[4]) for r in rows]

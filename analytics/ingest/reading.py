@@ -40,6 +40,7 @@ CHUNK_BYTES = 1024 * 1024
 PREVIEW_ROWS = 20
 DETECT_ROWS = 50
 DELIMITERS = (",", ";", "\t", "|")
+UNUSABLE_DELIMITERS = ('"', "\r", "\n")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Encodings DuckDB reads itself; everything else is transcoded to UTF-8 first.
 NATIVE_ENCODINGS = {"utf-8", "utf-8-sig"}
@@ -169,7 +170,9 @@ def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | Non
     if src.size > len(head) and lines:
         lines = lines[:-1]  # the last sampled line may be cut off
     delim = delimiter or _detect_delimiter(lines)
-    if delim not in DELIMITERS and len(delim) != 1:
+    # One character, and not the quote or a line break: DuckDB refuses a delimiter equal to the quote, and a
+    # line break cannot separate fields (found by the ingest fuzz test).
+    if len(delim) != 1 or delim in UNUSABLE_DELIMITERS:
         raise ConfigError(f"The delimiter must be one character such as , ; | or a tab, not {delim!r}.")
     rows = _parse_rows(lines, delim)
     header_line = header_row or _detect_header(rows)

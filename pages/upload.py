@@ -146,8 +146,29 @@ def show_summary(result: ingest.IngestResult) -> None:
                    action=action))
     for warning in summary.get("warnings", []):
         st.text(warning)
-    shown = {k: v for k, v in summary.items() if k not in ("mapping_spec", "columns", "warnings", "personal_data")}
-    st.json(shown, expanded=False)
+    facts = [(tr(f"upload.fact.{key}"), _fact_text(summary[key])) for key in SUMMARY_FACTS
+             if summary.get(key) not in (None, "", [], {})]
+    st.dataframe(pd.DataFrame(facts, columns=[tr("upload.fact.what"), tr("upload.fact.value")]),
+                 hide_index=True, width="stretch")
+
+
+# The load summary's facts worth showing, in this order; the rest (mapping spec, columns) is shown elsewhere.
+SUMMARY_FACTS = ["batch_id", "source_name", "format", "sheet", "encoding", "delimiter", "header_row", "rows_read",
+                 "blank_rows", "rows_skipped", "rows_loaded", "respondents", "answers", "dont_know", "items",
+                 "interview_dates", "survey_mode", "new_cases", "updated_cases", "superseded_in_file", "reported",
+                 "added", "updated", "created_jurisdictions", "mapping_name", "constants", "ignored_columns",
+                 "sha256"]
+
+
+def _fact_text(value: Any) -> str:
+    """One summary value as plain text (lists joined, date ranges with an en dash)."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k} = {v}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        if len(value) == 2 and all(isinstance(v, str) and v[:4].isdigit() for v in value):
+            return f"{value[0]} – {value[1]}"
+        return ", ".join(str(v) for v in value)
+    return str(value)
 
 
 def show_problems(exc: JingminError) -> None:
@@ -239,7 +260,9 @@ def upload_section() -> None:
 
 
 def batches_section() -> None:
-    """Loaded batches, and removal for those allowed to remove them."""
+    """Loaded batches (for roles that see every jurisdiction), and removal for those allowed to remove them."""
+    if not common.user().can("view_all"):
+        return  # a batch's file name and row count can describe another station's own survey
     st.divider()
     st.subheader(tr("upload.batches"))
     batches = engine.batches(common.cursor())

@@ -70,6 +70,10 @@ def test_upload_page_ingests_a_file_after_confirming_the_mapping(upload_app, lan
     assert not at.exception, at.exception
     assert [s.value for s in at.success] == [loaded]
     assert any(kept in t.value for t in at.text)
+    facts = table_with(at, "项目" if lang == "zh" else "Item")
+    facts = dict(zip(facts.iloc[:, 0], facts.iloc[:, 1], strict=True))
+    assert facts["导入行数" if lang == "zh" else "Rows loaded"] == "6"
+    assert facts["编码" if lang == "zh" else "Encoding"].startswith("GB18030")
     batches = table_with(at, "批次号" if lang == "zh" else "Batch")
     assert batches.iloc[0].tolist()[:4] == [2, "survey", "survey_gbk_chinese.csv", 6]
     con = store.connect(db)

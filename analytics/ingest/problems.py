@@ -1,20 +1,26 @@
 """Row-level problems found in an uploaded file, and the report built from them.
 
 Every check writes its findings into the TEMP table ``ingest_problems`` (row as in the file,
-column header, value, problem code, English message); nothing stops at the first problem. When
-the checks are done, :func:`raise_if_problems` turns the table into an :class:`IngestError` whose
-``problems`` list feeds the CLI report and the UI's CSV download.
+column header, value, problem code, message key and its parameters as JSON); nothing stops at the
+first problem. When the checks are done, :func:`raise_if_problems` turns the table into an
+:class:`IngestError` whose ``problems`` list feeds the CLI report and the UI's CSV download.
+
+Messages live in the i18n catalog under ``ingest.msg.<key>``: the CLI and the stored English text use
+``en``, the Upload page shows the user's language (:meth:`Problem.text`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 import pandas as pd
 
 from analytics.errors import IngestError
+from analytics.i18n import t
 
 # The full report keeps at most this many problems (a file where every one of 10M rows is wrong
 # would otherwise build 10M Python objects); the counts per code are always complete.
@@ -24,13 +30,29 @@ REPORT_COLUMNS = ["row", "column", "value", "code", "message"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a file: where (row as numbered in the file, column header) and what."""
+    """One thing wrong with a file: where (row as numbered in the file, column header) and what.
+
+    ``message`` is the English text; ``key`` and ``params`` give it in any language (:meth:`text`).
+    """
 
     row: int | None
     column: str | None
     value: str | None
     code: str
-    message: str
+    key: str
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def message(self) -> str:
+        """The message in English (CLI, logs)."""
+        return self.text("en")
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (zh or en)."""
+        # A parameter given as {"t": key} is itself a catalog message (a label such as "phone numbers").
+        params = {name: t(value["t"], lang) if isinstance(value, dict) else value
+                  for name, value in self.params.items()}
+        return t(f"ingest.msg.{self.key}", lang, **params)
 
     def __str__(self) -> str:
         where = []
@@ -45,16 +67,18 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
     """Start an empty problem table for this connection's current file."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ingest_problems (row_no BIGINT, column_name VARCHAR, value VARCHAR, "
-        "code VARCHAR NOT NULL, message VARCHAR NOT NULL)"
+        "code VARCHAR NOT NULL, msg_key VARCHAR NOT NULL, params VARCHAR NOT NULL DEFAULT '{}')"
     )
 
 
-def add(con: duckdb.DuckDBPyConnection, code: str, message: str, *, row: int | None = None,
-        column: str | None = None, value: str | None = None) -> None:
-    """Record one problem found in Python (file-level and mapping problems)."""
+def add(con: duckdb.DuckDBPyConnection, code: str, key: str, params: dict[str, Any] | None = None, *,
+        row: int | None = None, column: str | None = None, value: str | None = None) -> None:
+    """Record one problem found in Python (file-level and mapping problems); ``key`` names the message
+    ``ingest.msg.<key>`` in the catalog and ``params`` fills its placeholders."""
     con.execute(
-        "INSERT INTO ingest_problems VALUES ($row, $col, $value, $code, $message)",
-        {"row": row, "col": column, "value": value, "code": code, "message": message},
+        "INSERT INTO ingest_problems VALUES ($row, $col, $value, $code, $key, $params)",
+        {"row": row, "col": column, "value": value, "code": code, "key": key,
+         "params": json.dumps(params or {}, ensure_ascii=False, sort_keys=True, default=str)},
     )
 
 
@@ -73,12 +97,12 @@ def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_r
     counts = {code: int(n) for code, n in counts_rows}
     total = sum(counts.values())
     rows = con.execute(
-        "SELECT row_no, column_name, value, code, message FROM ingest_problems "
-        # message and value break ties so that the report is the same on every run
-        "ORDER BY row_no NULLS FIRST, code, column_name NULLS FIRST, message, value LIMIT $cap",
+        "SELECT row_no, column_name, value, code, msg_key, params FROM ingest_problems "
+        # the message and value break ties so that the report is the same on every run
+        "ORDER BY row_no NULLS FIRST, code, column_name NULLS FIRST, msg_key, params, value LIMIT $cap",
         {"cap": REPORT_CAP},
     ).fetchall()
-    problems = [Problem(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    problems = [Problem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
     verb = "Checked" if dry_run else "Rejected"
     raise IngestError(
         f"{verb} {source_name}: {total} problem{'s' if total != 1 else ''} found; nothing was loaded.",
@@ -87,18 +111,20 @@ def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_r
     )
 
 
-def file_error(source_name: str, code: str, message: str) -> IngestError:
-    """An IngestError for a problem with the file as a whole (empty, binary, too large...)."""
-    problem = Problem(None, None, None, code, message)
+def file_error(source_name: str, code: str, key: str, params: dict[str, Any] | None = None) -> IngestError:
+    """An IngestError for a problem with the file as a whole (empty, binary, too large...); ``key`` and
+    ``params`` name its message in the catalog (``ingest.msg.<key>``)."""
+    problem = Problem(None, None, None, code, key, dict(params or {}))
     return IngestError(f"Rejected {source_name}: 1 problem found; nothing was loaded.", key="ingest.rejected",
                        problems=[problem],
                        counts={code: 1}, total=1, source=source_name, truncated=False)
 
 
-def problems_frame(problems: IngestError | Iterable[Problem]) -> pd.DataFrame:
-    """The full problem list as a DataFrame (row, column, value, code, message) for a CSV download."""
+def problems_frame(problems: IngestError | Iterable[Problem], lang: str = "en") -> pd.DataFrame:
+    """The full problem list as a DataFrame (row, column, value, code, message in ``lang``) for a CSV
+    download."""
     items = problems.problems if isinstance(problems, IngestError) else list(problems)
-    return pd.DataFrame([[p.row, p.column, p.value, p.code, p.message] for p in items],
+    return pd.DataFrame([[p.row, p.column, p.value, p.code, p.text(lang)] for p in items],
                         columns=REPORT_COLUMNS).astype({"row": "Int64"})
 
 

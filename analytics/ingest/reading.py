@@ -136,10 +136,8 @@ def open_source(source: str | os.PathLike[str] | bytes, source_name: str | None,
 
 def _check_size(size: int, max_bytes: int, name: str) -> None:
     if size > max_bytes:
-        raise file_error(name, "too_large",
-                         f"The file is {size / 1_048_576:.1f} MB; the upload limit is "
-                         f"{max_bytes / 1_048_576:.0f} MB (setting upload_max_mb). Split the file and load "
-                         "the parts one by one.")
+        raise file_error(name, "too_large", "too_large",
+                         {"size_mb": f"{size / 1_048_576:.1f}", "limit_mb": f"{max_bytes / 1_048_576:.0f}"})
 
 
 # --------------------------------------------------------------------------------------------
@@ -152,20 +150,16 @@ def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | Non
     with src.path.open("rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
-        raise file_error(src.name, "empty_file", "The file is empty.")
+        raise file_error(src.name, "empty_file", "empty_file")
     if head.startswith(b"PK\x03\x04"):
         return _detect_xlsx(src, header_row=header_row, sheet=sheet)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise file_error(src.name, "old_excel",
-                         "This is an old Excel .xls workbook, which cannot be read; open it in Excel and "
-                         "save it as .xlsx or as CSV UTF-8.")
+        raise file_error(src.name, "old_excel", "old_excel")
     detected = _detect_encoding(head, src.name)
     chosen = _check_encoding_name(encoding) if encoding else detected
     text = _decode_sample(head, chosen, src.name, truncated=src.size > len(head))
     if _looks_binary(text):
-        raise file_error(src.name, "not_text",
-                         "The file is not a text file (CSV/TXT/TSV) or an .xlsx workbook; it looks like "
-                         "binary data.")
+        raise file_error(src.name, "not_text", "binary")
     lines = text.splitlines()
     if src.size > len(head) and lines:
         lines = lines[:-1]  # the last sampled line may be cut off
@@ -178,7 +172,7 @@ def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | Non
     header_line = header_row or _detect_header(rows)
     header_cells = next((cells for line_no, cells in rows if line_no == header_line), None)
     if header_cells is None:
-        raise file_error(src.name, "empty_file", "The file has no header row.")
+        raise file_error(src.name, "empty_file", "no_header")
     preview = [cells for line_no, cells in rows if line_no > header_line and any(c.strip() for c in cells)]
     return Layout("csv", chosen, detected, delim, header_line, unique_headers(header_cells),
                   preview=preview[:PREVIEW_ROWS])
@@ -204,9 +198,7 @@ def _detect_encoding(head: bytes, name: str) -> str:
             return "utf-16-le"
         if even > len(head) / 4 and odd < even / 10:
             return "utf-16-be"
-        raise file_error(name, "not_text",
-                         "The file is not a text file (CSV/TXT/TSV) or an .xlsx workbook; it looks like "
-                         "binary data.")
+        raise file_error(name, "not_text", "binary")
     for candidate in ("utf-8", "gb18030"):
         try:
             codecs.getincrementaldecoder(candidate)().decode(head, final=False)
@@ -215,9 +207,7 @@ def _detect_encoding(head: bytes, name: str) -> str:
             continue
     best = charset_normalizer.from_bytes(head).best()
     if best is None:
-        raise file_error(name, "not_text",
-                         "The file is not a text file (CSV/TXT/TSV) or an .xlsx workbook; no text encoding "
-                         "fits it.")
+        raise file_error(name, "not_text", "no_encoding")
     return codecs.lookup(best.encoding).name
 
 
@@ -226,9 +216,9 @@ def _decode_sample(head: bytes, encoding: str, name: str, *, truncated: bool) ->
         return codecs.getincrementaldecoder(encoding)().decode(head, final=not truncated)
     except UnicodeDecodeError as exc:
         line = head[: exc.start].count(b"\n") + 1
-        raise file_error(name, "bad_encoding",
-                         f"The file is not valid {ENCODING_LABELS.get(encoding, encoding)} (byte {exc.start}, "
-                         f"line {line}); choose the file's encoding (--encoding).") from exc
+        raise file_error(name, "bad_encoding", "bad_encoding",
+                         {"encoding": ENCODING_LABELS.get(encoding, encoding), "byte": exc.start,
+                          "line": line}) from exc
 
 
 def _looks_binary(text: str) -> bool:
@@ -298,16 +288,14 @@ def _open_workbook(src: SourceFile) -> openpyxl.Workbook:
     try:
         return openpyxl.load_workbook(src.path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise file_error(src.name, "not_text",
-                         "The file is a zip archive but not a readable .xlsx workbook.") from exc
+        raise file_error(src.name, "not_text", "bad_zip") from exc
 
 
 def _pick_sheet(wb: openpyxl.Workbook, sheet: str | None, name: str) -> str:
     if sheet is None:
         return wb.sheetnames[0]
     if sheet not in wb.sheetnames:
-        raise file_error(name, "unknown_sheet",
-                         f"The workbook has no sheet named {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}.")
+        raise file_error(name, "unknown_sheet", "unknown_sheet", {"sheet": sheet, "sheets": ", ".join(wb.sheetnames)})
     return sheet
 
 
@@ -341,7 +329,7 @@ def _detect_xlsx(src: SourceFile, *, header_row: int | None, sheet: str | None) 
     finally:
         wb.close()
     if not any(any(c.strip() for c in cells) for _n, cells in rows):
-        raise file_error(src.name, "empty_file", f"The sheet {chosen!r} is empty.")
+        raise file_error(src.name, "empty_file", "empty_sheet", {"sheet": chosen})
     header_line = header_row or _detect_header(rows)
     header_cells = next((cells for n, cells in rows if n == header_line), [])
     preview = [cells for n, cells in rows if n > header_line and any(c.strip() for c in cells)]
@@ -413,10 +401,9 @@ def _transcode(src: SourceFile, encoding: str) -> Path:
                 text = decoder.decode(chunk, final=not chunk)
             except UnicodeDecodeError as exc:
                 bad_line = line + chunk[: max(exc.start, 0)].count(b"\n")
-                raise file_error(src.name, "bad_encoding",
-                                 f"The file is not valid {ENCODING_LABELS.get(encoding, encoding)} near byte "
-                                 f"{offset + max(exc.start, 0)} (line {bad_line}); choose the file's "
-                                 "encoding (--encoding).") from exc
+                raise file_error(src.name, "bad_encoding", "bad_encoding_near",
+                                 {"encoding": ENCODING_LABELS.get(encoding, encoding),
+                                  "byte": offset + max(exc.start, 0), "line": bad_line}) from exc
             out.write(text.lstrip("\ufeff") if offset == 0 else text)
             offset += len(chunk)
             line += chunk.count(b"\n")

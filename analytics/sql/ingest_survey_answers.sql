@@ -11,16 +11,16 @@ LEFT JOIN ingest_vmap v ON v.target = l.item AND v.key = jm_norm(l.raw);
 
 INSERT INTO ingest_problems
 SELECT a._row, a.header, a.raw, 'invalid_code',
-       format('''{}'' is not a valid answer for {} (valid: {}{}); add it to the value map', a.raw, a.item,
-              array_to_string(d.codes, ', '),
-              CASE WHEN len(d.dk_codes) > 0 THEN '; don''t know: ' || array_to_string(d.dk_codes, ', ') ELSE '' END)
+       CASE WHEN len(d.dk_codes) > 0 THEN 'invalid_code_dk' ELSE 'invalid_code' END,
+       json_object('value', a.raw, 'item', a.item, 'valid', array_to_string(d.codes, ', '),
+                   'dont_know', array_to_string(d.dk_codes, ', '))
 FROM ingest_answers a JOIN ingest_item_defs d ON d.item = a.item
 WHERE (a.code IS NULL AND nullif(trim(a.raw), '') IS NOT NULL AND NOT a.hit)
    OR (a.code IS NOT NULL AND NOT list_contains(d.codes, a.code) AND NOT list_contains(d.dk_codes, a.code));
 
 INSERT INTO ingest_problems
-SELECT _row, jm_h('respondent_id'), respondent_id, 'duplicate_id',
-       format('respondent id ''{}'' appears more than once in the file (first at row {})', respondent_id, first_row)
+SELECT _row, jm_h('respondent_id'), respondent_id, 'duplicate_id', 'duplicate_respondent_id',
+       json_object('id', respondent_id, 'first_row', first_row)
 FROM (
     SELECT _row, respondent_id, min(_row) OVER (PARTITION BY respondent_id) AS first_row
     FROM ingest_typed WHERE respondent_id IS NOT NULL
@@ -28,8 +28,8 @@ FROM (
 WHERE _row > first_row;
 
 INSERT INTO ingest_problems
-SELECT t._row, jm_h('respondent_id'), t.respondent_id, 'duplicate_loaded',
-       format('respondent id ''{}'' is already loaded (batch {})', t.respondent_id, r.batch_id)
+SELECT t._row, jm_h('respondent_id'), t.respondent_id, 'duplicate_loaded', 'duplicate_loaded',
+       json_object('id', t.respondent_id, 'batch', r.batch_id)
 FROM ingest_typed t
 JOIN (
     SELECT r.respondent_id, min(r.batch_id) AS batch_id

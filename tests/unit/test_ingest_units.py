@@ -53,7 +53,8 @@ def test_encoding_override_and_unknown_encoding():
         layout_of(b"a,b\n1,2\n", encoding="klingon")
     with pytest.raises(IngestError) as info:
         layout_of(b"")
-    assert info.value.problems == [Problem(None, None, None, "empty_file", "The file is empty.")]
+    assert info.value.problems == [Problem(None, None, None, "empty_file", "empty_file")]
+    assert (info.value.problems[0].message, info.value.problems[0].text("zh")) == ("The file is empty.", "文件是空的。")
 
 
 def test_bytes_over_the_limit_are_refused_before_writing():
@@ -186,12 +187,15 @@ def test_sql_helpers():
 
 
 def test_report_lines_cap_each_code():
-    problems = [Problem(i, "c", "v", "invalid_code", f"bad {i}") for i in range(2, 10)]
+    problems = [Problem(i, "c", f"x{i}", "invalid_code", "invalid_code",
+                        {"value": f"x{i}", "item": "c", "valid": "1, 2"}) for i in range(2, 10)]
     error = IngestError("Rejected f.csv: 8 problems found; nothing was loaded.", problems=problems,
                         counts={"invalid_code": 8})
     assert report_lines(error, first=2) == [
-        "Rejected f.csv: 8 problems found; nothing was loaded.", "invalid_code: 8", "  row 2, column c: bad 2",
-        "  row 3, column c: bad 3", "  ... and 6 more"]
+        "Rejected f.csv: 8 problems found; nothing was loaded.", "invalid_code: 8",
+        "  row 2, column c: 'x2' is not a valid answer for c (valid: 1, 2); add it to the value map",
+        "  row 3, column c: 'x3' is not a valid answer for c (valid: 1, 2); add it to the value map",
+        "  ... and 6 more"]
 
 
 def test_every_kind_documents_its_fields():

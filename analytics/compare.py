@@ -53,7 +53,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from analytics import engine, stats, store
-from analytics.auth import User
+from analytics.auth import User, visible_codes
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import label_for, parse_period, period_kind
@@ -366,7 +366,8 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
 
 
 def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | None = None,
-                level: str | None = None, jurisdiction_codes: Sequence[str] | None = None) -> pd.DataFrame:
+                level: str | None = None, jurisdiction_codes: Sequence[str] | None = None,
+                user: User | None = None) -> pd.DataFrame:
     """Where the survey mode behind an indicator changes (columns ``BREAK_COLUMNS``).
 
     For each indicator (and, with ``level``, each jurisdiction at that level; otherwise all respondents
@@ -375,13 +376,15 @@ def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | N
     differs from the previous month with respondents: ``month_before`` is the last month (first day) with
     the old set, ``month_after`` the first month with the new one; the change happened between them.
     ``modes_before``/``modes_after`` join the sorted modes with '+', e.g. 'phone' -> 'phone+sms'.
-    ``jurisdiction_codes`` limits the respondents to those under the given jurisdictions.
+    ``jurisdiction_codes`` limits the respondents to those under the given jurisdictions; a scoped ``user``
+    (station role) gets only the jurisdictions it may see.
     """
     if level is not None and level not in engine.LEVELS:
         raise UnknownNameError(f"Unknown jurisdiction level {level!r}; choose one of: {', '.join(engine.LEVELS)}")
+    codes = engine.scope_codes(con, user, jurisdiction_codes)
     months = query_df(con, "compare_mode_months", {
         "indicators": list(indicators) if indicators else None, "level": level,
-        "jurisdictions": list(jurisdiction_codes) if jurisdiction_codes else None,
+        "jurisdictions": list(codes) if codes else None,
     })
     rows = []
     for (indicator, code), group in months.groupby(["indicator", "jurisdiction"], sort=True, dropna=False):
@@ -433,9 +436,16 @@ def _check_group_name(name: str) -> str:
     return clean
 
 
-def list_peer_groups(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every peer group member: ``group_name, jurisdiction_code, name_zh, name_en, level``."""
-    return query_df(con, "compare_peer_groups")
+def list_peer_groups(con: duckdb.DuckDBPyConnection, user: User | None = None) -> pd.DataFrame:
+    """Every peer group member: ``group_name, jurisdiction_code, name_zh, name_en, level``.
+
+    A scoped ``user`` (station role) sees only the members it may see (never a sibling station's name or code).
+    """
+    groups = query_df(con, "compare_peer_groups")
+    visible = visible_codes(con, user) if user is not None else None
+    if visible is None:
+        return groups
+    return groups[groups["jurisdiction_code"].isin(visible)].reset_index(drop=True)
 
 
 def peer_group_codes(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
@@ -637,7 +647,8 @@ def reset_and_refresh(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int
     return count
 
 
-def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] | None = None) -> pd.DataFrame:
+def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] | None = None,
+                    user: User | None = None) -> pd.DataFrame:
     """Kish effective n and design effect of the weights in use: overall, per batch and per district.
 
     Columns ``scope, batch_id, district, name_zh, name_en, n, n_eff, deff, weight_min, weight_max, n_raked``;
@@ -645,7 +656,8 @@ def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] 
     over the respondents of loaded batches (``batch_ids`` narrows them; a missing weight is 1); ``n_raked``
     counts respondents whose weight differs from their design weight. Batches raked separately have weights
     on different scales, so read the 'all' and district rows over one raked population (``batch_ids``).
-    Per-indicator n_eff (don't-know excluded) is in every estimate.
+    Per-indicator n_eff (don't-know excluded) is in every estimate. A scoped ``user`` (station role) gets the
+    'all' row (the city) and the districts it may see only: batch rows can describe another station's own survey.
     """
     raw = query_df(con, "compare_weight_summary",
                    {"batches": None if batch_ids is None else [int(b) for b in batch_ids]})
@@ -662,6 +674,9 @@ def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] 
     out["weight_min"] = raw["weight_min"].astype(float)
     out["weight_max"] = raw["weight_max"].astype(float)
     out["n_raked"] = raw["n_raked"].astype("int64")
+    visible = visible_codes(con, user) if user is not None else None
+    if visible is not None:
+        out = out[(out["scope"] == "all") | ((out["scope"] == "district") & out["district"].isin(visible))]
     return out.reset_index(drop=True)
 
 

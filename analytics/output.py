@@ -35,13 +35,20 @@ def _clean(value: Any) -> Any:
 
 
 def to_csv_text(frame: pd.DataFrame, *, float_digits: int = 6) -> str:
-    """CSV text with formulas neutralised and floats rounded to ``float_digits``."""
+    """CSV text with formulas neutralised and floats rounded to ``float_digits``.
+
+    Text cells (object, string and categorical columns) and the header row are neutralised; numbers,
+    negative ones included, stay numbers.
+    """
     safe = frame.copy()
     for column in safe.columns:
+        if isinstance(safe[column].dtype, pd.CategoricalDtype):
+            safe[column] = safe[column].astype(object)
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
             safe[column] = safe[column].map(neutralise_formula)
         elif pd.api.types.is_float_dtype(safe[column]):
             safe[column] = safe[column].round(float_digits)
+    safe.columns = [neutralise_formula(str(c)) for c in safe.columns]
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()

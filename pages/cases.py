@@ -135,7 +135,7 @@ for index, code in enumerate(shown):
         x=series["period"], y=scale * series["value"], mode="lines+markers", name=names[code],
         line={"color": color}, connectgaps=False,
         marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
-        customdata=series[["n"]], hovertemplate="%{x}: %{y:.1f}, n=%{customdata[0]}<extra>" + names[code] + "</extra>"))
+        customdata=series[["n"]], hovertemplate="%{x}: %{y:.1f}, n=%{customdata[0]}<extra>%{fullData.name}</extra>"))
 fig.update_layout(title=labels[metric], yaxis_title="%" if unit == "rate" else tr(f"unit.{unit}"), height=380,
                   legend={"orientation": "h", "y": -0.2}, xaxis={"type": "category"})
 common.show_fig(fig)

@@ -7,6 +7,8 @@ definition change invalidates them; the engine itself never caches.
 
 from __future__ import annotations
 
+import html
+import re
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +28,28 @@ from analytics.periods import PERIOD_KINDS, available_periods, parse_period
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 PALETTE = ["#1f4e8c", "#d1495b", "#00798c", "#edae49", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:=-])")
+CHART_TEXT_FIELDS = ("name", "text", "hovertext", "x", "y", "customdata")
+
+
+def plain(text: Any) -> str:
+    """Text from the database or a file, escaped for an element that renders Markdown (caption, error, metric...).
+
+    Markdown, LaTeX and directives are escaped, and raw HTML is shown as text, so a station named
+    ``**x**`` or ``<script>`` appears literally.
+    """
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _chart_safe(value: Any) -> Any:
+    """A chart value with text HTML-escaped (Plotly renders a subset of HTML in labels and decodes entities)."""
+    if isinstance(value, str):
+        return html.escape(value, quote=False)
+    if isinstance(value, tuple | list):
+        return [_chart_safe(v) for v in value]
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "O":
+        return [_chart_safe(v) for v in value.tolist()]
+    return value
 
 
 @st.cache_resource(show_spinner=False)
@@ -52,10 +76,12 @@ def tr(key: str, **params: Any) -> str:
 
 def show_error(exc: JingminError) -> None:
     """Show an error a user caused, in their language when the catalog has its message."""
+    # Messages quote values from files (names, cells, headers): shown as text, never as Markdown.
+    params = {k: plain(v) if isinstance(v, str) else v for k, v in exc.params.items()}
     if exc.message_key != "error.generic" and has(exc.message_key):
-        st.error(t(exc.message_key, lang(), message=exc.message, **exc.params))
+        st.error(t(exc.message_key, lang(), message=plain(exc.message), **params))
     else:
-        st.error(t("error.generic", lang(), message=exc.message))
+        st.error(t("error.generic", lang(), message=plain(exc.message)))
 
 
 def current_user() -> User | None:
@@ -241,7 +267,13 @@ def indicator_table(f: Filters, *, changes: str | None = "previous", level: str 
 
 
 def show_fig(fig: Any) -> None:
-    """Draw a plotly figure with the app's common chart settings."""
+    """Draw a plotly figure with the app's common chart settings; text from the data is HTML-escaped."""
+    for trace in fig.data:
+        for field in CHART_TEXT_FIELDS:
+            if field in trace and trace[field] is not None:
+                trace[field] = _chart_safe(trace[field])
+    if fig.layout.title.text:
+        fig.layout.title.text = html.escape(fig.layout.title.text, quote=False)
     fig.update_layout(font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif", "size": 13},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, colorway=PALETTE)
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)

@@ -26,9 +26,9 @@ def comparison(version: str, indicator: str, period: str, level: str, weighted: 
 
 
 @st.cache_data(show_spinner=False)
-def peer_groups(version: str) -> pd.DataFrame:
-    """Every peer group member (cached per data version)."""
-    return compare.list_peer_groups(common.cursor())
+def peer_groups(version: str, _user: User, user_key: str) -> pd.DataFrame:
+    """Every peer group member the user may see (cached per data version and user)."""
+    return compare.list_peer_groups(common.cursor(), _user)
 
 
 def funnel_figure(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str]) -> go.Figure:
@@ -136,7 +136,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
-                    st.session_state["cmp_flash"] = tr("compare.peers.saved", name=name.strip())
+                    st.session_state["cmp_flash"] = tr("compare.peers.saved", name=common.plain(name.strip()))
                     st.rerun()
         existing = sorted(groups["group_name"].unique())
         if existing:
@@ -147,7 +147,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
-                    st.session_state["cmp_flash"] = tr("compare.peers.deleted", name=doomed)
+                    st.session_state["cmp_flash"] = tr("compare.peers.deleted", name=common.plain(doomed))
                     st.rerun()
 
 
@@ -162,7 +162,7 @@ if f.latest is None:
 
 version = common.data_version()
 labels = common.indicator_labels()
-groups = peer_groups(version)
+groups = peer_groups(version, common.user(), repr(common.user()))
 level_groups = sorted(groups.loc[groups["level"] == f.level, "group_name"].unique())
 group_labels = {"": tr("compare.peer_all"), **{g: g for g in level_groups}}
 class_names = {c: tr(f"compare.class.{c}") for c in ("above", "within", "below", "suppressed", "na")}
@@ -203,7 +203,7 @@ elif table is not None:
                "compare.phi_significant" if attrs["phi_significant"] else "compare.phi_not_significant")
         st.caption(tr(key, phi=f"{attrs['phi']:.2f}"))
     if attrs["suppressed"]:
-        st.caption(tr("compare.suppressed_list", names="、".join(names[c] for c in attrs["suppressed"])))
+        st.caption(tr("compare.suppressed_list", names="、".join(common.plain(names[c]) for c in attrs["suppressed"])))
     if attrs["units"]:
         plots = st.columns(2)
         with plots[0]:

@@ -5,9 +5,40 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analytics import engine, store
+from analytics import engine, ingest, store
+from analytics.auth import User
 from analytics.definitions import list_indicators
+from analytics.errors import JingminError
+from analytics.output import to_csv_text
 from pages import common
+
+
+def respondent_download(batches: pd.DataFrame, current: User) -> None:
+    """Analysts and admins: one survey batch's respondents without personal data, prepared on request (audited)."""
+    st.subheader(common.tr("data.respondents"))
+    st.caption(common.tr("data.respondents_help"))
+    surveys = batches[(batches["kind"] == "survey") & (batches["status"] == "loaded")]
+    if surveys.empty:
+        st.info(common.tr("data.respondents_none"))
+        return
+    labels = {int(r["batch_id"]): f"{r['batch_id']}: {r['source_name']} (n={r['row_count']})"
+              for r in surveys.to_dict("records")}
+    picked = st.selectbox(common.tr("data.respondents_batch"), list(labels), format_func=labels.__getitem__,
+                          key="data_resp_batch")
+    if st.button(common.tr("data.respondents_prepare"), key="data_resp_prepare"):
+        try:
+            frame = ingest.respondent_export(common.cursor(), picked, current)
+        except JingminError as exc:
+            common.show_error(exc)
+            return
+        st.session_state["data_resp_file"] = (picked, frame)
+    prepared = st.session_state.get("data_resp_file")
+    if prepared is not None and prepared[0] == picked:
+        st.success(common.tr("data.respondents_ready", rows=len(prepared[1])))
+        st.download_button(common.tr("data.respondents_download"), to_csv_text(prepared[1]).encode("utf-8-sig"),
+                           file_name=f"jingmin_respondents_batch{picked}.csv", mime="text/csv",
+                           key="data_resp_download")
+
 
 st.title(common.tr("data.title"))
 cur = common.cursor()
@@ -23,6 +54,8 @@ if user.can("view_all"):
         shown = batches[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status", "survey_mode"]]
         st.dataframe(shown.rename(columns={c: common.tr(f"batch.{c}") for c in shown.columns}),
                      width="stretch", hide_index=True)
+        if user.can("respondent_download"):
+            respondent_download(batches, user)
 
 st.subheader(common.tr("data.coverage"))
 coverage = engine.coverage(cur, user)

@@ -69,9 +69,9 @@ data = table[table["group"] == group].sort_values("rank")
 label_col = "label_zh" if f.lang == "zh" else "label_en"
 first = data.iloc[0]
 if first["flag"] == "suppressed":
-    st.info(tr("drivers.suppressed", group=group_names[group]))
+    st.info(tr("drivers.suppressed", group=common.plain(group_names[group])))
     st.stop()
-st.caption(tr("drivers.r2", group=group_names[group], n=int(first["n"]), r2=f"{first['r2']:.2f}"))
+st.caption(tr("drivers.r2", group=common.plain(group_names[group]), n=int(first["n"]), r2=f"{first['r2']:.2f}"))
 
 left, right = st.columns(2)
 with left:
@@ -99,7 +99,7 @@ with right:
 st.caption(tr("drivers.ipa_caption"))
 top = data.sort_values("priority_rank")
 if top["priority"].notna().any():
-    st.markdown("**" + tr("drivers.first", items=top.iloc[0][label_col]) + "**")
+    st.markdown("**" + tr("drivers.first", items=common.plain(top.iloc[0][label_col])) + "**")
 
 st.subheader(tr("drivers.table"))
 shown = table.assign(

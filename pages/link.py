@@ -112,7 +112,7 @@ reference = gaps["reference_gap"].iloc[0]
 st.caption(tr("link.gap_caption", reference=f"{100 * reference:.1f}" if np.isfinite(reference) else "—",
               threshold=f"{100 * link.GAP_THRESHOLD:.0f}"))
 gap_names = [jurisdiction_name(r, f.lang) for r in gaps.to_dict("records")]
-flagged = [name for name, flag in zip(gap_names, gaps["flagged"], strict=True) if flag]
+flagged = [common.plain(name) for name, flag in zip(gap_names, gaps["flagged"], strict=True) if flag]
 if flagged:
     st.warning(tr("link.gap_flagged", names="、".join(flagged) if f.lang == "zh" else ", ".join(flagged)))
 else:

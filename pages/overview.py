@@ -24,10 +24,10 @@ for tile, (key, label) in zip(tiles, labels.items(), strict=False):
         continue
     row = city_now.loc[key]
     if row["flag"] == "suppressed":
-        tile.metric(label, common.tr("flag.suppressed_short"), help=common.tr("flag.suppressed"))
+        tile.metric(common.plain(label), common.tr("flag.suppressed_short"), help=common.tr("flag.suppressed"))
         continue
     delta = f"{100 * row['change']:+.1f}" if row["direction"] in ("up", "down") else None
-    tile.metric(label, pct(row["estimate"]), delta=delta,
+    tile.metric(common.plain(label), pct(row["estimate"]), delta=delta,
                 help=f"{common.tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; n={int(row['n'])}; "
                      + (common.tr(f"change.{row['direction']}") if delta else common.tr("change.none")))
 

@@ -5,6 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import compare
+from analytics.auth import User
 from analytics.presentation import jurisdiction_name
 from pages import common
 
@@ -13,9 +14,9 @@ BREAK_COLOUR = "#8d96a3"
 
 
 @st.cache_data(show_spinner=False)
-def mode_break_table(version: str, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
-    """Survey-mode changes per indicator and jurisdiction shown (cached per data version)."""
-    return compare.mode_breaks(common.cursor(), level=level, jurisdiction_codes=list(codes) or None)
+def mode_break_table(version: str, level: str, codes: tuple[str, ...], _user: User, user_key: str) -> pd.DataFrame:
+    """Survey-mode changes per indicator and jurisdiction shown (cached per data version and user)."""
+    return compare.mode_breaks(common.cursor(), level=level, jurisdiction_codes=list(codes) or None, user=_user)
 
 
 def mode_text(modes: str) -> str:
@@ -48,7 +49,7 @@ def annotate(fig: go.Figure, data: pd.DataFrame, key: str, breaks: pd.DataFrame)
         tests = compare.trend_tests(data, breaks=mine)
         items = []
         for r in tests.to_dict("records"):
-            name = names[r["jurisdiction"]]
+            name = common.plain(names[r["jurisdiction"]])
             if r["direction"]:
                 text = common.tr(f"compare.trends.{r['direction']}", name=name, slope=f"{100 * r['slope']:+.1f}",
                                  p="<0.001" if r["p_adjusted"] < 0.001 else f"{r['p_adjusted']:.3f}")
@@ -62,7 +63,8 @@ def annotate(fig: go.Figure, data: pd.DataFrame, key: str, breaks: pd.DataFrame)
         notes.append(common.tr("compare.trends.test", items=separator.join(items)))
     hidden = data[data["flag"].eq("suppressed")].sort_values("period_start")
     if not hidden.empty:
-        listed = [f"{names[code]}: {', '.join(rows['period'])}" for code, rows in hidden.groupby("jurisdiction")]
+        listed = [f"{common.plain(names[code])}: {', '.join(rows['period'])}"
+                  for code, rows in hidden.groupby("jurisdiction")]
         notes.append(common.tr("compare.trends.suppressed", items=separator.join(listed)))
     return notes
 
@@ -86,7 +88,7 @@ shown = st.multiselect(common.tr("trends.pick"), codes, default=default, max_sel
 if len(codes) > MAX_LINES:
     st.caption(common.tr("trends.too_many", max=MAX_LINES))
 
-breaks_all = mode_break_table(common.data_version(), f.level, tuple(shown))
+breaks_all = mode_break_table(common.data_version(), f.level, tuple(shown), common.user(), repr(common.user()))
 columns = st.columns(2)
 for index, (key, label) in enumerate(labels.items()):
     data = table[(table["indicator"] == key) & table["jurisdiction"].isin(shown)]
@@ -110,7 +112,7 @@ for index, (key, label) in enumerate(labels.items()):
             customdata=series[["n", "ci_low", "ci_high"]].assign(ci_low=lambda d: 100 * d.ci_low,
                                                                    ci_high=lambda d: 100 * d.ci_high),
             hovertemplate="%{x}: %{y:.1f}% (%{customdata[1]:.1f}–%{customdata[2]:.1f}), n=%{customdata[0]}"
-                          "<extra>" + names[code] + "</extra>"))
+                          "<extra>%{fullData.name}</extra>"))
     fig.update_layout(title=label, yaxis_title="%", height=340, legend={"orientation": "h", "y": -0.2},
                       xaxis={"type": "category"})
     notes = annotate(fig, data, key, breaks_all)

@@ -64,7 +64,7 @@ def show_layout(proposal: ingest.MappingProposal, name: str) -> None:
     if proposal.sheet_names:
         st.selectbox(tr("upload.sheet"), proposal.sheet_names, key=f"up_sheet_{name}")
     if proposal.suggested_mapping:
-        st.info(tr("upload.suggested", name=proposal.suggested_mapping))
+        st.info(tr("upload.suggested", name=common.plain(proposal.suggested_mapping)))
     st.caption(tr("upload.preview"))
     st.dataframe(proposal.preview_frame(), width="stretch", hide_index=True)
 
@@ -144,7 +144,7 @@ def show_summary(result: ingest.IngestResult) -> None:
         action = tr("upload.pii.hashed") if entry["action"].startswith("hashed") else tr("upload.pii.dropped")
         st.text(tr("upload.personal_data", column=entry["column"], kind=tr(f"upload.pii.{entry['kind']}"),
                    action=action))
-    for warning in summary.get("warnings", []):
+    for warning in result.warning_texts(common.lang()):
         st.text(warning)
     facts = [(tr(f"upload.fact.{key}"), _fact_text(summary[key])) for key in SUMMARY_FACTS
              if summary.get(key) not in (None, "", [], {})]
@@ -180,9 +180,11 @@ def show_problems(exc: JingminError) -> None:
                                                           else c for c in counts],
                                tr("upload.col.count"): list(counts.values())}),
                  width="stretch", hide_index=True)
-    report = ingest.problems_frame(exc)
+    report = ingest.problems_frame(exc, common.lang())
     st.caption(tr("upload.problem_rows"))
-    st.dataframe(report.head(200).rename(columns={
+    shown = report.head(200).assign(code=lambda d: [tr(f"ingest.problem.{c}") if has(f"ingest.problem.{c}") else c
+                                                   for c in d["code"]])
+    st.dataframe(shown.rename(columns={
         "row": tr("upload.col.row"), "column": tr("upload.col.column"), "value": tr("upload.col.value"),
         "code": tr("upload.col.problem"), "message": tr("upload.col.message")}), width="stretch", hide_index=True)
     st.download_button(tr("upload.download_report"), to_csv_text(report).encode("utf-8-sig"),
@@ -210,9 +212,9 @@ def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options:
         st.success(tr("upload.checked", rows=result.rows))
         show_summary(result)
         return
-    flash = [tr("upload.loaded", batch_id=result.batch_id, source=name, rows=result.rows)]
+    flash = [tr("upload.loaded", batch_id=result.batch_id, source=common.plain(name), rows=result.rows)]
     if save_as.strip():
-        flash.append(tr("upload.mapping_saved", name=save_as.strip()))
+        flash.append(tr("upload.mapping_saved", name=common.plain(save_as.strip())))
     st.session_state["up_flash"] = (" ".join(flash), result)
     st.rerun()
 

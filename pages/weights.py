@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import compare
+from analytics.auth import User
 from analytics.errors import JingminError
 from pages import common
 
@@ -12,9 +13,9 @@ MAX_MARGINS = 3
 
 
 @st.cache_data(show_spinner=False)
-def summary(version: str) -> pd.DataFrame:
-    """Kish n_eff and deff overall, per batch and per district (cached per data version)."""
-    return compare.weights_summary(common.cursor())
+def summary(version: str, _user: User, user_key: str) -> pd.DataFrame:
+    """Kish n_eff and deff overall, per batch and per district the user may see (cached per data version and user)."""
+    return compare.weights_summary(common.cursor(), user=_user)
 
 
 def status_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -88,14 +89,14 @@ if "w_flash" in st.session_state:
     st.success(st.session_state.pop("w_flash"))
 
 version = common.data_version()
-table = summary(version)
+table = summary(version, common.user(), repr(common.user()))
 st.subheader(tr("weights.status"))
 last = compare.last_weighting(common.cursor())
 if last is None:
     st.markdown(tr("weights.never"))
 else:
     actions = {"weights.rake": tr("weights.action.rake"), "weights.reset": tr("weights.action.reset")}
-    st.markdown(tr("weights.last", action=actions[last["action"]], actor=last["actor"],
+    st.markdown(tr("weights.last", action=actions[last["action"]], actor=common.plain(last["actor"]),
                    time=f"{last['logged_at']:%Y-%m-%d %H:%M}"))
 if table.empty or int(table["n"].iloc[0]) == 0:
     st.info(tr("weights.no_respondents"))

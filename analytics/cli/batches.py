@@ -1,26 +1,47 @@
-"""``python -m analytics batches``: list loaded batches, or remove one (exactly its rows, audited)."""
+"""``python -m analytics batches``: list loaded batches, remove one, or export one survey batch's respondents.
+
+``list`` needs a role that sees every jurisdiction (a batch's file name and size can describe another
+station's own survey); ``remove`` needs the admin role; ``export`` (respondent-level rows without personal
+data) needs the analyst or admin role and is audited. ``--user NAME`` names the account once accounts exist.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from analytics import store
-from analytics.cli import add_db_argument
-from analytics.ingest import list_batches, remove_batch
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.errors import ConfigError
+from analytics.ingest import list_batches, remove_batch, respondent_export
 from analytics.output import render
 
 
 def run(args: argparse.Namespace) -> int:
-    """List batches (CSV or JSON on stdout) or remove one."""
+    """List batches (CSV or JSON on stdout), remove one, or export one batch's respondents."""
     con = store.connect(args.db)
+    user = resolve_user(con, args)
+    if args.action in ("remove", "export") and args.batch_id is None:
+        print(f"error: batches {args.action} needs the batch id", file=sys.stderr)
+        return 2
     if args.action == "remove":
-        if args.batch_id is None:
-            print("error: batches remove needs the batch id", file=sys.stderr)
-            return 2
-        counts = remove_batch(con, args.batch_id, actor=args.actor)
+        user.require("remove_batch")
+        counts = remove_batch(con, args.batch_id, actor=args.actor or user.username)
         print(f"Removed batch {args.batch_id}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
         return 0
+    if args.action == "export":
+        out = Path(args.out).expanduser() if args.out else None
+        if out is not None and (out.is_dir() or not out.parent.exists()):
+            raise ConfigError(f"--out {out}: give a file name in an existing folder.")
+        text = render(respondent_export(con, args.batch_id, user), args.format)
+        if out is None:
+            sys.stdout.write(text)
+        else:
+            out.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
+            print(f"wrote {out}", file=sys.stderr)
+        return 0
+    user.require("view_all")
     sys.stdout.write(render(list_batches(con), args.format))
     return 0
 
@@ -28,12 +49,16 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``batches`` command."""
     parser = subparsers.add_parser(
-        "batches", help="list loaded batches or remove one",
-        description="List every batch (source, kind, rows, time, status), newest first; or remove one batch: "
-                    "its respondents, answers and case rows are deleted in one audited transaction.")
-    parser.add_argument("action", nargs="?", default="list", choices=["list", "remove"])
+        "batches", help="list loaded batches, remove one, or export one survey batch's respondents",
+        description="List every batch (source, kind, rows, time, status), newest first; remove one batch (its "
+                    "respondents, answers and case rows are deleted in one audited transaction; admins); or "
+                    "export one survey batch's respondents, one row each with the answer codes per item and "
+                    "without personal data (analysts and admins; audited).")
+    parser.add_argument("action", nargs="?", default="list", choices=["list", "remove", "export"])
     parser.add_argument("batch_id", nargs="?", type=int, metavar="ID")
     parser.add_argument("--format", default="csv", choices=["csv", "json"])
-    parser.add_argument("--actor", default="local", help="name recorded in the audit log")
+    parser.add_argument("--out", metavar="FILE", help="export: write to this file instead of standard output")
+    parser.add_argument("--actor", default=None, help="name recorded in the audit log (default: the --user)")
     add_db_argument(parser)
+    add_user_argument(parser)
     parser.set_defaults(func=run)

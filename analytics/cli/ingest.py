@@ -1,7 +1,8 @@
 """``python -m analytics ingest KIND FILE``: check and load a jurisdictions, survey or cases file.
 
 Exit status 0 when loaded (or, with ``--dry-run``, when the file would load), 1 when the file is
-rejected (every problem on stderr, nothing written), 2 for usage or configuration errors. The
+rejected (every problem on stderr, nothing written), 2 for usage or configuration errors (and for an
+account whose role may not upload: ``--user NAME`` is needed once accounts exist). The
 summary goes to stdout. ``--propose`` prints the mapping the loader would use, as JSON that can be
 edited and passed back with ``--mapping FILE``.
 """
@@ -14,11 +15,12 @@ import sys
 from typing import Any
 
 from analytics import store
-from analytics.cli import add_db_argument
+from analytics.cli import add_db_argument, add_user_argument, resolve_user
 from analytics.errors import ConfigError, IngestError
 from analytics.ingest import fields as F
 from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
 from analytics.ingest.pipeline import IngestResult
+from analytics.ingest.problems import note_text
 
 
 def _constants(pairs: list[str] | None) -> dict[str, str]:
@@ -68,7 +70,7 @@ def summary_lines(result: IngestResult) -> list[str]:
     if counts:
         lines.append("  counts: " + ", ".join(counts))
     for warning in s.get("warnings", []):
-        lines.append(f"  warning: {warning}")
+        lines.append(f"  warning: {note_text(warning, 'en')}")
     return lines
 
 
@@ -95,13 +97,16 @@ def run(args: argparse.Namespace) -> int:
     constants = _constants(args.set)
     con = store.connect(args.db)
     con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report
+    user = resolve_user(con, args)
+    user.require("upload")
+    actor = args.actor or user.username
     if args.propose:
         return _propose(con, args, constants)
     try:
         result = ingest_file(con, args.kind, args.file, mapping=args.mapping, sheet=args.sheet,
                              encoding=args.encoding, dayfirst=args.dayfirst, constants=constants,
                              create_jurisdictions=args.create_jurisdictions, dry_run=args.dry_run,
-                             actor=args.actor, delimiter=args.delimiter, header_row=args.header_row)
+                             actor=actor, delimiter=args.delimiter, header_row=args.header_row)
     except IngestError as exc:
         for line in report_lines(exc, first=args.show):
             print(line, file=sys.stderr)
@@ -109,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(summary_lines(result)))
     if args.save_mapping:
         spec = dict(result.summary.get("mapping_spec") or {})
-        save_mapping(con, args.save_mapping, spec, actor=args.actor)
+        user.require("mappings")
+        save_mapping(con, args.save_mapping, spec, actor=actor)
         print(f"  mapping saved as {args.save_mapping}")
     return 0
 
@@ -143,6 +149,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="print the detected layout and proposed mapping (JSON) and exit")
     parser.add_argument("--save-mapping", metavar="NAME", help="after a successful load, save the mapping used")
     parser.add_argument("--show", type=int, default=5, metavar="N", help="problems shown per kind (default 5)")
-    parser.add_argument("--actor", default="local", help="name recorded in the audit log")
+    parser.add_argument("--actor", default=None, help="name recorded in the audit log (default: the --user)")
     add_db_argument(parser)
+    add_user_argument(parser)
     parser.set_defaults(func=run)

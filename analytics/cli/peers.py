@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     con = store.connect(args.db)
     user = resolve_user(con, args)
     if args.action == "list":
-        sys.stdout.write(render(compare.list_peer_groups(con), args.format))
+        sys.stdout.write(render(compare.list_peer_groups(con, user), args.format))
         return 0
     user.require("definitions")
     if args.action == "add":

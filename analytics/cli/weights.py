@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from analytics import compare, store
+from analytics.auth import User
 from analytics.cli import add_db_argument, add_user_argument, resolve_user
 from analytics.errors import WeightingError
 from analytics.output import render
@@ -31,14 +32,16 @@ def parse_dims(values: list[str] | None) -> list[list[str]] | None:
     return groups
 
 
-def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> pd.DataFrame:
-    """The summary printed by ``weights show``, rounded for reading."""
-    table = compare.weights_summary(con, batch_ids=batch_ids)
+def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None,
+               user: User | None = None) -> pd.DataFrame:
+    """The summary printed by ``weights show`` (scoped to ``user``), rounded for reading."""
+    table = compare.weights_summary(con, batch_ids=batch_ids, user=user)
     return table.round({"n_eff": 1, "deff": 3, "weight_min": 4, "weight_max": 4})
 
 
-def _print_show(con: duckdb.DuckDBPyConnection, fmt: str, batch_ids: list[int] | None = None) -> None:
-    table = show_table(con, batch_ids)
+def _print_show(con: duckdb.DuckDBPyConnection, fmt: str, batch_ids: list[int] | None = None,
+                user: User | None = None) -> None:
+    table = show_table(con, batch_ids, user)
     if fmt == "text":
         last = compare.last_weighting(con)
         if last is None:
@@ -58,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     con = store.connect(args.db)
     user = resolve_user(con, args)
     if args.action == "show":
-        _print_show(con, args.format, args.batch)
+        _print_show(con, args.format, args.batch, user)
         return 0
     user.require("weights")
     if args.action == "reset":

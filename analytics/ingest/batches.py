@@ -4,6 +4,9 @@ A removal is one transaction: the batch's respondents, answers, case rows (and a
 it created that nothing else uses) are deleted, the batch is marked ``removed``, the removal is
 audited, the data version bumped and the indicator cells rebuilt. Removing a case batch makes the
 previous row of each case current again, because the ``cases`` view picks the newest loaded batch.
+
+:func:`respondent_export` is the respondent-level download of one survey batch: analysts and admins only,
+never with personal data, and audited.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from analytics import store
+from analytics.auth import User
 from analytics.engine import refresh_cells
 from analytics.errors import IngestError, UnknownNameError
 from analytics.ingest.sqlrun import fetch_one, run_script
@@ -67,6 +71,40 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, actor: str = 
         if not committed:
             con.execute("ROLLBACK")
     return counts
+
+
+RESPONDENT_COLUMNS = ["batch_id", "respondent_id", "jurisdiction", "interview_date", "mode", "design_weight",
+                      "weight", "stratum", "cluster"]
+
+
+def respondent_export(con: duckdb.DuckDBPyConnection, batch_id: int, user: User) -> pd.DataFrame:
+    """The respondents of one loaded survey batch, one row each, answers pivoted to one column per item.
+
+    Only roles with ``respondent_download`` (analyst, admin, the local single user) may have it; others get
+    AccessDenied. Columns are ``RESPONDENT_COLUMNS`` then the items in name order (answer codes as stored,
+    don't-know included); there is no personal data: phone and ID numbers were never stored in clear and
+    their keyed hashes (``person_hash``) are left out, names were dropped at upload. Every export is audited.
+    """
+    user.require("respondent_download")
+    rows = con.execute("SELECT kind, status FROM batches WHERE batch_id = $b", {"b": int(batch_id)}).fetchall()
+    if not rows:
+        raise UnknownNameError(f"There is no batch {batch_id}.", key="ingest.no_batch", batch_id=batch_id)
+    kind, status = rows[0]
+    if kind != "survey" or status != "loaded":
+        raise UnknownNameError(f"Batch {batch_id} is not a loaded survey batch; only survey respondents can be "
+                               "downloaded.", key="export.not_survey", batch_id=batch_id)
+    long = query_df(con, "respondent_export", {"batch_id": int(batch_id)})
+    frame = long[["respondent_key", *RESPONDENT_COLUMNS]].drop_duplicates("respondent_key")
+    answered = long.dropna(subset=["item"])
+    if not answered.empty:
+        wide = answered.pivot_table(index="respondent_key", columns="item", values="code", aggfunc="first",
+                                    sort=True)
+        wide.columns = [str(c) for c in wide.columns]
+        frame = frame.join(wide, on="respondent_key")
+    frame = frame.drop(columns="respondent_key").reset_index(drop=True)
+    store.audit(con, user.username, "export.respondents", {"batch_id": int(batch_id), "rows": len(frame),
+                                                           "role": user.role})
+    return frame
 
 
 def _count(con: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:

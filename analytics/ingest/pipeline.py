@@ -80,8 +80,12 @@ class IngestResult:
 
     @property
     def warnings(self) -> list[str]:
-        """Things worth knowing that did not stop the load."""
-        return list(self.summary.get("warnings", []))
+        """Things worth knowing that did not stop the load, in English."""
+        return self.warning_texts("en")
+
+    def warning_texts(self, lang: str) -> list[str]:
+        """Things worth knowing that did not stop the load, in ``lang`` (zh or en)."""
+        return [problems.note_text(entry, lang) for entry in self.summary.get("warnings", [])]
 
 
 @dataclass
@@ -269,8 +273,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     if new_jurisdictions:
         summary["created_jurisdictions"] = new_jurisdictions
         summary["created_under"] = create_under
-        warnings.append(f"{len(new_jurisdictions)} jurisdiction(s) not in the registry will be added as stations: "
-                        + ", ".join(f"{raw} ({code})" for raw, code in new_jurisdictions[:10]))
+        warnings.append(problems.note("new_jurisdictions", n=len(new_jurisdictions),
+                                      names=", ".join(f"{raw} ({code})" for raw, code in new_jurisdictions[:10])))
     problems.raise_if_problems(con, src.name, dry_run=dry_run)
     rows = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
     summary["rows_loaded"] = rows
@@ -422,8 +426,7 @@ def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Lay
                  "FROM ingest_raw0 r JOIN ingest_linemap m USING (_ord)")
     else:
         # A quoted value spanning several lines: lines and rows no longer pair up one to one.
-        warnings.append("Some values span several lines, so row numbers count records after the header "
-                        "rather than lines.")
+        warnings.append(problems.note("multiline_values"))
         run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT _ord + $skip AS _row, * EXCLUDE (_ord) "
                  "FROM ingest_raw0", {"skip": staged.skip})
     run(con, """
@@ -493,7 +496,7 @@ def _skip_blank(con: duckdb.DuckDBPyConnection, skip_fields: list[str], plan: Pl
             run(con, "DELETE FROM ingest_fields WHERE nullif(trim(" + col + "), '') IS NULL")
             if plan.kind == "survey":
                 run(con, "DELETE FROM ingest_long WHERE _row NOT IN (SELECT _row FROM ingest_fields)")
-            warnings.append(f"{n} row(s) with a blank {name} were skipped, as the mapping says.")
+            warnings.append(problems.note("blank_rows_skipped", n=n, field=name))
             skipped += n
     return skipped
 
@@ -721,14 +724,12 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
                    interview_dates=[str(stats["first_date"]), str(stats["last_date"])])
     warnings = summary["warnings"]
     if stats["not_station_rows"]:
-        warnings.append(f"{stats['not_station_rows']} respondent(s) are attached to a district or city, not a "
-                        "station; station figures will not include them.")
+        warnings.append(problems.note("not_station_rows", n=stats["not_station_rows"]))
     if stats["repeat_in_file"] or stats["repeat_loaded"]:
-        warnings.append(f"The same person (by keyed hash) answered more than once: {stats['repeat_in_file']} "
-                        f"repeat(s) within the file, {stats['repeat_loaded']} already loaded.")
+        warnings.append(problems.note("repeat_person", in_file=stats["repeat_in_file"],
+                                      loaded=stats["repeat_loaded"]))
     if survey_mode is None:
-        warnings.append("No survey mode given (phone, face_to_face, sms, online); set it so a change of mode "
-                        "shows as a break in trends (--set mode=phone).")
+        warnings.append(problems.note("no_survey_mode"))
     return survey_mode
 
 
@@ -739,8 +740,7 @@ def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: 
                  "QUALIFY case_id IS NULL OR row_number() OVER (PARTITION BY case_id ORDER BY _row DESC) = 1")
         dropped = before - int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
         if dropped:
-            summary["warnings"].append(f"{dropped} earlier row(s) of a case id repeated in the file were superseded "
-                                       "by its last row, as the mapping says.")
+            summary["warnings"].append(problems.note("superseded_in_file", n=dropped))
         summary["superseded_in_file"] = dropped
     run_script(con, "ingest_cases_check")
     stats = fetch_one(con, "ingest_cases_stats")

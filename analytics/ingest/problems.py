@@ -111,6 +111,17 @@ def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_r
     )
 
 
+def note(key: str, **params: Any) -> dict[str, Any]:
+    """A load-summary warning (something worth knowing that did not stop the load), stored in the batch
+    summary as its catalog key ``ingest.note.<key>`` and values so that it can be shown in any language."""
+    return {"key": key, "params": params}
+
+
+def note_text(entry: dict[str, Any], lang: str) -> str:
+    """A warning made by :func:`note`, in ``lang``."""
+    return t(f"ingest.note.{entry['key']}", lang, **entry["params"])
+
+
 def file_error(source_name: str, code: str, key: str, params: dict[str, Any] | None = None) -> IngestError:
     """An IngestError for a problem with the file as a whole (empty, binary, too large...); ``key`` and
     ``params`` name its message in the catalog (``ingest.msg.<key>``)."""

@@ -214,10 +214,11 @@ def _detect_encoding(head: bytes, name: str) -> str:
 def _decode_sample(head: bytes, encoding: str, name: str, *, truncated: bool) -> str:
     try:
         return codecs.getincrementaldecoder(encoding)().decode(head, final=not truncated)
-    except UnicodeDecodeError as exc:
-        line = head[: exc.start].count(b"\n") + 1
+    except UnicodeError as exc:  # also the plain UnicodeError of 'utf-16' without a BOM (found by the fuzz test)
+        start = getattr(exc, "start", 0)
+        line = head[:start].count(b"\n") + 1
         raise file_error(name, "bad_encoding", "bad_encoding",
-                         {"encoding": ENCODING_LABELS.get(encoding, encoding), "byte": exc.start,
+                         {"encoding": ENCODING_LABELS.get(encoding, encoding), "byte": start,
                           "line": line}) from exc
 
 
@@ -399,11 +400,12 @@ def _transcode(src: SourceFile, encoding: str) -> Path:
             chunk = fh.read(CHUNK_BYTES)
             try:
                 text = decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as exc:
-                bad_line = line + chunk[: max(exc.start, 0)].count(b"\n")
+            except UnicodeError as exc:  # UnicodeDecodeError, or 'utf-16' without a BOM
+                start = max(getattr(exc, "start", 0), 0)
+                bad_line = line + chunk[:start].count(b"\n")
                 raise file_error(src.name, "bad_encoding", "bad_encoding_near",
                                  {"encoding": ENCODING_LABELS.get(encoding, encoding),
-                                  "byte": offset + max(exc.start, 0), "line": bad_line}) from exc
+                                  "byte": offset + start, "line": bad_line}) from exc
             out.write(text.lstrip("\ufeff") if offset == 0 else text)
             offset += len(chunk)
             line += chunk.count(b"\n")

@@ -1,5 +1,6 @@
 """The Upload page: upload a file, confirm the proposed mapping, load it, and see the new batch."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, store
+from analytics.i18n import t
 from analytics.ingest import ingest_file
 from pages import common
 
@@ -68,7 +70,8 @@ def test_upload_page_ingests_a_file_after_confirming_the_mapping(upload_app, lan
     at.button(key="up_load").click()
     at.run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == [loaded]
+    # the file name is Markdown-escaped (it comes from the upload); as shown, the message reads plainly
+    assert [re.sub(r"\\(.)", r"\1", s.value) for s in at.success] == [loaded]
     assert any(kept in t.value for t in at.text)
     facts = table_with(at, "项目" if lang == "zh" else "Item")
     facts = dict(zip(facts.iloc[:, 0], facts.iloc[:, 1], strict=True))
@@ -91,13 +94,28 @@ def test_upload_page_shows_the_ingest_problem_report(upload_app):
     at.button(key="up_validate").click()
     at.run()
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == [
+    assert [re.sub(r"\\(.)", r"\1", e.value) for e in at.error] == [  # the file name is Markdown-escaped
         "bad_values.csv was not loaded: 10 problem(s) found; the database is unchanged."]
     counts = table_with(at, "Count")
     assert dict(zip(counts["Problem"], counts["Count"], strict=True))["Answer not on the scale"] == 2
     rows = table_with(at, "Details")
-    assert rows.iloc[0].tolist()[:4] == [3, "调查日期", "2025-02-30", "impossible_date"]
+    assert rows.iloc[0].tolist() == [3, "调查日期", "2025-02-30", t("ingest.problem.impossible_date", "en"),
+                                     "'2025-02-30' is not a real calendar date"]
     assert [b.label for b in at.get("download_button")] == ["Download the full problem report (CSV)"]
     con = store.connect(db)
     assert con.execute("SELECT count(*) FROM batches").fetchall() == [(1,)]
     con.close()
+
+
+def test_upload_page_reports_problems_in_chinese(upload_app):
+    make, _db = upload_app
+    at = make("zh")
+    at.file_uploader(key="up_file").set_value(
+        ("bad_values.csv", (FIXTURES / "bad_values.csv").read_bytes(), "text/csv"))
+    at.run()
+    at.button(key="up_validate").click()
+    at.run()
+    assert not at.exception, at.exception
+    rows = table_with(at, "说明")
+    assert rows.iloc[0].tolist() == [3, "调查日期", "2025-02-30", t("ingest.problem.impossible_date", "zh"),
+                                     "“2025-02-30”不是真实存在的日期"]

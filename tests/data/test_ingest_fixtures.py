@@ -96,6 +96,7 @@ def test_gbk_chinese_headers_station_names_text_answers(reg_db):
     assert all(len(h) == 64 for h in hashes if h)
     assert "The same person (by keyed hash) answered more than once: 1 repeat(s) within the file, 0 already loaded." \
         in result.warnings
+    assert "同一人（按加密散列判断）多次作答：文件内重复 1 次，与已导入数据重复 0 次。" in result.warning_texts("zh")
     got = answers(reg_db, 2)
     assert len(got) == 30
     assert [got[("G00" + str(i), "seen_police")] for i in range(1, 7)] == ["1", "9", "0", "1", "0", "1"]

@@ -1,0 +1,219 @@
+"""Scope matrix for the command line: a station user's every command shows only its own subtree.
+
+Every command of ``python -m analytics`` that takes ``--user`` is run for a station account (S1, in
+district D1) and its output — standard output, standard error and any file written — must not name
+another station or district: no code, no Chinese or English name. Commands whose role the station
+lacks must refuse (exit 2) without printing data. The list of commands is read from the CLI parser,
+so a new command (or sub-command) without a case here fails ``test_every_cli_command_is_covered``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import re
+import zipfile
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from analytics import auth, compare, forum, report, store
+from analytics.cli import build_parser
+from analytics.cli import main as cli_main
+from analytics.errors import AccessDenied
+from tests.conftest import build_synthetic_city
+
+STATION = "s1chief"
+PERIOD = "2025Q4"
+# Everything that identifies a jurisdiction the S1 user may not see (S1's siblings, the other district).
+FORBIDDEN_CODES = ("S2", "S3", "S4", "S5", "D2")
+FORBIDDEN_NAMES = ("乙派出所", "丙派出所", "丁派出所", "戊派出所", "二区", "Station B", "Station C", "Station D",
+                   "Station E", "District Two")
+_CODE = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(FORBIDDEN_CODES) + r")(?![A-Za-z0-9])")
+
+
+def leaks(text: str) -> list[str]:
+    """Every forbidden code or name found in ``text``."""
+    return sorted(set(_CODE.findall(text)) | {name for name in FORBIDDEN_NAMES if name in text})
+
+
+def build_scope_city(path: Path) -> Path:
+    """The synthetic city plus cases, driver items, a peer group across districts and a station account."""
+    from tests.app.test_case_pages import add_cases_and_drivers
+
+    con = store.connect(path)
+    build_synthetic_city(con)
+    add_cases_and_drivers(con)
+    compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], actor="test")
+    forum.save_actions(con, "S2", PERIOD, [{"concern": "乙派出所 concern", "action": "S2 action",
+                                            "status": "planned"}], actor="test")
+    for name, role, code in ((STATION, "station", "S1"), ("boss", "leader", None), ("ana", "analyst", None),
+                             ("root", "admin", None)):
+        auth.add_user(con, name, "a long password", role, jurisdiction_code=code)
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def scope_db(tmp_path_factory) -> Path:
+    return build_scope_city(tmp_path_factory.mktemp("scope") / "scope.duckdb")
+
+
+def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], bool]:
+    """Every runnable command path (e.g. ('peers', 'list')) and whether it takes --user."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return {prefix: any("--user" in a.option_strings for a in parser._actions)}
+    out: dict[tuple[str, ...], bool] = {}
+    for name, sub in subs[0].choices.items():
+        out.update(command_paths(sub, (*prefix, name)))
+    return out
+
+
+# Each command path -> argument lists to run as the station user, and whether it must be refused.
+# {db} and {out} are filled in per run.
+ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
+    ("indicators",): [
+        ["indicators", "--by", "jurisdiction,quarter", "--format", "json"],
+        ["indicators", "--level", "district", "--changes", "previous", "--by", "jurisdiction,quarter"],
+        ["indicators", "--level", "city", "--weighted"],
+        ["indicators", "--jurisdiction", "S2", "S3", "D2", "--format", "json"],
+    ],
+    ("compare",): [
+        ["compare", "--indicator", "satisfaction", "--period", PERIOD],
+        ["compare", "--indicator", "trust", "--period", PERIOD, "--level", "district", "--format", "json"],
+        ["compare", "--indicator", "satisfaction", "--period", PERIOD, "--peer-group", "mixed"],
+        ["compare", "--indicator", "satisfaction", "--period", "all", "--jurisdiction", "S2", "S5"],
+    ],
+    ("cases",): [
+        ["cases", "--by", "jurisdiction,quarter"],
+        ["cases", "--level", "district", "--format", "json"],
+        ["cases", "--open-loop"],
+        ["cases", "--open-loop", "--level", "district"],
+        ["cases", "--gap"],
+        ["cases", "--jurisdiction", "S2", "D2"],
+    ],
+    ("drivers",): [
+        ["drivers", "--bootstrap", "0"],
+        ["drivers", "--by", "district", "--bootstrap", "0"],
+        ["drivers", "--by", "station", "--bootstrap", "0", "--jurisdiction", "S2", "S1"],
+    ],
+    ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
+    ("weights", "show"): [["weights", "show"], ["weights", "show", "--format", "csv"]],
+    ("report",): [
+        ["report", "--jurisdiction", "S1", "--period", PERIOD, "--format", "pptx", "--out", "{out}.pptx"],
+        ["report", "--jurisdiction", "S1", "--period", PERIOD, "--format", "html", "--lang", "en",
+         "--out", "{out}.html"],
+        ["report", "--jurisdiction", "D1", "--period", PERIOD, "--format", "html", "--out", "{out}.html"],
+    ],
+}
+REFUSED: dict[tuple[str, ...], list[list[str]]] = {
+    ("batches",): [["batches", "list"], ["batches", "export", "1"], ["batches", "remove", "1"]],
+    ("ingest",): [["ingest", "survey", "{fixture}"]],
+    ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
+    ("peers", "remove"): [["peers", "remove", "mixed"]],
+    ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
+    ("weights", "reset"): [["weights", "reset"]],
+    ("report",): [["report", "--jurisdiction", "S2", "--period", PERIOD, "--format", "html", "--out", "{out}.html"]],
+}
+# Outputs that name no station even for a leader (the city, one pooled analysis, district-level case metrics).
+NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap"}
+# Commands without --user: administration of the database file itself, no figures printed.
+EXEMPT = {
+    ("demo",): "builds a new database; refuses one that holds data",
+    ("users", "add"): "account administration (bootstraps the first admin)",
+    ("users", "remove"): "account administration",
+    ("users", "reset-password"): "account administration",
+    ("users", "list"): "account administration: names and roles, no figures",
+}
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "survey_gbk_chinese.csv"
+
+
+def test_every_cli_command_is_covered():
+    paths = command_paths(build_parser())
+    with_user = {p for p, has_user in paths.items() if has_user}
+    without_user = {p for p, has_user in paths.items() if not has_user}
+    assert without_user == set(EXEMPT), "a command without --user must be listed in EXEMPT with a reason"
+    assert with_user == set(ALLOWED) | set(REFUSED), "every command with --user needs a scope case here"
+
+
+def cases_of(table):
+    return [(path, argv) for path, argvs in table.items() for argv in argvs]
+
+
+def run_as(capsys, scope_db, tmp_path, argv, user=STATION):
+    out = tmp_path / "report"
+    args = [a.format(out=out, fixture=FIXTURE) for a in argv] + ["--db", str(scope_db), "--user", user]
+    code = cli_main(args)
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    for written in tmp_path.glob("report*"):
+        text += file_text(written)
+    return code, captured, text
+
+
+def file_text(path: Path) -> str:
+    """All text of a written file: the XML of every part of a PowerPoint, or the file itself."""
+    if path.suffix == ".pptx":
+        with zipfile.ZipFile(path) as archive:
+            return unescape(" ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
+                                     if n.endswith(".xml") or n.endswith(".rels")))
+    return unescape(path.read_text(encoding="utf-8", errors="replace"))
+
+
+@pytest.mark.parametrize(("path", "argv"), cases_of(ALLOWED), ids=lambda v: " ".join(v) if isinstance(v, list)
+                         else None)
+def test_station_user_sees_only_its_subtree(capsys, scope_db, tmp_path, path, argv):
+    code, captured, text = run_as(capsys, scope_db, tmp_path, argv)
+    assert code == 0, captured.err
+    assert leaks(text) == []
+    # the same command for a leader names other jurisdictions, so the check above can see a leak
+    if " ".join(argv) not in NO_CONTRAST and not argv[0] == "report":
+        _code, _captured, leader_text = run_as(capsys, scope_db, tmp_path, argv, user="boss")
+        assert leaks(leader_text), "the leader's output should name other jurisdictions"
+
+
+@pytest.mark.parametrize(("path", "argv"), cases_of(REFUSED), ids=lambda v: " ".join(v) if isinstance(v, list)
+                         else None)
+def test_station_user_is_refused(capsys, scope_db, tmp_path, path, argv):
+    before = store.connect(scope_db)
+    counts = before.execute("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
+                            "(SELECT sum(weight) FROM respondents)").fetchall()
+    before.close()
+    code, captured, text = run_as(capsys, scope_db, tmp_path, argv)
+    assert code == 2 and "error:" in captured.err
+    asked = {a for a in argv if a in FORBIDDEN_CODES}  # the refusal may repeat what was asked for, nothing more
+    assert captured.out == "" and set(leaks(text)) <= asked
+    after = store.connect(scope_db)
+    assert after.execute("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
+                         "(SELECT sum(weight) FROM respondents)").fetchall() == counts
+    after.close()
+
+
+def test_peer_group_listing_is_scoped(scope_db):
+    con = store.connect(scope_db)
+    station = auth.get_user(con, STATION)
+    assert set(compare.list_peer_groups(con, station)["jurisdiction_code"]) == {"S1"}
+    assert set(compare.list_peer_groups(con)["jurisdiction_code"]) == {"S1", "S2", "S3"}
+    summary = compare.weights_summary(con, user=station)
+    assert list(summary["scope"]) == ["all", "district"] and summary["district"].iloc[1] == "D1"
+    assert set(compare.mode_breaks(con, level="station", user=station)["jurisdiction"].dropna()) <= {"S1"}
+    con.close()
+
+
+def test_forum_exports_of_a_station_user(scope_db):
+    """The Forum page's PowerPoint and HTML come from the same scoped summary: own station fine, sibling refused."""
+    con = store.connect(scope_db)
+    station = auth.get_user(con, STATION)
+    for lang in ("zh", "en"):
+        summary = forum.forum_summary(con, "S1", PERIOD, lang, user=station)
+        html_text = unescape(report.build_html(summary))
+        assert "S1" in html_text and leaks(html_text) == []
+        with zipfile.ZipFile(io.BytesIO(report.build_pptx(summary))) as archive:
+            slides = unescape(" ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
+                                       if n.endswith(".xml")))
+        assert leaks(slides) == []
+        with pytest.raises(AccessDenied):
+            forum.forum_summary(con, "S2", PERIOD, lang, user=station)
+    con.close()

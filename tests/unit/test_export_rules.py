@@ -1,0 +1,123 @@
+"""Code rules for exports and HTML: every download goes through the CSV writer or the report builders,
+CSV is only written by analytics/output.py, and raw HTML on pages is constant text only."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.output import neutralise_formula, to_csv_text
+
+REPO = Path(__file__).resolve().parents[2]
+UI_FILES = sorted((REPO / "pages").glob("*.py")) + [REPO / "dashboard.py"]
+# The builders a download may hand over: CSV text with formulas neutralised, or the forum reports.
+SAFE_WRITERS = {"to_csv_text", "build_pptx", "build_html", "render"}
+# Files that write CSV themselves: the CSV writer; the demo generator (the demo *input* files); the upload
+# reader, which stages an .xlsx sheet as a temporary CSV for DuckDB (never shown to anyone).
+CSV_WRITERS = {"analytics/output.py", "analytics/demo_data.py", "analytics/ingest/reading.py"}
+
+
+def calls(path: Path, name: str):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if called == name:
+                yield node
+
+
+def names_used(node: ast.AST) -> set[str]:
+    """Function and attribute names a data expression refers to."""
+    out = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Attribute):
+            out.add(sub.attr)
+        elif isinstance(sub, ast.Name):
+            out.add(sub.id)
+    return out
+
+
+def test_every_download_button_gets_its_data_from_a_safe_writer():
+    offenders, seen = [], 0
+    for path in UI_FILES:
+        for call in calls(path, "download_button"):
+            seen += 1
+            data = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "data"),
+                                                                 None)
+            if data is None or not names_used(data) & SAFE_WRITERS:
+                offenders.append(f"{path.relative_to(REPO)}:{call.lineno}")
+    assert seen >= 7  # overview, compare, cases x2, upload report, data respondents, forum x2
+    assert offenders == [], "download data must come from to_csv_text or the report builders"
+
+
+def test_csv_is_written_only_by_the_output_module():
+    offenders = []
+    for path in sorted((REPO / "analytics").rglob("*.py")) + UI_FILES:
+        rel = str(path.relative_to(REPO))
+        if rel not in CSV_WRITERS:
+            offenders += [f"{rel}:{c.lineno}" for c in calls(path, "to_csv")]
+            offenders += [f"{rel}:{c.lineno}" for c in calls(path, "writer")]  # csv.writer
+    assert offenders == []
+
+
+def test_cli_tables_are_printed_through_render():
+    """Every CLI command that writes to stdout writes rendered text (render -> to_csv_text / to_json_text)."""
+    offenders = []
+    for path in sorted((REPO / "analytics" / "cli").glob("*.py")):
+        for call in calls(path, "write"):
+            func = call.func
+            target = func.value if isinstance(func, ast.Attribute) else None
+            if isinstance(target, ast.Attribute) and target.attr == "stdout":
+                if not (call.args and names_used(call.args[0]) & {"render", "text"}):
+                    offenders.append(f"{path.relative_to(REPO)}:{call.lineno}")
+    assert offenders == []
+
+
+def _constant_only(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, str)
+    if isinstance(node, ast.Name):
+        return node.id.isupper()  # a module constant such as BASE_CSS
+    if isinstance(node, ast.BinOp):
+        return _constant_only(node.left) and _constant_only(node.right)
+    if isinstance(node, ast.IfExp):
+        return _constant_only(node.body) and _constant_only(node.orelse)
+    return False
+
+
+def test_raw_html_on_pages_is_constant_text_only():
+    offenders = []
+    for path in UI_FILES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            if any(k.arg == "unsafe_allow_html" and not (isinstance(k.value, ast.Constant) and k.value.value is False)
+                   for k in node.keywords):
+                if not all(_constant_only(a) for a in node.args):
+                    offenders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+            func = node.func
+            if getattr(func, "attr", None) == "html" or getattr(func, "id", None) == "html":  # st.html
+                offenders.append(f"{path.relative_to(REPO)}:{node.lineno} st.html")
+    assert offenders == []
+
+
+def test_formula_cells_neutralised_and_numbers_stay_numbers():
+    frame = pd.DataFrame({
+        "name": ['=HYPERLINK("http://x")', "+1", "@SUM(A1)", "-2+cmd|' /C calc'!A0", "ok"],
+        "category": pd.Categorical(["=1+1", "a", "b", "c", "d"]),
+        "change": [-0.05, 0.1, -1.0, 0.0, 2.5],
+        "n": [-3, 4, 5, 6, 7],
+        "mixed": [-1, "=x", 2.5, None, "-"],
+    })
+    frame["=HEADER()"] = 1
+    text = to_csv_text(frame)
+    lines = text.splitlines()
+    assert lines[0] == "name,category,change,n,mixed,'=HEADER()"
+    assert lines[1].startswith("\"'=HYPERLINK(\"\"http://x\"\")\",'=1+1,-0.05,-3,-1,")
+    assert lines[2] == "'+1,a,0.1,4,'=x,1"
+    assert lines[3] == "'@SUM(A1),b,-1.0,5,2.5,1"
+    assert lines[4] == "'-2+cmd|' /C calc'!A0,c,0.0,6,,1"
+    assert lines[5] == "ok,d,2.5,7,'-,1"
+    assert neutralise_formula(-2) == -2 and neutralise_formula(-0.5) == -0.5

@@ -179,7 +179,9 @@ def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.
     if lag not in ("previous", "year"):
         raise UnknownNameError(f"Unknown comparison {lag!r}; use 'previous' or 'year'.")
     result = table.copy()
-    result["prev_period"] = [previous_period(label, lag=lag) for label in result["period"]]
+    # One call per distinct label, not per row: a monthly table of 500 stations has ~125k rows, 36 labels.
+    prev_of = {label: previous_period(label, lag=lag) for label in pd.unique(result["period"])}
+    result["prev_period"] = result["period"].map(prev_of)
     lookup = table.set_index(["indicator", "jurisdiction", "period"])[["estimate", "se", "n", "flag"]]
     prev = lookup.reindex(pd.MultiIndex.from_arrays(
         [result["indicator"], result["jurisdiction"], result["prev_period"]]))
@@ -203,13 +205,34 @@ def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.
                 result["estimate"].to_numpy(float)[idx] * n_now, n_now)
     result["z"] = z
     result["p_value"] = pval
-    result["p_adjusted"] = np.nan
-    for _key, rows in result.groupby(["indicator", "period"]).groups.items():
-        result.loc[rows, "p_adjusted"] = stats.benjamini_hochberg(result.loc[rows, "p_value"].to_numpy(float))
+    groups = result.groupby(["indicator", "period"], sort=False).ngroup().to_numpy()
+    result["p_adjusted"] = _benjamini_hochberg_by_group(groups, pval)
     result["significant"] = result["p_adjusted"] < alpha
     result["direction"] = np.where(
         result["significant"], np.where(result["change"] > 0, "up", "down"), "")
     return result
+
+
+def _benjamini_hochberg_by_group(groups: np.ndarray, pvalues: np.ndarray) -> np.ndarray:
+    """:func:`stats.benjamini_hochberg` within each group code, vectorised over all groups at once.
+
+    A monthly table of 500 stations has 252 indicator x period groups; adjusting them one by one with
+    pandas ``.loc`` assignments took most of a second, this takes milliseconds. Same result.
+    """
+    out = np.full(len(pvalues), np.nan)
+    idx = np.flatnonzero(~np.isnan(pvalues))
+    if idx.size == 0:
+        return out
+    order = np.lexsort((pvalues[idx], groups[idx]))  # by group, then p ascending
+    g, p = groups[idx][order], pvalues[idx][order]
+    starts = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+    counts = np.diff(np.r_[starts, g.size])
+    m = np.repeat(counts, counts)
+    rank = np.arange(g.size) - np.repeat(starts, counts) + 1
+    ranked = pd.Series((p * m / rank)[::-1])
+    adjusted = np.minimum(ranked.groupby(g[::-1], sort=False).cummin().to_numpy()[::-1], 1.0)
+    out[idx[order]] = adjusted
+    return out
 
 
 def data_months(con: DuckDBPyConnection) -> list[date]:

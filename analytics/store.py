@@ -7,6 +7,10 @@ once each, and recorded in ``schema_version``; applying them again is a no-op.
 A freshly created default database is filled from the shipped demo inputs in ``data/demo/``
 (see :func:`analytics.demo.build_demo_database`) so that a fresh clone shows a populated
 dashboard without any setup.
+
+``JINGMIN_MEMORY_LIMIT`` (e.g. ``3GB``) sets DuckDB's ``memory_limit`` on every connection (unset:
+DuckDB's default, 80% of RAM); work beyond it spills to ``<database>.tmp`` where DuckDB can spill.
+Loading a 10-million-row survey needs more than 3GB (benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from analytics.errors import ConfigError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+MEMORY_LIMIT_ENV = "JINGMIN_MEMORY_LIMIT"
 
 # Settings every install has; editable through set_setting. Documented here, where declared.
 DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
@@ -106,18 +111,34 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     if read_only:
         if is_new:
             raise ConfigError(f"No database at {db_path}. Run `python -m analytics demo --db {db_path}` first.")
-        return duckdb.connect(str(db_path), read_only=True)
+        con = duckdb.connect(str(db_path), read_only=True)
+        _limit_memory(con)
+        return con
     db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.IOException as exc:
         raise ConfigError(f"Cannot open the database {db_path}: {exc}") from exc
+    _limit_memory(con)
     migrate(con)
     if is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH:
         from analytics.demo import build_demo_database
 
         build_demo_database(con)
     return con
+
+
+def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply ``$JINGMIN_MEMORY_LIMIT`` when set (a SET, not a connect config, so that other connections to
+    the same file without that config stay possible)."""
+    limit = os.environ.get(MEMORY_LIMIT_ENV)
+    if not limit:
+        return
+    try:
+        con.execute("SET memory_limit = $m", {"m": limit})
+    except duckdb.Error as exc:
+        con.close()
+        raise ConfigError(f"${MEMORY_LIMIT_ENV} must be a size such as 3GB or 800MB: {exc}") from exc
 
 
 def get_setting(con: duckdb.DuckDBPyConnection, name: str) -> Any:

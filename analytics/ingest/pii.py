@@ -74,10 +74,17 @@ def register_hash_function(con: duckdb.DuckDBPyConnection) -> None:
     Pair every call with :func:`unregister_hash_function`: a Python function left registered on a
     connection is never freed.
     """
-    key = secret_key()
+    # The keyed pads are derived once and copied per value (what hmac.new does on every call); same digests
+    # as keyed_hash, in about half the time (a 10M-row file hashes 10M numbers).
+    base = hmac.new(secret_key(), digestmod=hashlib.sha256)
+
+    def _one(value: str) -> str:
+        h = base.copy()
+        h.update(value.encode("utf-8"))
+        return h.hexdigest()
 
     def _hash(values: pa.Array) -> pa.Array:
-        return pa.array([None if v is None else keyed_hash(v, key) for v in values.to_pylist()], pa.string())
+        return pa.array([None if v is None else _one(v) for v in values.to_pylist()], pa.string())
 
     con.create_function(HASH_FUNCTION, _hash, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special",
                         side_effects=False)

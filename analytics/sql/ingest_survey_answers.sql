@@ -1,13 +1,23 @@
 -- Survey answers of an upload: value-mapped to canonical codes, blanks to the item's don't-know code,
 -- then checked against the item's codes; respondent ids checked for repeats in the file and in the store.
+-- Each distinct (item, answer text) is value-mapped once and joined back: jm_norm runs regular expressions,
+-- and a file has a few dozen distinct answers but millions of answer cells.
 CREATE OR REPLACE TEMP TABLE ingest_answers AS
-SELECT l._row, l.item, l.header, l.raw,
-       v.key IS NOT NULL AS hit,
-       CASE WHEN nullif(trim(l.raw), '') IS NULL OR (v.key IS NOT NULL AND v.code IS NULL) THEN d.dk_default
-            ELSE v.code END AS code
+WITH vals AS (
+    SELECT DISTINCT item, raw FROM ingest_long
+),
+mapped AS (
+    SELECT x.item, x.raw,
+           v.key IS NOT NULL AS hit,
+           CASE WHEN nullif(trim(x.raw), '') IS NULL OR (v.key IS NOT NULL AND v.code IS NULL) THEN d.dk_default
+                ELSE v.code END AS code
+    FROM vals x
+    JOIN ingest_item_defs d ON d.item = x.item
+    LEFT JOIN ingest_vmap v ON v.target = x.item AND v.key = jm_norm(x.raw)
+)
+SELECT l._row, l.item, l.header, l.raw, m.hit, m.code
 FROM ingest_long l
-JOIN ingest_item_defs d ON d.item = l.item
-LEFT JOIN ingest_vmap v ON v.target = l.item AND v.key = jm_norm(l.raw);
+JOIN mapped m ON m.item = l.item AND m.raw IS NOT DISTINCT FROM l.raw;
 
 INSERT INTO ingest_problems
 SELECT a._row, a.header, a.raw, 'invalid_code',

@@ -1,0 +1,74 @@
+"""Profile one survey ingest: wall time of every SQL statement the pipeline runs, and a cProfile summary.
+
+Usage::
+
+    JINGMIN_SECRET=... python benchmarks/profile_ingest.py FILE [--db /tmp/profile.duckdb] [--top 25]
+
+The statement timings come from wrapping ``analytics.ingest.sqlrun.run`` (every generated statement and
+every statement of the named ``ingest_*.sql`` scripts goes through it) and ``duckdb`` cursor ``execute``
+calls made directly by the pipeline are visible in the cProfile listing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Ingest FILE into a fresh database with the benchmark jurisdictions and print where the time went."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/jingmin_profile.duckdb"))
+    parser.add_argument("--jurisdictions", type=Path, default=HERE / "data" / "jurisdictions.csv")
+    parser.add_argument("--kind", default="survey")
+    parser.add_argument("--top", type=int, default=25)
+    args = parser.parse_args(argv)
+
+    from analytics import store
+    from analytics.ingest import ingest_file, pipeline, sqlrun
+    from benchmarks.run import _registry_db, peak_rss_mb
+
+    _registry_db(args.db, args.jurisdictions)
+    timings: list[tuple[float, str]] = []
+    original_run = sqlrun.run
+
+    def timed_run(con: Any, sql: str, params: dict[str, Any] | None = None) -> Any:
+        start = time.perf_counter()
+        result = original_run(con, sql, params)
+        timings.append((time.perf_counter() - start, " ".join(sql.split())[:150]))
+        return result
+
+    sqlrun.run = timed_run  # type: ignore[assignment]
+    pipeline.run = timed_run  # type: ignore[attr-defined]
+    con = store.connect(args.db)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    profiler.enable()
+    ingest_file(con, args.kind, args.file, constants={"mode": "phone"} if args.kind == "survey" else None)
+    con.close()
+    profiler.disable()
+    total = time.perf_counter() - start
+    print(f"total {total:.2f} s, peak RSS {peak_rss_mb():.0f} MB; SQL through sqlrun.run: "
+          f"{sum(t for t, _ in timings):.2f} s in {len(timings)} statements")
+    for seconds, sql in sorted(timings, reverse=True)[: args.top]:
+        print(f"{seconds:8.2f}  {sql}")
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
+    print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

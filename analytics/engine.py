@@ -28,7 +28,7 @@ Methods
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import numpy as np
@@ -168,17 +168,21 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
     return out[TIDY_COLUMNS].sort_values(["indicator", "jurisdiction", "period_start"]).reset_index(drop=True)
 
 
-def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.05) -> pd.DataFrame:
+def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.05,
+                periods: Iterable[str] | None = None) -> pd.DataFrame:
     """Add change columns comparing each row with its comparison period in the same table.
 
     ``lag`` is 'previous' (the period before) or 'year' (same period a year earlier). The table
     must contain the comparison periods (compute it without a date filter, then filter).
     p-values are adjusted with Benjamini–Hochberg across the jurisdictions of each indicator and
     period; ``direction`` is 'up'/'down' only when the adjusted p-value is below ``alpha``.
+    With ``periods``, only the rows of those periods are returned (and computed); their comparison
+    periods are still looked up in the whole table, and each period's adjustment is unchanged because
+    whole periods are kept.
     """
     if lag not in ("previous", "year"):
         raise UnknownNameError(f"Unknown comparison {lag!r}; use 'previous' or 'year'.")
-    result = table.copy()
+    result = table[table["period"].isin(list(periods))].copy() if periods is not None else table.copy()
     # One call per distinct label, not per row: a monthly table of 500 stations has ~125k rows, 36 labels.
     prev_of = {label: previous_period(label, lag=lag) for label in pd.unique(result["period"])}
     result["prev_period"] = result["period"].map(prev_of)

@@ -45,7 +45,13 @@ def to_csv_text(frame: pd.DataFrame, *, float_digits: int = 6) -> str:
         if isinstance(safe[column].dtype, pd.CategoricalDtype):
             safe[column] = safe[column].astype(object)
         if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise_formula)
+            # Once per distinct value (names, periods, flags repeat across thousands of rows).
+            try:
+                distinct = {v: neutralise_formula(v) for v in pd.unique(safe[column].dropna())}
+            except TypeError:  # unhashable cells (lists): cell by cell
+                safe[column] = safe[column].map(neutralise_formula)
+            else:
+                safe[column] = safe[column].map(distinct).astype(object)
         elif pd.api.types.is_float_dtype(safe[column]):
             safe[column] = safe[column].round(float_digits)
     safe.columns = [neutralise_formula(str(c)) for c in safe.columns]

@@ -39,9 +39,14 @@ if now.empty:
     st.info(common.tr("overview.no_rows"))
     st.stop()
 
+# One pass over plain Python rows of just the columns the cells need: to_dict over the whole tidy frame
+# (Arrow-backed strings) took most of a re-render at 500 stations (benchmarks/README.md).
+records = now[["jurisdiction", "name_zh", "name_en", "n", "estimate", "ci_low", "ci_high", "flag", "change",
+               "direction"]].to_dict("records")
+changes = [change_cell(r) for r in records]
 cells = now.assign(
-    name=[jurisdiction_name(r, f.lang) for r in now.to_dict("records")],
-    cell=[rate_cell(r, f.lang) + (f"  {change_cell(r)}" if change_cell(r) else "") for r in now.to_dict("records")],
+    name=[jurisdiction_name(r, f.lang) for r in records],
+    cell=[rate_cell(r, f.lang) + (f"  {c}" if c else "") for r, c in zip(records, changes, strict=True)],
 )
 scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="indicator", values="cell", aggfunc="first")
 scorecard = scorecard[[k for k in labels if k in scorecard.columns]].rename(columns=labels)

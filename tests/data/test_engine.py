@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
@@ -108,6 +109,22 @@ def test_changes_compare_with_the_right_period(fixture_db):
         engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]))
     assert row(quarterly, jurisdiction="S3", period="2026Q2")["prev_period"] == "2026Q1"
     assert math.isnan(row(quarterly, jurisdiction="S3", period="2026Q2")["change"])
+
+
+def test_changes_for_chosen_periods_equal_the_whole_table_filtered(synthetic_db_path):
+    import duckdb
+
+    con = duckdb.connect(str(synthetic_db_path), read_only=True)
+    table = engine.indicator_table(con, period_kind="month", level="station")
+    con.close()
+    chosen = sorted(table["period"].unique())[-4:]
+    for lag in ("previous", "year"):
+        whole = engine.add_changes(table, lag=lag)
+        whole = whole[whole["period"].isin(chosen)]
+        narrowed = engine.add_changes(table, lag=lag, periods=chosen)
+        assert len(narrowed) == len(whole) > 0
+        assert narrowed["change"].notna().any()
+        pd.testing.assert_frame_equal(narrowed.reset_index(drop=True), whole.reset_index(drop=True))
 
 
 def test_filters_by_jurisdiction_and_date(fixture_db):

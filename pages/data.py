@@ -1,6 +1,5 @@
 """Data: what is loaded (batches, coverage) and how each indicator is computed."""
 
-import json
 
 import pandas as pd
 import streamlit as st
@@ -9,6 +8,7 @@ from analytics import engine, ingest, store
 from analytics.auth import User
 from analytics.definitions import list_indicators
 from analytics.errors import JingminError
+from analytics.i18n import has
 from analytics.output import to_csv_text
 from pages import common
 
@@ -61,8 +61,10 @@ st.subheader(common.tr("data.coverage"))
 coverage = engine.coverage(cur, user)
 coverage["name"] = coverage["name_zh" if lang == "zh" else "name_en"]
 coverage = coverage[["code", "name", "respondents", "first_date", "last_date", "cases"]]
+for column in ("first_date", "last_date"):  # interview dates: the time of day means nothing here
+    coverage[column] = pd.to_datetime(coverage[column]).dt.date
 st.dataframe(coverage.rename(columns={
-    "code": common.tr("def.key"), "name": common.tr("col.jurisdiction"),
+    "code": common.tr("data.col.code"), "name": common.tr("col.jurisdiction"),
     "respondents": common.tr("coverage.respondents"), "first_date": common.tr("coverage.first_date"),
     "last_date": common.tr("coverage.last_date"), "cases": common.tr("coverage.cases")}),
     width="stretch", hide_index=True)
@@ -83,8 +85,10 @@ st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
 st.subheader(common.tr("data.settings"))
 st.write(common.tr("data.suppress_rule", suppress=store.get_setting(cur, "suppress_below_n_eff"),
                    caution=store.get_setting(cur, "caution_below_n_eff")))
-st.caption(json.dumps({"data_version": store.data_version(cur)}))
+st.caption(common.tr("data.version", version=store.data_version(cur)))
 
 if user.can("audit"):
     st.subheader(common.tr("data.audit"))
-    st.dataframe(engine.audit_log(cur), width="stretch", hide_index=True)
+    audit = engine.audit_log(cur)
+    st.dataframe(audit.rename(columns={c: common.tr(f"data.audit_col.{c}") for c in audit.columns
+                                       if has(f"data.audit_col.{c}")}), width="stretch", hide_index=True)

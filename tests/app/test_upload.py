@@ -85,15 +85,21 @@ def test_upload_page_ingests_a_file_after_confirming_the_mapping(upload_app, lan
     con.close()
 
 
-def test_upload_page_shows_the_ingest_problem_report(upload_app):
-    make, db = upload_app
-    at = make("en")
+def check_bad_values(make, lang):
+    """The Upload page in ``lang`` after checking tests/fixtures/ingest/bad_values.csv."""
+    at = make(lang)
     at.file_uploader(key="up_file").set_value(
         ("bad_values.csv", (FIXTURES / "bad_values.csv").read_bytes(), "text/csv"))
     at.run()
     at.button(key="up_validate").click()
     at.run()
     assert not at.exception, at.exception
+    return at
+
+
+def test_upload_page_shows_the_ingest_problem_report(upload_app):
+    make, db = upload_app
+    at = check_bad_values(make, "en")
     assert [re.sub(r"\\(.)", r"\1", e.value) for e in at.error] == [  # the file name is Markdown-escaped
         "bad_values.csv was not loaded: 10 problem(s) found; the database is unchanged."]
     counts = table_with(at, "Count")
@@ -109,13 +115,6 @@ def test_upload_page_shows_the_ingest_problem_report(upload_app):
 
 def test_upload_page_reports_problems_in_chinese(upload_app):
     make, _db = upload_app
-    at = make("zh")
-    at.file_uploader(key="up_file").set_value(
-        ("bad_values.csv", (FIXTURES / "bad_values.csv").read_bytes(), "text/csv"))
-    at.run()
-    at.button(key="up_validate").click()
-    at.run()
-    assert not at.exception, at.exception
-    rows = table_with(at, "说明")
+    rows = table_with(check_bad_values(make, "zh"), "说明")
     assert rows.iloc[0].tolist() == [3, "调查日期", "2025-02-30", t("ingest.problem.impossible_date", "zh"),
                                      "“2025-02-30”不是真实存在的日期"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 
+from analytics import store
 from analytics.errors import DefinitionError, UnknownNameError
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -165,21 +166,38 @@ def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
         raise DefinitionError(f"Indicator {ind.key!r}: codes {sorted(overlap)} are both scored and don't-know.")
 
 
-def save_item(con: duckdb.DuckDBPyConnection, item: Item) -> None:
-    """Insert or replace an item definition."""
+# The stored row of one definition, to tell whether a save changed it.
+_STORED = {"items": "SELECT * FROM items WHERE item = $k", "indicators": "SELECT * FROM indicators WHERE key = $k"}
+
+
+def _audit_change(con: duckdb.DuckDBPyConnection, table: str, key: str, before: list[tuple[Any, ...]],
+                  actor: str | None) -> None:
+    """Audit a definition that the save changed (``table`` is 'items' or 'indicators', from this module)."""
+    if actor is None:
+        return
+    after = con.execute(_STORED[table], {"k": key}).fetchall()
+    if after != before:
+        store.audit(con, actor, f"definition.{table}", {"name": key, "new": not before})
+
+
+def save_item(con: duckdb.DuckDBPyConnection, item: Item, *, actor: str | None = None) -> None:
+    """Insert or replace an item definition; with ``actor``, a change is written to the audit log."""
     if not KEY_PATTERN.match(item.item):
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' (≤ 40).")
+    before = con.execute(_STORED["items"], {"k": item.item}).fetchall()
     con.execute(
         "INSERT OR REPLACE INTO items (item, label_zh, label_en, scale, codes, dk_codes) "
         "VALUES ($item, $zh, $en, $scale, $codes, $dk)",
         {"item": item.item, "zh": item.label_zh, "en": item.label_en, "scale": item.scale,
          "codes": json.dumps(item.codes, ensure_ascii=False), "dk": json.dumps(item.dk_codes, ensure_ascii=False)},
     )
+    _audit_change(con, "items", item.item, before, actor)
 
 
-def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
-    """Validate and insert or replace an indicator definition."""
+def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, actor: str | None = None) -> None:
+    """Validate and insert or replace an indicator definition; with ``actor``, a change is audited."""
     validate_indicator(ind, {i.item for i in list_items(con)})
+    before = con.execute(_STORED["indicators"], {"k": ind.key}).fetchall()
     con.execute(
         "INSERT OR REPLACE INTO indicators (key, label_zh, label_en, description_zh, description_en, item, "
         "scoring, dk_codes, sort_order, enabled) VALUES ($key, $lzh, $len, $dzh, $den, $item, $scoring, $dk, "
@@ -188,6 +206,7 @@ def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator) -> None:
          "den": ind.description_en, "item": ind.item, "scoring": json.dumps(ind.scoring),
          "dk": json.dumps(ind.dk_codes, ensure_ascii=False), "order": ind.sort_order, "enabled": ind.enabled},
     )
+    _audit_change(con, "indicators", ind.key, before, actor)
 
 
 def seed_default_definitions(con: duckdb.DuckDBPyConnection) -> None:

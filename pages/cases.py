@@ -104,7 +104,7 @@ scorecard = scorecard[[k for k in keys if k in scorecard.columns]].rename(column
 scorecard.index = pd.Index([name for _code, name in scorecard.index], name=tr("col.jurisdiction"))
 st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700))
 st.download_button(tr("cases.download"), to_csv_text(now), file_name=f"jingmin_cases_{chosen}.csv",
-                   mime="text/csv")
+                   mime="text/csv", on_click=common.audit_download, args=(f"jingmin_cases_{chosen}.csv",))
 
 # --- trends --------------------------------------------------------------------------------------
 st.subheader(tr("cases.trends"))
@@ -170,7 +170,7 @@ else:
         st.caption(tr("cases.open_loop_more", shown=MAX_LOOP_ROWS, total=len(listing)))
     st.dataframe(listing.head(MAX_LOOP_ROWS), width="stretch", hide_index=True)
     st.download_button(tr("cases.open_loop_download"), to_csv_text(waiting), file_name="jingmin_open_loop.csv",
-                       mime="text/csv")
+                       mime="text/csv", on_click=common.audit_download, args=("jingmin_open_loop.csv",))
 
 with st.expander(tr("cases.definitions")):
     st.dataframe(pd.DataFrame({tr("casecol.metric"): list(labels.values()),

@@ -125,6 +125,11 @@ def user() -> User:
     return st.session_state["_user"]
 
 
+def audit_download(file_name: str) -> None:
+    """``on_click`` of a download button: the export goes to the audit log (who, which file)."""
+    store.audit(cursor(), user().username, "export.download", {"file": file_name})
+
+
 def data_version() -> str:
     """The cache key for query results: database file and its data version (changes on every load)."""
     return f"{store.resolve_db_path()}#{store.data_version(cursor())}"

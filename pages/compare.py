@@ -215,7 +215,8 @@ elif table is not None:
     if not attrs["shrinkage"]:
         st.caption(tr("compare.no_shrinkage"))
     st.dataframe(result_table(table, names, class_names), width="stretch", hide_index=True)
-    st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv",
-                       file_name=f"jingmin_compare_{indicator}_{period}_{f.level}.csv")
+    csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
+    st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv", file_name=csv_name,
+                       on_click=common.audit_download, args=(csv_name,))
 
 peer_group_editor(version, f.level, groups)

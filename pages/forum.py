@@ -198,9 +198,11 @@ def show_downloads(s: ForumSummary) -> None:
     name = f"jingmin_forum_{s.place.code}_{s.period}_{s.lang}"
     left, right = st.columns(2)
     left.download_button(tr("forum.page.download_pptx"), functools.partial(report.build_pptx, s),
-                         file_name=f"{name}.pptx", mime=PPTX_MIME, key="forum_pptx", icon=":material/slideshow:")
+                         file_name=f"{name}.pptx", mime=PPTX_MIME, key="forum_pptx", icon=":material/slideshow:",
+                         on_click=common.audit_download, args=(f"{name}.pptx",))
     right.download_button(tr("forum.page.download_html"), functools.partial(report.build_html, s),
-                          file_name=f"{name}.html", mime="text/html", key="forum_html", icon=":material/html:")
+                          file_name=f"{name}.html", mime="text/html", key="forum_html", icon=":material/html:",
+                          on_click=common.audit_download, args=(f"{name}.html",))
 
 
 # ------------------------------------------------------------------------------------------------- page

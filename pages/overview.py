@@ -52,5 +52,6 @@ scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="indicator
 scorecard = scorecard[[k for k in labels if k in scorecard.columns]].rename(columns=labels)
 scorecard.index = pd.Index([name for _code, name in scorecard.index], name=common.tr("col.jurisdiction"))
 st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700))
-st.download_button(common.tr("overview.download"), to_csv_text(now), file_name=f"jingmin_scorecard_{f.latest}.csv",
-                   mime="text/csv")
+csv_name = f"jingmin_scorecard_{f.latest}.csv"
+st.download_button(common.tr("overview.download"), to_csv_text(now), file_name=csv_name, mime="text/csv",
+                   on_click=common.audit_download, args=(csv_name,))

@@ -188,7 +188,8 @@ def show_problems(exc: JingminError) -> None:
         "row": tr("upload.col.row"), "column": tr("upload.col.column"), "value": tr("upload.col.value"),
         "code": tr("upload.col.problem"), "message": tr("upload.col.message")}), width="stretch", hide_index=True)
     st.download_button(tr("upload.download_report"), to_csv_text(report).encode("utf-8-sig"),
-                       file_name="problems.csv", mime="text/csv", key="up_report")
+                       file_name="problems.csv", mime="text/csv", key="up_report", on_click=common.audit_download,
+                       args=("problems.csv",))
 
 
 def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options: dict[str, Any],

@@ -23,12 +23,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out: the folder {out.parent} does not exist.")
     con = store.connect(args.db)
     try:
+        user = resolve_user(con, args)
         summary = forum.forum_summary(con, args.jurisdiction, args.period, args.lang, weighted=args.weighted,
-                                      user=resolve_user(con, args))
+                                      user=user)
+        data = report.render(summary, args.format)
+        out.write_bytes(data)
+        store.audit(con, user.username, "export.report", {"file": out.name, "jurisdiction": args.jurisdiction,
+                                                          "period": args.period, "format": args.format})
     finally:
         con.close()
-    data = report.render(summary, args.format)
-    out.write_bytes(data)
     print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
     return 0
 

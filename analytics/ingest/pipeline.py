@@ -778,10 +778,10 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
             run_script(con, "ingest_create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
         if kind == "survey":
             for name in spec["items"]:
-                definitions.save_item(con, items[name])
+                definitions.save_item(con, items[name], actor=actor)
             run_script(con, "ingest_survey_load", {"batch_id": batch_id})
             for raw in spec["indicators"]:
-                definitions.save_indicator(con, _indicator(raw))
+                definitions.save_indicator(con, _indicator(raw), actor=actor)
         elif kind == "cases":
             params: dict[str, Any] = {"batch_id": batch_id}
             keep = set(spec["options"].get("keep_existing") or [])

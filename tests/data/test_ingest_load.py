@@ -159,6 +159,9 @@ def test_value_map_override_and_new_item(reg_db):
     assert reg_db.execute("SELECT code FROM answers WHERE item = 'service_score' ORDER BY respondent_key"
                           ).fetchall() == [("A",), ("B",)]
     assert reg_db.execute("SELECT scale FROM items WHERE item = 'service_score'").fetchall() == [("categorical",)]
+    # The new item is a definition change, audited once; the unchanged 'safety' item is not.
+    assert reg_db.execute("SELECT actor, detail FROM audit_log WHERE action LIKE 'definition.%'").fetchall() == [
+        ("local", '{"name": "service_score", "new": true}')]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -344,6 +344,12 @@ def test_cli_report_writes_the_file(city, tmp_path, capsys, fmt, magic):
     assert cli.main(["report", "--jurisdiction", "S1", "--period", PERIOD, "--out",
                      str(tmp_path / "missing" / "x.pptx"), "--db", str(city)]) == 2
     assert "No jurisdiction" in capsys.readouterr().err
+    con = store.connect(city)
+    logged = con.execute("SELECT actor, detail FROM audit_log WHERE action = 'export.report' "
+                         "ORDER BY audit_id").fetchall()
+    con.close()
+    assert logged[-1:] == [("local", f'{{"file": "forum.{fmt}", "jurisdiction": "S1", "period": "{PERIOD}", '
+                                f'"format": "{fmt}"}}')]
 
 
 @pytest.mark.slow

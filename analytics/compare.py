@@ -477,36 +477,22 @@ def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[s
     if len(levels) > 1:
         raise CompareError(f"A peer group compares jurisdictions of one level; these are {', '.join(levels)}.",
                            key="error.compare.group_mixed", levels=", ".join(levels))
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": clean})
         con.executemany("INSERT INTO peer_groups (group_name, jurisdiction_code) VALUES (?, ?)",
                         [(clean, code) for code in members])
         store.audit(con, actor, "peers.save", {"group": clean, "members": members, "level": levels[0]})
         store.bump_data_version(con)
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
     return levels[0]
 
 
 def delete_peer_group(con: duckdb.DuckDBPyConnection, name: str, *, actor: str = "local") -> int:
     """Delete peer group ``name`` (audited as ``peers.remove``); returns the number of members removed."""
     members = peer_group_codes(con, name)
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": name})
         store.audit(con, actor, "peers.remove", {"group": name, "members": members})
         store.bump_data_version(con)
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
     return len(members)
 
 
@@ -595,16 +581,9 @@ def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str
 
 def _refresh(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the indicator cells from the new weights in one transaction, bumping the data version."""
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         engine.refresh_cells(con)
         store.bump_data_version(con)
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
 
 
 def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,

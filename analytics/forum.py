@@ -611,9 +611,7 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
     result = SaveResult(len(inserted), len(updated), len(deleted))
     if not result.changed:
         return result
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         for row in deleted:
             execute(con, "forum_action_delete", {**place, "action_id": row.action_id})
         for row in updated:
@@ -626,11 +624,6 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
             "deleted": [{"action_id": r.action_id, "concern": r.concern, "action": r.action, "status": r.status}
                         for r in deleted]})
         store.bump_data_version(con)
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
     return result
 
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -176,6 +178,21 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
         "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)"
     )
     return data_version(con)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing transaction: committed when the block ends normally, rolled back when anything
+    (an error, an interrupt, a failed COMMIT) stops it, so no change is ever half-written."""
+    con.execute("BEGIN TRANSACTION")
+    committed = False
+    try:
+        yield con
+        con.execute("COMMIT")
+        committed = True
+    finally:
+        if not committed:
+            con.execute("ROLLBACK")
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:

@@ -458,35 +458,30 @@ def rake_weights(
     total = float(long.loc[long["m"] == 0, "population"].sum())
 
     _drop_temp(con)
-    con.execute("BEGIN TRANSACTION")
-    committed = False
     try:
-        n = _load_scope(con, batch_ids)
-        _load_dimensions(con, dims, n)
-        _load_margins(con, long, dims)
-        iterations, error = _ipf(con, len(dims), n, total, max_iter, tol, trim)
-        w_min, w_max, sum_w, sum_w2 = con.execute(
-            "SELECT min(w), max(w), sum(w), sum(w * w) FROM _jm_rake_w"
-        ).fetchone()
-        result = RakeResult(
-            iterations=iterations, converged=True, max_margin_error=error, weight_min=float(w_min),
-            weight_max=float(w_max), deff_kish=float(n * sum_w2 / (sum_w * sum_w)),
-        )
-        con.execute(
-            "UPDATE respondents SET weight = w.w FROM _jm_rake_w w "
-            "WHERE respondents.respondent_key = w.respondent_key"
-        )
-        store.bump_data_version(con)
-        store.audit(con, actor, "weights.rake", {
-            "dims": [list(d) for d in dims], "batch_ids": batch_ids, "respondents": n,
-            "trim": list(trim) if trim else None, "tol": tol, **asdict(result),
-        })
-        con.execute("COMMIT")
-        committed = True
+        with store.transaction(con):
+            n = _load_scope(con, batch_ids)
+            _load_dimensions(con, dims, n)
+            _load_margins(con, long, dims)
+            iterations, error = _ipf(con, len(dims), n, total, max_iter, tol, trim)
+            w_min, w_max, sum_w, sum_w2 = con.execute(
+                "SELECT min(w), max(w), sum(w), sum(w * w) FROM _jm_rake_w"
+            ).fetchone()
+            result = RakeResult(
+                iterations=iterations, converged=True, max_margin_error=error, weight_min=float(w_min),
+                weight_max=float(w_max), deff_kish=float(n * sum_w2 / (sum_w * sum_w)),
+            )
+            con.execute(
+                "UPDATE respondents SET weight = w.w FROM _jm_rake_w w "
+                "WHERE respondents.respondent_key = w.respondent_key"
+            )
+            store.bump_data_version(con)
+            store.audit(con, actor, "weights.rake", {
+                "dims": [list(d) for d in dims], "batch_ids": batch_ids, "respondents": n,
+                "trim": list(trim) if trim else None, "tol": tol, **asdict(result),
+            })
     finally:
-        if not committed:
-            con.execute("ROLLBACK")
-        _drop_temp(con)
+        _drop_temp(con)  # the scratch tables go whether the rake was kept or rolled back
     return result
 
 
@@ -498,9 +493,7 @@ def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = 
     (``weights.reset``) in one transaction. Returns the number of respondents reset.
     """
     batch_list = None if batch_ids is None else [int(b) for b in batch_ids]
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         if batch_list is None:
             count = con.execute("SELECT count(*) FROM respondents").fetchone()[0]
             con.execute("UPDATE respondents SET weight = design_weight")
@@ -515,9 +508,4 @@ def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = 
             )
         store.bump_data_version(con)
         store.audit(con, actor, "weights.reset", {"batch_ids": batch_list, "respondents": int(count)})
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
     return int(count)

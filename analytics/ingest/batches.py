@@ -55,9 +55,7 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, actor: str = 
         "answers": _count(con, "answers", batch_id),
         "case_events": _count(con, "case_events", batch_id),
     }
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         before = int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
         run_script(con, "ingest_remove_batch", params)
         counts["jurisdictions"] = before - int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
@@ -65,11 +63,6 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, actor: str = 
                                                  "source_name": source_name, **counts})
         store.bump_data_version(con)
         refresh_cells(con)
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
     return counts
 
 

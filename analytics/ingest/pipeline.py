@@ -764,9 +764,7 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
           survey_mode: str | None, actor: str) -> int:
     """Insert the checked rows as one batch, in one transaction with its audit entry and cell refresh."""
     rows = summary["rows_loaded"]
-    con.execute("BEGIN TRANSACTION")
-    committed = False
-    try:
+    with store.transaction(con):
         batch_id = int(con.execute(
             "INSERT INTO batches (kind, source_name, sha256, row_count, survey_mode, mapping_name, summary) "
             "VALUES ($kind, $name, $sha, $rows, $mode, $mapping, $summary) RETURNING batch_id",
@@ -798,11 +796,6 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
         if kind == "survey" or spec["indicators"]:
             refresh_cells(con)
         _failpoint("before_commit")
-        con.execute("COMMIT")
-        committed = True
-    finally:
-        if not committed:
-            con.execute("ROLLBACK")
     return batch_id
 
 

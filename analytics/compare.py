@@ -141,7 +141,7 @@ def _pooled_rate(con: duckdb.DuckDBPyConnection, *, indicator: str, period: str,
         return float("nan")
     raw = query_df(con, "indicator_stats", {
         "level": level, "period_kind": kind, "indicators": [indicator], "jurisdictions": list(codes),
-        "date_from": start, "date_to": start,
+        "date_from": start, "date_to": start, "period_starts": None,
     })
     raw = raw[raw["period"] == period]
     num, den = (raw["sum_wy"].sum(), raw["sum_w"].sum()) if weighted else (raw["sum_y"].sum(), raw["n"].sum())

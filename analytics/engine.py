@@ -38,7 +38,7 @@ from duckdb import DuckDBPyConnection
 from analytics import stats
 from analytics.auth import User, visible_codes
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, previous_period
+from analytics.periods import PERIOD_KINDS, parse_period, previous_period
 from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
 
@@ -80,16 +80,23 @@ def indicator_table(
     date_to: date | None = None,
     weighted: bool = False,
     user: User | None = None,
+    periods: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Indicator estimates in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
 
     ``period_kind`` is month/quarter/year/rolling12/all; ``date_from``/``date_to`` filter on the
-    period's first day. Unweighted estimates ignore weights entirely; weighted ones use the
+    period's first day; ``periods`` (labels of ``period_kind``) keeps only those periods, and only
+    the months they cover are read — the rows are the same as those periods' rows of the whole table
+    (add their comparison periods, :func:`analytics.periods.with_comparison_periods`, before
+    :func:`add_changes`). Unweighted estimates ignore weights entirely; weighted ones use the
     weights in use (design or raked), treating a missing weight as 1. A scoped ``user`` (station
     role) gets only the jurisdictions it may see (its subtree and the averages above it).
     """
     _check_choice(period_kind, PERIOD_KINDS, "period granularity")
     _check_choice(level, LEVELS, "jurisdiction level")
+    starts = _period_starts(period_kind, periods)
+    if starts == []:
+        return pd.DataFrame(columns=TIDY_COLUMNS)
     jurisdiction_codes = scope_codes(con, user, jurisdiction_codes)
     raw = query_df(con, "indicator_stats", {
         "level": level,
@@ -98,8 +105,27 @@ def indicator_table(
         "jurisdictions": list(jurisdiction_codes) if jurisdiction_codes else None,
         "date_from": date_from,
         "date_to": date_to,
+        "period_starts": starts,
     })
     return _estimates(con, raw, level=level, weighted=weighted)
+
+
+def _period_starts(kind: str, periods: Sequence[str] | None) -> list[date] | None:
+    """First days of the ``periods`` asked for, in order (None: every period); labels must be of ``kind``.
+
+    The pooled period 'all' has no first day of its own: asking for it reads every period (None).
+    """
+    if periods is None:
+        return None
+    starts: set[date] = set()
+    for label in periods:
+        label_kind = "all" if label == "all" else parse_period(label)[0]
+        if label_kind != kind:
+            raise UnknownNameError(f"Period {label!r} is not of the {kind!r} granularity asked for.")
+        if label_kind == "all":
+            return None
+        starts.add(parse_period(label)[1])
+    return sorted(starts)
 
 
 def scope_codes(con: DuckDBPyConnection, user: User | None,
@@ -123,8 +149,9 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
     if raw.empty:
         return pd.DataFrame(columns=TIDY_COLUMNS)
     level_conf = float(get_setting(con, "confidence_level"))
-    group_index = raw.groupby(keys, sort=False).ngroup().to_numpy()
-    sums = raw.groupby(keys, sort=False)[["n", "n_dk", "sum_y", "sum_w", "sum_w2", "sum_wy"]].sum().reset_index()
+    grouped = raw.groupby(keys, sort=False)  # one grouping (factorising the keys) for both uses
+    group_index = grouped.ngroup().to_numpy()
+    sums = grouped[["n", "n_dk", "sum_y", "sum_w", "sum_w2", "sum_wy"]].sum().reset_index()
     n = sums["n"].to_numpy(dtype=float)
     out = sums[keys].copy()
     out["n"] = sums["n"].astype("int64")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 
 from analytics.errors import UnknownNameError
 
@@ -66,6 +67,17 @@ def previous_period(label: str, *, lag: str = "previous") -> str | None:
         return str(start.year - 1)
     end_month = _add_months(start, 11)
     return _add_months(end_month, -12).strftime("%Y-%m") + "R12"
+
+
+def with_comparison_periods(labels: Iterable[str], *, lag: str = "previous") -> list[str]:
+    """``labels`` and the comparison period of each (:func:`previous_period` with ``lag``), once each.
+
+    These are the periods a table needs so that change columns can be added to the rows of ``labels``.
+    The result is in time order ('all', which has no comparison period, first).
+    """
+    wanted = set(labels)
+    wanted |= {prev for prev in (previous_period(label, lag=lag) for label in wanted) if prev is not None}
+    return sorted(wanted, key=lambda label: (label != "all", parse_period(label)[1] if label != "all" else dt.date.min))
 
 
 def label_for(kind: str, month: dt.date) -> str:

@@ -23,7 +23,7 @@ from analytics import auth, engine, store
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
-from analytics.periods import PERIOD_KINDS, available_periods, parse_period
+from analytics.periods import PERIOD_KINDS, available_periods, parse_period, with_comparison_periods
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -253,25 +253,30 @@ def _ensure_router() -> None:
 def _indicator_table(version: str, period_kind: str, level: str, jurisdiction_codes: tuple[str, ...],
                      weighted: bool, changes: str | None, periods: tuple[str, ...], _user: User,
                      user_key: str) -> pd.DataFrame:
+    # Only the periods shown are cached, and only they (plus the periods their changes compare with) are
+    # queried: every rerun gets a pickled copy of the cached frame, and the engine's time grows with the
+    # periods read. Measured in benchmarks/README.md (re-render after a filter change).
+    shown = list(periods) or None
+    needed = with_comparison_periods(shown, lag=changes) if changes and shown else shown
     table = engine.indicator_table(cursor(), period_kind=period_kind, level=level,
                                    jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted,
-                                   user=_user)
-    # Narrowed to the sidebar's periods before caching: every rerun gets a copy of the cached frame,
-    # and the changes are only computed for the rows shown (their comparison periods come from the
-    # whole table). Measured in benchmarks/README.md (re-render after a filter change).
+                                   user=_user, periods=needed)
     if changes and not table.empty:
-        return engine.add_changes(table, lag=changes, periods=periods or None)
-    if periods and not table.empty:
-        table = table[table["period"].isin(periods)]
+        return engine.add_changes(table, lag=changes, periods=shown)
     return table
 
 
 def indicator_table(f: Filters, *, changes: str | None = "previous", level: str | None = None,
-                    jurisdiction_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The filtered indicator table for the sidebar's choices, with change columns, cached."""
+                    jurisdiction_codes: tuple[str, ...] | None = None,
+                    periods: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The filtered indicator table for the sidebar's choices, with change columns, cached.
+
+    ``periods`` narrows the sidebar's range further (the Overview shows only its latest period).
+    """
     return _indicator_table(data_version(), f.period_kind, level or f.level,
                             f.jurisdiction_codes if jurisdiction_codes is None else jurisdiction_codes,
-                            f.weighted, changes, tuple(f.periods), user(), repr(user()))
+                            f.weighted, changes, tuple(f.periods if periods is None else periods), user(),
+                            repr(user()))
 
 
 def show_fig(fig: Any) -> None:

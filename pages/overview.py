@@ -15,7 +15,8 @@ if f.latest is None:
     st.info(common.tr("sidebar.no_data"))
     st.stop()
 
-city = common.indicator_table(f, level="city", jurisdiction_codes=())
+# Only the latest period is shown: only it and its comparison period are queried (benchmarks/README.md).
+city = common.indicator_table(f, level="city", jurisdiction_codes=(), periods=(f.latest,))
 city_now = city[city["period"] == f.latest].set_index("indicator")
 st.subheader(common.tr("overview.headline", period=f.latest))
 tiles = st.columns(max(1, min(len(labels), 7)))
@@ -31,7 +32,7 @@ for tile, (key, label) in zip(tiles, labels.items(), strict=False):
                 help=f"{common.tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; n={int(row['n'])}; "
                      + (common.tr(f"change.{row['direction']}") if delta else common.tr("change.none")))
 
-table = common.indicator_table(f)
+table = common.indicator_table(f, periods=(f.latest,))
 now = table[table["period"] == f.latest]
 st.subheader(common.tr("overview.scorecard"))
 st.caption(common.tr("overview.caption", period=f.latest, level=common.tr(f"level.{f.level}")))
@@ -39,10 +40,12 @@ if now.empty:
     st.info(common.tr("overview.no_rows"))
     st.stop()
 
-# One pass over plain Python rows of just the columns the cells need: to_dict over the whole tidy frame
-# (Arrow-backed strings) took most of a re-render at 500 stations (benchmarks/README.md).
-records = now[["jurisdiction", "name_zh", "name_en", "n", "estimate", "ci_low", "ci_high", "flag", "change",
-               "direction"]].to_dict("records")
+# One pass over plain Python rows of just the columns the cells need, built from whole columns: to_dict
+# boxes cell by cell (Arrow-backed strings) and took most of a re-render at 500 stations (benchmarks/README.md).
+record_columns = ["jurisdiction", "name_zh", "name_en", "n", "estimate", "ci_low", "ci_high", "flag", "change",
+                  "direction"]
+records = [dict(zip(record_columns, values, strict=True))
+           for values in zip(*(now[column].tolist() for column in record_columns), strict=True)]
 changes = [change_cell(r) for r in records]
 cells = now.assign(
     name=[jurisdiction_name(r, f.lang) for r in records],

@@ -41,6 +41,7 @@ def to_csv_text(frame: pd.DataFrame, *, float_digits: int = 6) -> str:
     negative ones included, stay numbers.
     """
     safe = frame.copy()
+    safe.attrs = {}  # not written; pandas would deep-copy them into every column touched below
     for column in safe.columns:
         if isinstance(safe[column].dtype, pd.CategoricalDtype):
             safe[column] = safe[column].astype(object)

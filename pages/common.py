@@ -52,6 +52,17 @@ def _chart_safe(value: Any) -> Any:
     return value
 
 
+def _needs_escaping(value: Any) -> bool:
+    """Whether :func:`_chart_safe` would change ``value`` (some text in it holds &, < or >)."""
+    if isinstance(value, str):
+        return "&" in value or "<" in value or ">" in value
+    if isinstance(value, tuple | list):
+        return any(_needs_escaping(v) for v in value)
+    if hasattr(value, "dtype") and getattr(value.dtype, "kind", "") == "O":
+        return any(_needs_escaping(v) for v in value.tolist())
+    return False
+
+
 @st.cache_resource(show_spinner=False)
 def get_connection(db_path: str) -> duckdb.DuckDBPyConnection:
     """The process-wide DuckDB connection (the default database is built from the demo on first use)."""
@@ -283,7 +294,9 @@ def show_fig(fig: Any) -> None:
     """Draw a plotly figure with the app's common chart settings; text from the data is HTML-escaped."""
     for trace in fig.data:
         for field in CHART_TEXT_FIELDS:
-            if field in trace and trace[field] is not None:
+            # Assigned back only when escaping changes something: plotly validates (and copies) every
+            # assignment, which for a chart of 500 points was a noticeable part of a re-render.
+            if field in trace and trace[field] is not None and _needs_escaping(trace[field]):
                 trace[field] = _chart_safe(trace[field])
     if fig.layout.title.text:
         fig.layout.title.text = html.escape(fig.layout.title.text, quote=False)

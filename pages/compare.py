@@ -1,5 +1,8 @@
 """Compare: funnel plot, sorted interval chart, shrunken estimates and rank intervals; peer groups."""
 
+from typing import Any
+
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -31,20 +34,30 @@ def peer_groups(version: str, _user: User, user_key: str) -> pd.DataFrame:
     return compare.list_peer_groups(common.cursor(), _user)
 
 
-def funnel_figure(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str]) -> go.Figure:
+def _columns(*columns: Any) -> np.ndarray:
+    """Chart ``customdata`` (one row per point) as one object array: plotly copies it at once instead of
+    walking (and deep-copying) a list of tuples point by point. Same values, same chart."""
+    out = np.empty((len(columns[0]), len(columns)), dtype=object)
+    for i, column in enumerate(columns):
+        out[:, i] = column.tolist() if hasattr(column, "tolist") else list(column)
+    return out
+
+
+def funnel_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[str, str],
+                  class_names: dict[str, str]) -> go.Figure:
     """Rates against their base with the 95% and 99.8% limits drawn as lines over a grid of bases."""
     shown = table[table["funnel_class"] != "suppressed"]
-    attrs = table.attrs
     fig = go.Figure()
     curve = compare.funnel_curve(attrs["overall"], 0.8 * shown["base"].min(), 1.2 * shown["base"].max(),
                                  phi=attrs["phi_applied"])
     for level, dash, label in (("95", "dash", tr("compare.limit95")), ("998", "dot", tr("compare.limit998"))):
         for side in ("low", "high"):
-            fig.add_trace(go.Scatter(x=curve["base"], y=100 * curve[f"limit{level}_{side}"], mode="lines",
+            fig.add_trace(go.Scatter(x=curve["base"].to_numpy(), y=100 * curve[f"limit{level}_{side}"].to_numpy(),
+                                     mode="lines",
                                      line={"color": LIMIT_COLOUR, "dash": dash, "width": 1}, name=label,
                                      legendgroup=level, showlegend=side == "low", hoverinfo="skip"))
     if not curve.empty:
-        fig.add_trace(go.Scatter(x=curve["base"], y=[100 * attrs["overall"]] * len(curve), mode="lines",
+        fig.add_trace(go.Scatter(x=curve["base"].to_numpy(), y=[100 * attrs["overall"]] * len(curve), mode="lines",
                                  line={"color": LIMIT_COLOUR, "width": 1.5}, name=tr("compare.overall_line"),
                                  hoverinfo="skip"))
     for cls, colour in CLASS_COLOURS.items():
@@ -52,10 +65,10 @@ def funnel_figure(table: pd.DataFrame, names: dict[str, str], class_names: dict[
         if points.empty:
             continue
         fig.add_trace(go.Scatter(
-            x=points["base"], y=100 * points["estimate"], mode="markers", name=class_names[cls],
+            x=points["base"].to_numpy(), y=100 * points["estimate"].to_numpy(), mode="markers", name=class_names[cls],
             marker={"color": colour, "size": 10, "line": {"color": "white", "width": 1}},
-            customdata=list(zip([names[c] for c in points["jurisdiction"]], points["n"],
-                                100 * points["ci_low"], 100 * points["ci_high"], points["z"], strict=True)),
+            customdata=_columns([names[c] for c in points["jurisdiction"]], points["n"], 100 * points["ci_low"],
+                                100 * points["ci_high"], points["z"]),
             hovertemplate="<b>%{customdata[0]}</b><br>" + tr("compare.hover_rate")
                           + " %{y:.1f}% (%{customdata[2]:.1f}–%{customdata[3]:.1f})<br>n=%{customdata[1]}, "
                           + tr("compare.col.base") + " %{x:.0f}, z=%{customdata[4]:.2f}<extra></extra>"))
@@ -65,19 +78,19 @@ def funnel_figure(table: pd.DataFrame, names: dict[str, str], class_names: dict[
     return fig
 
 
-def caterpillar_figure(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
+def caterpillar_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[str, str]) -> go.Figure:
     """Every unsuppressed jurisdiction's rate and interval, sorted (highest at the top)."""
     shown = table[table["funnel_class"] != "suppressed"].sort_values("estimate")
     labels = [names[c] for c in shown["jurisdiction"]]
     fig = go.Figure(go.Scatter(
-        x=100 * shown["estimate"], y=labels, mode="markers",
+        x=100 * shown["estimate"].to_numpy(), y=labels, mode="markers",
         marker={"color": [CLASS_COLOURS.get(c, CLASS_COLOURS["na"]) for c in shown["funnel_class"]], "size": 9},
-        error_x={"type": "data", "symmetric": False, "array": 100 * (shown["ci_high"] - shown["estimate"]),
-                 "arrayminus": 100 * (shown["estimate"] - shown["ci_low"]), "color": "#8d96a3"},
-        customdata=list(zip(shown["n"], 100 * shown["ci_low"], 100 * shown["ci_high"], strict=True)),
+        error_x={"type": "data", "symmetric": False, "array": 100 * (shown["ci_high"] - shown["estimate"]).to_numpy(),
+                 "arrayminus": 100 * (shown["estimate"] - shown["ci_low"]).to_numpy(), "color": "#8d96a3"},
+        customdata=_columns(shown["n"], 100 * shown["ci_low"], 100 * shown["ci_high"]),
         hovertemplate="<b>%{y}</b>: %{x:.1f}% (%{customdata[1]:.1f}–%{customdata[2]:.1f}), n=%{customdata[0]}"
                       "<extra></extra>", showlegend=False))
-    fig.add_vline(x=100 * table.attrs["overall"], line={"color": LIMIT_COLOUR, "width": 1.5},
+    fig.add_vline(x=100 * attrs["overall"], line={"color": LIMIT_COLOUR, "width": 1.5},
                   annotation_text=tr("compare.overall_line"), annotation_position="top")
     fig.update_layout(title=tr("compare.caterpillar_title"), xaxis_title=tr("compare.rate_axis"),
                       yaxis={"type": "category"}, height=max(320, 28 * len(shown) + 120))
@@ -86,21 +99,25 @@ def caterpillar_figure(table: pd.DataFrame, names: dict[str, str]) -> go.Figure:
 
 def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str]) -> pd.DataFrame:
     """Direct vs shrunken estimate, rank interval and funnel class, as text (no number for suppressed rows)."""
+    # Catalog texts looked up once, not per row (each lookup reads the session state).
+    col = {key: tr(key) for key in ("col.jurisdiction", "col.n", "compare.col.base", "compare.col.direct",
+                                    "compare.col.shrunken", "compare.col.rank", "compare.col.z", "compare.col.class")}
+    suppressed_short = tr("flag.suppressed_short")
     rows = []
     for r in table.to_dict("records"):
         suppressed = r["funnel_class"] == "suppressed"
         rows.append({
-            tr("col.jurisdiction"): names[r["jurisdiction"]],
-            tr("col.n"): int(r["n"]),
-            tr("compare.col.base"): f"{r['base']:.0f}",
-            tr("compare.col.direct"): (f"{tr('flag.suppressed_short')} (n={int(r['n'])})" if suppressed
-                                       else f"{pct(r['estimate'])} ({interval_text(r['ci_low'], r['ci_high'])})"),
-            tr("compare.col.shrunken"): ("" if suppressed or pd.isna(r["shrunken"]) else f"{pct(r['shrunken'])} "
-                                         f"({interval_text(r['shrunken_low'], r['shrunken_high'])})"),
-            tr("compare.col.rank"): ("" if pd.isna(r["rank"]) else
-                                     f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})"),
-            tr("compare.col.z"): "" if pd.isna(r["z"]) else f"{r['z']:+.2f}",
-            tr("compare.col.class"): class_names[r["funnel_class"]],
+            col["col.jurisdiction"]: names[r["jurisdiction"]],
+            col["col.n"]: int(r["n"]),
+            col["compare.col.base"]: f"{r['base']:.0f}",
+            col["compare.col.direct"]: (f"{suppressed_short} (n={int(r['n'])})" if suppressed
+                                        else f"{pct(r['estimate'])} ({interval_text(r['ci_low'], r['ci_high'])})"),
+            col["compare.col.shrunken"]: ("" if suppressed or pd.isna(r["shrunken"]) else f"{pct(r['shrunken'])} "
+                                          f"({interval_text(r['shrunken_low'], r['shrunken_high'])})"),
+            col["compare.col.rank"]: ("" if pd.isna(r["rank"]) else
+                                      f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})"),
+            col["compare.col.z"]: "" if pd.isna(r["z"]) else f"{r['z']:+.2f}",
+            col["compare.col.class"]: class_names[r["funnel_class"]],
         })
     return pd.DataFrame(rows)
 
@@ -191,8 +208,10 @@ except JingminError as exc:
 if table is not None and table.empty:
     st.info(tr("compare.no_data"))
 elif table is not None:
-    attrs = table.attrs
-    names = {r["jurisdiction"]: jurisdiction_name(r, f.lang) for r in table.to_dict("records")}
+    # The summary leaves the frame: pandas deep-copies attrs into every column and slice taken from it.
+    attrs, table.attrs = table.attrs, {}
+    names = {r["jurisdiction"]: jurisdiction_name(r, f.lang)
+             for r in table[["jurisdiction", "name_zh", "name_en"]].to_dict("records")}
     base_text = tr("compare.base_neff") if attrs["weighted"] else tr("compare.base_n")
     if attrs["units"]:
         st.markdown(tr("compare.summary", overall=pct(attrs["overall"]), units=attrs["units"], base=base_text))
@@ -207,9 +226,9 @@ elif table is not None:
     if attrs["units"]:
         plots = st.columns(2)
         with plots[0]:
-            common.show_fig(funnel_figure(table, names, class_names))
+            common.show_fig(funnel_figure(table, attrs, names, class_names))
         with plots[1]:
-            common.show_fig(caterpillar_figure(table, names))
+            common.show_fig(caterpillar_figure(table, attrs, names))
     st.subheader(tr("compare.table_title"))
     st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
     if not attrs["shrinkage"]:

@@ -39,7 +39,7 @@ from analytics import stats
 from analytics.auth import User, visible_codes
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, parse_period, previous_period
-from analytics.sqlfiles import execute, query_df
+from analytics.sqlfiles import execute, load_sql, query_df
 from analytics.store import get_setting
 
 LEVELS = ("station", "district", "city")
@@ -51,11 +51,22 @@ TIDY_COLUMNS = [
 CHANGE_COLUMNS = ["prev_period", "prev_estimate", "change", "z", "p_value", "p_adjusted", "significant", "direction"]
 
 
-def refresh_cells(con: DuckDBPyConnection) -> None:
-    """Rebuild ``indicator_cells`` from respondents, answers and the enabled indicator definitions.
+def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) -> None:
+    """Bring ``indicator_cells`` up to date with respondents, answers and the enabled indicators.
 
-    Call it inside the transaction that changed data, weights or definitions.
+    Call it inside the transaction that changed data, weights or definitions. ``added_batch``: the
+    only change was loading this survey batch; its cells are then added to the existing ones (the
+    cells are sums over PSUs, so this equals a rebuild) unless one of its clusters is shared with
+    respondents already loaded, when the whole table is rebuilt. A load thus costs time in
+    proportion to the batch, not to everything loaded before it.
     """
+    execute(con, "indicator_cells_macro")
+    if added_batch is not None:
+        shared = bool(con.execute(load_sql("indicator_cells_shared_clusters"), {"batch_id": added_batch}
+                                  ).fetchall()[0][0])
+        if not shared:
+            execute(con, "indicator_cells_add_batch", {"batch_id": added_batch})
+            return
     execute(con, "refresh_indicator_cells")
 
 

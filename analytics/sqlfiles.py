@@ -16,6 +16,8 @@ import pandas as pd
 from analytics.errors import QueryError, UnknownNameError
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
 
 
 @cache
@@ -37,9 +39,35 @@ def query_df(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = No
         raise QueryError(f"DuckDB raised an error when running query {name!r}: {exc}") from exc
 
 
+def statements(text: str) -> list[str]:
+    """Split a script at statement ends (a ``;`` closing a line), dropping chunks of only comments.
+
+    DuckDB binds prepared parameters only in the last statement of a string, so scripts run one
+    statement at a time.
+    """
+    out = []
+    for chunk in _STATEMENT_END.split(text):
+        # Comment lines go: a $name in a comment is not a parameter.
+        body = "\n".join(line for line in chunk.splitlines() if not line.strip().startswith("--")).strip()
+        if body:
+            out.append(body)
+    return out
+
+
+def used_params(sql: str, params: dict | None) -> dict:
+    """The parameters one statement names, from ``params`` (a missing one is a programming error)."""
+    used = set(_PARAM.findall(sql))
+    values = params or {}
+    missing = used - values.keys()
+    if missing:
+        raise KeyError(f"SQL parameters not supplied: {', '.join(sorted(missing))}")
+    return {k: values[k] for k in used}
+
+
 def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
-    """Run the named statement(s) with bound parameters, for side effects."""
+    """Run the named statement(s) in order with bound parameters, for side effects."""
     try:
-        con.execute(load_sql(name), params or {})
+        for statement in statements(load_sql(name)):
+            con.execute(statement, used_params(statement, params))
     except duckdb.Error as exc:
         raise QueryError(f"DuckDB raised an error when running statement {name!r}: {exc}") from exc

@@ -9,11 +9,16 @@ cell refresh, so a crash or a killed process leaves the database exactly as it w
 Work happens in TEMP tables named ``ingest_*`` on the calling connection:
 
 * ``ingest_raw``: the file's rows as text (``_row`` = row number as in the file, ``c0..cN``);
-  personal columns are hashed or left out while this table is written.
+  personal columns are hashed (HMAC computed by DuckDB) or left out while this table is written.
 * ``ingest_fields``: one text column per canonical field (a mapped column or a whole-file value).
-* ``ingest_typed``: the same fields parsed (dates, numbers, value-mapped codes, jurisdiction codes).
-* ``ingest_long`` / ``ingest_answers``: survey answers, one row per respondent and item.
+* ``ingest_typed``: the same fields parsed (dates, numbers, value-mapped codes, jurisdiction codes);
+  regular-expression parsing runs once per distinct text (``ingest_lookup``), not once per cell.
+* ``ingest_long`` (a view), ``ingest_answer_values``, ``ingest_answers``: survey answers, each distinct
+  answer text mapped and checked once, each cell stored as (row, value number).
 * ``ingest_problems``: everything wrong, with row, column, value, code and message.
+
+The text tables are dropped once the file has passed its checks, before the load transaction, so that
+a large file's text is not held while its rows are written.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from analytics.ingest.reading import (
     detect,
     line_flags_sql,
     open_source,
+    plain_line_count,
     stage,
 )
 from analytics.ingest.sqlrun import fetch_one, ident, run, run_script
@@ -65,8 +71,9 @@ MIN_DATE = dt.date(1990, 1, 1)
 FAILPOINT_ENV = "JINGMIN_INGEST_FAILPOINT"
 _NEW_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 _TEMP_TABLES = ("ingest_raw0", "ingest_lines", "ingest_linemap", "ingest_raw", "ingest_fields", "ingest_typed",
-                "ingest_long", "ingest_answers", "ingest_keys", "ingest_vmap_raw", "ingest_vmap", "ingest_colmap",
-                "ingest_item_defs", "ingest_jvals", "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans")
+                "ingest_lookup", "ingest_itemcols", "ingest_answer_values", "ingest_answers", "ingest_keys",
+                "ingest_vmap_raw", "ingest_vmap", "ingest_colmap", "ingest_item_defs", "ingest_jvals",
+                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans", "ingest_batch_cells")
 
 
 @dataclass
@@ -193,14 +200,11 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
                         header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"))
         run_script(con, "ingest_macros")
         problems.reset(con)
-        hashing: list[bool] = []
         try:
             return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
-                           create_jurisdictions, dry_run, actor, hashing)
+                           create_jurisdictions, dry_run, actor)
         finally:
             _drop_temp(con)
-            if hashing:
-                pii.unregister_hash_function(con)
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,22 +217,30 @@ def _check_kind(kind: str) -> None:
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    run(con, "DROP VIEW IF EXISTS ingest_long")
     for table in _TEMP_TABLES:
+        run(con, "DROP TABLE IF EXISTS " + ident(table))
+
+
+def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Free the file's text copies once checked: the load reads only the typed rows and coded answers.
+
+    A 10-million-row file's text is gigabytes that DuckDB would otherwise keep through the load.
+    """
+    run(con, "DROP VIEW IF EXISTS ingest_long")
+    for table in ("ingest_raw", "ingest_fields", "ingest_lookup", "ingest_lines", "ingest_linemap"):
         run(con, "DROP TABLE IF EXISTS " + ident(table))
 
 
 def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
             mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
-            create_jurisdictions: bool, dry_run: bool, actor: str, hashing: list[bool]) -> IngestResult:
+            create_jurisdictions: bool, dry_run: bool, actor: str) -> IngestResult:
     staged = stage(src, layout)
     warnings: list[str] = []
     content = _scan_pii(con, src, staged, layout)
     columns = assign_columns(con, kind, layout, spec, content, layout.preview)
     items = known_items(con, spec)
     plan = _plan(con, kind, columns, constants, items)
-    if plan.hashed:
-        pii.register_hash_function(con)
-        hashing.append(True)  # tells the caller to unregister it, whatever happens next
     rows_read, blank_rows = _materialize(con, src, staged, layout, plan, warnings)
     if rows_read == 0 and problems.count(con) == 0:
         raise problems.file_error(src.name, "header_only", "header_only")
@@ -280,6 +292,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     summary["rows_loaded"] = rows
     if dry_run:
         return IngestResult(None, rows, summary, dry_run=True)
+    _drop_staging(con)
     batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
     return IngestResult(batch_id, rows, summary)
 
@@ -349,7 +362,12 @@ def _plan(con: duckdb.DuckDBPyConnection, kind: str, columns: list[ColumnGuess],
                 else:
                     plan.fields[target] = col.index
             elif target in item_names:
-                plan.items.append((target, col.index, col.header))
+                # Two columns answering one item would give a respondent two answers to one question.
+                other = next((h for i, _c, h in plan.items if i == target), None)
+                if other is not None:
+                    problems.add(con, "mapping", "field_taken", {"field": target, "other": other}, column=col.header)
+                else:
+                    plan.items.append((target, col.index, col.header))
             else:
                 known = ", ".join(F.targets_for(kind))
                 problems.add(con, "mapping", "not_a_field_survey" if kind == "survey" else "not_a_field",
@@ -375,19 +393,20 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
     for i in sorted(plan.keep):
         col = ident(f"c{i}")
         exprs.append(f"{HASH_EXPR.replace('COL', col)} AS {col}" if i in plan.hashed else col)
+    params = {**staged.params, **(pii.hmac_pads() if plan.hashed else {})}
     blank = " AND ".join(f"coalesce(trim({ident(f'c{i}')}), '') = ''" for i in range(layout.ncols)) or "false"
     select = ", ".join(["(" + blank + ") AS _blank", *exprs])
     numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
     sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
-           + "row_number() OVER () AS _ord, " + select + " FROM (" + staged.select_sql + ")")
+           + select + " FROM (" + staged.select_sql + ")")
     try:
         run(con, "DROP TABLE IF EXISTS ingest_rejects")
         run(con, "DROP TABLE IF EXISTS ingest_reject_scans")
-        run(con, sql, staged.params)
+        run(con, sql, params)
     except duckdb.InvalidInputException as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
     if staged.numbered:
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT * EXCLUDE (_ord) FROM ingest_raw0")
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT * FROM ingest_raw0")
         _xlsx_problems(con, staged, layout)
     else:
         _number_csv_rows(con, staged, layout, warnings)
@@ -399,11 +418,18 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
 
 
 # The person key: HMAC of the normalised identifier ('phone:138...', 'id:1101...', 'text:...').
-HASH_EXPR = "jm_hmac(jm_person_text(COL))"
+HASH_EXPR = pii.HASH_SQL.replace("TEXT", "jm_person_text(COL)")
 
 
 def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout, warnings: list[str]) -> None:
     """Give every staged CSV row its line number in the file; record rows DuckDB rejected."""
+    n_rows, n_rejects = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_rejects)"
+                            ).fetchall()[0]
+    if n_rejects == 0 and plain_line_count(staged.params["path"]) == n_rows + staged.skip:
+        # One record per line, none skipped (see plain_line_count): the row's position is its line.
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT rowid + 1 + $skip AS _row, * FROM ingest_raw0",
+            {"skip": staged.skip})
+        return
     try:
         run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS " + line_flags_sql(), {"path": staged.params["path"]})
         scanned = True
@@ -422,12 +448,12 @@ def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Lay
     n_rows, n_lines = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_linemap)"
                           ).fetchall()[0]
     if scanned and n_rows == n_lines:
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT m.line_no AS _row, r.* EXCLUDE (_ord) "
-                 "FROM ingest_raw0 r JOIN ingest_linemap m USING (_ord)")
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT m.line_no AS _row, r.* "
+                 "FROM ingest_raw0 r JOIN ingest_linemap m ON m._ord = r.rowid + 1")
     else:
         # A quoted value spanning several lines: lines and rows no longer pair up one to one.
         warnings.append(problems.note("multiline_values"))
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT _ord + $skip AS _row, * EXCLUDE (_ord) "
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT rowid + 1 + $skip AS _row, * "
                  "FROM ingest_raw0", {"skip": staged.skip})
     run(con, """
         INSERT INTO ingest_problems
@@ -477,10 +503,26 @@ def _project(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
             exprs.append(f"CAST(NULL AS VARCHAR) AS {alias}")
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_fields AS SELECT " + ", ".join(exprs) + " FROM ingest_raw", params)
     if kind == "survey":
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_long (_row BIGINT, item VARCHAR, header VARCHAR, raw VARCHAR)")
-        for item, index, header in plan.items:
-            run(con, "INSERT INTO ingest_long SELECT _row, $item, $header, " + ident(f"c{index}") + " FROM ingest_raw",
-                {"item": item, "header": header})
+        _long_answers(con, plan)
+
+
+def _long_answers(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """``ingest_long``: a view of the answer cells, one row per file row and answer column.
+
+    A view, not a table: the long form has ~15 rows per respondent and is read twice (distinct
+    answers, then every cell), which one UNPIVOT over ``ingest_raw`` does without storing it.
+    ``ingest_itemcols`` says which item and header each staged column stands for.
+    """
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_itemcols (col VARCHAR, item VARCHAR, header VARCHAR)")
+    if plan.items:
+        con.executemany("INSERT INTO ingest_itemcols VALUES (?, ?, ?)",
+                        [(f"c{index}", item, header) for item, index, header in plan.items])
+        cols = ", ".join(ident(f"c{index}") for index in sorted({index for _i, index, _h in plan.items}))
+        run(con, "CREATE OR REPLACE TEMP VIEW ingest_long AS SELECT _row, col, raw FROM (SELECT _row, " + cols
+            + " FROM ingest_raw) UNPIVOT INCLUDE NULLS (raw FOR col IN (" + cols + "))")
+    else:
+        run(con, "CREATE OR REPLACE TEMP VIEW ingest_long AS SELECT CAST(NULL AS BIGINT) AS _row, "
+                 "CAST(NULL AS VARCHAR) AS col, CAST(NULL AS VARCHAR) AS raw WHERE false")
 
 
 def _skip_blank(con: duckdb.DuckDBPyConnection, skip_fields: list[str], plan: Plan, warnings: list[str]) -> int:
@@ -494,8 +536,8 @@ def _skip_blank(con: duckdb.DuckDBPyConnection, skip_fields: list[str], plan: Pl
                     ).fetchall()[0][0])
         if n:
             run(con, "DELETE FROM ingest_fields WHERE nullif(trim(" + col + "), '') IS NULL")
-            if plan.kind == "survey":
-                run(con, "DELETE FROM ingest_long WHERE _row NOT IN (SELECT _row FROM ingest_fields)")
+            if plan.kind == "survey":  # the answers (view ingest_long) are read from ingest_raw
+                run(con, "DELETE FROM ingest_raw WHERE _row NOT IN (SELECT _row FROM ingest_fields)")
             warnings.append(problems.note("blank_rows_skipped", n=n, field=name))
             skipped += n
     return skipped
@@ -533,7 +575,9 @@ def _decide_dayfirst(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, stat
     names = _date_fields(kind, plan)
     if stated is not None or not names:
         return stated
-    union = " UNION ALL ".join("SELECT jm_dt_norm(" + ident(n) + ") AS x FROM ingest_fields" for n in names)
+    # Once per distinct text: only whether any date has a first or second part above 12 matters.
+    union = " UNION ".join("SELECT jm_dt_norm(raw) AS x FROM (SELECT DISTINCT " + ident(n)
+                           + " AS raw FROM ingest_fields)" for n in names)
     n_slash, first_big, second_big, example = run(con, """
         SELECT count(*), count(*) FILTER (WHERE CAST(split_part(x, '-', 1) AS INTEGER) > 12),
                count(*) FILTER (WHERE CAST(split_part(x, '-', 2) AS INTEGER) > 12), min(x)
@@ -598,27 +642,53 @@ def _new_jurisdictions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
         "SELECT raw, code FROM ingest_jvals WHERE status = 'new' ORDER BY first_row").fetchall()]
 
 
-_TYPED = {
+# How a text cell becomes its typed value. Dates, codes and jurisdictions go through regular expressions,
+# so they are parsed once per distinct text (ingest_lookup: a file of a million rows has a few thousand
+# distinct dates and a few hundred station names) and joined back; plain casts run per cell.
+_PER_CELL = {
     "text": "nullif(trim(f.@F), '')",
-    "date": "CAST(jm_dt_parse(jm_dt_norm(f.@F), $dayfirst) AS DATE)",
-    "timestamp": "jm_dt_parse(jm_dt_norm(f.@F), $dayfirst)",
     "number": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS DOUBLE)",
     "count": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS BIGINT)",
-    "enum": "(SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F))",
-    "bool": "TRY_CAST((SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F)) AS BOOLEAN)",
-    "jurisdiction": "(SELECT j.code FROM ingest_jvals j WHERE j.norm = jm_norm(f.@F))",
+}
+_PER_VALUE = {  # (timestamp, code) of one distinct text ``d.cell_text``
+    "date": "jm_dt_parse(jm_dt_norm(d.cell_text), $dayfirst), NULL",
+    "timestamp": "jm_dt_parse(jm_dt_norm(d.cell_text), $dayfirst), NULL",
+    "enum": "NULL, (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text))",
+    "bool": "NULL, (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text))",
+    "jurisdiction": "NULL, (SELECT j.code FROM ingest_jvals j WHERE j.norm = jm_norm(d.cell_text))",
+}
+_FROM_LOOKUP = {
+    "date": "CAST(@L.ts AS DATE)",
+    "timestamp": "@L.ts",
+    "enum": "@L.code",
+    "bool": "TRY_CAST(@L.code AS BOOLEAN)",
+    "jurisdiction": "@L.code",
 }
 
 
 def _typed(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
     """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why)."""
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_lookup (field VARCHAR, raw VARCHAR, ts TIMESTAMP, code VARCHAR)")
     exprs = ["f._row"]
-    for name, spec in F.FIELDS[kind].items():
-        exprs.append(_TYPED[spec.type].replace("@F", ident(name)) + " AS " + ident(name))
+    joins = []
+    for number, (name, spec) in enumerate(F.FIELDS[kind].items()):
+        column = ident(name)
+        if spec.type in _PER_CELL:
+            exprs.append(_PER_CELL[spec.type].replace("@F", column) + " AS " + column)
+            continue
+        if plan.given(name):
+            run(con, "INSERT INTO ingest_lookup SELECT '" + column + "', d.cell_text, "
+                + _PER_VALUE[spec.type].replace("@F", column) + " FROM (SELECT DISTINCT " + column
+                + " AS cell_text FROM ingest_fields WHERE " + column + " IS NOT NULL) d",
+                {"dayfirst": dayfirst} if spec.type in ("date", "timestamp") else None)
+        alias = ident(f"l{number}")
+        joins.append(" LEFT JOIN ingest_lookup " + alias + " ON " + alias + ".field = '" + column + "' AND "
+                     + alias + ".raw = f." + column)
+        exprs.append(_FROM_LOOKUP[spec.type].replace("@L", alias) + " AS " + column)
     if kind in F.PERSON_HASH:
         exprs.append("f." + ident(F.PERSON_HASH[kind]))
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT " + ", ".join(exprs) + " FROM ingest_fields f",
-        {"dayfirst": dayfirst})
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT " + ", ".join(exprs) + " FROM ingest_fields f"
+        + "".join(joins))
 
 
 # Checks per field type; @F is replaced by the (allow-listed) field name, values are bound.
@@ -793,8 +863,10 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
         store.audit(con, actor, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
                                                "rows": rows, "sha256": src.sha256, "mapping": mapping_name})
         store.bump_data_version(con)
-        if kind == "survey" or spec["indicators"]:
+        if spec["indicators"]:  # definitions may have changed: every cell may change
             refresh_cells(con)
+        elif kind == "survey":
+            refresh_cells(con, added_batch=batch_id)
         _failpoint("before_commit")
     return batch_id
 

@@ -442,6 +442,34 @@ def _stage_xlsx(src: SourceFile, layout: Layout) -> Staged:
                   numbered=True, skip=0, xlsx_extra=extra, blank_rows=blank)
 
 
+def plain_line_count(path: str | os.PathLike[str]) -> int | None:
+    """The number of lines of a file, or None when it has a carriage return outside a CRLF pair.
+
+    Used to number CSV records without scanning the file a second time in DuckDB
+    (:func:`line_flags_sql`): when line ends are only LF or CRLF, every record ends at a line end,
+    so a reader never returns more records than lines, and each blank line skipped or value spanning
+    lines makes it return fewer. A reader that rejected nothing and returned exactly as many records
+    as there are lines after the header therefore returned one per line, in order: a record's line
+    number is its position. A lone CR (which a reader may take for a line end) voids the argument.
+    Counted in C over 4 MB blocks (about 0.3 s for 180 MB); a last line without a newline counts.
+    """
+    lines = 0
+    last = b""
+    pending_cr = False  # the previous block ended in a CR: its LF, if any, starts this block
+    with open(path, "rb") as fh:
+        while block := fh.read(4 * CHUNK_BYTES):
+            if pending_cr and not block.startswith(b"\n"):
+                return None
+            pending_cr = block.endswith(b"\r")
+            if block.count(b"\r") - block.count(b"\r\n") - pending_cr:
+                return None
+            lines += block.count(b"\n")
+            last = block[-1:]
+    if pending_cr:
+        return None
+    return lines + (1 if last and last != b"\n" else 0)
+
+
 def line_flags_sql() -> str:
     """SQL numbering every physical line of a file and flagging blank ones (no line text is kept)."""
     return (

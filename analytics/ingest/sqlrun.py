@@ -1,8 +1,7 @@
 """Running the ingest SQL: named multi-statement scripts and generated statements, values always bound.
 
-DuckDB binds prepared parameters only in the last statement of a string, so a script from
-``analytics/sql/ingest_*.sql`` is split at statement ends (a ``;`` closing a line) and each
-statement receives exactly the ``$name`` parameters it uses.
+A script from ``analytics/sql/ingest_*.sql`` runs one statement at a time
+(:func:`analytics.sqlfiles.statements`), each receiving exactly the ``$name`` parameters it uses.
 """
 
 from __future__ import annotations
@@ -12,10 +11,8 @@ from typing import Any
 
 import duckdb
 
-from analytics.sqlfiles import load_sql
+from analytics.sqlfiles import load_sql, statements, used_params
 
-_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
-_STATEMENT_END = re.compile(r";[ \t]*(?:\n|$)")
 _IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
@@ -26,25 +23,9 @@ def ident(name: str) -> str:
     return name
 
 
-def statements(text: str) -> list[str]:
-    """Split a script into statements, dropping chunks that hold only comments."""
-    out = []
-    for chunk in _STATEMENT_END.split(text):
-        # Comment lines go: a $name in a comment is not a parameter.
-        body = "\n".join(line for line in chunk.splitlines() if not line.strip().startswith("--")).strip()
-        if body:
-            out.append(body)
-    return out
-
-
 def run(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
     """Execute one statement, binding the parameters it names (a missing one is a programming error)."""
-    used = set(_PARAM.findall(sql))
-    values = params or {}
-    missing = used - values.keys()
-    if missing:
-        raise KeyError(f"SQL parameters not supplied: {', '.join(sorted(missing))}")
-    return con.execute(sql, {k: values[k] for k in used})
+    return con.execute(sql, used_params(sql, params))
 
 
 def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:

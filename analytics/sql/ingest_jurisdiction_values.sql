@@ -2,10 +2,15 @@
 -- Chinese or English name (folded: case, width and spaces do not matter). Status is 'ok', 'ambiguous'
 -- (a name shared by several jurisdictions) or 'unknown'; the loader fills suggestions and new codes.
 CREATE OR REPLACE TEMP TABLE ingest_jvals AS
-WITH vals AS (
-    SELECT jm_norm(jurisdiction) AS norm, min(trim(jurisdiction)) AS raw, count(*) AS n_rows, min(_row) AS first_row
+WITH texts AS (  -- per distinct text first: jm_norm runs regular expressions
+    SELECT jurisdiction AS text, count(*) AS n_rows, min(_row) AS first_row
     FROM ingest_fields
     WHERE nullif(trim(jurisdiction), '') IS NOT NULL
+    GROUP BY 1
+),
+vals AS (
+    SELECT jm_norm(text) AS norm, min(trim(text)) AS raw, sum(n_rows) AS n_rows, min(first_row) AS first_row
+    FROM texts
     GROUP BY 1
 ),
 by_code AS (

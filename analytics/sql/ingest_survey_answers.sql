@@ -1,32 +1,39 @@
 -- Survey answers of an upload: value-mapped to canonical codes, blanks to the item's don't-know code,
 -- then checked against the item's codes; respondent ids checked for repeats in the file and in the store.
--- Each distinct (item, answer text) is value-mapped once and joined back: jm_norm runs regular expressions,
--- and a file has a few dozen distinct answers but millions of answer cells.
-CREATE OR REPLACE TEMP TABLE ingest_answers AS
+-- Each distinct (column, answer text) is value-mapped and checked once (ingest_answer_values, a few dozen
+-- rows: jm_norm runs regular expressions) and every answer cell keeps only the number of its value (vid).
+CREATE OR REPLACE TEMP TABLE ingest_answer_values AS
 WITH vals AS (
-    SELECT DISTINCT item, raw FROM ingest_long
+    SELECT DISTINCT col, raw FROM ingest_long
 ),
 mapped AS (
-    SELECT x.item, x.raw,
+    SELECT x.col, c.item, c.header, x.raw,
            v.key IS NOT NULL AS hit,
            CASE WHEN nullif(trim(x.raw), '') IS NULL OR (v.key IS NOT NULL AND v.code IS NULL) THEN d.dk_default
-                ELSE v.code END AS code
+                ELSE v.code END AS code,
+           d.codes, d.dk_codes
     FROM vals x
-    JOIN ingest_item_defs d ON d.item = x.item
-    LEFT JOIN ingest_vmap v ON v.target = x.item AND v.key = jm_norm(x.raw)
+    JOIN ingest_itemcols c ON c.col = x.col
+    JOIN ingest_item_defs d ON d.item = c.item
+    LEFT JOIN ingest_vmap v ON v.target = c.item AND v.key = jm_norm(x.raw)
 )
-SELECT l._row, l.item, l.header, l.raw, m.hit, m.code
+SELECT CAST(row_number() OVER (ORDER BY col, item, raw) AS INTEGER) AS vid, col, item, header, raw, code,
+       list_contains(dk_codes, code) AS is_dk,
+       (code IS NULL AND nullif(trim(raw), '') IS NOT NULL AND NOT hit)
+           OR (code IS NOT NULL AND NOT list_contains(codes, code) AND NOT list_contains(dk_codes, code)) AS bad,
+       CASE WHEN len(dk_codes) > 0 THEN 'invalid_code_dk' ELSE 'invalid_code' END AS bad_key,
+       array_to_string(codes, ', ') AS valid, array_to_string(dk_codes, ', ') AS dont_know
+FROM mapped;
+
+CREATE OR REPLACE TEMP TABLE ingest_answers AS
+SELECT l._row, v.vid
 FROM ingest_long l
-JOIN mapped m ON m.item = l.item AND m.raw IS NOT DISTINCT FROM l.raw;
+JOIN ingest_answer_values v ON v.col = l.col AND v.raw IS NOT DISTINCT FROM l.raw;
 
 INSERT INTO ingest_problems
-SELECT a._row, a.header, a.raw, 'invalid_code',
-       CASE WHEN len(d.dk_codes) > 0 THEN 'invalid_code_dk' ELSE 'invalid_code' END,
-       json_object('value', a.raw, 'item', a.item, 'valid', array_to_string(d.codes, ', '),
-                   'dont_know', array_to_string(d.dk_codes, ', '))
-FROM ingest_answers a JOIN ingest_item_defs d ON d.item = a.item
-WHERE (a.code IS NULL AND nullif(trim(a.raw), '') IS NOT NULL AND NOT a.hit)
-   OR (a.code IS NOT NULL AND NOT list_contains(d.codes, a.code) AND NOT list_contains(d.dk_codes, a.code));
+SELECT a._row, v.header, v.raw, 'invalid_code', v.bad_key,
+       json_object('value', v.raw, 'item', v.item, 'valid', v.valid, 'dont_know', v.dont_know)
+FROM ingest_answers a JOIN ingest_answer_values v ON v.vid = a.vid AND v.bad;
 
 INSERT INTO ingest_problems
 SELECT _row, jm_h('respondent_id'), respondent_id, 'duplicate_id', 'duplicate_respondent_id',

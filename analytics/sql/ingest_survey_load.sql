@@ -9,6 +9,6 @@ SELECT k.respondent_key, $batch_id, t.respondent_id, t.jurisdiction, t.interview
 FROM ingest_typed t JOIN ingest_keys k USING (_row);
 
 INSERT INTO answers (respondent_key, batch_id, item, code)
-SELECT k.respondent_key, $batch_id, a.item, a.code
-FROM ingest_answers a JOIN ingest_keys k USING (_row)
-WHERE a.code IS NOT NULL;
+SELECT k.respondent_key, $batch_id, v.item, v.code
+FROM ingest_answers a JOIN ingest_keys k USING (_row) JOIN ingest_answer_values v ON v.vid = a.vid
+WHERE v.code IS NOT NULL;

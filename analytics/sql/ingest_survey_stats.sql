@@ -1,9 +1,8 @@
 -- What the load summary says about a survey upload (one row).
 SELECT
     (SELECT count(*) FROM ingest_typed) AS respondents,
-    (SELECT count(*) FROM ingest_answers WHERE code IS NOT NULL) AS answers,
-    (SELECT count(*) FROM ingest_answers a JOIN ingest_item_defs d USING (item) WHERE list_contains(d.dk_codes, a.code))
-        AS dont_know,
+    (SELECT count(*) FROM ingest_answers a JOIN ingest_answer_values v USING (vid) WHERE v.code IS NOT NULL) AS answers,
+    (SELECT count(*) FROM ingest_answers a JOIN ingest_answer_values v USING (vid) WHERE v.is_dk) AS dont_know,
     (SELECT count(*) FROM ingest_typed t JOIN jurisdictions j ON j.code = t.jurisdiction WHERE j.level <> 'station')
         AS not_station_rows,
     (SELECT count(*) FROM (

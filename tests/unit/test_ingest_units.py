@@ -218,3 +218,28 @@ def test_docs_list_every_field_synonym_and_problem():
     codes = {key.split(".")[-1] for key in catalog() if key.startswith("ingest.problem.")}
     for code in codes:
         assert f"`{code}`" in doc, code
+
+
+@pytest.mark.parametrize("key", [b"k1", b"test-secret-0123456789abcdef", b"x" * 64, bytes(range(200))])
+def test_hmac_in_duckdb_equals_python_hmac(key):
+    # Keys shorter than, equal to and longer than the 64-byte block (a longer key is hashed first).
+    values = ["phone:13800138000", "id:11010519491231002X", "text:张三 李四", "", None]
+    con = duckdb.connect()
+    sql = "SELECT " + pii.HASH_SQL.replace("TEXT", "CAST($v AS VARCHAR)")
+    got = [con.execute(sql, {"v": v, **pii.hmac_pads(key)}).fetchall()[0][0] for v in values]
+    assert got == [None if v is None else pii.keyed_hash(v, key) for v in values]
+
+
+@pytest.mark.parametrize(("data", "lines"), [
+    (b"a,b\n1,2\n", 2), (b"a,b\r\n1,2", 2), (b'"a\nb",c\n', 2), (b"", 0), (b"x\n\n", 2),
+    (b"a\rb\n", None), (b"a\r", None), (b"abc\r\ndef\r\n", 2), (b"ab\r\ncd\r\nef", 3), (b"abc\rxdef\n", None),
+])
+def test_plain_line_count(tmp_path, monkeypatch, data, lines):
+    from analytics.ingest import reading
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(data)
+    assert reading.plain_line_count(path) == lines
+    # Blocks of 4 bytes: CRLF pairs split across blocks still count as pairs.
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 1)
+    assert reading.plain_line_count(path) == lines

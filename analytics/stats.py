@@ -403,13 +403,24 @@ def rank_intervals(
     """Uncertainty of league-table ranks by simulation (rank 1 = highest estimate).
 
     Draws ``n_sim`` replicates ``est_i + se_i · ε``, ε ~ N(0, 1) independent across units, ranks each
-    replicate (ties share the best rank) and returns ``(median rank, low, high)`` per unit, where
-    low/high are the ``(1-level)/2`` and ``(1+level)/2`` quantiles of the simulated ranks (taken as
-    observed ranks, so the interval is integer-valued and conservative). Deterministic for a given
-    ``seed``. Units with nan estimate or se (or se < 0) are not ranked and get nan; the others are
-    ranked among themselves. Assumes independent, approximately normal estimates.
+    replicate (ties share the best rank, as ``scipy.stats.rankdata(method="min")``) and returns
+    ``(median rank, low, high)`` per unit. The median is the usual one (the mean of the two middle ranks
+    when ``n_sim`` is even); low/high are the ``(1-level)/2`` and ``(1+level)/2`` quantiles of the
+    simulated ranks taken as observed ranks (numpy's ``method="lower"`` and ``"higher"``: the
+    ⌊(n_sim-1)·q⌋-th and ⌈(n_sim-1)·q⌉-th smallest, 0-based), so the interval is integer-valued and
+    conservative. Deterministic for a given ``seed``. Units with nan estimate or se (or se < 0) are not
+    ranked and get nan; the others are ranked among themselves. Assumes independent, approximately
+    normal estimates. ``n_sim`` < 1 raises ValueError.
+
+    Implementation: one argsort per replicate gives the ranks; the order statistics are read from
+    per-unit counts of the integer ranks (or, when there are more units than replicates, from one sort
+    of (unit, rank) keys, so memory stays O(n_sim · units)). The result equals rankdata followed by
+    ``np.median``/``np.quantile`` exactly (tests/unit/test_stats.py pins this).
     """
     _z(level)  # validates level
+    n = int(n_sim)
+    if n < 1:
+        raise ValueError(f"n_sim must be at least 1; got {n_sim!r}")
     est, s = np.broadcast_arrays(_f(estimate), _f(se))
     shape = est.shape
     est, s = est.ravel(), s.ravel()
@@ -418,13 +429,38 @@ def rank_intervals(
     low = np.full(est.shape, np.nan)
     high = np.full(est.shape, np.nan)
     if ok.any():
+        k = int(ok.sum())
         rng = np.random.default_rng(seed)
-        sims = est[ok] + s[ok] * rng.standard_normal((int(n_sim), int(ok.sum())))
-        ranks = stats.rankdata(-sims, axis=1, method="min")
+        sims = est[ok] + s[ok] * rng.standard_normal((n, k))
+        np.negative(sims, out=sims)  # rank 1 = highest estimate
+        order = np.argsort(sims, axis=1)
+        srt = np.take_along_axis(sims, order, axis=1)
+        # A tie run takes the rank of its first sorted position ("min" ranks): mark where each run starts
+        # and carry that position forward.
+        run_start = np.empty(srt.shape, dtype=bool)
+        run_start[:, 0] = True
+        np.not_equal(srt[:, 1:], srt[:, :-1], out=run_start[:, 1:])
+        rank0 = np.where(run_start, np.arange(k), 0)
+        np.maximum.accumulate(rank0, axis=1, out=rank0)
+        # key = unit · k + 0-based rank; every unit occurs once per replicate, so n times in all.
+        keys = order
+        keys *= k
+        keys += rank0
         alpha = (1.0 - level) / 2.0
-        med[ok] = np.median(ranks, axis=0)
-        low[ok] = np.quantile(ranks, alpha, axis=0, method="lower")
-        high[ok] = np.quantile(ranks, 1.0 - alpha, axis=0, method="higher")
+        # The same index arithmetic as np.quantile's "lower"/"higher" methods, so the picks are identical.
+        picks = [(n - 1) // 2, n // 2, int(np.floor((n - 1) * alpha)), int(np.ceil((n - 1) * (1.0 - alpha)))]
+        if k <= n:
+            # The k × k table of counts is no bigger than the draws, and counting beats sorting n·k keys.
+            cum = np.bincount(keys.ravel(), minlength=k * k).reshape(k, k)
+            np.cumsum(cum, axis=1, out=cum)
+            # The j-th smallest rank is the first rank whose cumulative count exceeds j.
+            mid_a, mid_b, lo, hi = ((cum > j).argmax(axis=1) + 1.0 for j in picks)
+        else:
+            per_unit = np.sort(keys, axis=None).reshape(k, n) - (np.arange(k) * k)[:, None]
+            mid_a, mid_b, lo, hi = (per_unit[:, j] + 1.0 for j in picks)
+        med[ok] = (mid_a + mid_b) / 2.0
+        low[ok] = lo
+        high[ok] = hi
     return med.reshape(shape), low.reshape(shape), high.reshape(shape)
 
 

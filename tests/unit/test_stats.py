@@ -334,6 +334,69 @@ def test_rank_intervals_deterministic_and_clear_leader() -> None:
     assert med.tolist() == [1.0, 3.0, 2.0] and lo.tolist() == hi.tolist() == [1.0, 3.0, 2.0]
 
 
+def _rank_intervals_reference(
+    estimate: np.ndarray, se: np.ndarray, n_sim: int = 2000, seed: int = 12345, level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """stats.rank_intervals as it was before the argsort-and-count rewrite: rankdata per draw, numpy quantiles."""
+    est, s = np.broadcast_arrays(np.asarray(estimate, dtype=np.float64), np.asarray(se, dtype=np.float64))
+    shape = est.shape
+    est, s = est.ravel(), s.ravel()
+    ok = np.isfinite(est) & np.isfinite(s) & (s >= 0)
+    med = np.full(est.shape, np.nan)
+    low = np.full(est.shape, np.nan)
+    high = np.full(est.shape, np.nan)
+    if ok.any():
+        rng = np.random.default_rng(seed)
+        sims = est[ok] + s[ok] * rng.standard_normal((int(n_sim), int(ok.sum())))
+        ranks = sps.rankdata(-sims, axis=1, method="min")
+        alpha = (1.0 - level) / 2.0
+        med[ok] = np.median(ranks, axis=0)
+        low[ok] = np.quantile(ranks, alpha, axis=0, method="lower")
+        high[ok] = np.quantile(ranks, 1.0 - alpha, axis=0, method="higher")
+    return med.reshape(shape), low.reshape(shape), high.reshape(shape)
+
+
+@pytest.mark.parametrize(
+    ("units", "n_sim", "level", "case_seed"),
+    [
+        (500, 2000, 0.95, 1),  # the Compare page's size; fewer units than draws: the counting path
+        (60, 301, 0.90, 2),  # odd number of draws: the median is one middle rank
+        (40, 40, 0.998, 3),  # as many units as draws: still counting
+        (90, 25, 0.95, 4),  # more units than draws: the sorting path
+        (7, 1, 0.5, 5),  # a single draw
+    ],
+)
+def test_rank_intervals_equal_rankdata_reference(units: int, n_sim: int, level: float, case_seed: int) -> None:
+    rng = np.random.default_rng(case_seed)
+    est = rng.uniform(0.5, 0.9, units)
+    se = rng.uniform(0.005, 0.05, units)
+    # Draws from positive SEs almost never tie, so zero-SE units sharing a few values give exact ties in every draw.
+    tied = rng.choice(units, size=units // 3, replace=False)
+    est[tied] = rng.choice([0.6, 0.7, 0.8, est[0]], size=tied.size)
+    se[tied] = 0.0
+    est[1::11] = np.nan  # not ranked
+    se[2::13] = -0.01  # invalid SE: not ranked
+    se[3::17] = np.inf
+    expected = _rank_intervals_reference(est, se, n_sim=n_sim, seed=20240101, level=level)
+    got = stats.rank_intervals(est, se, n_sim=n_sim, seed=20240101, level=level)
+    # Exact equality: both sides pick integer ranks (or the mean of two) from the same draws.
+    for g, e in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+    assert np.isfinite(expected[0]).sum() > units // 2 and len(np.unique(expected[1])) > 1
+    # Units are ranked jointly across a 2-D input, in its shape.
+    est2, se2 = est[: units // 2 * 2].reshape(2, -1), se[: units // 2 * 2].reshape(2, -1)
+    got2 = stats.rank_intervals(est2, se2, n_sim=n_sim, seed=7, level=level)
+    expected2 = _rank_intervals_reference(est2, se2, n_sim=n_sim, seed=7, level=level)
+    for g, e in zip(got2, expected2, strict=True):
+        assert g.shape == est2.shape
+        np.testing.assert_array_equal(g, e)
+
+
+def test_rank_intervals_rejects_no_draws() -> None:
+    with pytest.raises(ValueError, match="n_sim"):
+        stats.rank_intervals([0.5, 0.6], [0.01, 0.01], n_sim=0)
+
+
 # --------------------------------------------------------------------------------------------------
 # Cochran–Armitage
 # --------------------------------------------------------------------------------------------------

@@ -376,9 +376,14 @@ def _apptest(db: str) -> Any:
 
 
 def _run_app(at: Any) -> float:
+    """Run the app once and return the seconds taken; raise if the page raised or showed an error message."""
     seconds, _ = _timed(at.run)
     if at.exception:
         raise RuntimeError(f"the page raised: {at.exception}")
+    if at.error:
+        # Pages catch QueryError and the like and show them with st.error, so the run returns normally and
+        # would otherwise be timed as a rendered page.
+        raise RuntimeError("the page showed an error: " + " | ".join(str(e.value) for e in at.error))
     return seconds
 
 

@@ -4,7 +4,7 @@
 -- rows: jm_norm runs regular expressions) and every answer cell keeps only the number of its value (vid).
 CREATE OR REPLACE TEMP TABLE ingest_answer_values AS
 WITH vals AS (
-    SELECT DISTINCT col, raw FROM ingest_long
+    SELECT col, raw FROM ingest_answer_texts
 ),
 mapped AS (
     SELECT x.col, c.item, c.header, x.raw,
@@ -35,12 +35,15 @@ SELECT a._row, v.header, v.raw, 'invalid_code', v.bad_key,
        json_object('value', v.raw, 'item', v.item, 'valid', v.valid, 'dont_know', v.dont_know)
 FROM ingest_answers a JOIN ingest_answer_values v ON v.vid = a.vid AND v.bad;
 
+-- Ids seen more than once are found by one aggregation; only their rows are ranked.
 INSERT INTO ingest_problems
 SELECT _row, jm_h('respondent_id'), respondent_id, 'duplicate_id', 'duplicate_respondent_id',
        json_object('id', respondent_id, 'first_row', first_row)
 FROM (
     SELECT _row, respondent_id, min(_row) OVER (PARTITION BY respondent_id) AS first_row
-    FROM ingest_typed WHERE respondent_id IS NOT NULL
+    FROM ingest_typed
+    WHERE respondent_id IN (SELECT respondent_id FROM ingest_typed WHERE respondent_id IS NOT NULL
+                            GROUP BY respondent_id HAVING count(*) > 1)
 )
 WHERE _row > first_row;
 

@@ -1,13 +1,17 @@
 -- What the load summary says about a survey upload (one row).
+WITH per_value AS MATERIALIZED (  -- answer cells counted once per value, not joined cell by cell
+    SELECT vid, count(*) AS n FROM ingest_answers GROUP BY vid
+)
 SELECT
     (SELECT count(*) FROM ingest_typed) AS respondents,
-    (SELECT count(*) FROM ingest_answers a JOIN ingest_answer_values v USING (vid) WHERE v.code IS NOT NULL) AS answers,
-    (SELECT count(*) FROM ingest_answers a JOIN ingest_answer_values v USING (vid) WHERE v.is_dk) AS dont_know,
+    (SELECT coalesce(sum(n) FILTER (WHERE v.code IS NOT NULL), 0) FROM per_value JOIN ingest_answer_values v USING (vid))
+        AS answers,
+    (SELECT coalesce(sum(n) FILTER (WHERE v.is_dk), 0) FROM per_value JOIN ingest_answer_values v USING (vid))
+        AS dont_know,
     (SELECT count(*) FROM ingest_typed t JOIN jurisdictions j ON j.code = t.jurisdiction WHERE j.level <> 'station')
         AS not_station_rows,
-    (SELECT count(*) FROM (
-        SELECT person_hash, row_number() OVER (PARTITION BY person_hash ORDER BY _row) AS k
-        FROM ingest_typed WHERE person_hash IS NOT NULL) WHERE k > 1) AS repeat_in_file,
+    -- rows whose person already answered earlier in the file: all rows less one per person
+    (SELECT count(person_hash) - count(DISTINCT person_hash) FROM ingest_typed) AS repeat_in_file,
     (SELECT count(*) FROM ingest_typed t
         WHERE t.person_hash IS NOT NULL AND EXISTS (
             SELECT 1 FROM respondents r JOIN batches b ON b.batch_id = r.batch_id AND b.status = 'loaded'

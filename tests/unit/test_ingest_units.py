@@ -243,3 +243,17 @@ def test_plain_line_count(tmp_path, monkeypatch, data, lines):
     # Blocks of 4 bytes: CRLF pairs split across blocks still count as pairs.
     monkeypatch.setattr(reading, "CHUNK_BYTES", 1)
     assert reading.plain_line_count(path) == lines
+
+
+@pytest.mark.parametrize("dayfirst", [True, False, None])
+def test_iso_date_shortcut_parses_as_the_general_path(macros, dayfirst):
+    from analytics.ingest.pipeline import _DATE_TEXT
+
+    texts = ["2025-03-05", "2025-03-05 14:30", "2025-03-05 14:30:59", "2025-02-30", "2025-02-30 10:00",
+             "2025-03-05 24:00", "2025-03-05 14:61", "2025-13-01", "0000-01-01", "2025-03-05T14:30", "2025-3-5",
+             "05/03/2025", "2025年3月5日", "2025-03-05 14:30:00.5", " 2025-03-05", "20250305", None]
+    shortcut = "SELECT " + _DATE_TEXT.replace(", NULL", "") + " FROM (SELECT CAST($t AS VARCHAR) AS cell_text) d"
+    for text in texts:
+        general = macros.execute("SELECT jm_dt_parse(jm_dt_norm(CAST($t AS VARCHAR)), $dayfirst)",
+                                 {"t": text, "dayfirst": dayfirst}).fetchall()
+        assert macros.execute(shortcut, {"t": text, "dayfirst": dayfirst}).fetchall() == general, text

@@ -23,8 +23,8 @@ ROWS = [
     ("indicators", "unweighted_seconds", "Indicator table, unweighted (3 levels x months x 7 indicators)",
      "pandas", "unweighted_seconds"),
     ("indicators", "weighted_seconds", "Indicator table, weighted", "pandas", "weighted_seconds"),
-    ("indicators", "refresh_cells_seconds", "Rebuild indicator_cells from all respondents (inside every load)",
-     None, None),
+    ("indicators", "refresh_cells_seconds",
+     "Rebuild indicator_cells from all respondents (removal, raking, new definitions)", None, None),
     ("compare", "unweighted_seconds", "Compare: 500 stations, satisfaction, latest quarter, unweighted", None, None),
     ("compare", "weighted_seconds", "Compare, weighted", None, None),
 ]

@@ -499,9 +499,12 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
     if rerenders:
         targets["rerender_after_filter_change_at_most_1s"] = max(rerenders.values()) <= 1.0
         targets["slowest_rerender"] = max(rerenders, key=rerenders.__getitem__)
-    peaks = {name: m["peak_rss_mb"] for name, m in med.items() if "peak_rss_mb" in m}
+    # The memory target is Jingmin's own: the baselines (DuckDB's bare read, the pandas frame) are not held to it.
+    peaks = {name: m["peak_rss_mb"] for name, m in med.items()
+             if "peak_rss_mb" in m and name not in ("floor", "floor_cases", "pandas")}
     if peaks:
         targets["peak_rss_mb_max"] = max(peaks.values())
+        targets["peak_rss_max_task"] = max(peaks, key=peaks.__getitem__)
         targets["peak_rss_at_most_4gb"] = max(peaks.values()) <= 4096
     return {"ratios": ratios, "targets": targets}
 

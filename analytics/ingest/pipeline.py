@@ -74,7 +74,7 @@ _TEMP_VIEWS = ("ingest_long", "ingest_answer_texts", "ingest_fields")
 _TEMP_TABLES = ("ingest_raw0", "ingest_lines", "ingest_linemap", "ingest_raw", "ingest_constants", "ingest_typed",
                 "ingest_lookup", "ingest_itemcols", "ingest_answer_values", "ingest_answers", "ingest_keys",
                 "ingest_vmap_raw", "ingest_vmap", "ingest_colmap", "ingest_item_defs", "ingest_jvals",
-                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans", "ingest_batch_cells")
+                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans")
 
 
 @dataclass

@@ -39,7 +39,7 @@ from analytics import stats
 from analytics.auth import User, visible_codes
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, parse_period, previous_period
-from analytics.sqlfiles import execute, load_sql, query_df
+from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
 
 LEVELS = ("station", "district", "city")
@@ -62,8 +62,7 @@ def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) ->
     """
     execute(con, "indicator_cells_macro")
     if added_batch is not None:
-        shared = bool(con.execute(load_sql("indicator_cells_shared_clusters"), {"batch_id": added_batch}
-                                  ).fetchall()[0][0])
+        shared = bool(query_df(con, "indicator_cells_shared_clusters", {"batch_id": added_batch})["shared"].iloc[0])
         if not shared:
             execute(con, "indicator_cells_add_batch", {"batch_id": added_batch})
             return

@@ -217,9 +217,13 @@ def _check_kind(kind: str) -> None:
         raise ConfigError(f"Unknown kind of file {kind!r}; choose one of: {', '.join(F.KINDS)}.")
 
 
-def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_views(con: duckdb.DuckDBPyConnection) -> None:
     for view in _TEMP_VIEWS:
         run(con, "DROP VIEW IF EXISTS " + ident(view))
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    _drop_views(con)
     for table in _TEMP_TABLES:
         run(con, "DROP TABLE IF EXISTS " + ident(table))
 
@@ -229,8 +233,7 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 
     A 10-million-row file's text is gigabytes that DuckDB would otherwise keep through the load.
     """
-    for view in _TEMP_VIEWS:
-        run(con, "DROP VIEW IF EXISTS " + ident(view))
+    _drop_views(con)
     for table in ("ingest_raw", "ingest_lookup", "ingest_lines", "ingest_linemap"):
         run(con, "DROP TABLE IF EXISTS " + ident(table))
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages import common
+from app_pages import common
 
 st.set_page_config(page_title="Jingmin 警民", page_icon=":material/shield:", layout="wide")
 
@@ -10,17 +10,18 @@ if "lang" not in st.session_state:
     st.session_state["lang"] = "zh"
 
 PAGES = [
-    st.Page("pages/overview.py", title=common.tr("nav.overview"), icon=":material/dashboard:", url_path="overview",
+    st.Page("app_pages/overview.py", title=common.tr("nav.overview"), icon=":material/dashboard:", url_path="overview",
             default=True),
-    st.Page("pages/trends.py", title=common.tr("nav.trends"), icon=":material/show_chart:", url_path="trends"),
-    st.Page("pages/compare.py", title=common.tr("nav.compare"), icon=":material/leaderboard:", url_path="compare"),
-    st.Page("pages/upload.py", title=common.tr("nav.upload"), icon=":material/upload_file:", url_path="upload"),
-    st.Page("pages/data.py", title=common.tr("nav.data"), icon=":material/dataset:", url_path="data"),
-    st.Page("pages/weights.py", title=common.tr("nav.weights"), icon=":material/balance:", url_path="weights"),
-    st.Page("pages/cases.py", title=common.tr("nav.cases"), icon=":material/assignment_turned_in:", url_path="cases"),
-    st.Page("pages/link.py", title=common.tr("nav.link"), icon=":material/compare_arrows:", url_path="link"),
-    st.Page("pages/drivers.py", title=common.tr("nav.drivers"), icon=":material/insights:", url_path="drivers"),
-    st.Page("pages/forum.py", title=common.tr("forum.nav"), icon=":material/groups:", url_path="forum"),
+    st.Page("app_pages/trends.py", title=common.tr("nav.trends"), icon=":material/show_chart:", url_path="trends"),
+    st.Page("app_pages/compare.py", title=common.tr("nav.compare"), icon=":material/leaderboard:", url_path="compare"),
+    st.Page("app_pages/upload.py", title=common.tr("nav.upload"), icon=":material/upload_file:", url_path="upload"),
+    st.Page("app_pages/data.py", title=common.tr("nav.data"), icon=":material/dataset:", url_path="data"),
+    st.Page("app_pages/weights.py", title=common.tr("nav.weights"), icon=":material/balance:", url_path="weights"),
+    st.Page("app_pages/cases.py", title=common.tr("nav.cases"), icon=":material/assignment_turned_in:",
+            url_path="cases"),
+    st.Page("app_pages/link.py", title=common.tr("nav.link"), icon=":material/compare_arrows:", url_path="link"),
+    st.Page("app_pages/drivers.py", title=common.tr("nav.drivers"), icon=":material/insights:", url_path="drivers"),
+    st.Page("app_pages/forum.py", title=common.tr("forum.nav"), icon=":material/groups:", url_path="forum"),
 ]
 
 user = common.current_user()
@@ -28,7 +29,7 @@ if user is None:
     st.sidebar.radio("Language 语言", ("zh", "en"), key="lang", horizontal=True,
                      format_func=common.LANGUAGE_NAMES.__getitem__)
     # The sign-in page is the default page so that, once signed in, the same URL opens the Overview.
-    st.navigation([st.Page("pages/login.py", title=common.tr("nav.login"), icon=":material/login:",
+    st.navigation([st.Page("app_pages/login.py", title=common.tr("nav.login"), icon=":material/login:",
                            default=True)], position="hidden").run()
 else:
     st.session_state["_user"] = user

@@ -368,7 +368,7 @@ def _apptest(db: str) -> Any:
 
     import analytics.compare  # noqa: F401
     import analytics.presentation  # noqa: F401
-    import pages.common  # noqa: F401
+    import app_pages.common  # noqa: F401
 
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=900)
     at.session_state["lang"] = "zh"
@@ -407,7 +407,7 @@ def work_page_overview(p: dict[str, Any]) -> dict[str, Any]:
 def work_page_compare(p: dict[str, Any]) -> dict[str, Any]:
     """Compare: first render, then re-render after changing the indicator, the weighting and the period."""
     at = _apptest(p["db"])
-    at.switch_page("pages/compare.py")
+    at.switch_page("app_pages/compare.py")
     out = {"first_render_seconds": _run_app(at)}
     out["rerender_no_change_seconds"] = _run_app(at)
     at.selectbox(key="cmp_indicator").set_value("trust")

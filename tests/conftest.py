@@ -87,22 +87,3 @@ def synthetic_db_path(tmp_path):
     con.close()
     return path
 
-
-@pytest.fixture(autouse=True)
-def streamlit_router_mode(monkeypatch):
-    """Run AppTests the way the real server runs after its first request: through dashboard.py's router.
-
-    Streamlit decides per run whether to use its legacy ``pages/`` mode by checking for a pages/ folder
-    beside the entry script unless st.navigation has switched it off. The server keeps that switch for
-    the life of the process, but AppTest resets it before every run, so without this every run after the
-    first would execute the page script alone, skipping dashboard.py (sign-in gate, sidebar, filters).
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original_init = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)

@@ -78,7 +78,7 @@ def cells(frame: pd.DataFrame) -> str:
                                                      ("en", "Case work", "Closing the loop")])
 def test_cases_page_scorecard_and_open_loop(app, synthetic_db_path, lang, title, loop):
     at = app(lang)
-    at.switch_page("pages/cases.py")
+    at.switch_page("app_pages/cases.py")
     at.run()
     assert not at.exception, at.exception
     text = all_text(at)
@@ -104,7 +104,7 @@ def test_cases_page_scorecard_and_open_loop(app, synthetic_db_path, lang, title,
 @pytest.mark.parametrize(("lang", "title"), [("zh", "案件与民意"), ("en", "Case work and what residents say")])
 def test_link_page_correlation_and_gap(app, synthetic_db_path, lang, title):
     at = app(lang)
-    at.switch_page("pages/link.py")
+    at.switch_page("app_pages/link.py")
     at.run()
     assert not at.exception, at.exception
     text = all_text(at)
@@ -124,7 +124,7 @@ def test_link_page_correlation_and_gap(app, synthetic_db_path, lang, title):
 @pytest.mark.parametrize(("lang", "title"), [("zh", "满意度驱动因素"), ("en", "What drives satisfaction")])
 def test_drivers_page_importance_and_priority(app, synthetic_db_path, lang, title):
     at = app(lang)
-    at.switch_page("pages/drivers.py")
+    at.switch_page("app_pages/drivers.py")
     at.run()
     assert not at.exception, at.exception
     assert title in all_text(at)

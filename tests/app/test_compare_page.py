@@ -28,7 +28,7 @@ def expected(path, **options):
                                                            ("en", "Compare jurisdictions", "suppressed")])
 def test_compare_page_shows_engine_figures_and_hides_suppressed(app, synthetic_db_path, lang, title, suppressed):
     at = app(lang)
-    at.switch_page("pages/compare.py")
+    at.switch_page("app_pages/compare.py")
     at.run()
     assert not at.exception, at.exception
     text = all_text(at)
@@ -46,7 +46,7 @@ def test_compare_page_shows_engine_figures_and_hides_suppressed(app, synthetic_d
 
 def test_compare_page_weighted_and_peer_group_editor(app, synthetic_db_path):
     at = app("en", weighted=True)
-    at.switch_page("pages/compare.py")
+    at.switch_page("app_pages/compare.py")
     at.run()
     weighted = expected(synthetic_db_path, weighted=True)
     assert f"{pct(weighted.loc['S2', 'estimate'])} (" in cells(at.dataframe[0].value)
@@ -74,7 +74,7 @@ def test_weights_page_rakes_an_uploaded_margins_file(app, synthetic_db_path, lan
                 "CASE WHEN respondent_key % 5 < 3 THEN '女' ELSE '男' END FROM respondents")
     con.close()
     at = app(lang)
-    at.switch_page("pages/weights.py")
+    at.switch_page("app_pages/weights.py")
     at.run()
     assert not at.exception, at.exception
     assert ("调查加权" if lang == "zh" else "Survey weights") in all_text(at)
@@ -97,7 +97,7 @@ def test_weights_page_rakes_an_uploaded_margins_file(app, synthetic_db_path, lan
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_trends_page_adds_trend_tests_and_suppressed_lists(app, lang):
     at = app(lang)
-    at.switch_page("pages/trends.py")
+    at.switch_page("app_pages/trends.py")
     at.run()
     assert not at.exception, at.exception
     text = all_text(at)

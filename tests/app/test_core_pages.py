@@ -36,11 +36,11 @@ def test_overview_shows_scorecard_with_engine_numbers(app, synthetic_db_path, la
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_trends_and_data_pages_render(app, lang):
     at = app(lang)
-    at.switch_page("pages/trends.py")
+    at.switch_page("app_pages/trends.py")
     at.run()
     assert not at.exception
     assert ("指标趋势" if lang == "zh" else "Indicator trends") in all_text(at)
-    at.switch_page("pages/data.py")
+    at.switch_page("app_pages/data.py")
     at.run()
     assert not at.exception
     text = all_text(at)

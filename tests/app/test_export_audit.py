@@ -10,12 +10,12 @@ from analytics import store
 
 REPO = Path(__file__).resolve().parents[2]
 # The Data page's respondent file is audited when it is prepared (analytics.ingest.respondent_export).
-AUDITED_ELSEWHERE = {"pages/data.py"}
+AUDITED_ELSEWHERE = {"app_pages/data.py"}
 
 
 def test_every_page_download_button_audits_its_click():
     missing, seen = [], 0
-    for path in sorted((REPO / "pages").glob("*.py")):
+    for path in sorted((REPO / "app_pages").glob("*.py")):
         if path.relative_to(REPO).as_posix() in AUDITED_ELSEWHERE:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -33,7 +33,7 @@ def _click_as_station_user():
     import streamlit as st  # noqa: F811 - AppTest runs this function's body as a script
 
     from analytics import auth
-    from pages import common
+    from app_pages import common
 
     st.session_state["_user"] = auth.User("chief", "station", "S1")
     common.audit_download("jingmin_scorecard_2026Q3.csv")

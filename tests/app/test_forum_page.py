@@ -34,7 +34,7 @@ def forum_page(city, monkeypatch):
         if clean:
             at.query_params["clean"] = "1"
         at.run()
-        at.switch_page("pages/forum.py")
+        at.switch_page("app_pages/forum.py")
         at.run()
         assert not at.exception, at.exception
         return at

@@ -57,7 +57,7 @@ def chart_specs(at) -> str:
 ])
 def test_file_names_are_escaped_wherever_markdown_is_rendered(app, page, lang, shown):
     at = app(lang)
-    at.switch_page(f"pages/{page}")
+    at.switch_page(f"app_pages/{page}")
     at.run()
     assert not at.exception, at.exception
     bodies = markdown_bodies(at)

@@ -30,7 +30,7 @@ def subheaders(at) -> list[str]:
 @pytest.mark.parametrize(("username", "title"), [("ana", "Respondent-level data"), ("root", "受访者明细数据")])
 def test_analyst_and_admin_can_download_respondents(app, synthetic_db_path, downloads, username, title):  # noqa: F811
     at = signed_in(app, synthetic_db_path, username, lang="en" if username == "ana" else "zh")
-    at.switch_page("pages/data.py")
+    at.switch_page("app_pages/data.py")
     at.run()
     assert title in subheaders(at)
     at.button(key="data_resp_prepare").click().run()
@@ -50,7 +50,7 @@ def test_analyst_and_admin_can_download_respondents(app, synthetic_db_path, down
 @pytest.mark.parametrize("username", ["boss", STATION])
 def test_leader_and_station_get_no_respondent_download(app, synthetic_db_path, downloads, username):  # noqa: F811
     at = signed_in(app, synthetic_db_path, username)
-    at.switch_page("pages/data.py")
+    at.switch_page("app_pages/data.py")
     at.run()
     assert not at.exception
     assert "Respondent-level data" not in subheaders(at)

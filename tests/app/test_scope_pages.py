@@ -21,7 +21,7 @@ from tests.data.test_scope_cli import STATION, build_scope_city, leaks
 
 REPO = Path(__file__).resolve().parents[2]
 NOT_PAGES = {"__init__.py", "common.py", "login.py"}
-PAGES = sorted(p.name for p in (REPO / "pages").glob("*.py") if p.name not in NOT_PAGES)
+PAGES = sorted(p.name for p in (REPO / "app_pages").glob("*.py") if p.name not in NOT_PAGES)
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def signed_in(app, synthetic_db_path, username: str, lang: str = "en"):
 
 
 def open_page(at, page: str, level: str | None = None):
-    at.switch_page(f"pages/{page}")
+    at.switch_page(f"app_pages/{page}")
     at.run()
     if level is not None:
         at.selectbox(key=f"level_{at.session_state['lang']}").set_value(level).run()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth, store
 from analytics.i18n import t
 from analytics.ingest import ingest_file
-from pages import common
+from app_pages import common
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "ingest"
@@ -37,7 +37,7 @@ def upload_app(tmp_path, monkeypatch):
 
     def make(lang: str) -> AppTest:
         # The page runs on its own with what dashboard.py would have put in the session (user, sidebar choices).
-        at = AppTest.from_file(str(REPO / "pages" / "upload.py"), default_timeout=60)
+        at = AppTest.from_file(str(REPO / "app_pages" / "upload.py"), default_timeout=60)
         at.session_state["lang"] = lang
         at.session_state["_user"] = auth.LOCAL_USER
         at.session_state["_filters"] = common.Filters(lang, "quarter", (), "station", (), False)

@@ -92,8 +92,7 @@ class StreamlitServer:
                 self.stop()
                 pytest.fail(f"streamlit was not healthy after {HEALTH_TIMEOUT_S}s:\n{self.log_tail()}", pytrace=False)
             time.sleep(0.25)
-        # The first session after start that names a page URL runs in Streamlit's legacy pages/ mode; one run of
-        # the root URL switches the process to the router for every later session.
+        # One run of the root URL first, so the demo database is open and the first scenario's timing is its own.
         warm = ui.new_page(browser)
         try:
             warm.goto(self.url + "/")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 ENGINE_FILES = sorted((REPO / "analytics").rglob("*.py"))
-UI_FILES = sorted((REPO / "pages").glob("*.py")) + [REPO / "dashboard.py"]
+UI_FILES = sorted((REPO / "app_pages").glob("*.py")) + [REPO / "dashboard.py"]
 
 
 def test_engine_never_imports_streamlit():
@@ -34,7 +34,7 @@ def test_no_sql_built_with_f_strings():
 
 
 def test_ruff_clean():
-    paths = [p for p in ("analytics", "pages", "dashboard.py", "tests", "benchmarks") if (REPO / p).exists()]
+    paths = [p for p in ("analytics", "app_pages", "dashboard.py", "tests", "benchmarks") if (REPO / p).exists()]
     result = subprocess.run([sys.executable, "-m", "ruff", "check", *paths], cwd=REPO, capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

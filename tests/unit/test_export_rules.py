@@ -11,7 +11,7 @@ import pandas as pd
 from analytics.output import neutralise_formula, to_csv_text
 
 REPO = Path(__file__).resolve().parents[2]
-UI_FILES = sorted((REPO / "pages").glob("*.py")) + [REPO / "dashboard.py"]
+UI_FILES = sorted((REPO / "app_pages").glob("*.py")) + [REPO / "dashboard.py"]
 # The builders a download may hand over: CSV text with formulas neutralised, or the forum reports.
 SAFE_WRITERS = {"to_csv_text", "build_pptx", "build_html", "render"}
 # Files that write CSV themselves: the CSV writer; the demo generator (the demo *input* files); the upload

@@ -21,7 +21,7 @@ def test_every_message_has_both_languages_and_same_placeholders():
 
 def test_every_catalog_key_used_in_pages_exists():
     used = set()
-    for path in list((REPO / "pages").glob("*.py")) + [REPO / "dashboard.py"]:
+    for path in list((REPO / "app_pages").glob("*.py")) + [REPO / "dashboard.py"]:
         used |= set(re.findall(r"""tr\(\s*["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
     missing = sorted(k for k in used if k not in catalog())
     assert not missing

@@ -6,7 +6,7 @@ import streamlit as st
 from analytics import compare
 from analytics.auth import User
 from analytics.errors import JingminError
-from pages import common
+from app_pages import common
 
 tr = common.tr
 MAX_MARGINS = 3

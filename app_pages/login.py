@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import auth
 from analytics.errors import AccessDenied
-from pages import common
+from app_pages import common
 
 st.title(common.tr("login.title"))
 if st.session_state.get("timed_out"):

@@ -5,7 +5,7 @@ import streamlit as st
 
 from analytics.output import to_csv_text
 from analytics.presentation import change_cell, jurisdiction_name, pct, rate_cell
-from pages import common
+from app_pages import common
 
 f = common.filters()
 labels = common.indicator_labels()

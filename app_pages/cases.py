@@ -9,7 +9,7 @@ from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.output import to_csv_text
 from analytics.presentation import jurisdiction_name
-from pages import common
+from app_pages import common
 
 MAX_LINES = 8
 MAX_LOOP_ROWS = 200

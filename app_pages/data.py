@@ -10,7 +10,7 @@ from analytics.definitions import list_indicators
 from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.output import to_csv_text
-from pages import common
+from app_pages import common
 
 
 def respondent_download(batches: pd.DataFrame, current: User) -> None:

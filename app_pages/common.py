@@ -12,7 +12,6 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -131,8 +130,6 @@ def sign_out() -> None:
 
 def user() -> User:
     """The user of this run (set by dashboard.py; pages only run once someone is signed in)."""
-    if "_user" not in st.session_state:
-        _ensure_router()
     return st.session_state["_user"]
 
 
@@ -244,20 +241,7 @@ def _account_box() -> None:
 
 def filters() -> Filters:
     """The choices made in the sidebar on this run (set by dashboard.py before the page runs)."""
-    _ensure_router()
     return st.session_state["_filters"]
-
-
-def _ensure_router() -> None:
-    """Re-enter through dashboard.py when Streamlit ran a page script on its own.
-
-    With a pages/ folder beside the entry script, the first request after the server starts goes through
-    Streamlit's legacy multipage mode when the URL names a page. Calling st.navigation switches the process
-    to the router; the rerun then enters dashboard.py, which signs in and draws the sidebar.
-    """
-    if "_filters" not in st.session_state or "_user" not in st.session_state:
-        st.navigation([st.Page(str(Path(__file__).resolve().parent.parent / "dashboard.py"))], position="hidden")
-        st.rerun()
 
 
 @st.cache_data(show_spinner=False)

@@ -17,7 +17,7 @@ from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.ingest import fields as F
 from analytics.output import to_csv_text
-from pages import common
+from app_pages import common
 
 tr = common.tr
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]

@@ -7,7 +7,7 @@ import streamlit as st
 from analytics import compare
 from analytics.auth import User
 from analytics.presentation import jurisdiction_name
-from pages import common
+from app_pages import common
 
 MAX_LINES = 8
 BREAK_COLOUR = "#8d96a3"

@@ -18,7 +18,7 @@ from analytics.errors import JingminError
 from analytics.forum import ForumSummary
 from analytics.periods import available_periods
 from analytics.presentation import pct
-from pages import common
+from app_pages import common
 
 # Constant CSS only (no data): larger figures always; clean mode also hides the app's chrome.
 BASE_CSS = """<style>

@@ -9,7 +9,7 @@ from analytics import cases, link
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.presentation import jurisdiction_name
-from pages import common
+from app_pages import common
 
 
 @st.cache_data(show_spinner=False)

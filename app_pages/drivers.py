@@ -11,7 +11,7 @@ from analytics import drivers
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.periods import parse_period
-from pages import common
+from app_pages import common
 
 QUADRANT_COLORS = {"improve_first": common.PALETTE[1], "keep_up": common.PALETTE[4],
                    "low_priority": common.PALETTE[5], "possible_overkill": common.PALETTE[3], "": common.PALETTE[5]}

@@ -12,7 +12,7 @@ from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.output import to_csv_text
 from analytics.presentation import interval_text, jurisdiction_name, pct
-from pages import common
+from app_pages import common
 
 tr = common.tr
 CLASS_COLOURS = {"above": "#00798c", "within": "#8d96a3", "below": "#d1495b", "na": "#c9ced6"}

@@ -1,3 +1,4 @@
+-- requires: calendar/jm_calendar
 -- Case-work statistics per jurisdiction (at $level) x period, in long form: one row per metric with
 -- its base n, its numerator x (rates) or its value (median / 90th-percentile durations).
 -- Every figure is aggregated from the case rows of the jurisdiction's stations (roll-ups never
@@ -50,38 +51,11 @@ flagged AS (
            reported_at + to_days(CAST($deadline_days AS INTEGER)) <= CAST($as_of AS TIMESTAMP) AS deadline_passed
     FROM located
 ),
-offsets AS (
-    SELECT unnest(range(0, 12)) AS k
-),
 periodised AS (
-    SELECT f.*,
-           CASE $period_kind
-               WHEN 'month' THEN f.month
-               WHEN 'quarter' THEN CAST(date_trunc('quarter', f.month) AS DATE)
-               WHEN 'year' THEN CAST(date_trunc('year', f.month) AS DATE)
-               WHEN 'rolling12' THEN CAST(f.month + to_months(o.k) - INTERVAL 11 MONTH AS DATE)
-               ELSE b.first_month
-           END AS period_start,
-           CASE $period_kind
-               WHEN 'month' THEN CAST(f.month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
-               WHEN 'quarter' THEN CAST(date_trunc('quarter', f.month) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)
-               WHEN 'year' THEN CAST(date_trunc('year', f.month) + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE)
-               WHEN 'rolling12' THEN CAST(f.month + to_months(o.k + 1) - INTERVAL 1 DAY AS DATE)
-               ELSE CAST(b.last_month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
-           END AS period_end,
-           CASE $period_kind
-               WHEN 'month' THEN strftime(f.month, '%Y-%m')
-               WHEN 'quarter' THEN CAST(year(f.month) AS VARCHAR) || 'Q' || CAST(quarter(f.month) AS VARCHAR)
-               WHEN 'year' THEN CAST(year(f.month) AS VARCHAR)
-               WHEN 'rolling12' THEN strftime(f.month + to_months(o.k), '%Y-%m') || 'R12'
-               ELSE 'all'
-           END AS period
+    SELECT f.*, cal.period, cal.period_start, cal.period_end
     FROM flagged f
-    CROSS JOIN bounds b
-    JOIN offsets o ON o.k = 0 OR $period_kind = 'rolling12'
-    WHERE $period_kind <> 'rolling12'
-       OR (f.month + to_months(o.k) <= b.last_month
-           AND f.month + to_months(o.k) >= b.first_month + INTERVAL 11 MONTH)
+    JOIN jm_calendar($period_kind, (SELECT first_month FROM bounds), (SELECT last_month FROM bounds)) cal
+      ON cal.month = f.month
 ),
 grouped AS (
     SELECT jurisdiction, period, period_start, period_end,

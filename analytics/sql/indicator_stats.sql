@@ -1,7 +1,8 @@
+-- requires: calendar/jm_calendar
 -- Sufficient statistics per indicator x jurisdiction (at $level) x period x stratum, summed from
 -- indicator_cells. Roll-ups sum respondent-level statistics; station rates are never averaged.
--- $period_kind: month | quarter | year | rolling12 | all.  Rolling windows are complete 12-month
--- windows only (ending at least 11 months after the first month with data).
+-- $period_kind: month | quarter | year | rolling12 | all, mapped by the period calendar (jm_calendar).
+-- Rolling windows are complete 12-month windows only (ending at least 11 months after the first month with data).
 -- $date_from / $date_to filter on the period's first day; $period_starts (a list of first days, or NULL)
 -- keeps only those periods. A period holds the months from its first day to at most 11 months later,
 -- so only those cell months are read (the pooled period 'all' always reads every month).
@@ -20,38 +21,11 @@ cells AS (
            OR (c.month >= list_min(CAST($period_starts AS DATE[]))
                AND c.month <= CAST(list_max(CAST($period_starts AS DATE[])) + INTERVAL 11 MONTH AS DATE)))
 ),
-offsets AS (
-    SELECT unnest(range(0, 12)) AS k
-),
 periodised AS (
-    SELECT c.*,
-           CASE $period_kind
-               WHEN 'month' THEN c.month
-               WHEN 'quarter' THEN CAST(date_trunc('quarter', c.month) AS DATE)
-               WHEN 'year' THEN CAST(date_trunc('year', c.month) AS DATE)
-               WHEN 'rolling12' THEN CAST(c.month + to_months(o.k) - INTERVAL 11 MONTH AS DATE)
-               ELSE b.first_month
-           END AS period_start,
-           CASE $period_kind
-               WHEN 'month' THEN CAST(c.month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
-               WHEN 'quarter' THEN CAST(date_trunc('quarter', c.month) + INTERVAL 3 MONTH - INTERVAL 1 DAY AS DATE)
-               WHEN 'year' THEN CAST(date_trunc('year', c.month) + INTERVAL 1 YEAR - INTERVAL 1 DAY AS DATE)
-               WHEN 'rolling12' THEN CAST(c.month + to_months(o.k + 1) - INTERVAL 1 DAY AS DATE)
-               ELSE CAST(b.last_month + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE)
-           END AS period_end,
-           CASE $period_kind
-               WHEN 'month' THEN strftime(c.month, '%Y-%m')
-               WHEN 'quarter' THEN CAST(year(c.month) AS VARCHAR) || 'Q' || CAST(quarter(c.month) AS VARCHAR)
-               WHEN 'year' THEN CAST(year(c.month) AS VARCHAR)
-               WHEN 'rolling12' THEN strftime(c.month + to_months(o.k), '%Y-%m') || 'R12'
-               ELSE 'all'
-           END AS period
+    SELECT c.*, cal.period, cal.period_start, cal.period_end
     FROM cells c
-    CROSS JOIN bounds b
-    JOIN offsets o ON o.k = 0 OR $period_kind = 'rolling12'
-    WHERE $period_kind <> 'rolling12'
-       OR (c.month + to_months(o.k) <= b.last_month
-           AND c.month + to_months(o.k) >= b.first_month + INTERVAL 11 MONTH)
+    JOIN jm_calendar($period_kind, (SELECT first_month FROM bounds), (SELECT last_month FROM bounds)) cal
+      ON cal.month = c.month
 )
 SELECT indicator, jurisdiction, period, period_start, period_end, stratum,
        sum(n) AS n, sum(n_dk) AS n_dk, sum(n_psu) AS n_psu,

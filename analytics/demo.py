@@ -2,7 +2,7 @@
 
 The inputs are the files an analyst would receive (a GBK-encoded Chinese-header phone survey, an
 Excel export with a title row, a UTF-8-BOM SMS rating file, case exports); they go through the same
-ingestion pipeline as any upload. ``python -m analytics.demo_data`` regenerates the inputs.
+ingestion pipeline as any upload. ``python -m tools.demo_data`` regenerates the inputs.
 """
 
 from __future__ import annotations

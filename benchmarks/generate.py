@@ -1,6 +1,6 @@
 """Generate province-scale benchmark inputs with DuckDB SQL (no Python loop over rows).
 
-The files look like the ones analysts receive (see ``analytics/demo_data.py`` and ``docs/ingest.md``):
+The files look like the ones analysts receive (see ``tools/demo_data.py`` and ``docs/ingest.md``):
 
 * ``jurisdictions.csv`` — one city (省会市 P01), 25 districts, 500 stations (20 per district);
 * ``survey_<N>.csv`` — N respondents over the 36 months 2023-10 … 2026-09, UTF-8, Chinese headers, text

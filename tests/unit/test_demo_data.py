@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analytics import demo_data
-from analytics.demo_data import generate_demo_inputs
+from tools import demo_data
+from tools.demo_data import generate_demo_inputs
 
 REPO = Path(__file__).resolve().parents[2]
 YES_NO = {"是": 1, "否": 0, "说不清": 9}
@@ -115,7 +115,7 @@ def test_same_seed_gives_byte_identical_files(demo, tmp_path):
 
 def test_shipped_demo_files_are_what_the_generator_writes(demo):
     shipped = [demo_data.DEMO_DIR / name for name in demo]
-    regenerate = "data/demo is stale or missing: run `python -m analytics.demo_data`"
+    regenerate = "data/demo is stale or missing: run `python -m tools.demo_data`"
     assert all(p.exists() for p in shipped), regenerate
     assert _sha(shipped) == _sha(list(demo.values())), regenerate
 

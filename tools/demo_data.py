@@ -18,7 +18,7 @@ has something to show and the tests have something to find:
 * S16 is a small station with only 10-14 phone interviews per quarter.
 
 Everything is vectorised with numpy; the only Python loops run over stations, months or files.
-Run ``python -m analytics.demo_data`` to regenerate the shipped files in ``data/demo/``.
+Run ``python -m tools.demo_data`` to regenerate the shipped files in ``data/demo/``.
 """
 
 from __future__ import annotations

@@ -105,7 +105,17 @@ def test_changes_compare_with_the_right_period(fixture_db):
     s3 = row(table, jurisdiction="S3", period="2026Q2")
     assert s3["prev_period"] == "2025Q2"
     assert s3["change"] == pytest.approx(-1.0)
-    assert s3["direction"] in ("down", "")
+    # 2/2 then 0/1: pooled p = 2/3, se = sqrt(2/3 * 1/3 * (1/2 + 1)) = sqrt(1/3), z = -1/sqrt(1/3) = -sqrt(3);
+    # the only test in its period, so BH leaves p = 2 Phi(-sqrt(3)) = 0.0833 unadjusted: not significant at 5%
+    assert s3["z"] == pytest.approx(-math.sqrt(3), rel=1e-12)
+    assert s3["p_value"] == pytest.approx(0.08326451666355042, rel=1e-9)
+    assert s3["p_adjusted"] == pytest.approx(s3["p_value"], rel=1e-12)
+    assert not s3["significant"] and s3["direction"] == ""
+    # ... and significant, so "down", at alpha = 0.10
+    at_10 = engine.add_changes(
+        engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]),
+        lag="year", alpha=0.10)
+    assert row(at_10, jurisdiction="S3", period="2026Q2")["direction"] == "down"
     quarterly = engine.add_changes(
         engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]))
     assert row(quarterly, jurisdiction="S3", period="2026Q2")["prev_period"] == "2026Q1"

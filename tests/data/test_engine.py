@@ -1,5 +1,6 @@
 """The indicator engine on the hand-computable fixture city (tests/data/fixture_survey.sql)."""
 
+import json
 import math
 
 import numpy as np
@@ -144,3 +145,29 @@ def test_filters_by_jurisdiction_and_date(fixture_db):
     table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
                                    jurisdiction_codes=["S3"], date_from=dt.date(2026, 1, 1))
     assert list(zip(table["jurisdiction"], table["period"], strict=True)) == [("S3", "2026Q2")]
+
+
+def test_csv_and_json_never_carry_a_suppressed_number(fixture_db):
+    """S2 in 2025Q1 has 2 answers (yes, no): 50% unweighted, 25% weighted (weights 1 and 3), Wilson
+    0.0945-0.9055. With the threshold at 3 it is suppressed, and no export of the engine's table may carry
+    those numbers; with suppression off the same export does (so the check can see them)."""
+    from analytics.output import to_csv_text, to_json_text
+
+    def s2_exports(weighted):
+        table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
+                                       weighted=weighted)
+        s2 = table[(table["jurisdiction"] == "S2") & (table["period"] == "2025Q1")]
+        records = json.loads(to_json_text(s2))
+        return to_csv_text(s2).splitlines()[1], records[0]
+
+    unweighted_line, unweighted = s2_exports(False)
+    assert unweighted["estimate"] == 0.5 and "0.5" in unweighted_line.split(",")  # visible when not suppressed
+    store.set_setting(fixture_db, "suppress_below_n_eff", 3)
+    for weighted, rate in ((False, 0.5), (True, 0.25)):
+        line, record = s2_exports(weighted)
+        assert record["flag"] == "suppressed" and record["n"] == 2
+        for key in ("estimate", "se", "ci_low", "ci_high"):
+            assert record[key] is None, (weighted, key)
+        fields = line.split(",")
+        assert str(rate) not in fields and "0.094531" not in fields and "0.905469" not in fields, line
+        assert fields[engine.TIDY_COLUMNS.index("estimate")] == fields[engine.TIDY_COLUMNS.index("ci_high")] == ""

@@ -13,9 +13,10 @@ Methods
   which is exact for 0/1 scores and conservative for fractional scores (e.g. 基本满意 = 0.5).
 * Weighted estimate: ratio estimator p = Σwy/Σw with Taylor-linearised variance, one PSU per
   respondent unless the file gives clusters, strata when given (Wolter 2007, ch. 6; Lohr 2019,
-  §9.1). Interval on the logit scale, logit(p) ± z·se/(p(1-p)) (Korn & Graubard 1998; as in
-  Lumley's R ``survey::svyciprop(method="logit")``); when p is 0 or 1 the Wilson interval with
-  the effective n is used instead.
+  §9.1). Interval on the logit scale, logit(p) ± t·se/(p(1-p)) with t the Student quantile on the
+  design degrees of freedom (PSUs minus strata), exactly R's ``survey::svyciprop(method="logit")``
+  (Korn & Graubard 1998; pinned to R in tests/reference); when p is 0 or 1, or no degree of
+  freedom is left, the Wilson interval with the effective n is used instead.
 * Effective n (Kish 1965): n_eff = (Σw)²/Σw²; design effect deff = n/n_eff. Unweighted n_eff = n.
 * Small bases: ``flag`` is 'suppressed' below the ``suppress_below_n_eff`` setting (default 30)
   and 'caution' below ``caution_below_n_eff`` (default 50). Suppressed rows carry no estimate,
@@ -174,7 +175,12 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
                 raw["psu_bb"].to_numpy(float))
             se = np.sqrt(var)
             n_eff = stats.kish_n_eff(sums["sum_w"].to_numpy(float), sums["sum_w2"].to_numpy(float))
-            low, high = stats.logit_interval(p, se, level_conf)
+            # Design degrees of freedom as R's degf(): PSUs minus strata (each raw row is one stratum of
+            # the group; a stratum whose answers were all don't-know has no PSU and does not count).
+            n_psu = raw["n_psu"].to_numpy(float)
+            degf = (np.bincount(group_index, weights=n_psu, minlength=len(sums))
+                    - np.bincount(group_index, weights=(n_psu > 0).astype(float), minlength=len(sums)))
+            low, high = stats.logit_interval(p, se, level_conf, df=degf)
             w_low, w_high = stats.wilson_interval(p * n_eff, n_eff, level_conf)
             degenerate = ~np.isfinite(low) | ~np.isfinite(high)
             low = np.where(degenerate, w_low, low)

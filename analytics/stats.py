@@ -14,7 +14,8 @@ Methods and references
   "Confidence intervals for proportions with small expected number of positive counts estimated from
   survey data", Survey Methodology 24:193.
 * Logit interval — the interval of Lumley's R package ``survey``, ``svyciprop(method = "logit")``:
-  a Wald interval for logit(p) with the delta-method standard error se/(p(1-p)), back-transformed.
+  a Wald interval for logit(p) with the delta-method standard error se/(p(1-p)), back-transformed,
+  with svyciprop's t quantile on the design degrees of freedom (PSUs - strata) when they are given.
 * Taylor linearisation of a ratio estimator (the weighted proportion ΣwY/Σw) for stratified
   multistage designs with-replacement PSU approximation — Wolter KM (2007) *Introduction to Variance
   Estimation*, 2nd ed., ch. 6; Lohr SL (2019) *Sampling: Design and Analysis*, 2nd ed., §9.1.
@@ -107,21 +108,33 @@ def wilson_interval(successes: ArrayLike, n: ArrayLike, level: float = 0.95) -> 
     return low, high
 
 
-def logit_interval(p: ArrayLike, se: ArrayLike, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+def logit_interval(
+    p: ArrayLike, se: ArrayLike, level: float = 0.95, df: ArrayLike | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Logit-scale interval for a proportion (``svyciprop(method="logit")`` of R's ``survey``).
 
-    ``logit(p) ± z * se / (p (1 - p))`` back-transformed with the logistic function, where ``se`` is the
-    (design-based) standard error of ``p`` on the proportion scale. The delta method is undefined at
-    ``p`` in {0, 1}: there, and where ``p`` is outside [0, 1] or ``p``/``se`` is nan or ``se < 0``, the
-    result is nan (callers fall back to a Wilson interval on the effective n).
-    Returns ``(low, high)`` in [0, 1].
+    ``logit(p) ± q * se / (p (1 - p))`` back-transformed with the logistic function, where ``se`` is the
+    (design-based) standard error of ``p`` on the proportion scale and ``q`` the two-sided quantile at
+    ``level``: Student's t on ``df`` degrees of freedom, or the standard normal when ``df`` is None or
+    inf. svyciprop's default is t on ``degf(design)`` = number of PSUs - number of strata, so pass that
+    to reproduce it (tests/reference pins both choices to R). The delta method is undefined at ``p`` in
+    {0, 1}: there, and where ``p`` is outside [0, 1], ``p``/``se``/``df`` is nan, ``se < 0`` or
+    ``df <= 0`` (no degrees of freedom left, e.g. one PSU per stratum), the result is nan (callers fall
+    back to a Wilson interval on the effective n). Returns ``(low, high)`` in [0, 1].
     """
     z = _z(level)
-    pp, ss = np.broadcast_arrays(_f(p), _f(se))
-    valid = (pp > 0) & (pp < 1) & (ss >= 0)
+    if df is None:
+        pp, ss = np.broadcast_arrays(_f(p), _f(se))
+        q: np.ndarray | float = z
+    else:
+        pp, ss, dd = np.broadcast_arrays(_f(p), _f(se), _f(df))
+        with np.errstate(invalid="ignore"):
+            # t.ppf(df=inf) is the normal quantile; df <= 0 or nan gives nan, hence an invalid interval
+            q = np.where(dd > 0, stats.t.ppf(0.5 + float(level) / 2.0, np.where(dd > 0, dd, 1.0)), np.nan)
+    valid = (pp > 0) & (pp < 1) & (ss >= 0) & np.isfinite(q)
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = special.logit(pp)
-        half = z * ss / (pp * (1.0 - pp))
+        half = q * ss / (pp * (1.0 - pp))
         low = special.expit(centre - half)
         high = special.expit(centre + half)
     return np.where(valid, low, np.nan), np.where(valid, high, np.nan)

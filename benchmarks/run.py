@@ -215,12 +215,14 @@ def pandas_indicators(df: Any, indicators: list[Any], *, weighted: bool, level_c
     """The baseline: the monthly indicator table at every level with pandas groupby (as an analyst writes it).
 
     Unweighted: p = mean score, se = sqrt(p(1-p)/n), Wilson interval. Weighted: p = Σwy/Σw, Taylor-linearised
-    se with one PSU per respondent (n/(n-1) Σw²(y-p)² / (Σw)²), logit interval (Wilson with Kish n_eff when
+    se with one PSU per respondent (n/(n-1) Σw²(y-p)² / (Σw)²), logit interval with the t quantile on n - 1
+    degrees of freedom (Wilson with Kish n_eff when
     p is 0 or 1). Estimates with n_eff below ``suppress_below`` are blanked, as the engine does.
     """
     import numpy as np
     import pandas as pd
     from scipy.stats import norm
+    from scipy.stats import t as t_dist
 
     z = float(norm.ppf(0.5 + level_conf / 2))
     pieces = []
@@ -249,7 +251,9 @@ def pandas_indicators(df: Any, indicators: list[Any], *, weighted: bool, level_c
                     se = np.sqrt(var)
                     n_eff = g["sw"].to_numpy() ** 2 / g["sw2"].to_numpy()
                     logit = np.log(p / (1 - p))
-                    half = z * se / (p * (1 - p))
+                    # svyciprop's t quantile on degf = PSUs - strata = n - 1 (one PSU per respondent, one
+                    # stratum: the benchmark data has neither clusters nor strata)
+                    half = t_dist.ppf(0.5 + level_conf / 2, n - 1) * se / (p * (1 - p))
                     low, high = 1 / (1 + np.exp(-(logit - half))), 1 / (1 + np.exp(-(logit + half)))
                 wl, wh = _wilson(p * n_eff, n_eff, z)
                 bad = ~np.isfinite(low) | ~np.isfinite(high)

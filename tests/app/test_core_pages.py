@@ -19,16 +19,34 @@ def test_overview_shows_scorecard_with_engine_numbers(app, synthetic_db_path, la
     text = all_text(at)
     assert title in text and scorecard in text
     con = store.connect(synthetic_db_path)
-    expected = engine.indicator_table(con, period_kind="quarter", level="station")
+    expected = engine.add_changes(engine.indicator_table(con, period_kind="quarter", level="station"))
     con.close()
     latest = expected[expected["period"] == "2025Q4"]
     frame = at.dataframe[0].value
-    cells = " ".join(str(v) for v in frame.to_numpy().ravel())
-    s1 = latest[(latest["jurisdiction"] == "S1") & (latest["indicator"] == "satisfaction")].iloc[0]
-    assert f"{pct(s1['estimate'])} " in cells and f"n={int(s1['n'])}" in cells
-    # the tiny station's rates are suppressed: the label is shown, never a number
+    names = {"S1": ("甲派出所", "Station A"), "S2": ("乙派出所", "Station B"), "S3": ("丙派出所", "Station C"),
+             "S4": ("丁派出所", "Station D"), "S5": ("戊派出所", "Station E")}
+    labels = {"zh": ["见警率", "识警率", "知警率", "满意率", "安全感", "信任度"],
+              "en": ["Visibility", "Familiarity", "Awareness", "Satisfaction", "Safety", "Trust"]}[lang]
+    keys = ["visibility", "familiarity", "awareness", "satisfaction", "safety", "trust"]
+    assert list(frame.columns) == labels
+    assert list(frame.index) == [names[c][lang == "en"] for c in sorted(names)]
     suppressed = "样本过小" if lang == "zh" else "suppressed"
-    assert f"{suppressed} (n=" in cells
+    checked = 0
+    for r in latest.to_dict("records"):
+        cell = frame.loc[names[r["jurisdiction"]][lang == "en"], labels[keys.index(r["indicator"])]]
+        if r["flag"] == "suppressed":  # the tiny station: the label and the base, never a number
+            assert cell == f"{suppressed} (n={r['n']})", cell
+            continue
+        # written out here, not with analytics.presentation: "57.4% (50.4–64.2) n=195  +4.4", ▲/▼ if significant
+        text = f"{100 * r['estimate']:.1f}% ({100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f}) n={r['n']}"
+        if r["flag"] == "caution":
+            text += " ⚠"
+        if r["change"] == r["change"]:  # not nan
+            arrow = {"up": "▲ ", "down": "▼ "}.get(r["direction"], "")
+            text += f"  {arrow}{100 * r['change']:+.1f}"
+        assert cell == text, (r["jurisdiction"], r["indicator"], cell, text)
+        checked += 1
+    assert checked == 24  # 4 stations x 6 indicators with numbers; Station E's 6 cells are suppressed
     headline = {m.label: m.value for m in at.metric}
     assert len(headline) == 6  # satisfaction_3 has no data in the synthetic city: no tile
 

@@ -152,11 +152,22 @@ def test_overdispersion_widens_the_limits_by_phi_only_when_significant(con):
     assert not calm.attrs["phi_significant"] and calm.attrs["phi_applied"] == 1.0
 
 
-def test_funnel_curve_matches_the_limits_at_the_same_base():
-    curve = compare.funnel_curve(0.6, 50, 500, phi=1.5)
-    assert curve["base"].iloc[0] == pytest.approx(50) and curve["base"].iloc[-1] == pytest.approx(500)
-    limits = stats.funnel_limits(0.6, curve["base"], phi=1.5)
-    np.testing.assert_allclose(curve["limit998_high"], limits[0.998][1])
+def test_funnel_curve_is_the_hand_derived_limits_on_a_geometric_grid():
+    curve = compare.funnel_curve(0.6, 50, 500, phi=1.5, points=3)
+    # grid 50, sqrt(50 * 500) = 158.11..., 500; at base 50: sd = sqrt(1.5 * 0.6 * 0.4 / 50) = sqrt(0.0072)
+    np.testing.assert_allclose(curve["base"], [50.0, 158.11388300841898, 500.0], rtol=1e-12)
+    sd50 = 0.0848528137423857
+    row = curve.iloc[0]
+    assert row["limit95_low"] == pytest.approx(0.6 - 1.959963984540054 * sd50, rel=1e-12)
+    assert row["limit95_high"] == pytest.approx(0.6 + 1.959963984540054 * sd50, rel=1e-12)
+    assert row["limit998_low"] == pytest.approx(0.6 - 3.090232306167813 * sd50, rel=1e-12)
+    assert row["limit998_high"] == pytest.approx(0.6 + 3.090232306167813 * sd50, rel=1e-12)
+    # at base 500 the sd is sqrt(0.00072) = 0.026832815729997475
+    assert curve.iloc[2]["limit95_high"] == pytest.approx(0.6 + 1.959963984540054 * 0.026832815729997475, rel=1e-12)
+    # 99.8% limits of 0.97 on a base of 5 pass 1 and are clipped there; the lower one is not
+    tight = compare.funnel_curve(0.97, 5, 5, points=2)
+    assert tight["limit998_high"].iloc[0] == 1.0
+    assert tight["limit998_low"].iloc[0] == pytest.approx(0.97 - 3.090232306167813 * math.sqrt(0.97 * 0.03 / 5))
     assert compare.funnel_curve(float("nan"), 1, 2).empty
 
 
@@ -184,25 +195,43 @@ def test_suppressed_unit_is_listed_without_numbers_and_left_out_of_everything(co
 # ------------------------------------------------------------------------------------------ shrinkage, ranks
 
 
-def test_shrunken_estimates_lie_between_direct_estimate_and_overall(con):
+def test_shrunken_estimates_are_the_beta_binomial_posterior_means_of_an_independent_fit(con):
+    """Refit the prior with scipy's beta-binomial pmf and Nelder-Mead (not analytics.stats' gradient code)."""
     table = compare.compare_table(con, indicator="visibility", period="2025Q4")
-    shown = table[table["funnel_class"] != "suppressed"]
-    p0 = table.attrs["overall"]
-    for row in shown.to_dict("records"):
-        low, high = sorted((row["estimate"], p0))
-        assert low - 1e-12 <= row["shrunken"] <= high + 1e-12
-        assert row["shrunken_low"] < row["shrunken"] < row["shrunken_high"]
-    direct, _a, _b = stats.beta_binomial_shrinkage(shown["estimate"] * shown["base"], shown["base"])
-    np.testing.assert_allclose(shown["shrunken"], direct)
-    assert table.attrs["shrinkage"] and table.attrs["prior_alpha"] > 0
+    shown = table[table["funnel_class"] != "suppressed"].set_index("jurisdiction")
+    n = np.array([Q4[c][0] for c in shown.index], dtype=float)
+    x = np.array([Q4[c][1] for c in shown.index], dtype=float)
+
+    def negloglik(theta):
+        a, b = np.exp(theta)
+        return -np.sum(sps.betabinom.logpmf(x, n, a, b))
+
+    from scipy import optimize
+    fit = optimize.minimize(negloglik, np.log([5.0, 4.0]), method="Nelder-Mead",
+                            options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
+    alpha, beta = np.exp(fit.x)
+    assert table.attrs["shrinkage"]
+    assert table.attrs["prior_alpha"] == pytest.approx(alpha, rel=1e-3)
+    assert table.attrs["prior_beta"] == pytest.approx(beta, rel=1e-3)
+    np.testing.assert_allclose(shown["shrunken"], (x + alpha) / (n + alpha + beta), atol=1e-5)
+    np.testing.assert_allclose(shown["shrunken_low"], sps.beta.ppf(0.025, x + alpha, n - x + beta), atol=1e-5)
+    np.testing.assert_allclose(shown["shrunken_high"], sps.beta.ppf(0.975, x + alpha, n - x + beta), atol=1e-5)
+    # the outlier S6 (85%) is pulled visibly towards the others
+    assert shown.loc["S6", "shrunken"] < 0.85 - 0.01
 
 
-def test_rank_interval_contains_the_observed_rank(con):
+def test_rank_and_rank_interval_known_by_hand(con):
+    """Ranks by estimate (S6 85% > S3 60% > S5 55.8% > S2 55% > S4 52% > S1 50%); S6 is 12 SEs clear, so first
+    in every draw; the rest lie within about 2 SEs of each other, so none is sure of its place and each
+    interval spans at least three ranks but never reaches 1."""
     table = compare.compare_table(con, indicator="visibility", period="2025Q4")
-    shown = table[table["funnel_class"] != "suppressed"]
-    assert (shown["rank_low"] <= shown["rank"]).all() and (shown["rank"] <= shown["rank_high"]).all()
-    assert shown.set_index("jurisdiction").loc["S6", ["rank", "rank_low", "rank_high"]].tolist() == [1, 1, 1]
-    assert list(shown["rank"]) == [1, 2, 3, 4, 5, 6]  # sorted by estimate, highest first
+    shown = table[table["funnel_class"] != "suppressed"].set_index("jurisdiction")
+    assert list(shown.index) == ["S6", "S3", "S5", "S2", "S4", "S1"]
+    assert shown["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    assert shown.loc["S6", ["rank_low", "rank_high"]].tolist() == [1, 1]
+    others = shown.drop(index="S6")
+    assert (others["rank_low"] >= 2).all() and (others["rank_high"] - others["rank_low"] >= 2).all()
+    assert others["rank_high"].max() == 6 and others["rank_low"].min() == 2
     again = compare.compare_table(con, indicator="visibility", period="2025Q4")
     pd.testing.assert_frame_equal(table, again)  # fixed seed: page and CLI agree
 

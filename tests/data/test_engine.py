@@ -1,5 +1,6 @@
 """The indicator engine on the hand-computable fixture city (tests/data/fixture_survey.sql)."""
 
+import json
 import math
 
 import numpy as np
@@ -77,9 +78,10 @@ def test_weighted_estimate_and_linearised_se_by_hand(fixture_db):
     assert s1["se"] == pytest.approx(math.sqrt(var))
     assert s1["n_eff"] == pytest.approx(16 / 6)
     assert s1["deff"] == pytest.approx(3 / (16 / 6))
-    z = 1.959963984540054
+    # svyciprop's quantile: t on degf = 3 PSUs - 1 stratum = 2 degrees of freedom (not z = 1.96)
+    t2 = 4.302652729749462
     logit = math.log(p / (1 - p))
-    half = z * math.sqrt(var) / (p * (1 - p))
+    half = t2 * math.sqrt(var) / (p * (1 - p))
     assert s1["ci_low"] == pytest.approx(1 / (1 + math.exp(-(logit - half))))
     assert s1["ci_high"] == pytest.approx(1 / (1 + math.exp(-(logit + half))))
 
@@ -104,7 +106,17 @@ def test_changes_compare_with_the_right_period(fixture_db):
     s3 = row(table, jurisdiction="S3", period="2026Q2")
     assert s3["prev_period"] == "2025Q2"
     assert s3["change"] == pytest.approx(-1.0)
-    assert s3["direction"] in ("down", "")
+    # 2/2 then 0/1: pooled p = 2/3, se = sqrt(2/3 * 1/3 * (1/2 + 1)) = sqrt(1/3), z = -1/sqrt(1/3) = -sqrt(3);
+    # the only test in its period, so BH leaves p = 2 Phi(-sqrt(3)) = 0.0833 unadjusted: not significant at 5%
+    assert s3["z"] == pytest.approx(-math.sqrt(3), rel=1e-12)
+    assert s3["p_value"] == pytest.approx(0.08326451666355042, rel=1e-9)
+    assert s3["p_adjusted"] == pytest.approx(s3["p_value"], rel=1e-12)
+    assert not s3["significant"] and s3["direction"] == ""
+    # ... and significant, so "down", at alpha = 0.10
+    at_10 = engine.add_changes(
+        engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]),
+        lag="year", alpha=0.10)
+    assert row(at_10, jurisdiction="S3", period="2026Q2")["direction"] == "down"
     quarterly = engine.add_changes(
         engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]))
     assert row(quarterly, jurisdiction="S3", period="2026Q2")["prev_period"] == "2026Q1"
@@ -133,3 +145,29 @@ def test_filters_by_jurisdiction_and_date(fixture_db):
     table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
                                    jurisdiction_codes=["S3"], date_from=dt.date(2026, 1, 1))
     assert list(zip(table["jurisdiction"], table["period"], strict=True)) == [("S3", "2026Q2")]
+
+
+def test_csv_and_json_never_carry_a_suppressed_number(fixture_db):
+    """S2 in 2025Q1 has 2 answers (yes, no): 50% unweighted, 25% weighted (weights 1 and 3), Wilson
+    0.0945-0.9055. With the threshold at 3 it is suppressed, and no export of the engine's table may carry
+    those numbers; with suppression off the same export does (so the check can see them)."""
+    from analytics.output import to_csv_text, to_json_text
+
+    def s2_exports(weighted):
+        table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
+                                       weighted=weighted)
+        s2 = table[(table["jurisdiction"] == "S2") & (table["period"] == "2025Q1")]
+        records = json.loads(to_json_text(s2))
+        return to_csv_text(s2).splitlines()[1], records[0]
+
+    unweighted_line, unweighted = s2_exports(False)
+    assert unweighted["estimate"] == 0.5 and "0.5" in unweighted_line.split(",")  # visible when not suppressed
+    store.set_setting(fixture_db, "suppress_below_n_eff", 3)
+    for weighted, rate in ((False, 0.5), (True, 0.25)):
+        line, record = s2_exports(weighted)
+        assert record["flag"] == "suppressed" and record["n"] == 2
+        for key in ("estimate", "se", "ci_low", "ci_high"):
+            assert record[key] is None, (weighted, key)
+        fields = line.split(",")
+        assert str(rate) not in fields and "0.094531" not in fields and "0.905469" not in fields, line
+        assert fields[engine.TIDY_COLUMNS.index("estimate")] == fields[engine.TIDY_COLUMNS.index("ci_high")] == ""

@@ -34,8 +34,26 @@ FIXTURES = base.FIXTURES
 snapshot = base.snapshot
 
 REPO = Path(__file__).resolve().parents[2]
-REAL = REPO.parent / "shared" / "data" / "real"
-needs_real = pytest.mark.skipif(not REAL.is_dir(), reason="shared/data/real is not beside the repository")
+# CI checks the repository out with ../shared beside it, so the real files are always there: a missing
+# directory is a broken checkout and fails the test. JINGMIN_REAL_DATA points elsewhere (e.g. a worktree
+# whose parent is not the clone's); JINGMIN_SKIP_REAL_DATA=1 is the explicit opt-out for machines without it.
+REAL = Path(os.environ.get("JINGMIN_REAL_DATA") or REPO.parent / "shared" / "data" / "real")
+REAL_FILES = ("ess_belgium_r5_trust_police/ESSBE5.csv",
+              "police_uk_street_outcomes_2023_03/2023-03-city-of-london-street.csv",
+              "police_uk_street_outcomes_2023_03/2023-03-city-of-london-outcomes.csv")
+
+
+@pytest.fixture
+def real_data() -> Path:
+    """The real-data directory; fails (never skips silently) when it or a needed file is missing."""
+    if os.environ.get("JINGMIN_SKIP_REAL_DATA") == "1":
+        pytest.skip("JINGMIN_SKIP_REAL_DATA=1: real files deliberately not used")
+    missing = [name for name in REAL_FILES if not (REAL / name).is_file()]
+    if missing:
+        pytest.fail(f"Real data files missing under {REAL}: {', '.join(missing)}. Check out ../shared beside the "
+                    "repository, set JINGMIN_REAL_DATA to its data/real directory, or set "
+                    "JINGMIN_SKIP_REAL_DATA=1 to opt out explicitly.")
+    return REAL
 
 
 def audit_actions(con):
@@ -265,17 +283,16 @@ def test_cli_exit_codes_and_streams(reg_db, tmp_path, capsys):
 # Real files published by others, with the shipped mappings
 
 
-@needs_real
-def test_real_files_load_with_shipped_mappings_and_show_figures(tmp_path, secret):
+def test_real_files_load_with_shipped_mappings_and_show_figures(tmp_path, secret, real_data):
     con = store.connect(tmp_path / "real.duckdb")
     ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv")
-    ess = ingest_file(con, "survey", REAL / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
+    ess = ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
     assert (ess.rows, ess.summary["dont_know"], ess.summary["survey_mode"]) == (1704, 3, "face_to_face")
     table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["trust_police_6_10"])
     row = table.iloc[0]
     assert (row["jurisdiction"], row["n"], row["n_dk"]) == ("BE", 1701, 3)
     assert row["estimate"] == pytest.approx((258 + 427 + 295 + 67 + 39) / 1701)  # answers 6, 7, 8, 9, 10
-    police = REAL / "police_uk_street_outcomes_2023_03"
+    police = real_data / "police_uk_street_outcomes_2023_03"
     street = ingest_file(con, "cases", police / "2023-03-city-of-london-street.csv", mapping="police_uk_street")
     # 709 rows: 38 anti-social behaviour rows without a Crime ID, 11 repeated ids -> 660 distinct crimes.
     assert (street.rows, street.summary["rows_skipped"], street.summary["superseded_in_file"]) == (660, 38, 11)

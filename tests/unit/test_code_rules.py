@@ -48,3 +48,12 @@ def test_ci_runs_the_readme_test_command():
     assert first_two[0] == "pip install -r requirements.txt && streamlit run dashboard.py"
     assert first_two[1] == "pip install -r requirements-dev.txt && python -m pytest"
     assert first_two[1] in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_unit_tests_never_touch_duckdb():
+    """tests/unit is for pure functions (fast); anything that opens DuckDB belongs in tests/data."""
+    pattern = re.compile(r"^\s*(import duckdb|from duckdb|from analytics import .*\bstore\b|from analytics\.store)"
+                         r"|\b(duckdb|store)\.connect\(|\b(fixture_db|empty_db|synthetic_db_path)\b", re.M)
+    offenders = [str(p.relative_to(REPO)) for p in sorted((REPO / "tests" / "unit").glob("*.py"))
+                 if p != Path(__file__).resolve() and pattern.search(p.read_text(encoding="utf-8"))]
+    assert offenders == []

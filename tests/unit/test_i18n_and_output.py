@@ -38,7 +38,7 @@ def test_formula_neutralised(value, expected):
     assert neutralise_formula(value) == expected
 
 
-def test_csv_and_json_never_carry_a_suppressed_number():
+def test_csv_and_json_write_a_missing_number_as_empty_and_null():
     frame = pd.DataFrame({"jurisdiction": ["=cmd()"], "estimate": [np.nan], "flag": ["suppressed"], "n": [12]})
     assert to_csv_text(frame) == "jurisdiction,estimate,flag,n\n'=cmd(),,suppressed,12\n"
     assert '"estimate": null' in to_json_text(frame)

@@ -26,7 +26,8 @@ def _city(con, frame: pd.DataFrame) -> None:
         INSERT INTO jurisdictions (code, name_zh, name_en, parent_code, level, population) VALUES
         ('C', '测试市', 'Test City', NULL, 'city', 300), ('D1', '一区', 'District One', 'C', 'district', 200),
         ('S1', '甲派出所', 'Station A', 'D1', 'station', 100), ('S2', '乙派出所', 'Station B', 'D1', 'station', 100)""")
-    con.execute("INSERT INTO batches (batch_id, kind, source_name, sha256, row_count) VALUES (1, 'survey', 'm.csv', 'x', 1)")
+    con.execute("INSERT INTO batches (batch_id, kind, source_name, sha256, row_count) "
+                "VALUES (1, 'survey', 'm.csv', 'x', 1)")
     resp = frame.assign(batch_id=1, respondent_id=frame["respondent_key"].astype(str),  # noqa: F841 (DuckDB scan)
                         design_weight=frame["weight"])
     con.execute("INSERT INTO respondents BY NAME SELECT respondent_key, batch_id, respondent_id, jurisdiction_code, "

@@ -182,3 +182,31 @@ def test_mean_definitions_are_checked():
     rate = definitions.Indicator("q_rate", "q", "q", "", "", "q", {"1": 7.0})
     with pytest.raises(DefinitionError, match="kind 'mean'"):
         definitions.validate_indicator(rate, {"q"})
+
+
+def test_forum_and_reports_show_a_mean_with_its_unit(empty_db):
+    import io
+
+    from pptx import Presentation
+
+    from analytics import forum, report
+
+    first, second = _frame(seed=1, month="2025-01-15"), _frame(seed=2, month="2025-04-15")
+    second["respondent_key"] += len(first)
+    second["code"] = np.where(second["code"] == "88", "88", "9")  # a clear rise in 2025Q2
+    _city(empty_db, pd.concat([first, second], ignore_index=True))
+    summary = forum.forum_summary(empty_db, "S1", "2025Q2", "en")
+    tile = summary.tile("trust_mean")
+    row = engine.indicator_table(empty_db, period_kind="quarter", level="station", indicators=["trust_mean"],
+                                 jurisdiction_codes=["S1"]).set_index("period").loc["2025Q2"]
+    assert tile.rate.text == f"{row['estimate']:.1f} / 10" == "9.0 / 10"
+    assert f"{row['ci_low']:.1f} / 10" in tile.interval_sentence and "%" not in tile.interval_sentence.split("sure")[1]
+    change = tile.headline_change
+    assert change.status == "up" and "score points" in change.sentence and "%" not in change.sentence
+    page = report.build_html(summary)
+    assert "9.0 / 10" in page
+    deck = Presentation(io.BytesIO(report.build_pptx(summary)))
+    formats = [chart.plots[0].series[0].data_labels.number_format
+               for slide in deck.slides for shape in slide.shapes if shape.has_chart
+               for chart in [shape.chart] if chart.chart_type is not None and "LINE" in str(chart.chart_type)]
+    assert formats == ["0.0"]  # the mean's trend labels are points, not "0.0%"

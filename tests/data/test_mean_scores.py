@@ -210,3 +210,14 @@ def test_forum_and_reports_show_a_mean_with_its_unit(empty_db):
                for slide in deck.slides for shape in slide.shapes if shape.has_chart
                for chart in [shape.chart] if chart.chart_type is not None and "LINE" in str(chart.chart_type)]
     assert formats == ["0.0"]  # the mean's trend labels are points, not "0.0%"
+
+
+def test_proportion_methods_refuse_a_mean(mean_db):
+    from analytics import compare
+
+    con, _frame_ = mean_db
+    with pytest.raises(compare.CompareError, match="mean score") as caught:
+        compare.compare_table(con, indicator="trust_mean", period="2025Q1")
+    assert caught.value.message_key == "error.compare.mean_score"
+    table = engine.indicator_table(con, period_kind="month", level="station", indicators=["trust_mean"])
+    assert compare.trend_tests(table).empty  # no Cochran–Armitage test of a mean

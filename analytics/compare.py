@@ -196,7 +196,10 @@ def compare_table(
     units (unsuppressed), suppressed (codes), shrinkage (bool), prior_alpha, prior_beta, confidence_level.
     An empty frame (with the same attrs) means no data for that period.
     """
-    get_indicator(con, indicator)  # UnknownNameError listing the known keys
+    if get_indicator(con, indicator).kind == "mean":  # UnknownNameError listing the known keys if absent
+        # Funnel limits, beta-binomial shrinkage and the pooled rate are proportion methods.
+        raise CompareError(f"{indicator} is a mean score; the funnel plot, shrinkage and ranks here are for rates.",
+                           key="error.compare.mean_score", indicator=indicator)
     kind, start = _period_filter(period)
     codes = _comparison_codes(con, level, peer_group, jurisdiction_codes)
     table = engine.indicator_table(con, period_kind=kind, level=level, indicators=[indicator],
@@ -317,7 +320,10 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     :func:`mode_breaks`), ``mode_break`` is True when the tested span holds periods on both sides of a
     survey-mode change (from ``month_before`` to ``month_after``).
     Fewer than two usable periods give nan. Rolling 12-month windows raise :class:`CompareError`.
+    Mean-score indicators (kind 'mean') are left out: Cochran–Armitage is a test for proportions.
     """
+    if "kind" in table.columns:
+        table = table[table["kind"] != "mean"]
     if table.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
     kinds = {period_kind(label) for label in table["period"].unique()}

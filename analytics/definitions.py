@@ -1,9 +1,17 @@
 """Items (what a questionnaire asks) and indicators (how an item is scored), stored with the data.
 
-An indicator reads one item and maps each answer code to a score in [0, 1]; codes listed as
-"don't know / refused" are excluded from the base but counted. Codes that are neither scored
-nor don't-know are invalid answers (rejected at upload). Any questionnaire can be loaded and
-scored by adding items and indicators; nothing here is hard-wired into table columns.
+An indicator reads one item and maps each answer code to a score. It is one of two kinds:
+
+* ``rate`` — a top-box rate: scores in [0, 1] (e.g. 5 and 4 score 1 on a 5-point scale), the
+  estimate is a proportion and is shown as a percentage;
+* ``mean`` — a mean score: each answer scores its value on the item's scale (e.g. 0..10), the
+  estimate is a mean in [scale_min, scale_max] and is shown with its unit ("6.4 / 10"), never as a
+  percentage.
+
+Codes listed as "don't know / refused" are excluded from the base but counted. Codes that are
+neither scored nor don't-know are invalid answers (rejected at upload). Any questionnaire can be
+loaded and scored by adding items and indicators; nothing here is hard-wired into table columns.
+The answer scales an item can declare are in :data:`SCALES` (documented in docs/ingest.md).
 """
 
 from __future__ import annotations
@@ -49,6 +57,39 @@ THREE_LEVEL = {
 }
 DK_CODE = "9"
 
+INDICATOR_KINDS = ("rate", "mean")
+
+
+@dataclass(frozen=True)
+class Scale:
+    """A named answer scale: its integer codes run from ``low`` to ``high`` (None: not numeric)."""
+
+    name: str
+    low: int | None
+    high: int | None
+    description: str
+
+    def codes(self) -> list[str]:
+        """The scale's answer codes as strings, lowest first (empty for a non-numeric scale)."""
+        if self.low is None or self.high is None:
+            return []
+        return [str(v) for v in range(self.low, self.high + 1)]
+
+
+# Every scale name an item may declare. A mean score reads the numeric code as the answer's value,
+# so only numeric scales (low and high set) can carry a mean without an explicit scoring map.
+SCALES: dict[str, Scale] = {s.name: s for s in (
+    Scale("yesno", 0, 1, "binary: 1 = yes, 0 = no"),
+    Scale("three_level", 1, 3, "3-level: 3 满意 satisfied, 2 基本满意 basically satisfied, 1 不满意 dissatisfied"),
+    Scale("likert4", 1, 4, "4-point, 4 = best"),
+    Scale("likert5", 1, 5, "5-point, 5 = best"),
+    Scale("likert7", 1, 7, "7-point, 7 = best"),
+    Scale("scale0_10", 0, 10, "11-point 0–10 score, 10 = best"),
+    Scale("scale1_10", 1, 10, "10-point 1–10 score, 10 = best"),
+    Scale("scale0_100", 0, 100, "0–100 score (whole numbers), 100 = best"),
+    Scale("categorical", None, None, "unordered categories (no rate or mean without an explicit scoring map)"),
+)}
+
 
 @dataclass(frozen=True)
 class Item:
@@ -64,7 +105,11 @@ class Item:
 
 @dataclass(frozen=True)
 class Indicator:
-    """An indicator: the item it reads and the score (0..1) of each substantive answer code."""
+    """An indicator: the item it reads and the score of each substantive answer code.
+
+    ``kind`` 'rate': scores in [0, 1], a proportion. ``kind`` 'mean': scores in [scale_min, scale_max]
+    (the answer's value on the scale), a mean shown with ``unit`` (default "/ scale_max").
+    """
 
     key: str
     label_zh: str
@@ -76,6 +121,17 @@ class Indicator:
     dk_codes: list[str] = field(default_factory=lambda: [DK_CODE])
     sort_order: int = 100
     enabled: bool = True
+    kind: str = "rate"
+    scale_min: float = 0.0
+    scale_max: float = 1.0
+    unit: str = ""
+
+    @property
+    def unit_label(self) -> str:
+        """What follows a mean score when shown ("/ 10"); empty for a rate (shown as a percentage)."""
+        if self.kind != "mean":
+            return ""
+        return self.unit or f"/ {self.scale_max:g}"
 
     def label(self, lang: str) -> str:
         """The label in ``lang`` ('zh' or 'en')."""
@@ -147,6 +203,27 @@ def default_indicators(basic_satisfied_weight: float = 1.0) -> list[Indicator]:
     ]
 
 
+def mean_indicator(key: str, item: Item, *, label_zh: str | None = None, label_en: str | None = None,
+                   description_zh: str = "", description_en: str = "", unit: str = "",
+                   sort_order: int = 100) -> Indicator:
+    """A mean-score indicator over a numeric-scale item: each code scores its own value.
+
+    The scale's range comes from :data:`SCALES` (``item.scale``); the item's don't-know codes are
+    excluded. Raises DefinitionError for a non-numeric scale (define the scoring map explicitly).
+    """
+    scale = SCALES.get(item.scale)
+    if scale is None or scale.low is None or scale.high is None:
+        raise DefinitionError(
+            f"Item {item.item!r} has scale {item.scale!r}, which has no numeric values; a mean score needs one "
+            f"of: {', '.join(n for n, s in SCALES.items() if s.low is not None)}.")
+    scoring = {code: float(code) for code in scale.codes() if code in item.codes}
+    if not scoring:
+        raise DefinitionError(f"Item {item.item!r} has none of the codes {scale.low}..{scale.high} of its scale.")
+    return Indicator(key, label_zh or item.label_zh, label_en or item.label_en, description_zh, description_en,
+                     item.item, scoring, list(item.dk_codes), sort_order, True, "mean",
+                     float(scale.low), float(scale.high), unit)
+
+
 def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
     """Raise DefinitionError when an indicator cannot be computed as defined."""
     if not KEY_PATTERN.match(ind.key):
@@ -157,10 +234,18 @@ def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
                               f"Known items: {', '.join(sorted(known_items))}")
     if not ind.scoring:
         raise DefinitionError(f"Indicator {ind.key!r} has an empty scoring map.")
+    if ind.kind not in INDICATOR_KINDS:
+        raise DefinitionError(f"Indicator {ind.key!r} has kind {ind.kind!r}; use one of: {', '.join(INDICATOR_KINDS)}.")
+    low, high = (0.0, 1.0) if ind.kind == "rate" else (float(ind.scale_min), float(ind.scale_max))
+    if not low < high:
+        raise DefinitionError(
+            f"Indicator {ind.key!r}: the scale runs from {low:g} to {high:g}; its minimum must be below its maximum.")
     for code, score in ind.scoring.items():
-        if not isinstance(score, int | float) or not 0.0 <= float(score) <= 1.0:
+        if not isinstance(score, int | float) or not low <= float(score) <= high:
             raise DefinitionError(
-                f"Indicator {ind.key!r}: score of code {code!r} is {score!r}; scores must be in [0, 1].")
+                f"Indicator {ind.key!r}: score of code {code!r} is {score!r}; scores must be in "
+                f"[{low:g}, {high:g}]" + (" (a rate; define kind 'mean' for a mean score)." if ind.kind == "rate"
+                                          else " (the scale's range)."))
     overlap = set(ind.scoring) & set(ind.dk_codes)
     if overlap:
         raise DefinitionError(f"Indicator {ind.key!r}: codes {sorted(overlap)} are both scored and don't-know.")
@@ -184,6 +269,8 @@ def save_item(con: duckdb.DuckDBPyConnection, item: Item, *, actor: str | None =
     """Insert or replace an item definition; with ``actor``, a change is written to the audit log."""
     if not KEY_PATTERN.match(item.item):
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' (≤ 40).")
+    if item.scale not in SCALES:
+        raise DefinitionError(f"Item {item.item!r} has scale {item.scale!r}; known scales: {', '.join(SCALES)}.")
     before = con.execute(_STORED["items"], {"k": item.item}).fetchall()
     con.execute(
         "INSERT OR REPLACE INTO items (item, label_zh, label_en, scale, codes, dk_codes) "
@@ -200,11 +287,13 @@ def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, actor: str
     before = con.execute(_STORED["indicators"], {"k": ind.key}).fetchall()
     con.execute(
         "INSERT OR REPLACE INTO indicators (key, label_zh, label_en, description_zh, description_en, item, "
-        "scoring, dk_codes, sort_order, enabled) VALUES ($key, $lzh, $len, $dzh, $den, $item, $scoring, $dk, "
-        "$order, $enabled)",
+        "scoring, dk_codes, sort_order, enabled, kind, scale_min, scale_max, unit) VALUES ($key, $lzh, $len, "
+        "$dzh, $den, $item, $scoring, $dk, $order, $enabled, $kind, $smin, $smax, $unit)",
         {"key": ind.key, "lzh": ind.label_zh, "len": ind.label_en, "dzh": ind.description_zh,
          "den": ind.description_en, "item": ind.item, "scoring": json.dumps(ind.scoring),
-         "dk": json.dumps(ind.dk_codes, ensure_ascii=False), "order": ind.sort_order, "enabled": ind.enabled},
+         "dk": json.dumps(ind.dk_codes, ensure_ascii=False), "order": ind.sort_order, "enabled": ind.enabled,
+         "kind": ind.kind, "smin": 0.0 if ind.kind == "rate" else float(ind.scale_min),
+         "smax": 1.0 if ind.kind == "rate" else float(ind.scale_max), "unit": ind.unit},
     )
     _audit_change(con, "indicators", ind.key, before, actor)
 
@@ -246,11 +335,12 @@ def list_indicators(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True
     """Indicator definitions in display order."""
     rows = con.execute(
         "SELECT key, label_zh, label_en, description_zh, description_en, item, scoring, dk_codes, sort_order, "
-        "enabled FROM indicators WHERE enabled OR NOT $only ORDER BY sort_order, key",
+        "enabled, COALESCE(kind, 'rate'), COALESCE(scale_min, 0), COALESCE(scale_max, 1), COALESCE(unit, '') "
+        "FROM indicators WHERE enabled OR NOT $only ORDER BY sort_order, key",
         {"only": enabled_only},
     ).fetchall()
     return [Indicator(r[0], r[1], r[2], r[3], r[4], r[5], {k: float(v) for k, v in json.loads(r[6]).items()},
-                      json.loads(r[7]), r[8], r[9]) for r in rows]
+                      json.loads(r[7]), r[8], r[9], r[10], float(r[11]), float(r[12]), r[13]) for r in rows]
 
 
 def get_indicator(con: duckdb.DuckDBPyConnection, key: str) -> Indicator:

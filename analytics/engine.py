@@ -1,4 +1,4 @@
-"""The indicator engine: rates with honest uncertainty per jurisdiction and period.
+"""The indicator engine: rates and mean scores with honest uncertainty per jurisdiction and period.
 
 Heavy work runs in DuckDB: :func:`refresh_cells` condenses respondents into sufficient
 statistics per indicator x jurisdiction x month x stratum (``indicator_cells``), and every
@@ -6,7 +6,7 @@ table is a GROUP BY over those cells (``sql/indicator_stats.sql``). Because the 
 sums, a district or city figure is computed from its respondents, never by averaging rates.
 The small tail (intervals, flags, tests) runs in numpy via :mod:`analytics.stats`.
 
-Methods
+Methods (rates: indicator kind 'rate', scores in [0, 1])
 -------
 * Unweighted estimate: mean score p = Σy/n (y in [0, 1]; don't-know excluded from n).
   Interval: Wilson score interval (Wilson 1927; Agresti & Coull 1998); se = sqrt(p(1-p)/n),
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from duckdb import DuckDBPyConnection
 
-from analytics import stats
+from analytics import definitions, stats
 from analytics.auth import User, visible_codes
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, parse_period, previous_period
@@ -48,8 +48,10 @@ LEVELS = ("station", "district", "city")
 TIDY_COLUMNS = [
     "jurisdiction", "name_zh", "name_en", "level", "period", "period_start", "period_end", "indicator",
     "n", "n_dk", "n_eff", "deff", "estimate", "se", "ci_low", "ci_high", "flag", "weighted",
+    "kind", "scale_min", "scale_max", "unit",
 ]
-CHANGE_COLUMNS = ["prev_period", "prev_estimate", "change", "z", "p_value", "p_adjusted", "significant", "direction"]
+CHANGE_COLUMNS = ["prev_period", "prev_estimate", "change", "change_se", "z", "p_value", "p_adjusted",
+                  "significant", "direction"]
 
 
 def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) -> None:
@@ -162,15 +164,21 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
     level_conf = float(get_setting(con, "confidence_level"))
     grouped = raw.groupby(keys, sort=False)  # one grouping (factorising the keys) for both uses
     group_index = grouped.ngroup().to_numpy()
-    sums = grouped[["n", "n_dk", "sum_y", "sum_w", "sum_w2", "sum_wy"]].sum().reset_index()
+    sums = grouped[["n", "n_dk", "sum_y", "sum_y2", "sum_w", "sum_w2", "sum_wy"]].sum().reset_index()
     n = sums["n"].to_numpy(dtype=float)
     out = sums[keys].copy()
     out["n"] = sums["n"].astype("int64")
     out["n_dk"] = sums["n_dk"].astype("int64")
+    scales = indicator_scales(con)
+    known = scales.reindex(sums["indicator"])
+    is_mean = known["kind"].eq("mean").to_numpy()
+    lower = known["scale_min"].fillna(0.0).to_numpy(float)
+    upper = known["scale_max"].fillna(1.0).to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         if weighted:
+            n_psu = raw["n_psu"].to_numpy(float)
             p, var, _b = stats.linearized_variance(
-                group_index, raw["n_psu"].to_numpy(float), raw["sum_wy"].to_numpy(float),
+                group_index, n_psu, raw["sum_wy"].to_numpy(float),
                 raw["sum_w"].to_numpy(float), raw["psu_aa"].to_numpy(float), raw["psu_ab"].to_numpy(float),
                 raw["psu_bb"].to_numpy(float))
             se = np.sqrt(var)
@@ -185,11 +193,25 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
             degenerate = ~np.isfinite(low) | ~np.isfinite(high)
             low = np.where(degenerate, w_low, low)
             high = np.where(degenerate, w_high, high)
+            if is_mean.any():
+                groups = len(sums)
+                design_df = (np.bincount(group_index, weights=n_psu, minlength=groups)
+                             - np.bincount(group_index, weights=(n_psu > 0).astype(float), minlength=groups))
+                m_low, m_high = stats.t_interval(p, se, design_df, level_conf, lower, upper)
+                low = np.where(is_mean, m_low, low)
+                high = np.where(is_mean, m_high, high)
         else:
             p = sums["sum_y"].to_numpy(float) / n
             se = np.sqrt(p * (1 - p) / n)
             n_eff = n.copy()
             low, high = stats.wilson_interval(sums["sum_y"].to_numpy(float), n, level_conf)
+            if is_mean.any():
+                mean, m_se = stats.mean_and_se(n, sums["sum_y"].to_numpy(float), sums["sum_y2"].to_numpy(float))
+                m_low, m_high = stats.t_interval(mean, m_se, n - 1.0, level_conf, lower, upper)
+                p = np.where(is_mean, mean, p)
+                se = np.where(is_mean, m_se, se)
+                low = np.where(is_mean, m_low, low)
+                high = np.where(is_mean, m_high, high)
         deff = n / n_eff
     out["n_eff"] = n_eff
     out["deff"] = deff
@@ -203,6 +225,10 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
         float(get_setting(con, "caution_below_n_eff")),
     )
     out["weighted"] = weighted
+    out["kind"] = np.where(is_mean, "mean", "rate")
+    out["scale_min"] = np.where(is_mean, lower, 0.0)
+    out["scale_max"] = np.where(is_mean, upper, 1.0)
+    out["unit"] = known["unit_label"].fillna("").to_numpy(object)
     suppressed = out["flag"].eq("suppressed")
     out.loc[suppressed, ["estimate", "se", "ci_low", "ci_high"]] = np.nan
     names = jurisdictions(con).set_index("code")[["name_zh", "name_en", "level"]]
@@ -211,14 +237,24 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
     return out[TIDY_COLUMNS].sort_values(["indicator", "jurisdiction", "period_start"]).reset_index(drop=True)
 
 
+def indicator_scales(con: DuckDBPyConnection) -> pd.DataFrame:
+    """Per indicator key: ``kind`` ('rate' | 'mean'), ``scale_min``, ``scale_max`` and ``unit_label``."""
+    rows = [(i.key, i.kind, i.scale_min if i.kind == "mean" else 0.0, i.scale_max if i.kind == "mean" else 1.0,
+             i.unit_label) for i in definitions.list_indicators(con, enabled_only=False)]
+    return pd.DataFrame(rows, columns=["indicator", "kind", "scale_min", "scale_max", "unit_label"]).set_index(
+        "indicator")
+
+
 def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.05,
                 periods: Iterable[str] | None = None) -> pd.DataFrame:
     """Add change columns comparing each row with its comparison period in the same table.
 
     ``lag`` is 'previous' (the period before) or 'year' (same period a year earlier). The table
     must contain the comparison periods (compute it without a date filter, then filter).
-    p-values are adjusted with Benjamini–Hochberg across the jurisdictions of each indicator and
-    period; ``direction`` is 'up'/'down' only when the adjusted p-value is below ``alpha``.
+    A rate's change is in proportion points (z test as in the module docstring); a mean score's is
+    in score points with ``change_se`` = sqrt(se² + se_prev²) and a Wald z test (a difference of means,
+    never a proportion test). p-values are adjusted with Benjamini–Hochberg across the jurisdictions
+    of each indicator and period; ``direction`` is 'up'/'down' only when the adjusted p-value is below ``alpha``.
     With ``periods``, only the rows of those periods are returned (and computed); their comparison
     periods are still looked up in the whole table, and each period's adjustment is unchanged because
     whole periods are kept.
@@ -239,8 +275,14 @@ def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.
     testable = result["estimate"].notna() & result["prev_estimate"].notna()
     z = np.full(len(result), np.nan)
     pval = np.full(len(result), np.nan)
+    change_se = np.full(len(result), np.nan)
+    is_mean = (result["kind"].eq("mean") if "kind" in result.columns
+               else pd.Series(False, index=result.index)).to_numpy()
     if testable.any():
         idx = testable.to_numpy()
+        change_se[idx], _z, _p = stats.difference_z_test(
+            result["prev_estimate"].to_numpy(float)[idx], prev_se[idx],
+            result["estimate"].to_numpy(float)[idx], result["se"].to_numpy(float)[idx])
         if bool(result["weighted"].iloc[0]):
             z[idx], pval[idx] = stats.two_proportion_z_test(
                 result["prev_estimate"].to_numpy(float)[idx], prev_se[idx],
@@ -250,6 +292,10 @@ def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.
             z[idx], pval[idx] = stats.pooled_two_proportion_z_test(
                 result["prev_estimate"].to_numpy(float)[idx] * prev_n[idx], prev_n[idx],
                 result["estimate"].to_numpy(float)[idx] * n_now, n_now)
+        means = is_mean[idx]
+        z[idx] = np.where(means, _z, z[idx])
+        pval[idx] = np.where(means, _p, pval[idx])
+    result["change_se"] = change_se
     result["z"] = z
     result["p_value"] = pval
     groups = result.groupby(["indicator", "period"], sort=False).ngroup().to_numpy()

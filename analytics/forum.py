@@ -42,7 +42,7 @@ from analytics.definitions import list_indicators
 from analytics.errors import AccessDenied, JingminError, UnknownNameError
 from analytics.i18n import LANGUAGES, t
 from analytics.periods import label_for, parse_period, previous_period
-from analytics.presentation import jurisdiction_name, pct
+from analytics.presentation import jurisdiction_name, mean_digits, value_text
 from analytics.sqlfiles import execute, query_df
 
 STATUSES = ("planned", "in_progress", "done")
@@ -86,12 +86,34 @@ class Rate:
     estimate: float | None
     ci_low: float | None
     ci_high: float | None
-    text: str                # '78.3%' or the suppressed label
+    text: str                # '78.3%' (a rate), '6.4 / 10' (a mean score) or the suppressed label
+    kind: str = "rate"       # rate | mean (a mean score is never shown as a percentage)
+    unit: str = ""           # '/ 10' for a 0–10 mean score
+    scale_min: float = 0.0
+    scale_max: float = 1.0
 
     @property
     def shown(self) -> bool:
         """Whether the rate may be shown as a number."""
         return self.estimate is not None
+
+    @property
+    def is_mean(self) -> bool:
+        """Whether this is a mean score (shown with its unit) rather than a rate (shown in percent)."""
+        return self.kind == "mean"
+
+    def format(self, value: float | None) -> str:
+        """``value`` on this figure's scale: '78.3%' or '6.4 / 10'; '' when None."""
+        return value_text(value, self._row())
+
+    def format_change(self, change: float) -> str:
+        """A signed change: percentage points for a rate ('+5.2'), score points for a mean ('+0.3')."""
+        if self.is_mean:
+            return f"{change:+.{mean_digits(self._row())}f}"
+        return f"{100 * change:+.1f}"
+
+    def _row(self) -> dict[str, Any]:
+        return {"kind": self.kind, "unit": self.unit, "scale_min": self.scale_min, "scale_max": self.scale_max}
 
 
 @dataclass(frozen=True)
@@ -276,7 +298,16 @@ def _place(registry: pd.DataFrame, code: str | None, lang: str) -> Place | None:
     return Place(code=code, name=jurisdiction_name(row, lang), level=str(row["level"]))
 
 
+def _scale(row: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The kind, unit and scale of an indicator row (case metrics and rows without them are rates)."""
+    if row is None or row.get("kind") != "mean":
+        return {}
+    return {"kind": "mean", "unit": str(row.get("unit") or ""), "scale_min": float(row["scale_min"]),
+            "scale_max": float(row["scale_max"])}
+
+
 def _rate(row: Mapping[str, Any] | None, place: Place, lang: str, *, value_column: str = "estimate") -> Rate:
+    scale = _scale(row)
     if row is None:
         return Rate(place.code, place.name, place.level, 0, "missing", None, None, None, "—")
     flag = str(row["flag"])
@@ -284,9 +315,9 @@ def _rate(row: Mapping[str, Any] | None, place: Place, lang: str, *, value_colum
     if estimate is None:
         return Rate(place.code, place.name, place.level, int(row["n"]), "suppressed" if flag == "suppressed"
                     else "missing", None, None, None,
-                    t("flag.suppressed_short", lang) if flag == "suppressed" else "—")
+                    t("flag.suppressed_short", lang) if flag == "suppressed" else "—", **scale)
     return Rate(place.code, place.name, place.level, int(row["n"]), flag, estimate,
-                _number(row["ci_low"]), _number(row["ci_high"]), pct(estimate))
+                _number(row["ci_low"]), _number(row["ci_high"]), value_text(estimate, row), **scale)
 
 
 def _ref(lag: str, period: str, lang: str) -> str:
@@ -312,23 +343,26 @@ def _change(row: Mapping[str, Any] | None, lag: str, period: str, comparison: Ma
     prev = float(row["prev_estimate"])
     p_adj = _number(row["p_adjusted"])
     direction = str(row["direction"] or "")
-    points = f"{100 * abs(change):.1f}"
+    # A rate changes in percentage points, a mean score in points of its own scale (never percent).
+    mean = row.get("kind") == "mean"
+    points = f"{abs(change):.{mean_digits(row)}f}" if mean else f"{100 * abs(change):.1f}"
+    suffix = "_mean" if mean else ""
     if direction in ("up", "down"):
         return Change(lag, period, prev, change, p_adj, direction,
-                      t(f"forum.change.{direction}", lang, ref=ref, points=points),
-                      t(f"forum.change.brief_{direction}", lang, ref=ref_short, points=points),
-                      t(f"forum.change.short_{direction}", lang, points=points))
+                      t(f"forum.change.{direction}{suffix}", lang, ref=ref, points=points),
+                      t(f"forum.change.brief_{direction}{suffix}", lang, ref=ref_short, points=points),
+                      t(f"forum.change.short_{direction}{suffix}", lang, points=points))
     return Change(lag, period, prev, change, p_adj, "same", t("forum.change.same", lang, ref=ref),
                   t("forum.change.brief_same", lang, ref=ref_short), "")
 
 
 def _interval_sentence(rate: Rate, confidence: float, lang: str) -> str:
     if rate.flag == "suppressed":
-        return t("forum.rate.suppressed", lang, n=rate.n)
+        return t("forum.rate.suppressed_mean" if rate.is_mean else "forum.rate.suppressed", lang, n=rate.n)
     if rate.estimate is None or rate.ci_low is None or rate.ci_high is None:
         return t("forum.rate.missing", lang)
-    text = t("forum.rate.interval", lang, level=f"{100 * confidence:g}%", low=pct(rate.ci_low),
-             high=pct(rate.ci_high), n=rate.n)
+    text = t("forum.rate.interval", lang, level=f"{100 * confidence:g}%", low=rate.format(rate.ci_low),
+             high=rate.format(rate.ci_high), n=rate.n)
     if rate.flag == "caution":
         text += " " + t("forum.rate.caution", lang)
     return text

@@ -2,6 +2,12 @@
 
 Every formatter refuses to print a number for a suppressed estimate: it prints the
 'suppressed' label of the catalog instead.
+
+A row of the indicator table says its ``kind``: a rate ('rate') is shown as a percentage
+('78.3%', changes in percentage points), a mean score ('mean') with its unit ('6.4 / 10',
+changes in score points) and never as a percentage. Means are shown with 1 decimal on scales
+spanning 10 or more points and 2 decimals on shorter ones (a 1–5 mean of 3.84 is '3.84 / 5').
+Rows without a ``kind`` (case metrics, older callers) are rates.
 """
 
 from __future__ import annotations
@@ -16,6 +22,45 @@ def _missing(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def _get(row: Any, key: str, default: Any = None) -> Any:
+    """``row[key]`` for a dict or pandas row, ``default`` when absent."""
+    return row.get(key, default) if hasattr(row, "get") else default
+
+
+def is_mean(row: Any) -> bool:
+    """Whether an indicator row is a mean score (kind 'mean') rather than a rate."""
+    return _get(row, "kind") == "mean"
+
+
+def mean_digits(row: Any) -> int:
+    """Decimals for a mean score: 1 on a scale spanning 10 or more points, else 2."""
+    low, high = _get(row, "scale_min", 0.0), _get(row, "scale_max", 10.0)
+    span = float(high) - float(low) if not (_missing(low) or _missing(high)) else 10.0
+    return 1 if span >= 10 else 2
+
+
+def score(value: Any, row: Any) -> str:
+    """A mean score without its unit ('6.4'); empty for a missing value."""
+    if _missing(value):
+        return ""
+    return f"{float(value):.{mean_digits(row)}f}"
+
+
+def value_text(value: Any, row: Any) -> str:
+    """``value`` (an estimate or interval end of ``row``'s indicator) as '78.3%' or '6.4 / 10'."""
+    if not is_mean(row):
+        return pct(value)
+    if _missing(value):
+        return ""
+    unit = _get(row, "unit", "") or ""
+    return f"{score(value, row)} {unit}".strip()
+
+
+def estimate_text(row: Any) -> str:
+    """The row's estimate as '78.3%' (a rate) or '6.4 / 10' (a mean score); empty when missing."""
+    return value_text(row["estimate"], row)
+
+
 def pct(value: Any, digits: int = 1) -> str:
     """A proportion as a percentage string ('78.3%'); empty for a missing value."""
     if _missing(value):
@@ -23,30 +68,35 @@ def pct(value: Any, digits: int = 1) -> str:
     return f"{100 * float(value):.{digits}f}%"
 
 
-def interval_text(low: Any, high: Any, digits: int = 1) -> str:
-    """An interval as '74.1–82.0' (percent points); empty when missing."""
+def interval_text(low: Any, high: Any, digits: int = 1, *, row: Any = None) -> str:
+    """An interval as '74.1–82.0' (percent points), or '6.3–6.5' for a mean-score ``row``; empty when missing."""
     if _missing(low) or _missing(high):
         return ""
+    if row is not None and is_mean(row):
+        return f"{score(low, row)}–{score(high, row)}"
     return f"{100 * float(low):.{digits}f}–{100 * float(high):.{digits}f}"
 
 
 def rate_cell(row: dict[str, Any] | Any, lang: str) -> str:
-    """One scorecard cell: '78.3% (74.1–82.0) n=412', or the suppressed label with n."""
+    """One scorecard cell: '78.3% (74.1–82.0) n=412' or '6.4 / 10 (6.3–6.5) n=412', or suppressed with n."""
     n = int(row["n"])
     if row["flag"] == "suppressed" or _missing(row["estimate"]):
         return f"{t('flag.suppressed_short', lang)} (n={n})"
-    text = f"{pct(row['estimate'])} ({interval_text(row['ci_low'], row['ci_high'])}) n={n}"
+    text = f"{estimate_text(row)} ({interval_text(row['ci_low'], row['ci_high'], row=row)}) n={n}"
     if row["flag"] == "caution":
         text += " ⚠"
     return text
 
 
 def change_cell(row: dict[str, Any] | Any) -> str:
-    """Change in percentage points with an arrow only when significant: '▲ +5.2', '+1.0', ''."""
+    """Change with an arrow only when significant: '▲ +5.2', '+1.0', ''.
+
+    Percentage points for a rate; score points for a mean score ('▲ +0.3' on a 0–10 scale).
+    """
     change = row.get("change") if hasattr(row, "get") else row["change"]
     if _missing(change):
         return ""
-    text = f"{100 * float(change):+.1f}"
+    text = f"{float(change):+.{mean_digits(row)}f}" if is_mean(row) else f"{100 * float(change):+.1f}"
     direction = row.get("direction", "") if hasattr(row, "get") else row["direction"]
     if direction == "up":
         return "▲ " + text

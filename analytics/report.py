@@ -79,14 +79,39 @@ def _change_mark(change: Change | None) -> str:
     return "▲ " if change.status == "up" else "▼ "
 
 
-def axis_range(values: Sequence[float | None]) -> tuple[float, float]:
-    """A 0..1 axis range in steps of 10 points around the shown values (whole scale when none)."""
+def axis_range(values: Sequence[float | None], rate: Rate | None = None) -> tuple[float, float]:
+    """An axis range in steps of a tenth of the scale around the shown values (whole scale when none).
+
+    A rate's axis is 0..1 (steps of 10 points); a mean score's is its scale (0..10 in steps of 1).
+    """
+    if rate is not None and rate.is_mean:
+        lo, hi = rate.scale_min, rate.scale_max
+        step = (hi - lo) / 10
+        shown = [v for v in values if v is not None]
+        if not shown:
+            return lo, hi
+        low = max(lo, lo + math.floor((min(shown) - lo) / step - 0.5) * step)
+        high = min(hi, lo + math.ceil((max(shown) - lo) / step + 0.5) * step)
+        return low, max(high, low + step)
     shown = [v for v in values if v is not None]
     if not shown:
         return 0.0, 1.0
     low = max(0.0, math.floor((min(shown) - 0.05) * 10) / 10)
     high = min(1.0, math.ceil((max(shown) + 0.05) * 10) / 10)
     return low, max(high, low + 0.1)
+
+
+def _number_formats(rate: Rate) -> tuple[str, str]:
+    """PowerPoint number formats (value labels, axis ticks): percent for a rate, plain points for a mean."""
+    if rate.is_mean:
+        digits = len(rate.format_change(0.0)) - 3  # '+0.0' -> 1 decimal, '+0.00' -> 2
+        return "0." + "0" * digits, "0"
+    return "0.0%", "0%"
+
+
+def _tick_text(value: float, rate: Rate) -> str:
+    """An axis tick of the SVG charts: '60%' for a rate, '6' for a mean score."""
+    return f"{value:g}" if rate.is_mean else f"{round(100 * value)}%"
 
 
 def method_lines(summary: ForumSummary) -> list[str]:
@@ -110,7 +135,8 @@ def _tile_notes(summary: ForumSummary, tile: Tile) -> str:
     for change in tile.changes:
         lines.append(change.sentence)
         if change.change is not None and change.p_adjusted is not None:
-            lines.append(t("forum.report.notes_test", lang, period=change.period, change=f"{100 * change.change:+.1f}",
+            lines.append(t("forum.report.notes_test", lang, period=change.period,
+                           change=tile.rate.format_change(change.change),
                            p=f"{change.p_adjusted:.3f}"))
     for parent in (tile.district, tile.city):
         if parent is not None:
@@ -225,7 +251,8 @@ class _Deck:
 
     def line_chart(self, slide: Any, tile: Tile, left: int, top: int, width: int, height: int) -> None:
         """The indicator's trend: one line per place, labels on the jurisdiction's line."""
-        data = CategoryChartData(number_format="0.0%")
+        label_format, tick_format = _number_formats(tile.rate)
+        data = CategoryChartData(number_format=label_format)
         data.categories = list(self.summary.trend_periods)
         for series in tile.trend:
             data.add_series(series.place.name, series.values)
@@ -234,10 +261,11 @@ class _Deck:
         chart.has_legend = True
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
-        low, high = axis_range([v for s in tile.trend for v in s.values])
+        low, high = axis_range([v for s in tile.trend for v in s.values], tile.rate)
         axis = chart.value_axis
-        axis.minimum_scale, axis.maximum_scale, axis.major_unit = low, high, 0.1
-        axis.tick_labels.number_format = "0%"
+        step = (tile.rate.scale_max - tile.rate.scale_min) / 10 if tile.rate.is_mean else 0.1
+        axis.minimum_scale, axis.maximum_scale, axis.major_unit = low, high, step
+        axis.tick_labels.number_format = tick_format
         axis.tick_labels.number_format_is_linked = False
         axis.major_gridlines.format.line.color.rgb = _rgb("#dde3ea")
         axis.format.line.fill.background()
@@ -255,7 +283,7 @@ class _Deck:
         own = chart.plots[0].series[0]
         if len(self.summary.trend_periods) <= MAX_LABELLED_POINTS:
             labels = own.data_labels
-            labels.number_format = "0.0%"
+            labels.number_format = label_format
             labels.number_format_is_linked = False
             labels.show_value = True
             labels.position = XL_LABEL_POSITION.ABOVE
@@ -384,14 +412,17 @@ def _compare_slide(deck: _Deck) -> None:
     places = _places(s)
     if len(places) < 2:
         return
-    series = [(place.name, [_estimate(_rate_of(tile, index, s)) for tile in s.tiles])
+    # Rates share one 0–100% axis; a mean score (e.g. 0–10) cannot, so it is in the table below only.
+    rates = [tile for tile in s.tiles if not tile.rate.is_mean]
+    series = [(place.name, [_estimate(_rate_of(tile, index, s)) for tile in rates])
               for index, place in enumerate(places)]
     title = t("forum.report.compare" if s.district is not None else "forum.report.compare_city", s.lang)
     notes = "\n".join(f"{tile.label}: " + " · ".join(f"{r.name} {r.text}" for r in (tile.rate, tile.district, tile.city)
                                                      if r is not None) for tile in s.tiles)
     slide = deck.slide(title, notes)
-    deck.column_chart(slide, [tile.label for tile in s.tiles], series, MARGIN, Inches(1.4),
-                      SLIDE_W - 2 * MARGIN, Inches(3.75))
+    if rates:
+        deck.column_chart(slide, [tile.label for tile in rates], series, MARGIN, Inches(1.4),
+                          SLIDE_W - 2 * MARGIN, Inches(3.75))
     header = [t("col.jurisdiction", s.lang)] + [tile.label for tile in s.tiles]
     body = [[place.name] + [_text(_rate_of(tile, index, s)) for tile in s.tiles] for index, place in enumerate(places)]
     first = 0.16
@@ -562,7 +593,8 @@ def _svg_line(summary: ForumSummary, tile: Tile) -> str:
     left, right, top, bottom = 50, 40, 26, 34
     periods = summary.trend_periods
     low, high = axis_range([v for s in tile.trend for v in s.values]
-                            + [v for v in tile.trend[0].ci_low + tile.trend[0].ci_high if v is not None])
+                           + [v for v in tile.trend[0].ci_low + tile.trend[0].ci_high if v is not None], tile.rate)
+    tick_step = (tile.rate.scale_max - tile.rate.scale_min) / 10 if tile.rate.is_mean else 0.1
     step = (width - left - right) / max(1, len(periods) - 1)
 
     def x(i: int) -> float:
@@ -573,12 +605,12 @@ def _svg_line(summary: ForumSummary, tile: Tile) -> str:
 
     parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(tile.label)}" '
              f'xmlns="http://www.w3.org/2000/svg">']
-    ticks = [low + k * 0.1 for k in range(round((high - low) / 0.1) + 1)]
+    ticks = [low + k * tick_step for k in range(round((high - low) / tick_step) + 1)]
     for tick in ticks:
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" '
                      'stroke="#e3e8ee"/>')
         parts.append(f'<text class="tick" x="{left - 8}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="12" '
-                     f'fill="{MUTED}">{round(100 * tick)}%</text>')
+                     f'fill="{MUTED}">{_tick_text(tick, tile.rate)}</text>')
     for i, label in enumerate(periods):
         parts.append(f'<text class="tick" x="{x(i):.1f}" y="{height - 10}" text-anchor="middle" font-size="12" '
                      f'fill="{MUTED}">{_e(label)}</text>')
@@ -604,10 +636,11 @@ def _svg_line(summary: ForumSummary, tile: Tile) -> str:
             value = series.values[i]
             assert value is not None
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="{5 if index == 0 else 3.5}" fill="{color}">'
-                         f'<title>{_e(series.place.name)} {_e(periods[i])}: {_e(pct(value))}</title></circle>')
+                         f'<title>{_e(series.place.name)} {_e(periods[i])}: {_e(tile.rate.format(value))}'
+                         '</title></circle>')
             if index == 0 and (len(periods) <= MAX_LABELLED_POINTS or i == shown[-1]):
                 parts.append(f'<text class="value" x="{x(i):.1f}" y="{y(value) - 10:.1f}" text-anchor="middle" '
-                             f'font-size="12" font-weight="700" fill="{color}">{_e(pct(value))}</text>')
+                             f'font-size="12" font-weight="700" fill="{color}">{_e(tile.rate.format(value))}</text>')
     parts.append("</svg>")
     band_name = t("forum.report.series_interval", summary.lang, name=own.place.name, level=_level_text(summary))
     return "".join(parts) + _legend([s.place for s in tile.trend], band=band_name)
@@ -625,7 +658,7 @@ def _runs(indices: Sequence[int]) -> list[list[int]]:
 
 
 def _svg_columns(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]]) -> str:
-    """Clustered columns as inline SVG on a 0–100% axis, each bar labelled with its rate."""
+    """Clustered columns as inline SVG on a 0–100% axis, each bar labelled with its rate (rates only)."""
     width, height = 1100, 330
     left, right, top, bottom = 50, 10, 24, 46
     group = (width - left - right) / max(1, len(categories))
@@ -689,8 +722,8 @@ def _compare_html(summary: ForumSummary) -> str:
     if len(places) < 2 or not summary.tiles:
         return ""
     lang = summary.lang
-    series = [(p.name, [_estimate(_rate_of(tile, i, summary)) for tile in summary.tiles])
-              for i, p in enumerate(places)]
+    rates = [tile for tile in summary.tiles if not tile.rate.is_mean]  # a mean cannot share the 0–100% axis
+    series = [(p.name, [_estimate(_rate_of(tile, i, summary)) for tile in rates]) for i, p in enumerate(places)]
     head = "".join(f"<th>{_e(tile.label)}</th>" for tile in summary.tiles)
     rows = []
     for i, place in enumerate(places):
@@ -701,7 +734,7 @@ def _compare_html(summary: ForumSummary) -> str:
         rows.append(f"<tr><th scope=\"row\">{_e(place.name)}</th>{''.join(cells)}</tr>")
     title = t("forum.report.compare" if summary.district is not None else "forum.report.compare_city", lang)
     return (f'<section id="compare"><h2>{_e(title)}</h2>{_legend(places)}'
-            f"{_svg_columns([tile.label for tile in summary.tiles], series)}"
+            f"{_svg_columns([tile.label for tile in rates], series) if rates else ''}"
             f'<table class="compare"><thead><tr><th>{_e(t("col.jurisdiction", lang))}</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></section>")
 

@@ -1,4 +1,4 @@
-"""Pure statistical functions for survey rates: intervals, design effects, tests, funnels, shrinkage.
+"""Pure statistical functions for survey rates and mean scores: intervals, design effects, tests, funnels.
 
 Everything here is numpy/scipy only, vectorised over units (jurisdictions, periods), and free of I/O.
 Inputs are array-likes (lists, numpy arrays, pandas Series); outputs are numpy arrays (or floats where
@@ -20,7 +20,14 @@ Methods and references
   multistage designs with-replacement PSU approximation — Wolter KM (2007) *Introduction to Variance
   Estimation*, 2nd ed., ch. 6; Lohr SL (2019) *Sampling: Design and Analysis*, 2nd ed., §9.1.
 * Kish effective sample size (Σw)²/Σw² and design effect — Kish L (1965) *Survey Sampling*.
-* Two-proportion z tests (independent samples; pooled for unweighted counts).
+* Mean scores: unweighted, the sample mean with se = s/√n (s² with divisor n − 1) and a Student t
+  interval on n − 1 df (as statsmodels ``DescrStatsW.tconfint_mean``); weighted, the ratio estimator
+  Σwy/Σw with the same Taylor-linearised variance as a weighted proportion (Wolter 2007 ch. 6; Lohr
+  2019 §9.1; samplics ``TaylorEstimator("mean")``) and a t interval on the design degrees of freedom
+  n_psu − n_strata (Korn EL & Graubard BI (1999) *Analysis of Health Surveys*, §5.2; Lumley's
+  ``survey::confint(svymean(...), df = degf(design))``). A mean never gets a proportion's interval.
+* Two-proportion z tests (independent samples; pooled for unweighted counts); the difference of two
+  independent means (or weighted proportions) by a Wald z test on sqrt(se1² + se2²).
 * Benjamini Y & Hochberg Y (1995) "Controlling the false discovery rate", JRSS B 57:289.
 * Funnel plots and multiplicative over-dispersion from winsorised z-scores — Spiegelhalter DJ (2005)
   "Funnel plots for comparing institutional performance", Stat Med 24:1185.
@@ -49,6 +56,9 @@ __all__ = [
     "logit_interval",
     "kish_n_eff",
     "linearized_variance",
+    "mean_and_se",
+    "t_interval",
+    "difference_z_test",
     "small_base_flag",
     "two_proportion_z_test",
     "pooled_two_proportion_z_test",
@@ -67,14 +77,19 @@ def _f(x: ArrayLike) -> np.ndarray:
     return np.asarray(x, dtype=np.float64)
 
 
-def _z(level: float) -> float:
-    """Two-sided standard-normal critical value for a confidence ``level`` in (0, 1)."""
+def _check_level(level: float) -> float:
+    """``level`` as a float after checking it lies in (0, 1)."""
     if not 0.0 < float(level) < 1.0:
         raise JingminError(
             f"The confidence level must be between 0 and 1 (for example 0.95); got {level!r}.",
             key="error.confidence_level", level=level,
         )
-    return float(stats.norm.ppf(0.5 + float(level) / 2.0))
+    return float(level)
+
+
+def _z(level: float) -> float:
+    """Two-sided standard-normal critical value for a confidence ``level`` in (0, 1)."""
+    return float(stats.norm.ppf(0.5 + _check_level(level) / 2.0))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -161,13 +176,14 @@ def linearized_variance(
     ab: ArrayLike,
     bb: ArrayLike,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Taylor-linearised variance of the weighted proportion ``p = ΣA / ΣB`` per group.
+    """Taylor-linearised variance of the weighted proportion or mean ``p = ΣA / ΣB`` per group.
 
     Input is one row per (group, stratum) of sufficient statistics, additive over respondents:
 
     * ``group``: int codes 0..G-1 (G = max code + 1; a code with no rows gives nan);
     * ``n_psu``: number of PSUs (clusters, or respondents when there are no clusters) in the stratum;
-    * ``a = Σ w y`` and ``b = Σ w`` over the stratum's respondents (y = score in [0, 1], w = weight);
+    * ``a = Σ w y`` and ``b = Σ w`` over the stratum's respondents (y = score: in [0, 1] for a rate, the
+      answer's value on its scale for a mean score — the ratio estimator is the same; w = weight);
     * ``aa = Σ_psu (Σ_{i∈psu} w y)²``, ``ab = Σ_psu (Σ w y)(Σ w)``, ``bb = Σ_psu (Σ w)²``.
 
     With ``z_j = A_j - p B_j`` the linearised total of PSU j, the with-replacement stratified estimator
@@ -184,7 +200,7 @@ def linearized_variance(
     Worked example (one stratum, respondents as PSUs): w = (1, 2, 1), y = (1, 0, 1) gives
     B = 4, A = 2, p = 0.5, Σ w²(y-p)² = 0.25 + 1 + 0.25 = 1.5, var = 3/2 · 1.5 / 16 = 0.140625.
 
-    Returns ``(p, var, B)``, arrays of length G: proportion, its variance (proportion² units; clipped
+    Returns ``(p, var, B)``, arrays of length G: proportion (or mean), its variance (squared units; clipped
     at 0 against rounding), and the weighted base ΣB. p and var are nan where B <= 0.
     """
     g = np.asarray(group)
@@ -209,6 +225,48 @@ def linearized_variance(
         var = np.bincount(g, weights=term, minlength=n_groups) / (b_tot * b_tot)
     var = np.where(b_tot > 0, np.maximum(var, 0.0), np.nan)
     return p, var, b_tot
+
+
+def mean_and_se(n: ArrayLike, sum_y: ArrayLike, sum_y2: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Unweighted mean score and its standard error from sufficient statistics.
+
+    ``n`` answers (don't-know excluded), ``sum_y = Σy`` and ``sum_y2 = Σy²`` in the scale's units.
+    Mean ``ȳ = Σy/n``; sample variance ``s² = (Σy² − n ȳ²)/(n − 1)`` (clipped at 0 against rounding);
+    ``se = s/√n`` (simple random sampling, no finite-population correction — statsmodels
+    ``DescrStatsW(y).std_mean``). Worked example: y = (6, 8, 10) gives ȳ = 8, s² = 4, se = 2/√3 ≈ 1.1547.
+    Returns ``(mean, se)``: mean nan where n <= 0, se nan where n < 2.
+    """
+    nn, sy, sy2 = np.broadcast_arrays(_f(n), _f(sum_y), _f(sum_y2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(nn > 0, sy / nn, np.nan)
+        var = np.maximum((sy2 - nn * mean * mean) / (nn - 1.0), 0.0)
+        se = np.where(nn > 1, np.sqrt(var / nn), np.nan)
+    return mean, se
+
+
+def t_interval(
+    estimate: ArrayLike, se: ArrayLike, df: ArrayLike, level: float = 0.95,
+    lower: ArrayLike | None = None, upper: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Student t interval ``estimate ± t_{df, (1+level)/2} · se``, optionally clipped to [lower, upper].
+
+    For a mean score: ``df`` is n − 1 unweighted and n_psu − n_strata for a design-based (weighted)
+    estimate. The clip keeps the interval on the answer scale (a mean of 0..10 answers cannot exceed
+    10); it only matters for tiny or extreme samples. nan where an input is nan, ``se < 0`` or
+    ``df < 1``.
+    """
+    tq_level = 0.5 + _check_level(level) / 2.0
+    est, ss, dd = np.broadcast_arrays(_f(estimate), _f(se), _f(df))
+    valid = np.isfinite(est) & np.isfinite(ss) & (ss >= 0) & (dd >= 1)
+    with np.errstate(invalid="ignore"):
+        q = stats.t.ppf(tq_level, np.where(valid, dd, 1.0))
+        low = est - q * ss
+        high = est + q * ss
+    if lower is not None:
+        low = np.maximum(low, _f(lower))
+    if upper is not None:
+        high = np.minimum(high, _f(upper))
+    return np.where(valid, low, np.nan), np.where(valid, high, np.nan)
 
 
 def small_base_flag(n_eff: ArrayLike, suppress_below: float = 30, caution_below: float = 50) -> np.ndarray:
@@ -242,6 +300,22 @@ def two_proportion_z_test(
         se = np.sqrt(s1 * s1 + s2 * s2)
         z = np.where(se > 0, (b - a) / se, np.nan)
     return z, 2.0 * stats.norm.sf(np.abs(z))
+
+
+def difference_z_test(
+    est1: ArrayLike, se1: ArrayLike, est2: ArrayLike, se2: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wald z test of ``est2 − est1`` for two independent estimates (means or rates) with their SEs.
+
+    ``se_diff = sqrt(se1² + se2²)``, ``z = (est2 − est1)/se_diff``, two-sided p from the standard normal
+    (large-sample; for mean scores this is the unequal-variance, Welch-type comparison without the df
+    correction). Returns ``(se_diff, z, p)``; z and p are nan where se_diff is 0 or an input is nan.
+    """
+    a, s1, b, s2 = np.broadcast_arrays(_f(est1), _f(se1), _f(est2), _f(se2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt(s1 * s1 + s2 * s2)
+        z = np.where(se > 0, (b - a) / se, np.nan)
+    return se, z, 2.0 * stats.norm.sf(np.abs(z))
 
 
 def pooled_two_proportion_z_test(

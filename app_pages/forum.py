@@ -17,7 +17,6 @@ from analytics.auth import User, visible_codes
 from analytics.errors import JingminError
 from analytics.forum import ForumSummary
 from analytics.periods import available_periods
-from analytics.presentation import pct
 from app_pages import common
 
 # Constant CSS only (no data): larger figures always; clean mode also hides the app's chrome.
@@ -69,7 +68,9 @@ def show_tiles(s: ForumSummary) -> None:
             change = tile.headline_change
             delta = None
             if tile.rate.shown and change is not None and change.significant and change.change is not None:
-                delta = f"{100 * change.change:+.1f} {tr('forum.page.points')}"
+                # percentage points for a rate, score points for a mean (never percent)
+                delta = (f"{tile.rate.format_change(change.change)} "
+                         f"{tr('forum.page.score_points' if tile.rate.is_mean else 'forum.page.points')}")
             with column.container(border=True):
                 # a suppressed rate shows a dash and the words, never a number
                 st.metric(plain(tile.label), tile.rate.text if tile.rate.shown else "—", delta=delta,
@@ -89,12 +90,14 @@ def show_comparison(s: ForumSummary) -> None:
     st.header(tr("forum.page.compare"))
     fig = go.Figure()
     table = {}
+    bars = [tile for tile in s.tiles if not tile.rate.is_mean]  # one 0–100% axis: means are in the table only
     for index, place in enumerate(places):
         rates = [(tile.rate, tile.district, tile.city)[0 if index == 0 else (1 if place == s.district else 2)]
                  for tile in s.tiles]
+        shown = [r for tile, r in zip(s.tiles, rates, strict=True) if not tile.rate.is_mean]
         fig.add_trace(go.Bar(
-            x=[tile.label for tile in s.tiles], y=[r.estimate if r is not None else None for r in rates],
-            name=place.name, text=[r.text if r is not None and r.shown else "" for r in rates],
+            x=[tile.label for tile in bars], y=[r.estimate if r is not None else None for r in shown],
+            name=place.name, text=[r.text if r is not None and r.shown else "" for r in shown],
             textposition="outside", textfont={"size": 13},
             marker_color=report.PLACE_COLORS[index % len(report.PLACE_COLORS)]))
         table[place.name] = [r.text if r is not None else "—" for r in rates]
@@ -117,11 +120,13 @@ def show_trend(s: ForumSummary) -> None:
         fig.add_trace(go.Scatter(
             x=list(s.trend_periods), y=list(series.values), name=series.place.name, connectgaps=False,
             mode="lines+markers+text" if index == 0 else "lines+markers",
-            text=[pct(v) if v is not None else "" for v in series.values] if index == 0 else None,
+            text=[tile.rate.format(v) if v is not None else "" for v in series.values] if index == 0 else None,
             textposition="top center",
             line={"color": report.PLACE_COLORS[index % len(report.PLACE_COLORS)], "width": 4 if index == 0 else 2}))
-    low, high = report.axis_range([v for series in tile.trend for v in series.values])
-    fig.update_layout(yaxis={"tickformat": ".0%", "range": [low, high], "dtick": 0.1}, xaxis={"type": "category"},
+    low, high = report.axis_range([v for series in tile.trend for v in series.values], tile.rate)
+    step = (tile.rate.scale_max - tile.rate.scale_min) / 10 if tile.rate.is_mean else 0.1
+    fig.update_layout(yaxis={"tickformat": "g" if tile.rate.is_mean else ".0%", "range": [low, high], "dtick": step},
+                      xaxis={"type": "category"},
                       height=420,
                       legend={"orientation": "h", "y": -0.15}, font={"size": 16})
     common.show_fig(fig)

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.output import to_csv_text
-from analytics.presentation import change_cell, jurisdiction_name, pct, rate_cell
+from analytics.presentation import change_cell, estimate_text, interval_text, jurisdiction_name, rate_cell
 from app_pages import common
 
 f = common.filters()
@@ -27,9 +27,10 @@ for tile, (key, label) in zip(tiles, labels.items(), strict=False):
     if row["flag"] == "suppressed":
         tile.metric(common.plain(label), common.tr("flag.suppressed_short"), help=common.tr("flag.suppressed"))
         continue
-    delta = f"{100 * row['change']:+.1f}" if row["direction"] in ("up", "down") else None
-    tile.metric(common.plain(label), pct(row["estimate"]), delta=delta,
-                help=f"{common.tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; n={int(row['n'])}; "
+    delta = change_cell({**row, "direction": ""}) if row["direction"] in ("up", "down") else None
+    tile.metric(common.plain(label), estimate_text(row), delta=delta,
+                help=f"{common.tr('col.ci')}: {interval_text(row['ci_low'], row['ci_high'], row=row)}; "
+                     f"n={int(row['n'])}; "
                      + (common.tr(f"change.{row['direction']}") if delta else common.tr("change.none")))
 
 table = common.indicator_table(f, periods=(f.latest,))

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import compare
 from analytics.auth import User
-from analytics.presentation import jurisdiction_name
+from analytics.presentation import jurisdiction_name, mean_digits
 from app_pages import common
 
 MAX_LINES = 8
@@ -95,25 +95,31 @@ for index, (key, label) in enumerate(labels.items()):
     if data.empty:
         continue
     fig = go.Figure()
+    # A rate is drawn in percent; a mean score on its own scale (e.g. 0–10), never as a percentage.
+    mean = bool(data["kind"].eq("mean").any())
+    factor = 1.0 if mean else 100.0
+    digits = mean_digits(data.iloc[0]) if mean else 1
+    unit = str(data["unit"].iloc[0]) if mean else "%"
     for color_index, code in enumerate(shown):
         series = data[data["jurisdiction"] == code].sort_values("period_start")
         if series.empty:
             continue
         color = common.PALETTE[color_index % len(common.PALETTE)]
         band_x = list(series["period"]) + list(series["period"])[::-1]
-        band_y = list(100 * series["ci_high"]) + list(100 * series["ci_low"])[::-1]
+        band_y = list(factor * series["ci_high"]) + list(factor * series["ci_low"])[::-1]
         fig.add_trace(go.Scatter(x=band_x, y=band_y, fill="toself", fillcolor=color, opacity=0.15,
                                  mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False))
         caution = series["flag"].eq("caution")
         fig.add_trace(go.Scatter(
-            x=series["period"], y=100 * series["estimate"], mode="lines+markers", name=names[code],
+            x=series["period"], y=factor * series["estimate"], mode="lines+markers", name=names[code],
             line={"color": color}, connectgaps=False,
             marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
-            customdata=series[["n", "ci_low", "ci_high"]].assign(ci_low=lambda d: 100 * d.ci_low,
-                                                                   ci_high=lambda d: 100 * d.ci_high),
-            hovertemplate="%{x}: %{y:.1f}% (%{customdata[1]:.1f}–%{customdata[2]:.1f}), n=%{customdata[0]}"
+            customdata=series[["n", "ci_low", "ci_high"]].assign(ci_low=factor * series["ci_low"],
+                                                                   ci_high=factor * series["ci_high"]),
+            hovertemplate=f"%{{x}}: %{{y:.{digits}f}}{'' if mean else '%'} "
+                          f"(%{{customdata[1]:.{digits}f}}–%{{customdata[2]:.{digits}f}}), n=%{{customdata[0]}}"
                           "<extra>%{fullData.name}</extra>"))
-    fig.update_layout(title=label, yaxis_title="%", height=340, legend={"orientation": "h", "y": -0.2},
+    fig.update_layout(title=label, yaxis_title=unit, height=340, legend={"orientation": "h", "y": -0.2},
                       xaxis={"type": "category"})
     notes = annotate(fig, data, key, breaks_all)
     with columns[index % 2]:

@@ -898,19 +898,33 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
 
 
 def _indicator(raw: dict[str, Any]) -> definitions.Indicator:
-    """An indicator definition from a mapping (labels default to the key)."""
+    """An indicator definition from a mapping (labels default to the key).
+
+    ``kind`` is 'rate' (default; scores in [0, 1]) or 'mean' (needs ``scale_min`` and ``scale_max``;
+    without ``scoring`` every whole number from scale_min to scale_max scores its own value).
+    """
     try:
         key = str(raw["key"])
+        kind = str(raw.get("kind", "rate"))
+        scale_min = float(raw.get("scale_min", 0.0))
+        scale_max = float(raw.get("scale_max", 1.0))
+        if kind == "mean" and "scoring" not in raw:
+            if not (scale_min.is_integer() and scale_max.is_integer()):
+                raise ValueError("a mean without a scoring map needs whole-number scale_min and scale_max")
+            scoring = {str(v): float(v) for v in range(int(scale_min), int(scale_max) + 1)}
+        else:
+            scoring = {str(k): float(v) for k, v in raw["scoring"].items()}
         return definitions.Indicator(
             key=key, label_zh=str(raw.get("label_zh", key)), label_en=str(raw.get("label_en", key)),
             description_zh=str(raw.get("description_zh", "")), description_en=str(raw.get("description_en", "")),
-            item=str(raw["item"]), scoring={str(k): float(v) for k, v in raw["scoring"].items()},
+            item=str(raw["item"]), scoring=scoring,
             dk_codes=[str(c) for c in raw.get("dk_codes", [definitions.DK_CODE])],
             sort_order=int(raw.get("sort_order", 100)), enabled=bool(raw.get("enabled", True)),
+            kind=kind, scale_min=scale_min, scale_max=scale_max, unit=str(raw.get("unit", "")),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ConfigError(f"An indicator in the mapping is incomplete ({exc}); "
-                          "it needs key, item and scoring.") from exc
+                          "it needs key, item and scoring (a mean: kind, scale_min and scale_max).") from exc
 
 
 def check_indicators(spec: dict[str, Any]) -> None:

@@ -304,3 +304,24 @@ def test_real_files_load_with_shipped_mappings_and_show_figures(tmp_path, secret
     col = metrics[metrics["jurisdiction"] == "COL"].iloc[0]
     assert col["n"] > 0 and 0 < col["value"] < 1
     con.close()
+
+
+def test_ess_belgium_loads_as_a_0_10_trust_mean_equal_to_pandas(tmp_path, secret, real_data):
+    import pandas as pd
+    from scipy import stats as sps
+
+    from analytics.presentation import estimate_text
+
+    con = store.connect(tmp_path / "ess.duckdb")
+    ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv")
+    ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
+    row = engine.indicator_table(con, period_kind="all", level="station", indicators=["trust_police_mean"]).iloc[0]
+    y = pd.read_csv(real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv")["trstplc"].dropna()
+    se = y.std(ddof=1) / len(y) ** 0.5
+    half = sps.t.ppf(0.975, len(y) - 1) * se
+    assert (row["jurisdiction"], row["n"], row["n_dk"], row["kind"], row["unit"]) == ("BE", len(y), 3, "mean", "/ 10")
+    assert row["estimate"] == pytest.approx(y.mean(), rel=1e-12)
+    assert row["se"] == pytest.approx(se, rel=1e-10)
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(y.mean() - half), pytest.approx(y.mean() + half))
+    assert estimate_text(row) == f"{y.mean():.1f} / 10"
+    con.close()

@@ -4,6 +4,9 @@ import streamlit as st
 
 from app_pages import common
 
+# Also set here, for a server started from another folder (whose .streamlit/config.toml is not read): the
+# tables' built-in CSV download and copy would be exports missing from the audit log.
+st.set_option("client.disableDataExport", True)
 st.set_page_config(page_title="Jingmin 警民", page_icon=":material/shield:", layout="wide")
 
 if "lang" not in st.session_state:

@@ -1,7 +1,13 @@
 """Accounts, roles and jurisdiction scope.
 
 Passwords are stored as argon2id hashes (salted, deliberately slow; RFC 9106) via argon2-cffi.
-After ``MAX_FAILED_ATTEMPTS`` wrong passwords an account is locked for ``LOCKOUT_MINUTES``.
+After ``MAX_FAILED_ATTEMPTS`` wrong passwords (or wrong command-line tokens) an account is locked
+for ``LOCKOUT_MINUTES``. An unknown user name costs one argon2 verification too (against a dummy
+hash), so the time a refusal takes does not tell whether the name exists.
+
+Command-line tokens (``python -m analytics users token create``) are random 256-bit secrets kept in
+a file only their owner can read; the database stores their SHA-256 (a fast hash suffices for a
+random secret of that length) and an expiry. A token file holds ``NAME:SECRET``.
 
 Roles and what they may do:
 
@@ -18,8 +24,13 @@ While no account exists, Jingmin runs as a local single-user install (bound to l
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import hmac
 import re
+import secrets
 from dataclasses import dataclass
+from typing import NoReturn
 
 import duckdb
 from argon2 import PasswordHasher
@@ -32,6 +43,8 @@ ROLES = ("admin", "analyst", "leader", "station")
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
 SESSION_TIMEOUT_MINUTES = 30
+DEFAULT_TOKEN_DAYS = 30
+MAX_TOKEN_DAYS = 366
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$")
 
@@ -45,6 +58,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 _hasher = PasswordHasher()
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """An argon2 hash of a random password, made with the same parameters as real ones.
+
+    Made on first use rather than at import: hashing costs as much as a verification, and most
+    processes (every CLI command without accounts) never need it."""
+    return _hasher.hash(secrets.token_urlsafe(24))
 
 
 @dataclass(frozen=True)
@@ -113,17 +135,20 @@ def remove_user(con: duckdb.DuckDBPyConnection, username: str, *, actor: str = "
     """Delete an account."""
     if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
         raise UnknownNameError(f"No user named {username!r}.")
+    con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
     con.execute("DELETE FROM users WHERE username = $u", {"u": username})
     audit(con, actor, "user.remove", {"username": username})
 
 
 def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str, *, actor: str = "local") -> None:
-    """Set a new password and clear any lockout."""
+    """Set a new password, clear any lockout and revoke the account's command-line tokens (a reset often
+    follows a suspected compromise, so every old credential ends with it)."""
     if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
         raise UnknownNameError(f"No user named {username!r}.")
     _check_new_password(password)
     con.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE username = $u",
                 {"u": username, "h": _hasher.hash(password)})
+    con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
     audit(con, actor, "user.reset_password", {"username": username})
 
 
@@ -144,39 +169,126 @@ def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
     return User(*rows[0])
 
 
-def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *,
-                 now: dt.datetime | None = None) -> User:
-    """Check a password; count failures, lock the account after repeated failures, audit every attempt.
-
-    The same message is given for an unknown user and a wrong password, so names cannot be probed.
-    """
-    now = now or dt.datetime.now()
+def _account(con: duckdb.DuckDBPyConnection, username: str) -> tuple | None:
     rows = con.execute("SELECT username, role, jurisdiction_code, password_hash, failed_attempts, locked_until "
                        "FROM users WHERE username = $u", {"u": username}).fetchall()
-    if not rows:
-        audit(con, username, "login.failed", {"reason": "unknown user"})
-        raise AccessDenied("Wrong user name or password.", key="error.login_failed")
-    name, role, jurisdiction, stored, failures, locked_until = rows[0]
+    return rows[0] if rows else None
+
+
+def _refuse_if_locked(con: duckdb.DuckDBPyConnection, username: str, locked_until: dt.datetime | None,
+                      now: dt.datetime, via: str) -> None:
     if locked_until is not None and locked_until > now:
-        audit(con, username, "login.locked", {"until": locked_until})
+        audit(con, username, "login.locked", {"until": locked_until, "via": via})
         raise AccessDenied(f"Too many failed attempts: this account is locked until {locked_until:%H:%M}.",
                            key="error.login_locked", until=f"{locked_until:%H:%M}")
-    try:
-        _hasher.verify(stored, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        failures += 1
-        lock = now + dt.timedelta(minutes=LOCKOUT_MINUTES) if failures >= MAX_FAILED_ATTEMPTS else None
-        con.execute("UPDATE users SET failed_attempts = $f, locked_until = $l WHERE username = $u",
-                    {"f": 0 if lock else failures, "l": lock, "u": username})
-        audit(con, username, "login.failed", {"reason": "wrong password", "locked": lock is not None})
-        if lock:
-            raise AccessDenied(f"Too many failed attempts: this account is locked until {lock:%H:%M}.",
-                               key="error.login_locked", until=f"{lock:%H:%M}") from None
-        raise AccessDenied("Wrong user name or password.", key="error.login_failed") from None
+
+
+def _count_failure(con: duckdb.DuckDBPyConnection, username: str, failures: int, now: dt.datetime,
+                   reason: str, via: str) -> NoReturn:
+    """Record one more failed attempt (locking the account at MAX_FAILED_ATTEMPTS), audit it and refuse."""
+    failures += 1
+    lock = now + dt.timedelta(minutes=LOCKOUT_MINUTES) if failures >= MAX_FAILED_ATTEMPTS else None
+    con.execute("UPDATE users SET failed_attempts = $f, locked_until = $l WHERE username = $u",
+                {"f": 0 if lock else failures, "l": lock, "u": username})
+    audit(con, username, "login.failed", {"reason": reason, "locked": lock is not None, "via": via})
+    if lock:
+        raise AccessDenied(f"Too many failed attempts: this account is locked until {lock:%H:%M}.",
+                           key="error.login_locked", until=f"{lock:%H:%M}")
+    raise AccessDenied("Wrong user name or password.", key="error.login_failed")
+
+
+def _signed_in(con: duckdb.DuckDBPyConnection, row: tuple, now: dt.datetime, via: str) -> User:
+    name, role, jurisdiction = row[:3]
     con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = $n WHERE username = $u",
-                {"n": now, "u": username})
-    audit(con, username, "login.ok", {})
+                {"n": now, "u": name})
+    audit(con, name, "login.ok", {"via": via})
     return User(name, role, jurisdiction)
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *,
+                 now: dt.datetime | None = None, via: str = "password") -> User:
+    """Check a password; count failures, lock the account after repeated failures, audit every attempt.
+
+    The same message is given for an unknown user and a wrong password, and an unknown user's password
+    is verified against a dummy argon2 hash, so neither the message nor the time taken (about one
+    argon2 verification either way) tells whether a name exists. ``via`` is recorded in the audit
+    detail (``password`` for the dashboard, ``cli-password`` for the command line).
+    """
+    now = now or dt.datetime.now()
+    row = _account(con, username)
+    if row is None:
+        try:
+            _hasher.verify(_dummy_hash(), password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            pass  # the expected outcome: this verification only spends the time a real one would
+        audit(con, username, "login.failed", {"reason": "unknown user", "via": via})
+        raise AccessDenied("Wrong user name or password.", key="error.login_failed")
+    _refuse_if_locked(con, username, row[5], now, via)
+    try:
+        _hasher.verify(row[3], password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        _count_failure(con, username, row[4], now, "wrong password", via)
+    return _signed_in(con, row, now, via)
+
+
+def _token_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(con: duckdb.DuckDBPyConnection, user: User, *, days: float = DEFAULT_TOKEN_DAYS,
+                 now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+    """A new command-line token for ``user``, valid for ``days`` (0 < days <= MAX_TOKEN_DAYS).
+
+    Returns the token file's text (``NAME:SECRET``; the secret is shown nowhere else and only its
+    SHA-256 is stored) and the expiry time. The creation is audited, never the secret.
+    """
+    if not 0 < days <= MAX_TOKEN_DAYS:
+        raise AccessDenied(f"A token lasts more than 0 and at most {MAX_TOKEN_DAYS} days.",
+                           key="error.token_days", maximum=MAX_TOKEN_DAYS)
+    if user == LOCAL_USER or not con.execute("SELECT 1 FROM users WHERE username = $u",
+                                             {"u": user.username}).fetchall():
+        raise AccessDenied("Tokens belong to an account: create one with `users add` first.",
+                           key="error.token_needs_account")
+    now = now or dt.datetime.now()
+    expires = now + dt.timedelta(days=days)
+    secret = secrets.token_urlsafe(32)
+    con.execute("INSERT INTO cli_tokens (token_hash, username, created_at, expires_at) VALUES ($h, $u, $n, $e)",
+                {"h": _token_digest(secret), "u": user.username, "n": now, "e": expires})
+    audit(con, user.username, "token.create", {"username": user.username, "expires": expires})
+    return f"{user.username}:{secret}\n", expires
+
+
+def revoke_tokens(con: duckdb.DuckDBPyConnection, username: str, *, actor: str) -> int:
+    """Delete every command-line token of ``username``; returns how many there were."""
+    count = con.execute("SELECT count(*) FROM cli_tokens WHERE username = $u", {"u": username}).fetchall()[0][0]
+    con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
+    audit(con, actor, "token.revoke", {"username": username, "tokens": count})
+    return int(count)
+
+
+def authenticate_token(con: duckdb.DuckDBPyConnection, text: str, *, now: dt.datetime | None = None) -> User:
+    """Check a token file's text (``NAME:SECRET``). A wrong or expired token counts toward the
+    account's lockout like a wrong password; every attempt is audited."""
+    now = now or dt.datetime.now()
+    username, sep, secret = text.strip().partition(":")
+    row = _account(con, username) if sep and secret else None
+    if row is None:
+        audit(con, username or "?", "login.failed", {"reason": "unknown user or malformed token", "via": "token"})
+        raise AccessDenied("The token is not valid: create a new one with `users token create`.",
+                           key="error.token_invalid")
+    _refuse_if_locked(con, username, row[5], now, "token")
+    stored = con.execute("SELECT token_hash, expires_at FROM cli_tokens WHERE username = $u",
+                         {"u": username}).fetchall()
+    digest = _token_digest(secret)
+    # Compare against every stored digest (no early exit) so the time does not depend on which matched.
+    matches = [expires for token_hash, expires in stored if hmac.compare_digest(token_hash, digest)]
+    if not matches:
+        _count_failure(con, username, row[4], now, "wrong token", "token")
+    if matches[0] <= now:
+        audit(con, username, "login.failed", {"reason": "expired token", "locked": False, "via": "token"})
+        raise AccessDenied(f"The token expired at {matches[0]:%Y-%m-%d %H:%M}: create a new one with "
+                           "`users token create`.", key="error.token_expired", at=f"{matches[0]:%Y-%m-%d %H:%M}")
+    return _signed_in(con, row, now, "token")
 
 
 def visible_codes(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:

@@ -12,13 +12,20 @@ DuckDB's ``memory_limit`` is 3GB on every connection (``JINGMIN_MEMORY_LIMIT`` s
 e.g. ``8GB``, or ``none`` for DuckDB's own default of 80% of RAM); work beyond it spills to
 ``<database>.tmp``. With 3GB a 10-million-row survey loads within 4 GB of process memory on the
 24 GB reference machine while the dashboard stays responsive beside it (benchmarks/README.md).
+
+The database holds password hashes and survey answers, so it is its owner's only: opening it sets the
+process umask to 077 (every file Jingmin creates afterwards, the database, its ``.wal`` and ``.tmp``
+spill folder, exports and the hashing secret, is mode 600, folders 700), and an existing database file
+readable by group or others is narrowed to 600 with a warning on the ``jingmin`` logger.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -34,6 +41,8 @@ DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MEMORY_LIMIT_ENV = "JINGMIN_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
+PRIVATE_UMASK = 0o077  # new files 600, new folders 700
+log = logging.getLogger("jingmin")
 
 # Settings every install has; editable through set_setting. Documented here, where declared.
 DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
@@ -54,6 +63,46 @@ def resolve_db_path(path: str | os.PathLike[str] | None = None) -> Path:
         raise ConfigError(
             f"The database path {resolved} is a folder; give a file path such as {resolved}/jingmin.duckdb")
     return resolved
+
+
+def restrict_umask() -> None:
+    """Make every file and folder this process creates from now on its owner's only (umask 077).
+
+    Process-wide on purpose: DuckDB creates the ``.wal`` file and the ``.tmp`` spill folder later, on
+    its own, and exports are written by other modules; a umask covers them all. Bits already masked
+    by the caller's umask stay masked."""
+    os.umask(os.umask(PRIVATE_UMASK) | PRIVATE_UMASK)
+
+
+def make_private(path: Path) -> bool:
+    """Narrow an existing file (to 600) or folder (to 700) that group or others may access.
+
+    Returns True when the mode was changed, after logging a warning that names the file and its old
+    mode (the user should know their data was exposed). A file that is not ours to change is left,
+    with a warning, rather than failing the command that opened it.
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return False
+    old = stat.S_IMODE(info.st_mode)
+    if not old & 0o077:
+        return False
+    new = old & 0o700
+    try:
+        path.chmod(new)
+    except OSError as exc:
+        log.warning("%s can be read by other users (mode %03o) and Jingmin could not narrow it: %s",
+                    path, old, exc)
+        return False
+    log.warning("%s could be read by other users (mode %03o); Jingmin set it to %03o.", path, old, new)
+    return True
+
+
+def _make_store_private(db_path: Path) -> None:
+    """The database file, its write-ahead log and its spill folder: owner-only."""
+    for path in (db_path, db_path.with_name(db_path.name + ".wal"), db_path.with_name(db_path.name + ".tmp")):
+        make_private(path)
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -112,13 +161,15 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     """
     db_path = resolve_db_path(path)
     is_new = not db_path.exists()
+    restrict_umask()
+    _make_store_private(db_path)
     if read_only:
         if is_new:
             raise ConfigError(f"No database at {db_path}. Run `python -m analytics demo --db {db_path}` first.")
         con = duckdb.connect(str(db_path), read_only=True)
         _limit_memory(con)
         return con
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.IOException as exc:

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 
 import duckdb
 
-from analytics.auth import LOCAL_USER, User, any_users, get_user
-from analytics.errors import AccessDenied, JingminError
+from analytics.auth import User
+from analytics.errors import JingminError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,20 +44,18 @@ def add_db_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_user_argument(parser: argparse.ArgumentParser) -> None:
-    """The ``--user NAME`` option: apply that account's role and jurisdiction scope to the output."""
-    parser.add_argument("--user", metavar="NAME", default=None,
-                        help="answer as this account (a station user sees only its own subtree and the averages "
-                             "above it); required once accounts exist")
+    """The credential options (``--user NAME``, ``--password-stdin``, ``--token-file PATH``); needed once
+    accounts exist, see :mod:`analytics.cli._identity`."""
+    from analytics.cli._identity import add_credential_arguments
+
+    add_credential_arguments(parser)
 
 
-def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> User:
-    """The user a command acts for: ``--user NAME``, or the local admin while no account exists."""
-    if args.user:
-        return get_user(con, args.user)
-    if any_users(con):
-        raise AccessDenied("Accounts exist in this database: name the account with --user NAME.",
-                           key="error.cli_user_required")
-    return LOCAL_USER
+def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, allow_token: bool = True) -> User:
+    """The authenticated user a command acts for, or the local admin while no account exists."""
+    from analytics.cli._identity import resolve_user as resolve
+
+    return resolve(con, args, allow_token=allow_token)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

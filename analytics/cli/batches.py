@@ -2,7 +2,8 @@
 
 ``list`` needs a role that sees every jurisdiction (a batch's file name and size can describe another
 station's own survey); ``remove`` needs the admin role; ``export`` (respondent-level rows without personal
-data) needs the analyst or admin role and is audited. ``--user NAME`` names the account once accounts exist.
+data) needs the analyst or admin role and is audited. Once accounts exist, ``--user NAME`` with its
+password (or ``--token-file``) proves who acts.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.action == "remove":
         user.require("remove_batch")
-        counts = remove_batch(con, args.batch_id, actor=args.actor or user.username)
+        counts = remove_batch(con, args.batch_id, actor=user.username)
         print(f"Removed batch {args.batch_id}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
         return 0
     if args.action == "export":
@@ -58,7 +59,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("batch_id", nargs="?", type=int, metavar="ID")
     parser.add_argument("--format", default="csv", choices=["csv", "json"])
     parser.add_argument("--out", metavar="FILE", help="export: write to this file instead of standard output")
-    parser.add_argument("--actor", default=None, help="name recorded in the audit log (default: the --user)")
     add_db_argument(parser)
     add_user_argument(parser)
     parser.set_defaults(func=run)

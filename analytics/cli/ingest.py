@@ -1,10 +1,11 @@
 """``python -m analytics ingest KIND FILE``: check and load a jurisdictions, survey or cases file.
 
 Exit status 0 when loaded (or, with ``--dry-run``, when the file would load), 1 when the file is
-rejected (every problem on stderr, nothing written), 2 for usage or configuration errors (and for an
-account whose role may not upload: ``--user NAME`` is needed once accounts exist). The
-summary goes to stdout. ``--propose`` prints the mapping the loader would use, as JSON that can be
-edited and passed back with ``--mapping FILE``.
+rejected (every problem on stderr, nothing written), 2 for usage or configuration errors (and for a
+missing or wrong credential, or an account whose role may not upload: once accounts exist a credential,
+``--user NAME`` with its password or ``--token-file``, is needed). The summary goes to stdout.
+``--propose`` prints the mapping the loader would use, as JSON that can be edited and passed back
+with ``--mapping FILE``.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report
     user = resolve_user(con, args)
     user.require("upload")
-    actor = args.actor or user.username
+    actor = user.username  # the authenticated account, never a name typed on the command line
     if args.propose:
         return _propose(con, args, constants)
     try:
@@ -149,7 +150,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="print the detected layout and proposed mapping (JSON) and exit")
     parser.add_argument("--save-mapping", metavar="NAME", help="after a successful load, save the mapping used")
     parser.add_argument("--show", type=int, default=5, metavar="N", help="problems shown per kind (default 5)")
-    parser.add_argument("--actor", default=None, help="name recorded in the audit log (default: the --user)")
     add_db_argument(parser)
     add_user_argument(parser)
     parser.set_defaults(func=run)

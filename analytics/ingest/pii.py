@@ -8,7 +8,8 @@ same person answering twice can be found without anyone being able to read the n
 Every other personal column is dropped before any table (even a temporary one) sees its values.
 
 The secret comes from ``$JINGMIN_SECRET``, else from ``data/.jingmin_secret``, created on first
-use with mode 600 (it is git-ignored). Losing it only means new hashes no longer match old ones.
+use with mode 600 in a folder created 700 (it is git-ignored); an existing secret file that group or
+others may read is narrowed to 600 with a warning. Losing it only means new hashes no longer match old ones.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from analytics.errors import ConfigError
 from analytics.ingest.fields import PII_HEADER_FRAGMENTS, PII_HEADERS, norm_header
-from analytics.store import REPO_ROOT
+from analytics.store import REPO_ROOT, make_private
 
 SECRET_ENV = "JINGMIN_SECRET"
 SECRET_FILE = REPO_ROOT / "data" / ".jingmin_secret"
@@ -46,10 +47,11 @@ def secret_key(path: Path | None = None) -> bytes:
     secret_path = path or SECRET_FILE
     try:
         if not secret_path.exists():
-            secret_path.parent.mkdir(parents=True, exist_ok=True)
+            secret_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w", encoding="ascii") as out:
                 out.write(secrets.token_hex(32))
+        make_private(secret_path)
         value = secret_path.read_text(encoding="ascii").strip()
     except OSError as exc:
         raise ConfigError(f"Cannot read or create the hashing secret {secret_path}: {exc}. "

@@ -83,15 +83,23 @@ def run_cli(*args, stdin=None):
 
 def test_cli_users_and_scoped_indicators(synthetic_db_path):
     db = str(synthetic_db_path)
+    first = run_cli("users", "add", "chief", "--role", "admin", "--password-stdin", "--db", db,
+                    stdin="the admin password\n")
+    assert first.returncode == 0, first.stderr
+    # once an account exists, adding another needs an admin's password (first line), then the new one
     added = run_cli("users", "add", "s2chief", "--role", "station", "--jurisdiction", "S2", "--password-stdin",
-                    "--db", db, stdin="a long password\n")
+                    "--user", "chief", "--db", db, stdin="the admin password\na long password\n")
     assert added.returncode == 0, added.stderr
-    listed = run_cli("users", "list", "--db", db)
+    listed = run_cli("users", "list", "--db", db, "--user", "chief", "--password-stdin", stdin="the admin password\n")
     assert "s2chief\tstation\tS2" in listed.stdout and "argon2" not in listed.stdout
-    # once accounts exist, the CLI must be told which account it answers for
+    # once accounts exist, the CLI must be told which account it answers for, and shown its password
     refused = run_cli("indicators", "--db", db)
     assert refused.returncode == 2 and "--user" in refused.stderr
-    scoped = run_cli("indicators", "--db", db, "--user", "s2chief", "--format", "json")
+    unproved = run_cli("indicators", "--db", db, "--user", "s2chief")  # stdin is no terminal: no prompt
+    assert unproved.returncode == 2 and "--password-stdin" in unproved.stderr and unproved.stdout == ""
+    scoped = run_cli("indicators", "--db", db, "--user", "s2chief", "--password-stdin", "--format", "json",
+                     stdin="a long password\n")
     assert {row["jurisdiction"] for row in json.loads(scoped.stdout)} == {"S2"}
-    other = run_cli("indicators", "--db", db, "--user", "s2chief", "--jurisdiction", "S3", "--format", "json")
+    other = run_cli("indicators", "--db", db, "--user", "s2chief", "--password-stdin", "--jurisdiction", "S3",
+                    "--format", "json", stdin="a long password\n")
     assert json.loads(other.stdout) == []

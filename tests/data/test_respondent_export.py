@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 
 import pandas as pd
 import pytest
@@ -78,22 +79,27 @@ def test_local_single_user_may_export(reg_db):
     assert len(respondent_export(reg_db, batch.batch_id, auth.LOCAL_USER)) == 6
 
 
-def test_cli_batches_export_by_role(survey_db, capsys, tmp_path):
+def test_cli_batches_export_by_role(survey_db, capsys, tmp_path, monkeypatch):
     db = survey_db.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
                            ).fetchall()[0][0]
     survey_db.close()
     batch = str(BATCH)
-    assert cli_main(["batches", "export", batch, "--db", db, "--user", "ana"]) == 0
+
+    def as_user(name: str) -> list[str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO("a long password\n"))
+        return ["--user", name, "--password-stdin"]
+
+    assert cli_main(["batches", "export", batch, "--db", db, *as_user("ana")]) == 0
     out = capsys.readouterr().out
     frame = pd.read_csv(io.StringIO(out), dtype=str)
     assert len(frame) == 6 and "person_hash" not in frame.columns
     assert not any(p in out for p in PII)
     written = tmp_path / "resp.json"
-    assert cli_main(["batches", "export", batch, "--db", db, "--user", "root", "--format", "json",
+    assert cli_main(["batches", "export", batch, "--db", db, *as_user("root"), "--format", "json",
                      "--out", str(written)]) == 0
     assert len(json.loads(written.read_text(encoding="utf-8"))) == 6
     for refused in ("boss", "s1chief"):
-        assert cli_main(["batches", "export", batch, "--db", db, "--user", refused]) == 2
+        assert cli_main(["batches", "export", batch, "--db", db, *as_user(refused)]) == 2
         captured = capsys.readouterr()
         assert captured.out == "" and "may not" in captured.err
     # once accounts exist the CLI must be told who asks

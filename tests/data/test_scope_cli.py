@@ -1,17 +1,21 @@
-"""Scope matrix for the command line: a station user's every command shows only its own subtree.
+"""Scope matrix for the command line: who may run each command, proved by a credential.
 
 Every command of ``python -m analytics`` that takes ``--user`` is run for a station account (S1, in
-district D1) and its output — standard output, standard error and any file written — must not name
-another station or district: no code, no Chinese or English name. Commands whose role the station
-lacks must refuse (exit 2) without printing data. The list of commands is read from the CLI parser,
-so a new command (or sub-command) without a case here fails ``test_every_cli_command_is_covered``.
+district D1) with its password on standard input, and its output — standard output, standard error
+and any file written — must not name another station or district: no code, no Chinese or English name.
+Commands whose role the station lacks must refuse (exit 2) without printing data. Accounts exist in
+this database, so every command must also refuse without a credential and with a wrong password (the
+failure audited), and accept a token file. The list of commands is read from the CLI parser, so a new
+command (or sub-command) without a case here fails ``test_every_cli_command_is_covered``.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import json
 import re
+import sys
 import zipfile
 from html import unescape
 from pathlib import Path
@@ -25,6 +29,7 @@ from analytics.errors import AccessDenied
 from tests.conftest import build_synthetic_city
 
 STATION = "s1chief"
+PASSWORD = "a long password"
 PERIOD = "2025Q4"
 # Everything that identifies a jurisdiction the S1 user may not see (S1's siblings, the other district).
 FORBIDDEN_CODES = ("S2", "S3", "S4", "S5", "D2")
@@ -50,7 +55,7 @@ def build_scope_city(path: Path) -> Path:
                                             "status": "planned"}], actor="test")
     for name, role, code in ((STATION, "station", "S1"), ("boss", "leader", None), ("ana", "analyst", None),
                              ("root", "admin", None)):
-        auth.add_user(con, name, "a long password", role, jurisdiction_code=code)
+        auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code)
     con.close()
     return path
 
@@ -101,6 +106,8 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
     ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
     ("weights", "show"): [["weights", "show"], ["weights", "show", "--format", "csv"]],
+    ("users", "token", "create"): [["users", "token", "create", "--out", "{out}.token", "--days", "1"]],
+    ("users", "token", "revoke"): [["users", "token", "revoke"]],
     ("report",): [
         ["report", "--jurisdiction", "S1", "--period", PERIOD, "--format", "pptx", "--out", "{out}.pptx"],
         ["report", "--jurisdiction", "S1", "--period", PERIOD, "--format", "html", "--lang", "en",
@@ -116,16 +123,19 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
     ("weights", "reset"): [["weights", "reset"]],
     ("report",): [["report", "--jurisdiction", "S2", "--period", PERIOD, "--format", "html", "--out", "{out}.html"]],
+    ("users", "add"): [["users", "add", "mallory", "--role", "admin"]],
+    ("users", "remove"): [["users", "remove", "root"]],
+    ("users", "reset-password"): [["users", "reset-password", "root"]],
+    ("users", "list"): [["users", "list"]],
+    ("users", "token", "revoke"): [["users", "token", "revoke", "root"]],
 }
 # Outputs that name no station even for a leader (the city, one pooled analysis, district-level case metrics).
-NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap"}
+# Token commands print no figures at all.
+NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap",
+               "users token create --out {out}.token --days 1", "users token revoke"}
 # Commands without --user: administration of the database file itself, no figures printed.
 EXEMPT = {
     ("demo",): "builds a new database; refuses one that holds data",
-    ("users", "add"): "account administration (bootstraps the first admin)",
-    ("users", "remove"): "account administration",
-    ("users", "reset-password"): "account administration",
-    ("users", "list"): "account administration: names and roles, no figures",
 }
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ingest" / "survey_gbk_chinese.csv"
 
@@ -142,9 +152,18 @@ def cases_of(table):
     return [(path, argv) for path, argvs in table.items() for argv in argvs]
 
 
-def run_as(capsys, scope_db, tmp_path, argv, user=STATION):
+def run_as(capsys, scope_db, tmp_path, argv, user=STATION, *, password=PASSWORD, credential=True,
+           monkeypatch=None, token=None):
+    """Run ``argv`` as ``user`` with ``password`` on standard input (then a new password, which ``users add``
+    and ``reset-password`` read), or with a token file, or (``credential=False``) with neither."""
     out = tmp_path / "report"
-    args = [a.format(out=out, fixture=FIXTURE) for a in argv] + ["--db", str(scope_db), "--user", user]
+    args = [a.format(out=out, fixture=FIXTURE) for a in argv] + ["--db", str(scope_db)]
+    if token is not None:
+        args += ["--token-file", str(token)]
+    elif credential:
+        args += ["--user", user, "--password-stdin"]
+    if monkeypatch is not None:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(f"{password}\nnew password 12345\n"))
     code = cli_main(args)
     captured = capsys.readouterr()
     text = captured.out + captured.err
@@ -164,31 +183,98 @@ def file_text(path: Path) -> str:
 
 @pytest.mark.parametrize(("path", "argv"), cases_of(ALLOWED), ids=lambda v: " ".join(v) if isinstance(v, list)
                          else None)
-def test_station_user_sees_only_its_subtree(capsys, scope_db, tmp_path, path, argv):
-    code, captured, text = run_as(capsys, scope_db, tmp_path, argv)
+def test_station_user_sees_only_its_subtree(capsys, monkeypatch, scope_db, tmp_path, path, argv):
+    code, captured, text = run_as(capsys, scope_db, tmp_path, argv, monkeypatch=monkeypatch)
     assert code == 0, captured.err
     assert leaks(text) == []
     # the same command for a leader names other jurisdictions, so the check above can see a leak
     if " ".join(argv) not in NO_CONTRAST and not argv[0] == "report":
-        _code, _captured, leader_text = run_as(capsys, scope_db, tmp_path, argv, user="boss")
+        _code, _captured, leader_text = run_as(capsys, scope_db, tmp_path, argv, user="boss",
+                                               monkeypatch=monkeypatch)
         assert leaks(leader_text), "the leader's output should name other jurisdictions"
 
 
 @pytest.mark.parametrize(("path", "argv"), cases_of(REFUSED), ids=lambda v: " ".join(v) if isinstance(v, list)
                          else None)
-def test_station_user_is_refused(capsys, scope_db, tmp_path, path, argv):
+def test_station_user_is_refused(capsys, monkeypatch, scope_db, tmp_path, path, argv):
     before = store.connect(scope_db)
-    counts = before.execute("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
-                            "(SELECT sum(weight) FROM respondents)").fetchall()
+    counts = before.execute(COUNTS).fetchall()
     before.close()
-    code, captured, text = run_as(capsys, scope_db, tmp_path, argv)
+    code, captured, text = run_as(capsys, scope_db, tmp_path, argv, monkeypatch=monkeypatch)
     assert code == 2 and "error:" in captured.err
     asked = {a for a in argv if a in FORBIDDEN_CODES}  # the refusal may repeat what was asked for, nothing more
     assert captured.out == "" and set(leaks(text)) <= asked
     after = store.connect(scope_db)
-    assert after.execute("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
-                         "(SELECT sum(weight) FROM respondents)").fetchall() == counts
+    assert after.execute(COUNTS).fetchall() == counts
     after.close()
+
+
+COUNTS = ("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
+          "(SELECT sum(weight) FROM respondents), (SELECT string_agg(username || password_hash, ',' ORDER BY username) "
+          "FROM users), (SELECT count(*) FROM cli_tokens)")
+# One invocation per command path: the first case of the path in ALLOWED, else in REFUSED.
+FIRST_CASE = {path: (ALLOWED.get(path) or REFUSED[path])[0] for path in set(ALLOWED) | set(REFUSED)}
+
+
+def failed_logins(db: Path, username: str) -> int:
+    con = store.connect(db)
+    count = con.execute("SELECT count(*) FROM audit_log WHERE action = 'login.failed' AND actor = $u",
+                        {"u": username}).fetchall()[0][0]
+    con.close()
+    return count
+
+
+@pytest.mark.parametrize("path", sorted(FIRST_CASE), ids=" ".join)
+def test_every_command_refuses_without_a_credential(capsys, monkeypatch, scope_db, tmp_path, path):
+    before = store.connect(scope_db)
+    counts = before.execute(COUNTS).fetchall()
+    before.close()
+    code, captured, _text = run_as(capsys, scope_db, tmp_path, FIRST_CASE[path], credential=False,
+                                   monkeypatch=monkeypatch)
+    assert code == 2 and captured.out == "" and "--user NAME" in captured.err
+    assert not list(tmp_path.glob("report*"))
+    after = store.connect(scope_db)
+    assert after.execute(COUNTS).fetchall() == counts
+    after.close()
+
+
+@pytest.mark.parametrize("path", sorted(FIRST_CASE), ids=" ".join)
+def test_every_command_refuses_a_wrong_password_and_audits_it(capsys, monkeypatch, scope_db, tmp_path, path):
+    failed = failed_logins(scope_db, "boss")
+    code, captured, _text = run_as(capsys, scope_db, tmp_path, FIRST_CASE[path], user="boss",
+                                   password="not the password", monkeypatch=monkeypatch)
+    assert code == 2 and captured.out == "" and "Wrong user name or password" in captured.err
+    assert not list(tmp_path.glob("report*"))
+    assert failed_logins(scope_db, "boss") == failed + 1
+    con = store.connect(scope_db)  # keep the shared account below the lockout for the other cases
+    con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = 'boss'")
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def station_token(scope_db, tmp_path_factory) -> Path:
+    con = store.connect(scope_db)
+    text, _expires = auth.create_token(con, auth.get_user(con, STATION), days=1)
+    con.close()
+    path = tmp_path_factory.mktemp("token") / "s1.token"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+@pytest.mark.parametrize("path", sorted(set(ALLOWED) - {("users", "token", "create"), ("users", "token", "revoke")}),
+                         ids=" ".join)
+def test_every_allowed_command_works_with_a_token_file(capsys, monkeypatch, scope_db, tmp_path, station_token,
+                                                        path):
+    code, captured, text = run_as(capsys, scope_db, tmp_path, FIRST_CASE[path], token=station_token,
+                                  monkeypatch=monkeypatch)
+    assert code == 0, captured.err
+    assert leaks(text) == []
+    con = store.connect(scope_db)
+    last = con.execute("SELECT actor, detail FROM audit_log WHERE action LIKE 'login.%' ORDER BY audit_id DESC "
+                       "LIMIT 1").fetchall()[0]
+    con.close()
+    assert last[0] == STATION and json.loads(last[1]) == {"via": "token"}
 
 
 def test_peer_group_listing_is_scoped(scope_db):

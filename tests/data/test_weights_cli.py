@@ -8,7 +8,9 @@ weighted estimates exactly.
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -128,7 +130,7 @@ def test_default_post_stratification_skips_batches_without_the_items(city, tmp_p
     con.close()
 
 
-def test_bad_margins_or_role_fail_with_a_message_and_change_nothing(city, tmp_path, capsys):
+def test_bad_margins_or_role_fail_with_a_message_and_change_nothing(city, tmp_path, capsys, monkeypatch):
     margins_file = tmp_path / "margins.csv"
     _margins().to_csv(margins_file, index=False)
     con = store.connect(city)
@@ -145,7 +147,9 @@ def test_bad_margins_or_role_fail_with_a_message_and_change_nothing(city, tmp_pa
     con = store.connect(city)
     auth.add_user(con, "boss", "a-long-password-1", "leader")
     con.close()
-    assert main(["weights", "rake", "--margins", str(margins_file), "--user", "boss", "--db", str(city)]) == 2
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password-1\n"))
+    assert main(["weights", "rake", "--margins", str(margins_file), "--user", "boss", "--password-stdin",
+                 "--db", str(city)]) == 2
     assert "may not" in capsys.readouterr().err
     con = store.connect(city)
     assert store.data_version(con) == version

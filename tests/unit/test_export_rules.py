@@ -4,6 +4,9 @@ CSV is only written by analytics/output.py, and raw HTML on pages is constant te
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -50,6 +53,43 @@ def test_every_download_button_gets_its_data_from_a_safe_writer():
                 offenders.append(f"{path.relative_to(REPO)}:{call.lineno}")
     assert seen >= 7  # overview, compare, cases x2, upload report, data respondents, forum x2
     assert offenders == [], "download data must come from to_csv_text or the report builders"
+
+
+EXPORT_OPTION = "client.disableDataExport"
+TABLES = {"dataframe", "data_editor"}
+
+
+def test_table_toolbar_download_is_off_for_every_table():
+    """st.dataframe / st.data_editor offer "Download as CSV" in their toolbar, an export that never reaches the
+    audit log. Streamlit 1.67 has no per-table switch, only the client option client.disableDataExport: it must be
+    on in the server config and set by dashboard.py, and no UI file may turn it off."""
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["client"]["disableDataExport"] is True
+    tables, offenders = 0, []
+    for path in UI_FILES:
+        for call in calls(path, "set_option"):
+            key = call.args[0].value if call.args and isinstance(call.args[0], ast.Constant) else None
+            value = call.args[1] if len(call.args) > 1 else None
+            if key == EXPORT_OPTION and not (isinstance(value, ast.Constant) and value.value is True):
+                offenders.append(f"{path.relative_to(REPO)}:{call.lineno}")
+        tables += sum(len(list(calls(path, name))) for name in TABLES)
+    assert tables >= 20 and offenders == []
+    dashboard = ast.parse((REPO / "dashboard.py").read_text(encoding="utf-8"))
+    first_st_call = next(node.value for node in dashboard.body if isinstance(node, ast.Expr)
+                         and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute))
+    assert first_st_call.func.attr == "set_option" and [a.value for a in first_st_call.args] == [EXPORT_OPTION, True]
+
+
+def test_the_browser_is_told_to_hide_table_downloads():
+    """What the server sends each session (Streamlit's own config message), read the way `streamlit run` reads
+    the repository's .streamlit/config.toml."""
+    script = ("from streamlit import config; config.get_config_options(force_reparse=True); "
+              "from streamlit.proto.NewSession_pb2 import Config; "
+              "from streamlit.runtime.app_session import _populate_config_msg; "
+              "m = Config(); _populate_config_msg(m); print(m.disable_data_export)")
+    done = subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True, text=True, check=True,
+                          timeout=120)
+    assert done.stdout.strip() == "True"
 
 
 def test_csv_is_written_only_by_the_output_module():

@@ -57,3 +57,10 @@ def test_unit_tests_never_touch_duckdb():
     offenders = [str(p.relative_to(REPO)) for p in sorted((REPO / "tests" / "unit").glob("*.py"))
                  if p != Path(__file__).resolve() and pattern.search(p.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_migration_numbers_are_unique():
+    """Two branches that each add migration NNNN would leave one unapplied on databases that have the other."""
+    names = [p.name for p in (REPO / "analytics" / "migrations").glob("*.sql")]
+    numbers = [name.split("_", 1)[0] for name in names]
+    assert len(numbers) == len(set(numbers)), sorted(names)

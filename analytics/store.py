@@ -49,7 +49,8 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     # bounded amount of memory. Text files are bounded by upload_max_mb and DuckDB's memory limit.
     "workbook_max_mb": (500, "Most decompressed XML read from one .xlsx workbook (all its parts), in MB; "
                              "the zip's declared sizes are checked first, the bytes actually read always."),
-    "workbook_max_cells": (10_000_000, "Most cell elements in the sheet of one .xlsx upload, empty ones included."),
+    "workbook_max_cells": (5_000_000, "Most cell elements in the sheet of one .xlsx upload, empty ones included "
+                                      "(about 20 s of parsing on the reference machine; larger data: use CSV)."),
     "workbook_max_columns": (2_000, "Highest column number that may hold a value in an .xlsx sheet."),
     "workbook_max_cell_chars": (32_767, "Longest text of one .xlsx cell, in characters (Excel's own limit); "
                                         "a longer cell is reported as a problem of its row and column."),

@@ -125,6 +125,13 @@ def rows_line(error: IngestError) -> str | None:
     return t("ingest.rows_rejected", "en", rows=rows, with_problems=error.params.get("rows_with_problems", 0))
 
 
+def rows_accounted(summary: dict[str, Any], lang: str) -> str:
+    """'rows in file = loaded + skipped + superseded + rejected' of a load summary, in ``lang``."""
+    return t("upload.rows_accounted", lang, rows=summary["rows_in_file"], loaded=summary["rows_loaded"],
+             skipped=summary.get("rows_skipped") or 0, superseded=summary.get("superseded_in_file") or 0,
+             rejected=summary.get("rows_rejected") or 0, blank=summary.get("blank_rows") or 0)
+
+
 def note(key: str, **params: Any) -> dict[str, Any]:
     """A load-summary warning (something worth knowing that did not stop the load), stored in the batch
     summary as its catalog key ``ingest.note.<key>`` and values so that it can be shown in any language."""

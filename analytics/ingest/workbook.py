@@ -49,7 +49,7 @@ class WorkbookLimits:
     """Bounds on the work one workbook may cause (see analytics.store.DEFAULT_SETTINGS for each)."""
 
     max_bytes: int = 500 * 1_048_576   # decompressed bytes of all parts read, in bytes
-    max_cells: int = 10_000_000        # <c> elements in the sheet, empty ones included
+    max_cells: int = 5_000_000         # <c> elements in the sheet, empty ones included
     max_columns: int = 2_000           # highest column number holding a value
     max_cell_chars: int = 32_767       # characters of one cell's text (Excel's own limit)
     max_rows: int = EXCEL_MAX_ROW      # data rows (rows with a value)
@@ -120,9 +120,17 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+_LOCAL_NAMES: dict[str, str] = {}
+
+
 def _local(name: str) -> str:
     # expat with namespace_separator=" " gives "uri local"; writers differ in prefixes, not local names.
-    return name.rpartition(" ")[2]
+    # Cached: a sheet has a handful of distinct tags and millions of elements.
+    local = _LOCAL_NAMES.get(name)
+    if local is None:
+        local = _LOCAL_NAMES.setdefault(name, name.rpartition(" ")[2]) if len(_LOCAL_NAMES) < 1000 \
+            else name.rpartition(" ")[2]
+    return local
 
 
 class Workbook:

@@ -34,6 +34,7 @@ from typing import Any
 
 import duckdb
 
+from analytics import tempfiles
 from analytics.errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,17 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "confidence_level": (0.95, "Confidence level of every interval."),
     "petition_deadline_days": (30, "Petitions answered within this many days count as on time."),
     "upload_max_mb": (200, "Largest upload accepted, in MB."),
+    # Bounds on the work one .xlsx upload may cause (analytics/ingest/workbook.py), checked while the
+    # workbook streams so that a small file that expands enormously is refused within seconds and a
+    # bounded amount of memory. Text files are bounded by upload_max_mb and DuckDB's memory limit.
+    "workbook_max_mb": (500, "Most decompressed XML read from one .xlsx workbook (all its parts), in MB; "
+                             "the zip's declared sizes are checked first, the bytes actually read always."),
+    "workbook_max_cells": (5_000_000, "Most cell elements in the sheet of one .xlsx upload, empty ones included "
+                                      "(about 20 s of parsing on the reference machine; larger data: use CSV)."),
+    "workbook_max_columns": (2_000, "Highest column number that may hold a value in an .xlsx sheet."),
+    "workbook_max_cell_chars": (32_767, "Longest text of one .xlsx cell, in characters (Excel's own limit); "
+                                        "a longer cell is reported as a problem of its row and column."),
+    "workbook_max_rows": (1_048_576, "Most data rows (rows holding a value) in one .xlsx sheet."),
 }
 
 
@@ -170,6 +182,8 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         _limit_memory(con)
         return con
     db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Temporary upload files left by a process that died without cleaning up (SIGKILL, power loss).
+    tempfiles.sweep_stale(tempfiles.temp_root(db_path.parent))
     try:
         con = duckdb.connect(str(db_path))
     except duckdb.IOException as exc:

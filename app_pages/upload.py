@@ -16,6 +16,7 @@ from analytics import engine, ingest
 from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.ingest import fields as F
+from analytics.ingest.problems import rows_accounted
 from analytics.output import to_csv_text
 from app_pages import common
 
@@ -146,6 +147,8 @@ def show_summary(result: ingest.IngestResult) -> None:
                    action=action))
     for warning in result.warning_texts(common.lang()):
         st.text(warning)
+    if "rows_in_file" in summary:  # batches loaded before issue 21 did not count them
+        st.text(rows_accounted(summary, common.lang()))
     facts = [(tr(f"upload.fact.{key}"), _fact_text(summary[key])) for key in SUMMARY_FACTS
              if summary.get(key) not in (None, "", [], {})]
     st.dataframe(pd.DataFrame(facts, columns=[tr("upload.fact.what"), tr("upload.fact.value")]),
@@ -153,8 +156,9 @@ def show_summary(result: ingest.IngestResult) -> None:
 
 
 # The load summary's facts worth showing, in this order; the rest (mapping spec, columns) is shown elsewhere.
-SUMMARY_FACTS = ["batch_id", "source_name", "format", "sheet", "encoding", "delimiter", "header_row", "rows_read",
-                 "blank_rows", "rows_skipped", "rows_loaded", "respondents", "answers", "dont_know", "items",
+SUMMARY_FACTS = ["batch_id", "source_name", "format", "sheet", "encoding", "delimiter", "header_row", "rows_in_file",
+                 "rows_read", "blank_rows", "rows_skipped", "rows_loaded", "rows_rejected", "respondents", "answers",
+                 "dont_know", "items",
                  "interview_dates", "survey_mode", "new_cases", "updated_cases", "superseded_in_file", "reported",
                  "added", "updated", "created_jurisdictions", "mapping_name", "constants", "ignored_columns",
                  "sha256"]
@@ -174,6 +178,9 @@ def _fact_text(value: Any) -> str:
 def show_problems(exc: JingminError) -> None:
     """Counts per problem, the first rows, and the full report as a CSV download."""
     common.show_error(exc)
+    if exc.params.get("rows_in_file") is not None:
+        st.text(tr("ingest.rows_rejected", rows=exc.params["rows_in_file"],
+                   with_problems=exc.params.get("rows_with_problems", 0)))
     counts = exc.params.get("counts") or {}
     st.subheader(tr("upload.problems"))
     st.dataframe(pd.DataFrame({tr("upload.col.problem"): [tr(f"ingest.problem.{c}") if has(f"ingest.problem.{c}")

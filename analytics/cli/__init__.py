@@ -11,8 +11,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from types import FrameType
 
 import duckdb
 
@@ -58,14 +61,60 @@ def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, al
     return resolve(con, args, allow_token=allow_token)
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGINT arrived: unwind (every ``finally`` runs: temp files removed, transactions rolled
+    back) and exit with 128 + the signal number. A BaseException, so no ``except Exception`` stops it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stop_cleanly_on_signals() -> Iterator[list[int]]:
+    """Turn SIGTERM and SIGINT into :class:`Stopped` while the block runs; yields the signals received.
+
+    Without this, SIGTERM ends Python at once and no ``finally`` runs, leaving an upload's temporary
+    copy (personal data) on disk. Further signals are ignored once one arrived, so that the cleanup
+    itself is not cut short (SIGKILL still works; the next start sweeps what that leaves).
+    """
+    received: list[int] = []
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if received:
+            return
+        received.append(signum)
+        raise Stopped(signum)
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield received
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, run the command, and turn a JingminError into a message and exit 2."""
+    """Parse arguments, run the command, and turn a JingminError into a message and exit 2.
+
+    SIGTERM and SIGINT end the command cleanly with exit status 128 + the signal number.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except JingminError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return 2
+    with stop_cleanly_on_signals() as received:
+        try:
+            return int(args.func(args) or 0)
+        except JingminError as exc:
+            print(f"error: {exc.message}", file=sys.stderr)
+            for problem in exc.problems:
+                print(f"  {problem}", file=sys.stderr)
+            return 2
+        except Stopped as exc:
+            print(f"stopped by signal {exc.signum}", file=sys.stderr)
+            return 128 + exc.signum
+        except (duckdb.Error, RuntimeError):
+            # DuckDB turns a signal that arrives during a query into its own "Query interrupted" error.
+            if not received:
+                raise
+            print(f"stopped by signal {received[0]}", file=sys.stderr)
+            return 128 + received[0]

@@ -21,7 +21,7 @@ from analytics.errors import ConfigError, IngestError
 from analytics.ingest import fields as F
 from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
 from analytics.ingest.pipeline import IngestResult
-from analytics.ingest.problems import note_text
+from analytics.ingest.problems import note_text, rows_accounted, rows_line
 
 
 def _constants(pairs: list[str] | None) -> dict[str, str]:
@@ -52,6 +52,7 @@ def summary_lines(result: IngestResult) -> list[str]:
         read.append(f"sheet {s['sheet']}")
     read.append(f"header on row {s['header_row']}")
     lines.append("  read: " + ", ".join(read))
+    lines.append("  " + rows_accounted(s, "en"))
     mapped = [f"{h} -> {t if isinstance(t, str) else '+'.join(t)}" for h, t in s["columns"].items() if t != F.IGNORE]
     lines.append("  columns: " + ("; ".join(mapped) or "none"))
     if s.get("mapping_name"):
@@ -111,6 +112,9 @@ def run(args: argparse.Namespace) -> int:
     except IngestError as exc:
         for line in report_lines(exc, first=args.show):
             print(line, file=sys.stderr)
+        accounted = rows_line(exc)
+        if accounted:
+            print(accounted, file=sys.stderr)
         return 1
     print("\n".join(summary_lines(result)))
     if args.save_mapping:

@@ -31,12 +31,13 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import duckdb
 from rapidfuzz import fuzz, process
 
-from analytics import definitions, store
+from analytics import definitions, store, tempfiles
 from analytics.engine import refresh_cells
 from analytics.errors import ConfigError, IngestError
 from analytics.ingest import fields as F
@@ -61,8 +62,10 @@ from analytics.ingest.reading import (
     open_source,
     plain_line_count,
     stage,
+    xlsx_column_label,
 )
 from analytics.ingest.sqlrun import fetch_one, ident, run, run_script
+from analytics.ingest.workbook import WorkbookLimits
 
 DEFAULT_UPLOAD_MAX_MB = 200
 PII_SAMPLE_ROWS = 10_000
@@ -74,7 +77,14 @@ _TEMP_VIEWS = ("ingest_long", "ingest_answer_texts", "ingest_fields")
 _TEMP_TABLES = ("ingest_raw0", "ingest_lines", "ingest_linemap", "ingest_raw", "ingest_constants", "ingest_typed",
                 "ingest_lookup", "ingest_itemcols", "ingest_answer_values", "ingest_answers", "ingest_keys",
                 "ingest_vmap_raw", "ingest_vmap", "ingest_colmap", "ingest_item_defs", "ingest_jvals",
-                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans")
+                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans", "ingest_xlsx")
+
+
+class RowAccountingError(RuntimeError):
+    """Internal invariant broken: the rows of a file do not add up (rows in file != loaded + rejected...).
+
+    A bug, never a user error: it is not a JingminError, so no page or CLI handler hides it.
+    """
 
 
 @dataclass
@@ -133,6 +143,24 @@ def upload_limit_mb(con: duckdb.DuckDBPyConnection) -> float:
     return float(json.loads(rows[0][0])) if rows else float(DEFAULT_UPLOAD_MAX_MB)
 
 
+def workbook_limits(con: duckdb.DuckDBPyConnection) -> WorkbookLimits:
+    """The bounds on one workbook upload, from the ``workbook_*`` settings (analytics.store)."""
+    return WorkbookLimits(
+        max_bytes=int(float(store.get_setting(con, "workbook_max_mb")) * 1_048_576),
+        max_cells=int(store.get_setting(con, "workbook_max_cells")),
+        max_columns=int(store.get_setting(con, "workbook_max_columns")),
+        max_cell_chars=int(store.get_setting(con, "workbook_max_cell_chars")),
+        max_rows=int(store.get_setting(con, "workbook_max_rows")),
+    )
+
+
+def temp_root(con: duckdb.DuckDBPyConnection) -> Path:
+    """Where this connection's uploads keep temporary files: ``.jingmin_tmp`` beside the database file."""
+    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
+    path = rows[0][0] if rows else None
+    return tempfiles.temp_root(Path(path).parent if path else None)
+
+
 def propose_mapping(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
                     sheet: str | None = None, encoding: str | None = None,
                     mapping: str | dict[str, Any] | None = None, source_name: str | None = None,
@@ -147,9 +175,10 @@ def propose_mapping(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.
     spec, mapping_name = resolve_mapping(con, kind, mapping)
     opts = spec["options"]
     max_bytes = int(upload_limit_mb(con) * 1_048_576)
-    with open_source(source, source_name, max_bytes, digest=False) as src:
+    with open_source(source, source_name, max_bytes, digest=False, temp_root=temp_root(con)) as src:
         layout = detect(src, encoding=encoding or opts.get("encoding"), delimiter=delimiter or opts.get("delimiter"),
-                        header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"))
+                        header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"),
+                        limits=workbook_limits(con))
     suggested = suggest_mapping(con, kind, layout.headers)
     if mapping is None and suggested is not None:
         spec, mapping_name = resolve_mapping(con, kind, suggested)
@@ -196,14 +225,16 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
     if dayfirst is None:
         dayfirst = opts.get("dayfirst")
     max_bytes = int(upload_limit_mb(con) * 1_048_576)
-    with open_source(source, source_name, max_bytes) as src:
+    limits = workbook_limits(con)
+    with open_source(source, source_name, max_bytes, temp_root=temp_root(con)) as src:
         layout = detect(src, encoding=encoding or opts.get("encoding"), delimiter=delimiter or opts.get("delimiter"),
-                        header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"))
+                        header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"),
+                        limits=limits)
         run_script(con, "ingest_macros")
         problems.reset(con)
         try:
             return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
-                           create_jurisdictions, dry_run, actor)
+                           create_jurisdictions, dry_run, actor, limits)
         finally:
             _drop_temp(con)
 
@@ -240,14 +271,18 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
             mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
-            create_jurisdictions: bool, dry_run: bool, actor: str) -> IngestResult:
-    staged = stage(src, layout)
+            create_jurisdictions: bool, dry_run: bool, actor: str, limits: WorkbookLimits) -> IngestResult:
+    try:
+        staged = stage(con, src, layout, limits)
+    except duckdb.OutOfMemoryException as exc:
+        raise problems.file_error(src.name, "too_large", "out_of_memory", {"error": str(exc)}) from exc
     warnings: list[str] = []
     content = _scan_pii(con, src, staged, layout)
     columns = assign_columns(con, kind, layout, spec, content, layout.preview)
     items = known_items(con, spec)
     plan = _plan(con, kind, columns, constants, items)
-    rows_read, blank_rows = _materialize(con, src, staged, layout, plan, warnings)
+    rows_read, blank_rows, reader_rejected = _materialize(con, src, staged, layout, plan, warnings)
+    rows_in_file = rows_read + reader_rejected
     if rows_read == 0 and problems.count(con) == 0:
         raise problems.file_error(src.name, "header_only", "header_only")
     _check_already_loaded(con, src)
@@ -271,7 +306,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
 
     summary: dict[str, Any] = {
         "kind": kind, "source_name": src.name, "sha256": src.sha256, "size_bytes": src.size,
-        **layout.describe(), "dayfirst": dayfirst, "rows_read": rows_read, "blank_rows": blank_rows,
+        **layout.describe(), "dayfirst": dayfirst, "rows_in_file": rows_in_file, "rows_read": rows_read,
+        "blank_rows": blank_rows,
         "rows_skipped": skipped, "mapping_name": mapping_name,
         "columns": {c.header: (c.targets if len(c.targets) > 1 else c.target) for c in plan.columns},
         "constants": dict(plan.constants), "ignored_columns": plan.ignored, "personal_data": plan.pii_report,
@@ -293,14 +329,30 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         summary["created_under"] = create_under
         warnings.append(problems.note("new_jurisdictions", n=len(new_jurisdictions),
                                       names=", ".join(f"{raw} ({code})" for raw, code in new_jurisdictions[:10])))
-    problems.raise_if_problems(con, src.name, dry_run=dry_run)
+    problems.raise_if_problems(con, src.name, dry_run=dry_run, rows_in_file=rows_in_file)
     rows = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
     summary["rows_loaded"] = rows
+    summary["rows_rejected"] = 0  # a file with any problem is rejected whole (raise_if_problems above)
+    check_row_accounting(summary)
     if dry_run:
         return IngestResult(None, rows, summary, dry_run=True)
     _drop_staging(con)
     batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
     return IngestResult(batch_id, rows, summary)
+
+
+def check_row_accounting(summary: dict[str, Any]) -> None:
+    """Fail loudly unless every data row of the file is accounted for.
+
+    rows in file = loaded + skipped (mapping option skip_blank) + superseded (cases, keep_last)
+    + rejected. Blank rows are not data rows and are counted apart. Raises RowAccountingError.
+    """
+    parts = (summary["rows_loaded"], summary.get("rows_skipped") or 0, summary.get("superseded_in_file") or 0,
+             summary.get("rows_rejected") or 0)
+    if summary["rows_in_file"] != sum(parts):
+        raise RowAccountingError(
+            f"{summary['source_name']}: {summary['rows_in_file']} data rows in the file but loaded + skipped + "
+            f"superseded + rejected = {' + '.join(str(p) for p in parts)}; no row may go missing.")
 
 
 def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
@@ -393,14 +445,21 @@ def _plan(con: duckdb.DuckDBPyConnection, kind: str, columns: list[ColumnGuess],
 
 
 def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout, plan: Plan,
-                 warnings: list[str]) -> tuple[int, int]:
-    """Write ``ingest_raw`` (row number + kept columns; hashed where planned); return (rows, blank rows)."""
+                 warnings: list[str]) -> tuple[int, int, int]:
+    """Write ``ingest_raw`` (row number + kept columns; hashed where planned).
+
+    Returns (data rows read, blank rows, rows the reader rejected): rows rejected by the reader are
+    reported as problems and not in ``ingest_raw``; every data row of the file is one or the other,
+    which is checked here against the reader's own count (RowAccountingError otherwise).
+    """
     exprs = []
     for i in sorted(plan.keep):
         col = ident(f"c{i}")
         exprs.append(f"{HASH_EXPR.replace('COL', col)} AS {col}" if i in plan.hashed else col)
     params = {**staged.params, **(pii.hmac_pads() if plan.hashed else {})}
     blank = " AND ".join(f"coalesce(trim({ident(f'c{i}')}), '') = ''" for i in range(layout.ncols)) or "false"
+    if staged.numbered:
+        blank = "false"  # the workbook reader staged only rows holding a value (a too-long cell counts)
     select = ", ".join(["(" + blank + ") AS _blank", *exprs])
     numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
     sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
@@ -411,24 +470,32 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
         run(con, sql, params)
     except duckdb.InvalidInputException as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
+    reader_rejected = 0
     if staged.numbered:
+        run(con, "DROP TABLE IF EXISTS ingest_xlsx")  # the sheet's text, now in ingest_raw0 (PII hashed or left out)
         run(con, "ALTER TABLE ingest_raw0 RENAME TO ingest_raw")
         _xlsx_problems(con, staged, layout)
     else:
-        _number_csv_rows(con, staged, layout, warnings)
+        reader_rejected = _number_csv_rows(con, staged, layout, warnings)
     run(con, "DROP TABLE IF EXISTS ingest_raw0")
     blank_rows = int(run(con, "SELECT count(*) FROM ingest_raw WHERE _blank").fetchall()[0][0]) + staged.blank_rows
     run(con, "DELETE FROM ingest_raw WHERE _blank")
     rows = int(run(con, "SELECT count(*) FROM ingest_raw").fetchall()[0][0])
-    return rows, blank_rows
+    if staged.rows_in_file is not None and staged.rows_in_file != rows + reader_rejected:
+        raise RowAccountingError(f"{src.name}: the workbook reader counted {staged.rows_in_file} data rows but "
+                                 f"{rows} reached the database and {reader_rejected} were rejected.")
+    return rows, blank_rows, reader_rejected
 
 
 # The person key: HMAC of the normalised identifier ('phone:138...', 'id:1101...', 'text:...').
 HASH_EXPR = pii.HASH_SQL.replace("TEXT", "jm_person_text(COL)")
 
 
-def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout, warnings: list[str]) -> None:
-    """Give every staged CSV row its line number in the file; record rows DuckDB rejected."""
+def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout, warnings: list[str]) -> int:
+    """Give every staged CSV row its line number in the file; record rows DuckDB rejected.
+
+    Returns how many data rows DuckDB rejected (each reported as a problem, none in ``ingest_raw``).
+    """
     n_rows, n_rejects = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_rejects)"
                             ).fetchall()[0]
     if n_rejects == 0 and plain_line_count(staged.params["path"]) == n_rows + staged.skip:
@@ -437,7 +504,7 @@ def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Lay
         run(con, "ALTER TABLE ingest_raw0 ADD COLUMN _row BIGINT")
         run(con, "UPDATE ingest_raw0 SET _row = rowid + 1 + $skip", {"skip": staged.skip})
         run(con, "ALTER TABLE ingest_raw0 RENAME TO ingest_raw")
-        return
+        return 0
     try:
         run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS " + line_flags_sql(), {"path": staged.params["path"]})
         scanned = True
@@ -481,11 +548,29 @@ def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Lay
         FROM ingest_rejects r JOIN ingest_lines l ON l.line_no = r.line
         WHERE NOT l.blank
     """, {"width": layout.ncols})
+    rejected = int(run(con, "SELECT count(DISTINCT r.line) FROM ingest_rejects r JOIN ingest_lines l "
+                            "ON l.line_no = r.line WHERE NOT l.blank").fetchall()[0][0])
+    if scanned and n_rows == n_lines:
+        # Lines and records pair one to one: every non-blank data line is a row read or a row rejected.
+        lines = int(run(con, "SELECT count(*) FROM ingest_lines WHERE line_no > $skip AND NOT blank",
+                        {"skip": staged.skip}).fetchall()[0][0])
+        read = int(run(con, "SELECT count(*) FROM ingest_raw WHERE NOT _blank").fetchall()[0][0])
+        if lines != read + rejected:
+            raise RowAccountingError(f"{lines} data lines in the file but {read} rows read and {rejected} rejected.")
+    return rejected
 
 
 def _xlsx_problems(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout) -> None:
-    for row, width in staged.xlsx_extra:
-        problems.add(con, "too_many_fields", "too_many_cells", {"found": width, "width": layout.ncols}, row=row)
+    """Report workbook rows with cells beyond the header and cells too long to read (row, column, length)."""
+    found = [(row, None, None, "too_many_fields", "too_many_cells",
+              json.dumps({"found": width, "width": layout.ncols}))
+             for row, width in staged.xlsx_extra]
+    limit = int(store.get_setting(con, "workbook_max_cell_chars"))
+    found += [(row, xlsx_column_label(layout, col), None, "cell_too_long", "cell_too_long",
+               json.dumps({"length": length, "limit": limit}))
+              for row, col, length in staged.xlsx_too_long]
+    if found:
+        con.executemany("INSERT INTO ingest_problems VALUES (?, ?, ?, ?, ?, ?)", found)
 
 
 def _check_already_loaded(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:

@@ -87,8 +87,13 @@ def count(con: duckdb.DuckDBPyConnection) -> int:
     return int(con.execute("SELECT count(*) FROM ingest_problems").fetchall()[0][0])
 
 
-def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_run: bool) -> None:
-    """Raise an IngestError listing every recorded problem (capped), with complete counts per code."""
+def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_run: bool,
+                      rows_in_file: int | None = None) -> None:
+    """Raise an IngestError listing every recorded problem (capped), with complete counts per code.
+
+    The error's params carry ``rows_in_file`` (data rows of the file; all of them are rejected, since
+    a file loads all or nothing) and ``rows_with_problems`` (distinct rows the report names).
+    """
     counts_rows = con.execute(
         "SELECT code, count(*) FROM ingest_problems GROUP BY code ORDER BY min(coalesce(row_no, -1)), code"
     ).fetchall()
@@ -103,12 +108,28 @@ def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_r
         {"cap": REPORT_CAP},
     ).fetchall()
     problems = [Problem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+    with_problems = int(con.execute("SELECT count(DISTINCT row_no) FROM ingest_problems").fetchall()[0][0])
     verb = "Checked" if dry_run else "Rejected"
     raise IngestError(
         f"{verb} {source_name}: {total} problem{'s' if total != 1 else ''} found; nothing was loaded.",
         key="ingest.rejected", problems=problems, counts=counts, total=total, source=source_name,
-        truncated=total > len(problems),
+        truncated=total > len(problems), rows_in_file=rows_in_file, rows_with_problems=with_problems,
     )
+
+
+def rows_line(error: IngestError) -> str | None:
+    """'rows in file = loaded + rejected' for a rejected file, in English (None when not counted)."""
+    rows = error.params.get("rows_in_file")
+    if rows is None:
+        return None
+    return t("ingest.rows_rejected", "en", rows=rows, with_problems=error.params.get("rows_with_problems", 0))
+
+
+def rows_accounted(summary: dict[str, Any], lang: str) -> str:
+    """'rows in file = loaded + skipped + superseded + rejected' of a load summary, in ``lang``."""
+    return t("upload.rows_accounted", lang, rows=summary["rows_in_file"], loaded=summary["rows_loaded"],
+             skipped=summary.get("rows_skipped") or 0, superseded=summary.get("superseded_in_file") or 0,
+             rejected=summary.get("rows_rejected") or 0, blank=summary.get("blank_rows") or 0)
 
 
 def note(key: str, **params: Any) -> dict[str, Any]:

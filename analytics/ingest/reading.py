@@ -3,8 +3,12 @@
 Only a sample (the first 256 KB, or the first rows of a sheet) is read in Python, to detect the
 layout and to show a preview. The file itself is read by DuckDB's ``read_csv`` with every value
 as text; files in an encoding DuckDB cannot read (GB18030/GBK, UTF-16) are first transcoded to a
-temporary UTF-8 file in 1 MB chunks, and ``.xlsx`` sheets are streamed through openpyxl's
-read-only mode into a temporary CSV that carries each row's sheet row number.
+temporary UTF-8 file in 1 MB chunks, and ``.xlsx`` sheets are streamed by the bounded reader of
+:mod:`analytics.ingest.workbook` straight into a DuckDB TEMP table in Arrow batches (no temporary
+file), each row with its sheet row number.
+
+Temporary files (an uploaded text file's bytes, a transcoded copy) are made only in the private
+directory of :mod:`analytics.tempfiles` (0700, files 0600), removed when the upload's work ends.
 
 Staged columns are named ``c0, c1, ...``; the header text from the file is kept only as data, so
 no identifier in any SQL statement ever comes from a file.
@@ -14,14 +18,11 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import hashlib
 import io
 import math
 import os
-import tempfile
 import unicodedata
-import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,11 +30,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
-import openpyxl
-from openpyxl.utils.exceptions import InvalidFileException
+import duckdb
+import pyarrow as pa
 
+from analytics import tempfiles
 from analytics.errors import ConfigError
 from analytics.ingest.problems import file_error
+from analytics.ingest.workbook import (
+    BadWorkbook,
+    SheetRow,
+    Workbook,
+    WorkbookLimitError,
+    WorkbookLimits,
+    column_letters,
+)
+from analytics.ingest.workbook import (
+    cell_text as cell_text,  # re-exported: the text a workbook cell becomes
+)
 
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 1024 * 1024
@@ -48,23 +61,45 @@ ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "
                    "utf-16": "UTF-16 with BOM", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE"}
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+# Rows of a workbook sent to DuckDB at once, and the text that closes a batch early (bounds memory).
+ARROW_BATCH_ROWS = 20_000
+ARROW_BATCH_CHARS = 32 * 1_048_576
+
+
 @dataclass
 class SourceFile:
-    """The uploaded file as DuckDB will read it, with its identity (name, size, sha256)."""
+    """The uploaded file as DuckDB will read it, with its identity (name, size, sha256).
 
-    path: Path
+    ``path`` is the file on disk, or None for an uploaded workbook, which is read from ``data`` in
+    memory. ``temp_dir`` is the private directory (0700) of this upload's temporary files.
+    """
+
+    path: Path | None
     name: str
     size: int
     sha256: str
-    temp_paths: list[Path] = field(default_factory=list)
+    temp_dir: Path
+    data: bytes | None = None
 
     def temp_path(self, suffix: str) -> Path:
-        """A new temporary file path that is deleted with this source."""
-        handle, name = tempfile.mkstemp(prefix="jingmin_ingest_", suffix=suffix)
-        os.close(handle)
-        path = Path(name)
-        self.temp_paths.append(path)
-        return path
+        """A new temporary file (mode 0600) in the private directory, deleted with this source."""
+        return tempfiles.new_file(self.temp_dir, suffix)
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes."""
+        if self.data is not None:
+            return bytes(self.data[:size])
+        assert self.path is not None
+        with self.path.open("rb") as fh:
+            return fh.read(size)
+
+    def workbook_source(self) -> Path | bytes:
+        """What the workbook reader opens: the bytes in memory, else the file."""
+        if self.data is not None:
+            return self.data
+        assert self.path is not None
+        return self.path
 
 
 @dataclass
@@ -100,38 +135,41 @@ class Layout:
 
 @contextmanager
 def open_source(source: str | os.PathLike[str] | bytes, source_name: str | None,
-                max_bytes: int, *, digest: bool = True) -> Iterator[SourceFile]:
-    """Yield the upload as a file on disk (bytes are written to a temp file), checking its size.
+                max_bytes: int, *, temp_root: Path | None = None, digest: bool = True) -> Iterator[SourceFile]:
+    """Yield the upload as a :class:`SourceFile`, checking its size; its temporary files go in a new
+    private directory under ``temp_root`` (see :mod:`analytics.tempfiles`; None: the per-user
+    fallback for a database without a folder), removed when the block ends however it ends.
 
-    ``digest=False`` skips the sha256 of the whole file (a proposal only reads a sample).
+    Uploaded bytes of a workbook stay in memory; uploaded bytes of a text file are written (0600)
+    to the private directory, since DuckDB's CSV reader reads files. ``digest=False`` skips the
+    sha256 of the whole file (a proposal only reads a sample).
     """
-    temp_paths: list[Path] = []
-    try:
+    with tempfiles.private_dir(temp_root or tempfiles.temp_root(None)) as temp_dir:
+        data: bytes | None = None
         if isinstance(source, bytes | bytearray):
             name = source_name or "upload"
             _check_size(len(source), max_bytes, name)
-            handle, tmp = tempfile.mkstemp(prefix="jingmin_upload_", suffix=Path(name).suffix)
-            with os.fdopen(handle, "wb") as out:
-                out.write(source)
-            path = Path(tmp)
-            temp_paths.append(path)
+            if bytes(source[:4]) == ZIP_MAGIC:
+                data, path = bytes(source), None
+            else:
+                path = tempfiles.new_file(temp_dir, Path(name).suffix[:16])
+                with path.open("wb") as out:
+                    out.write(source)
         else:
             path = Path(source).expanduser()
             name = source_name or path.name
             if not path.is_file():
                 raise ConfigError(f"No file at {path}.")
-        size = path.stat().st_size
+        size = len(data) if data is not None else path.stat().st_size  # type: ignore[union-attr]
         _check_size(size, max_bytes, name)
         sha = hashlib.sha256()
-        if digest:
+        if digest and data is not None:
+            sha.update(data)
+        elif digest and path is not None:
             with path.open("rb") as fh:
                 while chunk := fh.read(CHUNK_BYTES):
                     sha.update(chunk)
-        src = SourceFile(path, name, size, sha.hexdigest() if digest else "", temp_paths)
-        yield src
-    finally:
-        for tmp_path in temp_paths:
-            tmp_path.unlink(missing_ok=True)
+        yield SourceFile(path, name, size, sha.hexdigest() if digest else "", temp_dir, data)
 
 
 def _check_size(size: int, max_bytes: int, name: str) -> None:
@@ -145,14 +183,17 @@ def _check_size(size: int, max_bytes: int, name: str) -> None:
 
 
 def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | None = None,
-           header_row: int | None = None, sheet: str | None = None) -> Layout:
-    """Work out the file's layout from a sample; the keyword arguments override what is detected."""
-    with src.path.open("rb") as fh:
-        head = fh.read(SAMPLE_BYTES)
+           header_row: int | None = None, sheet: str | None = None,
+           limits: WorkbookLimits | None = None) -> Layout:
+    """Work out the file's layout from a sample; the keyword arguments override what is detected.
+
+    ``limits`` bound the work on a workbook (default: :class:`WorkbookLimits`' defaults).
+    """
+    head = src.head(SAMPLE_BYTES)
     if not head.strip(b" \t\r\n\x00\xef\xbb\xbf\xff\xfe"):
         raise file_error(src.name, "empty_file", "empty_file")
-    if head.startswith(b"PK\x03\x04"):
-        return _detect_xlsx(src, header_row=header_row, sheet=sheet)
+    if head.startswith(ZIP_MAGIC):
+        return _detect_xlsx(src, header_row=header_row, sheet=sheet, limits=limits or WorkbookLimits())
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise file_error(src.name, "old_excel", "old_excel")
     detected = _detect_encoding(head, src.name)
@@ -285,51 +326,36 @@ def unique_headers(cells: list[str]) -> list[str]:
 # xlsx
 
 
-def _open_workbook(src: SourceFile) -> openpyxl.Workbook:
+@contextmanager
+def _workbook(src: SourceFile, limits: WorkbookLimits) -> Iterator[Workbook]:
+    """The workbook open for bounded reading; its limits and format errors become file-level errors."""
     try:
-        return openpyxl.load_workbook(src.path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        with Workbook(src.workbook_source(), limits) as wb:
+            yield wb
+    except WorkbookLimitError as exc:
+        raise file_error(src.name, "too_large", exc.key, exc.params) from exc
+    except BadWorkbook as exc:
         raise file_error(src.name, "not_text", "bad_zip") from exc
 
 
-def _pick_sheet(wb: openpyxl.Workbook, sheet: str | None, name: str) -> str:
+def _pick_sheet(wb: Workbook, sheet: str | None, name: str) -> str:
     if sheet is None:
-        return wb.sheetnames[0]
-    if sheet not in wb.sheetnames:
-        raise file_error(name, "unknown_sheet", "unknown_sheet", {"sheet": sheet, "sheets": ", ".join(wb.sheetnames)})
+        return wb.sheet_names[0]
+    if sheet not in wb.sheets:
+        raise file_error(name, "unknown_sheet", "unknown_sheet", {"sheet": sheet, "sheets": ", ".join(wb.sheet_names)})
     return sheet
 
 
-def cell_text(value: object) -> str:
-    """An Excel cell as the text a CSV export would show (dates ISO, whole numbers without .0)."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def _detect_xlsx(src: SourceFile, *, header_row: int | None, sheet: str | None) -> Layout:
-    wb = _open_workbook(src)
-    try:
+def _detect_xlsx(src: SourceFile, *, header_row: int | None, sheet: str | None, limits: WorkbookLimits) -> Layout:
+    rows: list[tuple[int, list[str]]] = []
+    with _workbook(src, limits) as wb:
         chosen = _pick_sheet(wb, sheet, src.name)
-        ws = wb[chosen]
-        ws.reset_dimensions()  # some writers store wrong dimensions; read what is there
-        rows: list[tuple[int, list[str]]] = []
-        for number, values in enumerate(ws.iter_rows(min_row=1, values_only=True), start=1):
-            rows.append((number, _trim_row([cell_text(v) for v in values])))
-            if number >= DETECT_ROWS * 2:
+        sheet_names = wb.sheet_names
+        for row in wb.rows(chosen):
+            if row.number > DETECT_ROWS * 2:
                 break
-        sheet_names = list(wb.sheetnames)
-    finally:
-        wb.close()
-    if not any(any(c.strip() for c in cells) for _n, cells in rows):
+            rows.append((row.number, _trim_row(row.values())))
+    if not rows:
         raise file_error(src.name, "empty_file", "empty_sheet", {"sheet": chosen})
     header_line = header_row or _detect_header(rows)
     header_cells = next((cells for n, cells in rows if n == header_line), [])
@@ -352,12 +378,15 @@ def _trim_row(cells: list[str]) -> list[str]:
 class Staged:
     """What staging produced: the source relation's SQL and how to number its rows."""
 
-    select_sql: str                 # SELECT over read_csv yielding c0..cN (and _row for xlsx)
+    select_sql: str                 # SELECT over read_csv (CSV) or the staged table (xlsx) yielding c0..cN
     params: dict[str, object]
     numbered: bool                  # True when the source carries its own _row column
     skip: int                       # lines before the first data line (CSV)
     xlsx_extra: list[tuple[int, int]] = field(default_factory=list)  # (row, cells) with too many cells
+    # (row, 0-based column, length in characters) of cells too long to read; their rows are staged without them
+    xlsx_too_long: list[tuple[int, int, int]] = field(default_factory=list)
     blank_rows: int = 0
+    rows_in_file: int | None = None  # data rows the workbook reader counted (None for CSV)
 
 
 def column_names(ncols: int) -> list[str]:
@@ -377,10 +406,12 @@ def _read_csv_sql(ncols: int, *, numbered: bool) -> str:
     )
 
 
-def stage(src: SourceFile, layout: Layout) -> Staged:
-    """Prepare the file for DuckDB (transcode or convert when needed) and return the read SQL."""
+def stage(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout,
+          limits: WorkbookLimits | None = None) -> Staged:
+    """Prepare the file for DuckDB (transcode a text file, stream a workbook) and return the read SQL."""
     if layout.format == "xlsx":
-        return _stage_xlsx(src, layout)
+        return _stage_xlsx(con, src, layout, limits or WorkbookLimits())
+    assert src.path is not None  # only workbooks stay in memory
     path = src.path
     if layout.encoding not in NATIVE_ENCODINGS:
         path = _transcode(src, layout.encoding or "utf-8")
@@ -414,32 +445,66 @@ def _transcode(src: SourceFile, encoding: str) -> Path:
     return out_path
 
 
-def _stage_xlsx(src: SourceFile, layout: Layout) -> Staged:
-    """Stream the sheet into a temp CSV whose first column is the sheet row number."""
-    out_path = src.temp_path(".csv")
-    extra: list[tuple[int, int]] = []
-    blank = 0
+XLSX_TABLE = "ingest_xlsx"
+
+
+def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout, limits: WorkbookLimits) -> Staged:
+    """Stream the sheet's data rows into the TEMP table ``ingest_xlsx`` (``_row`` + c0..cN, text).
+
+    Arrow batches go straight from the reader to DuckDB: the sheet never becomes a file. A blank row
+    is only counted; cells beyond the header are cut off and reported; a cell too long to read is
+    staged as '' and reported with its row, column and length.
+    """
     width = layout.ncols
-    wb = _open_workbook(src)
-    try:
-        ws = wb[layout.sheet or wb.sheetnames[0]]
-        ws.reset_dimensions()
-        with out_path.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out, lineterminator="\n")
-            rows = ws.iter_rows(min_row=layout.header_row + 1, values_only=True)
-            for number, values in enumerate(rows, start=layout.header_row + 1):
-                cells = _trim_row([cell_text(v) for v in values])
-                if not any(c.strip() for c in cells):
-                    blank += 1
-                    continue
-                if len(cells) > width:
-                    extra.append((number, len(cells)))
-                    cells = cells[:width]
-                writer.writerow([str(number), *cells, *[""] * (width - len(cells))])
-    finally:
-        wb.close()
-    return Staged(_read_csv_sql(width, numbered=True), {"path": str(out_path), "delim": ",", "skip": 0},
-                  numbered=True, skip=0, xlsx_extra=extra, blank_rows=blank)
+    names = column_names(width)
+    schema = pa.schema([("_row", pa.int64()), *[(n, pa.string()) for n in names]])
+    run_ddl = "CREATE OR REPLACE TEMP TABLE " + XLSX_TABLE + " (_row BIGINT, " + ", ".join(
+        n + " VARCHAR" for n in names) + ")"  # generated names c0, c1, ... only
+    con.execute(run_ddl)
+    extra: list[tuple[int, int]] = []
+    too_long: list[tuple[int, int, int]] = []
+    batch: list[SheetRow] = []
+    chars = 0
+    rows_in_file = 0
+    last_row = layout.header_row
+
+    def flush() -> None:
+        columns = [pa.array([r.number for r in batch], pa.int64())]
+        columns += [pa.array([r.cells.get(i, "") for r in batch], pa.string()) for i in range(width)]
+        con.register("ingest_xlsx_batch", pa.Table.from_arrays(columns, schema=schema))
+        try:
+            con.execute("INSERT INTO " + XLSX_TABLE + " SELECT * FROM ingest_xlsx_batch")
+        finally:
+            con.unregister("ingest_xlsx_batch")
+        batch.clear()
+
+    with _workbook(src, limits) as wb:
+        for row in wb.rows(layout.sheet or wb.sheet_names[0], first_row=layout.header_row + 1):
+            filled = [c for c, text in row.cells.items() if text.strip()]
+            if row.too_long:
+                too_long.extend((row.number, col, length) for col, length in row.too_long)
+            elif not filled:
+                continue
+            rows_in_file += 1
+            last_row = row.number
+            if filled and max(filled) >= width:
+                extra.append((row.number, len(_trim_row(row.values()))))
+            batch.append(row)
+            chars += sum(len(t) for t in row.cells.values())
+            if len(batch) >= ARROW_BATCH_ROWS or chars >= ARROW_BATCH_CHARS:
+                flush()
+                chars = 0
+    if batch:
+        flush()
+    # Blank rows: those between the header and the last data row (empty rows after it are not the sheet's).
+    return Staged("SELECT * FROM " + XLSX_TABLE, {}, numbered=True, skip=0, xlsx_extra=extra,
+                  xlsx_too_long=too_long, blank_rows=last_row - layout.header_row - rows_in_file,
+                  rows_in_file=rows_in_file)
+
+
+def xlsx_column_label(layout: Layout, col: int) -> str:
+    """The header of a 0-based sheet column, or its letter when it lies beyond the header."""
+    return layout.headers[col] if col < layout.ncols else column_letters(col)
 
 
 def plain_line_count(path: str | os.PathLike[str]) -> int | None:

@@ -2,8 +2,11 @@
 
 Each module in this package that defines ``register(subparsers)`` adds one command (or a
 group); the module's ``register`` sets ``func`` on its parser, which receives the parsed
-arguments and returns the exit code. Problems a user can cause print their message on
-stderr and exit with status 2.
+arguments and returns the exit code. Problems print one message on stderr, no traceback,
+and end with the code README's "Exit codes" documents: 2 for the user's input or data, 3 for a
+database file that cannot be opened, read or written, 4 when another process kept it locked past
+``JINGMIN_LOCK_TIMEOUT``, 130 for Ctrl-C. Commands open the store with :func:`open_store`, which
+prints on stderr while it waits for another process's lock.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ import argparse
 import importlib
 import pkgutil
 import sys
+import time
 from collections.abc import Sequence
 
 import duckdb
 
 from analytics.auth import LOCAL_USER, User, any_users, get_user
 from analytics.errors import AccessDenied, JingminError
+
+EXIT_INTERRUPTED = 130  # the shell's 128 + SIGINT
+_WAIT_REPORT_EVERY_S = 5.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,14 +67,52 @@ def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Us
     return LOCAL_USER
 
 
+class _WaitReporter:
+    """Tells stderr that the command is waiting for another process's lock: at once, then every 5 s."""
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+
+    def __call__(self, waited: float, allowed: float, holder: int | None) -> None:
+        now = time.monotonic()
+        if self.last is not None and now - self.last < _WAIT_REPORT_EVERY_S:
+            return
+        self.last = now
+        who = f"process {holder}" if holder else "another process"
+        print(f"waiting for the database: {who} holds it (e.g. a data load); waited {waited:.0f} of "
+              f"{allowed:g} s", file=sys.stderr, flush=True)
+
+
+def open_store(args: argparse.Namespace, *, write: bool = False) -> duckdb.DuckDBPyConnection:
+    """The store for a command: read-only unless it writes, so that the dashboard and other commands
+    can read at the same time; waits for another process's lock with a progress line on stderr."""
+    from analytics import store  # local import: the parser is built without opening anything
+
+    return store.connect(getattr(args, "db", None), read_only=not write, on_wait=_WaitReporter())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, run the command, and turn a JingminError into a message and exit 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Parse arguments, run the command, and turn every expected failure into one line and an exit code."""
+    db: str | None = None
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        db = getattr(args, "db", None)
         return int(args.func(args) or 0)
     except JingminError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 2
+        return exc.exit_code
+    except (duckdb.IOException, duckdb.FatalException) as exc:
+        # A write outside store.transaction (or a checkpoint) met a full disk or an unwritable file.
+        from analytics import store
+        from analytics.errors import StoreError
+
+        print(f"error: reading or writing the database {store.resolve_db_path(db)} failed: {exc}. Free disk space "
+              "or make the file, its .wal and its folder writable, then try again.", file=sys.stderr)
+        return StoreError.exit_code
+    except (KeyboardInterrupt, duckdb.InterruptException):
+        # DuckDB turns Ctrl-C during a query into InterruptException; an open transaction was rolled back.
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

@@ -6,8 +6,8 @@ import argparse
 import getpass
 import sys
 
-from analytics import auth, store
-from analytics.cli import add_db_argument
+from analytics import auth
+from analytics.cli import add_db_argument, open_store
 from analytics.errors import AccessDenied
 
 
@@ -22,7 +22,7 @@ def _read_password(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out the users sub-command."""
-    con = store.connect(args.db)
+    con = open_store(args, write=args.action != "list")
     if args.action == "list":
         for row in auth.list_users(con):
             print("\t".join("" if v is None else str(v) for v in row.values()))

@@ -27,6 +27,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -337,3 +338,60 @@ def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: dict[
         "INSERT INTO audit_log (actor, action, detail) VALUES ($a, $x, $d)",
         {"a": actor, "x": action, "d": json.dumps(detail or {}, ensure_ascii=False, default=str)},
     )
+
+
+class ProcessGate:
+    """Readers-writer lock between the threads of one process (the dashboard's sessions).
+
+    DuckDB cannot hold one file read-only and read-write in the same process at once, so a write
+    waits until every read connection of the process is closed, and reads wait while a write runs.
+    A waiting writer goes first (new readers queue behind it) so that steady page traffic cannot
+    starve an upload. Waits are bounded: past ``timeout`` seconds :class:`StoreBusyError` is raised.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    def _wait(self, ready: Callable[[], bool], timeout: float, on_wait: WaitReporter | None) -> None:
+        started = time.monotonic()
+        while not ready():
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise StoreBusyError(
+                    f"The database is busy with a write in this dashboard (a data load) for longer than {timeout:g} s.",
+                    seconds=timeout)
+            if on_wait is not None:
+                on_wait(waited, timeout, os.getpid())
+            self._cond.wait(min(_MAX_RETRY_S, timeout - waited))
+
+    def acquire_read(self, timeout: float, on_wait: WaitReporter | None = None) -> None:
+        """Hold a read (shared with other readers) until :meth:`release_read`."""
+        with self._cond:
+            self._wait(lambda: not self._writing and not self._writers_waiting, timeout, on_wait)
+            self._readers += 1
+
+    def release_read(self) -> None:
+        """Give back a read hold taken by :meth:`acquire_read`."""
+        with self._cond:
+            self._readers -= 1
+            self._cond.notify_all()
+
+    def acquire_write(self, timeout: float, on_wait: WaitReporter | None = None) -> None:
+        """Hold the process's only write (no reads at the same time) until :meth:`release_write`."""
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                self._wait(lambda: not self._writing and not self._readers, timeout, on_wait)
+            finally:
+                self._writers_waiting -= 1
+                self._cond.notify_all()
+            self._writing = True
+
+    def release_write(self) -> None:
+        """Give back the write hold taken by :meth:`acquire_write`."""
+        with self._cond:
+            self._writing = False
+            self._cond.notify_all()

@@ -17,6 +17,7 @@ import html
 import re
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -108,14 +109,31 @@ def _prepare(path: str) -> None:
         _PREPARED.add(path)
 
 
+class _RunRead:
+    """This run's read connection and its hold on the gate, both given back exactly once: by
+    :func:`release`, or when the run's thread ends without it (a page script run on its own, as
+    Streamlit's legacy multipage mode and page-level tests do) and its thread-local state is freed."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.close = weakref.finalize(self, _close_read, con)
+
+
+def _close_read(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    finally:
+        _GATE.release_read()
+
+
 def cursor() -> duckdb.DuckDBPyConnection:
     """This run's read-only connection, opened on first use (about 16 ms on the demo database,
     docs/store.md) and closed by :func:`release` when the run ends. Waits while a write of this or
     another process runs, with a notice on the page; past ``JINGMIN_LOCK_TIMEOUT`` raises
     :class:`StoreBusyError`, which dashboard.py shows as "data is being loaded"."""
-    con = getattr(_RUN, "con", None)
-    if con is not None:
-        return con
+    held = getattr(_RUN, "read", None)
+    if held is not None:
+        return held.con
     path = _db_path()
     _prepare(path)
     notice = _WaitNotice()
@@ -128,20 +146,16 @@ def cursor() -> duckdb.DuckDBPyConnection:
         notice.clear()
         if not opened:
             _GATE.release_read()
-    _RUN.con = con
+    _RUN.read = _RunRead(con)
     return con
 
 
 def release() -> None:
     """Close this run's read connection (if any): called by dashboard.py when every run ends."""
-    con = getattr(_RUN, "con", None)
-    if con is None:
-        return
-    _RUN.con = None
-    try:
-        con.close()
-    finally:
-        _GATE.release_read()
+    held = getattr(_RUN, "read", None)
+    _RUN.read = None
+    if held is not None:
+        held.close()
 
 
 @contextmanager

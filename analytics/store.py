@@ -180,12 +180,10 @@ def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> du
 def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every shipped migration is recorded in ``schema_version`` (read-only check)."""
     latest = max(version for version, _name, _text in _migrations())
-    has_table = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version' AND schema_name = 'main'"
-    ).fetchall()[0][0]
-    if not has_table:
+    try:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    except duckdb.CatalogException:  # an empty file that nothing has migrated yet
         return False
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     return row is not None and row[0] is not None and row[0] >= latest
 
 

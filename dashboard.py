@@ -1,7 +1,13 @@
-"""Jingmin dashboard entry point: sign-in gate, navigation and the shared sidebar; pages do the rest."""
+"""Jingmin dashboard entry point: sign-in gate, navigation and the shared sidebar; pages do the rest.
+
+Every run ends by closing its read-only database connection (common.release), so the dashboard
+holds no lock between runs; a run that cannot get the database because another process keeps it
+(a CLI load) shows "data is being loaded" and tries again (docs/store.md).
+"""
 
 import streamlit as st
 
+from analytics.errors import StoreBusyError, StoreError
 from app_pages import common
 
 # Also set here, for a server started from another folder (whose .streamlit/config.toml is not read): the
@@ -27,15 +33,22 @@ PAGES = [
     st.Page("app_pages/forum.py", title=common.tr("forum.nav"), icon=":material/groups:", url_path="forum"),
 ]
 
-user = common.current_user()
-if user is None:
-    st.sidebar.radio("Language 语言", ("zh", "en"), key="lang", horizontal=True,
-                     format_func=common.LANGUAGE_NAMES.__getitem__)
-    # The sign-in page is the default page so that, once signed in, the same URL opens the Overview.
-    st.navigation([st.Page("app_pages/login.py", title=common.tr("nav.login"), icon=":material/login:",
-                           default=True)], position="hidden").run()
-else:
-    st.session_state["_user"] = user
-    navigation = st.navigation(PAGES)
-    st.session_state["_filters"] = common.sidebar()
-    navigation.run()
+try:
+    user = common.current_user()
+    if user is None:
+        st.sidebar.radio("Language 语言", ("zh", "en"), key="lang", horizontal=True,
+                         format_func=common.LANGUAGE_NAMES.__getitem__)
+        # The sign-in page is the default page so that, once signed in, the same URL opens the Overview.
+        st.navigation([st.Page("app_pages/login.py", title=common.tr("nav.login"), icon=":material/login:",
+                               default=True)], position="hidden").run()
+    else:
+        st.session_state["_user"] = user
+        navigation = st.navigation(PAGES)
+        st.session_state["_filters"] = common.sidebar()
+        navigation.run()
+except StoreBusyError:
+    common.show_busy()
+except StoreError as exc:
+    common.show_error(exc)
+finally:
+    common.release()

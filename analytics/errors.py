@@ -2,7 +2,9 @@
 
 Pages catch only :class:`JingminError`; anything else is a bug and must surface in tests.
 Each error carries an i18n message key and its parameters so the page can show it in the
-user's language, plus an English ``str()`` for the CLI and logs.
+user's language, plus an English ``str()`` for the CLI and logs, and the exit code the CLI ends
+with (README, "Exit codes"): 2 for a problem with the user's input or data, 3 when the database
+file cannot be opened, read or written, 4 when another process held it for longer than the wait.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ class JingminError(Exception):
     """
 
     message_key = "error.generic"
+    exit_code = 2
 
     def __init__(self, message: str, *, key: str | None = None, problems: list[Any] | None = None,
                  **params: Any) -> None:
@@ -69,3 +72,19 @@ class QueryError(JingminError):
     """DuckDB rejected a query built from user input (wrapped at the data boundary)."""
 
     message_key = "error.query"
+
+
+class StoreError(JingminError):
+    """The database file cannot be opened, read or written: not a DuckDB file, damaged, disk full, no
+    permission. The message names the file and what to do; the DuckDB error is chained as the cause."""
+
+    message_key = "error.store"
+    exit_code = 3
+
+
+class StoreBusyError(JingminError):
+    """Another process (a CLI load, another dashboard) kept the database locked for longer than the
+    configured wait (``JINGMIN_LOCK_TIMEOUT`` seconds); trying again later will work."""
+
+    message_key = "error.store_busy"
+    exit_code = 4

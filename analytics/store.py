@@ -17,6 +17,13 @@ The database holds password hashes and survey answers, so it is its owner's only
 process umask to 077 (every file Jingmin creates afterwards, the database, its ``.wal`` and ``.tmp``
 spill folder, exports and the hashing secret, is mode 600, folders 700), and an existing database file
 readable by group or others is narrowed to 600 with a warning on the ``jingmin`` logger.
+
+Several processes share one file (docs/store.md): DuckDB lets one process open it read-write, and
+then no other process can open it at all, or any number of processes open it read-only. So readers
+open read-only, writers open read-write only for the write, and a process that meets another's
+lock retries for up to ``JINGMIN_LOCK_TIMEOUT`` seconds (30 by default) before raising
+:class:`~analytics.errors.StoreBusyError`. A file that is not a DuckDB database, or that cannot be
+written, raises :class:`~analytics.errors.StoreError` naming the file, with DuckDB's error as cause.
 """
 
 from __future__ import annotations
@@ -26,7 +33,10 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Iterator
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -35,7 +45,7 @@ from typing import Any
 import duckdb
 
 from analytics import tempfiles
-from analytics.errors import ConfigError
+from analytics.errors import ConfigError, StoreBusyError, StoreError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
@@ -44,6 +54,18 @@ MEMORY_LIMIT_ENV = "JINGMIN_MEMORY_LIMIT"
 DEFAULT_MEMORY_LIMIT = "3GB"
 PRIVATE_UMASK = 0o077  # new files 600, new folders 700
 log = logging.getLogger("jingmin")
+LOCK_TIMEOUT_ENV = "JINGMIN_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_S = 30.0
+# DuckDB's words when another process holds the file (its "IO Error: Could not set lock on file ...:
+# Conflicting lock is held in <program> (PID n)"); any other IOException on open is a broken file.
+_LOCK_CONFLICT = re.compile(r"Could not set lock on file|Conflicting lock is held")
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
+# Retries start quick (a dashboard page run holds a read lock for well under a second) and back off.
+_FIRST_RETRY_S = 0.05
+_MAX_RETRY_S = 0.5
+
+WaitReporter = Callable[[float, float, "int | None"], None]
+"""Called while waiting for another process's lock: (seconds waited, seconds allowed, holder's PID)."""
 
 # Settings every install has; editable through set_setting. Documented here, where declared.
 DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
@@ -138,14 +160,9 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     for version, name, text in _migrations():
         if version in done:
             continue
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con):
             con.execute(text)
             con.execute("INSERT INTO schema_version (version, name) VALUES ($v, $n)", {"v": version, "n": name})
-            con.execute("COMMIT")
-        except duckdb.Error:
-            con.execute("ROLLBACK")
-            raise
         applied.append(version)
     _seed_defaults(con)
     return applied
@@ -164,36 +181,122 @@ def _seed_defaults(con: duckdb.DuckDBPyConnection) -> None:
     definitions.seed_default_definitions(con)
 
 
+def lock_timeout() -> float:
+    """Seconds to wait for another process's lock: ``$JINGMIN_LOCK_TIMEOUT``, else 30; 0 fails at once."""
+    text = os.environ.get(LOCK_TIMEOUT_ENV)
+    if not text:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        value = float(text)
+    except ValueError as exc:
+        raise ConfigError(f"${LOCK_TIMEOUT_ENV} must be a number of seconds such as 30, not {text!r}") from exc
+    if value < 0 or value != value:  # NaN compares unequal to itself
+        raise ConfigError(f"${LOCK_TIMEOUT_ENV} must be 0 or more seconds, not {text!r}")
+    return value
+
+
+_ADVICE_DAMAGED = ("If the file is damaged or is not a Jingmin database, move it aside and restore a backup, or "
+                   "build a new one with `python -m analytics demo --db PATH`.")
+_ADVICE_OPEN = _ADVICE_DAMAGED + " If the disk is full or the file is not readable and writable, fix that first."
+_ADVICE_WRITE = ("Free disk space, or make the file, its .wal and its folder writable, then try again; "
+                 "nothing of this change was saved.")
+
+
+def _store_error(db_path: Path, exc: duckdb.Error, doing: str, advice: str) -> StoreError:
+    """The error for a file DuckDB cannot use, naming the file and what a person can do about it."""
+    return StoreError(f"{doing} {db_path} failed: {exc}. {advice}", path=str(db_path))
+
+
+def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` that waits (bounded) while another process holds the file's lock."""
+    allowed = lock_timeout()
+    started = time.monotonic()
+    delay = _FIRST_RETRY_S
+    while True:
+        try:
+            return duckdb.connect(str(db_path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _LOCK_CONFLICT.search(str(exc)):
+                raise _store_error(db_path, exc, "Opening", _ADVICE_OPEN) from exc
+            waited = time.monotonic() - started
+            holder = _LOCK_HOLDER.search(str(exc))
+            if waited >= allowed:
+                raise StoreBusyError(
+                    f"The database {db_path} is in use by another process"
+                    f"{f' (PID {holder.group(1)})' if holder else ''} — probably a data load — and stayed locked "
+                    f"for {allowed:g} s. Try again when it has finished, or wait longer with "
+                    f"{LOCK_TIMEOUT_ENV}=SECONDS.", path=str(db_path), seconds=allowed) from exc
+            if on_wait is not None:
+                on_wait(waited, allowed, int(holder.group(1)) if holder else None)
+            time.sleep(min(delay, max(allowed - waited, 0.0)))
+            delay = min(delay * 2, _MAX_RETRY_S)
+        except duckdb.Error as exc:
+            # SerializationException and the like: the file exists but its contents are not a database
+            # this DuckDB can read. A ConnectionException (mixed configs in one process) is a bug: not caught.
+            if isinstance(exc, duckdb.ConnectionException):
+                raise
+            raise _store_error(db_path, exc, "Opening", _ADVICE_OPEN) from exc
+
+
+def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every shipped migration is recorded in ``schema_version`` (read-only check)."""
+    latest = max(version for version, _name, _text in _migrations())
+    try:
+        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    except duckdb.CatalogException:  # an empty file that nothing has migrated yet
+        return False
+    return row is not None and row[0] is not None and row[0] >= latest
+
+
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-            build_demo_if_new: bool = True) -> duckdb.DuckDBPyConnection:
+            build_demo_if_new: bool = True, on_wait: WaitReporter | None = None) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the database and bring its schema up to date.
 
-    When the resolved path is the default file and it did not exist, it is filled from the
-    shipped demo inputs so a fresh clone shows a populated dashboard.
+    ``read_only`` connections are what readers should use: any number of processes may hold one at
+    once. A read-write connection locks the file against every other process until it is closed, so
+    writers close it as soon as the write is done. Either kind waits up to :func:`lock_timeout`
+    seconds for another process's lock (``on_wait`` is told how long it has waited) and then raises
+    :class:`StoreBusyError`.
+
+    When the resolved path is the default file and it did not exist, it is filled from the shipped
+    demo inputs so a fresh clone shows a populated dashboard; a read-only open of a missing or
+    out-of-date file first does that (or the migration) in a short read-write open of its own.
     """
     db_path = resolve_db_path(path)
-    is_new = not db_path.exists()
     restrict_umask()
     _make_store_private(db_path)
     if read_only:
-        if is_new:
+        if db_path.exists():
+            con = _open(db_path, read_only=True, on_wait=on_wait)
+            if _schema_is_current(con):
+                _limit_memory(con)
+                return con
+            con.close()
+        elif db_path != DEFAULT_DB_PATH or not build_demo_if_new:
             raise ConfigError(f"No database at {db_path}. Run `python -m analytics demo --db {db_path}` first.")
-        con = duckdb.connect(str(db_path), read_only=True)
+        connect(db_path, build_demo_if_new=build_demo_if_new, on_wait=on_wait).close()
+        con = _open(db_path, read_only=True, on_wait=on_wait)
         _limit_memory(con)
         return con
-    db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    is_new = not db_path.exists()
+    try:
+        db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"Cannot create the folder {db_path.parent} for the database: {exc}. "
+                         "Choose a writable place with --db PATH or $JINGMIN_DB.", path=str(db_path)) from exc
     # Temporary upload files left by a process that died without cleaning up (SIGKILL, power loss).
     tempfiles.sweep_stale(tempfiles.temp_root(db_path.parent))
-    try:
-        con = duckdb.connect(str(db_path))
-    except duckdb.IOException as exc:
-        raise ConfigError(f"Cannot open the database {db_path}: {exc}") from exc
+    con = _open(db_path, read_only=False, on_wait=on_wait)
     _limit_memory(con)
-    migrate(con)
-    if is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH:
-        from analytics.demo import build_demo_database
+    try:
+        migrate(con)
+        if is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH:
+            from analytics.demo import build_demo_database
 
-        build_demo_database(con)
+            build_demo_database(con)
+    except duckdb.IOException as exc:
+        con.close()
+        raise _store_error(db_path, exc, "Preparing", _ADVICE_WRITE) from exc
     return con
 
 
@@ -252,16 +355,44 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """One all-or-nothing transaction: committed when the block ends normally, rolled back when anything
-    (an error, an interrupt, a failed COMMIT) stops it, so no change is ever half-written."""
+    (an error, an interrupt, a failed COMMIT) stops it, so no change is ever half-written.
+
+    The error that stopped the block is the one raised: a ROLLBACK that fails as well (DuckDB has
+    already ended a transaction whose COMMIT failed) is added to it as a note, never raised in its
+    place. A failed COMMIT (disk full, the file or its .wal not writable) raises :class:`StoreError`
+    naming the file, with DuckDB's error as its cause.
+    """
+    db_file = _database_file(con)
     con.execute("BEGIN TRANSACTION")
     committed = False
     try:
         yield con
-        con.execute("COMMIT")
+        try:
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            raise _store_error(db_file, exc, "Saving the changes to", _ADVICE_WRITE) from exc
         committed = True
     finally:
         if not committed:
-            con.execute("ROLLBACK")
+            _rollback_keeping_cause(con)
+
+
+def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
+    """The file behind ``con`` (read before a transaction: after a fatal write error it cannot be asked)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else Path(":memory:")
+
+
+def _rollback_keeping_cause(con: duckdb.DuckDBPyConnection) -> None:
+    """ROLLBACK while an error propagates; if the ROLLBACK fails too, note it on that error instead."""
+    # Read before the ROLLBACK: inside its except clause sys.exc_info() is the rollback's own error.
+    propagating = sys.exc_info()[1]
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error as rollback_error:
+        if propagating is None:
+            raise
+        propagating.add_note(f"(the rollback after it also failed: {rollback_error})")
 
 
 def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
@@ -270,3 +401,60 @@ def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: dict[
         "INSERT INTO audit_log (actor, action, detail) VALUES ($a, $x, $d)",
         {"a": actor, "x": action, "d": json.dumps(detail or {}, ensure_ascii=False, default=str)},
     )
+
+
+class ProcessGate:
+    """Readers-writer lock between the threads of one process (the dashboard's sessions).
+
+    DuckDB cannot hold one file read-only and read-write in the same process at once, so a write
+    waits until every read connection of the process is closed, and reads wait while a write runs.
+    A waiting writer goes first (new readers queue behind it) so that steady page traffic cannot
+    starve an upload. Waits are bounded: past ``timeout`` seconds :class:`StoreBusyError` is raised.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._writers_waiting = 0
+
+    def _wait(self, ready: Callable[[], bool], timeout: float, on_wait: WaitReporter | None) -> None:
+        started = time.monotonic()
+        while not ready():
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise StoreBusyError(
+                    f"The database is busy with a write in this dashboard (a data load) for longer than {timeout:g} s.",
+                    seconds=timeout)
+            if on_wait is not None:
+                on_wait(waited, timeout, os.getpid())
+            self._cond.wait(min(_MAX_RETRY_S, timeout - waited))
+
+    def acquire_read(self, timeout: float, on_wait: WaitReporter | None = None) -> None:
+        """Hold a read (shared with other readers) until :meth:`release_read`."""
+        with self._cond:
+            self._wait(lambda: not self._writing and not self._writers_waiting, timeout, on_wait)
+            self._readers += 1
+
+    def release_read(self) -> None:
+        """Give back a read hold taken by :meth:`acquire_read`."""
+        with self._cond:
+            self._readers -= 1
+            self._cond.notify_all()
+
+    def acquire_write(self, timeout: float, on_wait: WaitReporter | None = None) -> None:
+        """Hold the process's only write (no reads at the same time) until :meth:`release_write`."""
+        with self._cond:
+            self._writers_waiting += 1
+            try:
+                self._wait(lambda: not self._writing and not self._readers, timeout, on_wait)
+            finally:
+                self._writers_waiting -= 1
+                self._cond.notify_all()
+            self._writing = True
+
+    def release_write(self) -> None:
+        """Give back the write hold taken by :meth:`acquire_write`."""
+        with self._cond:
+            self._writing = False
+            self._cond.notify_all()

@@ -1,15 +1,25 @@
-"""Shared page helpers: the one DuckDB connection, language, sidebar filters, cached queries, charts.
+"""Shared page helpers: this run's DuckDB connection, language, sidebar filters, cached queries, charts.
 
 Pages stay thin: read ``filters()``, call a cached analytics function, draw. Query results are
 cached with ``st.cache_data`` keyed on the database's data version, so any load, removal or
 definition change invalidates them; the engine itself never caches.
+
+The dashboard holds no lock on the database between runs (docs/store.md): a run reads through a
+read-only connection opened on first use and closed by :func:`release` when the run ends, so the
+CLI and other dashboards can read meanwhile, and a CLI load can start between runs. A write (upload,
+removal, raking, settings, forum actions, sign-in audit...) goes through :func:`writer`, which holds a
+read-write connection only while it runs.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import threading
 import time
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -29,6 +39,12 @@ CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", 
 PALETTE = ["#1f4e8c", "#d1495b", "#00798c", "#edae49", "#66a182", "#8d96a3", "#2e4057", "#a05195"]
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:=-])")
 CHART_TEXT_FIELDS = ("name", "text", "hovertext", "x", "y", "customdata")
+BUSY_RETRY_S = 5  # how often a page that met a data load tries again
+# Reads and writes of this process's sessions (one thread each) take turns: see store.ProcessGate.
+_GATE = store.ProcessGate()
+_RUN = threading.local()  # this thread's (= this run's) read connection
+_PREPARED: set[str] = set()  # files this process has created or migrated (done once, under the write gate)
+_PREPARE_LOCK = threading.Lock()
 
 
 def plain(text: Any) -> str:
@@ -62,15 +78,123 @@ def _needs_escaping(value: Any) -> bool:
     return False
 
 
-@st.cache_resource(show_spinner=False)
-def get_connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    """The process-wide DuckDB connection (the default database is built from the demo on first use)."""
-    return store.connect(db_path)
+class _WaitNotice:
+    """While a run waits for the database, a notice on the page (removed once the wait is over)."""
+
+    def __init__(self) -> None:
+        self.slot: Any = None
+
+    def __call__(self, waited: float, allowed: float, holder: int | None) -> None:
+        if self.slot is None:
+            self.slot = st.empty()
+            self.slot.info(tr("store.waiting"), icon=":material/hourglass_top:")
+
+    def clear(self) -> None:
+        if self.slot is not None:
+            self.slot.empty()
+
+
+def _db_path() -> str:
+    return str(store.resolve_db_path())
+
+
+def _prepare(path: str) -> None:
+    """Create (the default file: from the demo) or migrate the database once per process, as a write:
+    a read-only connection can do neither, and no read of this process may be open meanwhile."""
+    with _PREPARE_LOCK:
+        if path in _PREPARED:
+            return
+        with writer():
+            pass  # store.connect, read-write, builds and migrates
+        _PREPARED.add(path)
+
+
+class _RunRead:
+    """This run's read connection and its hold on the gate, both given back exactly once: by
+    :func:`release`, or when the run's thread ends without it (a page script run on its own, as
+    Streamlit's legacy multipage mode and page-level tests do) and its thread-local state is freed."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self.close = weakref.finalize(self, _close_read, con)
+
+
+def _close_read(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    finally:
+        _GATE.release_read()
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor for this script run: DuckDB connections are not shared across threads, cursors are cheap."""
-    return get_connection(str(store.resolve_db_path())).cursor()
+    """This run's read-only connection, opened on first use (about 16 ms on the demo database,
+    docs/store.md) and closed by :func:`release` when the run ends. Waits while a write of this or
+    another process runs, with a notice on the page; past ``JINGMIN_LOCK_TIMEOUT`` raises
+    :class:`StoreBusyError`, which dashboard.py shows as "data is being loaded"."""
+    held = getattr(_RUN, "read", None)
+    if held is not None:
+        return held.con
+    path = _db_path()
+    _prepare(path)
+    notice = _WaitNotice()
+    _GATE.acquire_read(store.lock_timeout(), notice)
+    opened = False
+    try:
+        con = store.connect(path, read_only=True, on_wait=notice)
+        opened = True
+    finally:
+        notice.clear()
+        if not opened:
+            _GATE.release_read()
+    _RUN.read = _RunRead(con)
+    return con
+
+
+def release() -> None:
+    """Close this run's read connection (if any): called by dashboard.py when every run ends."""
+    held = getattr(_RUN, "read", None)
+    _RUN.read = None
+    if held is not None:
+        held.close()
+
+
+@contextmanager
+def writer() -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection for one write, closed when the block ends.
+
+    This run's read connection is closed first (DuckDB cannot hold one file read-only and read-write in
+    one process); the next :func:`cursor` call opens a fresh one that sees the write. Waits for other
+    sessions' runs to finish reading and for other processes' locks, bounded like :func:`cursor`.
+    """
+    release()
+    notice = _WaitNotice()
+    _GATE.acquire_write(store.lock_timeout(), notice)
+    try:
+        con = store.connect(_db_path(), on_wait=notice)
+        notice.clear()
+        try:
+            yield con
+        finally:
+            con.close()
+    finally:
+        notice.clear()
+        _GATE.release_write()
+
+
+def show_busy() -> None:
+    """Instead of an error page while another process loads data: a notice, and a fresh try every few seconds."""
+    st.info(tr("error.store_busy"), icon=":material/hourglass_top:")
+    st.caption(tr("store.retry_in", seconds=BUSY_RETRY_S))
+
+    first = [True]  # the fragment runs once now, then every BUSY_RETRY_S seconds on its own
+
+    @st.fragment(run_every=BUSY_RETRY_S)
+    def retry() -> None:
+        if not first[0]:
+            st.rerun(scope="app")
+        first[0] = False
+
+    retry()
 
 
 def lang() -> str:
@@ -125,7 +249,8 @@ def sign_out() -> None:
     """Forget the signed-in user (audited)."""
     user = st.session_state.pop("user", None)
     if user is not None:
-        store.audit(cursor(), user.username, "logout", {})
+        with writer() as con:
+            store.audit(con, user.username, "logout", {})
 
 
 def user() -> User:
@@ -135,7 +260,8 @@ def user() -> User:
 
 def audit_download(file_name: str) -> None:
     """``on_click`` of a download button: the export goes to the audit log (who, which file)."""
-    store.audit(cursor(), user().username, "export.download", {"file": file_name})
+    with writer() as con:
+        store.audit(con, user().username, "export.download", {"file": file_name})
 
 
 def data_version() -> str:

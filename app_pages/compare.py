@@ -149,7 +149,8 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
                                      format_func=member_labels.__getitem__)
             if st.form_submit_button(tr("compare.peers.save")):
                 try:
-                    compare.save_peer_group(common.cursor(), name, members, actor=common.user().username)
+                    with common.writer() as con:
+                        compare.save_peer_group(con, name, members, actor=common.user().username)
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
@@ -160,7 +161,8 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             doomed = st.selectbox(tr("compare.peers.existing"), existing, key="cmp_peer_delete_pick")
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
                 try:
-                    compare.delete_peer_group(common.cursor(), doomed, actor=common.user().username)
+                    with common.writer() as con:
+                        compare.delete_peer_group(con, doomed, actor=common.user().username)
                 except JingminError as exc:
                     common.show_error(exc)
                 else:

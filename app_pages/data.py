@@ -27,7 +27,8 @@ def respondent_download(batches: pd.DataFrame, current: User) -> None:
                           key="data_resp_batch")
     if st.button(common.tr("data.respondents_prepare"), key="data_resp_prepare"):
         try:
-            frame = ingest.respondent_export(common.cursor(), picked, current)
+            with common.writer() as con:
+                frame = ingest.respondent_export(con, picked, current)
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -41,13 +42,12 @@ def respondent_download(batches: pd.DataFrame, current: User) -> None:
 
 
 st.title(common.tr("data.title"))
-cur = common.cursor()
 lang = common.lang()
 
 user = common.user()
 if user.can("view_all"):
     st.subheader(common.tr("data.batches"))
-    batches = engine.batches(cur)
+    batches = engine.batches(common.cursor())
     if batches.empty:
         st.info(common.tr("data.no_batches"))
     else:
@@ -58,7 +58,7 @@ if user.can("view_all"):
             respondent_download(batches, user)
 
 st.subheader(common.tr("data.coverage"))
-coverage = engine.coverage(cur, user)
+coverage = engine.coverage(common.cursor(), user)
 coverage["name"] = coverage["name_zh" if lang == "zh" else "name_en"]
 coverage = coverage[["code", "name", "respondents", "first_date", "last_date", "cases"]]
 for column in ("first_date", "last_date"):  # interview dates: the time of day means nothing here
@@ -71,7 +71,7 @@ st.dataframe(coverage.rename(columns={
 
 st.subheader(common.tr("data.definitions"))
 rows = []
-for ind in list_indicators(cur):
+for ind in list_indicators(common.cursor()):
     scoring = ", ".join(f"{code}→{score:g}" for code, score in ind.scoring.items())
     rows.append({
         common.tr("def.key"): ind.key,
@@ -83,12 +83,12 @@ for ind in list_indicators(cur):
 st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
 
 st.subheader(common.tr("data.settings"))
-st.write(common.tr("data.suppress_rule", suppress=store.get_setting(cur, "suppress_below_n_eff"),
-                   caution=store.get_setting(cur, "caution_below_n_eff")))
-st.caption(common.tr("data.version", version=store.data_version(cur)))
+st.write(common.tr("data.suppress_rule", suppress=store.get_setting(common.cursor(), "suppress_below_n_eff"),
+                   caution=store.get_setting(common.cursor(), "caution_below_n_eff")))
+st.caption(common.tr("data.version", version=store.data_version(common.cursor())))
 
 if user.can("audit"):
     st.subheader(common.tr("data.audit"))
-    audit = engine.audit_log(cur)
+    audit = engine.audit_log(common.cursor())
     st.dataframe(audit.rename(columns={c: common.tr(f"data.audit_col.{c}") for c in audit.columns
                                        if has(f"data.audit_col.{c}")}), width="stretch", hide_index=True)

@@ -186,8 +186,9 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
         })
     if st.button(tr("forum.page.save"), type="primary", key="forum_save"):
         try:
-            result = forum.save_actions(common.cursor(), s.place.code, s.period, edited.to_dict("records"),
-                                        common.user())
+            with common.writer() as con:
+                result = forum.save_actions(con, s.place.code, s.period, edited.to_dict("records"),
+                                            common.user())
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -216,7 +217,6 @@ tr = common.tr
 f = common.filters()
 user = common.user()
 version = common.data_version()
-cur = common.cursor()
 
 clean = st.toggle(tr("forum.page.clean"), value=st.query_params.get("clean") == "1", key="forum_clean",
                   help=tr("forum.page.clean_help"))
@@ -227,7 +227,7 @@ elif "clean" in st.query_params:
 st.markdown(BASE_CSS + (CLEAN_CSS if clean else ""), unsafe_allow_html=True)
 
 registry = common.cached_jurisdictions(version)
-visible = visible_codes(cur, user)
+visible = visible_codes(common.cursor(), user)
 periods = list(reversed(available_periods(common.cached_months(version), f.period_kind)))
 if not periods:
     st.info(tr("sidebar.no_data"))
@@ -256,6 +256,6 @@ if not clean:
 show_comparison(summary)
 show_trend(summary)
 show_cases(summary)
-show_actions(summary, forum.can_edit(cur, user, summary.place.code), clean, version)
+show_actions(summary, forum.can_edit(common.cursor(), user, summary.place.code), clean, version)
 if not clean:
     show_downloads(summary)

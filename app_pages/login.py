@@ -15,7 +15,8 @@ with st.form("login"):
     submitted = st.form_submit_button(common.tr("login.submit"), type="primary")
 if submitted:
     try:
-        signed_in = auth.authenticate(common.cursor(), username.strip(), password)
+        with common.writer() as con:
+            signed_in = auth.authenticate(con, username.strip(), password)
     except AccessDenied as exc:
         common.show_error(exc)
     else:

@@ -203,12 +203,12 @@ def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options:
                dayfirst: bool | None, create: bool, save_as: str, dry_run: bool) -> None:
     """Check (and load) the file with the confirmed mapping; show the outcome."""
     try:
-        with st.spinner():
-            result = ingest.ingest_file(common.cursor(), kind, data, source_name=name, mapping=spec,
+        with st.spinner(), common.writer() as con:
+            result = ingest.ingest_file(con, kind, data, source_name=name, mapping=spec,
                                         dayfirst=dayfirst, create_jurisdictions=create, dry_run=dry_run,
                                         actor=common.user().username, **options)
             if not dry_run and save_as.strip():
-                ingest.save_mapping(common.cursor(), save_as.strip(), result.summary["mapping_spec"],
+                ingest.save_mapping(con, save_as.strip(), result.summary["mapping_spec"],
                                     actor=common.user().username)
     except JingminError as exc:
         if exc.problems:
@@ -294,7 +294,8 @@ def batches_section() -> None:
     picked = st.selectbox(tr("upload.remove"), list(labels), format_func=labels.__getitem__, key="up_remove_id")
     if st.button(tr("upload.remove_button"), key="up_remove"):
         try:
-            counts = ingest.remove_batch(common.cursor(), picked, actor=common.user().username)
+            with common.writer() as con:
+                counts = ingest.remove_batch(con, picked, actor=common.user().username)
         except JingminError as exc:
             common.show_error(exc)
             return

@@ -70,8 +70,9 @@ def rake_form(frame: pd.DataFrame) -> None:
     if st.button(tr("weights.rake"), key="w_rake", type="primary", disabled=not picked):
         try:
             with st.spinner():
-                runs = compare.rake_and_refresh(common.cursor(), frame, dims=dims, batch_ids=picked, trim=trim,
-                                                per_batch=per_batch, actor=common.user().username)
+                with common.writer() as con:
+                    runs = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=picked, trim=trim,
+                                                    per_batch=per_batch, actor=common.user().username)
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -122,7 +123,8 @@ if upload is not None:
 st.divider()
 if st.button(tr("weights.reset"), key="w_reset"):
     try:
-        count = compare.reset_and_refresh(common.cursor(), actor=common.user().username)
+        with common.writer() as con:
+            count = compare.reset_and_refresh(con, actor=common.user().username)
     except JingminError as exc:
         common.show_error(exc)
     else:

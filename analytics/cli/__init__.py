@@ -2,8 +2,11 @@
 
 Each module in this package that defines ``register(subparsers)`` adds one command (or a
 group); the module's ``register`` sets ``func`` on its parser, which receives the parsed
-arguments and returns the exit code. Problems a user can cause print their message on
-stderr and exit with status 2.
+arguments and returns the exit code. Problems print one message on stderr, no traceback,
+and end with the code README's "Exit codes" documents: 2 for the user's input or data, 3 for a
+database file that cannot be opened, read or written, 4 when another process kept it locked past
+``JINGMIN_LOCK_TIMEOUT``, 130 for Ctrl-C. Commands open the store with :func:`open_store`, which
+prints on stderr while it waits for another process's lock.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import importlib
 import pkgutil
 import signal
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
@@ -21,6 +25,8 @@ import duckdb
 
 from analytics.auth import User
 from analytics.errors import JingminError
+
+_WAIT_REPORT_EVERY_S = 5.0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,9 +61,13 @@ def add_user_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, allow_token: bool = True) -> User:
-    """The authenticated user a command acts for, or the local admin while no account exists."""
+    """The authenticated user a command acts for, or the local admin while no account exists (checked once:
+    :func:`open_store` may have done it already)."""
     from analytics.cli._identity import resolve_user as resolve
 
+    known = getattr(args, "authenticated_user", None)
+    if known is not None and allow_token:
+        return known
     return resolve(con, args, allow_token=allow_token)
 
 
@@ -94,27 +104,86 @@ def stop_cleanly_on_signals() -> Iterator[list[int]]:
             signal.signal(sig, old)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, run the command, and turn a JingminError into a message and exit 2.
+class _WaitReporter:
+    """Tells stderr that the command is waiting for another process's lock: at once, then every 5 s."""
 
-    SIGTERM and SIGINT end the command cleanly with exit status 128 + the signal number.
+    def __init__(self) -> None:
+        self.last: float | None = None
+
+    def __call__(self, waited: float, allowed: float, holder: int | None) -> None:
+        now = time.monotonic()
+        if self.last is not None and now - self.last < _WAIT_REPORT_EVERY_S:
+            return
+        self.last = now
+        who = f"process {holder}" if holder else "another process"
+        print(f"waiting for the database: {who} holds it (e.g. a data load); waited {waited:.0f} of "
+              f"{allowed:g} s", file=sys.stderr, flush=True)
+
+
+def open_store(args: argparse.Namespace, *, write: bool = False) -> duckdb.DuckDBPyConnection:
+    """The store for a command: read-only unless it writes, so that the dashboard and other commands
+    can read at the same time; waits for another process's lock with a progress line on stderr.
+
+    Once accounts exist, a read-only command's credential is checked first on a short read-write connection,
+    because every sign-in attempt is written to the audit log (and a failure counts toward the lockout); the
+    account is remembered for :func:`resolve_user`. DuckDB cannot hold one file read-only and read-write in
+    one process, hence close, check, reopen.
     """
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    from analytics import store  # local import: the parser is built without opening anything
+    from analytics.auth import any_users
+
+    db = getattr(args, "db", None)
+    con = store.connect(db, read_only=not write, on_wait=_WaitReporter())
+    if write or not hasattr(args, "password_stdin") or not any_users(con):
+        return con
+    con.close()
+    checker = store.connect(db, on_wait=_WaitReporter())
+    try:
+        args.authenticated_user = resolve_user(checker, args)
+    finally:
+        checker.close()
+    return store.connect(db, read_only=True, on_wait=_WaitReporter())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, run the command, and turn every expected failure into one line and an exit code.
+
+    SIGTERM and SIGINT end the command cleanly (every ``finally`` runs: temporary files removed, transactions
+    rolled back) with exit status 128 + the signal number; see README for the other codes.
+    """
+    db: str | None = None
     with stop_cleanly_on_signals() as received:
         try:
+            parser = build_parser()
+            args = parser.parse_args(argv)
+            db = getattr(args, "db", None)
             return int(args.func(args) or 0)
         except JingminError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             for problem in exc.problems:
                 print(f"  {problem}", file=sys.stderr)
-            return 2
+            return exc.exit_code
         except Stopped as exc:
-            print(f"stopped by signal {exc.signum}", file=sys.stderr)
-            return 128 + exc.signum
+            return _stopped(exc.signum)
+        except (KeyboardInterrupt, duckdb.InterruptException):
+            # DuckDB turns a signal during a query into InterruptException; an open transaction was rolled back.
+            return _stopped(received[0] if received else signal.SIGINT)
+        except (duckdb.IOException, duckdb.FatalException) as exc:
+            # A write outside store.transaction (or a checkpoint) met a full disk or an unwritable file.
+            from analytics import store
+            from analytics.errors import StoreError
+
+            print(f"error: reading or writing the database {store.resolve_db_path(db)} failed: {exc}. Free disk "
+                  "space or make the file, its .wal and its folder writable, then try again.", file=sys.stderr)
+            return StoreError.exit_code
         except (duckdb.Error, RuntimeError):
-            # DuckDB turns a signal that arrives during a query into its own "Query interrupted" error.
+            # Other errors that a signal caused mid-query; anything else is a bug and keeps its traceback.
             if not received:
                 raise
-            print(f"stopped by signal {received[0]}", file=sys.stderr)
-            return 128 + received[0]
+            return _stopped(received[0])
+
+
+def _stopped(signum: int) -> int:
+    """One line on stderr for a command stopped by a signal, and its exit status (128 + the signal)."""
+    print("interrupted" if signum == signal.SIGINT else f"stopped by signal {signum}", file=sys.stderr)
+    return 128 + int(signum)

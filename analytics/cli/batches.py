@@ -12,8 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError
 from analytics.ingest import list_batches, remove_batch, respondent_export
 from analytics.output import render
@@ -21,7 +20,7 @@ from analytics.output import render
 
 def run(args: argparse.Namespace) -> int:
     """List batches (CSV or JSON on stdout), remove one, or export one batch's respondents."""
-    con = store.connect(args.db)
+    con = open_store(args, write=args.action in ("remove", "export"))  # export is audited
     user = resolve_user(con, args)
     if args.action in ("remove", "export") and args.batch_id is None:
         print(f"error: batches {args.action} needs the batch id", file=sys.stderr)

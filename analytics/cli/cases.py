@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import cases, engine, link, store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics import cases, engine, link
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.cli.indicators import parse_by
 from analytics.errors import UnknownNameError
 from analytics.output import render
@@ -25,7 +25,7 @@ def _period_start(label: str | None, kind: str):
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the requested table."""
-    con = store.connect(args.db)
+    con = open_store(args)
     user = resolve_user(con, args)
     codes = args.jurisdiction
     if args.open_loop:

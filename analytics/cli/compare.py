@@ -7,8 +7,8 @@ import sys
 
 import pandas as pd
 
-from analytics import compare, engine, store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics import compare, engine
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.output import render
 
 
@@ -35,7 +35,7 @@ def summary_line(table: pd.DataFrame) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the comparison table (CSV or JSON on stdout, a summary line on stderr)."""
-    con = store.connect(args.db)
+    con = open_store(args)
     table = compare.compare_table(
         con, indicator=args.indicator, period=args.period, level=args.level, weighted=args.weighted,
         peer_group=args.peer_group, overdispersion=args.overdispersion, jurisdiction_codes=args.jurisdiction,

@@ -5,15 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import drivers, store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics import drivers
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.output import render
 from analytics.periods import parse_period
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the driver table."""
-    con = store.connect(args.db)
+    con = open_store(args)
     date_from = date_to = None
     if args.period:
         _kind, date_from, date_to = parse_period(args.period)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import engine, store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics import engine
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import UnknownNameError
 from analytics.output import render
 from analytics.periods import PERIOD_KINDS, parse_period
@@ -28,7 +28,7 @@ def parse_by(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Compute and print the table."""
     kind = parse_by(args.by)
-    con = store.connect(args.db)
+    con = open_store(args)
     if args.period:
         p_kind = parse_period(args.period)[0]
         if p_kind != kind:

@@ -15,8 +15,7 @@ import json
 import sys
 from typing import Any
 
-from analytics import store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError, IngestError
 from analytics.ingest import fields as F
 from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
@@ -97,7 +96,7 @@ def _propose(con: Any, args: argparse.Namespace, constants: dict[str, str]) -> i
 def run(args: argparse.Namespace) -> int:
     """Check (and unless --dry-run, load) one file; print the summary or the problem report."""
     constants = _constants(args.set)
-    con = store.connect(args.db)
+    con = open_store(args, write=True)
     con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report
     user = resolve_user(con, args)
     user.require("upload")

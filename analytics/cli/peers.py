@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import compare, store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics import compare
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.output import render
 
 
 def run(args: argparse.Namespace) -> int:
     """Add (or replace), list or remove a peer group."""
-    con = store.connect(args.db)
+    con = open_store(args, write=args.action != "list")
     user = resolve_user(con, args)
     if args.action == "list":
         sys.stdout.write(render(compare.list_peer_groups(con, user), args.format))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from analytics import forum, report, store
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError
 from analytics.i18n import LANGUAGES
 
@@ -21,13 +21,18 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--out {out} is a folder; give a file name such as {out / ('forum.' + args.format)}")
     if not out.parent.exists():
         raise ConfigError(f"--out: the folder {out.parent} does not exist.")
-    con = store.connect(args.db)
+    con = open_store(args)
     try:
         user = resolve_user(con, args)
         summary = forum.forum_summary(con, args.jurisdiction, args.period, args.lang, weighted=args.weighted,
                                       user=user)
-        data = report.render(summary, args.format)
-        out.write_bytes(data)
+    finally:
+        con.close()
+    data = report.render(summary, args.format)
+    out.write_bytes(data)
+    # The read above was read-only so the dashboard kept working meanwhile; only the audit entry locks.
+    con = open_store(args, write=True)
+    try:
         store.audit(con, user.username, "export.report", {"file": out.name, "jurisdiction": args.jurisdiction,
                                                           "period": args.period, "format": args.format})
     finally:

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import auth, store
+from analytics import auth
 from analytics.auth import User
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.cli._identity import stdin_line
 from analytics.errors import AccessDenied, ConfigError
 
@@ -94,7 +94,8 @@ def _token(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out the users sub-command as the authenticated account."""
-    con = store.connect(args.db)
+    # Read-write even to list: a wrong credential is written to the audit log (and counts toward lockout).
+    con = open_store(args, write=True)
     if args.action == "add":
         _add(con, args)
     elif args.action == "token":

@@ -14,9 +14,9 @@ import sys
 import duckdb
 import pandas as pd
 
-from analytics import compare, store
+from analytics import compare
 from analytics.auth import User
-from analytics.cli import add_db_argument, add_user_argument, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import WeightingError
 from analytics.output import render
 
@@ -58,7 +58,7 @@ def _print_show(con: duckdb.DuckDBPyConnection, fmt: str, batch_ids: list[int] |
 
 def run(args: argparse.Namespace) -> int:
     """Run ``weights rake``, ``weights reset`` or ``weights show``."""
-    con = store.connect(args.db)
+    con = open_store(args, write=args.action != "show")
     user = resolve_user(con, args)
     if args.action == "show":
         _print_show(con, args.format, args.batch, user)

@@ -1,0 +1,96 @@
+"""Issue 21, the checks side: wide files, long cells, absurd weights and mixed encodings.
+
+The wide-file runs happen in a child process under a hard address-space ceiling (see
+tests/data/ingest_limits_worker.py), so that a regression fails the test instead of taking the machine down.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics import store
+from analytics.errors import IngestError
+from analytics.ingest import ingest_file, propose_mapping
+from tests.data import test_ingest_fixtures as base
+
+REPO = Path(__file__).resolve().parents[2]
+secret = base.secret
+registry_template = base.registry_template
+reg_db = base.reg_db
+snapshot = base.snapshot
+
+
+def run_worker(rows: int, cols: int, cell: int) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "tests.data.ingest_limits_worker", "run", str(rows), str(cols),
+                           str(cell)], capture_output=True, text=True, cwd=REPO, timeout=300, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_wide_csv_at_the_column_limit_loads_within_60s_and_1_5gb():
+    # The finding: 1,000 columns x 200 rows (about 414 KB) took 4.3 GB and 26 s in the PII scan.
+    out = run_worker(200, store.DEFAULT_SETTINGS["upload_max_columns"][0], 1)
+    assert out["outcome"] == "loaded", out
+    assert out["seconds"] < 60 and out["peak_mb"] < 1500, out
+
+
+def test_a_csv_wider_than_the_limit_is_refused_before_it_is_read():
+    out = run_worker(200, 5000, 1)
+    assert out["outcome"] == "rejected" and out["codes"] == ["too_many_columns"], out
+    assert "5000 columns" in out["messages"][0] and "upload_max_columns" in out["messages"][0]
+    assert out["seconds"] < 60 and out["peak_mb"] < 1500, out
+
+
+def wide_bytes(cols: int) -> bytes:
+    header = ",".join(["问卷编号", "调查日期", "派出所", "满意度"] + [f"q{i}" for i in range(cols - 4)])
+    return (header + "\n" + ",".join(["r1", "2025-03-05", "S01", "满意"] + ["1"] * (cols - 4)) + "\n").encode()
+
+
+def test_column_limit_is_a_setting_and_is_checked_by_the_proposal_too(reg_db):
+    reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('upload_max_columns', '10')")
+    before = snapshot(reg_db)
+    for call in (lambda: propose_mapping(reg_db, "survey", wide_bytes(11), source_name="wide.csv"),
+                 lambda: ingest_file(reg_db, "survey", wide_bytes(11), source_name="wide.csv",
+                                     constants={"mode": "phone"})):
+        with pytest.raises(IngestError) as info:
+            call()
+        (problem,) = info.value.problems
+        assert problem.code == "too_many_columns"
+        assert problem.text("en") == ("The file has 11 columns; at most 10 are accepted (setting upload_max_columns). "
+                                      "Remove the columns you do not need, or split the file.")
+        assert problem.text("zh").startswith("文件有 11 列，最多允许 10 列")
+    assert snapshot(reg_db) == before
+    assert ingest_file(reg_db, "survey", wide_bytes(10), source_name="ok.csv", constants={"mode": "phone"}).rows == 1
+
+
+def test_a_header_line_longer_than_the_sample_is_refused_with_a_clear_reason(reg_db):
+    header = ",".join(f"column_{i:07d}" for i in range(30_000))  # about 450 KB on one line
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", (header + "\n1\n").encode(), source_name="huge_header.csv")
+    (problem,) = info.value.problems
+    assert problem.code == "too_many_columns"
+    assert "256 KB" in problem.text("en")
+
+
+def test_a_cell_longer_than_the_limit_is_an_error_with_row_and_column(reg_db):
+    reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('upload_max_cell_chars', '100')")
+    rows = ["问卷编号,调查日期,派出所,满意度,备注,其他",
+            "r1,2025-03-05,S01,满意,ok,x",
+            "r2,2025-03-05,S01,满意," + "长" * 101 + ",x",   # ignored columns count too
+            "r3,2025-03-05,S01,满意,ok," + "y" * 500]
+    before = snapshot(reg_db)
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", ("\n".join(rows) + "\n").encode(), source_name="long.csv",
+                    constants={"mode": "phone"})
+    found = [(p.row, p.column, p.code, p.text("en")) for p in info.value.problems]
+    assert found == [
+        (3, "备注", "cell_too_long", "a cell of 101 characters; at most 100 are accepted (setting "
+                                     "upload_max_cell_chars)"),
+        (4, "其他", "cell_too_long", "a cell of 500 characters; at most 100 are accepted (setting "
+                                     "upload_max_cell_chars)"),
+    ]
+    assert snapshot(reg_db) == before

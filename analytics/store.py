@@ -52,6 +52,12 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "confidence_level": (0.95, "Confidence level of every interval."),
     "petition_deadline_days": (30, "Petitions answered within this many days count as on time."),
     "upload_max_mb": (200, "Largest upload accepted, in MB."),
+    # The two limits below bound the work of reading a file whatever its shape: the column count is checked on the
+    # header before the file is read; cell length in the one pass that reads the rows (ignored columns count too).
+    "upload_max_columns": (1000, "Most columns a file may have (its header's width); wider files are refused."),
+    "upload_max_cell_chars": (10_000, "Longest cell accepted, in characters; a longer cell is a row problem."),
+    "weight_max_ratio": (10_000, "Largest weight / smallest weight allowed within one survey file (weights "
+                                 "must also be positive and finite); beyond it the outlying weights are errors."),
 }
 
 

@@ -163,6 +163,9 @@ def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | Non
     lines = text.splitlines()
     if src.size > len(head) and lines:
         lines = lines[:-1]  # the last sampled line may be cut off
+    if not lines and src.size > len(head):
+        # Not one whole line in the sample: a header of tens of thousands of columns (or one enormous cell).
+        raise file_error(src.name, "too_many_columns", "first_line_too_long", {"kb": SAMPLE_BYTES // 1024})
     delim = delimiter or _detect_delimiter(lines)
     # One character, and not the quote or a line break: DuckDB refuses a delimiter equal to the quote, and a
     # line break cannot separate fields (found by the ingest fuzz test).

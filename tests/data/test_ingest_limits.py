@@ -94,3 +94,48 @@ def test_a_cell_longer_than_the_limit_is_an_error_with_row_and_column(reg_db):
                                      "upload_max_cell_chars)"),
     ]
     assert snapshot(reg_db) == before
+
+
+def weighted_survey(weights: list[str], prefix: str = "r") -> bytes:
+    rows = ["问卷编号,调查日期,派出所,满意度,权重"]
+    rows += [f"{prefix}{i},2025-03-05,S0{1 + i % 5},满意,{w}" for i, w in enumerate(weights)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_an_absurd_weight_is_an_error_with_row_column_and_value(reg_db):
+    # The finding: one weight of 1e308 loaded and made the weighted city figures suppressed.
+    weights = ["1.2", "0.8", "1e308", "1", "1.1", "0.9", "1e-9"]
+    before = snapshot(reg_db)
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv", constants={"mode": "phone"})
+    found = [(p.row, p.column, p.value, p.code, p.text("en")) for p in info.value.problems]
+    assert found == [
+        (4, "权重", "1e308", "bad_weight", "weight 1e308 is more than 100 times the median weight 1; the largest "
+         "and smallest weight may differ at most 10000-fold (setting weight_max_ratio)"),
+        (8, "权重", "1e-9", "bad_weight", "weight 1e-9 is less than 1/100 of the median weight 1; the largest "
+         "and smallest weight may differ at most 10000-fold (setting weight_max_ratio)"),
+    ]
+    assert info.value.problems[0].text("zh").startswith("权重 1e308 超过权重中位数 1 的 100 倍")
+    assert snapshot(reg_db) == before
+
+
+@pytest.mark.parametrize(("value", "key"), [("inf", "not_finite"), ("NaN", "not_finite"), ("1e999", "not_finite"),
+                                            ("-infinity", "not_finite"), ("0", "not_positive"),
+                                            ("-2", "not_positive")])
+def test_a_non_finite_or_non_positive_weight_is_an_error(reg_db, value, key):
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", weighted_survey(["1", value, "1"]), source_name="w.csv",
+                    constants={"mode": "phone"})
+    assert [(p.row, p.column, p.value, p.code, p.key) for p in info.value.problems] == [
+        (3, "权重", value, "bad_number", key)]
+
+
+def test_weights_within_the_ratio_load_and_the_ratio_is_a_setting(reg_db):
+    weights = ["0.05", "1", "400", "2", "1"]  # 8000-fold: within the default 10,000
+    assert ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv",
+                       constants={"mode": "phone"}).rows == 5
+    reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('weight_max_ratio', '100')")
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", weighted_survey(weights, "b"), source_name="w2.csv", constants={"mode": "phone"})
+    # sqrt(100) = 10 times the median (1) either way: 0.05 and 400 are out, 2 is in
+    assert [(p.row, p.value) for p in info.value.problems] == [(2, "0.05"), (4, "400")]

@@ -53,11 +53,14 @@ from analytics.ingest.mapping import (
     target_choices,
 )
 from analytics.ingest.reading import (
+    CJK_ENCODINGS,
+    ENCODING_LABELS,
     Layout,
     SourceFile,
     Staged,
     detect,
     line_flags_sql,
+    mixed_encoding_lines,
     open_source,
     plain_line_count,
     stage,
@@ -259,6 +262,8 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
             mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
             create_jurisdictions: bool, dry_run: bool, actor: str) -> IngestResult:
+    if layout.format == "csv" and layout.encoding in CJK_ENCODINGS:
+        _check_mixed_encoding(con, src, layout, dry_run)
     staged = stage(src, layout)
     warnings: list[str] = []
     content = _scan_pii(con, src, staged, layout)
@@ -319,6 +324,23 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     _drop_staging(con)
     batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
     return IngestResult(batch_id, rows, summary)
+
+
+def _check_mixed_encoding(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout, dry_run: bool) -> None:
+    """Reject a GB18030 (GBK) file with lines written in UTF-8, naming each such line, before it is transcoded.
+
+    Read as GB18030, UTF-8 Chinese turns into other Chinese characters (often without any decoding error), so
+    the file would load as nonsense; every later check would only be checking that nonsense, so the report stops
+    here.
+    """
+    found = mixed_encoding_lines(src.path)
+    if not found.utf8_lines or not found.gb_lines:
+        return
+    params = {"n": found.gb_lines, "first": found.first_gb_line,
+              "encoding": ENCODING_LABELS.get(layout.encoding or "", layout.encoding)}
+    run(con, "INSERT INTO ingest_problems SELECT unnest($rows), NULL, NULL, 'mixed_encoding', 'mixed_encoding', "
+             "$params", {"rows": found.utf8_lines, "params": json.dumps(params, ensure_ascii=False)})
+    problems.raise_if_problems(con, src.name, dry_run=dry_run)
 
 
 def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, Any]:

@@ -16,6 +16,7 @@ import pytest
 from analytics import store
 from analytics.errors import IngestError
 from analytics.ingest import ingest_file, propose_mapping
+from analytics.ingest.reading import mixed_encoding_lines
 from tests.data import test_ingest_fixtures as base
 
 REPO = Path(__file__).resolve().parents[2]
@@ -139,3 +140,66 @@ def test_weights_within_the_ratio_load_and_the_ratio_is_a_setting(reg_db):
         ingest_file(reg_db, "survey", weighted_survey(weights, "b"), source_name="w2.csv", constants={"mode": "phone"})
     # sqrt(100) = 10 times the median (1) either way: 0.05 and 400 are out, 2 is in
     assert [(p.row, p.value) for p in info.value.problems] == [(2, "0.05"), (4, "400")]
+
+
+GBK_DEMO = REPO / "data" / "demo" / "survey_phone_2024q4_2025q3_gbk.csv"
+
+
+def survey_lines(n: int, start: int = 0) -> list[str]:
+    stations = ["S01", "S02", "S03"]
+    answers = ["非常满意", "满意", "一般", "不满意"]
+    notes = ["民警态度很好", "希望加强夜间巡逻", "", "处理及时，谢谢", "录"]  # 录 in GBK is C2 BC: valid UTF-8 too
+    return [f"m{start + i},2025-03-05,{stations[i % 3]},{answers[i % 4]},{notes[i % 5]}" for i in range(n)]
+
+
+HEADER = "问卷编号,调查日期,派出所,满意度,备注"
+
+
+def test_a_file_mixing_gbk_and_utf8_lines_is_rejected_with_the_lines_that_differ(reg_db):
+    # The finding: GBK lines with UTF-8 free text among them stored mojibake and the load exited 0.
+    gbk = [line.encode("gbk") for line in [HEADER, *survey_lines(40)]]
+    utf8 = [line.encode("utf-8") for line in survey_lines(3, start=100)]
+    data = b"\n".join(gbk[:11] + utf8[:2] + gbk[11:30] + utf8[2:] + gbk[30:]) + b"\n"
+    before = snapshot(reg_db)
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", data, source_name="mixed.csv", constants={"mode": "phone"})
+    found = [(p.row, p.code) for p in info.value.problems]
+    assert found == [(12, "mixed_encoding"), (13, "mixed_encoding"), (33, "mixed_encoding")]
+    assert info.value.problems[0].text("en") == (
+        "this line is UTF-8, while 41 other lines (the first is line 1) are GB18030 (GBK); save the whole file "
+        "in one encoding (for example CSV UTF-8) and load it again")
+    assert info.value.problems[0].text("zh").startswith("该行是 UTF-8 编码，而另外 41 行（第一行为第 1 行）是 GB18030")
+    assert snapshot(reg_db) == before
+
+
+def test_pure_gbk_files_are_not_taken_for_mixed(reg_db, tmp_path):
+    # A GBK line can happen to be valid UTF-8 ('录' is C2 BC in GBK): lines like that are not UTF-8 lines.
+    accidental = ["录", "芦", "庐", "卤"]  # each line's only non-ASCII text, so the whole line is valid UTF-8
+    assert all(w.encode("gbk").decode("utf-8") for w in accidental)
+    lines = [HEADER, *survey_lines(30)] + [f"g{i},2025-03-05,S01,4,{word}" for i, word in enumerate(accidental)]
+    result = ingest_file(reg_db, "survey", ("\n".join(lines) + "\n").encode("gbk"), source_name="gbk.csv",
+                         constants={"mode": "phone"})
+    assert result.rows == 34 and result.summary["encoding"] == "GB18030 (GBK)"
+    notes = reg_db.execute("SELECT count(*) FROM respondents WHERE batch_id = $b", {"b": result.batch_id}).fetchall()
+    assert notes == [(34,)]
+
+
+def test_the_shipped_gbk_survey_and_a_utf8_file_pass_the_encoding_check(reg_db):
+    found = mixed_encoding_lines(GBK_DEMO)
+    assert (found.utf8_lines, found.gb_lines, found.first_gb_line) == ([], 10582, 1)
+    utf8 = ("\n".join([HEADER, *survey_lines(50)]) + "\n").encode("utf-8")
+    assert ingest_file(reg_db, "survey", utf8, source_name="u.csv", constants={"mode": "phone"}).rows == 50
+
+
+def test_utf8_lines_that_also_decode_as_gbk_are_found_too(reg_db):
+    # These UTF-8 bytes happen to be valid GB18030 too, so reading the file as GBK raised no error and stored
+    # nonsense ('婊℃剰' for 满意): the case where the load used to succeed.
+    odd = "m100,2025-03-05,S01,满意,民警态度很好".encode()
+    assert odd.decode("gb18030") != odd.decode("utf-8")
+    gbk = [line.encode("gbk") for line in [HEADER, *survey_lines(10)]]
+    data = b"\n".join(gbk[:5] + [odd] + gbk[5:]) + b"\n"
+    for encoding in (None, "gb18030"):
+        with pytest.raises(IngestError) as info:
+            ingest_file(reg_db, "survey", data, source_name="mixed2.csv", encoding=encoding,
+                        constants={"mode": "phone"})
+        assert [(p.row, p.code) for p in info.value.problems] == [(6, "mixed_encoding")]

@@ -86,6 +86,14 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "workbook_max_cell_chars": (32_767, "Longest text of one .xlsx cell, in characters (Excel's own limit); "
                                         "a longer cell is reported as a problem of its row and column."),
     "workbook_max_rows": (1_048_576, "Most data rows (rows holding a value) in one .xlsx sheet."),
+    # The two limits below bound the work of reading a file whatever its shape: the column count is checked on the
+    # header before the file is read; cell length in the one pass that reads the rows (ignored columns count too).
+    "upload_max_columns": (1000, "Most columns a file may have (its header's width); wider files are refused."),
+    "upload_max_cell_chars": (32_767, "Longest cell accepted, in characters (Excel's own limit, so a CSV and a "
+                                      "workbook of the same content are treated alike); a longer cell is a row "
+                                      "problem."),
+    "weight_max_ratio": (10_000, "Largest weight / smallest weight allowed within one survey file (weights "
+                                 "must also be positive and finite); beyond it the outlying weights are errors."),
 }
 
 

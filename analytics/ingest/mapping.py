@@ -44,6 +44,9 @@ SPEC_KEYS = {"kind", "name", "description", "columns", "constants", "value_maps"
 OPTION_KEYS = {"encoding", "delimiter", "header_row", "sheet", "dayfirst", "duplicates", "skip_blank",
                "keep_existing", "create_parent", "auto", "survey_mode"}
 CONSTANT_LABEL = "(set for the whole file)"
+# The Upload preview shows at most this many columns, and this many characters of a cell (rows: PREVIEW_ROWS).
+PREVIEW_COLUMNS = 50
+PREVIEW_CELL_CHARS = 200
 
 
 @dataclass
@@ -114,12 +117,17 @@ class MappingProposal:
         return [c.header for c in self.columns if c.target == F.IGNORE]
 
     def preview_frame(self) -> pd.DataFrame:
-        """The first data rows under the file's headers (all text); personal columns are masked."""
-        width = self.layout.ncols
+        """The first data rows under the file's headers (all text); personal columns are masked.
+
+        Bounded whatever the file: at most PREVIEW_COLUMNS columns and PREVIEW_CELL_CHARS characters per cell
+        (cut with an ellipsis), since the frame is sent to the browser whole (a 197 KB workbook of long cells
+        made a 201 MB message).
+        """
+        width = min(self.layout.ncols, PREVIEW_COLUMNS)
         personal = {c.index for c in self.columns if c.pii}
-        rows = [[mask(v) if i in personal else v for i, v in enumerate((r + [""] * width)[:width])]
+        rows = [[mask(v) if i in personal else shorten(v) for i, v in enumerate((r + [""] * width)[:width])]
                 for r in self.layout.preview]
-        return pd.DataFrame(rows, columns=self.layout.headers)
+        return pd.DataFrame(rows, columns=self.layout.headers[:width])
 
     def columns_frame(self) -> pd.DataFrame:
         """One row per file column: header, target, confidence, reason, personal data, sample values."""
@@ -129,7 +137,7 @@ class MappingProposal:
             "confidence": [round(c.confidence, 2) for c in self.columns],
             "reason": [c.reason for c in self.columns],
             "personal_data": [c.pii or "" for c in self.columns],
-            "sample": [", ".join(c.sample[:3]) for c in self.columns],
+            "sample": [shorten(", ".join(shorten(v) for v in c.sample[:3])) for c in self.columns],
         })
 
     def spec(self) -> dict[str, Any]:
@@ -150,6 +158,12 @@ class MappingProposal:
         if options:
             spec["options"] = options
         return spec
+
+
+def shorten(value: str, limit: int | None = None) -> str:
+    """A cell as shown on screen: at most ``limit`` (default PREVIEW_CELL_CHARS) characters, '…' marking a cut."""
+    keep = PREVIEW_CELL_CHARS if limit is None else limit
+    return value if len(value) <= keep else value[: keep - 1] + "…"
 
 
 def mask(value: str) -> str:

@@ -54,11 +54,14 @@ from analytics.ingest.mapping import (
     target_choices,
 )
 from analytics.ingest.reading import (
+    CJK_ENCODINGS,
+    ENCODING_LABELS,
     Layout,
     SourceFile,
     Staged,
     detect,
     line_flags_sql,
+    mixed_encoding_lines,
     open_source,
     plain_line_count,
     stage,
@@ -69,6 +72,10 @@ from analytics.ingest.workbook import WorkbookLimits
 
 DEFAULT_UPLOAD_MAX_MB = 200
 PII_SAMPLE_ROWS = 10_000
+# The PII scan reads at most this many cells (rows x columns): a wide file is judged on fewer rows, so the scan's
+# cost stays bounded whatever the file's shape (500 rows of a 1,000-column file is still a fair sample).
+PII_SAMPLE_CELLS = 500_000
+PII_MIN_ROWS = 200
 MAX_NEW_JURISDICTIONS = 500
 MIN_DATE = dt.date(1990, 1, 1)
 FAILPOINT_ENV = "JINGMIN_INGEST_FAILPOINT"
@@ -179,6 +186,7 @@ def propose_mapping(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.
         layout = detect(src, encoding=encoding or opts.get("encoding"), delimiter=delimiter or opts.get("delimiter"),
                         header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"),
                         limits=workbook_limits(con))
+        _check_width(con, src, layout)
     suggested = suggest_mapping(con, kind, layout.headers)
     if mapping is None and suggested is not None:
         spec, mapping_name = resolve_mapping(con, kind, suggested)
@@ -230,6 +238,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
         layout = detect(src, encoding=encoding or opts.get("encoding"), delimiter=delimiter or opts.get("delimiter"),
                         header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"),
                         limits=limits)
+        _check_width(con, src, layout)
         run_script(con, "ingest_macros")
         problems.reset(con)
         try:
@@ -237,6 +246,18 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
                            create_jurisdictions, dry_run, actor, limits)
         finally:
             _drop_temp(con)
+
+
+def _check_width(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout) -> None:
+    """Refuse a file wider than the ``upload_max_columns`` setting, judged on its header before it is read.
+
+    Reading, scanning and checking a file costs memory and time in proportion to its columns as well as its
+    rows; the upload size limit alone lets through a 200 MB file of 100,000 columns.
+    """
+    limit = int(store.get_setting(con, "upload_max_columns"))
+    if layout.ncols > limit:
+        raise problems.file_error(src.name, "too_many_columns", "too_many_columns",
+                                  {"n": layout.ncols, "limit": limit})
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,6 +293,8 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
             mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
             create_jurisdictions: bool, dry_run: bool, actor: str, limits: WorkbookLimits) -> IngestResult:
+    if layout.format == "csv" and layout.encoding in CJK_ENCODINGS:
+        _check_mixed_encoding(con, src, layout, dry_run)
     try:
         staged = stage(con, src, layout, limits)
     except duckdb.OutOfMemoryException as exc:
@@ -355,6 +378,23 @@ def check_row_accounting(summary: dict[str, Any]) -> None:
             f"superseded + rejected = {' + '.join(str(p) for p in parts)}; no row may go missing.")
 
 
+def _check_mixed_encoding(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout, dry_run: bool) -> None:
+    """Reject a GB18030 (GBK) file with lines written in UTF-8, naming each such line, before it is transcoded.
+
+    Read as GB18030, UTF-8 Chinese turns into other Chinese characters (often without any decoding error), so
+    the file would load as nonsense; every later check would only be checking that nonsense, so the report stops
+    here.
+    """
+    found = mixed_encoding_lines(src.path)
+    if not found.utf8_lines or not found.gb_lines:
+        return
+    params = {"n": found.gb_lines, "first": found.first_gb_line,
+              "encoding": ENCODING_LABELS.get(layout.encoding or "", layout.encoding)}
+    run(con, "INSERT INTO ingest_problems SELECT unnest($rows), NULL, NULL, 'mixed_encoding', 'mixed_encoding', "
+             "$params", {"rows": found.utf8_lines, "params": json.dumps(params, ensure_ascii=False)})
+    problems.raise_if_problems(con, src.name, dry_run=dry_run)
+
+
 def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """The mapping as actually applied (guesses included): what is saved for the next file."""
     out: dict[str, Any] = {
@@ -370,24 +410,28 @@ def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, An
 
 
 def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:
-    """Which columns hold phone or ID-card numbers, judged on the first rows of the whole file."""
-    exprs = []
-    for i in range(layout.ncols):
-        col = ident(f"c{i}")
-        exprs.append(f"count(nullif(trim({col}), '')), count(*) FILTER (WHERE jm_is_phone({col})), "
-                     f"count(*) FILTER (WHERE jm_is_id({col}))")
-    sql = "SELECT " + ", ".join(exprs) + " FROM (" + staged.select_sql + " LIMIT $limit)"
+    """Which columns hold phone or ID-card numbers, judged on the first rows of the whole file.
+
+    One pass over (column, value) pairs grouped by column: the cost grows with the cells read, never with a
+    statement per column (three regular-expression aggregates per column made a 1,000-column file take 4 GB).
+    At most PII_SAMPLE_CELLS cells are read (PII_SAMPLE_ROWS rows, fewer for a wide file, at least PII_MIN_ROWS).
+    """
+    limit = max(PII_MIN_ROWS, min(PII_SAMPLE_ROWS, PII_SAMPLE_CELLS // max(layout.ncols, 1)))
+    # COLUMNS picks the staged columns c0..cN (not an xlsx file's _row); UNPIVOT leaves out NULL cells.
+    sql = ("SELECT col, count(nullif(trim(v), '')), count(*) FILTER (WHERE jm_is_phone(v)), "
+           "count(*) FILTER (WHERE jm_is_id(v)) FROM (UNPIVOT (SELECT * FROM (" + staged.select_sql
+           + ") LIMIT $limit) ON COLUMNS('^c[0-9]+$') INTO NAME col VALUE v) GROUP BY col")
     try:
-        counts = run(con, sql, {**staged.params, "limit": PII_SAMPLE_ROWS}).fetchall()[0]
+        counts = run(con, sql, {**staged.params, "limit": limit}).fetchall()
     except duckdb.InvalidInputException as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
     found = {}
-    for i in range(layout.ncols):
-        filled, phones, ids = counts[3 * i: 3 * i + 3]
+    for col, filled, phones, ids in counts:
+        index = int(col[1:])
         if filled and ids >= pii.CONTENT_SHARE * filled:
-            found[i] = "id_card"
+            found[index] = "id_card"
         elif filled and phones >= pii.CONTENT_SHARE * filled:
-            found[i] = "phone"
+            found[index] = "phone"
     return found
 
 
@@ -460,7 +504,8 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
     blank = " AND ".join(f"coalesce(trim({ident(f'c{i}')}), '') = ''" for i in range(layout.ncols)) or "false"
     if staged.numbered:
         blank = "false"  # the workbook reader staged only rows holding a value (a too-long cell counts)
-    select = ", ".join(["(" + blank + ") AS _blank", *exprs])
+    select = ", ".join(["(" + blank + ") AS _blank", _long_cells_expr(layout.ncols), *exprs])
+    params["max_cell"] = int(store.get_setting(con, "upload_max_cell_chars"))
     numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
     sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
            + select + " FROM (" + staged.select_sql + ")")
@@ -478,6 +523,7 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
     else:
         reader_rejected = _number_csv_rows(con, staged, layout, warnings)
     run(con, "DROP TABLE IF EXISTS ingest_raw0")
+    run(con, _LONG_CELL_PROBLEMS, {"max_cell": params["max_cell"], "headers": layout.headers})
     blank_rows = int(run(con, "SELECT count(*) FROM ingest_raw WHERE _blank").fetchall()[0][0]) + staged.blank_rows
     run(con, "DELETE FROM ingest_raw WHERE _blank")
     rows = int(run(con, "SELECT count(*) FROM ingest_raw").fetchall()[0][0])
@@ -485,6 +531,29 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
         raise RowAccountingError(f"{src.name}: the workbook reader counted {staged.rows_in_file} data rows but "
                                  f"{rows} reached the database and {reader_rejected} were rejected.")
     return rows, blank_rows, reader_rejected
+
+
+def _long_cells_expr(ncols: int) -> str:
+    """``_long``: NULL for a row whose cells are all within ``$max_cell`` characters, else every cell's length.
+
+    Computed in the pass that reads the file, over every column (an ignored one too, since it is read all the same):
+    the byte length (strlen, constant time) screens each cell, as a text has no more characters than bytes, and
+    only a row with a long cell pays for counting characters.
+    """
+    cols = [ident(f"c{i}") for i in range(ncols)]
+    if not cols:
+        return "CAST(NULL AS BIGINT[]) AS _long"
+    screen = " OR ".join(f"coalesce(strlen({c}), 0) > $max_cell" for c in cols)
+    return "CASE WHEN " + screen + " THEN [" + ", ".join(f"length({c})" for c in cols) + "] END AS _long"
+
+
+# One problem per cell longer than the limit, with its row and column header (bound as the list $headers).
+_LONG_CELL_PROBLEMS = """
+INSERT INTO ingest_problems
+SELECT _row, $headers[i], NULL, 'cell_too_long', 'cell_too_long', json_object('n', n, 'limit', $max_cell)
+FROM (SELECT _row, unnest(_long) AS n, generate_subscripts(_long, 1) AS i FROM ingest_raw WHERE _long IS NOT NULL)
+WHERE n > $max_cell
+"""
 
 
 # The person key: HMAC of the normalised identifier ('phone:138...', 'id:1101...', 'text:...').
@@ -566,7 +635,7 @@ def _xlsx_problems(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layou
               json.dumps({"found": width, "width": layout.ncols}))
              for row, width in staged.xlsx_extra]
     limit = int(store.get_setting(con, "workbook_max_cell_chars"))
-    found += [(row, xlsx_column_label(layout, col), None, "cell_too_long", "cell_too_long",
+    found += [(row, xlsx_column_label(layout, col), None, "cell_too_long", "workbook_cell_too_long",
                json.dumps({"length": length, "limit": limit}))
               for row, col, length in staged.xlsx_too_long]
     if found:
@@ -825,7 +894,9 @@ WHERE nullif(trim(f.@F), '') IS NOT NULL
 """
 _NUMBER_CHECK = """
 INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', 'not_positive', json_object('value', f.@F)
+SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number',
+       CASE WHEN t.@F IS NOT NULL AND NOT isfinite(t.@F) THEN 'not_finite' ELSE 'not_positive' END,
+       json_object('value', f.@F)
 FROM ingest_fields f JOIN ingest_typed t USING (_row)
 WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR NOT isfinite(t.@F) OR t.@F <= 0)
 """
@@ -893,6 +964,9 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
                    spec: dict[str, Any], summary: dict[str, Any]) -> str | None:
     """Answers, repeats and the survey mode; returns the batch's survey mode."""
     _item_defs(con, plan, items)
+    if "weight" in plan.fields:  # one weight for the whole file has no spread
+        run_script(con, "ingest_weight_check", {"header": plan.header("weight"),
+                                                "max_ratio": float(store.get_setting(con, "weight_max_ratio"))})
     run_script(con, "ingest_survey_answers")
     modes = [r[0] for r in con.execute("SELECT DISTINCT mode FROM ingest_typed WHERE mode IS NOT NULL ORDER BY 1"
                                        ).fetchall()]

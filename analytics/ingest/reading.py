@@ -22,6 +22,7 @@ import hashlib
 import io
 import math
 import os
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ import duckdb
 import pyarrow as pa
 
 from analytics import tempfiles
-from analytics.errors import ConfigError
+from analytics.errors import ConfigError, IngestError
 from analytics.ingest.problems import file_error
 from analytics.ingest.workbook import (
     BadWorkbook,
@@ -57,6 +58,14 @@ UNUSABLE_DELIMITERS = ('"', "\r", "\n")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 # Encodings DuckDB reads itself; everything else is transcoded to UTF-8 first.
 NATIVE_ENCODINGS = {"utf-8", "utf-8-sig"}
+# Chinese national encodings: a file in one of them is checked for lines written in UTF-8 (mixed_encoding_lines).
+CJK_ENCODINGS = {"gb18030", "gbk", "gb2312"}
+# A line is taken for UTF-8 in a GB18030 file only if decoding it as UTF-8 gives more of these 3,755 common
+# characters (GB2312 level 1) than decoding it as GB18030: a GBK line can be valid UTF-8 by chance ('录' is the
+# bytes C2 BC, '¼' in UTF-8), but then its UTF-8 reading is not common Chinese.
+COMMON_HANZI = frozenset(bytes((lead, trail)).decode("gb2312") for lead in range(0xB0, 0xD8)
+                         for trail in range(0xA1, 0xFF) if lead < 0xD7 or trail < 0xFA)
+MIXED_CANDIDATES_CAP = 10_000
 ENCODING_LABELS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with BOM", "gb18030": "GB18030 (GBK)",
                    "utf-16": "UTF-16 with BOM", "utf-16-le": "UTF-16 LE", "utf-16-be": "UTF-16 BE"}
 
@@ -198,12 +207,15 @@ def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | Non
         raise file_error(src.name, "old_excel", "old_excel")
     detected = _detect_encoding(head, src.name)
     chosen = _check_encoding_name(encoding) if encoding else detected
-    text = _decode_sample(head, chosen, src.name, truncated=src.size > len(head))
+    text = _sample_text(head, chosen, src.name, truncated=src.size > len(head))
     if _looks_binary(text):
         raise file_error(src.name, "not_text", "binary")
     lines = text.splitlines()
     if src.size > len(head) and lines:
         lines = lines[:-1]  # the last sampled line may be cut off
+    if not lines and src.size > len(head):
+        # Not one whole line in the sample: a header of tens of thousands of columns (or one enormous cell).
+        raise file_error(src.name, "too_many_columns", "first_line_too_long", {"kb": SAMPLE_BYTES // 1024})
     delim = delimiter or _detect_delimiter(lines)
     # One character, and not the quote or a line break: DuckDB refuses a delimiter equal to the quote, and a
     # line break cannot separate fields (found by the ingest fuzz test).
@@ -217,6 +229,38 @@ def detect(src: SourceFile, *, encoding: str | None = None, delimiter: str | Non
     preview = [cells for line_no, cells in rows if line_no > header_line and any(c.strip() for c in cells)]
     return Layout("csv", chosen, detected, delim, header_line, unique_headers(header_cells),
                   preview=preview[:PREVIEW_ROWS])
+
+
+def _sample_text(head: bytes, encoding: str, name: str, *, truncated: bool) -> str:
+    """The sample decoded; a GB18030 sample whose lines each are UTF-8 or GB18030 is decoded line by line, so that
+    the layout can be found and the whole-file check (:func:`mixed_encoding_lines`) can name the lines."""
+    try:
+        return _decode_sample(head, encoding, name, truncated=truncated)
+    except IngestError:
+        mixed = _mixed_sample(head, truncated=truncated) if encoding in CJK_ENCODINGS else None
+        if mixed is None:
+            raise
+        return mixed
+
+
+def _mixed_sample(head: bytes, *, truncated: bool) -> str | None:
+    """The sample decoded line by line when every line is UTF-8 or GB18030 and both kinds hold Chinese."""
+    lines = head.split(b"\n")
+    parts: list[str] = []
+    kinds: set[str] = set()
+    for number, line in enumerate(lines, start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+            kinds.add("ascii" if line.isascii() else "utf-8")
+        except UnicodeDecodeError:
+            try:
+                parts.append(line.decode("gb18030"))
+                kinds.add("gb18030")
+            except UnicodeDecodeError:
+                if truncated and number == len(lines):
+                    break  # the sample cut the last line
+                return None
+    return "\n".join(parts) if {"utf-8", "gb18030"} <= kinds else None
 
 
 def _check_encoding_name(name: str) -> str:
@@ -246,6 +290,8 @@ def _detect_encoding(head: bytes, name: str) -> str:
             return candidate
         except UnicodeDecodeError:
             continue
+    if _mixed_sample(head, truncated=True) is not None:
+        return "gb18030"  # lines of both: the whole-file check names the UTF-8 ones
     best = charset_normalizer.from_bytes(head).best()
     if best is None:
         raise file_error(name, "not_text", "no_encoding")
@@ -443,6 +489,68 @@ def _transcode(src: SourceFile, encoding: str) -> Path:
             if not chunk:
                 break
     return out_path
+
+
+@dataclass
+class MixedLines:
+    """What :func:`mixed_encoding_lines` found: the UTF-8 lines of a GB18030 file, and its GB18030 lines."""
+
+    utf8_lines: list[int]
+    gb_lines: int
+    first_gb_line: int | None
+
+
+# A line (without its newline) holding a CJK character and no byte invalid as UTF-8 (surrogate escapes), or one
+# holding such a byte; matched on text decoded with 'surrogateescape', in C.
+_UTF8_CJK_LINE = re.compile("^[^\n\udc80-\udcff]*[\u4e00-\u9fff][^\n\udc80-\udcff]*$", re.M)
+_NOT_UTF8_LINE = re.compile("^[^\n\udc80-\udcff]*[\udc80-\udcff]", re.M)
+
+
+def mixed_encoding_lines(path: str | os.PathLike[str]) -> MixedLines:
+    """The lines of a GB18030 (GBK) file that are written in UTF-8, read in 1 MB chunks of whole lines.
+
+    Decided per line: a line not valid as UTF-8 is GB18030; a line valid as UTF-8 that holds Chinese is UTF-8 when
+    its UTF-8 reading has more common characters (COMMON_HANZI) than its GB18030 reading. Lines are matched by
+    regular expressions running in C; only UTF-8-looking lines (rare in a GBK file) are judged one by one, the
+    first MIXED_CANDIDATES_CAP of them.
+    """
+    utf8_lines: list[int] = []
+    gb_lines = 0
+    first_gb: int | None = None
+    candidates = 0
+    line = 1  # number of the first line of the current block
+    rest = b""
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(CHUNK_BYTES)
+            block = rest + chunk
+            cut = block.rfind(b"\n") + 1 if chunk else len(block)
+            block, rest = block[:cut], block[cut:]
+            text = block.decode("utf-8", "surrogateescape")
+            bad = _NOT_UTF8_LINE.findall(text)
+            if bad and first_gb is None:
+                first_gb = line + text.count("\n", 0, _NOT_UTF8_LINE.search(text).start())  # type: ignore[union-attr]
+            gb_lines += len(bad)
+            for match in _UTF8_CJK_LINE.finditer(text):
+                if candidates >= MIXED_CANDIDATES_CAP:
+                    break
+                candidates += 1
+                number = line + text.count("\n", 0, match.start())
+                if _reads_as_utf8(match.group().encode("utf-8", "surrogateescape")):
+                    utf8_lines.append(number)
+                else:
+                    gb_lines += 1
+                    first_gb = number if first_gb is None or number < first_gb else first_gb
+            line += block.count(b"\n")
+            if not chunk:
+                break
+    return MixedLines(utf8_lines, gb_lines, first_gb)
+
+
+def _reads_as_utf8(raw: bytes) -> bool:
+    as_utf8 = raw.decode("utf-8")
+    as_gb = raw.decode("gb18030", "replace")
+    return sum(ch in COMMON_HANZI for ch in as_utf8) > sum(ch in COMMON_HANZI for ch in as_gb)
 
 
 XLSX_TABLE = "ingest_xlsx"

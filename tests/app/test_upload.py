@@ -118,3 +118,26 @@ def test_upload_page_reports_problems_in_chinese(upload_app):
     rows = table_with(check_bad_values(make, "zh"), "说明")
     assert rows.iloc[0].tolist() == [3, "调查日期", "2025-02-30", t("ingest.problem.impossible_date", "zh"),
                                      "“2025-02-30”不是真实存在的日期"]
+
+
+def test_the_preview_of_a_workbook_of_huge_cells_is_small(upload_app, tmp_path):
+    # The finding: a 197 KB workbook sent a 201 MB preview message to the browser.
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["问卷编号", "调查日期", "派出所", "满意度"] + [f"备注{i}" for i in range(76)])
+    for r in range(30):
+        ws.append([f"r{r}", "2025-03-05", "S01", "满意"] + ["很长的意见" * 20_000] * 76)  # 100,000 characters each
+    path = tmp_path / "huge_cells.xlsx"
+    wb.save(path)
+    make, _db = upload_app
+    at = make("en")
+    at.file_uploader(key="up_file").set_value(("huge_cells.xlsx", path.read_bytes(), "application/vnd.ms-excel"))
+    at.run()
+    assert not at.exception, at.exception
+    preview = table_with(at, "问卷编号")
+    assert preview.shape == (20, 50)
+    assert preview.iloc[0, 4] == ("很长的意见" * 40)[:199] + "…"
+    sent = sum(len(d.proto.SerializeToString()) for d in at.dataframe)
+    assert sent < 1_000_000, sent

@@ -1,0 +1,205 @@
+"""Issue 21, the checks side: wide files, long cells, absurd weights and mixed encodings.
+
+The wide-file runs happen in a child process under a hard address-space ceiling (see
+tests/data/ingest_limits_worker.py), so that a regression fails the test instead of taking the machine down.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analytics import store
+from analytics.errors import IngestError
+from analytics.ingest import ingest_file, propose_mapping
+from analytics.ingest.reading import mixed_encoding_lines
+from tests.data import test_ingest_fixtures as base
+
+REPO = Path(__file__).resolve().parents[2]
+secret = base.secret
+registry_template = base.registry_template
+reg_db = base.reg_db
+snapshot = base.snapshot
+
+
+def run_worker(rows: int, cols: int, cell: int) -> dict:
+    proc = subprocess.run([sys.executable, "-m", "tests.data.ingest_limits_worker", "run", str(rows), str(cols),
+                           str(cell)], capture_output=True, text=True, cwd=REPO, timeout=300, check=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_wide_csv_at_the_column_limit_loads_within_60s_and_1_5gb():
+    # The finding: 1,000 columns x 200 rows (about 414 KB) took 4.3 GB and 26 s in the PII scan.
+    out = run_worker(200, store.DEFAULT_SETTINGS["upload_max_columns"][0], 1)
+    assert out["outcome"] == "loaded", out
+    assert out["seconds"] < 60 and out["peak_mb"] < 1500, out
+
+
+def test_a_csv_wider_than_the_limit_is_refused_before_it_is_read():
+    out = run_worker(200, 5000, 1)
+    assert out["outcome"] == "rejected" and out["codes"] == ["too_many_columns"], out
+    assert "5000 columns" in out["messages"][0] and "upload_max_columns" in out["messages"][0]
+    assert out["seconds"] < 60 and out["peak_mb"] < 1500, out
+
+
+def wide_bytes(cols: int) -> bytes:
+    header = ",".join(["问卷编号", "调查日期", "派出所", "满意度"] + [f"q{i}" for i in range(cols - 4)])
+    return (header + "\n" + ",".join(["r1", "2025-03-05", "S01", "满意"] + ["1"] * (cols - 4)) + "\n").encode()
+
+
+def test_column_limit_is_a_setting_and_is_checked_by_the_proposal_too(reg_db):
+    reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('upload_max_columns', '10')")
+    before = snapshot(reg_db)
+    for call in (lambda: propose_mapping(reg_db, "survey", wide_bytes(11), source_name="wide.csv"),
+                 lambda: ingest_file(reg_db, "survey", wide_bytes(11), source_name="wide.csv",
+                                     constants={"mode": "phone"})):
+        with pytest.raises(IngestError) as info:
+            call()
+        (problem,) = info.value.problems
+        assert problem.code == "too_many_columns"
+        assert problem.text("en") == ("The file has 11 columns; at most 10 are accepted (setting upload_max_columns). "
+                                      "Remove the columns you do not need, or split the file.")
+        assert problem.text("zh").startswith("文件有 11 列，最多允许 10 列")
+    assert snapshot(reg_db) == before
+    assert ingest_file(reg_db, "survey", wide_bytes(10), source_name="ok.csv", constants={"mode": "phone"}).rows == 1
+
+
+def test_a_header_line_longer_than_the_sample_is_refused_with_a_clear_reason(reg_db):
+    header = ",".join(f"column_{i:07d}" for i in range(30_000))  # about 450 KB on one line
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", (header + "\n1\n").encode(), source_name="huge_header.csv")
+    (problem,) = info.value.problems
+    assert problem.code == "too_many_columns"
+    assert "256 KB" in problem.text("en")
+
+
+def test_a_cell_longer_than_the_limit_is_an_error_with_row_and_column(reg_db):
+    reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('upload_max_cell_chars', '100')")
+    rows = ["问卷编号,调查日期,派出所,满意度,备注,其他",
+            "r1,2025-03-05,S01,满意,ok,x",
+            "r2,2025-03-05,S01,满意," + "长" * 101 + ",x",   # ignored columns count too
+            "r3,2025-03-05,S01,满意,ok," + "y" * 500]
+    before = snapshot(reg_db)
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", ("\n".join(rows) + "\n").encode(), source_name="long.csv",
+                    constants={"mode": "phone"})
+    found = [(p.row, p.column, p.code, p.text("en")) for p in info.value.problems]
+    assert found == [
+        (3, "备注", "cell_too_long", "a cell of 101 characters; at most 100 are accepted (setting "
+                                     "upload_max_cell_chars)"),
+        (4, "其他", "cell_too_long", "a cell of 500 characters; at most 100 are accepted (setting "
+                                     "upload_max_cell_chars)"),
+    ]
+    assert snapshot(reg_db) == before
+
+
+def weighted_survey(weights: list[str], prefix: str = "r") -> bytes:
+    rows = ["问卷编号,调查日期,派出所,满意度,权重"]
+    rows += [f"{prefix}{i},2025-03-05,S0{1 + i % 5},满意,{w}" for i, w in enumerate(weights)]
+    return ("\n".join(rows) + "\n").encode()
+
+
+def test_an_absurd_weight_is_an_error_with_row_column_and_value(reg_db):
+    # The finding: one weight of 1e308 loaded and made the weighted city figures suppressed.
+    weights = ["1.2", "0.8", "1e308", "1", "1.1", "0.9", "1e-9"]
+    before = snapshot(reg_db)
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv", constants={"mode": "phone"})
+    found = [(p.row, p.column, p.value, p.code, p.text("en")) for p in info.value.problems]
+    assert found == [
+        (4, "权重", "1e308", "bad_weight", "weight 1e308 is more than 100 times the median weight 1; the largest "
+         "and smallest weight may differ at most 10000-fold (setting weight_max_ratio)"),
+        (8, "权重", "1e-9", "bad_weight", "weight 1e-9 is less than 1/100 of the median weight 1; the largest "
+         "and smallest weight may differ at most 10000-fold (setting weight_max_ratio)"),
+    ]
+    assert info.value.problems[0].text("zh").startswith("权重 1e308 超过权重中位数 1 的 100 倍")
+    assert snapshot(reg_db) == before
+
+
+@pytest.mark.parametrize(("value", "key"), [("inf", "not_finite"), ("NaN", "not_finite"), ("1e999", "not_finite"),
+                                            ("-infinity", "not_finite"), ("0", "not_positive"),
+                                            ("-2", "not_positive")])
+def test_a_non_finite_or_non_positive_weight_is_an_error(reg_db, value, key):
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", weighted_survey(["1", value, "1"]), source_name="w.csv",
+                    constants={"mode": "phone"})
+    assert [(p.row, p.column, p.value, p.code, p.key) for p in info.value.problems] == [
+        (3, "权重", value, "bad_number", key)]
+
+
+def test_weights_within_the_ratio_load_and_the_ratio_is_a_setting(reg_db):
+    weights = ["0.05", "1", "400", "2", "1"]  # 8000-fold: within the default 10,000
+    assert ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv",
+                       constants={"mode": "phone"}).rows == 5
+    reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('weight_max_ratio', '100')")
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", weighted_survey(weights, "b"), source_name="w2.csv", constants={"mode": "phone"})
+    # sqrt(100) = 10 times the median (1) either way: 0.05 and 400 are out, 2 is in
+    assert [(p.row, p.value) for p in info.value.problems] == [(2, "0.05"), (4, "400")]
+
+
+GBK_DEMO = REPO / "data" / "demo" / "survey_phone_2024q4_2025q3_gbk.csv"
+
+
+def survey_lines(n: int, start: int = 0) -> list[str]:
+    stations = ["S01", "S02", "S03"]
+    answers = ["非常满意", "满意", "一般", "不满意"]
+    notes = ["民警态度很好", "希望加强夜间巡逻", "", "处理及时，谢谢", "录"]  # 录 in GBK is C2 BC: valid UTF-8 too
+    return [f"m{start + i},2025-03-05,{stations[i % 3]},{answers[i % 4]},{notes[i % 5]}" for i in range(n)]
+
+
+HEADER = "问卷编号,调查日期,派出所,满意度,备注"
+
+
+def test_a_file_mixing_gbk_and_utf8_lines_is_rejected_with_the_lines_that_differ(reg_db):
+    # The finding: GBK lines with UTF-8 free text among them stored mojibake and the load exited 0.
+    gbk = [line.encode("gbk") for line in [HEADER, *survey_lines(40)]]
+    utf8 = [line.encode("utf-8") for line in survey_lines(3, start=100)]
+    data = b"\n".join(gbk[:11] + utf8[:2] + gbk[11:30] + utf8[2:] + gbk[30:]) + b"\n"
+    before = snapshot(reg_db)
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", data, source_name="mixed.csv", constants={"mode": "phone"})
+    found = [(p.row, p.code) for p in info.value.problems]
+    assert found == [(12, "mixed_encoding"), (13, "mixed_encoding"), (33, "mixed_encoding")]
+    assert info.value.problems[0].text("en") == (
+        "this line is UTF-8, while 41 other lines (the first is line 1) are GB18030 (GBK); save the whole file "
+        "in one encoding (for example CSV UTF-8) and load it again")
+    assert info.value.problems[0].text("zh").startswith("该行是 UTF-8 编码，而另外 41 行（第一行为第 1 行）是 GB18030")
+    assert snapshot(reg_db) == before
+
+
+def test_pure_gbk_files_are_not_taken_for_mixed(reg_db, tmp_path):
+    # A GBK line can happen to be valid UTF-8 ('录' is C2 BC in GBK): lines like that are not UTF-8 lines.
+    accidental = ["录", "芦", "庐", "卤"]  # each line's only non-ASCII text, so the whole line is valid UTF-8
+    assert all(w.encode("gbk").decode("utf-8") for w in accidental)
+    lines = [HEADER, *survey_lines(30)] + [f"g{i},2025-03-05,S01,4,{word}" for i, word in enumerate(accidental)]
+    result = ingest_file(reg_db, "survey", ("\n".join(lines) + "\n").encode("gbk"), source_name="gbk.csv",
+                         constants={"mode": "phone"})
+    assert result.rows == 34 and result.summary["encoding"] == "GB18030 (GBK)"
+    notes = reg_db.execute("SELECT count(*) FROM respondents WHERE batch_id = $b", {"b": result.batch_id}).fetchall()
+    assert notes == [(34,)]
+
+
+def test_the_shipped_gbk_survey_and_a_utf8_file_pass_the_encoding_check(reg_db):
+    found = mixed_encoding_lines(GBK_DEMO)
+    assert (found.utf8_lines, found.gb_lines, found.first_gb_line) == ([], 10582, 1)
+    utf8 = ("\n".join([HEADER, *survey_lines(50)]) + "\n").encode("utf-8")
+    assert ingest_file(reg_db, "survey", utf8, source_name="u.csv", constants={"mode": "phone"}).rows == 50
+
+
+def test_utf8_lines_that_also_decode_as_gbk_are_found_too(reg_db):
+    # These UTF-8 bytes happen to be valid GB18030 too, so reading the file as GBK raised no error and stored
+    # nonsense ('婊℃剰' for 满意): the case where the load used to succeed.
+    odd = "m100,2025-03-05,S01,满意,民警态度很好".encode()
+    assert odd.decode("gb18030") != odd.decode("utf-8")
+    gbk = [line.encode("gbk") for line in [HEADER, *survey_lines(10)]]
+    data = b"\n".join(gbk[:5] + [odd] + gbk[5:]) + b"\n"
+    for encoding in (None, "gb18030"):
+        with pytest.raises(IngestError) as info:
+            ingest_file(reg_db, "survey", data, source_name="mixed2.csv", encoding=encoding,
+                        constants={"mode": "phone"})
+        assert [(p.row, p.code) for p in info.value.problems] == [(6, "mixed_encoding")]

@@ -28,8 +28,10 @@ Methods (formulas and worked examples in ``docs/statistics.md``)
   place), the slope Σn(t-t̄)(p-p̄)/Σn(t-t̄)² in proportion per period, and a Benjamini–Hochberg
   adjustment across the jurisdictions of each indicator. Not defined for rolling 12-month windows, which
   overlap (successive windows share respondents).
-* **Survey-mode breaks**: where the set of survey modes (``batches.survey_mode``) of the respondents behind
-  an indicator changes between one month with respondents and the next — a break in the series.
+* **Survey-mode breaks**: where the mode mix of the respondents behind an indicator (each respondent's own
+  survey mode, else its batch's) changes between one month with respondents and the next — a break in the
+  series: a mode appears or disappears, or some mode's share of the respondents moves by more than
+  ``MODE_MIX_SHIFT`` (a mixed-mode wave that moves from mostly phone to mostly web).
 
 Suppression: a jurisdiction whose estimate is suppressed (``flag`` 'suppressed', effective base below the
 setting) is listed with class 'suppressed', its bases (n, n_eff) and nothing else: it is left out of p0,
@@ -81,9 +83,14 @@ TREND_COLUMNS = [
     "indicator", "jurisdiction", "name_zh", "name_en", "periods", "first_period", "last_period", "slope", "z",
     "p_value", "p_adjusted", "significant", "direction", "mode_break",
 ]
-BREAK_COLUMNS = ["indicator", "jurisdiction", "month_before", "month_after", "modes_before", "modes_after"]
+BREAK_COLUMNS = ["indicator", "jurisdiction", "month_before", "month_after", "modes_before", "modes_after",
+                 "mix_before", "mix_after"]
+# A change of a mode's share of the respondents by more than this (a proportion) between two months with
+# respondents is a break, as a change of the set of modes is. 0.25: a quarter of the sample asked another way.
+MODE_MIX_SHIFT = 0.25
 
-MODE_NAMES = ("phone", "face_to_face", "sms", "online", "unknown")  # survey modes the catalog names
+# Survey modes the catalog names (any other label a file gives is shown as it is).
+MODE_NAMES = ("mail", "online", "phone", "face_to_face", "sms", "ivr", "qr_code", "unknown")
 FUNNEL_LEVELS = (0.95, 0.998)
 RANK_SIMULATIONS = 2000
 RANK_SEED = 20240101
@@ -378,10 +385,12 @@ def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | N
 
     For each indicator (and, with ``level``, each jurisdiction at that level; otherwise all respondents
     together, ``jurisdiction`` None), the months with respondents are walked in order and a break is
-    reported where the set of survey modes (``batches.survey_mode`` of loaded batches, NULL as 'unknown')
-    differs from the previous month with respondents: ``month_before`` is the last month (first day) with
-    the old set, ``month_after`` the first month with the new one; the change happened between them.
-    ``modes_before``/``modes_after`` join the sorted modes with '+', e.g. 'phone' -> 'phone+sms'.
+    reported where the mode mix (each respondent's survey mode, else its batch's; NULL as 'unknown')
+    differs from the previous month with respondents — another set of modes, or a mode whose share of the
+    respondents moved by more than :data:`MODE_MIX_SHIFT`: ``month_before`` is the last month (first day)
+    with the old mix, ``month_after`` the first month with the new one; the change happened between them.
+    ``modes_before``/``modes_after`` join the sorted modes with '+', e.g. 'phone' -> 'phone+sms';
+    ``mix_before``/``mix_after`` give each mode's share, e.g. 'online 20%, phone 80%'.
     ``jurisdiction_codes`` limits the respondents to those under the given jurisdictions; a scoped ``user``
     (station role) gets only the jurisdictions it may see.
     """
@@ -394,17 +403,30 @@ def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | N
     })
     rows = []
     for (indicator, code), group in months.groupby(["indicator", "jurisdiction"], sort=True, dropna=False):
-        previous: tuple[str, ...] | None = None
+        previous: dict[str, float] | None = None
         previous_month = None
-        for month, modes in zip(group["month"], group["modes"], strict=True):
-            current = tuple(str(m) for m in modes)
-            if previous is not None and current != previous:
+        for month, modes, counts in zip(group["month"], group["modes"], group["mode_respondents"], strict=True):
+            total = float(sum(counts))
+            current = {str(m): float(c) / total for m, c in zip(modes, counts, strict=True)}
+            if previous is not None and _mix_changed(previous, current):
                 rows.append({"indicator": indicator, "jurisdiction": None if pd.isna(code) else code,
                              "month_before": pd.Timestamp(previous_month).date(),
                              "month_after": pd.Timestamp(month).date(),
-                             "modes_before": "+".join(previous), "modes_after": "+".join(current)})
+                             "modes_before": "+".join(previous), "modes_after": "+".join(current),
+                             "mix_before": _mix_text(previous), "mix_after": _mix_text(current)})
             previous, previous_month = current, month
     return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+def _mix_changed(before: dict[str, float], after: dict[str, float]) -> bool:
+    """Another set of modes, or some mode's share moved by more than MODE_MIX_SHIFT."""
+    if set(before) != set(after):
+        return True
+    return any(abs(before[m] - after[m]) > MODE_MIX_SHIFT for m in before)
+
+
+def _mix_text(shares: dict[str, float]) -> str:
+    return ", ".join(f"{mode} {100 * share:.0f}%" for mode, share in shares.items())
 
 
 def break_position(month_before: date, month_after: date, kind: str, labels: Sequence[str]) -> float | None:

@@ -16,7 +16,7 @@ WITH resp AS (
       AND ($jurisdictions IS NULL OR EXISTS (
             SELECT 1 FROM jurisdiction_ancestors x
             WHERE x.code = r.jurisdiction_code AND list_contains($jurisdictions, x.ancestor_code)))
-)
+),
 per_mode AS (
     SELECT i.key AS indicator, resp.jurisdiction, resp.month, resp.mode,
            count(DISTINCT resp.respondent_key) AS respondents

@@ -44,7 +44,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,14 +60,22 @@ from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import label_for, parse_period, period_kind
 from analytics.sqlfiles import query_df
-from analytics.weighting import JURISDICTION_DIMS, RakeResult, rake_weights, reset_weights
+from analytics.weighting import (
+    AGE_YEARS_ITEM,
+    JURISDICTION_DIMS,
+    RakeResult,
+    banded_dimensions,
+    label_report,
+    rake_weights,
+    reset_weights,
+)
 
 __all__ = [
     "COMPARE_COLUMNS", "TREND_COLUMNS", "BREAK_COLUMNS", "MODE_NAMES", "CompareError",
     "compare_table", "funnel_curve", "trend_tests", "mode_breaks", "break_position",
     "save_peer_group", "delete_peer_group", "list_peer_groups", "peer_group_codes",
-    "read_margins", "margin_tables", "rakeable_batches", "rake_and_refresh", "reset_and_refresh", "weights_summary",
-    "last_weighting",
+    "read_margins", "margin_tables", "rakeable_batches", "margin_label_report", "proposed_recodes",
+    "rake_and_refresh", "reset_and_refresh", "weights_summary", "last_weighting", "MODE_MIX_SHIFT",
 ]
 
 COMPARE_COLUMNS = [
@@ -601,10 +609,33 @@ def margin_tables(frame: pd.DataFrame, dims: Sequence[Sequence[str]] | None = No
     return margins, groups
 
 
-def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]]) -> pd.DataFrame:
-    """Loaded survey batches with ``respondents`` and ``complete`` (answered every item dimension)."""
+def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]],
+                     age_for: str | None = None) -> pd.DataFrame:
+    """Loaded survey batches with ``respondents`` and ``complete`` (answered every item dimension).
+
+    ``age_for``: an age-band dimension for which an answer to the ``age`` item (years) counts, as raking
+    bands it (:func:`analytics.weighting.banded_dimensions`).
+    """
     items = sorted({d for group in dims for d in group if d not in JURISDICTION_DIMS})
-    return query_df(con, "compare_weight_batches", {"items": items})
+    return query_df(con, "compare_weight_batches", {"items": items, "age_for": age_for,
+                                                    "age_item": AGE_YEARS_ITEM})
+
+
+def margin_label_report(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
+                        dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
+                        recodes: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
+    """How the margins' labels meet the sample's (:func:`analytics.weighting.label_report`), before raking."""
+    margins, groups = margin_tables(frame, dims)
+    return label_report(con, margins, dims=groups, batch_ids=None if batch_ids is None else list(batch_ids),
+                        recodes=recodes)
+
+
+def proposed_recodes(report: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The recodes a label report proposes: {dimension: {sample label: margin label}}."""
+    out: dict[str, dict[str, str]] = {}
+    for row in report[(report["side"] == "sample") & report["recode_to"].notna()].itertuples():
+        out.setdefault(str(row.dimension), {})[str(row.label)] = str(row.recode_to)
+    return out
 
 
 def _refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -617,18 +648,22 @@ def _refresh(con: duckdb.DuckDBPyConnection) -> None:
 def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
                      dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
                      trim: tuple[float, float] | None = None, per_batch: bool = False,
-                     actor: str = "local") -> list[tuple[list[int], RakeResult]]:
+                     actor: str = "local", recodes: Mapping[str, Mapping[str, str]] | None = None,
+                     ) -> list[tuple[list[int], RakeResult]]:
     """Rake the weights to the margins of ``frame`` (see :func:`margin_tables`), then rebuild the cells.
 
     ``batch_ids=None`` takes every loaded survey batch whose respondents all answered the item dimensions
     (e.g. an SMS survey without sex/age is left out); raises :class:`WeightingError` if none qualifies.
     The chosen batches are raked together as one population (one transaction,
     :func:`analytics.weighting.rake_weights`), or each to the full margins when ``per_batch`` (one
-    transaction per batch: a later failure leaves earlier batches raked). Returns (batch ids, result) per run.
+    transaction per batch: a later failure leaves earlier batches raked). ``recodes`` ({dimension: {sample
+    label: margin label}}, e.g. from :func:`proposed_recodes`) apply to every run. Returns (batch ids,
+    result) per run.
     """
     margins, groups = margin_tables(frame, dims)
     if batch_ids is None:
-        batches = rakeable_batches(con, groups)
+        banded = banded_dimensions(margins, groups)
+        batches = rakeable_batches(con, groups, age_for=banded[0] if banded else None)
         eligible = batches[(batches["complete"] == batches["respondents"]) & (batches["respondents"] > 0)]
         chosen = [int(b) for b in eligible["batch_id"]]
         if not chosen:
@@ -641,7 +676,7 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     results = []
     for run_ids in runs:
         results.append((run_ids, rake_weights(con, margins, dims=groups, batch_ids=run_ids, trim=trim,
-                                              actor=actor)))
+                                              actor=actor, recodes=recodes)))
     _refresh(con)
     return results
 

@@ -51,8 +51,10 @@ from rapidfuzz import fuzz, process
 
 from analytics import store
 from analytics.errors import WeightingError
+from analytics.i18n import t
 
-__all__ = ["RakeResult", "rake_weights", "reset_weights", "label_report", "parse_band", "JURISDICTION_DIMS",
+__all__ = ["RakeResult", "rake_weights", "reset_weights", "label_report", "parse_band", "banded_dimensions",
+           "JURISDICTION_DIMS",
            "AGE_YEARS_ITEM", "LABEL_COLUMNS"]
 
 JURISDICTION_DIMS: frozenset[str] = frozenset({"district", "station"})
@@ -67,7 +69,8 @@ _DROP_TEMP = (
 )
 _MAX_LISTED = 5
 AGE_YEARS_ITEM = "age"  # the item holding age in years, banded when a margin gives age bands
-LABEL_COLUMNS = ["margin", "dimension", "label", "side", "respondents", "recode_to", "suggestion"]
+LABEL_COLUMNS = ["margin", "dimension", "label", "side", "respondents", "recode_to", "suggestion",
+                 "suggestion_key", "suggestion_params"]
 
 _BAND_RANGE = re.compile(r"^(\d{1,3})\s*(?:-|–|—|~|至|到|to)\s*(\d{1,3})\s*(?:岁|周岁|years?)?$")
 _BAND_OPEN_TOP = re.compile(r"^(\d{1,3})\s*(?:\+|岁及以上|周岁及以上|岁以上|及以上|以上|and over|or older|plus)$")
@@ -298,6 +301,12 @@ def _margin_labels(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[str]
     return {d: list(labels.values()) for d, labels in out.items()}
 
 
+def banded_dimensions(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[str]]) -> list[str]:
+    """The item dimensions whose margin labels are all age bands (answers in years are banded to them)."""
+    return [d for d, labels in _margin_labels(margins, dims).items()
+            if labels and all(parse_band(label) is not None for label in labels)]
+
+
 def _band_table(con: duckdb.DuckDBPyConnection, labels: Mapping[str, Sequence[str]]) -> set[str]:
     """``_jm_rake_bands``: (dim, label, lo, hi) of every dimension whose margin labels are all age bands."""
     con.execute("CREATE TEMP TABLE _jm_rake_bands (dim VARCHAR, label VARCHAR, lo DOUBLE, hi DOUBLE)")
@@ -444,42 +453,43 @@ def _unmatched(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]],
                 margin_set)
             for value, raw, count in sample:
                 if value not in margin_set:
-                    recode, hint = _suggest(str(raw), shown_margins, dim)
+                    recode, key, params = _suggest(str(raw), shown_margins, dim)
                     rows.append({"margin": m + 1, "dimension": dim, "label": raw, "side": "sample",
-                                 "respondents": int(count), "recode_to": recode, "suggestion": hint})
+                                 "respondents": int(count), "recode_to": recode, "suggestion": t(key, "en", **params),
+                                 "suggestion_key": key, "suggestion_params": params})
             for label in shown_margins:
                 if fold_label(label) not in sample_set:
+                    key, params = "weighting.suggest.margin_unused", {"label": label}
                     rows.append({"margin": m + 1, "dimension": dim, "label": label, "side": "margins",
-                                 "respondents": 0, "recode_to": None,
-                                 "suggestion": "no respondent has this label: recode sample labels into it, "
-                                               "or merge it with a neighbouring margin row"})
+                                 "respondents": 0, "recode_to": None, "suggestion": t(key, "en", **params),
+                                 "suggestion_key": key, "suggestion_params": params})
     return pd.DataFrame(rows, columns=LABEL_COLUMNS)
 
 
-def _suggest(label: str, margin_labels: Sequence[str], dim: str) -> tuple[str | None, str]:
-    """(recode target or None, what to do) for a sample label that no margin row has."""
+def _suggest(label: str, margin_labels: Sequence[str], dim: str) -> tuple[str | None, str, dict[str, str]]:
+    """(recode target or None, catalog key, its values) for a sample label that no margin row has."""
     band = parse_band(label)
     bands = {lab: parse_band(lab) for lab in margin_labels}
     if band is not None and bands and all(b is not None for b in bands.values()):
-        overlaps = [lab for lab, b in bands.items() if b is not None and b[0] < band[1] and band[0] < b[1]]
-        inside = [lab for lab, b in bands.items() if b is not None and b[0] <= band[0] and band[1] <= b[1]]
+        spans = {lab: b for lab, b in bands.items() if b is not None}
+        overlaps = [lab for lab, b in spans.items() if b[0] < band[1] and band[0] < b[1]]
+        inside = [lab for lab, b in spans.items() if b[0] <= band[0] and band[1] <= b[1]]
         if inside:
-            return inside[0], f"recode {label} -> {inside[0]} (the band lies inside it)"
+            return inside[0], "weighting.suggest.inside", {"label": label, "target": inside[0]}
         if overlaps:
-            lo = min(bands[lab][0] for lab in overlaps)  # type: ignore[index]
-            hi = max(bands[lab][1] for lab in overlaps)  # type: ignore[index]
+            lo = min(spans[lab][0] for lab in overlaps)
+            hi = max(spans[lab][1] for lab in overlaps)
             merged = f"{lo:g}+" if math.isinf(hi) else f"{lo:g}-{hi - 1:g}"
-            return None, (f"{label} spans the margin bands {' + '.join(overlaps)}: split it (load age in years, "
-                          f"item '{AGE_YEARS_ITEM}', to band each respondent) or merge those margin rows into "
-                          f"{merged} and recode {label} -> {merged}")
-        return None, f"{label} overlaps no margin band: add a margin row for it"
+            return None, "weighting.suggest.spans", {"label": label, "bands": " + ".join(overlaps),
+                                                     "merged": merged, "age": AGE_YEARS_ITEM}
+        return None, "weighting.suggest.no_overlap", {"label": label}
     if margin_labels:
         best = process.extractOne(fold_label(label), [fold_label(x) for x in margin_labels], scorer=fuzz.WRatio,
                                   score_cutoff=80)
         if best is not None:
             target = margin_labels[best[2]]
-            return target, f"recode {label} -> {target} (similar label)"
-    return None, f"add a margin row for {dim}={label}, or recode it into one of: {', '.join(margin_labels)}"
+            return target, "weighting.suggest.similar", {"label": label, "target": target}
+    return None, "weighting.suggest.add", {"label": label, "dimension": dim, "labels": ", ".join(margin_labels)}
 
 
 def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequence[Sequence[str]],
@@ -692,7 +702,8 @@ def label_report(
     One row (``LABEL_COLUMNS``) per label on one side only: ``side`` 'sample' (respondents carry it, no
     margin row has it; ``respondents`` counts them) or 'margins' (no respondent has it). ``recode_to`` is
     a proposed margin label (a band inside one margin band, or a similar label) and ``suggestion`` says
-    what to do in words (split or merge for a band across several margin bands). Empty when every label
+    what to do in words (split or merge for a band across several margin bands; English — the catalog key
+    ``suggestion_key`` and its ``suggestion_params`` give it in any language). Empty when every label
     matches. Ages in years are banded and ``recodes`` applied as :func:`rake_weights` does.
     """
     long = _prepare_margins(margins, dims)

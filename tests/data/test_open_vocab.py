@@ -282,3 +282,17 @@ def test_bad_case_file_is_all_or_nothing_and_labels_are_not_problems(reg_db, tmp
     frame = problems_frame(info.value, "zh")
     assert sorted(frame["code"]) == ["duplicate_id", "impossible_date"]
     assert frame["row"].tolist() == [2, 4]
+
+
+def test_rake_and_refresh_takes_batches_with_age_in_years_and_proposed_recodes(reg_db, tmp_path):
+    header = "问卷编号,调查日期,派出所,调查方式,总体满意度,年龄"
+    rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(["20", "40", "16-24"])]
+    result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)))
+    frame = pd.DataFrame({"age_band": ["16-34", "35+"], "population": [600.0, 400.0]})
+    report = compare.margin_label_report(reg_db, frame, dims=[["age_band"]])
+    # '16-24' is not a number of years: it is a label, inside the margin band 16-34.
+    assert compare.proposed_recodes(report) == {"age_band": {"16-24": "16-34"}}
+    runs = compare.rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=compare.proposed_recodes(report))
+    assert [ids for ids, _r in runs] == [[result.batch_id]]  # 'age' answers make the batch rakeable
+    w = weights(reg_db, result.batch_id)
+    assert (w["Y0"], w["Y1"], w["Y2"]) == (pytest.approx(300.0), pytest.approx(400.0), pytest.approx(300.0))

@@ -10,16 +10,20 @@ belongs to the period of its ``reported_at``; periods are labelled as in the sur
 Definitions (base = the denominator ``n``; "closed" means ``status = 'closed'``, so a re-opened case
 whose newest row is ``open`` leaves every closed-case base until it is closed again)
 --------------------------------------------------------------------------------------------------
-* ``solved_rate`` 破案率 = closed crime cases with outcome ``solved`` / closed crime cases, where
-  crime cases are the categories in :data:`CRIME_CATEGORIES` (theft, fraud). Open cases are not in
-  the base (a recent period therefore looks better until its hard cases close).
+* ``solved_rate`` 破案率 = closed crime cases with outcome ``solved`` / closed crime cases with a known
+  outcome, where crime cases are the families in :data:`CRIME_CATEGORIES` (or the ``crime_categories``
+  given: families or the files' own labels). Open cases, unmapped outcomes ('other'), not_accepted and
+  withdrawn are not in the base (a recent period therefore looks better until its hard cases close).
 * ``small_solved_rate`` 小案破案率 = the same restricted to ``is_small``.
 * ``response_hours_median`` / ``response_hours_p90``: hours from ``reported_at`` to
   ``first_response_at``; base = cases (any status) with both times and a non-negative difference.
 * ``close_days_median`` / ``close_days_p90``: days from ``reported_at`` to ``closed_at``; base =
   closed cases with both times and a non-negative difference.
 * ``mediation_rate`` 调结率 = closed disputes with a mediation agreement / closed disputes
-  (agreement = ``mediation_agreed``; when that is NULL, ``outcome = 'mediated'``).
+  (agreement = ``mediation_agreed``; when that is NULL, ``outcome = 'mediated'``; mediation_failed is in
+  the base, and when ``mediation_agreed`` is NULL the outcomes 'other', not_accepted and withdrawn are not).
+* No data: a metric whose source field no loaded batch gave (``batch_fields``) for the jurisdiction and
+  period, or whose base is empty, has flag 'no_data' and no value (not 0%, not 'suppressed').
 * ``callback_coverage`` 回访率 = closed cases with a callback (``callback_at`` or ``callback_result``
   set) / closed cases.
 * ``callback_satisfaction`` 回访满意率 = (satisfied + w · basically_satisfied) / closed cases with a

@@ -91,6 +91,8 @@ SCALES: dict[str, Scale] = {s.name: s for s in (
     Scale("scale1_10", 1, 10, "10-point 1–10 score, 10 = best"),
     Scale("scale0_100", 0, 100, "0–100 score (whole numbers), 100 = best"),
     Scale("categorical", None, None, "unordered categories (no rate or mean without an explicit scoring map)"),
+    Scale(OPEN_SCALE, None, None, "open labels kept as the file gives them (sex, age band, education, "
+                                  "interviewer …): never rejected; raking matches them case-folded"),
 )}
 
 

@@ -110,7 +110,7 @@ def test_cases_page_shows_no_data_as_a_dash_with_its_note(app, synthetic_db_path
                 "'reported_at', 'first_response_at', 'closed_at', 'status', 'outcome', 'mediation_agreed'])")
     con.close()
     at = app(lang)
-    at.switch_page("pages/cases.py")
+    at.switch_page("app_pages/cases.py")
     at.run()
     assert not at.exception, at.exception
     scorecard = at.dataframe[0].value

@@ -10,16 +10,20 @@ belongs to the period of its ``reported_at``; periods are labelled as in the sur
 Definitions (base = the denominator ``n``; "closed" means ``status = 'closed'``, so a re-opened case
 whose newest row is ``open`` leaves every closed-case base until it is closed again)
 --------------------------------------------------------------------------------------------------
-* ``solved_rate`` 破案率 = closed crime cases with outcome ``solved`` / closed crime cases, where
-  crime cases are the categories in :data:`CRIME_CATEGORIES` (theft, fraud). Open cases are not in
-  the base (a recent period therefore looks better until its hard cases close).
+* ``solved_rate`` 破案率 = closed crime cases with outcome ``solved`` / closed crime cases with a known
+  outcome, where crime cases are the families in :data:`CRIME_CATEGORIES` (or the ``crime_categories``
+  given: families or the files' own labels). Open cases, unmapped outcomes ('other'), not_accepted and
+  withdrawn are not in the base (a recent period therefore looks better until its hard cases close).
 * ``small_solved_rate`` 小案破案率 = the same restricted to ``is_small``.
 * ``response_hours_median`` / ``response_hours_p90``: hours from ``reported_at`` to
   ``first_response_at``; base = cases (any status) with both times and a non-negative difference.
 * ``close_days_median`` / ``close_days_p90``: days from ``reported_at`` to ``closed_at``; base =
   closed cases with both times and a non-negative difference.
 * ``mediation_rate`` 调结率 = closed disputes with a mediation agreement / closed disputes
-  (agreement = ``mediation_agreed``; when that is NULL, ``outcome = 'mediated'``).
+  (agreement = ``mediation_agreed``; when that is NULL, ``outcome = 'mediated'``; mediation_failed is in
+  the base, and when ``mediation_agreed`` is NULL the outcomes 'other', not_accepted and withdrawn are not).
+* No data: a metric whose source field no loaded batch gave (``batch_fields``) for the jurisdiction and
+  period, or whose base is empty, has flag 'no_data' and no value (not 0%, not 'suppressed').
 * ``callback_coverage`` 回访率 = closed cases with a callback (``callback_at`` or ``callback_result``
   set) / closed cases.
 * ``callback_satisfaction`` 回访满意率 = (satisfied + w · basically_satisfied) / closed cases with a
@@ -69,13 +73,19 @@ from analytics.auth import User, visible_codes
 from analytics.engine import LEVELS, jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
+from analytics.ingest import fields as F
 from analytics.periods import PERIOD_KINDS
 from analytics.presentation import rate_cell
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
-CATEGORY_KEYS: tuple[str, ...] = ("theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other")
-CRIME_CATEGORIES: tuple[str, ...] = ("theft", "fraud")
+CATEGORY_KEYS: tuple[str, ...] = F.CATEGORIES
+# Families a crime clearance (破案率) is computed over by default; any list of families or a file's own
+# category labels can be chosen instead (``crime_categories``, :func:`outcome_rate`).
+CRIME_CATEGORIES: tuple[str, ...] = ("theft", "fraud", "burglary", "robbery", "violence", "drugs")
+OUTCOME_KEYS: tuple[str, ...] = F.OUTCOMES
+NO_DATA = "no_data"
+NO_DATA_MARK = "—"
 
 CASE_COLUMNS = [
     "jurisdiction", "name_zh", "name_en", "level", "period", "period_start", "period_end", "metric",
@@ -143,6 +153,8 @@ def case_metrics(
     date_to: date | None = None,
     as_of: datetime | None = None,
     user: User | None = None,
+    crime_categories: Sequence[str] | None = None,
+    solved_outcomes: Sequence[str] = ("solved",),
 ) -> pd.DataFrame:
     """Case metrics in the tidy shape ``CASE_COLUMNS``: one row per jurisdiction x period x metric.
 
@@ -151,7 +163,11 @@ def case_metrics(
     ``n`` is the metric's base (cases), ``value`` a proportion in [0, 1] for unit 'rate', hours or
     days for the duration metrics; ``ci_low``/``ci_high``/``se`` exist for rates only. ``as_of``
     (default :func:`latest_data_time`) decides which petitions are due. Jurisdictions without any
-    case in a period have no rows; a metric whose base is 0 has ``n`` = 0 and flag 'suppressed'.
+    case in a period have no rows. A metric has flag 'no_data' (value NaN, never 0) when no loaded batch
+    behind the jurisdiction's cases of the period gave its source field (e.g. no callback column) or its
+    base is empty (n = 0). ``crime_categories`` (families or the files' own labels; default
+    :data:`CRIME_CATEGORIES`) and ``solved_outcomes`` (outcome families; default solved) define
+    ``solved_rate`` and ``small_solved_rate``.
     """
     _check_choice(period_kind, PERIOD_KINDS, "period granularity")
     _check_choice(level, LEVELS, "jurisdiction level")
@@ -168,7 +184,8 @@ def case_metrics(
         "as_of": as_of,
         "deadline_days": int(get_setting(con, "petition_deadline_days")),
         "basic_weight": float(get_setting(con, "basic_satisfied_weight")),
-        "crime_categories": list(CRIME_CATEGORIES),
+        "crime_categories": list(CRIME_CATEGORIES if crime_categories is None else crime_categories),
+        "solved_outcomes": list(solved_outcomes),
     })
     if metrics:
         raw = raw[raw["metric"].isin(list(metrics))]
@@ -194,8 +211,10 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
     out["ci_high"] = high
     out["flag"] = stats.small_base_flag(
         n, float(get_setting(con, "suppress_below_n_eff")), float(get_setting(con, "caution_below_n_eff")))
+    # No source field, or nothing in the base: "no data", which is neither 0% nor a small sample.
+    out.loc[~out["has_data"].astype(bool) | (out["n"] == 0), "flag"] = NO_DATA
     # A duration with a base but no value cannot occur; a rate with n = 0 is already NaN.
-    suppressed = out["flag"].eq("suppressed")
+    suppressed = out["flag"].isin(["suppressed", NO_DATA])
     out.loc[suppressed, ["value", "se", "ci_low", "ci_high"]] = np.nan
     out["n"] = out["n"].astype("int64")
     names = jurisdictions(con).set_index("code")[["name_zh", "name_en", "level"]]
@@ -205,6 +224,35 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
     out["_order"] = out["metric"].map(order)
     out = out.sort_values(["_order", "jurisdiction", "period_start"])
     return out[CASE_COLUMNS].reset_index(drop=True)
+
+
+def outcome_rate(
+    con: DuckDBPyConnection,
+    categories: Sequence[str],
+    outcomes: Sequence[str],
+    *,
+    period_kind: str = "quarter",
+    level: str = "station",
+    jurisdiction_codes: Sequence[str] | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    user: User | None = None,
+) -> pd.DataFrame:
+    """A clearance or outcome rate over chosen categories, in the shape ``CASE_COLUMNS`` (metric 'outcome_rate').
+
+    Rate = closed cases of ``categories`` whose outcome family is in ``outcomes`` / closed cases of
+    ``categories`` with a known outcome (unmapped 'other', not accepted and withdrawn are left out of the
+    base, as for ``solved_rate``). ``categories`` are families (theft, violence, ...) or the files' own
+    labels; e.g. an all-crime arrest rate is ``outcome_rate(con, CRIME_CATEGORIES, ["solved"])``.
+    """
+    if not categories or not outcomes:
+        raise UnknownNameError("Choose at least one category and one outcome for an outcome rate.")
+    for key in outcomes:
+        _check_choice(key, OUTCOME_KEYS, "outcome family")
+    table = case_metrics(con, period_kind=period_kind, level=level, metrics=["solved_rate"],
+                         jurisdiction_codes=jurisdiction_codes, date_from=date_from, date_to=date_to, user=user,
+                         crime_categories=list(categories), solved_outcomes=list(outcomes))
+    return table.assign(metric="outcome_rate")
 
 
 def open_loop(
@@ -281,8 +329,11 @@ def format_value(value: float, unit: str, lang: str) -> str:
 def metric_cell(row: dict | pd.Series, lang: str) -> str:
     """One scorecard cell: rates as '78.3% (74.1–82.0) n=412', durations as '5.2 h n=300'.
 
-    Suppressed values print the catalog's 'suppressed' label with the base, never a number.
+    Suppressed values print the catalog's 'suppressed' label with the base, never a number; a metric
+    without data prints "—" (pages add the catalog's ``flag.no_data`` as its tooltip).
     """
+    if row["flag"] == NO_DATA:
+        return NO_DATA_MARK
     if row["unit"] == "rate":
         return rate_cell({"n": row["n"], "flag": row["flag"], "estimate": row["value"],
                           "ci_low": row["ci_low"], "ci_high": row["ci_high"]}, lang)

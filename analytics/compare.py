@@ -28,8 +28,10 @@ Methods (formulas and worked examples in ``docs/statistics.md``)
   place), the slope Σn(t-t̄)(p-p̄)/Σn(t-t̄)² in proportion per period, and a Benjamini–Hochberg
   adjustment across the jurisdictions of each indicator. Not defined for rolling 12-month windows, which
   overlap (successive windows share respondents).
-* **Survey-mode breaks**: where the set of survey modes (``batches.survey_mode``) of the respondents behind
-  an indicator changes between one month with respondents and the next — a break in the series.
+* **Survey-mode breaks**: where the mode mix of the respondents behind an indicator (each respondent's own
+  survey mode, else its batch's) changes between one month with respondents and the next — a break in the
+  series: a mode appears or disappears, or some mode's share of the respondents moves by more than
+  ``MODE_MIX_SHIFT`` (a mixed-mode wave that moves from mostly phone to mostly web).
 
 Suppression: a jurisdiction whose estimate is suppressed (``flag`` 'suppressed', effective base below the
 setting) is listed with class 'suppressed', its bases (n, n_eff) and nothing else: it is left out of p0,
@@ -42,7 +44,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -58,14 +60,22 @@ from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import label_for, parse_period, period_kind
 from analytics.sqlfiles import query_df
-from analytics.weighting import JURISDICTION_DIMS, RakeResult, rake_weights, reset_weights
+from analytics.weighting import (
+    AGE_YEARS_ITEM,
+    JURISDICTION_DIMS,
+    RakeResult,
+    banded_dimensions,
+    label_report,
+    rake_weights,
+    reset_weights,
+)
 
 __all__ = [
     "COMPARE_COLUMNS", "TREND_COLUMNS", "BREAK_COLUMNS", "MODE_NAMES", "CompareError",
     "compare_table", "funnel_curve", "trend_tests", "mode_breaks", "break_position",
     "save_peer_group", "delete_peer_group", "list_peer_groups", "peer_group_codes",
-    "read_margins", "margin_tables", "rakeable_batches", "rake_and_refresh", "reset_and_refresh", "weights_summary",
-    "last_weighting",
+    "read_margins", "margin_tables", "rakeable_batches", "margin_label_report", "proposed_recodes",
+    "rake_and_refresh", "reset_and_refresh", "weights_summary", "last_weighting", "MODE_MIX_SHIFT",
 ]
 
 COMPARE_COLUMNS = [
@@ -81,9 +91,14 @@ TREND_COLUMNS = [
     "indicator", "jurisdiction", "name_zh", "name_en", "periods", "first_period", "last_period", "slope", "z",
     "p_value", "p_adjusted", "significant", "direction", "mode_break",
 ]
-BREAK_COLUMNS = ["indicator", "jurisdiction", "month_before", "month_after", "modes_before", "modes_after"]
+BREAK_COLUMNS = ["indicator", "jurisdiction", "month_before", "month_after", "modes_before", "modes_after",
+                 "mix_before", "mix_after"]
+# A change of a mode's share of the respondents by more than this (a proportion) between two months with
+# respondents is a break, as a change of the set of modes is. 0.25: a quarter of the sample asked another way.
+MODE_MIX_SHIFT = 0.25
 
-MODE_NAMES = ("phone", "face_to_face", "sms", "online", "unknown")  # survey modes the catalog names
+# Survey modes the catalog names (any other label a file gives is shown as it is).
+MODE_NAMES = ("mail", "online", "phone", "face_to_face", "sms", "ivr", "qr_code", "unknown")
 FUNNEL_LEVELS = (0.95, 0.998)
 RANK_SIMULATIONS = 2000
 RANK_SEED = 20240101
@@ -378,10 +393,12 @@ def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | N
 
     For each indicator (and, with ``level``, each jurisdiction at that level; otherwise all respondents
     together, ``jurisdiction`` None), the months with respondents are walked in order and a break is
-    reported where the set of survey modes (``batches.survey_mode`` of loaded batches, NULL as 'unknown')
-    differs from the previous month with respondents: ``month_before`` is the last month (first day) with
-    the old set, ``month_after`` the first month with the new one; the change happened between them.
-    ``modes_before``/``modes_after`` join the sorted modes with '+', e.g. 'phone' -> 'phone+sms'.
+    reported where the mode mix (each respondent's survey mode, else its batch's; NULL as 'unknown')
+    differs from the previous month with respondents — another set of modes, or a mode whose share of the
+    respondents moved by more than :data:`MODE_MIX_SHIFT`: ``month_before`` is the last month (first day)
+    with the old mix, ``month_after`` the first month with the new one; the change happened between them.
+    ``modes_before``/``modes_after`` join the sorted modes with '+', e.g. 'phone' -> 'phone+sms';
+    ``mix_before``/``mix_after`` give each mode's share, e.g. 'online 20%, phone 80%'.
     ``jurisdiction_codes`` limits the respondents to those under the given jurisdictions; a scoped ``user``
     (station role) gets only the jurisdictions it may see.
     """
@@ -394,17 +411,30 @@ def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | N
     })
     rows = []
     for (indicator, code), group in months.groupby(["indicator", "jurisdiction"], sort=True, dropna=False):
-        previous: tuple[str, ...] | None = None
+        previous: dict[str, float] | None = None
         previous_month = None
-        for month, modes in zip(group["month"], group["modes"], strict=True):
-            current = tuple(str(m) for m in modes)
-            if previous is not None and current != previous:
+        for month, modes, counts in zip(group["month"], group["modes"], group["mode_respondents"], strict=True):
+            total = float(sum(counts))
+            current = {str(m): float(c) / total for m, c in zip(modes, counts, strict=True)}
+            if previous is not None and _mix_changed(previous, current):
                 rows.append({"indicator": indicator, "jurisdiction": None if pd.isna(code) else code,
                              "month_before": pd.Timestamp(previous_month).date(),
                              "month_after": pd.Timestamp(month).date(),
-                             "modes_before": "+".join(previous), "modes_after": "+".join(current)})
+                             "modes_before": "+".join(previous), "modes_after": "+".join(current),
+                             "mix_before": _mix_text(previous), "mix_after": _mix_text(current)})
             previous, previous_month = current, month
     return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+def _mix_changed(before: dict[str, float], after: dict[str, float]) -> bool:
+    """Another set of modes, or some mode's share moved by more than MODE_MIX_SHIFT."""
+    if set(before) != set(after):
+        return True
+    return any(abs(before[m] - after[m]) > MODE_MIX_SHIFT for m in before)
+
+
+def _mix_text(shares: dict[str, float]) -> str:
+    return ", ".join(f"{mode} {100 * share:.0f}%" for mode, share in shares.items())
 
 
 def break_position(month_before: date, month_after: date, kind: str, labels: Sequence[str]) -> float | None:
@@ -579,10 +609,33 @@ def margin_tables(frame: pd.DataFrame, dims: Sequence[Sequence[str]] | None = No
     return margins, groups
 
 
-def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]]) -> pd.DataFrame:
-    """Loaded survey batches with ``respondents`` and ``complete`` (answered every item dimension)."""
+def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]],
+                     age_for: str | None = None) -> pd.DataFrame:
+    """Loaded survey batches with ``respondents`` and ``complete`` (answered every item dimension).
+
+    ``age_for``: an age-band dimension for which an answer to the ``age`` item (years) counts, as raking
+    bands it (:func:`analytics.weighting.banded_dimensions`).
+    """
     items = sorted({d for group in dims for d in group if d not in JURISDICTION_DIMS})
-    return query_df(con, "compare_weight_batches", {"items": items})
+    return query_df(con, "compare_weight_batches", {"items": items, "age_for": age_for,
+                                                    "age_item": AGE_YEARS_ITEM})
+
+
+def margin_label_report(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
+                        dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
+                        recodes: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
+    """How the margins' labels meet the sample's (:func:`analytics.weighting.label_report`), before raking."""
+    margins, groups = margin_tables(frame, dims)
+    return label_report(con, margins, dims=groups, batch_ids=None if batch_ids is None else list(batch_ids),
+                        recodes=recodes)
+
+
+def proposed_recodes(report: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The recodes a label report proposes: {dimension: {sample label: margin label}}."""
+    out: dict[str, dict[str, str]] = {}
+    for row in report[(report["side"] == "sample") & report["recode_to"].notna()].itertuples():
+        out.setdefault(str(row.dimension), {})[str(row.label)] = str(row.recode_to)
+    return out
 
 
 def _refresh(con: duckdb.DuckDBPyConnection) -> None:
@@ -595,18 +648,22 @@ def _refresh(con: duckdb.DuckDBPyConnection) -> None:
 def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
                      dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
                      trim: tuple[float, float] | None = None, per_batch: bool = False,
-                     actor: str = "local") -> list[tuple[list[int], RakeResult]]:
+                     actor: str = "local", recodes: Mapping[str, Mapping[str, str]] | None = None,
+                     ) -> list[tuple[list[int], RakeResult]]:
     """Rake the weights to the margins of ``frame`` (see :func:`margin_tables`), then rebuild the cells.
 
     ``batch_ids=None`` takes every loaded survey batch whose respondents all answered the item dimensions
     (e.g. an SMS survey without sex/age is left out); raises :class:`WeightingError` if none qualifies.
     The chosen batches are raked together as one population (one transaction,
     :func:`analytics.weighting.rake_weights`), or each to the full margins when ``per_batch`` (one
-    transaction per batch: a later failure leaves earlier batches raked). Returns (batch ids, result) per run.
+    transaction per batch: a later failure leaves earlier batches raked). ``recodes`` ({dimension: {sample
+    label: margin label}}, e.g. from :func:`proposed_recodes`) apply to every run. Returns (batch ids,
+    result) per run.
     """
     margins, groups = margin_tables(frame, dims)
     if batch_ids is None:
-        batches = rakeable_batches(con, groups)
+        banded = banded_dimensions(margins, groups)
+        batches = rakeable_batches(con, groups, age_for=banded[0] if banded else None)
         eligible = batches[(batches["complete"] == batches["respondents"]) & (batches["respondents"] > 0)]
         chosen = [int(b) for b in eligible["batch_id"]]
         if not chosen:
@@ -619,7 +676,7 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     results = []
     for run_ids in runs:
         results.append((run_ids, rake_weights(con, margins, dims=groups, batch_ids=run_ids, trim=trim,
-                                              actor=actor)))
+                                              actor=actor, recodes=recodes)))
     _refresh(con)
     return results
 

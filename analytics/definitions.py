@@ -56,6 +56,9 @@ THREE_LEVEL = {
     "1": {"zh": "不满意", "en": "Dissatisfied"},
 }
 DK_CODE = "9"
+# Scale of an item whose answers are labels kept as the file gives them (trimmed): sex, age band,
+# education, interviewer... Never rejected for an unknown label; raking matches them case-folded.
+OPEN_SCALE = "open"
 
 INDICATOR_KINDS = ("rate", "mean")
 
@@ -88,6 +91,8 @@ SCALES: dict[str, Scale] = {s.name: s for s in (
     Scale("scale1_10", 1, 10, "10-point 1–10 score, 10 = best"),
     Scale("scale0_100", 0, 100, "0–100 score (whole numbers), 100 = best"),
     Scale("categorical", None, None, "unordered categories (no rate or mean without an explicit scoring map)"),
+    Scale(OPEN_SCALE, None, None, "open labels kept as the file gives them (sex, age band, education, "
+                                  "interviewer …): never rejected; raking matches them case-folded"),
 )}
 
 
@@ -159,9 +164,16 @@ DEFAULT_ITEMS: list[Item] = [
     _likert("fairness", "执法公正", "Fairness", LIKERT5_SATISFACTION),
     _likert("communication", "沟通解释", "Communication", LIKERT5_SATISFACTION),
     _likert("result", "办理结果", "Result of the case", LIKERT5_SATISFACTION),
-    Item("sex", "性别", "Sex", "categorical", {"男": {"zh": "男", "en": "Male"}, "女": {"zh": "女", "en": "Female"}}),
-    Item("age_band", "年龄段", "Age band", "categorical",
+    # Grouping items: open labels (the codes listed are only the usual ones, not a limit).
+    Item("sex", "性别", "Sex", OPEN_SCALE, {"男": {"zh": "男", "en": "Male"}, "女": {"zh": "女", "en": "Female"}}),
+    Item("age_band", "年龄段", "Age band", OPEN_SCALE,
          {b: {"zh": b, "en": b} for b in ("18-29", "30-44", "45-59", "60+")}),
+    Item("age", "年龄（周岁）", "Age in years", OPEN_SCALE, {}, []),
+    Item("education", "文化程度", "Education", OPEN_SCALE, {}, []),
+    Item("income", "收入", "Income", OPEN_SCALE, {}, []),
+    Item("area_type", "城乡类型", "Area type", OPEN_SCALE, {}, []),
+    Item("interviewer", "访问员", "Interviewer", OPEN_SCALE, {}, []),
+    Item("channel", "渠道", "Channel", OPEN_SCALE, {}, []),
 ]
 
 _TOP2 = {"5": 1.0, "4": 1.0, "3": 0.0, "2": 0.0, "1": 0.0}

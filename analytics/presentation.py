@@ -78,7 +78,10 @@ def interval_text(low: Any, high: Any, digits: int = 1, *, row: Any = None) -> s
 
 
 def rate_cell(row: dict[str, Any] | Any, lang: str) -> str:
-    """One scorecard cell: '78.3% (74.1–82.0) n=412' or '6.4 / 10 (6.3–6.5) n=412', or suppressed with n."""
+    """One scorecard cell: '78.3% (74.1–82.0) n=412' or '6.4 / 10 (6.3–6.5) n=412', suppressed with n, or '—'
+    for no data."""
+    if row["flag"] == "no_data":
+        return "—"
     n = int(row["n"])
     if row["flag"] == "suppressed" or _missing(row["estimate"]):
         return f"{t('flag.suppressed_short', lang)} (n={n})"

@@ -17,7 +17,17 @@ A margin is a pandas frame with one column per dimension plus ``population``. A 
 ``district`` or ``station`` (the respondent's ancestor at that level of the jurisdiction tree, from the
 view ``jurisdiction_ancestors``) or, for any other name, an item whose answer code (table ``answers``)
 is the category. ``district`` and ``station`` are therefore reserved and cannot name an item here.
-Categories are compared as text (a margin value ``1`` or ``1.0`` matches the answer code ``'1'``).
+Categories are compared as text, case-folded and trimmed (a margin value ``1`` or ``1.0`` matches the
+answer code ``'1'``, ``Male`` matches ``male``).
+
+Open labels: a survey keeps the labels its file gives (a vendor's ``16-34 / 35-54 / 55+``), so sample and
+margins may name categories differently. :func:`label_report` lists, per dimension, the sample labels with
+no margin and the margin labels with no respondent, with a proposed recode (a band inside one margin band
+is recoded to it; a band across several is to be split or the margin bands merged; other labels get the
+closest margin label); ``rake_weights(..., recodes={"age_band": {"16-24": "16-34"}})`` applies recodes.
+When a dimension's margin labels are all age bands (``16-34``, ``55+``, ``60岁及以上``, ``18岁以下``),
+answers given as ages in years — in that item or, for respondents without it, in the item ``age`` — are
+banded to the margins' bands (a band ``a-b`` holds ages a <= age < b + 1).
 
 Every IPF step is one GROUP BY + UPDATE over temporary tables in DuckDB; values (item names, levels,
 batch ids, bounds) are always bound parameters. The whole run is one transaction: the raked weights
@@ -29,17 +39,23 @@ weights must be rebuilt afterwards (the data-version bump tells caches).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
+from rapidfuzz import fuzz, process
 
 from analytics import store
 from analytics.errors import WeightingError
+from analytics.i18n import t
 
-__all__ = ["RakeResult", "rake_weights", "reset_weights", "JURISDICTION_DIMS"]
+__all__ = ["RakeResult", "rake_weights", "reset_weights", "label_report", "parse_band", "banded_dimensions",
+           "JURISDICTION_DIMS",
+           "AGE_YEARS_ITEM", "LABEL_COLUMNS"]
 
 JURISDICTION_DIMS: frozenset[str] = frozenset({"district", "station"})
 TOTALS_TOLERANCE = 0.001  # margins whose totals differ by more than 0.1% are rejected
@@ -49,8 +65,38 @@ _DROP_TEMP = (
     "DROP TABLE IF EXISTS temp._jm_rake_dimval",
     "DROP TABLE IF EXISTS temp._jm_rake_cat",
     "DROP TABLE IF EXISTS temp._jm_rake_margin",
+    "DROP TABLE IF EXISTS temp._jm_rake_bands",
 )
 _MAX_LISTED = 5
+AGE_YEARS_ITEM = "age"  # the item holding age in years, banded when a margin gives age bands
+LABEL_COLUMNS = ["margin", "dimension", "label", "side", "respondents", "recode_to", "suggestion",
+                 "suggestion_key", "suggestion_params"]
+
+_BAND_RANGE = re.compile(r"^(\d{1,3})\s*(?:-|–|—|~|至|到|to)\s*(\d{1,3})\s*(?:岁|周岁|years?)?$")
+_BAND_OPEN_TOP = re.compile(r"^(\d{1,3})\s*(?:\+|岁及以上|周岁及以上|岁以上|及以上|以上|and over|or older|plus)$")
+_BAND_OPEN_BOTTOM = re.compile(r"^(?:<|under|below)\s*(\d{1,3})$|^(\d{1,3})\s*(?:岁以下|周岁以下|以下)$")
+
+
+def fold_label(text: str) -> str:
+    """A category label as compared: NFKC (full-width to ASCII), trimmed, spaces collapsed, lower case."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text))).strip().lower()
+
+
+def parse_band(label: str) -> tuple[float, float] | None:
+    """An age band label as the half-open range [lo, hi) in years, or None if it is not a band.
+
+    ``16-34`` -> (16, 35); ``55+`` / ``55岁及以上`` -> (55, inf); ``18岁以下`` / ``under 18`` -> (0, 18).
+    Ages are whole years as usually recorded, so ``a-b`` holds every age from a up to (not incl.) b + 1.
+    """
+    text = fold_label(label)
+    if m := _BAND_RANGE.match(text):
+        lo, hi = int(m.group(1)), int(m.group(2))
+        return (float(lo), float(hi + 1)) if lo <= hi else None
+    if m := _BAND_OPEN_TOP.match(text):
+        return float(m.group(1)), math.inf
+    if m := _BAND_OPEN_BOTTOM.match(text):
+        return 0.0, float(m.group(1) or m.group(2))
+    return None
 
 
 @dataclass(frozen=True)
@@ -107,6 +153,7 @@ def _prepare_margins(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[st
             "per margin table.", key="error.weighting.dims_mismatch",
         )
     frames: list[pd.DataFrame] = []
+    spelled: dict[str, dict[str, str]] = {}  # folded label -> first spelling, per dimension (for messages)
     for i, (frame, dim_list) in enumerate(zip(margins, dims, strict=True)):
         no = i + 1
         dim_list = list(dim_list)
@@ -125,10 +172,15 @@ def _prepare_margins(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[st
         if frame.empty:
             raise WeightingError(f"Margin {no} has no rows.", key="error.weighting.empty_margin", margin=no)
         texts = [_as_text(frame[d], d, no) for d in dim_list]
+        shown = texts[0] if len(texts) == 1 else texts[0].str.cat(texts[1:], sep=_SEP)
+        for d, text in zip(dim_list, texts, strict=True):
+            for label in text:
+                spelled.setdefault(d, {}).setdefault(fold_label(label), label)
+        texts = [t.map(fold_label) for t in texts]  # labels match case-folded: 'Male' is 'male'
         cat = texts[0] if len(texts) == 1 else texts[0].str.cat(texts[1:], sep=_SEP)
         pop = pd.to_numeric(frame["population"], errors="coerce").astype(float).to_numpy()
         long = pd.DataFrame({"m": i, "cat": cat.to_numpy(), "population": pop})
-        long["label"] = [_label(dim_list, c) for c in long["cat"]]
+        long["label"] = [_label(dim_list, c) for c in shown]
         bad = long[~(np.isfinite(long["population"]) & (long["population"] > 0))]
         if not bad.empty:
             row = bad.iloc[0]
@@ -174,7 +226,7 @@ def _prepare_margins(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[st
             if gap.any():
                 idx = both.index[gap.to_numpy()][0]
                 key = idx if isinstance(idx, tuple) else (idx,)
-                cat_label = ", ".join(f"{d}={v}" for d, v in zip(shared, key, strict=True))
+                cat_label = ", ".join(f"{d}={spelled[d].get(v, v)}" for d, v in zip(shared, key, strict=True))
                 row = both.loc[idx]
                 raise WeightingError(
                     f"Margins {k + 1} and {i + 1} disagree on {cat_label}: {row['theirs']:,.0f} vs "
@@ -237,10 +289,49 @@ def _load_scope(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None) -> 
     return int(n)
 
 
-def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]], n: int) -> None:
-    """Fill the long table of each respondent's value on every margin dimension, and check coverage."""
+def _margin_labels(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[str]]) -> dict[str, list[str]]:
+    """Each item dimension's distinct margin labels as given (first spelling of each folded label)."""
+    out: dict[str, dict[str, str]] = {}
+    for frame, dim_list in zip(margins, dims, strict=True):
+        for d in dim_list:
+            if d in JURISDICTION_DIMS or d not in frame.columns:
+                continue
+            for label in _as_text(frame[d].dropna(), d, 0):
+                out.setdefault(d, {}).setdefault(fold_label(label), label)
+    return {d: list(labels.values()) for d, labels in out.items()}
+
+
+def banded_dimensions(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[str]]) -> list[str]:
+    """The item dimensions whose margin labels are all age bands (answers in years are banded to them)."""
+    return [d for d, labels in _margin_labels(margins, dims).items()
+            if labels and all(parse_band(label) is not None for label in labels)]
+
+
+def _band_table(con: duckdb.DuckDBPyConnection, labels: Mapping[str, Sequence[str]]) -> set[str]:
+    """``_jm_rake_bands``: (dim, label, lo, hi) of every dimension whose margin labels are all age bands."""
+    con.execute("CREATE TEMP TABLE _jm_rake_bands (dim VARCHAR, label VARCHAR, lo DOUBLE, hi DOUBLE)")
+    rows = []
+    for dim, dim_labels in labels.items():
+        bands = [parse_band(label) for label in dim_labels]
+        if dim_labels and all(b is not None for b in bands):
+            rows.extend((dim, fold_label(label), b[0], b[1] if math.isfinite(b[1]) else None)
+                        for label, b in zip(dim_labels, bands, strict=True) if b is not None)
+    if rows:
+        con.executemany("INSERT INTO _jm_rake_bands VALUES (?, ?, ?, ?)", rows)
+    return {r[0] for r in rows}
+
+
+def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]], n: int,
+                     banded: set[str], recodes: Mapping[str, Mapping[str, str]], *, strict: bool = True) -> None:
+    """Fill the long table of each respondent's value on every margin dimension, and check coverage.
+
+    Values are folded (``lower(trim())``); ``raw`` keeps the first spelling for messages. On a banded
+    dimension, ages in years (the item's own answers, else the ``age`` item's) become the margin band
+    they fall in; then ``recodes`` apply. ``strict=False`` (for :func:`label_report`) skips the checks.
+    """
     con.execute(
-        "CREATE TEMP TABLE _jm_rake_dimval (respondent_key BIGINT, m INTEGER, pos INTEGER, value VARCHAR)"
+        "CREATE TEMP TABLE _jm_rake_dimval (respondent_key BIGINT, m INTEGER, pos INTEGER, value VARCHAR, "
+        "raw VARCHAR)"
     )
     for m, dim_list in enumerate(dims):
         for pos, dim in enumerate(dim_list):
@@ -248,7 +339,7 @@ def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str
             if dim in JURISDICTION_DIMS:
                 con.execute(
                     "INSERT INTO _jm_rake_dimval "
-                    "SELECT w.respondent_key, $m, $pos, a.ancestor_code FROM _jm_rake_w w "
+                    "SELECT w.respondent_key, $m, $pos, lower(a.ancestor_code), a.ancestor_code FROM _jm_rake_w w "
                     "JOIN jurisdiction_ancestors a "
                     "ON a.code = w.jurisdiction_code AND a.ancestor_level = $dim",
                     params,
@@ -256,15 +347,25 @@ def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str
             else:
                 con.execute(
                     "INSERT INTO _jm_rake_dimval "
-                    "SELECT a.respondent_key, $m, $pos, trim(a.code) FROM answers a "
+                    "SELECT a.respondent_key, $m, $pos, lower(trim(regexp_replace(a.code, '\\s+', ' ', 'g'))), "
+                    "trim(a.code) FROM answers a "
                     "JOIN _jm_rake_w w ON w.respondent_key = a.respondent_key WHERE a.item = $dim",
                     params,
+                )
+            if dim in banded:
+                _band_ages(con, m, pos, dim)
+            for old, new in (recodes.get(dim) or {}).items():
+                con.execute(
+                    "UPDATE _jm_rake_dimval SET value = $new WHERE m = $m AND pos = $pos AND value = $old",
+                    {"m": m, "pos": pos, "old": fold_label(old), "new": fold_label(new)},
                 )
             have, rows = con.execute(
                 "SELECT count(DISTINCT respondent_key), count(*) FROM _jm_rake_dimval "
                 "WHERE m = $m AND pos = $pos",
                 {"m": m, "pos": pos},
             ).fetchone()
+            if not strict:
+                continue
             if have == 0 and dim not in JURISDICTION_DIMS:
                 known = [r[0] for r in con.execute(
                     "SELECT DISTINCT a.item FROM answers a JOIN _jm_rake_w w USING (respondent_key) "
@@ -291,33 +392,131 @@ def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str
                 )
     # Category key of each respondent in each margin: the dimension values joined in order (hash joins,
     # much faster in DuckDB than an ordered string_agg).
-    con.execute("CREATE TEMP TABLE _jm_rake_cat (respondent_key BIGINT, m INTEGER, cat VARCHAR, cid INTEGER)")
+    con.execute("CREATE TEMP TABLE _jm_rake_cat (respondent_key BIGINT, m INTEGER, cat VARCHAR, cid INTEGER, "
+                "raw VARCHAR)")
     for m, dim_list in enumerate(dims):
         con.execute(
-            "INSERT INTO _jm_rake_cat SELECT respondent_key, m, value, NULL FROM _jm_rake_dimval "
+            "INSERT INTO _jm_rake_cat SELECT respondent_key, m, value, NULL, raw FROM _jm_rake_dimval "
             "WHERE m = $m AND pos = 0",
             {"m": m},
         )
         for pos in range(1, len(dim_list)):
             con.execute(
-                "UPDATE _jm_rake_cat SET cat = _jm_rake_cat.cat || $sep || d.value FROM _jm_rake_dimval d "
+                "UPDATE _jm_rake_cat SET cat = _jm_rake_cat.cat || $sep || d.value, "
+                "raw = _jm_rake_cat.raw || $sep || d.raw FROM _jm_rake_dimval d "
                 "WHERE d.respondent_key = _jm_rake_cat.respondent_key AND d.m = $m AND d.pos = $pos "
                 "AND _jm_rake_cat.m = $m",
                 {"m": m, "pos": pos, "sep": _SEP},
             )
 
 
-def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequence[Sequence[str]]) -> None:
+# Ages in years on a banded dimension: respondents without an answer to the dimension's item take their
+# answer to the age item; then every value that is a number becomes the label of the band holding it.
+_AGE_FILL = """
+INSERT INTO _jm_rake_dimval
+SELECT a.respondent_key, $m, $pos, trim(a.code), trim(a.code)
+FROM answers a JOIN _jm_rake_w w ON w.respondent_key = a.respondent_key
+WHERE a.item = $age AND $dim <> $age
+  AND NOT EXISTS (SELECT 1 FROM _jm_rake_dimval d WHERE d.respondent_key = a.respondent_key
+                  AND d.m = $m AND d.pos = $pos)
+"""
+_AGE_BAND = """
+UPDATE _jm_rake_dimval SET value = b.label
+FROM _jm_rake_bands b
+WHERE _jm_rake_dimval.m = $m AND _jm_rake_dimval.pos = $pos AND b.dim = $dim
+  AND TRY_CAST(_jm_rake_dimval.value AS DOUBLE) >= b.lo
+  AND (b.hi IS NULL OR TRY_CAST(_jm_rake_dimval.value AS DOUBLE) < b.hi)
+"""
+
+
+def _band_ages(con: duckdb.DuckDBPyConnection, m: int, pos: int, dim: str) -> None:
+    params = {"m": m, "pos": pos, "dim": dim, "age": AGE_YEARS_ITEM}
+    con.execute(_AGE_FILL, params)
+    con.execute(_AGE_BAND, {"m": m, "pos": pos, "dim": dim})
+
+
+def _unmatched(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]],
+               labels: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Per margin and dimension: sample labels no margin row has, and margin labels no respondent has."""
+    rows: list[dict[str, object]] = []
+    for m, dim_list in enumerate(dims):
+        for pos, dim in enumerate(dim_list):
+            margin_vals = con.execute(
+                "SELECT DISTINCT split_part(cat, $sep, $p) FROM _jm_rake_margin WHERE m = $m",
+                {"sep": _SEP, "p": pos + 1, "m": m}).fetchall()
+            margin_set = {r[0] for r in margin_vals}
+            sample = con.execute(
+                "SELECT value, min(raw), count(*) FROM _jm_rake_dimval WHERE m = $m AND pos = $pos "
+                "GROUP BY value ORDER BY value", {"m": m, "pos": pos}).fetchall()
+            sample_set = {r[0] for r in sample}
+            shown_margins = [lab for lab in labels.get(dim, []) if fold_label(lab) in margin_set] or sorted(
+                margin_set)
+            for value, raw, count in sample:
+                if value not in margin_set:
+                    recode, key, params = _suggest(str(raw), shown_margins, dim)
+                    rows.append({"margin": m + 1, "dimension": dim, "label": raw, "side": "sample",
+                                 "respondents": int(count), "recode_to": recode, "suggestion": t(key, "en", **params),
+                                 "suggestion_key": key, "suggestion_params": params})
+            for label in shown_margins:
+                if fold_label(label) not in sample_set:
+                    key, params = "weighting.suggest.margin_unused", {"label": label}
+                    rows.append({"margin": m + 1, "dimension": dim, "label": label, "side": "margins",
+                                 "respondents": 0, "recode_to": None, "suggestion": t(key, "en", **params),
+                                 "suggestion_key": key, "suggestion_params": params})
+    return pd.DataFrame(rows, columns=LABEL_COLUMNS)
+
+
+def _suggest(label: str, margin_labels: Sequence[str], dim: str) -> tuple[str | None, str, dict[str, str]]:
+    """(recode target or None, catalog key, its values) for a sample label that no margin row has."""
+    band = parse_band(label)
+    bands = {lab: parse_band(lab) for lab in margin_labels}
+    if band is not None and bands and all(b is not None for b in bands.values()):
+        spans = {lab: b for lab, b in bands.items() if b is not None}
+        overlaps = [lab for lab, b in spans.items() if b[0] < band[1] and band[0] < b[1]]
+        inside = [lab for lab, b in spans.items() if b[0] <= band[0] and band[1] <= b[1]]
+        if inside:
+            return inside[0], "weighting.suggest.inside", {"label": label, "target": inside[0]}
+        if overlaps:
+            lo = min(spans[lab][0] for lab in overlaps)
+            hi = max(spans[lab][1] for lab in overlaps)
+            merged = f"{lo:g}+" if math.isinf(hi) else f"{lo:g}-{hi - 1:g}"
+            return None, "weighting.suggest.spans", {"label": label, "bands": " + ".join(overlaps),
+                                                     "merged": merged, "age": AGE_YEARS_ITEM}
+        return None, "weighting.suggest.no_overlap", {"label": label}
+    if margin_labels:
+        best = process.extractOne(fold_label(label), [fold_label(x) for x in margin_labels], scorer=fuzz.WRatio,
+                                  score_cutoff=80)
+        if best is not None:
+            target = margin_labels[best[2]]
+            return target, "weighting.suggest.similar", {"label": label, "target": target}
+    return None, "weighting.suggest.add", {"label": label, "dimension": dim, "labels": ", ".join(margin_labels)}
+
+
+def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequence[Sequence[str]],
+                  labels: Mapping[str, Sequence[str]]) -> None:
     """Store the margins and check that sample and margin categories match both ways."""
-    con.execute(
-        "CREATE TEMP TABLE _jm_rake_margin (cid INTEGER, m INTEGER, cat VARCHAR, population DOUBLE, "
-        "label VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO _jm_rake_margin VALUES (?, ?, ?, ?, ?)",
-        [(i, int(r.m), str(r.cat), float(r.population), str(r.label))
-         for i, r in enumerate(long.itertuples(index=False))],
-    )
+    _store_margins(con, long)
+    extra = con.execute(
+        "SELECT c.m, min(c.raw), count(*) AS n FROM _jm_rake_cat c "
+        "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_margin mg WHERE mg.m = c.m AND mg.cat = c.cat) "
+        "GROUP BY c.m, c.cat ORDER BY c.m, c.cat"
+    ).fetchall()
+    if extra:
+        # Labels first: a vendor's 35-54 against margins of 30-44 / 45-59 is one fix, not two errors.
+        report = _unmatched(con, dims, labels)
+        proposals = report[report["side"] == "sample"]
+        listed = "; ".join(f"margin {m + 1}: {_label(dims[m], cat)} ({n} respondents)"
+                           for m, cat, n in extra[:_MAX_LISTED])
+        more = f" and {len(extra) - _MAX_LISTED} more" if len(extra) > _MAX_LISTED else ""
+        advice = "; ".join(f"{r.dimension}: {r.suggestion}" for r in proposals.head(_MAX_LISTED).itertuples())
+        raise WeightingError(
+            f"Sample categories missing from the margins: {listed}{more}. "
+            + (f"Proposed: {advice}. " if advice else "")
+            + "Add their populations to the margins, or recode those answers into a listed category "
+            "(recodes={dimension: {label: margin label}}).",
+            key="error.weighting.category_not_in_margins", category=_label(dims[extra[0][0]], extra[0][1]),
+            unmatched=report.to_dict("records"),
+        )
     absent = con.execute(
         "SELECT mg.m, mg.label FROM _jm_rake_margin mg "
         "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_cat c WHERE c.m = mg.m AND c.cat = mg.cat) "
@@ -331,23 +530,21 @@ def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequ
             "category: merge it with a neighbouring category in the margins, or drop it.",
             key="error.weighting.category_not_in_sample", category=absent[0][1],
         )
-    extra = con.execute(
-        "SELECT c.m, c.cat, count(*) AS n FROM _jm_rake_cat c "
-        "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_margin mg WHERE mg.m = c.m AND mg.cat = c.cat) "
-        "GROUP BY c.m, c.cat ORDER BY c.m, c.cat"
-    ).fetchall()
-    if extra:
-        listed = "; ".join(f"margin {m + 1}: {_label(dims[m], cat)} ({n} respondents)"
-                           for m, cat, n in extra[:_MAX_LISTED])
-        more = f" and {len(extra) - _MAX_LISTED} more" if len(extra) > _MAX_LISTED else ""
-        raise WeightingError(
-            f"Sample categories missing from the margins: {listed}{more}. Add their populations to the "
-            "margins, or recode those answers into a listed category.",
-            key="error.weighting.category_not_in_margins", category=_label(dims[extra[0][0]], extra[0][1]),
-        )
     con.execute(
         "UPDATE _jm_rake_cat SET cid = mg.cid FROM _jm_rake_margin mg "
         "WHERE mg.m = _jm_rake_cat.m AND mg.cat = _jm_rake_cat.cat"
+    )
+
+
+def _store_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame) -> None:
+    con.execute(
+        "CREATE TEMP TABLE _jm_rake_margin (cid INTEGER, m INTEGER, cat VARCHAR, population DOUBLE, "
+        "label VARCHAR)"
+    )
+    con.executemany(
+        "INSERT INTO _jm_rake_margin VALUES (?, ?, ?, ?, ?)",
+        [(i, int(r.m), str(r.cat), float(r.population), str(r.label))
+         for i, r in enumerate(long.itertuples(index=False))],
     )
 
 
@@ -421,6 +618,7 @@ def rake_weights(
     tol: float = 1e-6,
     trim: tuple[float, float] | None = None,
     actor: str = "local",
+    recodes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RakeResult:
     """Rake ``respondents.weight`` of the chosen batches to population margins (IPF in DuckDB).
 
@@ -437,7 +635,10 @@ def rake_weights(
     for: a margin category with no respondent; a respondent category missing from the margins;
     respondents without a category (no answer, or not under the jurisdiction level); totals (or shared
     subtotals) that disagree by more than 0.1%; non-positive populations; non-positive design weights;
-    no convergence within ``max_iter``. On success writes the weights, bumps the data version and adds
+    no convergence within ``max_iter``. A sample label with no margin row is reported with the labels
+    concerned and a proposed recode (the error's ``unmatched`` parameter, as :func:`label_report`);
+    ``recodes`` ({dimension: {sample label: margin label}}, compared case-folded) applies such recodes
+    for this run. On success writes the weights, bumps the data version and adds
     an audit entry (``weights.rake`` by ``actor``) in one transaction. Must be called outside an open
     transaction.
     """
@@ -456,13 +657,15 @@ def rake_weights(
         trim = (lo, hi)
     long = _prepare_margins(margins, dims)
     total = float(long.loc[long["m"] == 0, "population"].sum())
+    labels = _margin_labels(margins, dims)
 
     _drop_temp(con)
     try:
         with store.transaction(con):
             n = _load_scope(con, batch_ids)
-            _load_dimensions(con, dims, n)
-            _load_margins(con, long, dims)
+            banded = _band_table(con, labels)
+            _load_dimensions(con, dims, n, banded, recodes or {})
+            _load_margins(con, long, dims, labels)
             iterations, error = _ipf(con, len(dims), n, total, max_iter, tol, trim)
             w_min, w_max, sum_w, sum_w2 = con.execute(
                 "SELECT min(w), max(w), sum(w), sum(w * w) FROM _jm_rake_w"
@@ -478,11 +681,42 @@ def rake_weights(
             store.bump_data_version(con)
             store.audit(con, actor, "weights.rake", {
                 "dims": [list(d) for d in dims], "batch_ids": batch_ids, "respondents": n,
+                "recodes": {k: dict(v) for k, v in (recodes or {}).items()}, "banded": sorted(banded),
                 "trim": list(trim) if trim else None, "tol": tol, **asdict(result),
             })
     finally:
         _drop_temp(con)  # the scratch tables go whether the rake was kept or rolled back
     return result
+
+
+def label_report(
+    con: duckdb.DuckDBPyConnection,
+    margins: list[pd.DataFrame],
+    *,
+    dims: list[list[str]],
+    batch_ids: list[int] | None = None,
+    recodes: Mapping[str, Mapping[str, str]] | None = None,
+) -> pd.DataFrame:
+    """How the sample's labels meet the margins' labels, before raking (nothing is written).
+
+    One row (``LABEL_COLUMNS``) per label on one side only: ``side`` 'sample' (respondents carry it, no
+    margin row has it; ``respondents`` counts them) or 'margins' (no respondent has it). ``recode_to`` is
+    a proposed margin label (a band inside one margin band, or a similar label) and ``suggestion`` says
+    what to do in words (split or merge for a band across several margin bands; English — the catalog key
+    ``suggestion_key`` and its ``suggestion_params`` give it in any language). Empty when every label
+    matches. Ages in years are banded and ``recodes`` applied as :func:`rake_weights` does.
+    """
+    long = _prepare_margins(margins, dims)
+    labels = _margin_labels(margins, dims)
+    _drop_temp(con)
+    try:  # only TEMP scratch tables are written, and dropped again
+        n = _load_scope(con, batch_ids)
+        banded = _band_table(con, labels)
+        _load_dimensions(con, dims, n, banded, recodes or {}, strict=False)
+        _store_margins(con, long)
+        return _unmatched(con, dims, labels)
+    finally:
+        _drop_temp(con)
 
 
 def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,

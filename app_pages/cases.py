@@ -85,6 +85,9 @@ for start in range(0, len(keys), 6):
         if key not in city_rows.index:
             continue
         row = city_rows.loc[key]
+        if row["flag"] == cases.NO_DATA:
+            tile.metric(labels[key], cases.NO_DATA_MARK, help=f"{tr('flag.no_data_help')} {defs[key]}")
+            continue
         if row["flag"] == "suppressed":
             tile.metric(labels[key], tr("flag.suppressed_short"), help=defs[key])
             continue
@@ -102,7 +105,11 @@ cells = now.assign(name=[jurisdiction_name(r, f.lang) for r in records],
 scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="metric", values="cell", aggfunc="first")
 scorecard = scorecard[[k for k in keys if k in scorecard.columns]].rename(columns=labels)
 scorecard.index = pd.Index([name for _code, name in scorecard.index], name=tr("col.jurisdiction"))
-st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700))
+st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700),
+             column_config={label: st.column_config.TextColumn(label, help=tr("flag.no_data_help"))
+                            for label in scorecard.columns})
+if now["flag"].eq(cases.NO_DATA).any():
+    st.caption(tr("flag.no_data_help"))
 st.download_button(tr("cases.download"), to_csv_text(now), file_name=f"jingmin_cases_{chosen}.csv",
                    mime="text/csv", on_click=common.audit_download, args=(f"jingmin_cases_{chosen}.csv",))
 

@@ -41,6 +41,31 @@ def status_table(table: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def label_check(frame: pd.DataFrame, dims: list[list[str]], picked: list[int]) -> dict[str, dict[str, str]]:
+    """Show the labels that sample and margins do not share, with proposals; return the recodes to apply."""
+    if not picked:
+        return {}
+    try:
+        report = compare.margin_label_report(common.cursor(), frame, dims=dims, batch_ids=picked)
+    except JingminError as exc:
+        common.show_error(exc)
+        return {}
+    if report.empty:
+        return {}
+    st.warning(tr("weights.labels_unmatched"))
+    shown = report.assign(
+        side=[tr(f"weights.labels.side.{side}") for side in report["side"]],
+        suggestion=[tr(key, **params) for key, params in zip(report["suggestion_key"], report["suggestion_params"],
+                                                              strict=True)],
+    ).drop(columns=["suggestion_key", "suggestion_params"])
+    st.dataframe(shown.rename(columns={c: tr(f"weights.labels.col.{c}") for c in shown.columns}),
+                 width="stretch", hide_index=True)
+    proposals = compare.proposed_recodes(report)
+    if proposals and st.checkbox(tr("weights.labels_apply"), key="w_apply_recodes"):
+        return proposals
+    return {}
+
+
 def rake_form(frame: pd.DataFrame) -> None:
     """Choose margins, batches and trimming; rake."""
     columns = [c for c in frame.columns if c != "population"]
@@ -67,12 +92,14 @@ def rake_form(frame: pd.DataFrame) -> None:
                                  key="w_trim_lo"),
                 high.number_input(tr("weights.trim_hi"), min_value=1.0, max_value=100.0, value=3.0, step=0.5,
                                   key="w_trim_hi"))
+    recodes = label_check(frame, dims, picked)
     if st.button(tr("weights.rake"), key="w_rake", type="primary", disabled=not picked):
         try:
             with st.spinner():
                 with common.writer() as con:
                     runs = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=picked, trim=trim,
-                                                    per_batch=per_batch, actor=common.user().username)
+                                                    per_batch=per_batch, actor=common.user().username,
+                                                    recodes=recodes)
         except JingminError as exc:
             common.show_error(exc)
             return

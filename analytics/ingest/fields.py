@@ -23,15 +23,28 @@ class Field:
     """A canonical field: its name, the type its text is parsed as, and whether a file must give it."""
 
     name: str
-    type: str  # text, date, timestamp, number, count, bool, enum, jurisdiction
+    type: str  # text, date, timestamp, number, count, bool, enum, label, family, jurisdiction
     required: bool = False
     choices: tuple[str, ...] = ()
 
 
-CATEGORIES = ("theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other")
-OUTCOMES = ("solved", "mediated", "referred", "unsolved", "answered")
+# Field types that never reject a label:
+# * ``label``: the value map's code when the (folded) text is in it, else the trimmed text itself.
+# * ``family``: the value map's code (one of ``choices``) when mapped, else ``other``; the trimmed text is
+#   kept beside it in ``<field>_label`` and unmapped labels are counted in the load summary.
+OPEN_TYPES = ("label", "family")
+UNMAPPED = "other"
+
+# Category families the case metrics know (a file's own category labels map onto these, or to 'other').
+CATEGORIES = ("theft", "fraud", "burglary", "robbery", "violence", "drugs", "dispute", "traffic", "help",
+              "petition", "hazard", "other")
+# Outcome families. mediation_failed is the rest of 调结率's base; not_accepted and withdrawn close a case
+# without a result; 'other' is a label not mapped yet (left out of the outcome-rate bases).
+OUTCOMES = ("solved", "mediated", "mediation_failed", "referred", "unsolved", "answered", "not_accepted",
+            "withdrawn", "other")
 CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied")
-SURVEY_MODES = ("phone", "face_to_face", "sms", "online")
+# Survey modes the catalog names; any other label a file gives is kept as it is.
+SURVEY_MODES = ("mail", "online", "phone", "face_to_face", "sms", "ivr", "qr_code")
 LEVELS = ("city", "district", "station")
 
 FIELDS: dict[str, dict[str, Field]] = {
@@ -42,18 +55,18 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("weight", "number"),
         Field("stratum", "text"),
         Field("cluster", "text"),
-        Field("mode", "enum", choices=SURVEY_MODES),
+        Field("mode", "label", choices=SURVEY_MODES),
     ]},
     "cases": {f.name: f for f in [
         Field("case_id", "text", required=True),
         Field("jurisdiction", "jurisdiction", required=True),
-        Field("category", "enum", choices=CATEGORIES),
+        Field("category", "family", choices=CATEGORIES),
         Field("is_small", "bool"),
         Field("reported_at", "timestamp", required=True),
         Field("first_response_at", "timestamp"),
         Field("closed_at", "timestamp"),
         Field("status", "enum", choices=("open", "closed")),
-        Field("outcome", "enum", choices=OUTCOMES),
+        Field("outcome", "family", choices=OUTCOMES),
         Field("mediation_agreed", "bool"),
         Field("callback_at", "timestamp"),
         Field("callback_result", "enum", choices=CALLBACK_RESULTS),
@@ -82,7 +95,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "weight": ("weight", "权重", "加权", "样本权重", "design weight"),
         "stratum": ("stratum", "strata", "分层", "层"),
         "cluster": ("cluster", "psu", "抽样单元", "群"),
-        "mode": ("mode", "调查方式", "访问方式", "survey mode"),
+        "mode": ("mode", "调查方式", "访问方式", "调查模式", "填答方式", "survey mode", "interview mode"),
         "satisfaction": ("总体满意度", "满意度", "overall satisfaction"),
         "satisfaction_3": ("满意度三级", "三级满意度"),
         "seen_police": ("是否见过民警", "见警", "见过民警", "是否见过民警巡逻", "seen police"),
@@ -91,7 +104,13 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "safety": ("安全感", "safety"),
         "trust": ("信任度", "信任", "trust"),
         "sex": ("性别", "sex", "gender"),
-        "age_band": ("年龄段", "age band", "age group"),
+        "age_band": ("年龄段", "年龄组", "age band", "age group", "agegroup"),
+        "age": ("年龄", "周岁", "年龄岁", "age", "age in years", "age years"),
+        "education": ("文化程度", "学历", "受教育程度", "education", "educational level"),
+        "income": ("收入", "月收入", "家庭月收入", "个人月收入", "收入水平", "income", "household income"),
+        "area_type": ("城乡", "城乡类型", "居住地类型", "地区类型", "area type", "urban rural", "urbanrural"),
+        "interviewer": ("访问员", "访员", "调查员", "访员编号", "interviewer", "interviewer id"),
+        "channel": ("渠道", "来源渠道", "填答渠道", "channel", "source channel"),
     },
     "cases": {
         "case_id": ("case_id", "案件编号", "警情编号", "案件号", "编号", "接警单号", "case id", "crime id", "ID"),
@@ -157,19 +176,47 @@ SEX_WORDS = {"male": "男", "female": "女", "m": "男", "f": "女", "男性": "
 # Default value maps of the canonical (non-item) fields that take a fixed set of values.
 FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
     "mode": {"电话": "phone", "电话调查": "phone", "电话访问": "phone", "telephone": "phone", "cati": "phone",
+             "tel": "phone",
              "面访": "face_to_face", "入户": "face_to_face", "入户调查": "face_to_face", "当面": "face_to_face",
-             "face to face": "face_to_face", "face-to-face": "face_to_face", "capi": "face_to_face",
-             "短信": "sms", "text": "sms", "网络": "online", "网上": "online", "线上": "online", "微信": "online",
-             "web": "online"},
+             "拦截访问": "face_to_face", "face to face": "face_to_face", "face-to-face": "face_to_face",
+             "f2f": "face_to_face", "capi": "face_to_face", "papi": "face_to_face", "in person": "face_to_face",
+             "短信": "sms", "text": "sms", "text message": "sms",
+             "网络": "online", "网上": "online", "线上": "online", "微信": "online", "网络问卷": "online",
+             "在线": "online", "web": "online", "cawi": "online", "internet": "online",
+             "邮寄": "mail", "信函": "mail", "邮件问卷": "mail", "纸质邮寄": "mail", "post": "mail",
+             "postal": "mail", "paper": "mail",
+             "ivr": "ivr", "语音": "ivr", "自动语音": "ivr", "自动外呼": "ivr", "智能外呼": "ivr",
+             "语音回访": "ivr", "automated call": "ivr", "robocall": "ivr",
+             "扫码": "qr_code", "扫码评警": "qr_code", "二维码": "qr_code", "qr": "qr_code", "qr code": "qr_code",
+             "qr-code": "qr_code"},
     "category": {"盗窃": "theft", "偷窃": "theft", "扒窃": "theft", "诈骗": "fraud", "电信诈骗": "fraud",
-                 "纠纷": "dispute", "矛盾纠纷": "dispute", "交通": "traffic", "交通事故": "traffic",
-                 "求助": "help", "群众求助": "help", "信访": "petition", "隐患举报": "hazard", "隐患": "hazard",
-                 "安全隐患": "hazard", "其他": "other", "其它": "other"},
+                 "电信网络诈骗": "fraud", "入室盗窃": "burglary", "入户盗窃": "burglary", "抢劫": "robbery",
+                 "抢夺": "robbery", "伤害": "violence", "故意伤害": "violence", "殴打他人": "violence",
+                 "打架斗殴": "violence", "毒品": "drugs", "吸毒": "drugs", "贩毒": "drugs",
+                 "纠纷": "dispute", "矛盾纠纷": "dispute", "邻里纠纷": "dispute", "家庭纠纷": "dispute",
+                 "民间纠纷": "dispute", "交通": "traffic", "交通事故": "traffic",
+                 "求助": "help", "群众求助": "help", "信访": "petition", "信访件": "petition",
+                 "隐患举报": "hazard", "隐患": "hazard", "安全隐患": "hazard", "其他": "other", "其它": "other",
+                 "bicycle theft": "theft", "other theft": "theft", "theft from the person": "theft",
+                 "shoplifting": "theft", "vehicle crime": "theft", "violence and sexual offences": "violence",
+                 "public order": "other", "criminal damage and arson": "other", "anti-social behaviour": "other",
+                 "possession of weapons": "other", "other crime": "other"},
     "status": {"处理中": "open", "办理中": "open", "在办": "open", "未结案": "open", "已结案": "closed",
                "结案": "closed", "已办结": "closed", "办结": "closed"},
-    "outcome": {"破案": "solved", "已破案": "solved", "侦破": "solved", "调解成功": "mediated", "调解": "mediated",
-                "移交": "referred", "移送": "referred", "未破": "unsolved", "未破案": "unsolved",
-                "已答复": "answered", "答复": "answered"},
+    "outcome": {"破案": "solved", "已破案": "solved", "侦破": "solved", "已侦破": "solved", "抓获": "solved",
+                "调解成功": "mediated", "调解": "mediated", "调解结案": "mediated", "达成协议": "mediated",
+                "达成调解协议": "mediated", "已调解": "mediated", "mediation agreed": "mediated",
+                "调解不成": "mediation_failed", "调解失败": "mediation_failed", "未达成协议": "mediation_failed",
+                "调解未成功": "mediation_failed", "未达成调解协议": "mediation_failed",
+                "mediation failed": "mediation_failed", "no agreement": "mediation_failed",
+                "移交": "referred", "移送": "referred", "转办": "referred", "移交其他部门": "referred",
+                "未破": "unsolved", "未破案": "unsolved", "未侦破": "unsolved",
+                "已答复": "answered", "答复": "answered", "已回复": "answered",
+                "不予受理": "not_accepted", "不受理": "not_accepted", "不予立案": "not_accepted",
+                "not accepted": "not_accepted", "rejected": "not_accepted",
+                "撤案": "withdrawn", "撤销案件": "withdrawn", "撤回": "withdrawn", "撤诉": "withdrawn",
+                "当事人撤回": "withdrawn", "withdrawn": "withdrawn", "cancelled": "withdrawn",
+                "其他": "other", "其它": "other"},
     # A 1-5 callback score maps 5, 4 -> satisfied; 3 -> basically satisfied; 2, 1 -> dissatisfied.
     "callback_result": {"满意": "satisfied", "非常满意": "satisfied", "比较满意": "satisfied", "5": "satisfied",
                         "4": "satisfied", "基本满意": "basically_satisfied", "一般": "basically_satisfied",

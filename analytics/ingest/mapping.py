@@ -441,6 +441,9 @@ def item_value_map(item: definitions.Item) -> dict[str, str | None]:
         out.update(F.YES_NO_MAP)
     if item.item == "sex":
         out.update(F.SEX_WORDS)
+    if item.scale == definitions.OPEN_SCALE:
+        # An open item keeps any label; the default map only folds known spellings onto one label.
+        out = {k: v for k, v in out.items() if v is not None}
     return out
 
 
@@ -451,7 +454,7 @@ def field_value_map(kind: str, name: str) -> dict[str, str | None]:
         return {}
     if spec.type == "bool":
         return dict(F.BOOL_MAP)
-    if spec.type != "enum":
+    if spec.type != "enum" and spec.type not in F.OPEN_TYPES:
         return {}
     out: dict[str, str | None] = {choice: choice for choice in spec.choices}
     out.update({choice.replace("_", " "): choice for choice in spec.choices})

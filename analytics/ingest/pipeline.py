@@ -69,6 +69,7 @@ from analytics.ingest.reading import (
 )
 from analytics.ingest.sqlrun import fetch_one, ident, run, run_script
 from analytics.ingest.workbook import WorkbookLimits
+from analytics.sqlfiles import load_sql
 
 DEFAULT_UPLOAD_MAX_MB = 200
 PII_SAMPLE_ROWS = 10_000
@@ -836,11 +837,23 @@ _PER_VALUE = {  # (timestamp, code) of one distinct text ``d.cell_text``
     "enum": "NULL, (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text))",
     "bool": "NULL, (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text))",
     "jurisdiction": "NULL, (SELECT j.code FROM ingest_jvals j WHERE j.norm = jm_norm(d.cell_text))",
+    # Open fields: a mapped text takes its code (a map to null blanks it); any other text is kept as its
+    # folded self (label) or becomes the family 'other' (family; the text is kept in <field>_label).
+    "label": "NULL, CASE WHEN nullif(trim(d.cell_text), '') IS NULL THEN NULL "
+             "WHEN EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+             "THEN (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+             "ELSE jm_norm(d.cell_text) END",
+    "family": "NULL, CASE WHEN nullif(trim(d.cell_text), '') IS NULL THEN NULL "
+              "WHEN EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+              "THEN (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+              "ELSE '" + F.UNMAPPED + "' END",
 }
 _FROM_LOOKUP = {
     "date": "CAST(@L.ts AS DATE)",
     "timestamp": "@L.ts",
     "enum": "@L.code",
+    "label": "@L.code",
+    "family": "@L.code",
     "bool": "TRY_CAST(@L.code AS BOOLEAN)",
     "jurisdiction": "@L.code",
 }
@@ -865,6 +878,9 @@ def _typed(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, dayfirst: bool
         joins.append(" LEFT JOIN ingest_lookup " + alias + " ON " + alias + ".field = '" + column + "' AND "
                      + alias + ".raw = f." + column)
         exprs.append(_FROM_LOOKUP[spec.type].replace("@L", alias) + " AS " + column)
+        if spec.type == "family":
+            exprs.append("nullif(trim(regexp_replace(jm_fold(f." + column + "), '\\s+', ' ', 'g')), '') AS "
+                         + ident(name + "_label"))
     if kind in F.PERSON_HASH:
         exprs.append("f." + ident(F.PERSON_HASH[kind]))
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT " + ", ".join(exprs) + " FROM ingest_fields f"
@@ -952,12 +968,13 @@ def _generic_checks(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> No
 
 def _item_defs(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, definitions.Item]) -> None:
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_item_defs (item VARCHAR, codes VARCHAR[], dk_codes VARCHAR[], "
-             "dk_default VARCHAR)")
+             "dk_default VARCHAR, is_open BOOLEAN)")
     rows = [(name, list(items[name].codes), list(items[name].dk_codes),
-             items[name].dk_codes[0] if items[name].dk_codes else None)
+             items[name].dk_codes[0] if items[name].dk_codes else None,
+             items[name].scale == definitions.OPEN_SCALE)
             for name in sorted({i for i, _c, _h in plan.items})]
     if rows:
-        con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?, ?)", rows)
 
 
 def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, definitions.Item],
@@ -968,13 +985,15 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
         run_script(con, "ingest_weight_check", {"header": plan.header("weight"),
                                                 "max_ratio": float(store.get_setting(con, "weight_max_ratio"))})
     run_script(con, "ingest_survey_answers")
-    modes = [r[0] for r in con.execute("SELECT DISTINCT mode FROM ingest_typed WHERE mode IS NOT NULL ORDER BY 1"
-                                       ).fetchall()]
-    if len(modes) > 1:
-        problems.add(con, "mixed_mode", "mixed_mode", {"modes": ", ".join(modes)}, column=plan.header("mode"))
-    survey_mode = modes[0] if len(modes) == 1 else spec["options"].get("survey_mode")
+    # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
+    # the mix; a change of the mix between periods is what marks a trend break (analytics.compare).
+    mode_counts = {str(m): int(n) for m, n in run(
+        con, "SELECT mode, count(*) FROM ingest_typed WHERE mode IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()}
+    modes = list(mode_counts)
+    survey_mode = "+".join(modes) if modes else spec["options"].get("survey_mode")
     stats = fetch_one(con, "ingest_survey_stats")
-    summary.update(survey_mode=survey_mode, respondents=stats["respondents"], answers=stats["answers"],
+    summary.update(survey_mode=survey_mode, survey_modes=mode_counts,
+                   respondents=stats["respondents"], answers=stats["answers"],
                    dont_know=stats["dont_know"], items=sorted({i for i, _c, _h in plan.items}),
                    interview_dates=[str(stats["first_date"]), str(stats["last_date"])])
     warnings = summary["warnings"]
@@ -985,6 +1004,12 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
                                       loaded=stats["repeat_loaded"]))
     if survey_mode is None:
         warnings.append(problems.note("no_survey_mode"))
+    elif len(modes) > 1:
+        warnings.append(problems.note("mixed_mode_wave", modes=", ".join(f"{m} ({n})" for m, n in mode_counts.items())))
+    unknown_modes = [m for m in modes if m not in F.SURVEY_MODES]
+    if unknown_modes:
+        warnings.append(problems.note("unknown_mode_label", labels=", ".join(unknown_modes),
+                                      known=", ".join(F.SURVEY_MODES)))
     return survey_mode
 
 
@@ -1001,6 +1026,15 @@ def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: 
     stats = fetch_one(con, "ingest_cases_stats")
     summary.update(new_cases=stats["new_cases"], updated_cases=stats["updated_cases"],
                    reported=[str(stats["first_reported"]), str(stats["last_reported"])])
+    # Labels no value map knows are kept (family 'other'), never rejected and never counted as solved or
+    # unsolved: the summary lists them with their counts so a person can map them.
+    unmapped: dict[str, dict[str, int]] = {}
+    for name, label, n in run(con, load_sql("ingest_unmapped_labels")).fetchall():
+        unmapped.setdefault(str(name), {})[str(label)] = int(n)
+    summary["unmapped_labels"] = unmapped
+    for name, labels in unmapped.items():
+        listed = ", ".join(f"{label} ({n})" for label, n in list(labels.items())[:10])
+        summary["warnings"].append(problems.note(f"unmapped_{name}", n=sum(labels.values()), labels=listed))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1032,7 +1066,8 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
         if kind == "survey":
             for name in spec["items"]:
                 definitions.save_item(con, items[name], actor=actor)
-            run_script(con, "ingest_survey_load", {"batch_id": batch_id})
+            run_script(con, "ingest_survey_load", {"batch_id": batch_id,
+                                                    "file_mode": spec["options"].get("survey_mode")})
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), actor=actor)
         elif kind == "cases":
@@ -1045,6 +1080,10 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
             run_script(con, "ingest_cases_load", params)
         else:
             run_script(con, "ingest_jurisdictions_load", {"batch_id": batch_id})
+        given = sorted(name for name in F.targets_for(kind) if plan.given(name))
+        if kind == "survey" and survey_mode is not None:
+            given = sorted({*given, "mode"})
+        run_script(con, "ingest_batch_fields", {"batch_id": batch_id, "fields": given})
         store.audit(con, actor, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
                                                "rows": rows, "sha256": src.sha256, "mapping": mapping_name})
         store.bump_data_version(con)

@@ -4,7 +4,8 @@
 -- keep_existing ($keep_x true) keep the current value when there is one.
 INSERT INTO case_events (batch_id, case_id, jurisdiction_code, category, is_small, reported_at,
                          first_response_at, closed_at, status, outcome, mediation_agreed, callback_at,
-                         callback_result, rectification_status, rectified_at, reporter_hash)
+                         callback_result, rectification_status, rectified_at, reporter_hash,
+                         category_label, outcome_label)
 SELECT
     $batch_id,
     n.case_id,
@@ -32,5 +33,10 @@ SELECT
          WHEN $given_rectification_status THEN n.rectification_status ELSE p.rectification_status END,
     CASE WHEN $keep_rectified_at THEN coalesce(p.rectified_at, n.rectified_at)
          WHEN $given_rectified_at THEN n.rectified_at ELSE p.rectified_at END,
-    CASE WHEN $given_reporter_hash THEN n.reporter_hash ELSE p.reporter_hash END
+    CASE WHEN $given_reporter_hash THEN n.reporter_hash ELSE p.reporter_hash END,
+    -- the labels the file gave travel with their family
+    CASE WHEN $keep_category THEN CASE WHEN p.category IS NULL THEN n.category_label ELSE p.category_label END
+         WHEN $given_category THEN n.category_label ELSE p.category_label END,
+    CASE WHEN $keep_outcome THEN CASE WHEN p.outcome IS NULL THEN n.outcome_label ELSE p.outcome_label END
+         WHEN $given_outcome THEN n.outcome_label ELSE p.outcome_label END
 FROM ingest_typed n LEFT JOIN cases p ON p.case_id = n.case_id;

@@ -1,5 +1,6 @@
 -- Survey answers of an upload: value-mapped to canonical codes, blanks to the item's don't-know code,
--- then checked against the item's codes; respondent ids checked for repeats in the file and in the store.
+-- then checked against the item's codes (an open item, such as sex, age band or interviewer, keeps any
+-- label: its mapped code when the value map knows the text, else the trimmed text itself); respondent ids checked for repeats in the file and in the store.
 -- Each distinct (column, answer text) is value-mapped and checked once (ingest_answer_values, a few dozen
 -- rows: jm_norm runs regular expressions) and every answer cell keeps only the number of its value (vid).
 CREATE OR REPLACE TEMP TABLE ingest_answer_values AS
@@ -10,8 +11,9 @@ mapped AS (
     SELECT x.col, c.item, c.header, x.raw,
            v.key IS NOT NULL AS hit,
            CASE WHEN nullif(trim(x.raw), '') IS NULL OR (v.key IS NOT NULL AND v.code IS NULL) THEN d.dk_default
+                WHEN d.is_open AND v.key IS NULL THEN trim(regexp_replace(jm_fold(x.raw), '\s+', ' ', 'g'))
                 ELSE v.code END AS code,
-           d.codes, d.dk_codes
+           d.codes, d.dk_codes, d.is_open
     FROM vals x
     JOIN ingest_itemcols c ON c.col = x.col
     JOIN ingest_item_defs d ON d.item = c.item
@@ -19,8 +21,8 @@ mapped AS (
 )
 SELECT CAST(row_number() OVER (ORDER BY col, item, raw) AS INTEGER) AS vid, col, item, header, raw, code,
        list_contains(dk_codes, code) AS is_dk,
-       (code IS NULL AND nullif(trim(raw), '') IS NOT NULL AND NOT hit)
-           OR (code IS NOT NULL AND NOT list_contains(codes, code) AND NOT list_contains(dk_codes, code)) AS bad,
+       NOT is_open AND ((code IS NULL AND nullif(trim(raw), '') IS NOT NULL AND NOT hit)
+           OR (code IS NOT NULL AND NOT list_contains(codes, code) AND NOT list_contains(dk_codes, code))) AS bad,
        CASE WHEN len(dk_codes) > 0 THEN 'invalid_code_dk' ELSE 'invalid_code' END AS bad_key,
        array_to_string(codes, ', ') AS valid, array_to_string(dk_codes, ', ') AS dont_know
 FROM mapped;

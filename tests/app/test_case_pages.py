@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from analytics import cases, drivers, link, store
+from analytics.i18n import t
 
 CATEGORIES = np.array(["theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other"])
 
@@ -43,7 +44,7 @@ def add_cases_and_drivers(con, *, seed: int = 3) -> None:
     con.execute("INSERT INTO batches (batch_id, kind, source_name, sha256, row_count) "
                 "VALUES (2, 'cases', 'cases.csv', 'c', $n)", {"n": n})
     con.register("case_frame", frame)
-    con.execute("INSERT INTO case_events SELECT * FROM case_frame")
+    con.execute("INSERT INTO case_events BY NAME SELECT * FROM case_frame")
     # Sub-items: the respondent's satisfaction code moved by -1, 0 or +1 (deterministic hash noise).
     con.execute("""
         INSERT INTO answers
@@ -99,6 +100,26 @@ def test_cases_page_scorecard_and_open_loop(app, synthetic_db_path, lang, title,
     listing = at.dataframe[2].value
     assert listing.iloc[0, 0] == waiting["case_id"].iloc[0]          # oldest first
     assert listing.iloc[0, -1] == pytest.approx(round(waiting["days_waited"].iloc[0], 1))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cases_page_shows_no_data_as_a_dash_with_its_note(app, synthetic_db_path, lang):
+    # The case batch says it gave no callback fields: callback metrics are "no data", never 0%.
+    con = store.connect(synthetic_db_path)
+    con.execute("INSERT INTO batch_fields SELECT 2, unnest(['case_id', 'jurisdiction', 'category', 'is_small', "
+                "'reported_at', 'first_response_at', 'closed_at', 'status', 'outcome', 'mediation_agreed'])")
+    con.close()
+    at = app(lang)
+    at.switch_page("app_pages/cases.py")
+    at.run()
+    assert not at.exception, at.exception
+    scorecard = at.dataframe[0].value
+    coverage = scorecard[t("metric.callback_coverage", lang)]
+    assert set(coverage) == {"—"}
+    assert t("flag.no_data_help", lang) in all_text(at)
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles[t("metric.callback_coverage", lang)] == "—"
+    assert tiles[t("metric.response_hours_median", lang)] != "—"  # a field the batch gave
 
 
 @pytest.mark.parametrize(("lang", "title"), [("zh", "案件与民意"), ("en", "Case work and what residents say")])

@@ -80,8 +80,8 @@ def test_upload_page_ingests_a_file_after_confirming_the_mapping(upload_app, lan
     batches = table_with(at, "批次号" if lang == "zh" else "Batch")
     assert batches.iloc[0].tolist()[:4] == [2, "survey", "survey_gbk_chinese.csv", 6]
     con = store.connect(db)
-    assert con.execute("SELECT count(*), min(survey_mode) FROM respondents JOIN batches USING (batch_id)"
-                       ).fetchall() == [(6, "phone")]
+    assert con.execute("SELECT count(*), min(b.survey_mode), min(r.survey_mode) FROM respondents r "
+                       "JOIN batches b USING (batch_id)").fetchall() == [(6, "phone", "phone")]
     con.close()
 
 

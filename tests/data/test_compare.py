@@ -343,7 +343,8 @@ def test_mode_breaks_overall_and_per_jurisdiction(con):
     overall = compare.mode_breaks(con)
     assert overall.to_dict("records") == [{
         "indicator": "visibility", "jurisdiction": None, "month_before": pd.Timestamp("2025-05-01").date(),
-        "month_after": pd.Timestamp("2025-08-01").date(), "modes_before": "phone", "modes_after": "face_to_face"}]
+        "month_after": pd.Timestamp("2025-08-01").date(), "modes_before": "phone", "modes_after": "face_to_face",
+        "mix_before": "phone 100%", "mix_after": "face_to_face 100%"}]
     per_station = compare.mode_breaks(con, level="station", jurisdiction_codes=["S1", "S2"])
     assert sorted(per_station["jurisdiction"]) == ["S1", "S2"]
     con.execute("UPDATE batches SET status = 'removed' WHERE batch_id = 1")

@@ -69,11 +69,11 @@ import pandas as pd
 from duckdb import DuckDBPyConnection
 
 from analytics import stats
+from analytics import vocabulary as F
 from analytics.auth import User, visible_codes
 from analytics.engine import LEVELS, jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
-from analytics.ingest import fields as F
 from analytics.periods import PERIOD_KINDS
 from analytics.presentation import rate_cell
 from analytics.sqlfiles import query_df

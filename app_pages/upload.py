@@ -13,9 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics import engine, ingest
+from analytics import vocabulary as F
 from analytics.errors import JingminError
 from analytics.i18n import has
-from analytics.ingest import fields as F
 from analytics.ingest.problems import rows_accounted
 from analytics.output import to_csv_text
 from app_pages import common

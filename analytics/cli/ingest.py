@@ -15,9 +15,9 @@ import json
 import sys
 from typing import Any
 
+from analytics import vocabulary as F
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError, IngestError
-from analytics.ingest import fields as F
 from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
 from analytics.ingest.pipeline import IngestResult
 from analytics.ingest.problems import note_text, rows_accounted, rows_line

@@ -16,9 +16,9 @@ for the next file from the same source::
                   "keep_existing": ["reported_at"], "create_parent": "C01", "encoding": "gb18030"}
     }
 
-Headers are matched after :func:`analytics.ingest.fields.norm_header`. Columns the spec does not
+Headers are matched after :func:`analytics.vocabulary.norm_header`. Columns the spec does not
 name are guessed from the synonym table (``"auto": false`` in options turns that off). Value maps
-are merged over the defaults of :mod:`analytics.ingest.fields`; a value mapped to ``null`` counts as
+are merged over the defaults of :mod:`analytics.vocabulary`; a value mapped to ``null`` counts as
 blank. Files under ``data/mappings/NAME.json`` can be used by name without saving them first.
 """
 
@@ -34,8 +34,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analytics import definitions, store
+from analytics import vocabulary as F
 from analytics.errors import ConfigError, UnknownNameError
-from analytics.ingest import fields as F
 from analytics.ingest import pii
 from analytics.ingest.reading import Layout
 

@@ -22,8 +22,8 @@ import secrets
 from pathlib import Path
 
 from analytics.errors import ConfigError
-from analytics.ingest.fields import PII_HEADER_FRAGMENTS, PII_HEADERS, norm_header
 from analytics.store import REPO_ROOT, make_private
+from analytics.vocabulary import PII_HEADER_FRAGMENTS, PII_HEADERS, norm_header
 
 SECRET_ENV = "JINGMIN_SECRET"
 SECRET_FILE = REPO_ROOT / "data" / ".jingmin_secret"

@@ -38,9 +38,9 @@ import duckdb
 from rapidfuzz import fuzz, process
 
 from analytics import definitions, store, tempfiles
+from analytics import vocabulary as F
 from analytics.engine import refresh_cells
 from analytics.errors import ConfigError, IngestError
-from analytics.ingest import fields as F
 from analytics.ingest import pii, problems
 from analytics.ingest.mapping import (
     CONSTANT_LABEL,

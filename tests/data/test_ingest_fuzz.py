@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from analytics import store
 from analytics.errors import ConfigError, IngestError, JingminError
-from analytics.ingest import fields as F
+from analytics import vocabulary as F
 from analytics.ingest import ingest_file
 from tests.data.test_ingest_fixtures import FIXTURES
 

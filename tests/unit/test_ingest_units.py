@@ -5,9 +5,9 @@ import stat
 
 import pytest
 
+from analytics import vocabulary as F
 from analytics.definitions import DEFAULT_ITEMS
 from analytics.errors import ConfigError, IngestError
-from analytics.ingest import fields as F
 from analytics.ingest import pii
 from analytics.ingest.mapping import _candidates, check_spec, guess_target, item_value_map
 from analytics.ingest.problems import Problem, report_lines

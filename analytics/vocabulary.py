@@ -1,4 +1,6 @@
-"""The canonical fields of each kind of file, their header synonyms and the default value maps.
+"""The vocabulary: the canonical fields of each kind of file, their header synonyms, the default value maps
+and the label families (case categories and outcomes, survey modes) that ingestion and the domain modules
+share. A leaf module (it imports nothing of Jingmin), so both ingest and cases may use it.
 
 Everything a person may want to look up about how a header or a text answer is understood lives
 here, in one place, and is documented in ``docs/ingest.md``. Synonyms are compared after

@@ -1,0 +1,73 @@
+"""The one selection every engine function takes: which periods, level, jurisdictions, weighting,
+comparison rule and user a figure is for.
+
+Pages build it from the sidebar and use it as their cache key (it is frozen and hashable); the CLI
+builds it from its options; engine functions read what they need from it instead of taking a dozen
+keyword arguments each. ``periods`` are labels of ``period_kind`` (see :mod:`analytics.periods`) in
+time order, or empty for "every period with data"; ``jurisdiction_codes`` empty means every jurisdiction
+at ``level`` that ``user`` may see. The comparison rule (``previous`` period or a ``year`` earlier) is the
+same everywhere a change is shown: Overview, Trends, Compare, Forum, exports and the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from analytics.auth import LOCAL_USER, User
+from analytics.errors import UnknownNameError
+from analytics.periods import PERIOD_KINDS, parse_period, period_kind, with_comparison_periods
+
+LEVELS = ("station", "district", "city")
+COMPARISONS = ("previous", "year")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What a figure is for. Validated on creation; ``with_(...)`` returns a changed copy."""
+
+    period_kind: str = "quarter"
+    periods: tuple[str, ...] = ()
+    level: str = "station"
+    jurisdiction_codes: tuple[str, ...] = ()
+    weighted: bool = False
+    comparison: str = "previous"
+    user: User = field(default=LOCAL_USER)
+
+    def __post_init__(self) -> None:
+        if self.period_kind not in PERIOD_KINDS:
+            raise UnknownNameError(f"Unknown period kind {self.period_kind!r}; use one of {', '.join(PERIOD_KINDS)}.")
+        if self.level not in LEVELS:
+            raise UnknownNameError(f"Unknown level {self.level!r}; use one of {', '.join(LEVELS)}.")
+        if self.comparison not in COMPARISONS:
+            raise UnknownNameError(f"Unknown comparison {self.comparison!r}; use 'previous' or 'year'.")
+        # Tuples, so that a selection built from lists is still hashable (a cache key).
+        object.__setattr__(self, "periods", tuple(self.periods))
+        object.__setattr__(self, "jurisdiction_codes", tuple(self.jurisdiction_codes))
+        for label in self.periods:
+            if period_kind(label) != self.period_kind:
+                raise UnknownNameError(f"Period {label!r} is not a {self.period_kind} period.")
+
+    def with_(self, **changes: Any) -> Selection:
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    @property
+    def latest(self) -> str | None:
+        """The last period chosen (the one a scorecard shows), or None when every period is meant."""
+        return self.periods[-1] if self.periods else None
+
+    @property
+    def date_from(self) -> dt.date | None:
+        """First day of the first period chosen (None: from the first month with data)."""
+        return parse_period(self.periods[0])[1] if self.periods and self.periods[0] != "all" else None
+
+    @property
+    def date_to(self) -> dt.date | None:
+        """Last day of the last period chosen (None: to the last month with data)."""
+        return parse_period(self.periods[-1])[2] if self.periods and self.periods[-1] != "all" else None
+
+    def periods_with_comparisons(self) -> tuple[str, ...]:
+        """The chosen periods and the period each is compared with under the comparison rule, in time order."""
+        return tuple(with_comparison_periods(self.periods, lag=self.comparison)) if self.periods else ()

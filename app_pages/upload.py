@@ -23,7 +23,7 @@ from app_pages import common
 tr = common.tr
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]
 EDITOR_COLUMNS = ["column", "target", "confidence", "reason", "personal_data", "sample"]
-REASONS = ("synonym", "contains", "similar", "mapping", "personal data")
+REASONS = ("synonym", "contains", "tokens", "similar", "mapping", "personal data")
 
 
 def read_options(data: bytes, name: str) -> dict[str, Any]:

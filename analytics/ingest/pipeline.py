@@ -304,6 +304,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     columns = assign_columns(con, kind, layout, spec, content, layout.preview)
     items = known_items(con, spec)
     plan = _plan(con, kind, columns, constants, items)
+    _unmapped_items(con, columns, spec, warnings)
     rows_read, blank_rows, reader_rejected = _materialize(con, src, staged, layout, plan, warnings)
     rows_in_file = rows_read + reader_rejected
     if rows_read == 0 and problems.count(con) == 0:
@@ -407,6 +408,28 @@ def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, An
     if plan.constants:
         out["constants"] = dict(plan.constants)
     return out
+
+
+def _unmapped_items(con: duckdb.DuckDBPyConnection, columns: list[ColumnGuess], spec: dict[str, Any],
+                    warnings: list[Any]) -> None:
+    """An unmapped column that looks like an indicator's question stops the load until acknowledged.
+
+    Leaving it out silently would drop an indicator for the whole wave; the analyst either maps it or
+    lists its header in the option ``acknowledged`` (the Upload page's check box, ``--acknowledge``),
+    and an acknowledged column is still named in the load summary.
+    """
+    acknowledged = set(spec["options"].get("acknowledged") or [])
+    quiet = []
+    for col in columns:
+        if not col.looks_like or col.target != F.IGNORE:
+            continue
+        if col.header in acknowledged:
+            quiet.append(col.header)
+        else:
+            problems.add(con, "unmapped_item_column", "unmapped_item_column", {"item": col.looks_like},
+                         column=col.header)
+    if quiet:
+        warnings.append(problems.note("unmapped_item_acknowledged", columns=", ".join(quiet)))
 
 
 def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:

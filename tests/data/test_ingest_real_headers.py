@@ -97,3 +97,105 @@ def test_chinese_indicator_like_column_by_shared_characters(reg_db, tmp_path):
     mapped = ingest_file(reg_db, "survey", path, mapping={
         "columns": {"近三个月是否看到巡逻民警": "seen_police"}, "value_maps": {"seen_police": {"看到": "1"}}})
     assert answers(reg_db, mapped.batch_id)[("Z01", "seen_police")] == "1"
+
+
+# ---------------------------------------------------------------------------------------------
+# Two cities with overlapping codes (issue 13.7)
+
+def write_csv(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def rejected_lines(con, kind, path, **kwargs):
+    before = snapshot(con)
+    with pytest.raises(IngestError) as info:
+        ingest_file(con, kind, path, **kwargs)
+    assert snapshot(con) == before
+    return report_lines(info.value)
+
+
+def test_second_city_cannot_take_over_the_first_citys_codes(reg_db, tmp_path):
+    # Chicago's own district numbers D01/D02 are already Jiangcheng's districts.
+    clash = write_csv(tmp_path / "chi.csv", "code,name_zh,name_en,parent_code,level\n"
+                      "CHI,芝加哥,Chicago,,city\nD01,第1警区,District 1,CHI,district\n")
+    assert rejected_lines(reg_db, "jurisdictions", clash) == [
+        "Rejected chi.csv: 1 problem found; nothing was loaded.",
+        "code_in_other_root: 1",
+        "  row 3, column code: code 'D01' is already '东湖区 / Donghu District' under C01; this file puts it under "
+        "CHI. A code cannot move from one city to another: give the new city's units their own codes (e.g. with a "
+        "prefix) and keep the file's own numbers in their names"]
+    own = write_csv(tmp_path / "chi2.csv", "code,name_zh,name_en,parent_code,level\n"
+                    "CHI,芝加哥,Chicago,,city\nCHI-D01,第1警区,D01,CHI,district\nCHI-S01,一号站,S01,CHI-D01,station\n"
+                    "CHI-S02,二号站,S02,CHI-D01,station\n")
+    assert ingest_file(reg_db, "jurisdictions", own).summary["added"] == 4
+    assert reg_db.execute("SELECT count(*) FROM jurisdictions WHERE parent_code IS NULL").fetchall() == [(2,)]
+
+
+@pytest.fixture
+def two_cities(reg_db, tmp_path):
+    ingest_file(reg_db, "jurisdictions", write_csv(
+        tmp_path / "chi.csv", "code,name_zh,name_en,parent_code,level\n"
+        "CHI,芝加哥,Chicago,,city\nCHI-D01,第1警区,D01,CHI,district\nCHI-S01,一号站,S01,CHI-D01,station\n"
+        "CHI-S02,二号站,S02,CHI-D01,station\n"))
+    return reg_db
+
+
+CHI_SURVEY = ("Respondent ID,Interview date,District station,Overall satisfaction\n"
+              "K01,2025-03-05,S01,5\nK02,2025-03-05,S01,4\nK03,2025-03-06,S02,2\n")
+
+
+def test_codes_shared_by_two_cities_are_never_matched_silently(two_cities, tmp_path):
+    path = write_csv(tmp_path / "chi_survey.csv", CHI_SURVEY)
+    lines = rejected_lines(two_cities, "survey", path, constants={"mode": "phone"})
+    assert lines[1] == "ambiguous_jurisdiction: 3"
+    # One line per distinct value with its row count and example rows, not one per row.
+    assert len(lines) == 4 and lines[3].startswith("  row 4, column District station: 'S02' matches")
+    assert lines[2] == (
+        "  rows 2, 3 (2 rows), column District station: 'S01' matches jurisdictions under different root cities: "
+        "CHI-S01 一号站 / S01 (CHI), S01 东湖路派出所 / Donghu Road Police Station (C01); choose the parent the "
+        "file belongs to (Upload page 'Parent jurisdiction'; --within CODE) or recode it in the mapping's "
+        "value_maps.jurisdiction")
+    # Within Chicago, S01 and S02 are Chicago's stations: 2 respondents at CHI-S01, 1 at CHI-S02.
+    result = ingest_file(two_cities, "survey", path, constants={"mode": "phone"}, within="CHI")
+    assert two_cities.execute("SELECT jurisdiction_code, count(*) FROM respondents WHERE batch_id = $b "
+                              "GROUP BY 1 ORDER BY 1", {"b": result.batch_id}).fetchall() == [
+        ("CHI-S01", 2), ("CHI-S02", 1)]
+    assert result.summary["mapping_spec"]["options"]["within"] == "CHI"
+
+
+def test_value_outside_the_chosen_parent_names_both(two_cities, tmp_path):
+    path = write_csv(tmp_path / "s03.csv", "Respondent ID,Interview date,Station,Overall satisfaction\n"
+                                           "K09,2025-03-05,S03,5\n")
+    lines = rejected_lines(two_cities, "survey", path, constants={"mode": "phone"}, within="CHI")
+    assert lines[1:3] == [
+        "unknown_jurisdiction: 1",
+        "  row 2, column Station: 'S03' is not under the chosen parent CHI; in the registry it matches "
+        "S03 江北路派出所 / Jiangbei Road Police Station (C01); check the chosen parent or recode it in the "
+        "mapping's value_maps.jurisdiction"]
+    assert rejected_lines(two_cities, "survey", path, constants={"mode": "phone"}, within="NOPE")[1:3] == [
+        "unknown_jurisdiction: 2",
+        "  The chosen parent jurisdiction 'NOPE' is not in the registry"]
+
+
+def test_jurisdiction_recode_is_applied_and_unused_keys_are_errors(two_cities, tmp_path):
+    path = write_csv(tmp_path / "recode.csv", "Respondent ID,Interview date,Station,Overall satisfaction\n"
+                                              "R01,2025-03-05,Station one,5\nR02,2025-03-05,Station one,4\n"
+                                              "R03,2025-03-05,S02,4\n")
+    recode = {"value_maps": {"jurisdiction": {"Station one": "S01"}}, "constants": {"mode": "phone"}}
+    result = ingest_file(two_cities, "survey", path, mapping=recode, within="C01")
+    assert two_cities.execute("SELECT jurisdiction_code, count(*) FROM respondents WHERE batch_id = $b "
+                              "GROUP BY 1 ORDER BY 1", {"b": result.batch_id}).fetchall() == [("S01", 2), ("S02", 1)]
+    other = write_csv(tmp_path / "recode2.csv", "Respondent ID,Interview date,Station,Overall satisfaction,备注\n"
+                                                "R11,2025-03-05,S01,5,x\n")
+    bad = {"columns": {"Weight": "weight"},
+           "value_maps": {"jurisdiction": {"Station one": "S01"}, "weight": {"1": "2"}, "trust": {"很好": "5"}},
+           "constants": {"mode": "phone"}}
+    lines = rejected_lines(two_cities, "survey", other, mapping=bad, within="C01")
+    assert sorted(line for line in lines if line.startswith("  ")) == sorted([
+        "  The mapping names column 'Weight', which is not in the file (its columns: Respondent ID, "
+        "Interview date, Station, Overall satisfaction, 备注)",
+        "  The mapping's value_maps.weight is not applied: weight is a number field and takes no value map",
+        "  The mapping's value_maps.trust is not applied: no column of this file is mapped to trust",
+        "  The mapping's jurisdiction recode 'Station one' -> 'S01' is not applied: the file has no such value",
+    ])

@@ -566,3 +566,49 @@ def default_value_maps(kind: str, targets: list[str],
         if vmap:
             maps[target] = vmap
     return maps
+
+
+# --------------------------------------------------------------------------------------------
+# Drafting value maps for the values a file's maps lack
+
+GUESS_CUTOFF = 70  # rapidfuzz WRatio (0-100) below which no code is proposed
+
+
+def guess_code(value: str, vmap: dict[str, str | None]) -> str | None:
+    """The code a text most likely means under ``vmap`` (closest known word), or None when nothing is close."""
+    keys = [k for k, code in vmap.items() if code is not None]
+    if not keys:
+        return None
+    match = process.extractOne(F.norm_value(value), [F.norm_value(k) for k in keys], scorer=fuzz.WRatio,
+                               score_cutoff=GUESS_CUTOFF)
+    return vmap[keys[match[2]]] if match is not None else None
+
+
+def draft_value_maps(problem_list: list[Any], vmaps: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str]]:
+    """A value map entry for every distinct value a rejected file's maps lacked, prefilled with the best guess.
+
+    ``problem_list`` are the :class:`analytics.ingest.problems.Problem` of an IngestError; ``vmaps`` the
+    value maps that were applied. A value with no close known word gets ``""`` for the analyst to fill in
+    (an empty code is itself rejected, so an unedited draft cannot load wrong codes).
+    """
+    out: dict[str, dict[str, str]] = {}
+    for p in problem_list:
+        if p.code == "invalid_code":
+            target = str(p.params.get("item"))
+        elif p.code == "invalid_value":
+            target = str(p.params.get("field"))
+        elif p.code == "unknown_jurisdiction" and p.value:
+            target = "jurisdiction"
+        else:
+            continue
+        value = str(p.params.get("value", p.value or ""))
+        if not value or value in out.get(target, {}):
+            continue
+        if target == "jurisdiction":
+            closest = str(p.params.get("closest") or "")
+            # The first suggestion ends with its code in brackets: 'name_zh / name_en (S01)'.
+            guess = closest.split(";")[0].rsplit("(", 1)[-1].rstrip(")") if closest.endswith(")") else None
+        else:
+            guess = guess_code(value, vmaps.get(target, {}))
+        out.setdefault(target, {})[value] = guess or ""
+    return out

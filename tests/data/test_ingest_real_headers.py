@@ -199,3 +199,52 @@ def test_jurisdiction_recode_is_applied_and_unused_keys_are_errors(two_cities, t
         "  The mapping's value_maps.trust is not applied: no column of this file is mapped to trust",
         "  The mapping's jurisdiction recode 'Station one' -> 'S01' is not applied: the file has no such value",
     ])
+
+
+# ---------------------------------------------------------------------------------------------
+# Value maps without JSON: the CLI lists each distinct unknown value once and drafts the mapping (13.6)
+
+def test_cli_lists_distinct_unknown_values_and_writes_an_editable_mapping(reg_db, tmp_path, capsys):
+    import json
+
+    from analytics.cli import main as cli_main
+
+    db = str(tmp_path / "t.duckdb")
+    reg_db.close()
+    rows = ["W01,2025-03-05,S01,very satisfied,yes", "W02,2025-03-05,S01,Quite satisfied,yes",
+            "W03,2025-03-05,S01,Quite satisfied,no", "W04,2025-03-05,S01,Quite satisfied,yes",
+            "W05,2025-03-05,S01,meh,yes", "W06,2025-03-05,Station one,very satisfied,yes"]
+    path = write_csv(tmp_path / "words.csv", "Respondent ID,Interview date,Station,Overall satisfaction,"
+                     "Seen police patrol\n" + "\n".join(rows) + "\n")
+    draft = tmp_path / "draft.json"
+    assert cli_main(["ingest", "survey", str(path), "--db", db, "--set", "mode=phone",
+                     "--write-mapping", str(draft)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[:6] == [
+        "Rejected words.csv: 5 problems found; nothing was loaded.",
+        "invalid_code: 4",
+        "  rows 3, 4, 5 (3 rows), column Overall satisfaction: 'Quite satisfied' is not a valid answer for "
+        "satisfaction (valid: 5, 4, 3, 2, 1; don't know: 9); add it to the value map",
+        "  row 6, column Overall satisfaction: 'meh' is not a valid answer for satisfaction (valid: 5, 4, 3, 2, 1; "
+        "don't know: 9); add it to the value map",
+        "unknown_jurisdiction: 1",
+        "  row 7, column Station: 'Station one' is not a known jurisdiction; closest: 东湖路派出所 / Donghu Road "
+        "Police Station (S01); 南港路派出所 / Nangang Road Police Station (S02); 江北路派出所 / Jiangbei Road Police "
+        "Station (S03); add it to the registry or load with --create-jurisdictions",
+    ]
+    assert err[-1].startswith(f"mapping draft written to {draft}: 3 values to check (1 without a guess)")
+    spec = json.loads(draft.read_text(encoding="utf-8"))
+    # 'Quite satisfied' is closest to 'satisfied' (4), 'meh' to nothing; 'Station one' to S01.
+    assert spec["value_maps"] == {"satisfaction": {"Quite satisfied": "4", "meh": ""},
+                                  "jurisdiction": {"Station one": "S01"}}
+    assert spec["constants"] == {"mode": "phone"}
+    spec["value_maps"]["satisfaction"]["meh"] = "3"
+    draft.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    assert cli_main(["ingest", "survey", str(path), "--db", db, "--mapping", str(draft)]) == 0
+    capsys.readouterr()
+    con = base.store.connect(db)
+    # By hand: satisfaction codes 5, 4, 4, 4, 3, 5 -> top two 5/6; all at S01.
+    got = con.execute("SELECT r.jurisdiction_code, a.code, count(*) FROM answers a JOIN respondents r "
+                      "USING (respondent_key) WHERE a.item = 'satisfaction' GROUP BY 1, 2 ORDER BY 2").fetchall()
+    assert got == [("S01", "3", 1), ("S01", "4", 3), ("S01", "5", 2)]
+    con.close()

@@ -147,8 +147,8 @@ def test_unmapped_indicator_like_column_must_be_confirmed_on_the_page(upload_app
     """Issue 13.5: the page names the column and its likely item, and loads only after the analyst confirms."""
     make, db = upload_app
     at = make("en")
-    data = ("Respondent ID,Interview date,Police station,Officers seen on foot nearby,Overall satisfaction,Mode\n"
-            "P01,2025-03-05,S01,yes,5,phone\nP02,2025-03-06,S01,no,4,phone\n").encode("utf-8")
+    data = (b"Respondent ID,Interview date,Police station,Officers seen on foot nearby,Overall satisfaction,Mode\n"
+            b"P01,2025-03-05,S01,yes,5,phone\nP02,2025-03-06,S01,no,4,phone\n")
     at.file_uploader(key="up_file").set_value(("foot.csv", data, "text/csv"))
     at.run()
     assert not at.exception, at.exception

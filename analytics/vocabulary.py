@@ -93,7 +93,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "interview_date": ("interview_date", "调查日期", "访问时间", "日期", "访问日期", "调查时间", "填写时间",
                            "提交时间", "date", "interview date"),
         "jurisdiction": ("jurisdiction", "派出所", "辖区", "单位", "所属派出所", "所属单位", "辖区派出所", "所属辖区",
-                         "station", "precinct", "police station"),
+                         "station", "precinct", "police station", "district", "police district", "beat"),
         "weight": ("weight", "权重", "加权", "样本权重", "design weight"),
         "stratum": ("stratum", "strata", "分层", "层"),
         "cluster": ("cluster", "psu", "抽样单元", "群"),
@@ -117,7 +117,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "cases": {
         "case_id": ("case_id", "案件编号", "警情编号", "案件号", "编号", "接警单号", "case id", "crime id", "ID"),
         "jurisdiction": ("jurisdiction", "派出所", "辖区", "单位", "所属派出所", "所属单位", "管辖单位", "station",
-                         "precinct", "police station"),
+                         "precinct", "police station", "district", "police district", "beat"),
         "category": ("category", "案件类别", "警情类别", "类别", "案件类型", "类型", "crime type", "type"),
         "is_small": ("is_small", "是否小案", "小案", "是否小案件", "small case"),
         "reported_at": ("reported_at", "报案时间", "报警时间", "接警时间", "发案时间", "reported", "report time"),
@@ -248,6 +248,39 @@ def norm_value(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text).translate(_FULLWIDTH).replace("\u3000", " ")
     folded = re.sub(r"\s+", " ", folded).strip().lower()
     return re.sub(r"^(-?\d+)\.0+$", r"\1", folded)
+
+
+# Header words that carry no meaning for matching: function words, time windows and units. Bracketed text
+# ("(last 3 months)", "（五级）") is dropped before tokens are taken, and so are tokens made only of digits.
+_TOKEN_STOP = frozenset((
+    "a", "an", "the", "of", "in", "on", "at", "to", "for", "and", "or", "by", "with", "from", "per", "how", "what",
+    "which", "do", "does", "did", "you", "your", "is", "are", "was", "were", "be", "have", "has", "ever", "any",
+    "last", "past", "recent", "month", "week", "day", "year", "hour", "minute", "time",
+    "pct", "percent", "yuan", "rmb", "kg", "km", "dd", "mm", "yyyy", "yy", "hh",
+))
+_BRACKETED = re.compile(r"[(（\[【<《][^)）\]】>》]*[)）\]】>》]")
+_TOKEN = re.compile(r"[a-z0-9]+|[\u4e00-\u9fff]+")
+
+
+def _stem(word: str) -> str:
+    """A light English stem so that 'knows' meets 'know' and 'districts' meets 'district'."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def strip_brackets(text: str) -> str:
+    """A header without its bracketed parts: 'Seen police patrol (last 3 months)' -> 'Seen police patrol '."""
+    return _BRACKETED.sub(" ", unicodedata.normalize("NFKC", text).translate(_FULLWIDTH))
+
+
+def header_tokens(text: str) -> frozenset[str]:
+    """The meaningful words of a header: bracketed text, units, digits and function words dropped.
+
+    English words are lower-cased and lightly stemmed; a run of Chinese characters is one token
+    (Chinese headers are also matched by containment, see :func:`analytics.ingest.mapping.guess_target`).
+    """
+    words = _TOKEN.findall(strip_brackets(text).lower().replace("_", " "))
+    return frozenset(_stem(w) for w in words
+                     if not w.isdigit() and w not in _TOKEN_STOP and _stem(w) not in _TOKEN_STOP)
 
 
 def targets_for(kind: str) -> tuple[str, ...]:

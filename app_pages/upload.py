@@ -23,7 +23,7 @@ from app_pages import common
 tr = common.tr
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]
 EDITOR_COLUMNS = ["column", "target", "confidence", "reason", "personal_data", "sample"]
-REASONS = ("synonym", "contains", "similar", "mapping", "personal data")
+REASONS = ("synonym", "contains", "tokens", "similar", "mapping", "personal data")
 
 
 def read_options(data: bytes, name: str) -> dict[str, Any]:
@@ -120,6 +120,33 @@ def value_map_overrides(proposal: ingest.MappingProposal) -> dict[str, Any] | No
         st.error(tr("upload.bad_json", error=type(parsed).__name__))
         return None
     return parsed
+
+
+def parent_choice(kind: str) -> str | None:
+    """The city or district whose units the file's jurisdiction values are resolved among (None = all)."""
+    if kind == "jurisdictions":
+        return None
+    registry = engine.jurisdictions(common.cursor())
+    parents = registry[registry["level"].isin(["city", "district"])]
+    name_col = "name_zh" if common.lang() == "zh" else "name_en"
+    labels = {None: tr("upload.within_all")}
+    labels.update({r["code"]: f"{r[name_col]} ({r['code']})" for r in parents.to_dict("records")})
+    return st.selectbox(tr("upload.within"), list(labels), format_func=labels.__getitem__, key="up_within",
+                        help=tr("upload.within_help"))
+
+
+def acknowledge_unmapped(proposal: ingest.MappingProposal, edited: pd.DataFrame) -> list[str] | None:
+    """Unmapped columns that look like indicator questions: the analyst must map them or confirm (None = not yet)."""
+    still = {h: item for h, item in proposal.unmapped_items.items()
+             if h in set(edited.loc[edited["target"] == F.IGNORE, "column"])}
+    if not still:
+        return []
+    st.warning(tr("upload.unmapped_items"))
+    frame = pd.DataFrame({tr("upload.col.column"): list(still), tr("upload.col.looks_like"): list(still.values())})
+    st.dataframe(frame, hide_index=True, width="stretch")
+    if st.checkbox(tr("upload.acknowledge"), key="up_acknowledge"):
+        return sorted(still)
+    return None
 
 
 def build_spec(proposal: ingest.MappingProposal, edited: pd.DataFrame, constants: dict[str, str],
@@ -253,15 +280,22 @@ def upload_section() -> None:
     mapped = {t for t in edited["target"] if t != F.IGNORE}
     constants = whole_file_values(proposal, mapped)
     value_maps = value_map_overrides(proposal)
+    within = parent_choice(kind)
+    acknowledged = acknowledge_unmapped(proposal, edited)
     order = {tr("upload.dates.auto"): None, tr("upload.dates.dayfirst"): True, tr("upload.dates.monthfirst"): False}
     dayfirst = order[st.radio(tr("upload.dates_label"), list(order), horizontal=True, key="up_dayfirst")]
     create = False
     if kind != "jurisdictions":
         create = st.checkbox(tr("upload.create_jurisdictions"), key="up_create")
     save_as = st.text_input(tr("upload.save_as"), value=proposal.mapping_name or "", key=f"up_save_{kind}")
-    if value_maps is None:
+    if value_maps is None or acknowledged is None:
         return
     spec = build_spec(proposal, edited, constants, value_maps)
+    spec.setdefault("options", {}).pop("acknowledged", None)
+    if acknowledged:
+        spec["options"]["acknowledged"] = acknowledged
+    if within:
+        spec["options"]["within"] = within
     check_col, load_col = st.columns(2)
     if check_col.button(tr("upload.validate"), key="up_validate"):
         run_ingest(data, name, kind, spec, options, dayfirst, create, save_as, dry_run=True)

@@ -5,7 +5,9 @@ rejected (every problem on stderr, nothing written), 2 for usage or configuratio
 missing or wrong credential, or an account whose role may not upload: once accounts exist a credential,
 ``--user NAME`` with its password or ``--token-file``, is needed). The summary goes to stdout.
 ``--propose`` prints the mapping the loader would use, as JSON that can be edited and passed back
-with ``--mapping FILE``.
+with ``--mapping FILE``. ``--write-mapping FILE`` writes the mapping as used (after a load)
+or as drafted for the analyst to edit (after a rejection: every distinct value the value maps lack,
+prefilled with the best guess or left ``""``), to pass back with ``--mapping FILE``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from analytics import vocabulary as F
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError, IngestError
 from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
+from analytics.ingest.mapping import draft_value_maps
 from analytics.ingest.pipeline import IngestResult
 from analytics.ingest.problems import note_text, rows_accounted, rows_line
 
@@ -93,6 +96,41 @@ def _propose(con: Any, args: argparse.Namespace, constants: dict[str, str]) -> i
     return 0
 
 
+def _write_draft(con: Any, args: argparse.Namespace, constants: dict[str, str], exc: IngestError) -> None:
+    """Write the mapping the loader proposed, with a value-map entry for each value the maps lacked."""
+    proposal = propose_mapping(con, args.kind, args.file, sheet=args.sheet, encoding=args.encoding,
+                               mapping=args.mapping, delimiter=args.delimiter, header_row=args.header_row)
+    spec = proposal.spec()
+    spec.setdefault("constants", {}).update(constants)
+    options = spec.setdefault("options", {})
+    if args.within:
+        options["within"] = args.within
+    if args.acknowledge:
+        options["acknowledged"] = sorted({*(options.get("acknowledged") or []), *args.acknowledge})
+    draft = draft_value_maps(exc.problems, proposal.value_maps)
+    maps = spec.setdefault("value_maps", {})
+    for target, entries in draft.items():
+        maps.setdefault(target, {}).update(entries)
+    _write_json(args.write_mapping, spec)
+    blanks = sum(1 for entries in draft.values() for code in entries.values() if code == "")
+    print(f"mapping draft written to {args.write_mapping}: {sum(len(e) for e in draft.values())} values to "
+          f"check ({blanks} without a guess); edit it and load again with --mapping {args.write_mapping}",
+          file=sys.stderr)
+    if proposal.unmapped_items:
+        print("columns that look like indicator questions but are not mapped: "
+              + ", ".join(f"{h} ({item})" for h, item in proposal.unmapped_items.items())
+              + "; map them under 'columns' or list them under options.acknowledged", file=sys.stderr)
+
+
+def _write_json(path: str, spec: dict[str, Any]) -> None:
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(spec, handle, ensure_ascii=False, indent=2)
+            handle.write("\n")
+    except OSError as exc:
+        raise ConfigError(f"Cannot write the mapping file {path}: {exc.strerror}.") from exc
+
+
 def run(args: argparse.Namespace) -> int:
     """Check (and unless --dry-run, load) one file; print the summary or the problem report."""
     constants = _constants(args.set)
@@ -107,15 +145,24 @@ def run(args: argparse.Namespace) -> int:
         result = ingest_file(con, args.kind, args.file, mapping=args.mapping, sheet=args.sheet,
                              encoding=args.encoding, dayfirst=args.dayfirst, constants=constants,
                              create_jurisdictions=args.create_jurisdictions, dry_run=args.dry_run,
-                             actor=actor, delimiter=args.delimiter, header_row=args.header_row)
+                             actor=actor, delimiter=args.delimiter, header_row=args.header_row,
+                             within=args.within, acknowledged=args.acknowledge)
     except IngestError as exc:
         for line in report_lines(exc, first=args.show):
             print(line, file=sys.stderr)
         accounted = rows_line(exc)
         if accounted:
             print(accounted, file=sys.stderr)
+        if args.write_mapping:
+            try:
+                _write_draft(con, args, constants, exc)
+            except IngestError:  # the file itself cannot be read: there is no mapping to draft
+                print(f"no mapping written to {args.write_mapping}: the file cannot be read", file=sys.stderr)
         return 1
     print("\n".join(summary_lines(result)))
+    if args.write_mapping:
+        _write_json(args.write_mapping, dict(result.summary.get("mapping_spec") or {}))
+        print(f"  mapping written to {args.write_mapping}")
     if args.save_mapping:
         spec = dict(result.summary.get("mapping_spec") or {})
         user.require("mappings")
@@ -146,12 +193,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        help="dates like 05/03/2025 are month/day/year")
     parser.add_argument("--set", action="append", metavar="FIELD=VALUE",
                         help="one value for the whole file, e.g. --set jurisdiction=S01 --set mode=phone")
+    parser.add_argument("--within", metavar="CODE",
+                        help="resolve the file's jurisdiction codes and names among this city or district's units only")
+    parser.add_argument("--acknowledge", action="append", metavar="HEADER",
+                        help="an unmapped column that looks like an indicator question is, as checked, not to be "
+                             "loaded (repeat for several)")
     parser.add_argument("--create-jurisdictions", action="store_true",
                         help="add jurisdictions the registry lacks as stations instead of rejecting the file")
     parser.add_argument("--dry-run", action="store_true", help="check everything, load nothing")
     parser.add_argument("--propose", action="store_true",
                         help="print the detected layout and proposed mapping (JSON) and exit")
     parser.add_argument("--save-mapping", metavar="NAME", help="after a successful load, save the mapping used")
+    parser.add_argument("--write-mapping", metavar="FILE",
+                        help="write the mapping to a JSON file: as used after a load, or after a rejection as a "
+                             "draft with every value the value maps lack (best guess prefilled) to edit and pass "
+                             "back with --mapping FILE")
     parser.add_argument("--show", type=int, default=5, metavar="N", help="problems shown per kind (default 5)")
     add_db_argument(parser)
     add_user_argument(parser)

@@ -42,7 +42,7 @@ from analytics.ingest.reading import Layout
 MAPPINGS_DIR = store.REPO_ROOT / "data" / "mappings"
 SPEC_KEYS = {"kind", "name", "description", "columns", "constants", "value_maps", "items", "indicators", "options"}
 OPTION_KEYS = {"encoding", "delimiter", "header_row", "sheet", "dayfirst", "duplicates", "skip_blank",
-               "keep_existing", "create_parent", "auto", "survey_mode"}
+               "keep_existing", "create_parent", "auto", "survey_mode", "acknowledged", "within"}
 CONSTANT_LABEL = "(set for the whole file)"
 # The Upload preview shows at most this many columns, and this many characters of a cell (rows: PREVIEW_ROWS).
 PREVIEW_COLUMNS = 50
@@ -60,6 +60,7 @@ class ColumnGuess:
     reason: str
     pii: str | None = None
     sample: list[str] = field(default_factory=list)
+    looks_like: str | None = None  # the indicator item an unmapped column seems to answer
 
     @property
     def target(self) -> str:
@@ -116,6 +117,16 @@ class MappingProposal:
         """Headers of the columns that will not be loaded."""
         return [c.header for c in self.columns if c.target == F.IGNORE]
 
+    @property
+    def unmapped_items(self) -> dict[str, str]:
+        """Unmapped columns that look like an indicator's question (header -> item), not yet acknowledged.
+
+        The load refuses the file until each is mapped or listed in the option ``acknowledged``.
+        """
+        acknowledged = set(self.options.get("acknowledged") or [])
+        return {c.header: c.looks_like for c in self.columns
+                if c.looks_like and c.target == F.IGNORE and c.header not in acknowledged}
+
     def preview_frame(self) -> pd.DataFrame:
         """The first data rows under the file's headers (all text); personal columns are masked.
 
@@ -138,6 +149,7 @@ class MappingProposal:
             "reason": [c.reason for c in self.columns],
             "personal_data": [c.pii or "" for c in self.columns],
             "sample": [shorten(", ".join(shorten(v) for v in c.sample[:3])) for c in self.columns],
+            "looks_like": [c.looks_like or "" for c in self.columns],
         })
 
     def spec(self) -> dict[str, Any]:
@@ -334,35 +346,109 @@ def known_items(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> dict[st
 # Column guessing
 
 
-def _candidates(kind: str, items: dict[str, definitions.Item]) -> list[tuple[str, str]]:
-    """(folded synonym, target) pairs for ``kind``; survey items add their names and labels."""
-    pairs = [(F.norm_header(s), target) for target, syns in F.SYNONYMS[kind].items() for s in syns]
+def _candidates(kind: str, items: dict[str, definitions.Item]) -> list[tuple[str, str, frozenset[str]]]:
+    """(folded synonym, target, its words) for ``kind``; survey items add their names and labels.
+
+    The words are taken from the synonym as written (folding removes the spaces between them) and are
+    empty for Chinese synonyms, which are matched by containment instead.
+    """
+    raw = [(s, target) for target, syns in F.SYNONYMS[kind].items() for s in syns]
     if kind == "survey":
         for item in items.values():
-            pairs.extend((F.norm_header(s), item.item) for s in (item.item, item.label_zh, item.label_en))
+            raw.extend((s, item.item) for s in (item.item, item.label_zh, item.label_en))
+    out: list[tuple[str, str, frozenset[str]]] = []
     seen: set[tuple[str, str]] = set()
-    return [p for p in pairs if p[0] and not (p in seen or seen.add(p))]
+    for text, target in raw:
+        key = (F.norm_header(text), target)
+        if key[0] and key not in seen:
+            seen.add(key)
+            out.append((key[0], target, frozenset() if _has_cjk(text) else F.header_tokens(text)))
+    return out
 
 
 def _has_cjk(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
-def guess_target(header: str, candidates: list[tuple[str, str]]) -> tuple[str | None, float, str]:
-    """(target, confidence, reason) for one header: exact synonym, Chinese fragment, then fuzzy."""
+def guess_target(header: str, candidates: list[tuple[str, str, frozenset[str]]]) -> tuple[str | None, float, str]:
+    """(target, confidence, reason) for one header.
+
+    In order: the whole header is a synonym (1.0, ``synonym``; bracketed text such as "(last 3 months)"
+    or "（五级）" is ignored); a Chinese synonym is part of it (0.8, ``contains``); every word of an
+    English synonym is among the header's words (0.5-0.9 by the share of the header it explains,
+    ``tokens``: "Knows how to contact police" has all of "knows contact"); a misspelt synonym (``similar``).
+    """
     folded = F.norm_header(header)
+    bare = F.norm_header(F.strip_brackets(header))
     if not folded:
         return None, 0.0, ""
-    for syn, target in candidates:
-        if syn == folded:
+    for syn, target, _words in candidates:
+        if syn == folded or (bare and syn == bare):
             return target, 1.0, "synonym"
-    contained = [(len(syn), target) for syn, target in candidates if _has_cjk(syn) and len(syn) >= 2 and syn in folded]
+    contained = [(len(syn), target) for syn, target, _words in candidates
+                 if _has_cjk(syn) and len(syn) >= 2 and syn in (bare or folded)]
     if contained:
         return max(contained)[1], 0.8, "contains"
-    match = process.extractOne(folded, [syn for syn, _t in candidates], scorer=fuzz.ratio, score_cutoff=85)
+    tokens = F.header_tokens(header)
+    best: tuple[int, float, str] | None = None
+    for _syn, target, syn_tokens in candidates:
+        if syn_tokens and syn_tokens <= tokens:
+            score = (len(syn_tokens), len(syn_tokens) / len(tokens), target)
+            if best is None or score[:2] > best[:2]:
+                best = score
+    if best is not None:
+        return best[2], round(0.5 + 0.4 * best[1], 2), "tokens"
+    match = process.extractOne(folded, [syn for syn, _t, _w in candidates], scorer=fuzz.ratio, score_cutoff=85)
     if match is not None:
         return candidates[match[2]][1], round(match[1] / 100 * 0.7, 2), "similar"
     return None, 0.0, ""
+
+
+# Words too common in questionnaires to say which question a column is ("police" is in half the headers).
+_GENERIC_TOKENS = frozenset(("police", "officer", "respondent", "question", "answer", "survey"))
+_GENERIC_BIGRAMS = frozenset(("是否", "民警", "警察", "公安", "社区", "方式", "总体", "情况", "您的", "对于", "调查"))
+
+
+def _bigrams(text: str) -> set[str]:
+    """Two-character pieces of the Chinese runs of ``text``, common questionnaire words left out."""
+    runs = [r for r in F.header_tokens(text) if _has_cjk(r)]
+    return {r[i:i + 2] for r in runs for i in range(len(r) - 1)} - _GENERIC_BIGRAMS
+
+
+def indicator_items(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> dict[str, definitions.Item]:
+    """The items that feed an enabled indicator (stored or defined by the spec)."""
+    items = known_items(con, spec)
+    used = {ind.item for ind in definitions.list_indicators(con)}
+    used |= {str(raw.get("item")) for raw in spec.get("indicators") or [] if isinstance(raw, dict)}
+    return {name: item for name, item in items.items() if name in used}
+
+
+def looks_like_item(header: str, sample: list[str], items: dict[str, definitions.Item]) -> str | None:
+    """The indicator item an unmapped column seems to answer, or None.
+
+    A column looks like an item when its header shares a meaningful word with the item's name, labels
+    or synonyms ("Seen police on foot patrol" and seen_police share "seen"), shares two Chinese characters
+    in a row with them ("近三个月是否看到巡逻民警" and 是否见过民警巡逻 share 巡逻), or when its text answers
+    are (nearly) all words the item's value map knows ("是"/"否" for a yes/no item). Guessing wrong only
+    asks the analyst to look.
+    """
+    tokens = F.header_tokens(header) - _GENERIC_TOKENS
+    pairs = _bigrams(header)
+    for name, item in sorted(items.items()):
+        words = (name.replace("_", " "), item.label_zh, item.label_en, *F.SYNONYMS["survey"].get(name, ()))
+        item_tokens = frozenset().union(*(F.header_tokens(w) for w in words)) - _GENERIC_TOKENS
+        if tokens & {t for t in item_tokens if len(t) >= 4 and not _has_cjk(t)}:
+            return name
+        if pairs and pairs & set().union(*(_bigrams(w) for w in words)):
+            return name
+    folded = (F.norm_value(v) for v in sample if v.strip())
+    texts = {v for v in folded if not v.lstrip("-").replace(".", "").isdigit()}
+    if len(texts) >= 2:
+        for name, item in sorted(items.items()):
+            known = {F.norm_value(k) for k in item_value_map(item)}
+            if len(texts & known) >= 0.8 * len(texts):
+                return name
+    return None
 
 
 def assign_columns(con: duckdb.DuckDBPyConnection, kind: str, layout: Layout, spec: dict[str, Any],
@@ -407,6 +493,13 @@ def assign_columns(con: duckdb.DuckDBPyConnection, kind: str, layout: Layout, sp
             guess.reason = f"also matches {guess.target}"
             guess.targets = [F.IGNORE]
             guess.confidence = 0.0
+    if kind == "survey":
+        asked = indicator_items(con, spec)
+        mapped = {t for g in guesses for t in g.targets}
+        candidates_left = {name: item for name, item in asked.items() if name not in mapped}
+        for guess in guesses:
+            if guess.target == F.IGNORE and not guess.pii and candidates_left:
+                guess.looks_like = looks_like_item(guess.header, guess.sample, candidates_left)
     return guesses
 
 
@@ -476,3 +569,49 @@ def default_value_maps(kind: str, targets: list[str],
         if vmap:
             maps[target] = vmap
     return maps
+
+
+# --------------------------------------------------------------------------------------------
+# Drafting value maps for the values a file's maps lack
+
+GUESS_CUTOFF = 70  # rapidfuzz WRatio (0-100) below which no code is proposed
+
+
+def guess_code(value: str, vmap: dict[str, str | None]) -> str | None:
+    """The code a text most likely means under ``vmap`` (closest known word), or None when nothing is close."""
+    keys = [k for k, code in vmap.items() if code is not None]
+    if not keys:
+        return None
+    match = process.extractOne(F.norm_value(value), [F.norm_value(k) for k in keys], scorer=fuzz.WRatio,
+                               score_cutoff=GUESS_CUTOFF)
+    return vmap[keys[match[2]]] if match is not None else None
+
+
+def draft_value_maps(problem_list: list[Any], vmaps: dict[str, dict[str, str | None]]) -> dict[str, dict[str, str]]:
+    """A value map entry for every distinct value a rejected file's maps lacked, prefilled with the best guess.
+
+    ``problem_list`` are the :class:`analytics.ingest.problems.Problem` of an IngestError; ``vmaps`` the
+    value maps that were applied. A value with no close known word gets ``""`` for the analyst to fill in
+    (an empty code is itself rejected, so an unedited draft cannot load wrong codes).
+    """
+    out: dict[str, dict[str, str]] = {}
+    for p in problem_list:
+        if p.code == "invalid_code":
+            target = str(p.params.get("item"))
+        elif p.code == "invalid_value":
+            target = str(p.params.get("field"))
+        elif p.code == "unknown_jurisdiction" and p.value:
+            target = "jurisdiction"
+        else:
+            continue
+        value = str(p.params.get("value", p.value or ""))
+        if not value or value in out.get(target, {}):
+            continue
+        if target == "jurisdiction":
+            closest = str(p.params.get("closest") or "")
+            # The first suggestion ends with its code in brackets: 'name_zh / name_en (S01)'.
+            guess = closest.split(";")[0].rsplit("(", 1)[-1].rstrip(")") if closest.endswith(")") else None
+        else:
+            guess = guess_code(value, vmaps.get(target, {}))
+        out.setdefault(target, {})[value] = guess or ""
+    return out

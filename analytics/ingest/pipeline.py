@@ -214,18 +214,26 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
                 encoding: str | None = None, dayfirst: bool | None = None,
                 constants: dict[str, str] | None = None, create_jurisdictions: bool = False,
                 dry_run: bool = False, actor: str = "local", source_name: str | None = None,
-                delimiter: str | None = None, header_row: int | None = None) -> IngestResult:
+                delimiter: str | None = None, header_row: int | None = None, within: str | None = None,
+                acknowledged: list[str] | None = None) -> IngestResult:
     """Check a whole file and, unless ``dry_run``, load it as one batch in one transaction.
 
     ``source`` is a path or the uploaded bytes (then give ``source_name``). ``mapping`` is a spec,
     a JSON file path or a saved mapping name; keyword arguments override the mapping's options and
-    ``constants`` its whole-file values. Raises :class:`IngestError` listing every problem (row as in
+    ``constants`` its whole-file values. ``within`` (a city or district code) resolves the file's
+    jurisdiction values among that parent's units only; ``acknowledged`` lists unmapped columns that
+    look like indicator questions and are, as the analyst confirmed, not to be loaded. Raises
+    :class:`IngestError` listing every problem (row as in
     the file, column, value) when the file is rejected; the database is then unchanged.
     """
     _check_kind(kind)
     spec, mapping_name = resolve_mapping(con, kind, mapping)
     check_indicators(spec)
     opts = spec["options"]
+    if within is not None:
+        opts["within"] = within
+    if acknowledged:
+        opts["acknowledged"] = sorted({*(opts.get("acknowledged") or []), *acknowledged})
     all_constants = {**spec["constants"], **{k: str(v) for k, v in (constants or {}).items()}}
     unknown = sorted(set(all_constants) - set(F.FIELDS[kind]))
     if unknown:
@@ -305,6 +313,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     columns = assign_columns(con, kind, layout, spec, content, layout.preview)
     items = known_items(con, spec)
     plan = _plan(con, kind, columns, constants, items)
+    _unmapped_items(con, columns, spec, warnings)
+    _unused_mapping_keys(con, kind, spec, layout, plan)
     rows_read, blank_rows, reader_rejected = _materialize(con, src, staged, layout, plan, warnings)
     rows_in_file = rows_read + reader_rejected
     if rows_read == 0 and problems.count(con) == 0:
@@ -319,6 +329,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         vmaps.setdefault(target, {}).update(overrides)
     _value_maps(con, vmaps)
     run_script(con, "ingest_check_macros")
+    if kind != "jurisdictions":
+        _unused_recodes(con, spec)
     dayfirst = _decide_dayfirst(con, kind, plan, dayfirst)
     create_under = None
     if kind in ("survey", "cases"):
@@ -326,7 +338,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     _typed(con, kind, plan, dayfirst)
     _generic_checks(con, kind, plan)
     if kind in ("survey", "cases"):
-        run_script(con, "ingest_jurisdiction_problems")
+        run_script(con, "ingest_jurisdiction_problems", {"within": spec["options"].get("within")})
 
     summary: dict[str, Any] = {
         "kind": kind, "source_name": src.name, "sha256": src.sha256, "size_bytes": src.size,
@@ -408,6 +420,68 @@ def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, An
     if plan.constants:
         out["constants"] = dict(plan.constants)
     return out
+
+
+def _unmapped_items(con: duckdb.DuckDBPyConnection, columns: list[ColumnGuess], spec: dict[str, Any],
+                    warnings: list[Any]) -> None:
+    """An unmapped column that looks like an indicator's question stops the load until acknowledged.
+
+    Leaving it out silently would drop an indicator for the whole wave; the analyst either maps it or
+    lists its header in the option ``acknowledged`` (the Upload page's check box, ``--acknowledge``),
+    and an acknowledged column is still named in the load summary.
+    """
+    acknowledged = set(spec["options"].get("acknowledged") or [])
+    flagged = {col.header for col in columns if col.looks_like and col.target == F.IGNORE}
+    for header in sorted(acknowledged - flagged):
+        problems.add(con, "mapping", "acknowledged_not_unmapped", {"header": header})
+    quiet = []
+    for col in columns:
+        if not col.looks_like or col.target != F.IGNORE:
+            continue
+        if col.header in acknowledged:
+            quiet.append(col.header)
+        else:
+            problems.add(con, "unmapped_item_column", "unmapped_item_column", {"item": col.looks_like},
+                         column=col.header)
+    if quiet:
+        warnings.append(problems.note("unmapped_item_acknowledged", columns=", ".join(quiet)))
+
+
+# Field types whose text goes through a value map (jurisdiction values through the recoding).
+_VALUE_MAPPED_TYPES = ("enum", "bool", "jurisdiction")
+
+
+def _unused_mapping_keys(con: duckdb.DuckDBPyConnection, kind: str, spec: dict[str, Any], layout: Layout,
+                         plan: Plan) -> None:
+    """A mapping key that would not be applied is a problem, never ignored.
+
+    Columns the mapping names must be in the file, and every value map must belong to a field or item
+    this file gives that takes a value map (a map for ``weight`` or for an unmapped item would do nothing).
+    """
+    headers = {F.norm_header(h) for h in layout.headers}
+    for header in spec["columns"]:
+        if F.norm_header(header) not in headers:
+            problems.add(con, "mapping", "mapping_column_missing",
+                         {"header": header, "headers": ", ".join(layout.headers)})
+    fields = F.FIELDS[kind]
+    given_items = {item for item, _c, _h in plan.items}
+    for target in spec["value_maps"]:
+        if target in fields and fields[target].type not in _VALUE_MAPPED_TYPES:
+            problems.add(con, "mapping", "value_map_unused_type", {"target": target, "type": fields[target].type})
+        elif not (plan.given(target) if target in fields else target in given_items):
+            problems.add(con, "mapping", "value_map_unused", {"target": target})
+
+
+def _unused_recodes(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> None:
+    """A jurisdiction recode whose value the file does not hold is a problem (a typo would else pass)."""
+    recodes = spec["value_maps"].get("jurisdiction") or {}
+    if not recodes:
+        return
+    present = {r[0] for r in run(con, "SELECT DISTINCT jm_norm(jurisdiction) FROM ingest_fields "
+                                      "WHERE nullif(trim(jurisdiction), '') IS NOT NULL").fetchall()}
+    for key, code in recodes.items():
+        if F.norm_value(key) not in present:
+            problems.add(con, "mapping", "value_map_key_unused", {"value": key, "code": code})
 
 
 def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:
@@ -773,14 +847,18 @@ def _resolve_jurisdictions(con: duckdb.DuckDBPyConnection, spec: dict[str, Any],
 
     Returns the code new stations go under when some are to be created.
     """
-    run_script(con, "ingest_jurisdiction_values")
+    within = spec["options"].get("within")
+    if within is not None and not con.execute("SELECT 1 FROM jurisdictions WHERE code = $c",
+                                              {"c": within}).fetchall():
+        problems.add(con, "unknown_jurisdiction", "unknown_within", {"within": within})
+    run_script(con, "ingest_jurisdiction_values", {"within": within})
     unknown = [r[0] for r in con.execute(
         "SELECT raw FROM ingest_jvals WHERE status = 'unknown' ORDER BY first_row").fetchall()]
     if not unknown:
         return None
     registry = con.execute("SELECT code, name_zh, name_en FROM jurisdictions ORDER BY code").fetchall()
     if create:
-        parent = spec["options"].get("create_parent") or _root_code(con)
+        parent = spec["options"].get("create_parent") or within or _root_code(con)
         if parent is None or parent not in {r[0] for r in registry}:
             problems.add(con, "unknown_jurisdiction", "no_root_for_new")
             return None

@@ -161,7 +161,12 @@ def problems_frame(problems: IngestError | Iterable[Problem], lang: str = "en") 
 
 
 def report_lines(error: IngestError, *, first: int = 5) -> list[str]:
-    """The human report: a headline, then per problem code its count and its first rows."""
+    """The human report: a headline, then per problem code its count and its first distinct problems.
+
+    Problems that say the same thing about the same column and value (an unknown answer on 4,000 rows)
+    are one line with their row count and up to three example rows, so a value the maps lack is listed
+    once, not once per row; ``first`` limits the distinct problems shown per code.
+    """
     counts: dict[str, int] = error.params.get("counts") or {}
     if not counts:
         counts = {}
@@ -170,8 +175,28 @@ def report_lines(error: IngestError, *, first: int = 5) -> list[str]:
     lines = [error.message]
     for code, n in counts.items():
         lines.append(f"{code}: {n}")
-        shown = [p for p in error.problems if p.code == code][:first]
-        lines.extend(f"  {p}" for p in shown)
-        if n > len(shown):
-            lines.append(f"  ... and {n - len(shown)} more")
+        groups: dict[tuple[str | None, str | None, str], list[Problem]] = {}
+        for p in error.problems:
+            if p.code == code:
+                groups.setdefault((p.column, p.value, p.message), []).append(p)
+        covered = 0
+        for members in list(groups.values())[:first]:
+            lines.append("  " + _group_text(members))
+            covered += len(members)
+        if n > covered:
+            lines.append(f"  ... and {n - covered} more")
     return lines
+
+
+def _group_text(members: list[Problem]) -> str:
+    """One line for problems that differ only in their row: 'rows 3, 8, 9 (12 rows), column X: message'."""
+    if len(members) == 1:
+        return str(members[0])
+    rows = [p.row for p in members if p.row is not None]
+    where = []
+    if rows:
+        examples = ", ".join(str(r) for r in rows[:3])
+        where.append(f"rows {examples}{', …' if len(rows) > 3 else ''} ({len(members)} rows)")
+    if members[0].column:
+        where.append(f"column {members[0].column}")
+    return f"{', '.join(where)}: {members[0].message}" if where else members[0].message

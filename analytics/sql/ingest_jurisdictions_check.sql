@@ -1,5 +1,7 @@
 -- Jurisdiction-registry checks of an upload, on the registry as it would be after the upsert:
--- codes unique in the file, parents known, levels nested (city > district > station), one root.
+-- codes unique in the file, parents known, levels nested (city > district > station), at least one root
+-- city (a registry may hold several cities or agencies, each a root), and no code moved from one root
+-- city to another (a second city's district '1' must not silently take over the first city's '1').
 INSERT INTO ingest_problems
 SELECT _row, jm_h('code'), code, 'duplicate_id', 'duplicate_code',
        json_object('id', code, 'first_row', first_row)
@@ -39,9 +41,25 @@ WHERE (c._row IS NOT NULL OR p._row IS NOT NULL) AND c.level IS NOT NULL AND (
     OR (c.level = 'station' AND p.level = 'station'));
 
 INSERT INTO ingest_problems
-SELECT NULL, NULL, NULL, 'root_count',
-       CASE WHEN count(*) = 0 THEN 'no_root' ELSE 'several_roots' END,
-       json_object('n', count(*), 'codes', coalesce(string_agg(code, ', ' ORDER BY code), ''))
+SELECT NULL, NULL, NULL, 'root_count', 'no_root', json_object('n', 0)
 FROM ingest_jur_merged
 WHERE parent_code IS NULL
-HAVING count(*) <> 1;
+HAVING count(*) = 0;
+
+INSERT INTO ingest_problems
+WITH RECURSIVE up(code, anc, depth) AS (
+    SELECT code, code, 0 FROM ingest_jur_merged
+    UNION ALL
+    SELECT up.code, m.parent_code, up.depth + 1
+    FROM up JOIN ingest_jur_merged m ON m.code = up.anc
+    WHERE m.parent_code IS NOT NULL AND up.depth < 10
+),
+new_root AS (SELECT code, arg_max(anc, depth) AS root FROM up GROUP BY code),
+old_root AS (SELECT code, arg_max(ancestor_code, depth) AS root FROM jurisdiction_ancestors GROUP BY code)
+SELECT t._row, jm_h('code'), t.code, 'code_in_other_root', 'code_in_other_root',
+       json_object('code', t.code, 'name', j.name_zh || ' / ' || j.name_en, 'old_root', o.root, 'new_root', n.root)
+FROM ingest_typed t
+JOIN jurisdictions j ON j.code = t.code
+JOIN old_root o ON o.code = t.code
+JOIN new_root n ON n.code = t.code
+WHERE o.root <> n.root;

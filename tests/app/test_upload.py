@@ -142,3 +142,30 @@ def test_the_preview_of_a_workbook_of_huge_cells_is_small(upload_app, tmp_path):
     assert preview.iloc[0, 4] == ("很长的意见" * 40)[:199] + "…"
     sent = sum(len(d.proto.SerializeToString()) for d in at.dataframe)
     assert sent < 1_000_000, sent
+
+
+def test_unmapped_indicator_like_column_must_be_confirmed_on_the_page(upload_app):
+    """Issue 13.5: the page names the column and its likely item, and loads only after the analyst confirms."""
+    make, db = upload_app
+    at = make("en")
+    data = (b"Respondent ID,Interview date,Police station,Officers seen on foot nearby,Overall satisfaction,Mode\n"
+            b"P01,2025-03-05,S01,yes,5,phone\nP02,2025-03-06,S01,no,4,phone\n")
+    at.file_uploader(key="up_file").set_value(("foot.csv", data, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert [w.value for w in at.warning][-1] == t("upload.unmapped_items", "en")
+    looks = table_with(at, "Looks like item")
+    assert looks.values.tolist() == [["Officers seen on foot nearby", "seen_police"]]
+    assert not [b for b in at.button if b.key == "up_load"]  # nothing to load until confirmed
+    at.checkbox(key="up_acknowledge").check()
+    at.selectbox(key="up_within").set_value("C01")
+    at.run()
+    at.button(key="up_load").click()
+    at.run()
+    assert not at.exception, at.exception
+    con = store.connect(db)
+    assert con.execute("SELECT count(*), min(jurisdiction_code) FROM respondents").fetchall() == [(2, "S01")]
+    summary = con.execute("SELECT summary->>'$.mapping_spec.options.acknowledged', "
+                          "summary->>'$.mapping_spec.options.within' FROM batches WHERE kind = 'survey'").fetchall()
+    assert summary == [('["Officers seen on foot nearby"]', "C01")]
+    con.close()

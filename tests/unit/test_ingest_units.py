@@ -74,7 +74,17 @@ def test_unique_headers_strip_bom_and_fill_blanks():
     ("survey", "Precinct", "jurisdiction", "synonym"),
     ("survey", "是否知道报警求助方式", "knows_contact", "synonym"),
     ("survey", "您是否知道报警电话", "knows_contact", "contains"),
-    ("survey", "总体满意度（五级）", "satisfaction", "contains"),
+    ("survey", "总体满意度（五级）", "satisfaction", "synonym"),  # bracketed text is ignored
+    ("survey", "您对派出所的总体满意度（五级）", "satisfaction", "contains"),
+    # Issue 13.5: long English headers are matched by their words, not only as whole synonyms.
+    ("survey", "Seen police patrol (last 3 months)", "seen_police", "tokens"),
+    ("survey", "Knows how to contact police", "knows_contact", "tokens"),
+    ("survey", "Knows the officer by name", "knows_officer", "tokens"),
+    ("survey", "Interview date (dd/mm/yyyy)", "interview_date", "synonym"),
+    ("survey", "Police District", "jurisdiction", "synonym"),
+    ("survey", "District", "jurisdiction", "synonym"),
+    ("survey", "辖区派出所（全称）", "jurisdiction", "synonym"),
+    ("survey", "Comments (free text)", None, ""),
     ("survey", "Overall satisfaction", "satisfaction", "synonym"),
     ("survey", "权重", "weight", "synonym"),
     ("survey", "WEIGHT", "weight", "synonym"),
@@ -82,6 +92,7 @@ def test_unique_headers_strip_bom_and_fill_blanks():
     ("survey", "备注", None, ""),
     ("cases", "Crime ID", "case_id", "synonym"),
     ("cases", "回访结果", "callback_result", "synonym"),
+    ("cases", "Date reported to police", "reported_at", "tokens"),
     ("jurisdictions", "上级代码", "parent_code", "synonym"),
     ("jurisdictions", "级别", "level", "synonym"),
 ])

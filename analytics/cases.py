@@ -61,7 +61,6 @@ Methods
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import numpy as np
@@ -71,6 +70,7 @@ from duckdb import DuckDBPyConnection
 from analytics import stats
 from analytics import vocabulary as F
 from analytics.auth import User, visible_codes
+from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases.METRICS, cases.Metric)
 from analytics.engine import LEVELS, jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
@@ -93,29 +93,6 @@ CASE_COLUMNS = [
 ]
 
 
-@dataclass(frozen=True)
-class Metric:
-    """A case metric: its key, unit ('rate', 'hours' or 'days') and which direction is better."""
-
-    key: str
-    unit: str
-    higher_is_better: bool
-
-
-METRICS: dict[str, Metric] = {m.key: m for m in (
-    Metric("solved_rate", "rate", True),
-    Metric("small_solved_rate", "rate", True),
-    Metric("response_hours_median", "hours", False),
-    Metric("response_hours_p90", "hours", False),
-    Metric("close_days_median", "days", False),
-    Metric("close_days_p90", "days", False),
-    Metric("mediation_rate", "rate", True),
-    Metric("callback_coverage", "rate", True),
-    Metric("callback_satisfaction", "rate", True),
-    Metric("petition_on_time", "rate", True),
-    Metric("rectification_rate", "rate", True),
-    Metric("rectify_days_median", "days", False),
-)}
 RATE_METRICS = tuple(k for k, m in METRICS.items() if m.unit == "rate")
 
 

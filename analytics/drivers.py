@@ -56,19 +56,21 @@ from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics.auth import User, visible_codes
+from analytics.choices import (  # re-exported: the command line reads them without importing this module
+    DEFAULT_BOOT,
+    DEFAULT_DRIVER_ITEMS,
+    DEFAULT_MAX_SAMPLE,
+    DEFAULT_SEED,
+    GROUP_LEVELS,
+    METHODS,
+)
 from analytics.definitions import get_indicator, list_items
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import DefinitionError, UnknownNameError
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
-DEFAULT_DRIVER_ITEMS: tuple[str, ...] = ("attitude", "response_speed", "fairness", "communication", "result")
-METHODS = ("lmg", "relative_weights")
-GROUP_LEVELS = ("district", "station")
 MAX_DRIVERS = 12
-DEFAULT_SEED = 20240501
-DEFAULT_BOOT = 200
-DEFAULT_MAX_SAMPLE = 20_000
 
 DRIVER_COLUMNS = [
     "group", "name_zh", "name_en", "item", "label_zh", "label_en", "n", "r2", "weight", "weight_low",

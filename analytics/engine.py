@@ -38,12 +38,11 @@ from duckdb import DuckDBPyConnection
 
 from analytics import definitions, stats
 from analytics.auth import User, visible_codes
+from analytics.choices import LEVELS  # re-exported as engine.LEVELS
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, parse_period, previous_period
 from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
-
-LEVELS = ("station", "district", "city")
 
 TIDY_COLUMNS = [
     "jurisdiction", "name_zh", "name_en", "level", "period", "period_start", "period_end", "indicator",

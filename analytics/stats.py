@@ -47,9 +47,14 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import optimize, special, stats
 
 from analytics.errors import JingminError
+
+# scipy is imported inside the functions that use it, and only its ``special`` and ``optimize`` parts:
+# ``scipy.stats`` alone took ~3.7 s to import on the loaded reference machine, more than the whole
+# indicator query, while the normal and t quantiles and tails used here are the ``special`` functions
+# ``scipy.stats.norm`` / ``scipy.stats.t`` evaluate (ndtri, ndtr, stdtrit), so results are bit-identical
+# (tests/unit/test_scipy_stats_free.py). Issue 14.6.
 
 __all__ = [
     "wilson_interval",
@@ -62,6 +67,8 @@ __all__ = [
     "small_base_flag",
     "two_proportion_z_test",
     "pooled_two_proportion_z_test",
+    "two_sided_p",
+    "t_quantile",
     "benjamini_hochberg",
     "funnel_limits",
     "overdispersion_phi",
@@ -89,7 +96,23 @@ def _check_level(level: float) -> float:
 
 def _z(level: float) -> float:
     """Two-sided standard-normal critical value for a confidence ``level`` in (0, 1)."""
-    return float(stats.norm.ppf(0.5 + _check_level(level) / 2.0))
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + _check_level(level) / 2.0))
+
+
+def t_quantile(q: float, df: ArrayLike) -> np.ndarray:
+    """Student-t quantile at probability ``q`` in (0, 1) on ``df`` > 0 degrees of freedom (``t.ppf(q, df)``)."""
+    from scipy.special import stdtrit
+
+    return stdtrit(_f(df), q)
+
+
+def two_sided_p(z: ArrayLike) -> np.ndarray:
+    """Two-sided standard-normal p-value ``2 Φ(-|z|)`` (``2 * scipy.stats.norm.sf(|z|)``); nan stays nan."""
+    from scipy.special import ndtr
+
+    return 2.0 * ndtr(-np.abs(_f(z)))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -137,6 +160,8 @@ def logit_interval(
     ``df <= 0`` (no degrees of freedom left, e.g. one PSU per stratum), the result is nan (callers fall
     back to a Wilson interval on the effective n). Returns ``(low, high)`` in [0, 1].
     """
+    from scipy import special
+
     z = _z(level)
     if df is None:
         pp, ss = np.broadcast_arrays(_f(p), _f(se))
@@ -145,7 +170,7 @@ def logit_interval(
         pp, ss, dd = np.broadcast_arrays(_f(p), _f(se), _f(df))
         with np.errstate(invalid="ignore"):
             # t.ppf(df=inf) is the normal quantile; df <= 0 or nan gives nan, hence an invalid interval
-            q = np.where(dd > 0, stats.t.ppf(0.5 + float(level) / 2.0, np.where(dd > 0, dd, 1.0)), np.nan)
+            q = np.where(dd > 0, t_quantile(0.5 + float(level) / 2.0, np.where(dd > 0, dd, 1.0)), np.nan)
     valid = (pp > 0) & (pp < 1) & (ss >= 0) & np.isfinite(q)
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = special.logit(pp)
@@ -259,7 +284,7 @@ def t_interval(
     est, ss, dd = np.broadcast_arrays(_f(estimate), _f(se), _f(df))
     valid = np.isfinite(est) & np.isfinite(ss) & (ss >= 0) & (dd >= 1)
     with np.errstate(invalid="ignore"):
-        q = stats.t.ppf(tq_level, np.where(valid, dd, 1.0))
+        q = t_quantile(tq_level, np.where(valid, dd, 1.0))
         low = est - q * ss
         high = est + q * ss
     if lower is not None:
@@ -299,7 +324,7 @@ def two_proportion_z_test(
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(s1 * s1 + s2 * s2)
         z = np.where(se > 0, (b - a) / se, np.nan)
-    return z, 2.0 * stats.norm.sf(np.abs(z))
+    return z, two_sided_p(z)
 
 
 def difference_z_test(
@@ -315,7 +340,7 @@ def difference_z_test(
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(s1 * s1 + s2 * s2)
         z = np.where(se > 0, (b - a) / se, np.nan)
-    return se, z, 2.0 * stats.norm.sf(np.abs(z))
+    return se, z, two_sided_p(z)
 
 
 def pooled_two_proportion_z_test(
@@ -332,7 +357,7 @@ def pooled_two_proportion_z_test(
         se = np.sqrt(pooled * (1.0 - pooled) * (1.0 / m + 1.0 / k))
         ok = (m > 0) & (k > 0) & (se > 0)
         z = np.where(ok, (b / k - a / m) / se, np.nan)
-    return z, 2.0 * stats.norm.sf(np.abs(z))
+    return z, two_sided_p(z)
 
 
 def benjamini_hochberg(pvalues: ArrayLike) -> np.ndarray:
@@ -430,6 +455,8 @@ def funnel_class(
 
 def _betabinom_negloglik(theta: np.ndarray, x: np.ndarray, n: np.ndarray) -> tuple[float, np.ndarray]:
     """Negative beta-binomial log-likelihood (up to a constant) in (log α, log β), with its gradient."""
+    from scipy import special
+
     alpha, beta = np.exp(theta)
     ll = np.sum(special.betaln(x + alpha, n - x + beta)) - x.size * special.betaln(alpha, beta)
     dsum = special.digamma(n + alpha + beta)
@@ -474,6 +501,8 @@ def beta_binomial_shrinkage(x: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, flo
     rho = float(np.clip(rho, 1e-4, 0.5))
     total = 1.0 / rho - 1.0
     start = np.log([m * total, (1.0 - m) * total])
+    from scipy import optimize
+
     res = optimize.minimize(
         _betabinom_negloglik, start, args=(xs, ns), jac=True, method="L-BFGS-B",
         bounds=[(-15.0, 20.0), (-15.0, 20.0)],
@@ -580,4 +609,4 @@ def cochran_armitage_trend(
     if not var > 0:
         return float("nan"), float("nan")
     z = stat / float(np.sqrt(var))
-    return z, float(2.0 * stats.norm.sf(abs(z)))
+    return z, float(two_sided_p(z))

@@ -14,12 +14,13 @@ from pathlib import Path
 
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError
-from analytics.ingest import list_batches, remove_batch, respondent_export
-from analytics.output import render
 
 
 def run(args: argparse.Namespace) -> int:
     """List batches (CSV or JSON on stdout), remove one, or export one batch's respondents."""
+    from analytics.ingest.batches import list_batches, remove_batch, respondent_export
+    from analytics.output import render
+
     con = open_store(args, write=args.action in ("remove", "export"))  # export is audited
     user = resolve_user(con, args)
     if args.action in ("remove", "export") and args.batch_id is None:

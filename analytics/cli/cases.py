@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import cases, engine, link
+from analytics.choices import LEVELS, METRICS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.cli.indicators import parse_by
 from analytics.errors import UnknownNameError
-from analytics.output import render
 from analytics.periods import parse_period
 
 
@@ -25,6 +24,9 @@ def _period_start(label: str | None, kind: str):
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the requested table."""
+    from analytics import cases, link
+    from analytics.output import render
+
     con = open_store(args)
     user = resolve_user(con, args)
     codes = args.jurisdiction
@@ -58,9 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Definitions: docs/cases.md.")
     parser.add_argument("--by", default="jurisdiction",
                         help="jurisdiction (all periods pooled) or jurisdiction,month|quarter|year|rolling12")
-    parser.add_argument("--level", default="station", choices=engine.LEVELS)
-    parser.add_argument("--metric", nargs="+", metavar="KEY", choices=list(cases.METRICS),
-                        help="only these metrics: " + ", ".join(cases.METRICS))
+    parser.add_argument("--level", default="station", choices=LEVELS)
+    parser.add_argument("--metric", nargs="+", metavar="KEY", choices=list(METRICS),
+                        help="only these metrics: " + ", ".join(METRICS))
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
     parser.add_argument("--period", metavar="LABEL", help="only this period, e.g. 2025Q3 (must match --by)")
     parser.add_argument("--open-loop", action="store_true",

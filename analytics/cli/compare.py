@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from analytics import compare, engine
+from analytics.choices import LEVELS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.output import render
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def summary_line(table: pd.DataFrame) -> str:
@@ -35,6 +36,9 @@ def summary_line(table: pd.DataFrame) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the comparison table (CSV or JSON on stdout, a summary line on stderr)."""
+    from analytics import compare
+    from analytics.output import render
+
     con = open_store(args)
     table = compare.compare_table(
         con, indicator=args.indicator, period=args.period, level=args.level, weighted=args.weighted,
@@ -57,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--indicator", required=True, metavar="KEY", help="indicator key, e.g. satisfaction")
     parser.add_argument("--period", required=True, metavar="LABEL",
                         help="period label: 2026Q3, 2026-03, 2026, 2026-03R12 or all")
-    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--level", default="station", choices=LEVELS)
     parser.add_argument("--weighted", action="store_true", help="use survey weights (base = Kish effective n)")
     parser.add_argument("--peer-group", metavar="NAME", help="compare only the members of this peer group")
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="compare only these jurisdictions")

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from analytics import store
 from analytics.cli import add_db_argument
-from analytics.demo import DEMO_DIR, build_demo_database
 from analytics.errors import ConfigError
 
 
 def run(args: argparse.Namespace) -> int:
     """Create the database (it must not hold data yet) and load the demo files."""
+    from analytics import store
+    from analytics.demo import DEMO_DIR, build_demo_database
+
     path = store.resolve_db_path(args.db)
     con = store.connect(path, build_demo_if_new=False)
     if con.execute("SELECT count(*) FROM batches WHERE status = 'loaded'").fetchall()[0][0]:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import drivers
+from analytics import choices
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.output import render
 from analytics.periods import parse_period
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the driver table."""
+    from analytics import drivers
+    from analytics.output import render
+
     con = open_store(args)
     date_from = date_to = None
     if args.period:
@@ -34,15 +36,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "top-2-box performance, importance-performance quadrant and improvement priority.")
     parser.add_argument("--indicator", default="satisfaction", metavar="KEY",
                         help="outcome indicator; its item is scored by numeric answer code (default satisfaction)")
-    parser.add_argument("--by", choices=list(drivers.GROUP_LEVELS), default=None,
+    parser.add_argument("--by", choices=list(choices.GROUP_LEVELS), default=None,
                         help="one analysis per district or station (default: one overall)")
     parser.add_argument("--items", nargs="+", metavar="ITEM",
-                        help="driver items (default: " + ", ".join(drivers.DEFAULT_DRIVER_ITEMS) + " if answered)")
-    parser.add_argument("--method", choices=list(drivers.METHODS), default="lmg")
-    parser.add_argument("--bootstrap", type=int, default=drivers.DEFAULT_BOOT, metavar="B",
-                        help=f"bootstrap replicates (default {drivers.DEFAULT_BOOT}; 0 = no intervals)")
-    parser.add_argument("--seed", type=int, default=drivers.DEFAULT_SEED)
-    parser.add_argument("--max-sample", type=int, default=drivers.DEFAULT_MAX_SAMPLE, metavar="N",
+                        help="driver items (default: " + ", ".join(choices.DEFAULT_DRIVER_ITEMS) + " if answered)")
+    parser.add_argument("--method", choices=list(choices.METHODS), default="lmg")
+    parser.add_argument("--bootstrap", type=int, default=choices.DEFAULT_BOOT, metavar="B",
+                        help=f"bootstrap replicates (default {choices.DEFAULT_BOOT}; 0 = no intervals)")
+    parser.add_argument("--seed", type=int, default=choices.DEFAULT_SEED)
+    parser.add_argument("--max-sample", type=int, default=choices.DEFAULT_MAX_SAMPLE, metavar="N",
                         help="respondents per group the bootstrap resamples (default 20000)")
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only respondents under these codes")
     parser.add_argument("--period", metavar="LABEL", help="only interviews in this period, e.g. 2025Q3 or 2025")

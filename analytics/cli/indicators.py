@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import engine
+from analytics.choices import LEVELS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import UnknownNameError
-from analytics.output import render
 from analytics.periods import PERIOD_KINDS, parse_period
 
 
@@ -27,6 +26,9 @@ def parse_by(text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the table."""
+    from analytics import engine
+    from analytics.output import render
+
     kind = parse_by(args.by)
     con = open_store(args)
     if args.period:
@@ -52,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "Suppressed estimates (small effective base) are printed empty with flag 'suppressed'.")
     parser.add_argument("--by", default="jurisdiction",
                         help="jurisdiction (all periods pooled) or jurisdiction,month|quarter|year|rolling12")
-    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--level", default="station", choices=LEVELS)
     parser.add_argument("--indicator", nargs="+", metavar="KEY", help="only these indicators")
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
     parser.add_argument("--period", metavar="LABEL", help="only this period, e.g. 2025Q3 (must match --by)")

@@ -15,15 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics import vocabulary as F
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError, IngestError
-from analytics.ingest import ingest_file, propose_mapping, report_lines, save_mapping
-from analytics.ingest.mapping import draft_value_maps
-from analytics.ingest.pipeline import IngestResult
-from analytics.ingest.problems import note_text, rows_accounted, rows_line
+
+if TYPE_CHECKING:
+    from analytics.ingest.pipeline import IngestResult
 
 
 def _constants(pairs: list[str] | None) -> dict[str, str]:
@@ -38,6 +37,8 @@ def _constants(pairs: list[str] | None) -> dict[str, str]:
 
 def summary_lines(result: IngestResult) -> list[str]:
     """The load summary as plain text lines."""
+    from analytics.ingest.problems import note_text, rows_accounted
+
     s = result.summary
     if result.dry_run:
         lines = [f"Checked {s['source_name']} ({s['kind']}): {result.rows} rows would be loaded "
@@ -79,6 +80,8 @@ def summary_lines(result: IngestResult) -> list[str]:
 
 
 def _propose(con: Any, args: argparse.Namespace, constants: dict[str, str]) -> int:
+    from analytics.ingest.pipeline import propose_mapping
+
     proposal = propose_mapping(con, args.kind, args.file, sheet=args.sheet, encoding=args.encoding,
                                mapping=args.mapping, delimiter=args.delimiter, header_row=args.header_row)
     layout = proposal.layout.describe()
@@ -98,6 +101,9 @@ def _propose(con: Any, args: argparse.Namespace, constants: dict[str, str]) -> i
 
 def _write_draft(con: Any, args: argparse.Namespace, constants: dict[str, str], exc: IngestError) -> None:
     """Write the mapping the loader proposed, with a value-map entry for each value the maps lacked."""
+    from analytics.ingest.mapping import draft_value_maps
+    from analytics.ingest.pipeline import propose_mapping
+
     proposal = propose_mapping(con, args.kind, args.file, sheet=args.sheet, encoding=args.encoding,
                                mapping=args.mapping, delimiter=args.delimiter, header_row=args.header_row)
     spec = proposal.spec()
@@ -133,6 +139,10 @@ def _write_json(path: str, spec: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check (and unless --dry-run, load) one file; print the summary or the problem report."""
+    from analytics.ingest.mapping import save_mapping
+    from analytics.ingest.pipeline import ingest_file
+    from analytics.ingest.problems import report_lines, rows_line
+
     constants = _constants(args.set)
     con = open_store(args, write=True)
     con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report

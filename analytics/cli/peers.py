@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import compare
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.output import render
 
 
 def run(args: argparse.Namespace) -> int:
     """Add (or replace), list or remove a peer group."""
+    from analytics import compare
+    from analytics.output import render
+
     con = open_store(args, write=args.action != "list")
     user = resolve_user(con, args)
     if args.action == "list":

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import forum, report, store
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError
 from analytics.i18n import LANGUAGES
@@ -16,6 +15,8 @@ FORMATS = ("pptx", "html")
 
 def run(args: argparse.Namespace) -> int:
     """Build the report and write it to ``--out``."""
+    from analytics import forum, report, store
+
     out = Path(args.out).expanduser()
     if out.is_dir():
         raise ConfigError(f"--out {out} is a folder; give a file name such as {out / ('forum.' + args.format)}")

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-import duckdb
-import pandas as pd
-
-from analytics import compare
-from analytics.auth import User
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import WeightingError
-from analytics.output import render
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+    from analytics.auth import User
 
 
 def parse_dims(values: list[str] | None) -> list[list[str]] | None:
@@ -35,12 +36,17 @@ def parse_dims(values: list[str] | None) -> list[list[str]] | None:
 def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None,
                user: User | None = None) -> pd.DataFrame:
     """The summary printed by ``weights show`` (scoped to ``user``), rounded for reading."""
+    from analytics import compare
+
     table = compare.weights_summary(con, batch_ids=batch_ids, user=user)
     return table.round({"n_eff": 1, "deff": 3, "weight_min": 4, "weight_max": 4})
 
 
 def _print_show(con: duckdb.DuckDBPyConnection, fmt: str, batch_ids: list[int] | None = None,
                 user: User | None = None) -> None:
+    from analytics import compare
+    from analytics.output import render
+
     table = show_table(con, batch_ids, user)
     if fmt == "text":
         last = compare.last_weighting(con)
@@ -58,6 +64,8 @@ def _print_show(con: duckdb.DuckDBPyConnection, fmt: str, batch_ids: list[int] |
 
 def run(args: argparse.Namespace) -> int:
     """Run ``weights rake``, ``weights reset`` or ``weights show``."""
+    from analytics import compare
+
     con = open_store(args, write=args.action != "show")
     user = resolve_user(con, args)
     if args.action == "show":

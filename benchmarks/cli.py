@@ -45,6 +45,7 @@ from benchmarks.generate import DEFAULT_OUT, generate  # noqa: E402
 from benchmarks.run import BENCH_SECRET, machine, run_worker  # noqa: E402
 
 TASKS = ("help", "indicators", "compare", "pandas")
+CLI_TASKS = ("help", "indicators", "compare")
 
 
 def prepare(rows: int, data: Path, work: Path) -> dict[str, Any]:
@@ -122,13 +123,16 @@ def commands(prep: dict[str, Any], work: Path) -> dict[str, tuple[list[str], Pat
     }
 
 
-def timed_process(argv: list[str], stdout: Path) -> dict[str, Any]:
-    """Run one process to its end; wall seconds from spawn to exit, its peak RSS, the load average before."""
+def timed_process(argv: list[str], stdout: Path, tree: Path = REPO) -> dict[str, Any]:
+    """Run one process to its end; wall seconds from spawn to exit, its peak RSS, the load average before.
+
+    ``tree`` is the source tree whose ``analytics`` runs (another commit's, for a before/after run).
+    """
     load = os.getloadavg()
-    env = {**os.environ, "JINGMIN_SECRET": BENCH_SECRET, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "JINGMIN_SECRET": BENCH_SECRET, "PYTHONPATH": str(tree)}
     with stdout.open("wb") as out:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(argv, cwd=tree, env=env, stdout=out, stderr=subprocess.PIPE)
         _pid, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - start
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
@@ -136,7 +140,8 @@ def timed_process(argv: list[str], stdout: Path) -> dict[str, Any]:
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {code}:\n{stderr[-3000:]}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024.0, "loadavg_before": [round(x, 2) for x in load]}
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mb": usage.ru_maxrss / 1024.0,
+            "loadavg_before": [round(x, 2) for x in load]}
 
 
 def agreement(cli_csv: Path, pandas_csv: Path) -> dict[str, Any]:
@@ -172,34 +177,48 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT, help="folder of the generated inputs")
     parser.add_argument("--work", type=Path, default=DEFAULT_OUT / "work", help="folder for stores and outputs")
     parser.add_argument("--tasks", nargs="+", choices=TASKS, default=list(TASKS))
+    parser.add_argument("--before", type=Path, metavar="TREE",
+                        help="also run the CLI tasks from this source tree (e.g. `git archive OLD | tar -x -C TREE`)")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.prepare:
         print(json.dumps(_prepare_here(args.rows, args.data, args.work)))
         return 0
     prep = prepare(args.rows, args.data, args.work)
-    plan = {name: cmd for name, cmd in commands(prep, args.work).items() if name in args.tasks}
+    plan = {name: (argv, out, REPO) for name, (argv, out) in commands(prep, args.work).items() if name in args.tasks}
+    if args.before:
+        for name in CLI_TASKS:
+            if name in plan:
+                argv, out, _tree = plan[name]
+                plan[f"{name}_before"] = (argv, out.with_name(f"before_{out.name}"), args.before.resolve())
     results: dict[str, Any] = {
         "rows": args.rows, "repeat": args.repeat, "started": dt.datetime.now().isoformat(timespec="seconds"),
         "compare_period": prep["period"],
         "commands": {name: " ".join(Path(a).name if a == sys.executable else a for a in argv)
-                     for name, (argv, _out) in plan.items()},
+                     for name, (argv, _out, _tree) in plan.items()},
+        "before_tree": str(args.before) if args.before else None,
         "tasks": {name: {"runs": []} for name in plan},
     }
     for rep in range(args.repeat):
-        for name, (argv, out) in plan.items():
-            figures = timed_process(argv, out)
+        for name, (argv, out, tree) in plan.items():
+            figures = timed_process(argv, out, tree)
             results["tasks"][name]["runs"].append(figures)
             print(f"[{rep + 1}/{args.repeat}] {name}: {figures['seconds']:.2f} s, {figures['peak_rss_mb']:.0f} MB, "
                   f"load {figures['loadavg_before']}", flush=True)
     results["machine"] = machine()  # after the runs: it imports pandas and streamlit into this process
     for task in results["tasks"].values():
         task["median_seconds"] = statistics.median(r["seconds"] for r in task["runs"])
+        task["median_cpu_seconds"] = statistics.median(r["cpu_seconds"] for r in task["runs"])
         task["median_peak_rss_mb"] = statistics.median(r["peak_rss_mb"] for r in task["runs"])
     med = {name: task["median_seconds"] for name, task in results["tasks"].items()}
     if "indicators" in med and "pandas" in med:
         results["agreement"] = agreement(plan["indicators"][1], args.work / "pandas_indicators.csv")
         results["pandas_vs_cli_indicators"] = med["pandas"] / med["indicators"]
+    for name in CLI_TASKS:
+        if f"{name}_before" in plan and name in plan and name != "help":
+            same = plan[name][1].read_bytes() == plan[f"{name}_before"][1].read_bytes()
+            results.setdefault("same_output_as_before", {})[name] = same
+            results.setdefault("before_vs_now", {})[name] = med[f"{name}_before"] / med[name]
     results["targets"] = {
         **({"help_under_1s": med["help"] < 1.0} if "help" in med else {}),
         **({"compare_under_2s": med["compare"] < 2.0} if "compare" in med else {}),

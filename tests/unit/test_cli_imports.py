@@ -75,6 +75,9 @@ def test_every_command_module_is_loaded_for_help(tmp_path):
 
 
 def test_small_command_skips_scipy_and_the_ingest_pipeline(tmp_path):
+    from analytics import store
+
+    store.connect(tmp_path / "empty.duckdb").close()  # read-only commands need an existing store
     names, proc = imported_modules("batches", "list", "--db", str(tmp_path / "empty.duckdb"), tmp=tmp_path)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.splitlines()[0].startswith("batch_id")  # the (empty) table's header was written

@@ -31,11 +31,9 @@ import gzip
 import json
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -44,7 +42,7 @@ import pandas as pd
 
 from analytics import store
 from analytics.auth import User
-from analytics.errors import ConfigError, IngestError, UnknownNameError
+from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import problems
 from analytics.ingest.pipeline import Plan, _materialize, temp_root, upload_limit_mb, workbook_limits
 from analytics.ingest.reading import SourceFile, detect, open_source, stage

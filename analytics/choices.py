@@ -46,3 +46,7 @@ GROUP_LEVELS = ("district", "station")
 DEFAULT_SEED = 20240501
 DEFAULT_BOOT = 200  # bootstrap replicates
 DEFAULT_MAX_SAMPLE = 20_000  # respondents per group the bootstrap resamples
+
+# Published results (analytics.published): how values are written and how long each period is.
+PUBLISHED_VALUE_FORMATS = ("auto", "proportion", "percent", "mean")
+PUBLISHED_WINDOWS = ("auto", "month", "quarter", "rolling12", "year")

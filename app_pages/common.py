@@ -420,3 +420,33 @@ def indicator_labels() -> dict[str, str]:
     from analytics.definitions import list_indicators
 
     return {ind.key: ind.label(lang()) for ind in list_indicators(cursor())}
+
+
+@st.cache_data(show_spinner=False)
+def _published_figures(version: str, period_kind: str, periods: tuple[str, ...]) -> pd.DataFrame:
+    from analytics import published
+    from analytics.selection import Selection
+
+    # Published figures are public and name no local jurisdiction: no user scope applies (analytics.published).
+    return published.published_table(cursor(), Selection(period_kind=period_kind, periods=periods))
+
+
+def published_figures(f: Filters, periods: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Published figures (other agencies', earlier results) for the sidebar's period kind and range, cached."""
+    chosen = tuple(f.periods if periods is None else periods)
+    return _published_figures(data_version(), f.period_kind, chosen)
+
+
+def published_area_options(figures: pd.DataFrame) -> dict[str, str]:
+    """'root\\x1fcode\\x1fgroup' -> display name of every published series in ``figures`` (for pickers)."""
+    out: dict[str, str] = {}
+    for r in figures.drop_duplicates(["root", "jurisdiction", "grp"]).to_dict("records"):
+        name = r["jurisdiction_name"] + (f" · {r['grp']}" if r["grp"] else "")
+        out["\x1f".join((r["root"], r["jurisdiction"], r["grp"]))] = name
+    return out
+
+
+def published_series(figures: pd.DataFrame, key: str) -> pd.DataFrame:
+    """The rows of one series picked by :func:`published_area_options`."""
+    root, code, grp = key.split("\x1f")
+    return figures[(figures["root"] == root) & (figures["jurisdiction"] == code) & (figures["grp"] == grp)]

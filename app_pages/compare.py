@@ -1,5 +1,6 @@
 """Compare: funnel plot, sorted interval chart, shrunken estimates and rank intervals; peer groups."""
 
+import html
 from typing import Any
 
 import numpy as np
@@ -170,6 +171,38 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
                     st.rerun()
 
 
+def pick_benchmark(indicator: str, period: str) -> dict[str, Any] | None:
+    """A published figure of the same indicator and period to draw as a benchmark (None: none chosen)."""
+    figures = common.published_figures(f, periods=(period,))
+    figures = figures[figures["indicator"].eq(indicator) & figures["period"].eq(period) & figures["value"].notna()
+                      & figures["value_kind"].eq("proportion")]
+    options = common.published_area_options(figures)
+    if not options:
+        return None
+    none = tr("published.benchmark_none")
+    pick = st.selectbox(tr("published.benchmark_pick"), [none, *options], key="cmp_benchmark",
+                        format_func=lambda k: k if k == none else options[k])
+    if pick == none:
+        return None
+    row = common.published_series(figures, pick).iloc[0].to_dict()
+    row["area"] = options[pick]
+    st.caption(tr("published.compare_line", area=common.plain(row["area"]), value=row["shown"],
+                  source=common.plain(row["source"]))
+               + ("" if row["interval"] != "none" else f" — {tr('published.no_interval')}"))
+    return row
+
+
+def draw_benchmark(fig: go.Figure, row: dict[str, Any]) -> None:
+    """A dashed benchmark line at the published value (percent), with its interval as a band only when it has
+    one; labelled as published with its source."""
+    if row["interval"] != "none":
+        fig.add_vrect(x0=100 * row["ci_low"], x1=100 * row["ci_high"], fillcolor="#8d96a3", opacity=0.15,
+                      line_width=0)
+    fig.add_vline(x=100 * row["value"], line={"color": "#444", "dash": "dash", "width": 1.5},
+                  annotation_text=html.escape(f"{row['area']} {row['shown']} ({tr('published.label')})"),
+                  annotation_position="top")
+
+
 f = common.filters()
 st.title(tr("compare.title"))
 st.caption(tr("compare.caption"))
@@ -225,12 +258,16 @@ elif table is not None:
         st.caption(tr(key, phi=f"{attrs['phi']:.2f}"))
     if attrs["suppressed"]:
         st.caption(tr("compare.suppressed_list", names="、".join(common.plain(names[c]) for c in attrs["suppressed"])))
+    benchmark = pick_benchmark(indicator, period)
     if attrs["units"]:
         plots = st.columns(2)
         with plots[0]:
             common.show_fig(funnel_figure(table, attrs, names, class_names))
         with plots[1]:
-            common.show_fig(caterpillar_figure(table, attrs, names))
+            fig = caterpillar_figure(table, attrs, names)
+            if benchmark is not None:
+                draw_benchmark(fig, benchmark)
+            common.show_fig(fig)
     st.subheader(tr("compare.table_title"))
     st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
     if not attrs["shrinkage"]:

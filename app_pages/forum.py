@@ -12,11 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import forum, report
+from analytics import forum, published, report
 from analytics.auth import User, visible_codes
 from analytics.errors import JingminError
 from analytics.forum import ForumSummary
 from analytics.periods import available_periods
+from analytics.presentation import estimate_text
 from app_pages import common
 
 # Constant CSS only (no data): larger figures always; clean mode also hides the app's chrome.
@@ -211,6 +212,32 @@ def show_downloads(s: ForumSummary) -> None:
                           on_click=common.audit_download, args=(f"{name}.html",))
 
 
+def show_published(period: str) -> None:
+    """"London 63%, our city 58%": a chosen external area's published figures beside our city's own, for the
+    forum's period, each with its source and labelled as published (no significance test)."""
+    figures = common.published_figures(f, periods=(period,))
+    figures = figures[figures["indicator"].notna() & figures["period"].eq(period)]
+    options = common.published_area_options(figures)
+    if not options:
+        return
+    st.header(tr("published.forum_heading"))
+    pick = st.selectbox(tr("published.benchmark_pick"), list(options), format_func=options.__getitem__,
+                        key="forum_published")
+    series = common.published_series(figures, pick)
+    city = common.indicator_table(f, level="city", jurisdiction_codes=(), periods=(period,), changes=None)
+    city = city[city["period"] == period].set_index("indicator")
+    labels = common.indicator_labels()
+    for r in series.to_dict("records"):
+        if r["indicator"] not in labels:
+            continue
+        ours = city.loc[r["indicator"]] if r["indicator"] in city.index else None
+        own = ("—" if ours is None else tr("flag.suppressed_short") if ours["flag"] == "suppressed"
+               else estimate_text(ours))
+        row = {**r, "jurisdiction_name": options[pick]}
+        st.markdown(f"**{plain(labels[r['indicator']])}**: "
+                    + plain(published.comparison_text(row, own, tr("published.our_city"), f.lang)))
+
+
 # ------------------------------------------------------------------------------------------------- page
 
 tr = common.tr
@@ -254,6 +281,7 @@ show_tiles(summary)
 if not clean:
     st.caption(plain(" ".join(report.method_lines(summary))))
 show_comparison(summary)
+show_published(period)
 show_trend(summary)
 show_cases(summary)
 show_actions(summary, forum.can_edit(common.cursor(), user, summary.place.code), clean, version)

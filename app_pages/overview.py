@@ -33,6 +33,46 @@ for tile, (key, label) in zip(tiles, labels.items(), strict=False):
                      f"n={int(row['n'])}; "
                      + (common.tr(f"change.{row['direction']}") if delta else common.tr("change.none")))
 
+
+def show_benchmark() -> None:
+    """A benchmark column beside our city's figures: a chosen external area's published figures for the latest
+    period, as published (no interval without a base, no significance test), source named."""
+    figures = common.published_figures(f, periods=(f.latest,))
+    figures = figures[figures["indicator"].notna() & figures["period"].eq(f.latest)]
+    options = common.published_area_options(figures)
+    if not options:
+        return
+    none = common.tr("published.benchmark_none")
+    pick = st.selectbox(common.tr("published.benchmark_pick"), [none, *options], key="overview_benchmark",
+                        format_func=lambda k: k if k == none else options[k])
+    if pick == none:
+        return
+    series = common.published_series(figures, pick).set_index("indicator")
+    rows = []
+    for key, label in labels.items():
+        if key not in series.index:
+            continue
+        r = series.loc[key]
+        ours = city_now.loc[key] if key in city_now.index else None
+        own = (common.tr("flag.suppressed_short") if ours is not None and ours["flag"] == "suppressed"
+               else estimate_text(ours) if ours is not None else "—")
+        interval = (interval_text(r["ci_low"], r["ci_high"]) if r["interval"] != "none"
+                    else common.tr("published.no_interval"))
+        rows.append({common.tr("published.col.indicator"): common.plain(label),
+                     common.tr("published.col.ours"): own,
+                     common.tr("published.benchmark"): r["shown"] or common.tr("published.not_published"),
+                     common.tr("published.col.interval"): interval,
+                     common.tr("published.col.source"): r["source"]})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+        st.caption(common.tr("published.benchmark_caption", area=options[pick], period=f.latest,
+                             source="; ".join(sorted(series["source"].unique()))))
+    else:
+        st.caption(common.tr("published.benchmark_missing", area=options[pick], period=f.latest))
+
+
+show_benchmark()
+
 table = common.indicator_table(f, periods=(f.latest,))
 now = table[table["period"] == f.latest]
 st.subheader(common.tr("overview.scorecard"))

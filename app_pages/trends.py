@@ -69,6 +69,42 @@ def annotate(fig: go.Figure, data: pd.DataFrame, key: str, breaks: pd.DataFrame)
     return notes
 
 
+def add_published(fig: go.Figure, data: pd.DataFrame, key: str, factor: float, mean: bool, digits: int) -> bool:
+    """Draw the chosen published series of indicator ``key`` beside our own lines: dashed, open diamonds, named
+    '(published: source)'; a band only where the figure has an interval (never for a figure without a base).
+    Returns whether anything was drawn."""
+    drawn = False
+    periods = dict(zip(data["period"], data["period_start"], strict=False))
+    for index, pick in enumerate(pub_shown):
+        series = common.published_series(pub_all, pick)
+        series = series[(series["indicator"] == key) & series["value"].notna()].sort_values("period_end")
+        # a mean score is drawn only beside our own mean on the same scale; a rate only beside a rate
+        series = series[series["value_kind"].eq("mean" if mean else "proportion")]
+        if mean and not series.empty and not series["scale_max"].eq(float(data["scale_max"].iloc[0])).all():
+            continue
+        if series.empty:
+            continue
+        color = common.PALETTE[(index + 4) % len(common.PALETTE)]
+        banded = series[series["interval"] != "none"]
+        for r in banded.to_dict("records"):
+            fig.add_trace(go.Scatter(x=[r["period"], r["period"]], y=[factor * r["ci_low"], factor * r["ci_high"]],
+                                     mode="lines", line={"color": color, "width": 6}, opacity=0.25,
+                                     hoverinfo="skip", showlegend=False))
+        # chart text is escaped by common.show_fig (markdown escaping would show its backslashes)
+        name = common.tr("published.series", name=pub_options[pick], source=series["source"].iloc[0])
+        fig.add_trace(go.Scatter(
+            x=series["period"], y=factor * series["value"], mode="lines+markers", name=name,
+            line={"color": color, "dash": "dash"}, marker={"symbol": "diamond-open", "size": 9},
+            customdata=series[["shown", "source"]],
+            hovertemplate="%{x}: %{customdata[0]} (" + common.tr("published.label") + ", %{customdata[1]})"
+                          "<extra>%{fullData.name}</extra>"))
+        periods.update(zip(series["period"], series["period_end"], strict=False))
+        drawn = True
+    if drawn:
+        fig.update_xaxes(categoryorder="array", categoryarray=sorted(periods, key=lambda p: pd.Timestamp(periods[p])))
+    return drawn
+
+
 f = common.filters()
 labels = common.indicator_labels()
 st.title(common.tr("trends.title"))
@@ -87,6 +123,13 @@ shown = st.multiselect(common.tr("trends.pick"), codes, default=default, max_sel
                        format_func=names.__getitem__, key=f"trend_pick_{f.level}")
 if len(codes) > MAX_LINES:
     st.caption(common.tr("trends.too_many", max=MAX_LINES))
+
+pub_all = common.published_figures(f)
+pub_all = pub_all[pub_all["indicator"].notna()]
+pub_options = common.published_area_options(pub_all)
+pub_shown = st.multiselect(common.tr("published.trends_pick"), list(pub_options),
+                           default=list(pub_options)[:2],
+                           format_func=pub_options.__getitem__, key="trend_published") if pub_options else []
 
 breaks_all = mode_break_table(common.data_version(), f.level, tuple(shown), common.user(), repr(common.user()))
 columns = st.columns(2)
@@ -122,6 +165,8 @@ for index, (key, label) in enumerate(labels.items()):
     fig.update_layout(title=label, yaxis_title=unit, height=340, legend={"orientation": "h", "y": -0.2},
                       xaxis={"type": "category"})
     notes = annotate(fig, data, key, breaks_all)
+    if add_published(fig, data, key, factor, mean, digits):
+        notes.append(common.tr("published.trends_note"))
     with columns[index % 2]:
         common.show_fig(fig)
         for note in notes:

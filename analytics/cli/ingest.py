@@ -18,11 +18,13 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from analytics import vocabulary as F
+from analytics.choices import PUBLISHED_VALUE_FORMATS, PUBLISHED_WINDOWS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError, IngestError
 
 if TYPE_CHECKING:
     from analytics.ingest.pipeline import IngestResult
+    from analytics.published import ResultsSpec
 
 
 def _constants(pairs: list[str] | None) -> dict[str, str]:
@@ -137,8 +139,85 @@ def _write_json(path: str, spec: dict[str, Any]) -> None:
         raise ConfigError(f"Cannot write the mapping file {path}: {exc.strerror}.") from exc
 
 
+def _results_spec(con: Any, args: argparse.Namespace) -> ResultsSpec:
+    """The reading spec of a published-results file: --mapping FILE (JSON, as --propose prints), else proposed
+    from the headers; the command-line options override it."""
+    from analytics import published
+
+    if not args.root:
+        raise ConfigError("ingest results needs --root NAME: the publisher these areas belong to, "
+                          "e.g. --root 'London (MPS)'.")
+    if args.mapping:
+        try:
+            with open(args.mapping, encoding="utf-8") as fh:
+                raw = json.load(fh)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"--mapping {args.mapping}: not a readable JSON file ({exc}).") from exc
+        spec = published.ResultsSpec.from_dict({**raw, "root": args.root})
+    else:
+        spec = published.propose(con, args.file, root=args.root)[0]
+    changes: dict[str, Any] = {}
+    if args.value_format:
+        changes["value_format"] = args.value_format
+    if args.scale:
+        low, sep, high = args.scale.partition("-")
+        try:
+            changes["scale"] = (float(low), float(high)) if sep else None
+        except ValueError:
+            changes["scale"] = None
+        if changes["scale"] is None:
+            raise ConfigError(f"--scale takes LOW-HIGH such as 0-10, not {args.scale!r}.")
+    if args.window:
+        changes["window"] = args.window
+    if args.source:
+        changes["source"] = args.source
+    if args.group:
+        changes["groups"] = list(args.group)
+    if args.dayfirst is not None:
+        changes["dayfirst"] = args.dayfirst
+    return published.ResultsSpec.from_dict({**spec.to_dict(), **changes})
+
+
+def _run_results(args: argparse.Namespace) -> int:
+    from analytics import published
+    from analytics.ingest.problems import note_text, report_lines
+
+    con = open_store(args, write=True)
+    con.execute("SET enable_progress_bar = false")
+    user = resolve_user(con, args)
+    user.require("upload")
+    spec = _results_spec(con, args)
+    if args.propose:
+        print(json.dumps(spec.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    try:
+        result = published.load_results(con, args.file, spec, user=user, sheet=args.sheet,
+                                         create_jurisdictions=args.create_jurisdictions, dry_run=args.dry_run)
+    except IngestError as exc:
+        for line in report_lines(exc, first=args.show):
+            print(line, file=sys.stderr)
+        return 1
+    s = result.summary
+    if result.dry_run:
+        print(f"Checked {s['source_name']} (published results): {result.rows} figures would be loaded "
+              "(dry run; nothing was written).")
+    else:
+        print(f"Loaded published results {result.load_id}: {s['source_name']}, {result.rows} figures "
+              f"under {s['root']}.")
+    print(f"  read: {s['format']}, value format {s['value_format']}, {s['rows_read']} rows")
+    print(f"  not published at source: {s['not_published']}; duplicates collapsed: {s['duplicates_collapsed']}")
+    print("  measures: " + "; ".join(f"{m} -> {i or '(own measure)'}" for m, i in s["measures"].items()))
+    if s["created_areas"]:
+        print(f"  areas created under {s['root']}: " + ", ".join(s["created_areas"][:20]))
+    for warning in s["warnings"]:
+        print(f"  warning: {note_text(warning, 'en')}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Check (and unless --dry-run, load) one file; print the summary or the problem report."""
+    if args.kind == "results":
+        return _run_results(args)
     from analytics.ingest.mapping import save_mapping
     from analytics.ingest.pipeline import ingest_file
     from analytics.ingest.problems import report_lines, rows_line
@@ -188,7 +267,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Check a whole file and load it as one batch (all or nothing). Exit 0 loaded, 1 rejected "
                     "(problems on stderr, database unchanged), 2 usage or configuration error. "
                     "Fields, synonyms and value maps: docs/ingest.md.")
-    parser.add_argument("kind", choices=F.KINDS)
+    parser.add_argument("kind", choices=(*F.KINDS, "results"),
+                        help="results = published aggregated figures (see --root, docs/published.md)")
     parser.add_argument("file", metavar="FILE")
     parser.add_argument("--mapping", metavar="NAME|FILE",
                         help="a saved mapping name, a shipped one (data/mappings/NAME.json) or a JSON file")
@@ -219,6 +299,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "draft with every value the value maps lack (best guess prefilled) to edit and pass "
                              "back with --mapping FILE")
     parser.add_argument("--show", type=int, default=5, metavar="N", help="problems shown per kind (default 5)")
+    results = parser.add_argument_group("published results (kind 'results')")
+    results.add_argument("--root", metavar="NAME", help="the publisher the file's areas belong to")
+    results.add_argument("--value-format", choices=PUBLISHED_VALUE_FORMATS,
+                         help="proportion (0.63), percent (63 or 63%%), mean (with --scale); default: auto")
+    results.add_argument("--scale", metavar="LOW-HIGH", help="the scale of mean scores, e.g. 0-10")
+    results.add_argument("--window", choices=PUBLISHED_WINDOWS,
+                         help="how long each period is (needed when periods are dates)")
+    results.add_argument("--source", metavar="TEXT", help="the source of every figure (default: the file name)")
+    results.add_argument("--group", action="append", metavar="COLUMN", help="a demographic-group column")
     add_db_argument(parser)
     add_user_argument(parser)
     parser.set_defaults(func=run)

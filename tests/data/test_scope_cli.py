@@ -105,6 +105,7 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["drivers", "--by", "station", "--bootstrap", "0", "--jurisdiction", "S2", "S1"],
     ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
+    ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
     ("weights", "show"): [["weights", "show"], ["weights", "show", "--format", "csv"]],
     ("users", "token", "create"): [["users", "token", "create", "--out", "{out}.token", "--days", "1"]],
     ("users", "token", "revoke"): [["users", "token", "revoke"]],
@@ -117,7 +118,7 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
 }
 REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("batches",): [["batches", "list"], ["batches", "export", "1"], ["batches", "remove", "1"]],
-    ("ingest",): [["ingest", "survey", "{fixture}"]],
+    ("ingest",): [["ingest", "survey", "{fixture}"], ["ingest", "results", "{fixture}", "--root", "Elsewhere"]],
     ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
     ("peers", "remove"): [["peers", "remove", "mixed"]],
     ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
@@ -132,7 +133,9 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
 # Outputs that name no station even for a leader (the city, one pooled analysis, district-level case metrics).
 # Token commands print no figures at all.
 NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap",
-               "users token create --out {out}.token --days 1", "users token revoke"}
+               "users token create --out {out}.token --days 1", "users token revoke",
+               # published figures are public and name no local jurisdiction
+               "results --by jurisdiction,period --format json", "results --format csv"}
 # Commands without --user: administration of the database file itself, no figures printed.
 EXEMPT = {
     ("demo",): "builds a new database; refuses one that holds data",

@@ -151,9 +151,10 @@ def test_upload_gbk_survey_changes_the_figures_and_removal_restores_them(
     choose_file(page, upload)
     detected = " ".join(ui.texts(ui.main(page).locator('[data-testid="stCaptionContainer"]')))
     assert re.search(r"GB18030|GBK", detected, re.IGNORECASE), detected
-    # The editable mapping (st.data_editor): its CSV export names the columns by field, not by label.
-    mapping = ui.grid_with_column(page, "target")
-    assert {r["column"]: r["target"] for r in mapping} == TARGETS
+    # The editable mapping (st.data_editor), read as shown: its column headers are the labels in the user's language.
+    column, target = t("upload.col.column", "zh"), t("upload.col.target", "zh")
+    mapping = ui.grid_with_column(page, target)
+    assert {r[column]: r[target] for r in mapping} == TARGETS
     mode = ui.main(page).get_by_role("textbox", name="mode", exact=True)
     if not mode.is_visible():
         ui.main(page).get_by_text(t("upload.constants", "zh")).click()

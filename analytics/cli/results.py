@@ -12,8 +12,7 @@ import argparse
 import sys
 
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.output import render
-from analytics.periods import PERIOD_KINDS
+from analytics.periods import PERIOD_KINDS  # standard library only
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,6 +20,7 @@ def run(args: argparse.Namespace) -> int:
     con = open_store(args)
     user = resolve_user(con, args)
     from analytics import published  # imported by the command, not by --help (issue 14.6)
+    from analytics.output import render
     from analytics.selection import Selection
 
     sel = Selection(period_kind=args.period_kind, user=user)

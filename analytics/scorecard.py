@@ -1,0 +1,167 @@
+"""The leaders' scorecard: each jurisdiction's indicators against the level average, and who needs attention.
+
+Colour rule (issue 15): a cell is coloured by whether the jurisdiction is *significantly* above, within or
+below the average of its level for the same indicator and period — never by the raw rate alone.
+
+Method
+------
+The level average is the estimate over every respondent the user may see at the level above the
+jurisdictions shown (the city for stations and districts), computed from respondents like any other
+figure (:mod:`analytics.engine`), never by averaging rates. A jurisdiction's respondents are part of that
+average, so the two estimates are not independent. With ``s`` the jurisdiction's share of the average's
+base (n_j / N) and the rest of the level sampled independently of the jurisdiction::
+
+    p_j − p_avg = (1 − s) (p_j − p_rest)
+    Var(p_j − p_avg) = se_j² (1 − 2s) + se_avg²
+
+(exact for unweighted estimates; for weighted ones the share uses the unweighted base, an approximation
+noted in docs/statistics.md). z = gap / sqrt(var), two-sided normal p, Benjamini–Hochberg adjusted across
+the jurisdictions of each indicator and period, like changes over time. ``vs_average`` is 'above' or
+'below' when the adjusted p is below ``alpha``, else 'within'; 'suppressed' for a suppressed cell (no
+estimate is ever shown); 'no_data' for a jurisdiction without answers; 'no_reference' at city level,
+which has no level above it.
+
+"Needs attention" lists jurisdiction × indicator cells significantly below the average or with a
+significant fall under the selection's comparison rule (BH-adjusted), largest gap first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from duckdb import DuckDBPyConnection
+from scipy.stats import norm
+
+from analytics import engine, stats
+from analytics.periods import available_periods, with_comparison_periods
+from analytics.selection import Selection
+
+ALPHA = 0.05
+CLASSES = ("above", "within", "below", "suppressed", "no_data", "no_reference")
+SPARK_PERIODS = 8  # periods of history drawn per row
+PARENT_LEVEL = {"station": "city", "district": "city", "city": None}
+SCORECARD_COLUMNS = ["avg_estimate", "gap", "gap_se", "gap_p", "gap_p_adjusted", "vs_average"]
+
+
+def _latest_only(sel: Selection) -> Selection:
+    """``sel`` narrowed to its latest period (the one a scorecard shows)."""
+    return sel.with_(periods=(sel.latest,)) if sel.latest else sel
+
+
+def _table_with_changes(con: DuckDBPyConnection, sel: Selection, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
+    """Indicator table of ``sel``'s latest period at ``level`` with change columns under ``sel.comparison``."""
+    shown = [sel.latest] if sel.latest else None
+    needed = with_comparison_periods(shown, lag=sel.comparison) if shown else None
+    table = engine.indicator_table(con, period_kind=sel.period_kind, level=level,
+                                   jurisdiction_codes=list(codes) or None, weighted=sel.weighted,
+                                   user=sel.user, periods=needed)
+    if table.empty:
+        return table.assign(**{c: pd.Series(dtype=float) for c in engine.CHANGE_COLUMNS})
+    changed = engine.add_changes(table, lag=sel.comparison, periods=shown)
+    prev = table.set_index(["indicator", "jurisdiction", "period"])["flag"]
+    changed["prev_flag"] = prev.reindex(pd.MultiIndex.from_arrays(
+        [changed["indicator"], changed["jurisdiction"], changed["prev_period"]])).to_numpy()
+    return changed
+
+
+def scorecard(con: DuckDBPyConnection, sel: Selection, *, alpha: float = ALPHA) -> pd.DataFrame:
+    """The scorecard of ``sel``'s latest period: one row per jurisdiction × indicator (tidy).
+
+    Columns: the engine's tidy and change columns (``change`` in proportion or score points against the
+    period ``sel.comparison`` names, ``direction`` 'up'/'down' only when significant after BH), ``prev_flag``,
+    ``avg_estimate`` (the level average), ``gap`` = estimate − average (same units), ``gap_se``, ``gap_p``,
+    ``gap_p_adjusted`` and ``vs_average`` (one of :data:`CLASSES`, see the module docstring). Empty when
+    ``sel`` has no period.
+    """
+    if sel.latest is None:
+        return pd.DataFrame(columns=[*engine.TIDY_COLUMNS, *engine.CHANGE_COLUMNS, "prev_flag",
+                                     *SCORECARD_COLUMNS])
+    table = _table_with_changes(con, sel, sel.level, sel.jurisdiction_codes)
+    parent = PARENT_LEVEL[sel.level]
+    if table.empty:
+        return table.assign(**{c: pd.Series(dtype=float) for c in SCORECARD_COLUMNS})
+    out = table.copy()
+    if parent is None:
+        for column in SCORECARD_COLUMNS[:-1]:
+            out[column] = np.nan
+        out["vs_average"] = np.where(out["flag"].eq("suppressed"), "suppressed", "no_reference")
+        return out
+    average = engine.indicator_table(con, period_kind=sel.period_kind, level=parent, jurisdiction_codes=None,
+                                     weighted=sel.weighted, user=sel.user, periods=[sel.latest])
+    avg = average.groupby(["indicator", "period"]).agg(
+        avg_estimate=("estimate", "first"), avg_se=("se", "first"), avg_n=("n", "sum"))
+    joined = avg.reindex(pd.MultiIndex.from_arrays([out["indicator"], out["period"]]))
+    out["avg_estimate"] = joined["avg_estimate"].to_numpy(float)
+    avg_se = joined["avg_se"].to_numpy(float)
+    share = np.clip(out["n"].to_numpy(float) / joined["avg_n"].to_numpy(float), 0.0, 1.0)
+    se = out["se"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        var = se * se * (1.0 - 2.0 * share) + avg_se * avg_se
+        gap_se = np.sqrt(np.where(var > 0, var, np.nan))
+    gap = out["estimate"].to_numpy(float) - out["avg_estimate"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = gap / gap_se
+    p = 2.0 * norm.sf(np.abs(z))
+    p_adj = adjust_by_group(out, p)
+    out["gap"] = gap
+    out["gap_se"] = gap_se
+    out["gap_p"] = p
+    out["gap_p_adjusted"] = p_adj
+    significant = p_adj < alpha
+    out["vs_average"] = np.select(
+        [out["flag"].eq("suppressed").to_numpy(), out["estimate"].isna().to_numpy(),
+         significant & (gap > 0), significant & (gap < 0)],
+        ["suppressed", "no_data", "above", "below"], default="within")
+    return out
+
+
+def adjust_by_group(frame: pd.DataFrame, pvalues: np.ndarray, keys: tuple[str, ...] = ("indicator", "period")
+                    ) -> np.ndarray:
+    """Benjamini–Hochberg adjusted ``pvalues`` within each group of ``frame``'s ``keys`` (NaN stays NaN)."""
+    out = np.full(len(frame), np.nan)
+    values = np.asarray(pvalues, dtype=float)
+    # One adjustment per indicator and period (a few dozen groups), as the engine does for changes.
+    for positions in frame.reset_index(drop=True).groupby(list(keys), sort=False).indices.values():
+        out[positions] = stats.benjamini_hochberg(values[positions])
+    return out
+
+
+def needs_attention(card: pd.DataFrame) -> pd.DataFrame:
+    """The cells of a :func:`scorecard` a leader should look at, largest gap first.
+
+    A cell is listed when it is significantly below the level average (``reason`` 'below') and/or fell
+    significantly against its comparison period ('fall'); ``size`` is the larger of the two gaps in
+    absolute value (proportion or score points; rates and means are not mixed within an indicator).
+    Ties are broken by jurisdiction code and indicator so the order is stable.
+    """
+    below = card["vs_average"].eq("below")
+    fall = card["direction"].eq("down")
+    listed = card[below | fall].copy()
+    if listed.empty:
+        return listed.assign(reason=pd.Series(dtype=str), size=pd.Series(dtype=float))
+    b, f = below[listed.index], fall[listed.index]
+    listed["reason"] = np.where(b & f, "below+fall", np.where(b, "below", "fall"))
+    gap = np.where(b, listed["gap"].abs(), 0.0)
+    drop = np.where(f, listed["change"].abs(), 0.0)
+    listed["size"] = np.fmax(gap, drop)
+    return listed.sort_values(["size", "jurisdiction", "indicator"], ascending=[False, True, True],
+                              kind="stable").reset_index(drop=True)
+
+
+def history(con: DuckDBPyConnection, sel: Selection, indicator: str, *,
+            periods: int = SPARK_PERIODS) -> pd.DataFrame:
+    """The last ``periods`` periods up to ``sel.latest`` of one indicator, per jurisdiction, for sparklines.
+
+    Columns ``jurisdiction``, ``period``, ``estimate`` (NaN where suppressed), in time order. Only
+    those periods' months are read.
+    """
+    if sel.latest is None:
+        return pd.DataFrame(columns=["jurisdiction", "period", "estimate"])
+    labels = available_periods(engine.data_months(con), sel.period_kind)
+    if sel.latest in labels:
+        labels = labels[: labels.index(sel.latest) + 1]
+    wanted = labels[-periods:]
+    table = engine.indicator_table(con, period_kind=sel.period_kind, level=sel.level, indicators=[indicator],
+                                   jurisdiction_codes=list(sel.jurisdiction_codes) or None,
+                                   weighted=sel.weighted, user=sel.user, periods=wanted)
+    return table[["jurisdiction", "period", "estimate"]].reset_index(drop=True)

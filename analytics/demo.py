@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from analytics import geo
+from analytics.auth import User
 from analytics.ingest import ingest_file
 from analytics.store import REPO_ROOT
 
@@ -24,13 +26,19 @@ DEMO_FILES: list[tuple[str, str]] = [
     ("cases", "cases_update_2026q3.csv"),
 ]
 SURVEY_MODES = {"survey_sms_2024q4_2026q3.csv": "sms"}
+# Shapes of the demo districts and stations for the map (not a data batch: stored by analytics.geo).
+DEMO_BOUNDARIES = "boundaries.geojson"
 
 
 def build_demo_database(con: duckdb.DuckDBPyConnection, *, actor: str = "demo") -> list[int]:
-    """Load every demo input file through the ingestion pipeline; returns the batch ids."""
+    """Load every demo input file through the ingestion pipeline and store the demo boundaries; returns the
+    batch ids."""
     batch_ids = []
     for kind, name in DEMO_FILES:
         constants = {"mode": SURVEY_MODES.get(name, "phone")} if kind == "survey" else None
         result = ingest_file(con, kind, DEMO_DIR / name, constants=constants, actor=actor)
         batch_ids.append(result.batch_id)
+    shapes = geo.read_geojson((DEMO_DIR / DEMO_BOUNDARIES).read_bytes(), source_name=DEMO_BOUNDARIES)
+    geo.save_boundaries(con, geo.match_boundaries(con, shapes), source_name=DEMO_BOUNDARIES,
+                        user=User(actor, "admin"))
     return batch_ids

@@ -24,6 +24,7 @@ Run ``python -m tools.demo_data`` to regenerate the shipped files in ``data/demo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,7 @@ FILE_PHONE_XLSX = "survey_phone_2025q4_2026q3.xlsx"
 FILE_SMS = "survey_sms_2024q4_2026q3.csv"
 FILE_CASES = "cases_2024q4_2026q3.csv"
 FILE_CASES_UPDATE = "cases_update_2026q3.csv"
+FILE_BOUNDARIES = "boundaries.geojson"
 
 XLSX_SHEET = "调查结果"
 XLSX_TITLE = "江城市公众安全感和满意度调查 2025年第四季度至2026年第三季度"
@@ -757,6 +759,60 @@ def _case_snapshot(truth: pd.DataFrame, at: np.datetime64) -> pd.DataFrame:
 
 
 # =================================================================================================
+# boundaries (the map)
+# =================================================================================================
+# Districts as quadrants of a made-up city (north of the river top): Xishan west, Jiangbei north,
+# Nangang south, Donghu east. Row, column of each district's cell in a 2 x 2 lattice.
+DISTRICT_CELLS = {"D03": (0, 0), "D02": (0, 1), "D04": (1, 0), "D01": (1, 1)}
+BOUNDARY_SEED = 15  # the lattice's jitter; fixed so the file is byte-identical across runs
+
+
+def _boundaries() -> dict:
+    """A GeoJSON FeatureCollection of the city, its districts and stations (longitude/latitude degrees).
+
+    A 3 x 3 lattice of jittered points splits the city outline into four quadrilateral districts; each
+    district is cut into strips, one per station, at cumulative shares of the stations' populations along
+    its top and bottom edges. Stations thus tile their district exactly and districts tile the city, as
+    real jurisdictions do, and every shape is a convex-ish quadrilateral a map can draw on its own.
+    """
+    rng = np.random.default_rng(BOUNDARY_SEED)
+    lon0, lat0, step_lon, step_lat = 114.20, 30.72, 0.14, -0.11
+    jitter = rng.uniform(-0.25, 0.25, size=(3, 3, 2))
+    # Inner lattice lines wander more than the outline, so districts differ in shape and size.
+    wander = np.array([0.4, 1.0, 0.4])
+    lattice = [[(round(lon0 + (c + jitter[r, c, 0] * wander[c]) * step_lon, 5),
+                 round(lat0 + (r + jitter[r, c, 1] * wander[r]) * step_lat, 5))
+                for c in range(3)] for r in range(3)]
+
+    def lerp(a: tuple[float, float], b: tuple[float, float], t: float) -> list[float]:
+        return [round(a[0] + (b[0] - a[0]) * t, 5), round(a[1] + (b[1] - a[1]) * t, 5)]
+
+    def feature(code: str, name_zh: str, name_en: str, level: str, ring: list[list[float]]) -> dict:
+        return {"type": "Feature", "properties": {"code": code, "name_zh": name_zh, "name_en": name_en,
+                                                  "level": level},
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}}
+
+    outer = [lattice[0][0], lattice[0][1], lattice[0][2], lattice[1][2], lattice[2][2], lattice[2][1],
+             lattice[2][0], lattice[1][0]]
+    features = [feature(CITY[0], CITY[1], CITY[2], "city", [list(p) for p in outer])]
+    for d, zh, en in DISTRICTS:
+        r, c = DISTRICT_CELLS[d]
+        tl, tr, br, bl = lattice[r][c], lattice[r][c + 1], lattice[r + 1][c + 1], lattice[r + 1][c]
+        features.append(feature(d, zh, en, "district", [list(tl), list(tr), list(br), list(bl)]))
+        members = [st for st in STATIONS if st.district == d]
+        cuts = np.concatenate([[0.0], np.cumsum([st.population for st in members])]) / sum(
+            st.population for st in members)
+        for st, a, b in zip(members, cuts[:-1], cuts[1:], strict=True):
+            ring = [lerp(tl, tr, a), lerp(tl, tr, b), lerp(bl, br, b), lerp(bl, br, a)]
+            features.append(feature(st.code, st.name_zh, st.name_en, "station", ring))
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _write_geojson(doc: dict, path: Path) -> None:
+    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+
+
+# =================================================================================================
 # public entry point
 # =================================================================================================
 def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -764,15 +820,16 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
 
     The files are, in order: ``jurisdictions.csv``, ``margins_age_sex.csv``, the GBK phone survey
     of 2024Q4-2025Q3, the Excel phone survey of 2025Q4-2026Q3, the SMS survey, the case export and
-    the later case update. ``data/demo/README.md`` describes their formats and the planted story.
+    the later case update, and the jurisdiction boundaries (GeoJSON). ``data/demo/README.md`` describes
+    their formats and the planted story.
     Existing files of the same names are overwritten; other files in ``out_dir`` are left alone.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     phone_rng, sms_rng, case_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     paths = [out_dir / name for name in (FILE_JURISDICTIONS, FILE_MARGINS, FILE_PHONE_GBK, FILE_PHONE_XLSX,
-                                         FILE_SMS, FILE_CASES, FILE_CASES_UPDATE)]
-    p_jur, p_margins, p_gbk, p_xlsx, p_sms, p_cases, p_update = paths
+                                         FILE_SMS, FILE_CASES, FILE_CASES_UPDATE, FILE_BOUNDARIES)]
+    p_jur, p_margins, p_gbk, p_xlsx, p_sms, p_cases, p_update, p_boundaries = paths
 
     _write_csv(_jurisdictions(), p_jur, "utf-8")
     _write_csv(_margins(), p_margins, "utf-8")
@@ -789,6 +846,7 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     closed = truth["closed"].to_numpy().astype("datetime64[m]")
     newly_closed = ~(closed < CASE_EXPORT_AT) & (closed < CASE_UPDATE_AT)
     _write_csv(_case_snapshot(truth[newly_closed].reset_index(drop=True), CASE_UPDATE_AT), p_update, "utf-8")
+    _write_geojson(_boundaries(), p_boundaries)
     return paths
 
 

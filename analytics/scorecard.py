@@ -56,7 +56,7 @@ def _table_with_changes(con: DuckDBPyConnection, sel: Selection, level: str, cod
                                    jurisdiction_codes=list(codes) or None, weighted=sel.weighted,
                                    user=sel.user, periods=needed)
     if table.empty:
-        return table.assign(**{c: pd.Series(dtype=float) for c in engine.CHANGE_COLUMNS})
+        return table.assign(**{c: pd.Series(dtype=float) for c in [*engine.CHANGE_COLUMNS, "prev_flag"]})
     changed = engine.add_changes(table, lag=sel.comparison, periods=shown)
     prev = table.set_index(["indicator", "jurisdiction", "period"])["flag"]
     changed["prev_flag"] = prev.reindex(pd.MultiIndex.from_arrays(

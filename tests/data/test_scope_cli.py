@@ -104,6 +104,11 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["drivers", "--by", "district", "--bootstrap", "0"],
         ["drivers", "--by", "station", "--bootstrap", "0", "--jurisdiction", "S2", "S1"],
     ],
+    ("alerts",): [
+        ["alerts", "--period", PERIOD, "--lang", "en"],
+        ["alerts", "--period", PERIOD, "--level", "district", "--format", "json"],
+        ["alerts", "--period", PERIOD, "--jurisdiction", "S2", "D2", "--format", "csv"],
+    ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
     ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
     ("weights", "show"): [["weights", "show"], ["weights", "show", "--format", "csv"]],

@@ -71,3 +71,10 @@ def test_history_gives_the_last_periods_up_to_the_latest(city):
     assert sorted(set(hist["period"])) == ["2025Q1", "2025Q2"]
     one = scorecard.history(city, sel, "visibility", periods=1)
     assert set(one["period"]) == {"2025Q2"}
+
+
+def test_a_selection_without_rows_gives_empty_frames_with_every_column(city):
+    sel = Selection(period_kind="quarter", periods=("2025Q2",), level="station", jurisdiction_codes=("S10",))
+    card = scorecard.scorecard(city, sel)
+    assert card.empty and {"prev_flag", "vs_average", "direction"} <= set(card.columns)
+    assert scorecard.needs_attention(card).empty

@@ -1,0 +1,114 @@
+"""The alerts digest (issue 15.5): what a leader should know about one period, as one stable table.
+
+Kinds, in this order:
+
+* ``fall`` — a significant fall against the comparison period (``sel.comparison``; BH-adjusted across
+  the jurisdictions of each indicator, exactly as the scorecard and every page compute ``direction``);
+* ``below_average`` — significantly below the level average (the scorecard's colour rule);
+* ``newly_suppressed`` — a cell suppressed this period whose comparison period was shown ('ok' or
+  'caution'): the station's sample fell short, its figure is missing this time;
+* ``open_callback`` — a dissatisfied callback not rectified ``days`` or more days after the callback
+  (as of the latest case data), one row per jurisdiction with the count and the longest wait.
+
+Assessment targets are not stored by this version, so "target missed" cannot be listed yet.
+Rows are sorted by kind, then by size (largest first), then jurisdiction code and indicator, so the output
+of a scheduled run changes only when the data do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from duckdb import DuckDBPyConnection
+
+from analytics import cases, scorecard
+from analytics.i18n import t
+from analytics.selection import Selection
+
+KINDS = ("fall", "below_average", "newly_suppressed", "open_callback")
+ALERT_COLUMNS = ["kind", "jurisdiction", "name_zh", "name_en", "indicator", "period", "comparison_period",
+                 "measure", "estimate", "previous", "change", "average", "gap", "p_adjusted", "count", "days"]
+DEFAULT_CALLBACK_DAYS = 15
+
+
+def alerts(con: DuckDBPyConnection, sel: Selection, *, days: int = DEFAULT_CALLBACK_DAYS) -> pd.DataFrame:
+    """The digest for ``sel.latest`` at ``sel.level`` (see the module docstring); :data:`ALERT_COLUMNS`.
+
+    Estimates, changes and gaps are proportions for rates and score points for means (as the engine);
+    ``count`` and ``days`` are filled for open callbacks only. A scoped ``sel.user`` gets only what it
+    may see.
+    """
+    card = scorecard.scorecard(con, sel)
+    parts = [
+        _rows(card[card["direction"].eq("down")], "fall", size=card["change"].abs()),
+        _rows(card[card["vs_average"].eq("below")], "below_average", size=card["gap"].abs()),
+        _rows(card[card["flag"].eq("suppressed") & card["prev_flag"].isin(["ok", "caution"])], "newly_suppressed",
+              size=pd.Series(0.0, index=card.index)),
+        _open_callbacks(con, sel, days),
+    ]
+    frames = [p for p in parts if not p.empty]
+    if not frames:
+        return pd.DataFrame(columns=ALERT_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    out["_kind"] = out["kind"].map({k: i for i, k in enumerate(KINDS)})
+    out = out.sort_values(["_kind", "_size", "jurisdiction", "indicator"], ascending=[True, False, True, True],
+                          kind="stable", na_position="last")
+    return out[ALERT_COLUMNS].reset_index(drop=True)
+
+
+def _rows(part: pd.DataFrame, kind: str, *, size: pd.Series) -> pd.DataFrame:
+    if part.empty:
+        return pd.DataFrame(columns=[*ALERT_COLUMNS, "_size"])
+    return pd.DataFrame({
+        "kind": kind, "jurisdiction": part["jurisdiction"], "name_zh": part["name_zh"], "name_en": part["name_en"],
+        "indicator": part["indicator"], "period": part["period"], "comparison_period": part["prev_period"],
+        "measure": part["kind"],
+        "estimate": part["estimate"], "previous": part["prev_estimate"], "change": part["change"],
+        "average": part["avg_estimate"], "gap": part["gap"],
+        "p_adjusted": part["p_adjusted"] if kind == "fall" else part["gap_p_adjusted"],
+        "count": np.nan, "days": np.nan, "_size": size[part.index].to_numpy(float)})
+
+
+def _open_callbacks(con: DuckDBPyConnection, sel: Selection, days: int) -> pd.DataFrame:
+    waiting = cases.open_loop(con, level=sel.level, jurisdiction_codes=list(sel.jurisdiction_codes) or None,
+                              user=sel.user)
+    late = waiting[waiting["days_waited"] >= days]
+    if late.empty:
+        return pd.DataFrame(columns=[*ALERT_COLUMNS, "_size"])
+    grouped = late.groupby(["jurisdiction", "name_zh", "name_en"], as_index=False).agg(
+        count=("case_id", "size"), days=("days_waited", "max"))
+    return grouped.assign(kind="open_callback", indicator="", period=sel.latest or "", comparison_period="", measure="",
+                          estimate=np.nan, previous=np.nan, change=np.nan, average=np.nan, gap=np.nan,
+                          p_adjusted=np.nan, _size=grouped["count"].astype(float))
+
+
+def _amount(value: float, measure: str) -> str:
+    """A value or difference in the row's units: percentage points for rates, score points for means."""
+    return f"{abs(value):.2f}" if measure == "mean" else f"{100 * abs(value):.1f}"
+
+
+def _level(value: float, measure: str) -> str:
+    return f"{value:.2f}" if measure == "mean" else f"{100 * value:.1f}%"
+
+
+def alert_text(row: dict, lang: str, indicator_labels: dict[str, str]) -> str:
+    """One alert as a sentence in ``lang`` (catalog keys ``alerts.text.<kind>``), the same words on the
+    Overview and in the CLI's text output. p-values below 0.001 are written '< 0.001'."""
+    name = row["name_zh"] if lang == "zh" else row["name_en"]
+    name = name if isinstance(name, str) and name else row["jurisdiction"]
+    label = indicator_labels.get(row["indicator"], row["indicator"])
+    kind, measure = row["kind"], row.get("measure", "rate")
+    if kind == "open_callback":
+        return t("alerts.text.open_callback", lang, name=name, count=int(row["count"]), days=int(row["days"]))
+    if kind == "newly_suppressed":
+        return t("alerts.text.newly_suppressed", lang, name=name, indicator=label, period=row["period"],
+                 previous=row["comparison_period"])
+    p = row["p_adjusted"]
+    p_text = "< 0.001" if p < 0.001 else f"= {p:.3f}"
+    unit = t(f"alerts.unit.{'score' if measure == 'mean' else 'points'}", lang)
+    if kind == "fall":
+        return t("alerts.text.fall", lang, name=name, indicator=label, amount=_amount(row["change"], measure),
+                 unit=unit, previous=row["comparison_period"], value=_level(row["estimate"], measure),
+                 before=_level(row["previous"], measure), p=p_text)
+    return t("alerts.text.below_average", lang, name=name, indicator=label, amount=_amount(row["gap"], measure),
+             unit=unit, value=_level(row["estimate"], measure), average=_level(row["average"], measure), p=p_text)

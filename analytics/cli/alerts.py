@@ -1,0 +1,63 @@
+"""``python -m analytics alerts``: the alerts digest of one period (issue 15.5), for people or a scheduled job.
+
+Always exits 0 when the digest could be made, whether or not it lists anything, and prints rows in a
+stable order (see :mod:`analytics.alerts`), so a job can diff today's output with yesterday's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analytics import alerts, engine
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.definitions import list_indicators
+from analytics.i18n import LANGUAGES, t
+from analytics.output import render
+from analytics.periods import parse_period
+from analytics.selection import COMPARISONS, Selection
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute and print the digest."""
+    kind = parse_period(args.period)[0]
+    con = open_store(args)
+    user = resolve_user(con, args)
+    sel = Selection(period_kind=kind, periods=(args.period,), level=args.level,
+                    jurisdiction_codes=tuple(args.jurisdiction or ()), weighted=args.weighted,
+                    comparison=args.comparison, user=user)
+    table = alerts.alerts(con, sel, days=args.days)
+    if args.format != "text":
+        sys.stdout.write(render(table, args.format))
+        return 0
+    labels = {ind.key: ind.label(args.lang) for ind in list_indicators(con)}
+    lines = [t("alerts.title", args.lang) + f" {args.period}"]
+    lines += [f"- [{t('alerts.kind.' + row['kind'], args.lang)}] " + alerts.alert_text(row, args.lang, labels)
+              for row in table.to_dict("records")] or [t("alerts.none", args.lang)]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``alerts`` command."""
+    parser = subparsers.add_parser(
+        "alerts", help="what a leader should know this period: significant falls, below average, newly "
+                       "suppressed, dissatisfied callbacks not rectified",
+        description="List this period's alerts at one level: significant falls against the comparison period "
+                    "(Benjamini-Hochberg adjusted), jurisdictions significantly below the level average, cells "
+                    "suppressed now that were shown before, and dissatisfied callbacks not rectified after "
+                    "--days days. Exit code 0 whether or not anything is listed; rows in a stable order.")
+    parser.add_argument("--period", required=True, metavar="LABEL",
+                        help="the period, e.g. 2026Q3, 2026-09, 2026 or 2026-09R12")
+    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
+    parser.add_argument("--comparison", default="previous", choices=COMPARISONS,
+                        help="compare with the previous period (default) or the same period a year earlier")
+    parser.add_argument("--weighted", action="store_true", help="use survey weights")
+    parser.add_argument("--days", type=int, default=alerts.DEFAULT_CALLBACK_DAYS,
+                        help=f"callback deadline in days (default {alerts.DEFAULT_CALLBACK_DAYS})")
+    parser.add_argument("--format", default="text", choices=["text", "csv", "json"])
+    parser.add_argument("--lang", default="zh", choices=LANGUAGES, help="language of --format text (default zh)")
+    add_db_argument(parser)
+    add_user_argument(parser)
+    parser.set_defaults(func=run)

@@ -28,11 +28,12 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import auth, engine, store
+from analytics import alerts, auth, engine, scorecard, store
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
 from analytics.periods import PERIOD_KINDS, available_periods, parse_period, with_comparison_periods
+from analytics.selection import Selection
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -450,3 +451,46 @@ def published_series(figures: pd.DataFrame, key: str) -> pd.DataFrame:
     """The rows of one series picked by :func:`published_area_options`."""
     root, code, grp = key.split("\x1f")
     return figures[(figures["root"] == root) & (figures["jurisdiction"] == code) & (figures["grp"] == grp)]
+
+
+# ---------------------------------------------------------------- leaders' screen (issue 15)
+def selection(f: Filters) -> Selection:
+    """The engine's :class:`Selection` for the sidebar's choices and this run's user."""
+    return Selection(period_kind=f.period_kind, periods=f.periods, level=f.level,
+                     jurisdiction_codes=f.jurisdiction_codes, weighted=f.weighted,
+                     comparison=getattr(f, "comparison", "previous"), user=user())
+
+
+@st.cache_data(show_spinner=False)
+def _scorecard(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
+    return scorecard.scorecard(cursor(), _sel)
+
+
+def cached_scorecard(sel: Selection) -> pd.DataFrame:
+    """:func:`analytics.scorecard.scorecard` of ``sel``, cached per data version and selection."""
+    return _scorecard(data_version(), repr(sel), sel)
+
+
+@st.cache_data(show_spinner=False)
+def _history(version: str, sel_key: str, indicator: str, _sel: Selection) -> pd.DataFrame:
+    return scorecard.history(cursor(), _sel, indicator)
+
+
+def cached_history(sel: Selection, indicator: str) -> pd.DataFrame:
+    """The last periods of one indicator per jurisdiction (sparklines), cached."""
+    return _history(data_version(), repr(sel), indicator, sel)
+
+
+@st.cache_data(show_spinner=False)
+def _alerts(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
+    return alerts.alerts(cursor(), _sel)
+
+
+def cached_alerts(sel: Selection) -> pd.DataFrame:
+    """The alerts digest of ``sel`` (the same table as ``python -m analytics alerts``), cached."""
+    return _alerts(data_version(), repr(sel), sel)
+
+
+def natural_key(code: Any) -> tuple:
+    """Sort key putting S2 before S10 (numbers inside codes compared as numbers)."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(code)))

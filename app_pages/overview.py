@@ -1,38 +1,69 @@
-"""Overview: headline city figures and the scorecard of jurisdictions for the latest period."""
+"""Overview: the leaders' first screen — city headline, who needs attention, the heat-map scorecard, alerts."""
+
+import math
 
 import pandas as pd
 import streamlit as st
 
+from analytics import alerts, auth, scorecard
 from analytics.output import to_csv_text
-from analytics.presentation import change_cell, estimate_text, interval_text, jurisdiction_name, rate_cell
+from analytics.periods import previous_period
+from analytics.presentation import estimate_text, interval_text, jurisdiction_name
 from app_pages import common
 
+# Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour).
+CLASS_STYLE = {
+    "above": ("▲", "background-color: #c6dbef; color: #08306b"),
+    "within": ("●", "background-color: #ffffff; color: #222222"),
+    "below": ("▼", "background-color: #f4c7c3; color: #67000d"),
+    "suppressed": ("▨", "background-color: #d9d9d9; color: #555555"),
+    "no_data": ("▨", "background-color: #d9d9d9; color: #555555"),
+    "no_reference": ("", "background-color: #ffffff; color: #222222"),
+}
+
 f = common.filters()
+sel = common.selection(f)
 labels = common.indicator_labels()
+lang = common.lang()
 st.title(common.tr("overview.title"))
 
 if f.latest is None:
     st.info(common.tr("sidebar.no_data"))
     st.stop()
 
-# Only the latest period is shown: only it and its comparison period are queried (benchmarks/README.md).
+prev_label = previous_period(f.latest, lag=sel.comparison) or "—"
+compared = common.tr(f"leaders.compared_with.{sel.comparison}", prev=prev_label)
+
+
+def points(value: float, row: dict) -> str:
+    """A change or gap in the row's units, signed, never '-0.0'."""
+    scaled = float(value) if row.get("kind") == "mean" else 100 * float(value)
+    text = f"{scaled:+.2f}" if row.get("kind") == "mean" else f"{scaled:+.1f}"
+    return text.replace("-0.0", "0.0").replace("+0.0", "0.0") if set(text[1:]) <= set("0.") else text
+
+
+# ---------------------------------------------------------------- headline tiles
 city = common.indicator_table(f, level="city", jurisdiction_codes=(), periods=(f.latest,))
 city_now = city[city["period"] == f.latest].set_index("indicator")
 st.subheader(common.tr("overview.headline", period=f.latest))
-tiles = st.columns(max(1, min(len(labels), 7)))
-for tile, (key, label) in zip(tiles, labels.items(), strict=False):
-    if key not in city_now.index:
-        continue
-    row = city_now.loc[key]
-    if row["flag"] == "suppressed":
-        tile.metric(common.plain(label), common.tr("flag.suppressed_short"), help=common.tr("flag.suppressed"))
-        continue
-    delta = change_cell({**row, "direction": ""}) if row["direction"] in ("up", "down") else None
-    tile.metric(common.plain(label), estimate_text(row), delta=delta,
-                help=f"{common.tr('col.ci')}: {interval_text(row['ci_low'], row['ci_high'], row=row)}; "
-                     f"n={int(row['n'])}; "
-                     + (common.tr(f"change.{row['direction']}") if delta else common.tr("change.none")))
-
+st.caption(compared)
+shown = [(k, v) for k, v in labels.items() if k in city_now.index]
+for start in range(0, len(shown), 4):  # four tiles a row: labels stay whole at 1280 px in both languages
+    for tile, (key, label) in zip(st.columns(4), shown[start:start + 4], strict=False):
+        row = city_now.loc[key].to_dict()
+        if row["flag"] == "suppressed":
+            tile.metric(common.plain(label), common.tr("flag.suppressed_short"), help=common.tr("flag.suppressed"))
+            continue
+        delta = None
+        if not pd.isna(row["change"]):
+            words = common.tr(f"change.{row['direction']}") if row["direction"] in ("up", "down") \
+                else common.tr("change.none")
+            key_name = "leaders.tile_delta_score" if row.get("kind") == "mean" else "leaders.tile_delta"
+            delta = common.tr(key_name, change=points(row["change"], row), words=words)
+        tile.metric(common.plain(label), estimate_text(row), delta=delta,
+                    delta_color="normal" if row["direction"] in ("up", "down") else "off",
+                    help=f"{common.tr('col.ci')}: {interval_text(row['ci_low'], row['ci_high'], row=row)}; "
+                         f"{common.tr('col.n')} = {int(row['n'])}; {compared}")
 
 def show_benchmark() -> None:
     """A benchmark column beside our city's figures: a chosen external area's published figures for the latest
@@ -73,29 +104,153 @@ def show_benchmark() -> None:
 
 show_benchmark()
 
-table = common.indicator_table(f, periods=(f.latest,))
-now = table[table["period"] == f.latest]
+
+# ---------------------------------------------------------------- needs attention
+card = common.cached_scorecard(sel)
+st.subheader(common.tr("leaders.attention.title"))
+st.caption(common.tr("leaders.attention.caption"))
+attention = scorecard.needs_attention(card)
+if attention.empty:
+    st.success(common.tr("leaders.attention.none"))
+def attention_text(item: dict) -> str:
+    """One needs-attention line: the gap to the average when below it, else the fall."""
+    name = jurisdiction_name(item, lang)
+    label = labels.get(item["indicator"], item["indicator"])
+    if item["reason"] in ("below", "below+fall"):
+        return common.tr("leaders.attention.below", name=name, indicator=label, value=estimate_text(item),
+                         average=estimate_text({**item, "estimate": item["avg_estimate"]}),
+                         gap=points(abs(item["gap"]), item).lstrip("+"))
+    return common.tr("leaders.attention.fall", name=name, indicator=label, value=estimate_text(item),
+                     prev=item["prev_period"], change=points(abs(item["change"]), item).lstrip("+"))
+
+
+TOP = 8  # lines shown with links; the rest in one expander
+items = attention.to_dict("records")
+for item in items[:TOP]:
+    cols = st.columns([8, 1, 1], vertical_alignment="center")
+    cols[0].markdown(("▼ " if item["reason"] != "fall" else "↘ ") + common.plain(attention_text(item)))
+    cols[1].page_link("app_pages/trends.py", label=common.tr("leaders.link.trends"), icon=":material/show_chart:")
+    cols[2].page_link("app_pages/compare.py", label=common.tr("leaders.link.compare"), icon=":material/leaderboard:")
+if len(items) > TOP:
+    with st.expander(common.tr("leaders.attention.more", count=len(items) - TOP)):
+        for item in items[TOP:]:
+            st.markdown(("▼ " if item["reason"] != "fall" else "↘ ") + common.plain(attention_text(item)))
+
+# ---------------------------------------------------------------- heat-map scorecard
 st.subheader(common.tr("overview.scorecard"))
-st.caption(common.tr("overview.caption", period=f.latest, level=common.tr(f"level.{f.level}")))
-if now.empty:
+st.caption(common.tr("leaders.heatmap.caption", period=f.latest, level=common.tr(f"level.{f.level}")) + " "
+           + compared)
+if card.empty:
     st.info(common.tr("overview.no_rows"))
     st.stop()
+if f.level == "city":
+    st.caption(common.tr("leaders.heatmap.no_reference"))
 
-# One pass over plain Python rows of just the columns the cells need, built from whole columns: to_dict
-# boxes cell by cell (Arrow-backed strings) and took most of a re-render at 500 stations (benchmarks/README.md).
-record_columns = ["jurisdiction", "name_zh", "name_en", "n", "estimate", "ci_low", "ci_high", "flag", "change",
-                  "direction"]
-records = [dict(zip(record_columns, values, strict=True))
-           for values in zip(*(now[column].tolist() for column in record_columns), strict=True)]
-changes = [change_cell(r) for r in records]
-cells = now.assign(
-    name=[jurisdiction_name(r, f.lang) for r in records],
-    cell=[rate_cell(r, f.lang) + (f"  {c}" if c else "") for r, c in zip(records, changes, strict=True)],
-)
-scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="indicator", values="cell", aggfunc="first")
-scorecard = scorecard[[k for k in labels if k in scorecard.columns]].rename(columns=labels)
-scorecard.index = pd.Index([name for _code, name in scorecard.index], name=common.tr("col.jurisdiction"))
-st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 4, 700))
+keys = [k for k in labels if k in set(card["indicator"])]
+registry = common.cached_jurisdictions(common.data_version())
+visible = set(card["jurisdiction"])
+at_level = registry[registry["level"] == f.level]
+if f.jurisdiction_codes:
+    at_level = at_level[at_level["code"].isin(f.jurisdiction_codes)]
+allowed = auth.visible_codes(common.cursor(), common.user())
+if allowed is not None:
+    at_level = at_level[at_level["code"].isin(allowed)]
+codes = sorted(set(at_level["code"]) | visible, key=common.natural_key)
+names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, lang) for r in registry.to_dict("records")}
+
+by_cell = card.set_index(["jurisdiction", "indicator"])
+values: dict[str, list] = {common.tr("col.jurisdiction"): [names.get(c, c) for c in codes]}
+classes: dict[str, list] = {}
+for key in keys:
+    column_values, column_classes = [], []
+    for code in codes:
+        if (code, key) in by_cell.index:
+            r = by_cell.loc[(code, key)]
+            scale = 1.0 if r["kind"] == "mean" else 100.0
+            column_values.append(r["estimate"] * scale if not pd.isna(r["estimate"]) else math.nan)
+            column_classes.append(r["vs_average"])
+        else:
+            column_values.append(math.nan)
+            column_classes.append("no_data")
+    values[labels[key]] = column_values
+    classes[labels[key]] = column_classes
+
+trend_key = st.selectbox(common.tr("leaders.heatmap.trend_of"), keys, format_func=labels.__getitem__,
+                         key="ov_trend_of")
+history = common.cached_history(sel, trend_key)
+trend_scale = 1.0 if (card[card["indicator"] == trend_key]["kind"] == "mean").any() else 100.0
+by_code = {code: [None if pd.isna(v) else float(v) * trend_scale for v in part.sort_values("period")["estimate"]]
+           for code, part in history.groupby("jurisdiction")}
+trend_title = common.tr("leaders.heatmap.trend", indicator=labels[trend_key])
+values[trend_title] = [by_code.get(c, []) for c in codes]
+frame = pd.DataFrame(values)
+suppressed_text = "▨ " + common.tr("flag.suppressed_short")
+no_data_text = "▨ " + common.tr("flag.no_data")
+
+
+def style_column(column: pd.Series) -> list[str]:
+    """CSS of each cell of one indicator column, from its class."""
+    return [CLASS_STYLE[c][1] for c in classes[column.name]]
+
+
+def shown_as(glyph: str, decimals: int, percent: bool):
+    """Display of a cell of one class: its glyph and the value (the data underneath stay numbers, so
+    sorting by a column sorts by value)."""
+    return lambda value: f"{glyph} {value:.{decimals}f}{'%' if percent else ''}".strip()
+
+
+styler = frame.style.apply(style_column, subset=[labels[k] for k in keys])
+for key in keys:
+    is_mean = bool((card[card["indicator"] == key]["kind"] == "mean").any())
+    column = labels[key]
+    for cls, (glyph, _css) in CLASS_STYLE.items():
+        rows = [i for i, c in enumerate(classes[column]) if c == cls]
+        if not rows:
+            continue
+        if cls in ("suppressed", "no_data"):
+            text = suppressed_text if cls == "suppressed" else no_data_text
+            styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[rows, [column]])
+        else:
+            styler = styler.format(shown_as(glyph, 2 if is_mean else 1, not is_mean),
+                                   subset=pd.IndexSlice[rows, [column]], na_rep=no_data_text)
+column_config = {
+    common.tr("col.jurisdiction"): st.column_config.TextColumn(pinned=True, width="medium"),
+    trend_title: st.column_config.LineChartColumn(width="small", y_min=0, y_max=100 if trend_scale == 100 else None),
+}
+for key in keys:
+    column_config[labels[key]] = st.column_config.NumberColumn(width="small")
+event = st.dataframe(styler, hide_index=True, width="stretch", column_config=column_config,
+                     height=min(35 * (len(frame) + 1) + 3, 700), on_select="rerun", selection_mode="single-row",
+                     key="ov_heatmap")
+picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
+if picked:
+    code = codes[picked[0]]
+    st.markdown("**" + common.plain(common.tr("leaders.detail.title", name=names.get(code, code))) + "**")
+    detail = card[card["jurisdiction"] == code].set_index("indicator").reindex(keys).reset_index()
+    st.dataframe(pd.DataFrame({
+        common.tr("col.indicator"): [labels[k] for k in keys],
+        common.tr("col.estimate"): [estimate_text(r) if not pd.isna(r["estimate"]) else common.tr(
+            f"leaders.class.{r['vs_average'] if isinstance(r['vs_average'], str) else 'no_data'}")
+            for r in detail.to_dict("records")],
+        common.tr("col.ci"): [interval_text(r["ci_low"], r["ci_high"], row=r) for r in detail.to_dict("records")],
+        common.tr("col.n"): [int(r["n"]) if not pd.isna(r["n"]) else None for r in detail.to_dict("records")],
+        common.tr("col.change"): [points(r["change"], r) + " · " + common.tr(
+            f"change.{r['direction']}" if r["direction"] in ("up", "down") else "change.none")
+            if not pd.isna(r["change"]) else "" for r in detail.to_dict("records")],
+        common.tr("leaders.detail.vs_average"): [common.tr(f"leaders.class.{r['vs_average']}")
+                                                 if isinstance(r["vs_average"], str) else ""
+                                                 for r in detail.to_dict("records")],
+    }), hide_index=True, width="stretch")
+
 csv_name = f"jingmin_scorecard_{f.latest}.csv"
-st.download_button(common.tr("overview.download"), to_csv_text(now), file_name=csv_name, mime="text/csv",
+st.download_button(common.tr("overview.download"), to_csv_text(card), file_name=csv_name, mime="text/csv",
                    on_click=common.audit_download, args=(csv_name,))
+
+# ---------------------------------------------------------------- alerts (same list as the alerts CLI)
+st.subheader(common.tr("alerts.title"))
+digest = common.cached_alerts(sel)
+if digest.empty:
+    st.info(common.tr("alerts.none"))
+for row in digest.to_dict("records"):
+    st.markdown(f"**{common.plain(common.tr('alerts.kind.' + row['kind']))}** · "
+                + common.plain(alerts.alert_text(row, lang, labels)))

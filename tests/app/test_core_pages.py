@@ -6,6 +6,15 @@ from analytics import engine, store
 from analytics.presentation import pct
 
 
+def shown_cells(element):
+    """The text a styled table shows in each cell (Streamlit sends the Styler's display values)."""
+    import io
+
+    import pyarrow as pa
+
+    return pa.ipc.open_stream(io.BytesIO(element.proto.arrow_data.styler.display_values)).read_all().to_pandas()
+
+
 def all_text(at) -> str:
     parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
     parts += [e.value for e in at.caption] + [str(e.value) for e in at.info]
@@ -22,29 +31,27 @@ def test_overview_shows_scorecard_with_engine_numbers(app, synthetic_db_path, la
     expected = engine.add_changes(engine.indicator_table(con, period_kind="quarter", level="station"))
     con.close()
     latest = expected[expected["period"] == "2025Q4"]
-    frame = at.dataframe[0].value
+    element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
+    frame = element.value
+    shown = shown_cells(element)
     names = {"S1": ("甲派出所", "Station A"), "S2": ("乙派出所", "Station B"), "S3": ("丙派出所", "Station C"),
              "S4": ("丁派出所", "Station D"), "S5": ("戊派出所", "Station E")}
     labels = {"zh": ["见警率", "识警率", "知警率", "满意率", "安全感", "信任度"],
               "en": ["Visibility", "Familiarity", "Awareness", "Satisfaction", "Safety", "Trust"]}[lang]
     keys = ["visibility", "familiarity", "awareness", "satisfaction", "safety", "trust"]
-    assert list(frame.columns) == labels
-    assert list(frame.index) == [names[c][lang == "en"] for c in sorted(names)]
-    suppressed = "样本过小" if lang == "zh" else "suppressed"
+    assert list(frame.columns[1:7]) == labels  # then the sparkline column
+    row_of = {names[c][lang == "en"]: i for i, c in enumerate(sorted(names))}
+    assert list(frame.iloc[:, 0]) == list(row_of)
+    suppressed = "▨ 样本过小" if lang == "zh" else "▨ suppressed"
     checked = 0
     for r in latest.to_dict("records"):
-        cell = frame.loc[names[r["jurisdiction"]][lang == "en"], labels[keys.index(r["indicator"])]]
-        if r["flag"] == "suppressed":  # the tiny station: the label and the base, never a number
-            assert cell == f"{suppressed} (n={r['n']})", cell
+        i, j = row_of[names[r["jurisdiction"]][lang == "en"]], 1 + keys.index(r["indicator"])
+        if r["flag"] == "suppressed":  # the tiny station: hatched label, never a number
+            assert shown.iloc[i, j] == suppressed and frame.iloc[i, j] != frame.iloc[i, j]
             continue
-        # written out here, not with analytics.presentation: "57.4% (50.4–64.2) n=195  +4.4", ▲/▼ if significant
-        text = f"{100 * r['estimate']:.1f}% ({100 * r['ci_low']:.1f}–{100 * r['ci_high']:.1f}) n={r['n']}"
-        if r["flag"] == "caution":
-            text += " ⚠"
-        if r["change"] == r["change"]:  # not nan
-            arrow = {"up": "▲ ", "down": "▼ "}.get(r["direction"], "")
-            text += f"  {arrow}{100 * r['change']:+.1f}"
-        assert cell == text, (r["jurisdiction"], r["indicator"], cell, text)
+        # written out here, not with analytics.presentation: a class glyph, then "57.4%"
+        assert frame.iloc[i, j] == pytest.approx(100 * r["estimate"])
+        assert shown.iloc[i, j][0] in "▲●▼" and shown.iloc[i, j][2:] == f"{100 * r['estimate']:.1f}%"
         checked += 1
     assert checked == 24  # 4 stations x 6 indicators with numbers; Station E's 6 cells are suppressed
     headline = {m.label: m.value for m in at.metric}
@@ -82,5 +89,11 @@ def test_weighted_toggle_switches_estimates(app, synthetic_db_path):
     con.close()
     row = weighted[(weighted["period"] == "2025Q4") & (weighted["jurisdiction"] == "S2")
                    & (weighted["indicator"] == "trust")].iloc[0]
-    cells = " ".join(str(v) for v in at.dataframe[0].value.to_numpy().ravel())
-    assert f"{pct(row['estimate'])} ({100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f})" in cells
+    element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
+    cells = " ".join(str(v) for v in shown_cells(element).to_numpy().ravel())
+    assert pct(row["estimate"]) in cells
+    unweighted = engine.indicator_table(store.connect(synthetic_db_path, read_only=True), period_kind="quarter",
+                                        level="station")
+    other = unweighted[(unweighted["period"] == "2025Q4") & (unweighted["jurisdiction"] == "S2")
+                       & (unweighted["indicator"] == "trust")].iloc[0]
+    assert pct(other["estimate"]) != pct(row["estimate"]) and pct(other["estimate"]) not in cells

@@ -494,3 +494,9 @@ def cached_alerts(sel: Selection) -> pd.DataFrame:
 def natural_key(code: Any) -> tuple:
     """Sort key putting S2 before S10 (numbers inside codes compared as numbers)."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(code)))
+
+
+def visible_codes() -> set[str] | None:
+    """The jurisdiction codes this run's user may see (None: all)."""
+    visible = auth.visible_codes(cursor(), user())
+    return None if visible is None else set(visible)

@@ -4,7 +4,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import engine, ingest, store
+from analytics import engine, geo, ingest, store
 from analytics.auth import User
 from analytics.definitions import list_indicators
 from analytics.errors import JingminError
@@ -39,6 +39,37 @@ def respondent_download(batches: pd.DataFrame, current: User) -> None:
         st.download_button(common.tr("data.respondents_download"), to_csv_text(prepared[1]).encode("utf-8-sig"),
                            file_name=f"jingmin_respondents_batch{picked}.csv", mime="text/csv",
                            key="data_resp_download")
+
+
+def boundary_upload(current: User) -> None:
+    """Upload GeoJSON boundaries for the map: matched by code, mismatches listed, stored on confirmation."""
+    st.subheader(common.tr("geo.title"))
+    st.caption(common.tr("geo.help"))
+    st.caption(common.tr("geo.stored", count=len(geo.boundary_table(common.cursor()))))
+    if not current.can("upload"):
+        return
+    upload = st.file_uploader(common.tr("geo.upload"), type=["geojson", "json"], key="geo_file")
+    if upload is None:
+        return
+    try:
+        shapes = geo.read_geojson(upload.getvalue(), source_name=upload.name)
+        match = geo.match_boundaries(common.cursor(), shapes)
+    except JingminError as exc:
+        common.show_error(exc)
+        return
+    st.write(common.tr("geo.matched", count=len(match.shapes)))
+    if match.unmatched:
+        st.warning(common.tr("geo.unmatched", codes=common.plain(", ".join(match.unmatched))))
+    if match.missing:
+        st.caption(common.tr("geo.missing", codes=common.plain(", ".join(match.missing))))
+    if match.shapes and st.button(common.tr("geo.save", count=len(match.shapes)), key="geo_save"):
+        try:
+            with common.writer() as con:
+                stored = geo.save_boundaries(con, match, source_name=upload.name, user=current)
+        except JingminError as exc:
+            common.show_error(exc)
+            return
+        st.success(common.tr("geo.saved", count=stored))
 
 
 st.title(common.tr("data.title"))
@@ -81,6 +112,8 @@ for ind in list_indicators(common.cursor()):
             "data.formula", scoring=scoring, dk=", ".join(ind.dk_codes) or "—"),
     })
 st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+
+boundary_upload(user)
 
 st.subheader(common.tr("data.settings"))
 st.write(common.tr("data.suppress_rule", suppress=store.get_setting(common.cursor(), "suppress_below_n_eff"),

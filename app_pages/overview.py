@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from analytics import alerts, auth, scorecard
+from analytics import alerts, scorecard
 from analytics.output import to_csv_text
 from analytics.periods import previous_period
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name
@@ -152,7 +152,7 @@ visible = set(card["jurisdiction"])
 at_level = registry[registry["level"] == f.level]
 if f.jurisdiction_codes:
     at_level = at_level[at_level["code"].isin(f.jurisdiction_codes)]
-allowed = auth.visible_codes(common.cursor(), common.user())
+allowed = common.visible_codes()
 if allowed is not None:
     at_level = at_level[at_level["code"].isin(allowed)]
 codes = sorted(set(at_level["code"]) | visible, key=common.natural_key)

@@ -71,3 +71,61 @@ def test_alerts_section_is_the_cli_digest(app):
     text = "\n".join(m.value for m in at.markdown).replace("\\", "")  # Markdown escapes
     assert "Station B: Visibility fell 25.0 points since 2025Q1" in text
     assert "Station D: Visibility is suppressed in 2025Q2" in text
+
+
+DEMO_SHAPES = """{"type":"FeatureCollection","features":[%s]}"""
+
+
+def square(code: str, x: float) -> str:
+    ring = [[x, 30.0], [x + 0.1, 30.0], [x + 0.1, 30.1], [x, 30.1], [x, 30.0]]
+    return ('{"type":"Feature","properties":{"code":"%s"},"geometry":{"type":"Polygon","coordinates":[%s]}}'
+            % (code, str(ring)))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_without_boundaries_says_where_to_upload(app, lang):
+    at = app(lang)
+    at.switch_page("app_pages/map.py")
+    at.run()
+    assert not at.exception
+    assert ("数据与口径" if lang == "zh" else "Data page") in " ".join(str(i.value) for i in at.info)
+
+
+def test_map_draws_the_shapes_coloured_and_hatched(app, synthetic_db_path):
+    from analytics import geo
+    from analytics.auth import User
+
+    con = store.connect(synthetic_db_path)
+    text = DEMO_SHAPES % ",".join(square(c, 114 + i / 10) for i, c in enumerate(["S1", "S2", "S3", "S4"]))
+    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
+                        user=User("t", "admin"))
+    con.close()
+    at = app("en")
+    at.switch_page("app_pages/map.py")
+    at.run()
+    assert not at.exception
+    import json
+
+    spec = at.get("plotly_chart")[0].proto.spec
+    traces = json.loads(spec)["data"]
+    assert {t.get("fill") for t in traces[:-1]} == {"toself"}
+    hatched = [t for t in traces if t.get("fillpattern", {}).get("shape") == "/"]
+    assert len(hatched) == 1 and hatched[0]["x"].count(None) == 0  # S4 alone (suppressed)
+    assert "#f4a6a0" in spec and "#9ecae1" in spec  # below (S3) and above (S1)
+    assert "mapbox" not in spec and "tile" not in spec.lower()  # nothing fetched: shapes alone
+    captions = " ".join(c.value for c in at.caption)
+    assert "Station J (S10)" in captions  # no shape: listed, not drawn
+
+
+def test_breakdowns_page_shows_groups_and_gaps(app):
+    at = app("en")
+    at.switch_page("app_pages/breakdowns.py")
+    at.run()
+    assert not at.exception
+    at.selectbox(key="bd_jurisdiction").set_value("C").run()
+    at.selectbox(key="bd_group").set_value("age_band").run()
+    assert not at.exception
+    groups, gaps = at.dataframe[0].value, at.dataframe[1].value
+    assert list(groups.iloc[:, 0]) == ["18-29", "30-44", "45-59"]
+    assert list(groups.iloc[:, 1]) == ["60.0%", "65.0%", "suppressed"]
+    assert list(gaps.iloc[:, 1]) == ["-5.0"]

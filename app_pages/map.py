@@ -1,0 +1,105 @@
+"""Map: one indicator and period on the jurisdictions' own boundaries, coloured like the scorecard (no tile server)."""
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from analytics import geo
+from analytics.presentation import estimate_text, interval_text, jurisdiction_name
+from app_pages import common
+
+# Same classes and colours as the Overview's heat-map; suppressed and empty areas hatched grey.
+FILL = {"above": "#9ecae1", "within": "#ffffff", "below": "#f4a6a0", "suppressed": "#d9d9d9",
+        "no_data": "#d9d9d9", "no_reference": "#ffffff"}
+HATCHED = {"suppressed", "no_data"}
+
+
+@st.cache_data(show_spinner=False)
+def cached_boundaries(version: str, level: str) -> dict:
+    """Stored shapes at ``level`` (cached per data version)."""
+    return geo.boundaries(common.cursor(), level)
+
+
+f = common.filters()
+sel = common.selection(f)
+labels = common.indicator_labels()
+lang = common.lang()
+st.title(common.tr("map.title"))
+if f.latest is None:
+    st.info(common.tr("sidebar.no_data"))
+    st.stop()
+
+shapes = cached_boundaries(common.data_version(), f.level)
+if not shapes:
+    st.info(common.tr("map.no_boundaries", level=common.tr(f"level.{f.level}")))
+    st.stop()
+
+card = common.cached_scorecard(sel)
+keys = [k for k in labels if k in set(card["indicator"])] or list(labels)
+key = st.selectbox(common.tr("map.indicator"), keys, format_func=labels.__getitem__, key="map_indicator")
+st.caption(common.tr("map.caption", indicator=labels[key], period=f.latest, level=common.tr(f"level.{f.level}")))
+rows = {r["jurisdiction"]: r for r in card[card["indicator"] == key].to_dict("records")}
+registry = common.cached_jurisdictions(common.data_version())
+names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, lang) for r in registry.to_dict("records")}
+# Only what the user may see and chose: the scorecard's rows, or the registry's when a place has no answers.
+wanted = set(rows) | (set(f.jurisdiction_codes) if f.jurisdiction_codes else set())
+if not f.jurisdiction_codes:
+    at_level = registry[registry["level"] == f.level]["code"]
+    visible = common.visible_codes()
+    wanted |= {c for c in at_level if visible is None or c in visible}
+drawn = sorted((c for c in wanted if c in shapes), key=common.natural_key)
+
+fig = go.Figure()
+hover_x, hover_y, hover_text = [], [], []
+for cls, colour in FILL.items():
+    lons: list = []
+    lats: list = []
+    for code in drawn:
+        row = rows.get(code)
+        if (row["vs_average"] if row else "no_data") != cls:
+            continue
+        x, y = geo.outline(shapes[code])
+        if lons:
+            lons.append(None)
+            lats.append(None)
+        lons += x
+        lats += y
+    if not lons:
+        continue
+    fig.add_trace(go.Scatter(
+        x=lons, y=lats, mode="lines", fill="toself", fillcolor=colour, line={"color": "#555555", "width": 1},
+        fillpattern={"shape": "/", "fgcolor": "#888888", "bgcolor": colour} if cls in HATCHED else None,
+        name=common.tr(f"leaders.class.{cls}"), hoverinfo="skip", showlegend=True))
+for code in drawn:
+    row = rows.get(code)
+    cx, cy = geo.centroid(shapes[code])
+    hover_x.append(cx)
+    hover_y.append(cy)
+    if row is None or pd.isna(row["estimate"]):
+        status = "suppressed" if row is not None and row["flag"] == "suppressed" else "no_data"
+        hover_text.append(f"{names.get(code, code)}<br>{common.tr(f'leaders.class.{status}')}"
+                          + (f"<br>n = {int(row['n'])}" if row is not None else ""))
+        continue
+    change = ""
+    if not pd.isna(row["change"]):
+        words = common.tr(f"change.{row['direction']}" if row["direction"] in ("up", "down") else "change.none")
+        scaled = row["change"] if row["kind"] == "mean" else 100 * row["change"]
+        change = f"{common.tr('col.change')}: {scaled:+.1f} · {words}".replace("-0.0", "0.0")
+    hover_text.append(common.tr("map.hover", name=names.get(code, code), value=estimate_text(row),
+                                interval=interval_text(row["ci_low"], row["ci_high"], row=row), n=int(row["n"]),
+                                vs=common.tr(f"leaders.class.{row['vs_average']}"), change=change))
+fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers+text", marker={"size": 6, "color": "#333333"},
+                         text=[names.get(c, c) for c in drawn], textposition="top center",
+                         textfont={"size": 11}, hovertext=hover_text, hoverinfo="text", showlegend=False))
+mid_lat = sum(hover_y) / len(hover_y) if hover_y else 30.0
+fig.update_xaxes(visible=False)
+# Degrees of longitude shrink with latitude: keep shapes undistorted without any map projection service.
+fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)))
+fig.update_layout(height=620, legend={"orientation": "h", "y": -0.02}, plot_bgcolor="#ffffff",
+                  dragmode="pan")
+common.show_fig(fig)
+missing = [c for c in sorted(wanted, key=common.natural_key) if c not in shapes]
+if missing:
+    st.caption(common.tr("map.missing", codes=", ".join(f"{names.get(c, c)} ({c})" for c in missing)))

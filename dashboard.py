@@ -5,6 +5,8 @@ holds no lock between runs; a run that cannot get the database because another p
 (a CLI load) shows "data is being loaded" and tries again (docs/store.md).
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from analytics.errors import StoreBusyError, StoreError
@@ -13,7 +15,9 @@ from app_pages import common
 # Also set here, for a server started from another folder (whose .streamlit/config.toml is not read): the
 # tables' built-in CSV download and copy would be exports missing from the audit log.
 st.set_option("client.disableDataExport", True)
-st.set_page_config(page_title="Jingmin 警民", page_icon=":material/shield:", layout="wide")
+# The icon is a file shipped in the repository: police intranets are offline, nothing may be fetched.
+ICON = Path(__file__).resolve().parent / "static" / "jingmin_icon.svg"
+st.set_page_config(page_title="Jingmin 警民", page_icon=str(ICON), layout="wide")
 
 if "lang" not in st.session_state:
     st.session_state["lang"] = "zh"

@@ -77,9 +77,11 @@ DEMO_SHAPES = """{"type":"FeatureCollection","features":[%s]}"""
 
 
 def square(code: str, x: float) -> str:
+    import json
+
     ring = [[x, 30.0], [x + 0.1, 30.0], [x + 0.1, 30.1], [x, 30.1], [x, 30.0]]
-    return ('{"type":"Feature","properties":{"code":"%s"},"geometry":{"type":"Polygon","coordinates":[%s]}}'
-            % (code, str(ring)))
+    return json.dumps({"type": "Feature", "properties": {"code": code},
+                       "geometry": {"type": "Polygon", "coordinates": [ring]}})
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -129,3 +131,11 @@ def test_breakdowns_page_shows_groups_and_gaps(app):
     assert list(groups.iloc[:, 0]) == ["18-29", "30-44", "45-59"]
     assert list(groups.iloc[:, 1]) == ["60.0%", "65.0%", "suppressed"]
     assert list(gaps.iloc[:, 1]) == ["-5.0"]
+
+
+def test_page_icon_is_a_local_file():
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[2] / "dashboard.py").read_text(encoding="utf-8")
+    assert 'page_icon=":material' not in source and "page_icon=str(ICON)" in source
+    assert (Path(__file__).resolve().parents[2] / "static" / "jingmin_icon.svg").is_file()

@@ -56,8 +56,8 @@ for start in range(0, len(shown), 4):  # four tiles a row: labels stay whole at 
             continue
         delta = None
         if not pd.isna(row["change"]):
-            words = common.tr(f"change.{row['direction']}") if row["direction"] in ("up", "down") \
-                else common.tr("change.none")
+            # Short words: a tile's delta line is cut beyond about 14 characters at 1280 px.
+            words = common.tr(f"leaders.sig_short.{row['direction'] if row['direction'] in ('up', 'down') else 'none'}")
             key_name = "leaders.tile_delta_score" if row.get("kind") == "mean" else "leaders.tile_delta"
             delta = common.tr(key_name, change=points(row["change"], row), words=words)
         tile.metric(common.plain(label), estimate_text(row), delta=delta,

@@ -22,13 +22,14 @@ import pandas as pd
 from duckdb import DuckDBPyConnection
 
 from analytics import cases, scorecard
+from analytics.choices import ALERT_CALLBACK_DAYS
 from analytics.i18n import t
 from analytics.selection import Selection
 
 KINDS = ("fall", "below_average", "newly_suppressed", "open_callback")
 ALERT_COLUMNS = ["kind", "jurisdiction", "name_zh", "name_en", "indicator", "period", "comparison_period",
                  "measure", "estimate", "previous", "change", "average", "gap", "p_adjusted", "count", "days"]
-DEFAULT_CALLBACK_DAYS = 15
+DEFAULT_CALLBACK_DAYS = ALERT_CALLBACK_DAYS
 
 
 def alerts(con: DuckDBPyConnection, sel: Selection, *, days: int = DEFAULT_CALLBACK_DAYS) -> pd.DataFrame:

@@ -50,3 +50,7 @@ DEFAULT_MAX_SAMPLE = 20_000  # respondents per group the bootstrap resamples
 # Published results (analytics.published): how values are written and how long each period is.
 PUBLISHED_VALUE_FORMATS = ("auto", "proportion", "percent", "mean")
 PUBLISHED_WINDOWS = ("auto", "month", "quarter", "rolling12", "year")
+
+# Comparison rules (analytics.selection) and the alerts digest's callback deadline (analytics.alerts).
+COMPARISONS = ("previous", "year")
+ALERT_CALLBACK_DAYS = 15

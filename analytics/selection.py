@@ -16,11 +16,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analytics.auth import LOCAL_USER, User
+from analytics.choices import COMPARISONS, LEVELS
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, parse_period, period_kind, with_comparison_periods
-
-LEVELS = ("station", "district", "city")
-COMPARISONS = ("previous", "year")
 
 
 @dataclass(frozen=True)

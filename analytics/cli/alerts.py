@@ -9,17 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import alerts, engine
+from analytics.choices import ALERT_CALLBACK_DAYS, COMPARISONS, LEVELS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.definitions import list_indicators
 from analytics.i18n import LANGUAGES, t
-from analytics.output import render
 from analytics.periods import parse_period
-from analytics.selection import COMPARISONS, Selection
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the digest."""
+    from analytics import alerts  # the engine is imported by the command, not by --help (issue 14.6)
+    from analytics.definitions import list_indicators
+    from analytics.output import render
+    from analytics.selection import Selection
+
     kind = parse_period(args.period)[0]
     con = open_store(args)
     user = resolve_user(con, args)
@@ -49,13 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "--days days. Exit code 0 whether or not anything is listed; rows in a stable order.")
     parser.add_argument("--period", required=True, metavar="LABEL",
                         help="the period, e.g. 2026Q3, 2026-09, 2026 or 2026-09R12")
-    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--level", default="station", choices=LEVELS)
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
     parser.add_argument("--comparison", default="previous", choices=COMPARISONS,
                         help="compare with the previous period (default) or the same period a year earlier")
     parser.add_argument("--weighted", action="store_true", help="use survey weights")
-    parser.add_argument("--days", type=int, default=alerts.DEFAULT_CALLBACK_DAYS,
-                        help=f"callback deadline in days (default {alerts.DEFAULT_CALLBACK_DAYS})")
+    parser.add_argument("--days", type=int, default=ALERT_CALLBACK_DAYS,
+                        help=f"callback deadline in days (default {ALERT_CALLBACK_DAYS})")
     parser.add_argument("--format", default="text", choices=["text", "csv", "json"])
     parser.add_argument("--lang", default="zh", choices=LANGUAGES, help="language of --format text (default zh)")
     add_db_argument(parser)

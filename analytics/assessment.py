@@ -71,7 +71,7 @@ from scipy import stats as sps
 
 from analytics import cases, engine, stats
 from analytics.auth import User
-from analytics.errors import DefinitionError, JingminError, UnknownNameError
+from analytics.errors import JingminError, UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period
 from analytics.selection import LEVELS, Selection
@@ -176,7 +176,7 @@ def component_labels(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str
     for row in measures(con).to_dict("records"):
         labels[f"internal:{row['key']}"] = row["label_zh"] if lang == "zh" else row["label_en"]
     for key in cases.RATE_METRICS:
-        catalog_key = f"cases.metric.{key}"
+        catalog_key = f"metric.{key}"
         labels[f"case:{key}"] = t(catalog_key, lang) if _has(catalog_key) else key
     return labels
 
@@ -592,7 +592,6 @@ def _scores(comp: pd.DataFrame, scheme: Scheme, corr: pd.DataFrame) -> pd.DataFr
     n_components = len(scheme.components)
     present = comp["u"].notna()
     w_present = comp["weight"].where(present, 0.0).groupby([comp["jurisdiction"], comp["period"]]).transform("sum")
-    n_present = present.groupby([comp["jurisdiction"], comp["period"]]).transform("sum")
     if scheme.missing_rule == "reweight":
         denom = w_present
     else:
@@ -603,7 +602,8 @@ def _scores(comp: pd.DataFrame, scheme: Scheme, corr: pd.DataFrame) -> pd.DataFr
     comp = comp.assign(points=np.where(present, points, np.nan), grad=np.where(present, grad, 0.0))
     gs = comp["grad"].to_numpy(float) * np.nan_to_num(comp["se"].to_numpy(float))
     comp = comp.assign(gs=gs)
-    out = comp.groupby(["jurisdiction", "period"], sort=False).agg(score=("points", "sum"), components_present=("u", "count")).reset_index()
+    out = comp.groupby(["jurisdiction", "period"], sort=False).agg(
+        score=("points", "sum"), components_present=("u", "count")).reset_index()
     var_diag = comp.assign(g2=comp["gs"] ** 2).groupby(["jurisdiction", "period"], sort=False)["g2"].sum()
     var = var_diag.reindex(pd.MultiIndex.from_frame(out[["jurisdiction", "period"]])).to_numpy(float)
     if not corr.empty:
@@ -782,7 +782,8 @@ def officer_table(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Seque
     if raw.empty:
         return pd.DataFrame(columns=["jurisdiction", "officer_id", *COMPONENT_COLUMNS[1:]])
     values = _internal_values(raw, float(get_setting(con, "suppress_below_n_eff")),
-                              float(get_setting(con, "caution_below_n_eff")), float(get_setting(con, "confidence_level")))
+                              float(get_setting(con, "caution_below_n_eff")),
+                              float(get_setting(con, "confidence_level")))
     values.insert(1, "officer_id", raw["officer_id"].to_numpy())
     return values
 

@@ -36,7 +36,8 @@ A scheme lists components with weights w_i > 0, a normalisation to u_i in [0, 1]
 * ``scaled``: u = clip((x - floor)/(ceiling - floor), 0, 1) (ceiling below floor when lower is better).
 
 Score S = 100 · Σ w_i u_i / W in points 0..100; component i contributes 100 · w_i u_i / W points. W = Σ w_i over
-the components present (``reweight``), over all components with a missing one counting 0 (``zero``), or the
+the components present (``reweight``; not assessable when they carry under half of the scheme's weight), over
+all components with a missing one counting 0 (``zero``), or the
 jurisdiction is not assessable when any component is missing (``not_assessable``).
 
 Uncertainty (delta method): u_i = a_i + b_i x_i with b_i = 1/(max - min) or 1/(ceiling - floor) (0 where the
@@ -84,6 +85,9 @@ MISSING_RULES = ("reweight", "zero", "not_assessable")
 DIRECTIONS = ("higher", "lower")
 STATUSES = ("met", "likely_met", "likely_missed", "missed", "not_assessable")
 RANK_SIMULATIONS = 4000
+# Under 'reweight' a jurisdiction needs components carrying at least this share of the scheme's weight: a score
+# from one survey rate out of eight components would be ranked as if it were the whole assessment.
+MIN_WEIGHT_PRESENT = 0.5
 POINTS = 100.0
 
 COMPONENT_COLUMNS = [
@@ -618,6 +622,10 @@ def _scores(comp: pd.DataFrame, scheme: Scheme, corr: pd.DataFrame) -> pd.DataFr
     out["se"] = np.sqrt(np.maximum(var, 0.0))
     out["components_missing"] = n_components - out["components_present"]
     no_score = out["components_present"].eq(0)
+    if scheme.missing_rule == "reweight":
+        share = w_present.groupby([comp["jurisdiction"], comp["period"]], sort=False).first()
+        share = share.reindex(pd.MultiIndex.from_frame(out[["jurisdiction", "period"]])).to_numpy(float) / total
+        no_score |= share < MIN_WEIGHT_PRESENT
     if scheme.missing_rule == "not_assessable":
         no_score |= out["components_missing"].gt(0)
     out.loc[no_score, ["score", "se"]] = np.nan

@@ -1,5 +1,5 @@
 -- Internal-evaluation checks of an upload (after the generic field checks): each row's period is read as a
--- month, quarter or year; its measure must be defined (internal_measures); a rate measure needs a denominator
+-- month, quarter or year; its measure must be defined (internal_measures: its key or its zh or en name); a rate measure needs a denominator
 -- above 0 and a numerator no larger than it, a mean measure a score within the measure's scale and a number
 -- tested above 0; one jurisdiction x period x measure x officer is given once. Problems go to ingest_problems.
 CREATE OR REPLACE TEMP TABLE ingest_internal_rows AS
@@ -20,9 +20,10 @@ SELECT t.*,
            WHEN regexp_full_match(upper(trim(t.period)), '\d{4}Q[1-4]') THEN 3
            WHEN regexp_full_match(trim(t.period), '\d{4}') THEN 12
        END AS months,
-       m.kind AS measure_kind, m.scale_min, m.scale_max
+       m.key AS measure_key, m.kind AS measure_kind, m.scale_min, m.scale_max
 FROM ingest_typed t
-LEFT JOIN internal_measures m ON m.key = t.measure;
+LEFT JOIN internal_measures m
+       ON m.key = trim(t.measure) OR m.label_zh = trim(t.measure) OR lower(m.label_en) = lower(trim(t.measure));
 
 CREATE OR REPLACE TEMP TABLE ingest_internal_rows AS
 SELECT * EXCLUDE (start_ts, months),
@@ -78,8 +79,8 @@ SELECT _row, jm_h('measure'), measure, 'duplicate_id', 'internal_duplicate',
        json_object('measure', measure, 'period', period, 'first_row', first_row)
 FROM (
     SELECT _row, measure, period,
-           min(_row) OVER (PARTITION BY jurisdiction, period_label, measure, coalesce(officer_id, '')) AS first_row
+           min(_row) OVER (PARTITION BY jurisdiction, period_label, measure_key, coalesce(officer_id, '')) AS first_row
     FROM ingest_internal_rows
-    WHERE measure IS NOT NULL AND period IS NOT NULL AND jurisdiction IS NOT NULL
+    WHERE measure_key IS NOT NULL AND period IS NOT NULL AND jurisdiction IS NOT NULL
 )
 WHERE _row > first_row;

@@ -7,7 +7,7 @@ SELECT $batch_id, jurisdiction,
        CASE WHEN officer_id IS NULL THEN NULL
             WHEN $hash_officer_id THEN sha256($hmac_opad || unhex(sha256($hmac_ipad || encode('officer:' || officer_id))))
             ELSE officer_id END,
-       period_label, period_start, period_end, measure,
+       period_label, period_start, period_end, measure_key,
        CASE WHEN measure_kind = 'rate' THEN numerator END,
        CASE WHEN measure_kind = 'rate' THEN denominator END,
        CASE WHEN measure_kind = 'mean' THEN score END,

@@ -107,8 +107,10 @@ def target_editor(version: str, labels: dict[str, str], level: str) -> None:
                                key="as_target_component")
             value = st.number_input(tr("assess.targets.value_help"), value=0.8, step=0.01, format="%.3f",
                                     key="as_target_value")
+            # Labels looked up now, not in format functions: Streamlit may call those after the run.
+            direction_names = {d: tr(f"assess.direction.{d}") for d in assessment.DIRECTIONS}
             direction = st.radio(tr("assess.targets.direction"), assessment.DIRECTIONS, horizontal=True,
-                                 format_func=lambda d: tr(f"assess.direction.{d}"), key="as_target_direction")
+                                 format_func=direction_names.__getitem__, key="as_target_direction")
             scope = st.text_input(tr("assess.targets.scope_help"), value="*", key="as_target_scope")
             start = st.text_input(tr("assess.targets.from_help"), value="2000-01", key="as_target_from")
             if st.form_submit_button(tr("assess.targets.save")):
@@ -138,9 +140,10 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
             "floor": spec[key].floor_value if key in spec else None,
             "ceiling": spec[key].ceiling_value if key in spec else None} for key, label in labels.items()])
         name = st.text_input(tr("assess.scheme.name"), value=current.name, key="as_scheme_name")
+        rule_names = {r: tr(f"assess.missing.{r}") for r in assessment.MISSING_RULES}
         rule = st.selectbox(tr("assess.scheme.missing"), assessment.MISSING_RULES,
                             index=assessment.MISSING_RULES.index(current.missing_rule),
-                            format_func=lambda r: tr(f"assess.missing.{r}"), key="as_scheme_rule")
+                            format_func=rule_names.__getitem__, key="as_scheme_rule")
         edited = st.data_editor(grid, hide_index=True, disabled=["key", "label"], key="as_scheme_grid",
                                 column_config={
                                     "key": None, "label": tr("assess.col.component"),
@@ -162,7 +165,8 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
             common.show_error(exc)
             return
         st.caption(tr("assess.scheme.beside"))
-        st.dataframe(side_by_side(saved, preview, names), width="stretch", hide_index=True)
+        st.dataframe(side_by_side(saved, preview, names, tr("assess.scheme.current"), tr("assess.scheme.draft")),
+                     width="stretch", hide_index=True)
         if st.button(tr("assess.scheme.save"), key="as_scheme_save"):
             try:
                 with common.writer() as con:
@@ -174,15 +178,16 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
                 st.rerun()
 
 
-def side_by_side(old: assessment.Assessment, new: assessment.Assessment, names: dict[str, str]) -> pd.DataFrame:
-    """The ranking of two schemes side by side, one row per jurisdiction."""
+def side_by_side(old: assessment.Assessment, new: assessment.Assessment, names: dict[str, str],
+                 old_label: str, new_label: str) -> pd.DataFrame:
+    """The ranking of two schemes side by side, one row per jurisdiction (columns tagged with the labels)."""
     def part(result: assessment.Assessment, suffix: str) -> pd.DataFrame:
         s = result.scores.set_index("jurisdiction")
         return pd.DataFrame({
             f"{tr('assess.col.rank')} ({suffix})": s["rank"].map(lambda v: "" if pd.isna(v) else str(int(v))),
             f"{tr('assess.col.score')} ({suffix})": [score_text(a, b, c) for a, b, c in
                                                     zip(s["score"], s["ci_low"], s["ci_high"], strict=True)]})
-    both = part(old, old.scheme.name).join(part(new, new.scheme.name or "—"), how="outer")
+    both = part(old, old_label).join(part(new, new_label), how="outer")
     both.insert(0, tr("col.jurisdiction"), [names.get(c, c) for c in both.index])
     return both.reset_index(drop=True)
 
@@ -208,8 +213,9 @@ left, middle, right = st.columns(3)
 for widget_key, allowed in (("as_scheme", scheme_names), (f"as_period_{f.period_kind}", f.periods)):
     if widget_key in st.session_state and st.session_state[widget_key] not in allowed:
         del st.session_state[widget_key]
+scheme_shown = {s.name: s.name + (" ★" if s.is_default else "") for s in schemes}
 scheme_name = left.selectbox(tr("assess.scheme_pick"), scheme_names, key="as_scheme",
-                             format_func=lambda n: n + (" ★" if n == schemes[0].name and schemes[0].is_default else ""))
+                             format_func=scheme_shown.__getitem__)
 period = middle.selectbox(tr("assess.period"), list(f.periods), index=len(f.periods) - 1,
                           key=f"as_period_{f.period_kind}")
 others = [n for n in scheme_names if n != scheme_name]
@@ -264,7 +270,7 @@ if compare_with:
         common.show_error(exc)
     else:
         st.subheader(tr("assess.beside_title", old=common.plain(scheme_name), new=common.plain(compare_with)))
-        st.dataframe(side_by_side(result, other, names), width="stretch", hide_index=True)
+        st.dataframe(side_by_side(result, other, names, scheme_name, compare_with), width="stretch", hide_index=True)
 
 officer_rows = officers(version, sel, repr(sel))
 if not officer_rows.empty:

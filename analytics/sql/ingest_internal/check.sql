@@ -51,7 +51,7 @@ FROM ingest_internal_rows
 WHERE measure_kind = 'rate' AND (numerator IS NULL OR denominator IS NULL OR denominator <= 0);
 
 INSERT INTO ingest_problems
-SELECT jm_row('numerator', _row), jm_h('numerator'), CAST(numerator AS VARCHAR), 'out_of_range',
+SELECT jm_row('numerator', _row), jm_h('numerator'), CAST(numerator AS VARCHAR), 'invalid_value',
        'internal_numerator_exceeds', json_object('numerator', numerator, 'denominator', denominator)
 FROM ingest_internal_rows
 WHERE measure_kind = 'rate' AND numerator > denominator;
@@ -63,13 +63,13 @@ FROM ingest_internal_rows
 WHERE measure_kind = 'mean' AND (score IS NULL OR n_tested IS NULL OR n_tested <= 0);
 
 INSERT INTO ingest_problems
-SELECT jm_row('score', _row), jm_h('score'), CAST(score AS VARCHAR), 'out_of_range', 'internal_score_range',
+SELECT jm_row('score', _row), jm_h('score'), CAST(score AS VARCHAR), 'invalid_value', 'internal_score_range',
        json_object('value', score, 'min', scale_min, 'max', scale_max, 'measure', measure)
 FROM ingest_internal_rows
 WHERE measure_kind = 'mean' AND (score < scale_min OR score > scale_max);
 
 INSERT INTO ingest_problems
-SELECT jm_row('score_sd', _row), jm_h('score_sd'), CAST(score_sd AS VARCHAR), 'out_of_range', 'internal_sd_negative',
+SELECT jm_row('score_sd', _row), jm_h('score_sd'), CAST(score_sd AS VARCHAR), 'invalid_value', 'internal_sd_negative',
        json_object('value', score_sd)
 FROM ingest_internal_rows
 WHERE score_sd < 0;

@@ -72,6 +72,7 @@ from scipy import stats as sps
 
 from analytics import cases, engine, stats
 from analytics.auth import User
+from analytics.choices import ASSESSMENT_SOURCES, TARGET_DIRECTIONS
 from analytics.errors import JingminError, UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period
@@ -79,10 +80,10 @@ from analytics.selection import LEVELS, Selection
 from analytics.sqlfiles import execute, query_df
 from analytics.store import audit, bump_data_version, get_setting
 
-SOURCES = ("indicator", "internal", "case")
+SOURCES = ASSESSMENT_SOURCES
+DIRECTIONS = TARGET_DIRECTIONS
 NORMALISATIONS = ("as_is", "scaled")
 MISSING_RULES = ("reweight", "zero", "not_assessable")
-DIRECTIONS = ("higher", "lower")
 STATUSES = ("met", "likely_met", "likely_missed", "missed", "not_assessable")
 RANK_SIMULATIONS = 4000
 # Under 'reweight' a jurisdiction needs components carrying at least this share of the scheme's weight: a score

@@ -50,3 +50,7 @@ DEFAULT_MAX_SAMPLE = 20_000  # respondents per group the bootstrap resamples
 # Published results (analytics.published): how values are written and how long each period is.
 PUBLISHED_VALUE_FORMATS = ("auto", "proportion", "percent", "mean")
 PUBLISHED_WINDOWS = ("auto", "month", "quarter", "rolling12", "year")
+# Assessment (analytics.assessment): where a component's value comes from, and which direction is better.
+ASSESSMENT_SOURCES = ("indicator", "internal", "case")
+TARGET_DIRECTIONS = ("higher", "lower")
+COMPARISONS = ("previous", "year")

@@ -12,16 +12,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import assessment, store
+from analytics.choices import COMPARISONS, LEVELS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import ConfigError
-from analytics.output import render
-from analytics.periods import period_kind
-from analytics.selection import COMPARISONS, LEVELS, Selection
 
 
 def run(args: argparse.Namespace) -> int:
     """Assess, then print the table or write the workbook."""
+    # The engine is imported here, not at the top: --help builds every parser and must stay light.
+    from analytics import assessment, store
+    from analytics.output import render
+    from analytics.periods import period_kind
+    from analytics.selection import Selection
+
     out = Path(args.out).expanduser() if args.out else None
     if args.format == "xlsx" and (out is None or out.is_dir() or not out.parent.exists()):
         raise ConfigError("--format xlsx needs --out FILE.xlsx in an existing folder.")

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import assessment
+from analytics.choices import ASSESSMENT_SOURCES, TARGET_DIRECTIONS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.output import render
 
 
 def run(args: argparse.Namespace) -> int:
     """List the targets, or set or remove one."""
+    # The engine is imported here, not at the top: --help builds every parser and must stay light.
+    from analytics import assessment
+    from analytics.output import render
+
     con = open_store(args, write=args.action != "list")
     try:
         user = resolve_user(con, args)
@@ -41,14 +44,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "code, from a period on. Setting and removing need the analyst or admin role and are audited.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     setting = actions.add_parser("set", help="set (or replace) a target")
-    setting.add_argument("source", choices=assessment.SOURCES)
+    setting.add_argument("source", choices=ASSESSMENT_SOURCES)
     setting.add_argument("component", metavar="KEY", help="indicator key, internal measure or case rate")
     setting.add_argument("target", type=float, metavar="VALUE")
-    setting.add_argument("--direction", default="higher", choices=assessment.DIRECTIONS)
+    setting.add_argument("--direction", default="higher", choices=TARGET_DIRECTIONS)
     listing = actions.add_parser("list", help="every target")
     listing.add_argument("--format", default="csv", choices=["csv", "json"])
     remove = actions.add_parser("remove", help="remove a target")
-    remove.add_argument("source", choices=assessment.SOURCES)
+    remove.add_argument("source", choices=ASSESSMENT_SOURCES)
     remove.add_argument("component", metavar="KEY")
     for sub in (setting, remove):
         sub.add_argument("--scope", default="*", help="* (default), level:station|district|city, or a code")

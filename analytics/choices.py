@@ -54,3 +54,7 @@ PUBLISHED_WINDOWS = ("auto", "month", "quarter", "rolling12", "year")
 # Comparison rules (analytics.selection) and the alerts digest's callback deadline (analytics.alerts).
 COMPARISONS = ("previous", "year")
 ALERT_CALLBACK_DAYS = 15
+
+# Assessment (analytics.assessment): where a component's value comes from, and which direction is better.
+ASSESSMENT_SOURCES = ("indicator", "internal", "case")
+TARGET_DIRECTIONS = ("higher", "lower")

@@ -24,6 +24,7 @@ DEMO_FILES: list[tuple[str, str]] = [
     ("survey", "survey_sms_2024q4_2026q3.csv"),
     ("cases", "cases_2024q4_2026q3.csv"),
     ("cases", "cases_update_2026q3.csv"),
+    ("internal", "internal_evaluation_2024q4_2026q3.csv"),
 ]
 SURVEY_MODES = {"survey_sms_2024q4_2026q3.csv": "sms"}
 # Shapes of the demo districts and stations for the map (not a data batch: stored by analytics.geo).

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-KINDS = ("jurisdictions", "survey", "cases")
+KINDS = ("jurisdictions", "survey", "cases", "internal")
 
 # Mapping targets that are not fields: skip the column; hash a personal column into the person key.
 IGNORE = "ignore"
@@ -25,7 +25,7 @@ class Field:
     """A canonical field: its name, the type its text is parsed as, and whether a file must give it."""
 
     name: str
-    type: str  # text, date, timestamp, number, count, bool, enum, label, family, jurisdiction
+    type: str  # text, date, timestamp, number, count, decimal, bool, enum, label, family, jurisdiction
     required: bool = False
     choices: tuple[str, ...] = ()
 
@@ -83,6 +83,21 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("level", "enum", required=True, choices=LEVELS),
         Field("population", "count"),
     ]},
+    # Internal evaluation (内部评价): one row per jurisdiction x period x measure, optionally per officer. A rate
+    # measure gives numerator and denominator (e.g. clues provided by residents / clues that led to a detection),
+    # a mean measure a score with the number tested (and its standard deviation when known). ``period`` is a
+    # month, quarter or year label (2026-03, 2026Q1, 2026); measures are defined in internal_measures.
+    "internal": {f.name: f for f in [
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("period", "text", required=True),
+        Field("measure", "text", required=True),
+        Field("officer_id", "text"),
+        Field("numerator", "count"),
+        Field("denominator", "count"),
+        Field("score", "decimal"),
+        Field("score_sd", "decimal"),
+        Field("n_tested", "count"),
+    ]},
 }
 
 # Header synonyms per kind: canonical field (or default item) -> the headers that mean it.
@@ -138,6 +153,17 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "parent_code": ("parent_code", "上级代码", "上级编码", "上级", "parent"),
         "level": ("level", "级别", "层级"),
         "population": ("population", "人口", "常住人口"),
+    },
+    "internal": {
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "单位", "所属派出所", "所属单位", "station", "precinct"),
+        "period": ("period", "时期", "考核期", "考核周期", "统计周期", "期间", "月份", "季度", "年度"),
+        "measure": ("measure", "考核项目", "项目", "指标", "内部指标", "measure key", "item"),
+        "officer_id": ("officer_id", "警号", "民警编号", "民警警号", "officer", "officer id", "badge"),
+        "numerator": ("numerator", "分子", "达标数", "完成数", "破案数", "numerator count"),
+        "denominator": ("denominator", "分母", "总数", "基数", "线索数", "denominator count"),
+        "score": ("score", "得分", "平均分", "成绩", "测试成绩", "mean score"),
+        "score_sd": ("score_sd", "标准差", "成绩标准差", "sd", "standard deviation"),
+        "n_tested": ("n_tested", "参考人数", "测试人数", "参加人数", "number tested", "tested"),
     },
 }
 

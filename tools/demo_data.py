@@ -55,6 +55,7 @@ FILE_SMS = "survey_sms_2024q4_2026q3.csv"
 FILE_CASES = "cases_2024q4_2026q3.csv"
 FILE_CASES_UPDATE = "cases_update_2026q3.csv"
 FILE_BOUNDARIES = "boundaries.geojson"
+FILE_INTERNAL = "internal_evaluation_2024q4_2026q3.csv"
 
 XLSX_SHEET = "调查结果"
 XLSX_TITLE = "江城市公众安全感和满意度调查 2025年第四季度至2026年第三季度"
@@ -813,6 +814,53 @@ def _write_geojson(doc: dict, path: Path) -> None:
 
 
 # =================================================================================================
+# internal evaluation (内部评价)
+# =================================================================================================
+INTERNAL_HEADERS = ("派出所", "考核期", "考核项目", "警号", "分子", "分母", "得分", "标准差", "参考人数")
+QUARTERS = ("2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2", "2026Q3")
+
+
+def _internal_evaluation(rng: np.random.Generator) -> pd.DataFrame:
+    """Internal evaluation per station and quarter, as a force's assessment office would export it.
+
+    A station's internal quality follows its residents' satisfaction (better-run stations do both better), and the
+    D02 campaign from 2025Q4 lifts two-way familiarity there. Per station and quarter: the knowledge test (mean
+    score 0-100 with its standard deviation and the officers tested), the detection rate of residents' clues,
+    information collected against plan and mass prevention tasks done; two-way familiarity per community officer
+    (households visited / households that know the officer by name). The small station S16 has a handful of
+    officers and clues, so most of its figures are suppressed as too small.
+    """
+    rows = []
+    for s in STATIONS:
+        quality = (s.sat_t2b - 0.83) / 0.08  # about -1.6 .. +1
+        small = s.code == SMALL_STATION
+        officers = 3 if small else int(rng.integers(4, 7))
+        staff = 9 if small else int(rng.integers(32, 56))
+        for qi, quarter in enumerate(QUARTERS):
+            campaign = s.district == CAMPAIGN_DISTRICT and qi >= 4
+            trend = 0.01 * qi
+            tested = max(5, int(staff * rng.uniform(0.8, 1.0)))
+            score = float(np.clip(80 + 4 * quality + 0.4 * qi + rng.normal(0, 1.5), 0, 100))
+            rows.append((s.name_zh, quarter, "法律和群众工作知识测试", "", "", "", f"{score:.1f}",
+                         f"{rng.uniform(7, 11):.1f}", tested))
+            clues = int(rng.poisson((8 if small else 70) * s.case_rate))
+            solved = int(rng.binomial(clues, np.clip(0.45 + 0.05 * quality + trend, 0.05, 0.95)))
+            rows.append((s.name_zh, quarter, "群众线索破案率", "", solved, clues, "", "", ""))
+            planned = int(rng.integers(20, 30) if small else rng.integers(220, 380))
+            collected = int(rng.binomial(planned, np.clip(0.80 + 0.04 * quality + trend, 0.05, 0.99)))
+            rows.append((s.name_zh, quarter, "群众信息采集率", "", collected, planned, "", "", ""))
+            tasks = int(rng.integers(6, 10) if small else rng.integers(50, 90))
+            done = int(rng.binomial(tasks, np.clip(0.85 + 0.03 * quality + trend, 0.05, 0.99)))
+            rows.append((s.name_zh, quarter, "群防群治工作完成率", "", done, tasks, "", "", ""))
+            p_two_way = np.clip(0.55 + 0.05 * quality + trend + (0.12 if campaign else 0.0), 0.05, 0.95)
+            for k in range(1, officers + 1):
+                visited = int(rng.integers(10, 16) if small else rng.integers(35, 60))
+                rows.append((s.name_zh, quarter, "警民双向熟悉率", f"{s.code}-J{k:02d}",
+                             int(rng.binomial(visited, p_two_way)), visited, "", "", ""))
+    return pd.DataFrame(rows, columns=list(INTERNAL_HEADERS))
+
+
+# =================================================================================================
 # public entry point
 # =================================================================================================
 def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -820,16 +868,19 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
 
     The files are, in order: ``jurisdictions.csv``, ``margins_age_sex.csv``, the GBK phone survey
     of 2024Q4-2025Q3, the Excel phone survey of 2025Q4-2026Q3, the SMS survey, the case export and
-    the later case update, and the jurisdiction boundaries (GeoJSON). ``data/demo/README.md`` describes
-    their formats and the planted story.
+    the later case update, the jurisdiction boundaries (GeoJSON) and the internal-evaluation export (its own
+    random stream, so the other files do not change with it). ``data/demo/README.md`` describes their formats
+    and the planted story.
     Existing files of the same names are overwritten; other files in ``out_dir`` are left alone.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    phone_rng, sms_rng, case_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+    # spawn(4)[:3] equals spawn(3): the internal stream is added without changing the older files.
+    phone_rng, sms_rng, case_rng, internal_rng = (np.random.default_rng(s)
+                                                  for s in np.random.SeedSequence(seed).spawn(4))
     paths = [out_dir / name for name in (FILE_JURISDICTIONS, FILE_MARGINS, FILE_PHONE_GBK, FILE_PHONE_XLSX,
-                                         FILE_SMS, FILE_CASES, FILE_CASES_UPDATE, FILE_BOUNDARIES)]
-    p_jur, p_margins, p_gbk, p_xlsx, p_sms, p_cases, p_update, p_boundaries = paths
+                                         FILE_SMS, FILE_CASES, FILE_CASES_UPDATE, FILE_BOUNDARIES, FILE_INTERNAL)]
+    p_jur, p_margins, p_gbk, p_xlsx, p_sms, p_cases, p_update, p_boundaries, p_internal = paths
 
     _write_csv(_jurisdictions(), p_jur, "utf-8")
     _write_csv(_margins(), p_margins, "utf-8")
@@ -847,6 +898,7 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     newly_closed = ~(closed < CASE_EXPORT_AT) & (closed < CASE_UPDATE_AT)
     _write_csv(_case_snapshot(truth[newly_closed].reset_index(drop=True), CASE_UPDATE_AT), p_update, "utf-8")
     _write_geojson(_boundaries(), p_boundaries)
+    _write_csv(_internal_evaluation(internal_rng), p_internal, "utf-8")
     return paths
 
 

@@ -85,7 +85,8 @@ _TEMP_VIEWS = ("ingest_long", "ingest_answer_texts", "ingest_fields")
 _TEMP_TABLES = ("ingest_raw0", "ingest_lines", "ingest_linemap", "ingest_raw", "ingest_constants", "ingest_typed",
                 "ingest_lookup", "ingest_itemcols", "ingest_answer_values", "ingest_answers", "ingest_keys",
                 "ingest_vmap_raw", "ingest_vmap", "ingest_colmap", "ingest_item_defs", "ingest_jvals",
-                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans", "ingest_xlsx")
+                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans", "ingest_xlsx",
+                "ingest_internal_rows")
 
 
 class RowAccountingError(RuntimeError):
@@ -333,11 +334,11 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         _unused_recodes(con, spec)
     dayfirst = _decide_dayfirst(con, kind, plan, dayfirst)
     create_under = None
-    if kind in ("survey", "cases"):
+    if kind in ("survey", "cases", "internal"):
         create_under = _resolve_jurisdictions(con, spec, create_jurisdictions)
     _typed(con, kind, plan, dayfirst)
     _generic_checks(con, kind, plan)
-    if kind in ("survey", "cases"):
+    if kind in ("survey", "cases", "internal"):
         run_script(con, "ingest_jurisdiction_problems", {"within": spec["options"].get("within")})
 
     summary: dict[str, Any] = {
@@ -354,6 +355,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         survey_mode = _survey_checks(con, plan, items, spec, summary)
     elif kind == "cases":
         _case_checks(con, spec, summary)
+    elif kind == "internal":
+        _internal_checks(con, summary)
     else:
         run_script(con, "ingest_jurisdictions_check")
         stats = con.execute("SELECT count(*) FILTER (WHERE code IN (SELECT code FROM jurisdictions)), count(*) "
@@ -901,6 +904,7 @@ def _new_jurisdictions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 # distinct dates and a few hundred station names) and joined back; plain casts run per cell.
 _PER_CELL = {
     "text": "nullif(trim(f.@F), '')",
+    "decimal": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS DOUBLE)",
     "number": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS DOUBLE)",
     "count": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS BIGINT)",
 }
@@ -994,6 +998,12 @@ SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number',
 FROM ingest_fields f JOIN ingest_typed t USING (_row)
 WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR NOT isfinite(t.@F) OR t.@F <= 0)
 """
+_DECIMAL_CHECK = """
+INSERT INTO ingest_problems
+SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', 'not_finite', json_object('value', f.@F)
+FROM ingest_fields f JOIN ingest_typed t USING (_row)
+WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR NOT isfinite(t.@F))
+"""
 _COUNT_CHECK = """
 INSERT INTO ingest_problems
 SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', 'not_count', json_object('value', f.@F)
@@ -1032,6 +1042,8 @@ def _generic_checks(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> No
             checks.append(_NUMBER_CHECK)
         elif spec.type == "count":
             checks.append(_COUNT_CHECK)
+        elif spec.type == "decimal":
+            checks.append(_DECIMAL_CHECK)
         elif spec.type in ("enum", "bool"):
             choices = list(spec.choices) if spec.type == "enum" else ["true", "false"]
             params.update(choices=choices, valid=", ".join(choices) if spec.type == "enum" else "yes, no (是, 否)")
@@ -1115,8 +1127,19 @@ def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: 
         summary["warnings"].append(problems.note(f"unmapped_{name}", n=sum(labels.values()), labels=listed))
 
 
+def _internal_checks(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
+    """Internal evaluation rows: a known measure, a month/quarter/year period, the numbers its kind needs within
+    range (numerator <= denominator, a score within the measure's scale) and no row given twice."""
+    run_script(con, "ingest_internal/check")
+    stats = fetch_one(con, "ingest_internal/stats")
+    summary.update(measures=stats["measures"], periods=stats["periods"], officers=stats["officers"])
+
+
 # --------------------------------------------------------------------------------------------
 # Loading
+
+# Bound when officer ids are stored as given: the hash expression is not evaluated, but its parameters must exist.
+_NO_PADS = {"hmac_ipad": b"", "hmac_opad": b""}
 
 
 def _failpoint(name: str) -> None:
@@ -1156,6 +1179,10 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
                 params[f"keep_{name}"] = name in keep
             params["given_reporter_hash"] = plan.given("reporter_hash")
             run_script(con, "ingest_cases_load", params)
+        elif kind == "internal":
+            hash_ids = bool(spec["options"].get("hash_officer_id"))
+            run_script(con, "ingest_internal/load", {"batch_id": batch_id, "hash_officer_id": hash_ids,
+                                                     **(pii.hmac_pads() if hash_ids else _NO_PADS)})
         else:
             run_script(con, "ingest_jurisdictions_load", {"batch_id": batch_id})
         given = sorted(name for name in F.targets_for(kind) if plan.given(name))

@@ -6,6 +6,8 @@ DELETE FROM respondents WHERE batch_id = $batch_id;
 
 DELETE FROM case_events WHERE batch_id = $batch_id;
 
+DELETE FROM internal_values WHERE batch_id = $batch_id;
+
 DELETE FROM jurisdictions j
 WHERE j.batch_id = $batch_id
   AND NOT EXISTS (SELECT 1 FROM respondents r WHERE r.jurisdiction_code = j.code)

@@ -26,6 +26,7 @@ from analytics import auth, compare, forum, report, store
 from analytics.cli import build_parser
 from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied
+from analytics.ingest import ingest_file
 from tests.conftest import build_synthetic_city
 
 STATION = "s1chief"
@@ -53,11 +54,26 @@ def build_scope_city(path: Path) -> Path:
     compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], actor="test")
     forum.save_actions(con, "S2", PERIOD, [{"concern": "乙派出所 concern", "action": "S2 action",
                                             "status": "planned"}], actor="test")
+    add_internal_evaluation(con, path.parent)
     for name, role, code in ((STATION, "station", "S1"), ("boss", "leader", None), ("ana", "analyst", None),
                              ("root", "admin", None)):
         auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code)
     con.close()
     return path
+
+
+def add_internal_evaluation(con, folder: Path) -> None:
+    """Internal evaluation of every station for PERIOD through the pipeline, with officers (issue 16)."""
+    con.execute("SELECT setval('batch_id_seq', (SELECT max(batch_id) FROM batches))")
+    lines = ["派出所,考核期,考核项目,警号,分子,分母,得分,标准差,参考人数"]
+    for code in ("S1", "S2", "S3", "S4", "S5"):
+        lines.append(f"{code},{PERIOD},clue_detection,,40,70,,,")
+        lines.append(f"{code},{PERIOD},law_knowledge,,,,81,9,40")
+        lines += [f"{code},{PERIOD},two_way_familiarity,{code}-J{k},25,35,,," for k in (1, 2)]
+    path = folder / "internal_scope.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ingest_file(con, "internal", path, actor="test")
+    path.unlink()
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +127,14 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
     ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
     ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
+    ("assess",): [
+        ["assess", "--period", PERIOD],
+        ["assess", "--period", PERIOD, "--level", "district", "--format", "json"],
+        ["assess", "--period", PERIOD, "--components", "--jurisdiction", "S2", "S3", "S1"],
+        ["assess", "--period", PERIOD, "--officers"],
+        ["assess", "--period", PERIOD, "--format", "xlsx", "--out", "{out}.xlsx"],
+    ],
+    ("targets", "list"): [["targets", "list"]],
     ("weights", "show"): [["weights", "show"], ["weights", "show", "--format", "csv"]],
     ("users", "token", "create"): [["users", "token", "create", "--out", "{out}.token", "--days", "1"]],
     ("users", "token", "revoke"): [["users", "token", "revoke"]],
@@ -126,6 +150,8 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("ingest",): [["ingest", "survey", "{fixture}"], ["ingest", "results", "{fixture}", "--root", "Elsewhere"]],
     ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
     ("peers", "remove"): [["peers", "remove", "mixed"]],
+    ("targets", "set"): [["targets", "set", "indicator", "satisfaction", "0.8"]],
+    ("targets", "remove"): [["targets", "remove", "indicator", "satisfaction"]],
     ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
     ("weights", "reset"): [["weights", "reset"]],
     ("report",): [["report", "--jurisdiction", "S2", "--period", PERIOD, "--format", "html", "--out", "{out}.html"]],
@@ -140,7 +166,7 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
 NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap",
                "users token create --out {out}.token --days 1", "users token revoke",
                # published figures are public and name no local jurisdiction
-               "results --by jurisdiction,period --format json", "results --format csv"}
+               "results --by jurisdiction,period --format json", "results --format csv", "targets list"}
 # Commands without --user: administration of the database file itself, no figures printed.
 EXEMPT = {
     ("demo",): "builds a new database; refuses one that holds data",
@@ -181,7 +207,13 @@ def run_as(capsys, scope_db, tmp_path, argv, user=STATION, *, password=PASSWORD,
 
 
 def file_text(path: Path) -> str:
-    """All text of a written file: the XML of every part of a PowerPoint, or the file itself."""
+    """All text of a written file: the XML of every part of a PowerPoint, a workbook's cell values, or the file."""
+    if path.suffix == ".xlsx":  # cell values, not the sheet XML (whose cell references A1, S2, D2 look like codes)
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True)
+        return " ".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True) for v in row
+                        if v is not None)
     if path.suffix == ".pptx":
         with zipfile.ZipFile(path) as archive:
             return unescape(" ".join(archive.read(n).decode("utf-8", "replace") for n in archive.namelist()
@@ -219,7 +251,7 @@ def test_station_user_is_refused(capsys, monkeypatch, scope_db, tmp_path, path, 
 
 COUNTS = ("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
           "(SELECT sum(weight) FROM respondents), (SELECT string_agg(username || password_hash, ',' ORDER BY username) "
-          "FROM users), (SELECT count(*) FROM cli_tokens)")
+          "FROM users), (SELECT count(*) FROM cli_tokens), (SELECT count(*) FROM assessment_targets)")
 # One invocation per command path: the first case of the path in ALLOWED, else in REFUSED.
 FIRST_CASE = {path: (ALLOWED.get(path) or REFUSED[path])[0] for path in set(ALLOWED) | set(REFUSED)}
 

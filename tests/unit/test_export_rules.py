@@ -15,8 +15,9 @@ from analytics.output import neutralise_formula, to_csv_text
 
 REPO = Path(__file__).resolve().parents[2]
 UI_FILES = sorted((REPO / "app_pages").glob("*.py")) + [REPO / "dashboard.py"]
-# The builders a download may hand over: CSV text with formulas neutralised, or the forum reports.
-SAFE_WRITERS = {"to_csv_text", "build_pptx", "build_html", "render"}
+# The builders a download may hand over: CSV text with formulas neutralised, the forum reports, or the
+# assessment workbook (its text cells go through output.neutralise_formula).
+SAFE_WRITERS = {"to_csv_text", "build_pptx", "build_html", "render", "workbook_bytes"}
 # Files that write CSV themselves: the CSV writer; the demo generator (the demo *input* files). The upload
 # reader no longer stages workbooks as CSV (issue 21: they stream into DuckDB), so it is not here.
 CSV_WRITERS = {"analytics/output.py", "tools/demo_data.py"}

@@ -1,0 +1,88 @@
+"""``python -m analytics assess``: composite assessment scores per jurisdiction, ranked with intervals.
+
+Prints the scores (CSV or JSON on stdout; the scheme's formula on stderr), or with ``--components`` one row
+per jurisdiction x component (value, interval, points, target status), or with ``--officers`` the internal
+measures per officer. ``--format xlsx --out FILE`` writes the workbook (scores, components, targets, formula),
+and that export is audited.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics.choices import COMPARISONS, LEVELS
+from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.errors import ConfigError
+
+
+def run(args: argparse.Namespace) -> int:
+    """Assess, then print the table or write the workbook."""
+    # The engine is imported here, not at the top: --help builds every parser and must stay light.
+    from analytics import assessment, store
+    from analytics.output import render
+    from analytics.periods import period_kind
+    from analytics.selection import Selection
+
+    out = Path(args.out).expanduser() if args.out else None
+    if args.format == "xlsx" and (out is None or out.is_dir() or not out.parent.exists()):
+        raise ConfigError("--format xlsx needs --out FILE.xlsx in an existing folder.")
+    con = open_store(args)
+    try:
+        user = resolve_user(con, args)
+        sel = Selection(period_kind=period_kind(args.period), periods=(args.period,), level=args.level,
+                        jurisdiction_codes=tuple(args.jurisdiction or ()), weighted=args.weighted,
+                        comparison=args.comparison, user=user)
+        result = assessment.assess(con, sel, args.scheme)
+        labels = assessment.component_labels(con, args.lang)
+        officers = assessment.officer_table(con, sel) if args.officers else None
+    finally:
+        con.close()
+    print(assessment.formula_text(result.scheme, labels, args.lang), file=sys.stderr)
+    if args.format == "xlsx" and out is not None:
+        data = assessment.workbook_bytes(result, labels, args.lang)
+        out.write_bytes(data)
+        con = open_store(args, write=True)
+        try:
+            store.audit(con, user.username, "export.assessment", {"file": out.name, "scheme": result.scheme.name,
+                                                                  "period": args.period, "level": args.level})
+        finally:
+            con.close()
+        print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
+        return 0
+    if officers is not None:
+        table = officers
+    elif args.components:
+        table = result.components
+    else:
+        table = result.scores
+    for period, code, nxt in assessment.indistinguishable_pairs(result.scores):
+        print(f"{period}: {code} and {nxt} cannot be told apart (difference within the 95% margin)",
+              file=sys.stderr)
+    sys.stdout.write(render(table, args.format))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``assess`` command."""
+    parser = subparsers.add_parser(
+        "assess", help="composite assessment scores per jurisdiction with intervals and rank intervals",
+        description="Score every jurisdiction of a level for one period with an assessment scheme (default: the "
+                    "default scheme): score in points 0-100 with a 95%% interval (delta method), rank with a "
+                    "simulated 95%% interval, change against the comparison period. The formula goes to stderr.")
+    parser.add_argument("--scheme", metavar="NAME", help="a saved scheme (default: the default scheme)")
+    parser.add_argument("--period", required=True, metavar="LABEL", help="2026Q3, 2026-03, 2026 or 2026-03R12")
+    parser.add_argument("--level", default="station", choices=LEVELS)
+    parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions")
+    parser.add_argument("--weighted", action="store_true", help="survey components use the survey weights")
+    parser.add_argument("--comparison", default="previous", choices=COMPARISONS)
+    view = parser.add_mutually_exclusive_group()
+    view.add_argument("--components", action="store_true", help="one row per jurisdiction x component")
+    view.add_argument("--officers", action="store_true", help="internal measures per officer")
+    parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
+    parser.add_argument("--out", metavar="FILE", help="the workbook to write (with --format xlsx)")
+    parser.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the formula and workbook")
+    add_db_argument(parser)
+    add_user_argument(parser)
+    parser.set_defaults(func=run)

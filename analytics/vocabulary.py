@@ -48,6 +48,9 @@ CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied")
 # Survey modes the catalog names; any other label a file gives is kept as it is.
 SURVEY_MODES = ("mail", "online", "phone", "face_to_face", "sms", "ivr", "qr_code")
 LEVELS = ("city", "district", "station")
+# The item holding age in whole years, and the ages a person can have: a number outside is a row problem.
+AGE_YEARS_ITEM = "age"
+AGE_YEARS_RANGE = (0, 120)
 
 FIELDS: dict[str, dict[str, Field]] = {
     "survey": {f.name: f for f in [

@@ -1062,7 +1062,8 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
     if "weight" in plan.fields:  # one weight for the whole file has no spread
         run_script(con, "ingest_weight_check", {"header": plan.header("weight"),
                                                 "max_ratio": float(store.get_setting(con, "weight_max_ratio"))})
-    run_script(con, "ingest_survey_answers")
+    run_script(con, "ingest_survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
+                                              "age_max": F.AGE_YEARS_RANGE[1]})
     # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
     # the mix; a change of the mix between periods is what marks a trend break (analytics.compare).
     mode_counts = {str(m): int(n) for m, n in run(

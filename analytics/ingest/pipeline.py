@@ -37,7 +37,7 @@ from typing import Any
 import duckdb
 from rapidfuzz import fuzz, process
 
-from analytics import definitions, store, tempfiles
+from analytics import definitions, store, tempfiles, waves
 from analytics import vocabulary as F
 from analytics.engine import refresh_cells
 from analytics.errors import ConfigError, IngestError
@@ -1085,6 +1085,15 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
         warnings.append(problems.note("no_survey_mode"))
     elif len(modes) > 1:
         warnings.append(problems.note("mixed_mode_wave", modes=", ".join(f"{m} ({n})" for m, n in mode_counts.items())))
+    # Waves: per row or one for the file; rows without a label are in no wave (still in every month figure).
+    wave_rows = run(con, "SELECT nullif(trim(wave), '') AS w, count(*) FROM ingest_typed GROUP BY 1 ORDER BY 1"
+                    ).fetchall()
+    wave_counts = {str(w): int(n) for w, n in wave_rows if w is not None}
+    if wave_counts:
+        summary["waves"] = wave_counts
+        blank = sum(int(n) for w, n in wave_rows if w is None)
+        if blank:
+            warnings.append(problems.note("wave_blank_rows", n=blank, waves=", ".join(wave_counts)))
     unknown_modes = [m for m in modes if m not in F.SURVEY_MODES]
     if unknown_modes:
         warnings.append(problems.note("unknown_mode_label", labels=", ".join(unknown_modes),
@@ -1149,6 +1158,8 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
                                                     "file_mode": spec["options"].get("survey_mode")})
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), actor=actor)
+            if spec["options"].get("wave_order"):
+                waves.save_wave_order(con, spec["options"]["wave_order"])
         elif kind == "cases":
             params: dict[str, Any] = {"batch_id": batch_id}
             keep = set(spec["options"].get("keep_existing") or [])

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analytics import definitions, store, tempfiles, waves
@@ -48,6 +49,7 @@ from analytics.ingest.mapping import (
     MappingProposal,
     assign_columns,
     default_value_maps,
+    guess_code,
     known_items,
     resolve_mapping,
     suggest_mapping,
@@ -365,7 +367,14 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         summary["created_under"] = create_under
         warnings.append(problems.note("new_jurisdictions", n=len(new_jurisdictions),
                                       names=", ".join(f"{raw} ({code})" for raw, code in new_jurisdictions[:10])))
-    problems.raise_if_problems(con, src.name, dry_run=dry_run, rows_in_file=rows_in_file)
+    values = _answer_values(con) if kind == "survey" else None
+    if values is not None:
+        summary["answer_values"] = values
+    try:
+        problems.raise_if_problems(con, src.name, dry_run=dry_run, rows_in_file=rows_in_file)
+    except IngestError as exc:
+        exc.answer_values = values
+        raise
     rows = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
     summary["rows_loaded"] = rows
     summary["rows_rejected"] = 0  # a file with any problem is rejected whole (raise_if_problems above)
@@ -375,6 +384,57 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     _drop_staging(con)
     batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
     return IngestResult(batch_id, rows, summary)
+
+
+ANSWER_VALUES_PER_COLUMN = 200  # distinct answers listed per column for the value-map table
+
+
+def _answer_values(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | None:
+    """The value-map table rows (``value_maps/answer_value_counts``), or None when the answers were not read."""
+    exists = run(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_answer_values' AND temporary"
+                 ).fetchall()[0][0]
+    if not exists:
+        return None
+    frame = run(con, load_sql("value_maps/answer_value_counts"), {"max_values": ANSWER_VALUES_PER_COLUMN}).df()
+    return [{"column": r.column_name, "item": r.item, "value": r.value, "count": int(r.n),
+             "code": None if pd.isna(r.code) else str(r.code), "unknown": bool(r.bad)}
+            for r in frame.itertuples(index=False)]
+
+
+def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes,
+                  **kwargs: Any) -> pd.DataFrame:
+    """The distinct answers of a survey file's item columns that need a value map, counted over the whole file.
+
+    Columns: column (header), item, value (as in the file), count (rows), code (what it maps to now; empty
+    when unknown), unknown (the file would be rejected for it), guess (the closest code of the item's value
+    map, for an unknown value; else the current code), choices (the item's codes, don't-know codes last) and
+    choice_labels (code -> {"zh": .., "en": ..}; don't-know codes have none). Only columns of items with a
+    code list that hold text answers or unknown values are listed, each with at most
+    ``ANSWER_VALUES_PER_COLUMN`` values. Runs a check of the file (``ingest_file(..., dry_run=True)`` with
+    ``kwargs``); nothing is written. Empty for other kinds, or when the file is rejected before its answers
+    are read (its problems then say why).
+    """
+    columns = ["column", "item", "value", "count", "code", "unknown", "guess", "choices", "choice_labels"]
+    if kind != "survey":
+        return pd.DataFrame(columns=columns)
+    kwargs["dry_run"] = True
+    try:
+        rows = ingest_file(con, kind, source, **kwargs).summary.get("answer_values")
+    except IngestError as exc:
+        rows = exc.answer_values
+    frame = pd.DataFrame(rows or [], columns=columns[:-3])
+    spec, _name = resolve_mapping(con, kind, kwargs.get("mapping"))
+    items = known_items(con, spec)
+    maps = default_value_maps(kind, sorted(set(frame["item"])), items)
+    for target, overrides in spec["value_maps"].items():
+        maps.setdefault(target, {}).update(overrides)
+    frame["guess"] = [guess_code(v, maps.get(i, {})) if unknown else code
+                      for v, i, code, unknown in zip(frame["value"], frame["item"], frame["code"], frame["unknown"],
+                                                     strict=True)]
+    frame["choices"] = [[*items[i].codes, *items[i].dk_codes] for i in frame["item"]]
+    frame["choice_labels"] = [{c: dict(v) if isinstance(v, dict) else {"zh": str(v), "en": str(v)}
+                               for c, v in items[i].codes.items()} for i in frame["item"]]
+    return frame
 
 
 def check_row_accounting(summary: dict[str, Any]) -> None:

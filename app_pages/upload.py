@@ -147,6 +147,7 @@ def value_map_choices(data: bytes, name: str, spec: dict[str, Any], options: dic
     st.subheader(tr("waves.values.title"))
     st.caption(tr("waves.values.help"))
     chosen: dict[str, dict[str, str]] = {}
+    guessed: dict[str, dict[str, str]] = {}  # unknown answers left at the proposed code: applied only when confirmed
     for column, rows in table.groupby("column", sort=False):
         item = str(rows["item"].iloc[0])
         labels = rows["choice_labels"].iloc[0]
@@ -168,13 +169,23 @@ def value_map_choices(data: bytes, name: str, spec: dict[str, Any], options: dic
             "count": st.column_config.NumberColumn(tr("waves.values.count"), disabled=True),
             "code": st.column_config.SelectboxColumn(tr("waves.values.code"), options=options_text),
         }
+        key = f"up_vals_{digest[:16]}_{column}"
         edited = st.data_editor(frame, column_config=config, hide_index=True, width="stretch", num_rows="fixed",
-                                key=f"up_vals_{digest[:16]}_{column}")
-        for value, picked, now in zip(edited["value"], edited["code"], rows["code"], strict=True):
+                                key=key)
+        touched = {int(i) for i in (st.session_state.get(key) or {}).get("edited_rows", {})}
+        for position, (value, picked, now, unknown) in enumerate(
+                zip(edited["value"], edited["code"], rows["code"], rows["unknown"], strict=True)):
             if isinstance(picked, str) and picked:
                 code = picked.split(CHOICE_SEPARATOR)[0]
                 if code != now:
-                    chosen.setdefault(item, {})[str(value)] = code
+                    # A code the analyst chose applies; a guess for an unknown answer only once confirmed.
+                    target = guessed if unknown and position not in touched else chosen
+                    target.setdefault(item, {})[str(value)] = code
+    if guessed:
+        n = sum(len(v) for v in guessed.values())
+        if st.checkbox(tr("waves.values.confirm_guesses", n=n), key=f"up_vals_confirm_{digest[:16]}"):
+            for item, entries in guessed.items():
+                chosen.setdefault(item, {}).update(entries)
     return chosen
 
 

@@ -74,7 +74,7 @@ from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases
 from analytics.engine import LEVELS, jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
-from analytics.periods import PERIOD_KINDS
+from analytics.periods import CALENDAR_KINDS
 from analytics.presentation import rate_cell
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
@@ -146,7 +146,8 @@ def case_metrics(
     :data:`CRIME_CATEGORIES`) and ``solved_outcomes`` (outcome families; default solved) define
     ``solved_rate`` and ``small_solved_rate``.
     """
-    _check_choice(period_kind, PERIOD_KINDS, "period granularity")
+    # Case records have no survey waves: only calendar periods.
+    _check_choice(period_kind, CALENDAR_KINDS, "period granularity")
     _check_choice(level, LEVELS, "jurisdiction level")
     for key in metrics or ():
         _check_choice(key, list(METRICS), "case metric")

@@ -29,7 +29,7 @@ Methods (rates: indicator kind 'rate', scores in [0, 1])
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 
 import numpy as np
@@ -40,7 +40,7 @@ from analytics import definitions, stats
 from analytics.auth import User, visible_codes
 from analytics.choices import LEVELS  # re-exported as engine.LEVELS
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, parse_period, previous_period
+from analytics.periods import PERIOD_KINDS, WAVE_KIND, parse_period, previous_period
 from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
 
@@ -96,7 +96,9 @@ def indicator_table(
 ) -> pd.DataFrame:
     """Indicator estimates in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
 
-    ``period_kind`` is month/quarter/year/rolling12/all; ``date_from``/``date_to`` filter on the
+    ``period_kind`` is month/quarter/year/rolling12/all or wave (survey waves, :mod:`analytics.waves`: a
+    row per wave label, period_start/period_end its first and last interview dates, rows in wave order;
+    ``periods`` are then wave labels and the date filters do not apply); ``date_from``/``date_to`` filter on the
     period's first day; ``periods`` (labels of ``period_kind``) keeps only those periods, and only
     the months they cover are read — the rows are the same as those periods' rows of the whole table
     (add their comparison periods, :func:`analytics.periods.with_comparison_periods`, before
@@ -106,6 +108,9 @@ def indicator_table(
     """
     _check_choice(period_kind, PERIOD_KINDS, "period granularity")
     _check_choice(level, LEVELS, "jurisdiction level")
+    if period_kind == WAVE_KIND:
+        return _wave_table(con, level=level, indicators=indicators, jurisdiction_codes=jurisdiction_codes,
+                           weighted=weighted, user=user, periods=periods)
     starts = _period_starts(period_kind, periods)
     if starts == []:
         return pd.DataFrame(columns=TIDY_COLUMNS)
@@ -120,6 +125,25 @@ def indicator_table(
         "period_starts": starts,
     })
     return _estimates(con, raw, level=level, weighted=weighted)
+
+
+def _wave_table(con: DuckDBPyConnection, *, level: str, indicators: Sequence[str] | None,
+                jurisdiction_codes: Sequence[str] | None, weighted: bool, user: User | None,
+                periods: Sequence[str] | None) -> pd.DataFrame:
+    """:func:`indicator_table` with one period per survey wave (same estimators, cells summed per wave)."""
+    jurisdiction_codes = scope_codes(con, user, jurisdiction_codes)
+    raw = query_df(con, "waves/wave_stats", {
+        "level": level,
+        "indicators": list(indicators) if indicators else None,
+        "jurisdictions": list(jurisdiction_codes) if jurisdiction_codes else None,
+        "waves": list(periods) if periods is not None else None,
+    })
+    order = dict(zip(raw["period"], raw.pop("wave_order"), strict=True))
+    table = _estimates(con, raw, level=level, weighted=weighted)
+    # Wave order (a mapping may order waves other than by first interview date), not period_start order.
+    rank = table["period"].map(order)
+    return (table.assign(_rank=rank).sort_values(["indicator", "jurisdiction", "_rank"], kind="stable")
+            .drop(columns="_rank").reset_index(drop=True))
 
 
 def _period_starts(kind: str, periods: Sequence[str] | None) -> list[date] | None:
@@ -245,7 +269,8 @@ def indicator_scales(con: DuckDBPyConnection) -> pd.DataFrame:
 
 
 def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.05,
-                periods: Iterable[str] | None = None) -> pd.DataFrame:
+                periods: Iterable[str] | None = None,
+                previous: Mapping[str, str | None] | None = None) -> pd.DataFrame:
     """Add change columns comparing each row with its comparison period in the same table.
 
     ``lag`` is 'previous' (the period before) or 'year' (same period a year earlier). The table
@@ -256,13 +281,16 @@ def add_changes(table: pd.DataFrame, *, lag: str = "previous", alpha: float = 0.
     of each indicator and period; ``direction`` is 'up'/'down' only when the adjusted p-value is below ``alpha``.
     With ``periods``, only the rows of those periods are returned (and computed); their comparison
     periods are still looked up in the whole table, and each period's adjustment is unchanged because
-    whole periods are kept.
+    whole periods are kept. ``previous`` (label -> comparison label) replaces the calendar rule: survey
+    waves pass :func:`analytics.waves.previous_waves`, so a wave is compared with the wave before it
+    whatever the gap in months (for waves ``lag`` has no other meaning).
     """
     if lag not in ("previous", "year"):
         raise UnknownNameError(f"Unknown comparison {lag!r}; use 'previous' or 'year'.")
     result = table[table["period"].isin(list(periods))].copy() if periods is not None else table.copy()
     # One call per distinct label, not per row: a monthly table of 500 stations has ~125k rows, 36 labels.
-    prev_of = {label: previous_period(label, lag=lag) for label in pd.unique(result["period"])}
+    prev_of = {label: (previous.get(label) if previous is not None else previous_period(label, lag=lag))
+               for label in pd.unique(result["period"])}
     result["prev_period"] = result["period"].map(prev_of)
     lookup = table.set_index(["indicator", "jurisdiction", "period"])[["estimate", "se", "n", "flag"]]
     prev = lookup.reindex(pd.MultiIndex.from_arrays(

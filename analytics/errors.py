@@ -48,6 +48,9 @@ class IngestError(JingminError):
     """An uploaded file was rejected; ``problems`` lists what is wrong, row by row."""
 
     message_key = "error.ingest"
+    # The distinct answers of the file's item columns with counts and codes (see analytics.ingest.answer_values),
+    # set by the survey loader so that a rejected file's unknown values can be mapped without reading it again.
+    answer_values: list[dict[str, Any]] | None = None
 
 
 class DefinitionError(JingminError):

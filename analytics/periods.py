@@ -1,7 +1,9 @@
 """Period labels used everywhere (CLI, pages, exports).
 
 ``2025-03`` a month, ``2025Q1`` a quarter, ``2025`` a year, ``2025-03R12`` the 12 months ending
-in March 2025, ``all`` every period pooled.
+in March 2025, ``all`` every period pooled. These are the calendar kinds (``CALENDAR_KINDS``); the kind
+``wave`` (survey waves such as ``FY22Q1``, :mod:`analytics.waves`) has free-text labels ordered by the data,
+so the label functions here do not apply to it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from collections.abc import Iterable
 
 from analytics.errors import UnknownNameError
 
-PERIOD_KINDS = ("month", "quarter", "year", "rolling12", "all")
+CALENDAR_KINDS = ("month", "quarter", "year", "rolling12", "all")
+WAVE_KIND = "wave"
+PERIOD_KINDS = (*CALENDAR_KINDS, WAVE_KIND)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")

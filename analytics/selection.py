@@ -18,7 +18,7 @@ from typing import Any
 from analytics.auth import LOCAL_USER, User
 from analytics.choices import COMPARISONS, LEVELS
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, parse_period, period_kind, with_comparison_periods
+from analytics.periods import PERIOD_KINDS, WAVE_KIND, parse_period, period_kind, with_comparison_periods
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,10 @@ class Selection:
         # Tuples, so that a selection built from lists is still hashable (a cache key).
         object.__setattr__(self, "periods", tuple(self.periods))
         object.__setattr__(self, "jurisdiction_codes", tuple(self.jurisdiction_codes))
+        if self.period_kind == WAVE_KIND:  # wave labels are free text (FY22Q1, 2021年第二轮), ordered by the data
+            if any(not isinstance(label, str) or not label.strip() for label in self.periods):
+                raise UnknownNameError("A wave label must be a non-blank text such as FY22Q1.")
+            return
         for label in self.periods:
             if period_kind(label) != self.period_kind:
                 raise UnknownNameError(f"Period {label!r} is not a {self.period_kind} period.")
@@ -59,13 +63,23 @@ class Selection:
     @property
     def date_from(self) -> dt.date | None:
         """First day of the first period chosen (None: from the first month with data)."""
+        if self.period_kind == WAVE_KIND:
+            return None
         return parse_period(self.periods[0])[1] if self.periods and self.periods[0] != "all" else None
 
     @property
     def date_to(self) -> dt.date | None:
         """Last day of the last period chosen (None: to the last month with data)."""
+        if self.period_kind == WAVE_KIND:
+            return None
         return parse_period(self.periods[-1])[2] if self.periods and self.periods[-1] != "all" else None
 
     def periods_with_comparisons(self) -> tuple[str, ...]:
-        """The chosen periods and the period each is compared with under the comparison rule, in time order."""
+        """The chosen periods and the period each is compared with under the comparison rule, in time order.
+
+        Waves are ordered by the data, not by their labels: for them this is the chosen waves only, and
+        :func:`analytics.waves.with_previous_waves` adds the wave before each.
+        """
+        if self.period_kind == WAVE_KIND:
+            return self.periods
         return tuple(with_comparison_periods(self.periods, lag=self.comparison)) if self.periods else ()

@@ -48,6 +48,9 @@ CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied")
 # Survey modes the catalog names; any other label a file gives is kept as it is.
 SURVEY_MODES = ("mail", "online", "phone", "face_to_face", "sms", "ivr", "qr_code")
 LEVELS = ("city", "district", "station")
+# The item holding age in whole years, and the ages a person can have: a number outside is a row problem.
+AGE_YEARS_ITEM = "age"
+AGE_YEARS_RANGE = (0, 120)
 
 FIELDS: dict[str, dict[str, Field]] = {
     "survey": {f.name: f for f in [
@@ -58,6 +61,8 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("stratum", "text"),
         Field("cluster", "text"),
         Field("mode", "label", choices=SURVEY_MODES),
+        # The survey wave (FY22Q1, 2021年第二轮): kept as the file writes it (trimmed), per row or per file.
+        Field("wave", "text"),
     ]},
     "cases": {f.name: f for f in [
         Field("case_id", "text", required=True),
@@ -113,6 +118,7 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "stratum": ("stratum", "strata", "分层", "层"),
         "cluster": ("cluster", "psu", "抽样单元", "群"),
         "mode": ("mode", "调查方式", "访问方式", "调查模式", "填答方式", "survey mode", "interview mode"),
+        "wave": ("wave", "轮次", "批次", "调查轮次", "调查批次", "波次", "round", "survey wave", "survey round"),
         "satisfaction": ("总体满意度", "满意度", "overall satisfaction"),
         "satisfaction_3": ("满意度三级", "三级满意度"),
         "seen_police": ("是否见过民警", "见警", "见过民警", "是否见过民警巡逻", "seen police"),

@@ -28,11 +28,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import alerts, auth, engine, scorecard, store
+from analytics import alerts, auth, engine, scorecard, store, waves
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
-from analytics.periods import PERIOD_KINDS, available_periods, parse_period, with_comparison_periods
+from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods, parse_period, with_comparison_periods
 from analytics.selection import Selection
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -289,11 +289,15 @@ class Filters:
     @property
     def date_from(self) -> date | None:
         """First day of the first period in range."""
+        if self.period_kind == WAVE_KIND:
+            return None
         return parse_period(self.periods[0])[1] if self.periods and self.periods[0] != "all" else None
 
     @property
     def date_to(self) -> date | None:
         """First day of the last period in range."""
+        if self.period_kind == WAVE_KIND:
+            return None
         return parse_period(self.periods[-1])[1] if self.periods and self.periods[-1] != "all" else None
 
 
@@ -301,6 +305,18 @@ class Filters:
 def cached_months(version: str) -> list[date]:
     """Months with data (cached per data version)."""
     return engine.data_months(cursor())
+
+
+@st.cache_data(show_spinner=False)
+def cached_waves(version: str) -> list[str]:
+    """Survey wave labels in wave order (cached per data version); empty when the data has no waves."""
+    return waves.wave_labels(cursor())
+
+
+@st.cache_data(show_spinner=False)
+def cached_previous_waves(version: str) -> dict[str, str | None]:
+    """Each wave -> the wave before it (cached per data version)."""
+    return waves.previous_waves(cursor())
 
 
 @st.cache_data(show_spinner=False)
@@ -316,7 +332,11 @@ def sidebar() -> Filters:
     version = data_version()
     months = cached_months(version)
     st.sidebar.subheader(tr("sidebar.filters"))
-    kinds = [k for k in PERIOD_KINDS if k != "all"]
+    wave_labels = cached_waves(version)
+    # Waves are offered only when some loaded survey has them.
+    kinds = [k for k in PERIOD_KINDS if k != "all" and (k != WAVE_KIND or wave_labels)]
+    if st.session_state.get("_granularity") not in kinds:
+        st.session_state["_granularity"] = "quarter"
     # format functions look labels up in dicts built now: Streamlit may call them after the run
     kind_names = {k: tr(f"period.{k}") for k in kinds}
     # Keys carry the language so the shown labels follow a language switch; the choice is carried over.
@@ -324,7 +344,7 @@ def sidebar() -> Filters:
                                 index=kinds.index(st.session_state.get("_granularity", "quarter")),
                                 key=f"granularity_{lang()}", format_func=kind_names.__getitem__)
     st.session_state["_granularity"] = kind
-    labels = available_periods(months, kind)
+    labels = wave_labels if kind == WAVE_KIND else available_periods(months, kind)
     chosen: tuple[str, ...] = ()
     if not labels:
         st.sidebar.info(tr("sidebar.no_data"))
@@ -379,12 +399,17 @@ def _indicator_table(version: str, period_kind: str, level: str, jurisdiction_co
     # queried: every rerun gets a pickled copy of the cached frame, and the engine's time grows with the
     # periods read. Measured in benchmarks/README.md (re-render after a filter change).
     shown = list(periods) or None
-    needed = with_comparison_periods(shown, lag=changes) if changes and shown else shown
+    previous = cached_previous_waves(version) if period_kind == WAVE_KIND else None
+    if period_kind == WAVE_KIND:  # a wave is compared with the wave before it, whatever the gap in months
+        needed = [w for w in previous if w in set(shown) | {previous[s] for s in shown}] if changes and shown \
+            else shown
+    else:
+        needed = with_comparison_periods(shown, lag=changes) if changes and shown else shown
     table = engine.indicator_table(cursor(), period_kind=period_kind, level=level,
                                    jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted,
                                    user=_user, periods=needed)
     if changes and not table.empty:
-        return engine.add_changes(table, lag=changes, periods=shown)
+        return engine.add_changes(table, lag=changes, periods=shown, previous=previous)
     return table
 
 

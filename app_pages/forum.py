@@ -16,7 +16,7 @@ from analytics import forum, published, report
 from analytics.auth import User, visible_codes
 from analytics.errors import JingminError
 from analytics.forum import ForumSummary
-from analytics.periods import available_periods
+from analytics.periods import WAVE_KIND, available_periods
 from analytics.presentation import estimate_text
 from app_pages import common
 
@@ -255,6 +255,9 @@ st.markdown(BASE_CSS + (CLEAN_CSS if clean else ""), unsafe_allow_html=True)
 
 registry = common.cached_jurisdictions(version)
 visible = visible_codes(common.cursor(), user)
+if f.period_kind == WAVE_KIND:  # the forum's sentences name calendar periods (第三季度, a year earlier)
+    st.info(tr("waves.forum_calendar_only"))
+    st.stop()
 periods = list(reversed(available_periods(common.cached_months(version), f.period_kind)))
 if not periods:
     st.info(tr("sidebar.no_data"))

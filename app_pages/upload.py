@@ -6,6 +6,7 @@ comes from a file (headers, values, sheet names) is only drawn in tables, never 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -120,6 +121,72 @@ def value_map_overrides(proposal: ingest.MappingProposal) -> dict[str, Any] | No
         st.error(tr("upload.bad_json", error=type(parsed).__name__))
         return None
     return parsed
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _answer_values(version: str, digest: str, name: str, spec_json: str, options_json: str,
+                   dayfirst: bool | None, _data: bytes) -> pd.DataFrame:
+    # Keyed by the file's digest and the mapping (not by the bytes: hashing a large upload every rerun is slow).
+    return ingest.answer_values(common.cursor(), "survey", _data, source_name=name, mapping=json.loads(spec_json),
+                                dayfirst=dayfirst, **json.loads(options_json))
+
+
+CHOICE_SEPARATOR = " · "
+
+
+def value_map_choices(data: bytes, name: str, spec: dict[str, Any], options: dict[str, Any],
+                      dayfirst: bool | None) -> dict[str, dict[str, str]]:
+    """For each mapped column with text or unknown answers: its distinct answers (whole file) with counts and a
+    drop-down of the item's codes, prefilled with the current code or the best guess, unknowns marked. Returns
+    the choices that differ from what the mapping does now, as value maps ({item: {answer: code}})."""
+    digest = hashlib.sha256(data).hexdigest()
+    table = _answer_values(common.data_version(), digest, name, json.dumps(spec, ensure_ascii=False, sort_keys=True),
+                           json.dumps(options, sort_keys=True, default=str), dayfirst, data)
+    if table.empty:
+        return {}
+    st.subheader(tr("waves.values.title"))
+    st.caption(tr("waves.values.help"))
+    chosen: dict[str, dict[str, str]] = {}
+    guessed: dict[str, dict[str, str]] = {}  # unknown answers left at the proposed code: applied only when confirmed
+    for column, rows in table.groupby("column", sort=False):
+        item = str(rows["item"].iloc[0])
+        labels = rows["choice_labels"].iloc[0]
+        options_text = [code + CHOICE_SEPARATOR + labels[code][common.lang()] if code in labels
+                        else code + CHOICE_SEPARATOR + tr("waves.values.dont_know") for code in rows["choices"].iloc[0]]
+        by_code = {text.split(CHOICE_SEPARATOR)[0]: text for text in options_text}
+        frame = pd.DataFrame({
+            "status": [tr("waves.values.unknown") if u else "" for u in rows["unknown"]],
+            "value": rows["value"].tolist(),
+            "count": rows["count"].astype(int).tolist(),
+            "code": [by_code.get(str(g)) if isinstance(g, str) else None for g in rows["guess"]],
+        })
+        unknown = int(rows["unknown"].sum())
+        st.markdown(f"**{common.plain(str(column))}** → `{item}`"
+                    + (" — " + tr("waves.values.n_unknown", n=unknown) if unknown else ""))
+        config = {
+            "status": st.column_config.TextColumn(tr("waves.values.status"), disabled=True),
+            "value": st.column_config.TextColumn(tr("waves.values.value"), disabled=True),
+            "count": st.column_config.NumberColumn(tr("waves.values.count"), disabled=True),
+            "code": st.column_config.SelectboxColumn(tr("waves.values.code"), options=options_text),
+        }
+        key = f"up_vals_{digest[:16]}_{column}"
+        edited = st.data_editor(frame, column_config=config, hide_index=True, width="stretch", num_rows="fixed",
+                                key=key)
+        touched = {int(i) for i in (st.session_state.get(key) or {}).get("edited_rows", {})}
+        for position, (value, picked, now, unknown) in enumerate(
+                zip(edited["value"], edited["code"], rows["code"], rows["unknown"], strict=True)):
+            if isinstance(picked, str) and picked:
+                code = picked.split(CHOICE_SEPARATOR)[0]
+                if code != now:
+                    # A code the analyst chose applies; a guess for an unknown answer only once confirmed.
+                    target = guessed if unknown and position not in touched else chosen
+                    target.setdefault(item, {})[str(value)] = code
+    if guessed:
+        n = sum(len(v) for v in guessed.values())
+        if st.checkbox(tr("waves.values.confirm_guesses", n=n), key=f"up_vals_confirm_{digest[:16]}"):
+            for item, entries in guessed.items():
+                chosen.setdefault(item, {}).update(entries)
+    return chosen
 
 
 def parent_choice(kind: str) -> str | None:
@@ -296,6 +363,11 @@ def upload_section() -> None:
         spec["options"]["acknowledged"] = acknowledged
     if within:
         spec["options"]["within"] = within
+    if kind == "survey":
+        # The table is computed without its own choices (so its rows stay put while the analyst edits them);
+        # the choices are then added over the JSON value maps.
+        for item, entries in value_map_choices(data, name, spec, options, dayfirst).items():
+            spec["value_maps"].setdefault(item, {}).update(entries)
     check_col, load_col = st.columns(2)
     if check_col.button(tr("upload.validate"), key="up_validate"):
         run_ingest(data, name, kind, spec, options, dayfirst, create, save_as, dry_run=True)

@@ -8,7 +8,7 @@ import sys
 from analytics.choices import LEVELS
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, parse_period
+from analytics.periods import PERIOD_KINDS, WAVE_KIND, parse_period
 
 
 def parse_by(text: str) -> str:
@@ -16,22 +16,27 @@ def parse_by(text: str) -> str:
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts or parts[0] != "jurisdiction" or len(parts) > 2:
         raise UnknownNameError(f"--by {text!r}: use jurisdiction or jurisdiction,PERIOD "
-                               "with PERIOD one of month, quarter, year, rolling12")
+                               "with PERIOD one of month, quarter, year, rolling12, wave")
     if len(parts) == 1:
         return "all"
     if parts[1] not in PERIOD_KINDS or parts[1] == "all":
-        raise UnknownNameError(f"--by {text!r}: unknown period {parts[1]!r}; use month, quarter, year or rolling12")
+        raise UnknownNameError(f"--by {text!r}: unknown period {parts[1]!r}; use month, quarter, year, rolling12 "
+                               "or wave")
     return parts[1]
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the table."""
-    from analytics import engine
+    from analytics import engine, waves
     from analytics.output import render
 
     kind = parse_by(args.by)
     con = open_store(args)
-    if args.period:
+    if args.period and kind == WAVE_KIND:
+        if args.period not in waves.wave_labels(con):
+            raise UnknownNameError(f"--period {args.period!r} is not a survey wave of the loaded data; waves: "
+                                   + (", ".join(waves.wave_labels(con)) or "none") + ".")
+    elif args.period:
         p_kind = parse_period(args.period)[0]
         if p_kind != kind:
             raise UnknownNameError(f"--period {args.period} is a {p_kind}, but --by asks for {kind}.")
@@ -39,7 +44,9 @@ def run(args: argparse.Namespace) -> int:
         con, period_kind=kind, level=args.level, indicators=args.indicator,
         jurisdiction_codes=args.jurisdiction, weighted=args.weighted, user=resolve_user(con, args))
     if args.changes:
-        table = engine.add_changes(table, lag=args.changes)
+        # A wave is compared with the wave before it, whatever the gap in months.
+        previous = waves.previous_waves(con) if kind == WAVE_KIND else None
+        table = engine.add_changes(table, lag=args.changes, previous=previous)
     if args.period:
         table = table[table["period"] == args.period]
     sys.stdout.write(render(table, args.format))
@@ -53,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Print n, n_eff, estimate, se and interval of each indicator per jurisdiction and period. "
                     "Suppressed estimates (small effective base) are printed empty with flag 'suppressed'.")
     parser.add_argument("--by", default="jurisdiction",
-                        help="jurisdiction (all periods pooled) or jurisdiction,month|quarter|year|rolling12")
+                        help="jurisdiction (all periods pooled) or jurisdiction,month|quarter|year|rolling12|wave "
+                             "(wave: one row per survey wave, in wave order)")
     parser.add_argument("--level", default="station", choices=LEVELS)
     parser.add_argument("--indicator", nargs="+", metavar="KEY", help="only these indicators")
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions (codes)")
@@ -61,7 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--weighted", action="store_true",
                         help="use survey weights: Taylor-linearised se, logit interval, Kish n_eff and deff")
     parser.add_argument("--changes", choices=["previous", "year"],
-                        help="add change vs the previous period or the same period a year earlier (z-test, BH)")
+                        help="add change vs the previous period or the same period a year earlier (z-test, BH); "
+                             "with --by jurisdiction,wave both mean the previous wave")
     parser.add_argument("--format", default="csv", choices=["csv", "json"])
     add_db_argument(parser)
     add_user_argument(parser)

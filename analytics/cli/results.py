@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.periods import PERIOD_KINDS  # standard library only
+from analytics.periods import CALENDAR_KINDS  # standard library only
 
 
 def run(args: argparse.Namespace) -> int:
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "SE, interval (or none) and source.")
     parser.add_argument("--by", default="jurisdiction,period",
                         help="sort keys, comma-separated: jurisdiction, period, measure, group")
-    parser.add_argument("--period-kind", default="all", choices=PERIOD_KINDS,
+    parser.add_argument("--period-kind", default="all", choices=CALENDAR_KINDS,
                         help="only figures of this window length (default: all)")
     parser.add_argument("--measure", nargs="+", metavar="NAME", help="only these measures or indicators")
     parser.add_argument("--format", default="csv", choices=["csv", "json"])

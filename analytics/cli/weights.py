@@ -33,6 +33,27 @@ def parse_dims(values: list[str] | None) -> list[list[str]] | None:
     return groups
 
 
+def parse_recodes(values: list[str] | None, dims: list[list[str]] | None) -> dict[str, dict[str, str]]:
+    """``["age_band:16-24=16-34", "55+=60+"]`` -> ``{dimension: {sample label: margin label}}``.
+
+    ``DIM:FROM=TO`` recodes in one dimension; ``FROM=TO`` in every item dimension of ``--dims`` (or, without
+    ``--dims``, under the key ``"*"``, which :func:`run` expands to the margins' columns).
+    """
+    recodes: dict[str, dict[str, str]] = {}
+    for value in values or []:
+        head, sep, new = value.partition("=")
+        dim, colon, old = head.partition(":")
+        if not colon:
+            dim, old = "*", head
+        if not sep or not old.strip() or not new.strip() or not dim.strip():
+            raise WeightingError(f"--recode {value!r}: write FROM=TO or DIMENSION:FROM=TO, e.g. "
+                                 "--recode age_band:35-54=30-44.", key="error.weighting.bad_recode", value=value)
+        targets = ([d for group in dims for d in group] if dim == "*" and dims else [dim.strip()])
+        for target in targets:
+            recodes.setdefault(target, {})[old.strip()] = new.strip()
+    return recodes
+
+
 def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None,
                user: User | None = None) -> pd.DataFrame:
     """The summary printed by ``weights show`` (scoped to ``user``), rounded for reading."""
@@ -78,8 +99,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         frame = compare.read_margins(args.margins)
         trim = tuple(args.trim) if args.trim else None
-        results = compare.rake_and_refresh(con, frame, dims=parse_dims(args.dims), batch_ids=args.batch, trim=trim,
-                                           per_batch=args.per_batch, actor=user.username)
+        dims = parse_dims(args.dims)
+        recodes = parse_recodes(args.recode, dims)
+        if "*" in recodes:  # FROM=TO without --dims: every dimension column of the margins file
+            every = recodes.pop("*")
+            for column in frame.columns:
+                if column != "population":
+                    recodes.setdefault(str(column), {}).update(every)
+        results = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=args.batch, trim=trim,
+                                           per_batch=args.per_batch, actor=user.username, recodes=recodes)
         for batch_ids, result in results:
             print(f"Raked batch(es) {', '.join(map(str, batch_ids))}: {result.iterations} iterations, largest margin "
                   f"error {result.max_margin_error:.2e}, weights {result.weight_min:.4g}–{result.weight_max:.4g}, "
@@ -109,6 +137,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rake.add_argument("--trim", nargs=2, type=float, metavar=("LO", "HI"),
                       help="bound weights to [LO, HI] x mean weight (e.g. 0.3 3), trimming and re-raking")
     rake.add_argument("--batch", nargs="+", type=int, metavar="ID", help="rake only these batches")
+    rake.add_argument("--recode", action="append", metavar="[DIM:]FROM=TO",
+                      help="count the sample label FROM as the margin label TO (repeatable; e.g. "
+                           "age_band:16-24=16-34; without DIM: in every dimension)")
     rake.add_argument("--per-batch", action="store_true",
                       help="rake each batch to the full margins separately (one transaction each)")
     reset = actions.add_parser("reset", help="set the weights back to the design weights")

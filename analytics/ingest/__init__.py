@@ -22,7 +22,7 @@ _EXPORTS = {
     "list_batches": "batches", "remove_batch": "batches", "respondent_export": "batches",
     "ColumnGuess": "mapping", "MappingProposal": "mapping", "list_mappings": "mapping", "load_mapping": "mapping",
     "save_mapping": "mapping", "suggest_mapping": "mapping",
-    "IngestResult": "pipeline", "ingest_file": "pipeline", "propose_mapping": "pipeline",
+    "IngestResult": "pipeline", "answer_values": "pipeline", "ingest_file": "pipeline", "propose_mapping": "pipeline",
     "upload_limit_mb": "pipeline",
     "Problem": "problems", "problems_frame": "problems", "report_lines": "problems",
 }
@@ -43,7 +43,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "ColumnGuess", "IngestResult", "MappingProposal", "Problem", "ingest_file", "list_batches", "list_mappings",
+    "ColumnGuess", "IngestResult", "MappingProposal", "Problem", "answer_values", "ingest_file", "list_batches",
+    "list_mappings",
     "load_mapping", "problems_frame", "propose_mapping", "remove_batch", "report_lines", "respondent_export",
     "save_mapping", "suggest_mapping", "upload_limit_mb",
 ]

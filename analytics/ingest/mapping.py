@@ -43,7 +43,7 @@ MAPPINGS_DIR = store.REPO_ROOT / "data" / "mappings"
 SPEC_KEYS = {"kind", "name", "description", "columns", "constants", "value_maps", "items", "indicators", "options"}
 OPTION_KEYS = {"encoding", "delimiter", "header_row", "sheet", "dayfirst", "duplicates", "skip_blank",
                "keep_existing", "create_parent", "auto", "survey_mode", "acknowledged", "within",
-               "hash_officer_id"}
+               "hash_officer_id", "wave_order"}
 CONSTANT_LABEL = "(set for the whole file)"
 # The Upload preview shows at most this many columns, and this many characters of a cell (rows: PREVIEW_ROWS).
 PREVIEW_COLUMNS = 50

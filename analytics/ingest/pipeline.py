@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 from rapidfuzz import fuzz, process
 
-from analytics import definitions, store, tempfiles
+from analytics import definitions, store, tempfiles, waves
 from analytics import vocabulary as F
 from analytics.engine import refresh_cells
 from analytics.errors import ConfigError, IngestError
@@ -48,6 +49,7 @@ from analytics.ingest.mapping import (
     MappingProposal,
     assign_columns,
     default_value_maps,
+    guess_code,
     known_items,
     resolve_mapping,
     suggest_mapping,
@@ -368,7 +370,14 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         summary["created_under"] = create_under
         warnings.append(problems.note("new_jurisdictions", n=len(new_jurisdictions),
                                       names=", ".join(f"{raw} ({code})" for raw, code in new_jurisdictions[:10])))
-    problems.raise_if_problems(con, src.name, dry_run=dry_run, rows_in_file=rows_in_file)
+    values = _answer_values(con) if kind == "survey" else None
+    if values is not None:
+        summary["answer_values"] = values
+    try:
+        problems.raise_if_problems(con, src.name, dry_run=dry_run, rows_in_file=rows_in_file)
+    except IngestError as exc:
+        exc.answer_values = values
+        raise
     rows = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
     summary["rows_loaded"] = rows
     summary["rows_rejected"] = 0  # a file with any problem is rejected whole (raise_if_problems above)
@@ -378,6 +387,57 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     _drop_staging(con)
     batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
     return IngestResult(batch_id, rows, summary)
+
+
+ANSWER_VALUES_PER_COLUMN = 200  # distinct answers listed per column for the value-map table
+
+
+def _answer_values(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | None:
+    """The value-map table rows (``value_maps/answer_value_counts``), or None when the answers were not read."""
+    exists = run(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_answer_values' AND temporary"
+                 ).fetchall()[0][0]
+    if not exists:
+        return None
+    frame = run(con, load_sql("value_maps/answer_value_counts"), {"max_values": ANSWER_VALUES_PER_COLUMN}).df()
+    return [{"column": r.column_name, "item": r.item, "value": r.value, "count": int(r.n),
+             "code": None if pd.isna(r.code) else str(r.code), "unknown": bool(r.bad)}
+            for r in frame.itertuples(index=False)]
+
+
+def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes,
+                  **kwargs: Any) -> pd.DataFrame:
+    """The distinct answers of a survey file's item columns that need a value map, counted over the whole file.
+
+    Columns: column (header), item, value (as in the file), count (rows), code (what it maps to now; empty
+    when unknown), unknown (the file would be rejected for it), guess (the closest code of the item's value
+    map, for an unknown value; else the current code), choices (the item's codes, don't-know codes last) and
+    choice_labels (code -> {"zh": .., "en": ..}; don't-know codes have none). Only columns of items with a
+    code list that hold text answers or unknown values are listed, each with at most
+    ``ANSWER_VALUES_PER_COLUMN`` values. Runs a check of the file (``ingest_file(..., dry_run=True)`` with
+    ``kwargs``); nothing is written. Empty for other kinds, or when the file is rejected before its answers
+    are read (its problems then say why).
+    """
+    columns = ["column", "item", "value", "count", "code", "unknown", "guess", "choices", "choice_labels"]
+    if kind != "survey":
+        return pd.DataFrame(columns=columns)
+    kwargs["dry_run"] = True
+    try:
+        rows = ingest_file(con, kind, source, **kwargs).summary.get("answer_values")
+    except IngestError as exc:
+        rows = exc.answer_values
+    frame = pd.DataFrame(rows or [], columns=columns[:-3])
+    spec, _name = resolve_mapping(con, kind, kwargs.get("mapping"))
+    items = known_items(con, spec)
+    maps = default_value_maps(kind, sorted(set(frame["item"])), items)
+    for target, overrides in spec["value_maps"].items():
+        maps.setdefault(target, {}).update(overrides)
+    frame["guess"] = [guess_code(v, maps.get(i, {})) if unknown else code
+                      for v, i, code, unknown in zip(frame["value"], frame["item"], frame["code"], frame["unknown"],
+                                                     strict=True)]
+    frame["choices"] = [[*items[i].codes, *items[i].dk_codes] for i in frame["item"]]
+    frame["choice_labels"] = [{c: dict(v) if isinstance(v, dict) else {"zh": str(v), "en": str(v)}
+                               for c, v in items[i].codes.items()} for i in frame["item"]]
+    return frame
 
 
 def check_row_accounting(summary: dict[str, Any]) -> None:
@@ -1074,7 +1134,8 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
     if "weight" in plan.fields:  # one weight for the whole file has no spread
         run_script(con, "ingest_weight_check", {"header": plan.header("weight"),
                                                 "max_ratio": float(store.get_setting(con, "weight_max_ratio"))})
-    run_script(con, "ingest_survey_answers")
+    run_script(con, "ingest_survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
+                                              "age_max": F.AGE_YEARS_RANGE[1]})
     # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
     # the mix; a change of the mix between periods is what marks a trend break (analytics.compare).
     mode_counts = {str(m): int(n) for m, n in run(
@@ -1096,6 +1157,15 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
         warnings.append(problems.note("no_survey_mode"))
     elif len(modes) > 1:
         warnings.append(problems.note("mixed_mode_wave", modes=", ".join(f"{m} ({n})" for m, n in mode_counts.items())))
+    # Waves: per row or one for the file; rows without a label are in no wave (still in every month figure).
+    wave_rows = run(con, "SELECT nullif(trim(wave), '') AS w, count(*) FROM ingest_typed GROUP BY 1 ORDER BY 1"
+                    ).fetchall()
+    wave_counts = {str(w): int(n) for w, n in wave_rows if w is not None}
+    if wave_counts:
+        summary["waves"] = wave_counts
+        blank = sum(int(n) for w, n in wave_rows if w is None)
+        if blank:
+            warnings.append(problems.note("wave_blank_rows", n=blank, waves=", ".join(wave_counts)))
     unknown_modes = [m for m in modes if m not in F.SURVEY_MODES]
     if unknown_modes:
         warnings.append(problems.note("unknown_mode_label", labels=", ".join(unknown_modes),
@@ -1171,6 +1241,8 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
                                                     "file_mode": spec["options"].get("survey_mode")})
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), actor=actor)
+            if spec["options"].get("wave_order"):
+                waves.save_wave_order(con, spec["options"]["wave_order"])
         elif kind == "cases":
             params: dict[str, Any] = {"batch_id": batch_id}
             keep = set(spec["options"].get("keep_existing") or [])

@@ -1,7 +1,8 @@
--- jm_cells(batch): sufficient statistics per indicator x respondent's jurisdiction x month x stratum, over all
+-- jm_cells(batch): sufficient statistics per indicator x respondent's jurisdiction x month x wave x stratum, over all
 -- respondents (batch NULL) or one batch's. A PSU is the respondent's cluster when the file gave one, else the
--- respondent itself. Clusters are assumed to nest within jurisdiction and month (true for surveys fielded per
--- station and wave).
+-- respondent itself. Clusters are assumed to nest within jurisdiction, month and wave (true for surveys fielded
+-- per station and wave). wave is '' for respondents without a wave label, so data without waves has exactly
+-- the cells it had before waves existed, and month-based figures (which sum over wave) are unchanged.
 -- A respondent who is its own PSU has one answer per item (the loader rejects two columns mapped to one
 -- item), so its PSU sums are the answer's own values and need no grouping by respondent: grouping tens of
 -- millions of PSUs is what made the rebuild slow and memory-hungry at province scale.
@@ -20,6 +21,7 @@ scored AS (
     SELECT s.indicator,
            r.jurisdiction_code,
            CAST(date_trunc('month', r.interview_date) AS DATE) AS month,
+           COALESCE(r.wave, '') AS wave,
            COALESCE(r.stratum, '') AS stratum,
            r.cluster,
            COALESCE(r.weight, 1.0) AS w,
@@ -31,7 +33,7 @@ scored AS (
     WHERE (batch IS NULL OR (a.batch_id = batch AND r.batch_id = batch))
 ),
 psu AS (
-    SELECT indicator, jurisdiction_code, month, stratum,
+    SELECT indicator, jurisdiction_code, month, wave, stratum,
            count(*) FILTER (WHERE NOT is_dk) AS n,
            count(*) FILTER (WHERE is_dk) AS n_dk,
            COALESCE(sum(y), 0) AS sum_y,
@@ -41,9 +43,9 @@ psu AS (
            COALESCE(sum(w * y), 0) AS sum_wy
     FROM scored
     WHERE cluster IS NOT NULL
-    GROUP BY indicator, jurisdiction_code, month, stratum, cluster
+    GROUP BY indicator, jurisdiction_code, month, wave, stratum, cluster
     UNION ALL
-    SELECT indicator, jurisdiction_code, month, stratum,
+    SELECT indicator, jurisdiction_code, month, wave, stratum,
            CASE WHEN is_dk THEN 0 ELSE 1 END,
            CASE WHEN is_dk THEN 1 ELSE 0 END,
            COALESCE(y, 0),
@@ -54,7 +56,7 @@ psu AS (
     FROM scored
     WHERE cluster IS NULL
 )
-SELECT indicator, jurisdiction_code, month, stratum,
+SELECT indicator, jurisdiction_code, month, wave, stratum,
        sum(n) AS n,
        sum(n_dk) AS n_dk,
        count(*) FILTER (WHERE n > 0) AS n_psu,
@@ -62,4 +64,4 @@ SELECT indicator, jurisdiction_code, month, stratum,
        sum(sum_wy) AS sum_wy,
        sum(sum_wy * sum_wy) AS psu_aa, sum(sum_wy * sum_w) AS psu_ab, sum(sum_w * sum_w) AS psu_bb
 FROM psu
-GROUP BY indicator, jurisdiction_code, month, stratum;
+GROUP BY indicator, jurisdiction_code, month, wave, stratum;

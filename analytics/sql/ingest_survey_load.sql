@@ -4,9 +4,10 @@ CREATE OR REPLACE TEMP TABLE ingest_keys AS
 SELECT _row, nextval('respondent_key_seq') AS respondent_key FROM ingest_typed;
 
 INSERT INTO respondents (respondent_key, batch_id, respondent_id, jurisdiction_code, interview_date,
-                         design_weight, weight, stratum, cluster, person_hash, survey_mode)
+                         design_weight, weight, stratum, cluster, person_hash, survey_mode, wave)
 SELECT k.respondent_key, $batch_id, t.respondent_id, t.jurisdiction, t.interview_date,
-       t.weight, t.weight, t.stratum, t.cluster, t.person_hash, coalesce(t.mode, CAST($file_mode AS VARCHAR))
+       t.weight, t.weight, t.stratum, t.cluster, t.person_hash, coalesce(t.mode, CAST($file_mode AS VARCHAR)),
+       nullif(trim(t.wave), '')
 FROM ingest_typed t JOIN ingest_keys k USING (_row);
 
 INSERT INTO answers (respondent_key, batch_id, item, code)

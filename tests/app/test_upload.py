@@ -1,5 +1,6 @@
 """The Upload page: upload a file, confirm the proposed mapping, load it, and see the new batch."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -169,3 +170,41 @@ def test_unmapped_indicator_like_column_must_be_confirmed_on_the_page(upload_app
                           "summary->>'$.mapping_spec.options.within' FROM batches WHERE kind = 'survey'").fetchall()
     assert summary == [('["Officers seen on foot nearby"]', "C01")]
     con.close()
+
+
+def test_value_map_table_choose_a_code_for_an_unknown_answer_and_load(upload_app):
+    """Issue 13 item 6: an unknown answer gets its code from the table's drop-down, no JSON typed."""
+    make, db = upload_app
+    at = make("en")
+    # 总体满意度 (satisfaction, top-2 box): 满意 x4 (code 4), 不满意 x3 (code 2) and the unknown 还行吧 x3.
+    answers = ["满意"] * 4 + ["不满意"] * 3 + ["还行吧"] * 3
+    text = "问卷编号,调查日期,派出所,调查方式,总体满意度\n" + "".join(
+        f"V{i},2025-03-05,S01,phone,{a}\n" for i, a in enumerate(answers))
+    at.file_uploader(key="up_file").set_value(("values.csv", text.encode("utf-8"), "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert any("**总体满意度** → `satisfaction` — unknown answers: 1" in m.value for m in at.markdown)
+    table = [d.value for d in at.dataframe if "status" in d.value.columns]
+    assert len(table) == 1
+    table = table[0].set_index("value")
+    assert table.loc["还行吧", "count"] == 3 and table.loc["满意", "count"] == 4
+    assert table.loc["还行吧", "status"] == "⚠ unknown" and table.loc["满意", "status"] == ""
+    assert table.loc["满意", "code"].startswith("4 · ")
+    # The analyst decides 还行吧 means 5 (very satisfied).
+    row = list(table.index).index("还行吧")
+    key = f"up_vals_{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}_总体满意度"
+    at.session_state[key] = {"edited_rows": {row: {"code": "5 · Very satisfied"}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run()
+    assert not at.exception, at.exception
+    at.button(key="up_load").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Loaded batch 2" in s.value for s in at.success), [s.value for s in at.success]
+    con = store.connect(db)
+    codes = dict(con.execute("SELECT code, count(*) FROM answers WHERE item = 'satisfaction' GROUP BY 1").fetchall())
+    top2 = con.execute("SELECT sum(sum_y), sum(n) FROM indicator_cells WHERE indicator = 'satisfaction'").fetchone()
+    con.close()
+    assert codes == {"4": 4, "2": 3, "5": 3}
+    # Top-2 box: (4 满意 + 3 还行吧 -> 5) / 10 = 0.7.
+    assert top2 == (7.0, 10)

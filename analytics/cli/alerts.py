@@ -36,7 +36,9 @@ def run(args: argparse.Namespace) -> int:
     lines = [t("alerts.title", args.lang) + f" {args.period}"]
     lines += [f"- [{t('alerts.kind.' + row['kind'], args.lang)}] " + alerts.alert_text(row, args.lang, labels)
               for row in table.to_dict("records")] or [t("alerts.none", args.lang)]
-    sys.stdout.write("\n".join(lines) + "\n")
+    # Plain sentences for a person or a mail job, not a table: nothing a spreadsheet would evaluate.
+    text = "\n".join(lines) + "\n"
+    sys.stdout.write(text)
     return 0
 
 

@@ -511,7 +511,7 @@ def _unmapped_items(con: duckdb.DuckDBPyConnection, columns: list[ColumnGuess], 
 
 
 # Field types whose text goes through a value map (jurisdiction values through the recoding).
-_VALUE_MAPPED_TYPES = ("enum", "bool", "jurisdiction")
+_VALUE_MAPPED_TYPES = ("enum", "bool", "jurisdiction", "family")  # family: label -> family code (vocabulary.py)
 
 
 def _unused_mapping_keys(con: duckdb.DuckDBPyConnection, kind: str, spec: dict[str, Any], layout: Layout,

@@ -23,7 +23,10 @@ def test_every_catalog_key_used_in_pages_exists():
     used = set()
     for path in list((REPO / "app_pages").glob("*.py")) + [REPO / "dashboard.py"]:
         used |= set(re.findall(r"""tr\(\s*["']([a-z0-9_.]+)["']""", path.read_text(encoding="utf-8")))
-    missing = sorted(k for k in used if k not in catalog())
+    keys = catalog()
+    # A key that ends with "." is the prefix of a key built at run time (tr("alerts.kind." + kind)): the
+    # catalog must hold at least one key under it.
+    missing = sorted(k for k in used if (not any(c.startswith(k) for c in keys) if k.endswith(".") else k not in keys))
     assert not missing
 
 

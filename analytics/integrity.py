@@ -44,8 +44,8 @@ Null models and scores
 Flags: ``alert`` when q < :data:`ALERT_Q` and the effect is large enough to matter (:data:`MIN_EFFECT`);
 ``watch`` when q < :data:`WATCH_Q`; else ``ok``. The self-report gap is at most ``watch`` (the instruments
 differ, so a gap is a signal, not proof), and it and callback selection count only in the suspicious
-direction (self-report above the survey; callbacks favouring good outcomes). A check without the data it needs (no timestamps, no
-interviewers, no cases) gives no rows, never ``ok``.
+direction (self-report above the survey; callbacks favouring good outcomes). A check without the data it
+needs (no timestamps, no interviewers, no cases) gives no rows, never ``ok``.
 
 Respondent rows behind a flag are for analysts and admins (permission ``integrity``); leaders and station
 users see the flags and evidence only. Excluding flagged respondents affects only the sensitivity view
@@ -469,7 +469,10 @@ def _too_perfect(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> 
 
 
 def _self_report_gap(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> list[pd.DataFrame]:
-    gap = link.self_report_gap(con, period_kind=sel.period_kind, period=label, level=sel.level, weighted=False)
+    try:
+        gap = link.self_report_gap(con, period_kind=sel.period_kind, period=label, level=sel.level, weighted=False)
+    except UnknownNameError:  # no case figures for the period: the check has no data
+        return []
     if gap.empty:
         return []
     q = gap["p_excess_adjusted"].to_numpy(float)

@@ -38,6 +38,8 @@ PAGES = [
     st.Page("app_pages/link.py", title=common.tr("nav.link"), icon=":material/compare_arrows:", url_path="link"),
     st.Page("app_pages/drivers.py", title=common.tr("nav.drivers"), icon=":material/insights:", url_path="drivers"),
     st.Page("app_pages/forum.py", title=common.tr("forum.nav"), icon=":material/groups:", url_path="forum"),
+    st.Page("app_pages/integrity.py", title=common.tr("nav.integrity"), icon=":material/fact_check:",
+            url_path="integrity"),
 ]
 
 try:

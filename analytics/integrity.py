@@ -686,11 +686,13 @@ def _ranks(rate: np.ndarray) -> np.ndarray:
 def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicator: str = "satisfaction",
                       min_base: float = 30.0) -> pd.DataFrame:
     """The ranking with and without the excluded respondents, side by side (columns :data:`SENSITIVITY_COLUMNS`),
-    unweighted, for the selection's latest period and level. A unit whose base (either way) is below
+    unweighted, for the selection's latest period and level (a rate's estimate is a proportion, a mean score's
+    a mean on its item's scale; ``attrs['kind']`` says which). A unit whose base (either way) is below
     ``min_base`` gets no estimate or rank there. Ranks are among the units shown; ``rank_change`` = rank kept −
     rank (positive: the unit falls once doubtful answers are left out). ``attrs['n_excluded']`` is the total."""
     _label, start, end = _period_dates(sel)
-    if not con.execute("SELECT 1 FROM indicators WHERE key = $k", {"k": indicator}).fetchall():
+    found = con.execute("SELECT kind FROM indicators WHERE key = $k", {"k": indicator}).fetchall()
+    if not found:
         raise UnknownNameError(f"No indicator named {indicator!r}.")
     raw = query_df(con, "integrity/sensitivity", {"indicator": indicator, "level": sel.level, "date_from": start,
                                                   "date_to": end})
@@ -709,5 +711,6 @@ def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicat
         "n_excluded": raw["n_excluded"].to_numpy(int), "n_kept": n_kept.astype(int), "estimate_kept": est_kept,
         "rank_kept": rank_kept, "rank_change": rank_kept - rank,
     }).sort_values(["rank", "jurisdiction"], na_position="last").reset_index(drop=True)
-    out.attrs.update(indicator=indicator, period=_label, level=sel.level, n_excluded=int(out["n_excluded"].sum()))
+    out.attrs.update(indicator=indicator, kind=found[0][0] or "rate", period=_label, level=sel.level,
+                     n_excluded=int(out["n_excluded"].sum()))
     return out

@@ -315,6 +315,7 @@ elif table is not None:
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
     st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv", file_name=csv_name,
                        on_click=common.audit_download, args=(csv_name,))
-    sensitivity_view(version, indicator, period, f.level, f.jurisdiction_codes)
 
 peer_group_editor(version, f.level, groups)
+if table is not None and not table.empty:
+    sensitivity_view(version, indicator, period, f.level, f.jurisdiction_codes)

@@ -15,6 +15,8 @@ from app_pages import common
 
 tr = common.tr
 FLAG_ICONS = {"ok": "🟢", "watch": "🟡", "alert": "🔴", "": "⚪"}
+FLAG_KEYS = {"ok": "integrity.flag.ok", "watch": "integrity.flag.watch", "alert": "integrity.flag.alert",
+             "": "integrity.flag.none"}
 
 
 @st.cache_data(show_spinner=False)
@@ -28,7 +30,7 @@ def flags_table(version: str, period: str, level: str, codes: tuple[str, ...], _
 
 def flag_text(flag: str) -> str:
     """A flag with its colour mark, in the page's language ('' = the check had no data)."""
-    return f"{FLAG_ICONS[flag]} {tr('integrity.flag.' + (flag or 'none'))}"
+    return f"{FLAG_ICONS[flag]} {tr(FLAG_KEYS[flag])}"
 
 
 f = common.filters()

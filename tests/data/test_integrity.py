@@ -92,8 +92,8 @@ def _fisher_sim(rng, base: float, planted_rate: float | None, n: int = 200) -> t
 @pytest.mark.parametrize(("check", "base", "planted"), [("duration", 0.01, 0.10), ("repeat", 0.005, 0.06)])
 def test_share_checks_false_alarms_and_power(check, base, planted):
     """Stated effects: 10% of a unit's 200 interviews too short where 1% is usual (duration; at 8% power is
-    about 85%); 6% repeat interviews where 0.5% is usual (repeat). Alert in at least 95% of simulations; under the null BH's
-    chance of any false discovery stays near 5%."""
+    about 85%); 6% repeat interviews where 0.5% is usual (repeat). Alert in at least 95% of simulations;
+    under the null BH's chance of any false discovery stays near 5%."""
     rng = np.random.default_rng(3)
     p0, _e0 = _fisher_sim(rng, base, None)
     per_test, any_bh = _false_alarms(p0)
@@ -287,7 +287,12 @@ def demo_db(tmp_path_factory):
 def test_demo_planted_stations_are_flagged_and_no_other_is_at_alert(demo_db):
     con = store.connect(demo_db, read_only=True)
     flags = integrity.integrity_flags(con, Selection(periods=("2026Q3",)))
+    # the new optional fields arrived through the ingestion pipeline
+    durations = con.execute("SELECT round(duration_min * 60) AS s, count(*) FROM respondents WHERE interview_start "
+                            "BETWEEN '2026-08-15 18:00' AND '2026-08-15 18:30' GROUP BY 1").fetchall()
+    operators = con.execute("SELECT count(callback_operator) FROM cases WHERE jurisdiction_code = 'S05'").fetchall()
     con.close()
+    assert durations == [(35.0, 40)] and operators[0][0] > 0
     alerts = flags[flags["flag"] == "alert"]
     assert set(alerts["jurisdiction"]) == {"S05", "S10"}
     s10 = alerts[alerts["jurisdiction"] == "S10"]

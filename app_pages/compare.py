@@ -230,8 +230,7 @@ def sensitivity_view(version: str, indicator: str, period: str, level: str, code
             st.caption(tr("integrity.sens.none"))
         st.caption(tr("integrity.sens.caption", n=excluded))
         st.dataframe(pd.DataFrame({
-            tr("integrity.col.jurisdiction"): [common.plain(jurisdiction_name(r, common.lang()))
-                                               for r in table.to_dict("records")],
+            tr("integrity.col.jurisdiction"): [jurisdiction_name(r, common.lang()) for r in table.to_dict("records")],
             tr("integrity.sens.col.n"): table["n"],
             tr("integrity.sens.col.estimate"): [shown(v) for v in table["estimate"]],
             tr("integrity.sens.col.rank"): table["rank"].astype("Int64"),

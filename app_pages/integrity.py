@@ -14,9 +14,14 @@ from analytics.selection import Selection
 from app_pages import common
 
 tr = common.tr
-FLAG_ICONS = {"ok": "🟢", "watch": "🟡", "alert": "🔴", "": "⚪"}
 FLAG_KEYS = {"ok": "integrity.flag.ok", "watch": "integrity.flag.watch", "alert": "integrity.flag.alert",
              "": "integrity.flag.none"}
+# Column labels of the respondent and exclusion tables (catalog keys spelled out for the catalog check).
+ROW_LABELS = {c: f"integrity.row.{c}" for c in (
+    "respondent_id", "batch_id", "unit", "station", "interviewer", "channel", "interview_date", "interview_start",
+    "duration_min", "n_items", "n_top", "straight", "sat_top", "too_fast", "is_repeat", "f_straight", "f_duration",
+    "f_repeat", "f_burst", "excluded", "exclusion_id", "period", "reason", "excluded_by", "excluded_at",
+    "restored_by", "restored_at", "active")}
 
 
 @st.cache_data(show_spinner=False)
@@ -29,8 +34,14 @@ def flags_table(version: str, period: str, level: str, codes: tuple[str, ...], _
 
 
 def flag_text(flag: str) -> str:
-    """A flag with its colour mark, in the page's language ('' = the check had no data)."""
-    return f"{FLAG_ICONS[flag]} {tr(FLAG_KEYS[flag])}"
+    """A flag in words, in the page's language ('' = the check had no data). Words, not coloured emoji: an
+    offline workstation may have no emoji font."""
+    return tr(FLAG_KEYS[flag])
+
+
+def q_text(q: float) -> str:
+    """An adjusted p-value as shown: four decimals, '<0.0001' below that, '–' when there is none."""
+    return "–" if q != q else ("<0.0001" if q < 1e-4 else f"{q:.4f}")
 
 
 f = common.filters()
@@ -57,7 +68,8 @@ if flags.empty:
 names = {row["jurisdiction"]: jurisdiction_name(row, common.lang()) for row in flags.to_dict("records")}
 summary = integrity.summary(flags)
 st.subheader(tr("integrity.summary"))
-shown = pd.DataFrame({tr("integrity.col.jurisdiction"): [common.plain(names[c]) for c in summary["jurisdiction"]],
+# Table cells are not markdown: names and labels go in as they are (plain() would show its backslashes).
+shown = pd.DataFrame({tr("integrity.col.jurisdiction"): [names[c] for c in summary["jurisdiction"]],
                       tr("integrity.col.flag"): [flag_text(v) for v in summary["flag"]]})
 for check in integrity.CHECKS:
     shown[tr(f"integrity.check.{check}")] = [flag_text(v) for v in summary[check]]
@@ -72,13 +84,13 @@ if detail.empty:
     st.success(tr("integrity.no_flags"))
 else:
     st.dataframe(pd.DataFrame({
-        tr("integrity.col.jurisdiction"): [common.plain(names[c]) for c in detail["jurisdiction"]],
+        tr("integrity.col.jurisdiction"): [names[c] for c in detail["jurisdiction"]],
         tr("integrity.col.check"): [tr(f"integrity.check.{c}") for c in detail["check"]],
         tr("integrity.col.unit_kind"): [tr(f"integrity.kind.{k}") for k in detail["unit_kind"]],
-        tr("integrity.col.unit"): [common.plain(u) for u in detail["unit"]],
+        tr("integrity.col.unit"): list(detail["unit"]),
         tr("integrity.col.flag"): [flag_text(v) for v in detail["flag"]],
-        tr("integrity.col.q_value"): detail["q_value"].round(4),
-        tr("integrity.col.evidence"): [common.plain(e) for e in detail["evidence"]],
+        tr("integrity.col.q_value"): [q_text(q) for q in detail["q_value"]],
+        tr("integrity.col.evidence"): list(detail["evidence"]),
     }), width="stretch", hide_index=True)
 csv_name = f"jingmin_integrity_{period}_{f.level}.csv"
 st.download_button(tr("integrity.csv"), to_csv_text(integrity.with_evidence(flags, common.lang()).drop(
@@ -96,8 +108,8 @@ if not user.can("integrity"):
 if "int_flash" in st.session_state:
     st.success(st.session_state.pop("int_flash"))
 units = sorted(set(flags.loc[flags["flag"] == "alert", "jurisdiction"]))
-unit = st.selectbox(tr("integrity.rows_unit"), [None, *units], key=f"int_unit_{period}",
-                    format_func=lambda c: tr("integrity.rows_all_units") if c is None else common.plain(names[c]))
+unit = st.selectbox(tr("integrity.rows_unit"), [None, *units], key=f"int_unit_{period}_{common.lang()}",
+                    format_func=lambda c: tr("integrity.rows_all_units") if c is None else names[c])
 try:
     rows = integrity.flagged_rows(common.cursor(), sel, unit=unit, flags=flags)
 except JingminError as exc:
@@ -106,7 +118,9 @@ except JingminError as exc:
 if rows.empty:
     st.caption(tr("integrity.rows_none"))
 else:
-    st.dataframe(rows.drop(columns=["respondent_key"]), width="stretch", hide_index=True)
+    shown_rows = rows.drop(columns=["respondent_key"]).assign(
+        interview_date=pd.to_datetime(rows["interview_date"]).dt.date)
+    st.dataframe(shown_rows.rename(columns=lambda c: tr(ROW_LABELS[c])), width="stretch", hide_index=True)
     waiting = int((~rows["excluded"]).sum())
     if waiting and st.button(tr("integrity.exclude", n=waiting), key="int_exclude"):
         try:
@@ -122,7 +136,8 @@ listed = integrity.exclusions(common.cursor(), sel)
 active = int(listed["active"].sum()) if not listed.empty else 0
 st.caption(tr("integrity.exclusions_count", active=active, restored=len(listed) - active))
 if not listed.empty:
-    st.dataframe(listed.drop(columns=["respondent_key"]), width="stretch", hide_index=True)
+    st.dataframe(listed.drop(columns=["respondent_key"]).rename(columns=lambda c: tr(ROW_LABELS[c])),
+                 width="stretch", hide_index=True)
 if active and st.button(tr("integrity.restore_all"), key="int_restore"):
     try:
         with common.writer() as con:

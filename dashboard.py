@@ -40,6 +40,8 @@ PAGES = [
     st.Page("app_pages/forum.py", title=common.tr("forum.nav"), icon=":material/groups:", url_path="forum"),
     st.Page("app_pages/assessment.py", title=common.tr("nav.assessment"), icon=":material/military_tech:",
             url_path="assessment"),
+    st.Page("app_pages/integrity.py", title=common.tr("nav.integrity"), icon=":material/fact_check:",
+            url_path="integrity"),
 ]
 
 try:

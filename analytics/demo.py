@@ -25,8 +25,11 @@ DEMO_FILES: list[tuple[str, str]] = [
     ("cases", "cases_2024q4_2026q3.csv"),
     ("cases", "cases_update_2026q3.csv"),
     ("internal", "internal_evaluation_2024q4_2026q3.csv"),
+    # Integrity (issue 18): interviewers and interview times, and who made each callback.
+    ("survey", "survey_f2f_2026q3.csv"),
+    ("cases", "callbacks_2026q3.csv"),
 ]
-SURVEY_MODES = {"survey_sms_2024q4_2026q3.csv": "sms"}
+SURVEY_MODES = {"survey_sms_2024q4_2026q3.csv": "sms", "survey_f2f_2026q3.csv": "face_to_face"}
 # Shapes of the demo districts and stations for the map (not a data batch: stored by analytics.geo).
 DEMO_BOUNDARIES = "boundaries.geojson"
 

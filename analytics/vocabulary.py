@@ -63,6 +63,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("mode", "label", choices=SURVEY_MODES),
         # The survey wave (FY22Q1, 2021年第二轮): kept as the file writes it (trimmed), per row or per file.
         Field("wave", "text"),
+        # When the interview began and ended, or its length in minutes: for the integrity checks (issue 18).
+        Field("interview_start", "timestamp"),
+        Field("interview_end", "timestamp"),
+        Field("duration_min", "number"),
     ]},
     "cases": {f.name: f for f in [
         Field("case_id", "text", required=True),
@@ -79,6 +83,7 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("callback_result", "enum", choices=CALLBACK_RESULTS),
         Field("rectification_status", "enum", choices=("rectified", "pending")),
         Field("rectified_at", "timestamp"),
+        Field("callback_operator", "text"),
     ]},
     "jurisdictions": {f.name: f for f in [
         Field("code", "text", required=True),
@@ -117,6 +122,12 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "weight": ("weight", "权重", "加权", "样本权重", "design weight"),
         "stratum": ("stratum", "strata", "分层", "层"),
         "cluster": ("cluster", "psu", "抽样单元", "群"),
+        "interview_start": ("interview_start", "开始时间", "访问开始时间", "调查开始时间", "start time",
+                            "interview start", "started at"),
+        "interview_end": ("interview_end", "结束时间", "访问结束时间", "调查结束时间", "end time", "interview end",
+                          "ended at"),
+        "duration_min": ("duration_min", "访问时长", "时长分钟", "访问时长分钟", "用时分钟", "duration",
+                         "duration minutes", "interview length"),
         "mode": ("mode", "调查方式", "访问方式", "调查模式", "填答方式", "survey mode", "interview mode"),
         "wave": ("wave", "轮次", "批次", "调查轮次", "调查批次", "波次", "round", "survey wave", "survey round"),
         "satisfaction": ("总体满意度", "满意度", "overall satisfaction"),
@@ -151,6 +162,8 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "callback_result": ("callback_result", "回访结果", "回访满意度", "callback result"),
         "rectification_status": ("rectification_status", "整改状态", "是否整改", "rectification"),
         "rectified_at": ("rectified_at", "整改时间", "整改完成时间", "rectified"),
+        "callback_operator": ("callback_operator", "回访人", "回访民警", "回访人员", "回访员", "callback operator",
+                              "callback by"),
     },
     "jurisdictions": {
         "code": ("code", "代码", "编码", "单位代码", "机构代码"),

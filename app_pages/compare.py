@@ -8,11 +8,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import compare
+from analytics import compare, integrity
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.output import to_csv_text
+from analytics.periods import period_kind
 from analytics.presentation import interval_text, jurisdiction_name, pct
+from analytics.selection import Selection
 from app_pages import common
 
 tr = common.tr
@@ -203,6 +205,42 @@ def draw_benchmark(fig: go.Figure, row: dict[str, Any]) -> None:
                   annotation_position="top")
 
 
+@st.cache_data(show_spinner=False)
+def sensitivity(version: str, indicator: str, period: str, level: str, codes: tuple[str, ...], _user: User,
+                user_key: str) -> pd.DataFrame:
+    """The ranking with and without the respondents excluded after integrity alerts (cached per data version)."""
+    sel = Selection(period_kind=period_kind(period), periods=(period,), level=level, jurisdiction_codes=codes,
+                    user=_user)
+    return integrity.sensitivity_table(common.cursor(), sel, indicator=indicator)
+
+
+def sensitivity_view(version: str, indicator: str, period: str, level: str, codes: tuple[str, ...]) -> None:
+    """Side by side: the ranking from every answer and without the excluded ones (issue 18). Never silent: the
+    number excluded is stated, and the rows are listed (and restorable) on the Integrity page."""
+    try:
+        table = sensitivity(version, indicator, period, level, codes, common.user(), repr(common.user()))
+    except JingminError as exc:
+        common.show_error(exc)
+        return
+    excluded = int(table.attrs.get("n_excluded", 0))
+    shown = pct if table.attrs.get("kind", "rate") == "rate" else (lambda v: "" if v != v else f"{v:.2f}")
+    table.attrs = {}
+    with st.expander(tr("integrity.sens.title"), expanded=excluded > 0):
+        if not excluded:
+            st.caption(tr("integrity.sens.none"))
+        st.caption(tr("integrity.sens.caption", n=excluded))
+        st.dataframe(pd.DataFrame({
+            tr("integrity.col.jurisdiction"): [jurisdiction_name(r, common.lang()) for r in table.to_dict("records")],
+            tr("integrity.sens.col.n"): table["n"],
+            tr("integrity.sens.col.estimate"): [shown(v) for v in table["estimate"]],
+            tr("integrity.sens.col.rank"): table["rank"].astype("Int64"),
+            tr("integrity.sens.col.n_excluded"): table["n_excluded"],
+            tr("integrity.sens.col.estimate_kept"): [shown(v) for v in table["estimate_kept"]],
+            tr("integrity.sens.col.rank_kept"): table["rank_kept"].astype("Int64"),
+            tr("integrity.sens.col.rank_change"): table["rank_change"].astype("Int64"),
+        }), width="stretch", hide_index=True)
+
+
 f = common.filters()
 st.title(tr("compare.title"))
 st.caption(tr("compare.caption"))
@@ -278,3 +316,5 @@ elif table is not None:
                        on_click=common.audit_download, args=(csv_name,))
 
 peer_group_editor(version, f.level, groups)
+if table is not None and not table.empty:
+    sensitivity_view(version, indicator, period, f.level, f.jurisdiction_codes)

@@ -861,15 +861,125 @@ def _internal_evaluation(rng: np.random.Generator) -> pd.DataFrame:
 
 
 # =================================================================================================
+# integrity (issue 18): a face-to-face wave with interviewers and times, and a callback register
+# =================================================================================================
+FILE_F2F = "survey_f2f_2026q3.csv"
+FILE_CALLBACKS = "callbacks_2026q3.csv"
+INTEGRITY_SEED_OFFSET = 18    # the integrity files draw from their own stream: the other files stay as they were
+F2F_START = dt.date(2026, 7, 1)
+F2F_DAYS = 92                 # 2026-07-01 .. 2026-09-30
+F2F_PER_INTERVIEWER = 12      # honest interviews per interviewer (4 a day on 3 days)
+COACHED_STATION = "S10"       # planted coaching: one interviewer's burst of straight-lined "very satisfied"
+COACHED_INTERVIEWER = "S10-F3"
+COACHED_N = 40                # interviews in the burst
+COACHED_START = dt.datetime(2026, 8, 15, 18, 0)
+COACHED_SPACING_S = 44        # 40 interviews 44 s apart: 29 minutes
+COACHED_DURATION_S = 35       # each "interview" takes 35 s for 14 questions
+SELECTIVE_STATION = "S05"     # planted selective callbacks: unsolved and referred cases rarely called back
+SELECTIVE_KEEP = 0.15         # share of S05's callbacks on unsolved/referred cases that the register shows
+F2F_CHANNELS = ("入户", "拦截访问")
+F2F_COLUMNS = ("问卷编号", "调查日期", "所属派出所", "访员编号", "渠道", "开始时间", "结束时间",
+               *(HEADERS_ZH[i] for i in (*YESNO_ITEMS, *LIKERT_ITEMS)), "性别", "年龄段")
+LIKERT_TEXTS = {"satisfaction": SAT_TEXT, "safety": SAFETY_TEXT, "trust": TRUST_TEXT}
+
+
+def _f2f_answers(rng: np.random.Generator, station: Station, n: int) -> dict[str, np.ndarray]:
+    """Honest answers: one latent service factor per respondent (so items correlate, as in the phone survey)."""
+    level = NormalDist().inv_cdf(station.sat_t2b)
+    factor = rng.normal(level, 1.0, n)
+    out: dict[str, np.ndarray] = {}
+    for item, p in zip(YESNO_ITEMS, (station.seen, station.knows, station.contact), strict=True):
+        out[item] = np.where(rng.random(n) < p, "是", "否")
+    for item in LIKERT_ITEMS:
+        latent = DRIVER_LOADING * factor + np.sqrt(1 - DRIVER_LOADING ** 2) * rng.normal(0, 1, n)
+        codes = 1 + np.searchsorted(LIKERT_CUTS, latent)
+        texts = LIKERT_TEXTS.get(item, SAT_TEXT)
+        out[item] = np.array([texts[int(c)] for c in codes], dtype=object)
+    return out
+
+
+def _f2f_survey(rng: np.random.Generator) -> pd.DataFrame:
+    """A face-to-face wave in 2026Q3: every station, 3 interviewers (S16: 1), with start and end times; at
+    COACHED_STATION one interviewer adds a burst of 40 straight-lined, 35-second "interviews"."""
+    frames = []
+    per_day = F2F_PER_INTERVIEWER // 3
+    for station in STATIONS:
+        interviewers = 1 if station.code == SMALL_STATION else 3
+        for k in range(1, interviewers + 1):
+            days = np.sort(rng.choice(F2F_DAYS, size=3, replace=False))
+            day = np.repeat(days, per_day)
+            minute = np.tile(np.arange(per_day), 3) * 110 + rng.integers(0, 40, F2F_PER_INTERVIEWER)
+            start = (np.datetime64(F2F_START, "m") + day.astype("timedelta64[D]")
+                     + np.timedelta64(9 * 60, "m") + minute.astype("timedelta64[m]"))
+            duration = np.clip(rng.normal(17, 4, F2F_PER_INTERVIEWER), 8, 30).round().astype("timedelta64[m]")
+            frame = pd.DataFrame(_f2f_answers(rng, station, F2F_PER_INTERVIEWER))
+            frame["start"], frame["end"] = start, start + duration
+            frame["interviewer"], frame["station"] = f"{station.code}-F{k}", station.code
+            frame["channel"] = rng.choice(F2F_CHANNELS, F2F_PER_INTERVIEWER)
+            frames.append(frame)
+    coached = pd.DataFrame({item: "是" for item in YESNO_ITEMS} | {
+        item: LIKERT_TEXTS.get(item, SAT_TEXT)[5] for item in LIKERT_ITEMS}, index=range(COACHED_N))
+    coached["start"] = (np.datetime64(COACHED_START, "s")
+                        + (np.arange(COACHED_N) * COACHED_SPACING_S).astype("timedelta64[s]"))
+    coached["end"] = coached["start"] + np.timedelta64(COACHED_DURATION_S, "s")
+    coached["interviewer"], coached["station"], coached["channel"] = COACHED_INTERVIEWER, COACHED_STATION, "入户"
+    frames.append(coached)
+    data = pd.concat(frames, ignore_index=True).sort_values(["start", "interviewer"], kind="stable")
+    data = data.reset_index(drop=True)
+    n = len(data)
+    out = pd.DataFrame({
+        "问卷编号": [f"F2026Q3-{i:05d}" for i in range(1, n + 1)],
+        "调查日期": pd.to_datetime(data["start"]).dt.strftime("%Y-%m-%d"),
+        "所属派出所": data["station"], "访员编号": data["interviewer"], "渠道": data["channel"],
+        "开始时间": pd.to_datetime(data["start"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+        "结束时间": pd.to_datetime(data["end"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
+    })
+    for item in (*YESNO_ITEMS, *LIKERT_ITEMS):
+        out[HEADERS_ZH[item]] = data[item].to_numpy()
+    out["性别"] = rng.choice(SEXES, n)
+    out["年龄段"] = rng.choice(AGE_BANDS, n, p=SAMPLE_AGE_P)
+    return out[list(F2F_COLUMNS)]
+
+
+def _callback_register(cases_csv: Path, rng: np.random.Generator) -> pd.DataFrame:
+    """The callback register (回访台账) of the cases closed in 2026Q3, naming who called (回访人). It replaces
+    the case export's callback fields for those cases: at SELECTIVE_STATION most unsolved (未破) and referred
+    (移交) cases were in fact never called back, while its solved, mediated and answered cases were."""
+    cases = pd.read_csv(cases_csv, dtype=str, keep_default_na=False)
+    closed = cases["结案时间"].str[:10]
+    quarter = cases[(closed >= "2026-07-01") & (closed <= "2026-09-30") & (cases["回访时间"] != "")].copy()
+    quarter = quarter.reset_index(drop=True)
+    selective = ((quarter["所属派出所"] == SELECTIVE_STATION) & quarter["处理结果"].isin(["未破", "移交"])
+                 & (quarter["回访结果"] != "不满意"))
+    dropped = selective & (rng.random(len(quarter)) >= SELECTIVE_KEEP)
+    quarter.loc[dropped, ["回访时间", "回访结果"]] = ""
+    operator = rng.integers(1, 4, len(quarter))
+    quarter["回访人"] = [f"{s}-回访{k}" for s, k in zip(quarter["所属派出所"], operator, strict=True)]
+    quarter.loc[dropped, "回访人"] = ""
+    return quarter[["案件编号", "所属派出所", "报案时间", "回访时间", "回访结果", "回访人"]]
+
+
+def generate_integrity_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the integrity demo files (the face-to-face wave and the callback register) into ``out_dir``, after
+    the case export they derive from; returns their paths."""
+    rng = np.random.default_rng(seed + INTEGRITY_SEED_OFFSET)
+    p_f2f, p_callbacks = out_dir / FILE_F2F, out_dir / FILE_CALLBACKS
+    _write_csv(_f2f_survey(rng), p_f2f, "utf-8")
+    _write_csv(_callback_register(out_dir / FILE_CASES, rng), p_callbacks, "utf-8")
+    return [p_f2f, p_callbacks]
+
+
+# =================================================================================================
 # public entry point
 # =================================================================================================
 def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     """Write the demo input files into out_dir and return their paths (deterministic for a seed).
 
     The files are, in order: ``jurisdictions.csv``, ``margins_age_sex.csv``, the GBK phone survey
-    of 2024Q4-2025Q3, the Excel phone survey of 2025Q4-2026Q3, the SMS survey, the case export and
-    the later case update, the jurisdiction boundaries (GeoJSON) and the internal-evaluation export (its own
-    random stream, so the other files do not change with it). ``data/demo/README.md`` describes their formats
+    of 2024Q4-2025Q3, the Excel phone survey of 2025Q4-2026Q3, the SMS survey, the case export,
+    the later case update, the jurisdiction boundaries (GeoJSON), the internal-evaluation export, the
+    face-to-face wave of 2026Q3 and the callback register of 2026Q3 (the last three from their own random
+    streams, so the older files do not change with them). ``data/demo/README.md`` describes their formats
     and the planted story.
     Existing files of the same names are overwritten; other files in ``out_dir`` are left alone.
     """
@@ -899,7 +1009,7 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     _write_csv(_case_snapshot(truth[newly_closed].reset_index(drop=True), CASE_UPDATE_AT), p_update, "utf-8")
     _write_geojson(_boundaries(), p_boundaries)
     _write_csv(_internal_evaluation(internal_rng), p_internal, "utf-8")
-    return paths
+    return paths + generate_integrity_inputs(out_dir, seed)
 
 
 if __name__ == "__main__":

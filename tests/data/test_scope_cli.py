@@ -125,6 +125,11 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["alerts", "--period", PERIOD, "--level", "district", "--format", "json"],
         ["alerts", "--period", PERIOD, "--jurisdiction", "S2", "D2", "--format", "csv"],
     ],
+    ("integrity",): [
+        ["integrity", "--period", PERIOD],
+        ["integrity", "--period", PERIOD, "--level", "district", "--format", "json"],
+        ["integrity", "--period", "all", "--jurisdiction", "S2", "S3", "--lang", "zh"],
+    ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
     ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
     ("assess",): [

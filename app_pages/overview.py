@@ -12,6 +12,7 @@ from analytics.presentation import estimate_text, interval_text, jurisdiction_na
 from app_pages import common
 
 # Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour).
+HIDDEN_CELL = -1.0
 CLASS_STYLE = {
     "above": ("▲", "background-color: #c6dbef; color: #08306b"),
     "within": ("●", "background-color: #ffffff; color: #222222"),
@@ -182,8 +183,14 @@ trend_scale = 1.0 if (card[card["indicator"] == trend_key]["kind"] == "mean").an
 by_code = {code: [None if pd.isna(v) else float(v) * trend_scale for v in part.sort_values("period")["estimate"]]
            for code, part in history.groupby("jurisdiction")}
 trend_title = common.tr("leaders.heatmap.trend", indicator=labels[trend_key])
-values[trend_title] = [by_code.get(c, []) for c in codes]
+# A row whose every period is suppressed gets no line (the grid would print a list of empty values).
+values[trend_title] = [line if any(v is not None for v in line) else [] for line in (by_code.get(c, []) for c in codes)]
 frame = pd.DataFrame(values)
+# The grid draws a missing number as "None" whatever the styler says, so suppressed and no-data cells hold a
+# value below every rate or score (they sort to one end) and show their text through the styler.
+for key in keys:
+    hidden = [i for i, c in enumerate(classes[labels[key]]) if c in ("suppressed", "no_data")]
+    frame.loc[hidden, labels[key]] = HIDDEN_CELL
 suppressed_text = "▨ " + common.tr("flag.suppressed_short")
 no_data_text = "▨ " + common.tr("flag.no_data")
 

@@ -92,6 +92,9 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
     "upload_max_cell_chars": (32_767, "Longest cell accepted, in characters (Excel's own limit, so a CSV and a "
                                       "workbook of the same content are treated alike); a longer cell is a row "
                                       "problem."),
+    "escalation_window_days": (180, "A dispute escalates (民转刑) when a criminal or public-order case involving one "
+                                    "of its parties, or naming the dispute, is reported within this many days."),
+    "demand_answer_days": (15, "Demands answered within this many days of receipt count as answered on time."),
     "weight_max_ratio": (10_000, "Largest weight / smallest weight allowed within one survey file (weights "
                                  "must also be positive and finite); beyond it the outlying weights are errors."),
 }

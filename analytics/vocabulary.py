@@ -13,11 +13,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-KINDS = ("jurisdictions", "survey", "cases", "internal")
+KINDS = ("jurisdictions", "survey", "cases", "internal", "disputes", "hazards", "demands", "comments")
+# The prevention and voice kinds (issue 19): loaded by analytics.ingest.records after the common checks.
+RECORD_KINDS = ("disputes", "hazards", "demands", "comments")
 
 # Mapping targets that are not fields: skip the column; hash a personal column into the person key.
 IGNORE = "ignore"
-PERSON_HASH = {"survey": "person_hash", "cases": "reporter_hash"}
+PERSON_HASH = {"survey": "person_hash", "cases": "reporter_hash", "disputes": "party_hash"}
+# Free-text fields: redacted (phones, ID numbers, plates, house numbers, names) before anything is stored,
+# so the PII check that rejects a personal value in an ordinary text field does not apply to them.
+FREE_TEXT = {"demands": ("text", "reply"), "comments": ("text",)}
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,15 @@ LEVELS = ("city", "district", "station")
 # The item holding age in whole years, and the ages a person can have: a number outside is a row problem.
 AGE_YEARS_ITEM = "age"
 AGE_YEARS_RANGE = (0, 120)
+# Prevention and voice families (a file's own labels map onto these, else 'other' with the label kept).
+DISPUTE_SOURCES = ("visit", "screening", "call_110", "walk_in", "referral", "other")
+DISPUTE_TYPES = ("neighbour", "family", "labour", "land", "medical", "traffic", "property", "other")
+MEDIATION_RESULTS = ("mediated", "failed", "pending", "referred", "other")
+HAZARD_PLACES = ("key_site", "special_trade", "traffic", "fire", "dangerous_goods", "other")
+SEVERITIES = ("major", "general", "other")
+CHANNELS = ("call_110", "hotline_12345", "petition", "visit", "online", "forum", "deputy", "other")
+DEMAND_STATUSES = ("open", "answered", "closed", "other")
+COMMENT_SOURCES = ("survey", "callback", "other")
 
 FIELDS: dict[str, dict[str, Field]] = {
     "survey": {f.name: f for f in [
@@ -84,6 +98,43 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("rectification_status", "enum", choices=("rectified", "pending")),
         Field("rectified_at", "timestamp"),
         Field("callback_operator", "text"),
+        Field("dispute_ref", "text"),
+    ]},
+    "disputes": {f.name: f for f in [  # one row per dispute x party (a dispute may repeat, once per party)
+        Field("dispute_id", "text", required=True),
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("found_at", "date", required=True),
+        Field("source", "family", choices=DISPUTE_SOURCES),
+        Field("dispute_type", "family", choices=DISPUTE_TYPES),
+        Field("mediation_result", "family", choices=MEDIATION_RESULTS),
+        Field("mediated_at", "date"),
+    ]},
+    "hazards": {f.name: f for f in [
+        Field("hazard_id", "text", required=True),
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("found_at", "date", required=True),
+        Field("place_category", "family", choices=HAZARD_PLACES),
+        Field("severity", "family", choices=SEVERITIES),
+        Field("deadline", "date"),
+        Field("rectified_at", "date"),
+    ]},
+    "demands": {f.name: f for f in [
+        Field("demand_id", "text", required=True),
+        Field("channel", "family", required=True, choices=CHANNELS),
+        Field("received_at", "timestamp", required=True),
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("text", "text", required=True),
+        Field("topic", "text"),
+        Field("status", "family", choices=DEMAND_STATUSES),
+        Field("answered_at", "timestamp"),
+        Field("reply", "text"),
+    ]},
+    "comments": {f.name: f for f in [
+        Field("comment_id", "text", required=True),
+        Field("source", "family", choices=COMMENT_SOURCES),
+        Field("jurisdiction", "jurisdiction", required=True),
+        Field("commented_at", "date", required=True),
+        Field("text", "text", required=True),
     ]},
     "jurisdictions": {f.name: f for f in [
         Field("code", "text", required=True),
@@ -164,6 +215,44 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "rectified_at": ("rectified_at", "整改时间", "整改完成时间", "rectified"),
         "callback_operator": ("callback_operator", "回访人", "回访民警", "回访人员", "回访员", "callback operator",
                               "callback by"),
+        "dispute_ref": ("dispute_ref", "关联纠纷编号", "纠纷编号", "dispute id", "dispute ref"),
+    },
+    "disputes": {
+        "dispute_id": ("dispute_id", "纠纷编号", "矛盾纠纷编号", "编号", "dispute id", "ID"),
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "所属派出所", "单位", "station"),
+        "found_at": ("found_at", "发现日期", "排查日期", "登记日期", "发现时间", "found", "date found"),
+        "source": ("source", "来源", "发现途径", "纠纷来源"),
+        "dispute_type": ("dispute_type", "纠纷类型", "类型", "纠纷类别", "type"),
+        "mediation_result": ("mediation_result", "调处结果", "调解结果", "化解结果", "result"),
+        "mediated_at": ("mediated_at", "调处日期", "调解日期", "化解日期", "mediated"),
+        "party_hash": ("party_hash", "当事人电话", "当事人身份证号", "当事人证件号码", "party phone"),
+    },
+    "hazards": {
+        "hazard_id": ("hazard_id", "隐患编号", "编号", "hazard id", "ID"),
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "所属派出所", "单位", "station"),
+        "found_at": ("found_at", "发现日期", "排查日期", "检查日期", "found", "date found"),
+        "place_category": ("place_category", "场所类别", "隐患类别", "行业场所", "类别", "category"),
+        "severity": ("severity", "隐患等级", "等级", "严重程度"),
+        "deadline": ("deadline", "整改期限", "限期", "整改时限", "due"),
+        "rectified_at": ("rectified_at", "整改日期", "整改完成日期", "整改时间", "rectified"),
+    },
+    "demands": {
+        "demand_id": ("demand_id", "诉求编号", "工单编号", "编号", "demand id", "ID"),
+        "channel": ("channel", "渠道", "来源渠道", "受理渠道", "来源"),
+        "received_at": ("received_at", "受理时间", "登记时间", "来电时间", "接收时间", "received"),
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "所属派出所", "承办单位", "单位", "station"),
+        "text": ("text", "诉求内容", "内容", "反映内容", "问题描述", "content"),
+        "topic": ("topic", "话题", "诉求类别", "问题类别"),
+        "status": ("status", "办理状态", "状态"),
+        "answered_at": ("answered_at", "答复时间", "回复时间", "办结时间", "answered"),
+        "reply": ("reply", "答复内容", "回复内容", "答复", "reply text"),
+    },
+    "comments": {
+        "comment_id": ("comment_id", "意见编号", "编号", "comment id", "ID"),
+        "source": ("source", "来源", "意见来源"),
+        "jurisdiction": ("jurisdiction", "派出所", "辖区", "所属派出所", "单位", "station"),
+        "commented_at": ("commented_at", "日期", "填写日期", "回访日期", "date"),
+        "text": ("text", "意见建议", "意见", "建议", "内容", "comment"),
     },
     "jurisdictions": {
         "code": ("code", "代码", "编码", "单位代码", "机构代码"),
@@ -248,7 +337,8 @@ FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
                  "shoplifting": "theft", "vehicle crime": "theft", "violence and sexual offences": "violence",
                  "public order": "other", "criminal damage and arson": "other", "anti-social behaviour": "other",
                  "possession of weapons": "other", "other crime": "other"},
-    "status": {"处理中": "open", "办理中": "open", "在办": "open", "未结案": "open", "已结案": "closed",
+    "status": {"待办": "open", "已答复": "answered", "已回复": "answered", "已办结": "closed",
+               "处理中": "open", "办理中": "open", "在办": "open", "未结案": "open", "已结案": "closed",
                "结案": "closed", "已办结": "closed", "办结": "closed"},
     "outcome": {"破案": "solved", "已破案": "solved", "侦破": "solved", "已侦破": "solved", "抓获": "solved",
                 "调解成功": "mediated", "调解": "mediated", "调解结案": "mediated", "达成协议": "mediated",
@@ -270,6 +360,32 @@ FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
                         "3": "basically_satisfied", "basically satisfied": "basically_satisfied",
                         "不满意": "dissatisfied", "不太满意": "dissatisfied", "非常不满意": "dissatisfied",
                         "2": "dissatisfied", "1": "dissatisfied"},
+    "source": {"大走访": "visit", "走访": "visit", "入户走访": "visit", "排查": "screening",
+               "矛盾纠纷排查": "screening", "110": "call_110", "110接警": "call_110", "接警": "call_110",
+               "来所": "walk_in", "群众来访": "walk_in", "移交": "referral", "部门移交": "referral",
+               "问卷": "survey", "调查问卷": "survey", "满意度调查": "survey", "回访": "callback",
+               "电话回访": "callback", "其他": "other", "其它": "other"},
+    "dispute_type": {"邻里纠纷": "neighbour", "邻里": "neighbour", "家庭纠纷": "family", "婚姻家庭": "family",
+                     "家庭": "family", "劳资纠纷": "labour", "劳资": "labour", "欠薪": "labour",
+                     "土地纠纷": "land", "征地拆迁": "land", "拆迁": "land", "土地": "land", "医疗纠纷": "medical",
+                     "医患纠纷": "medical", "交通纠纷": "traffic", "交通事故纠纷": "traffic",
+                     "物业纠纷": "property", "经济纠纷": "property", "其他": "other", "其它": "other"},
+    "mediation_result": {"调解成功": "mediated", "化解": "mediated", "已化解": "mediated", "达成协议": "mediated",
+                         "调解不成": "failed", "调解失败": "failed", "未化解": "failed", "调解中": "pending",
+                         "正在调解": "pending", "移交": "referred", "移交司法所": "referred",
+                         "转办": "referred"},
+    "place_category": {"重点场所": "key_site", "重点部位": "key_site", "特种行业": "special_trade",
+                       "旅馆业": "special_trade", "典当业": "special_trade", "道路交通": "traffic",
+                       "交通": "traffic", "消防": "fire", "消防安全": "fire", "火灾": "fire",
+                       "危险物品": "dangerous_goods", "危化品": "dangerous_goods", "危爆物品": "dangerous_goods",
+                       "其他": "other", "其它": "other"},
+    "severity": {"重大": "major", "重大隐患": "major", "一般": "general", "一般隐患": "general"},
+    "channel": {"110": "call_110", "110非警务警情": "call_110", "110接警": "call_110",
+                "12345": "hotline_12345", "12345热线": "hotline_12345", "市民热线": "hotline_12345",
+                "信访": "petition", "来信": "petition", "接访": "visit", "来访": "visit", "局长接待日": "visit",
+                "网上留言": "online", "网络留言": "online", "微信": "online", "留言": "online",
+                "恳谈会": "forum", "警民恳谈会": "forum", "人大代表建议": "deputy", "政协委员提案": "deputy",
+                "代表建议": "deputy", "其他": "other", "其它": "other"},
     "rectification_status": {"已整改": "rectified", "整改完成": "rectified", "未整改": "pending",
                              "整改中": "pending", "待整改": "pending"},
     "level": {"市": "city", "市局": "city", "区": "district", "分局": "district", "县": "district",

@@ -552,7 +552,10 @@ def field_value_map(kind: str, name: str) -> dict[str, str | None]:
         return {}
     out: dict[str, str | None] = {choice: choice for choice in spec.choices}
     out.update({choice.replace("_", " "): choice for choice in spec.choices})
-    out.update(F.FIELD_VALUE_MAPS.get(name, {}))
+    # A word list is shared by fields of the same name in several kinds (status, source): only codes this
+    # field accepts are taken, so a demand's 'answered' never becomes a case status.
+    out.update({word: code for word, code in F.FIELD_VALUE_MAPS.get(name, {}).items()
+                if code is None or not spec.choices or code in spec.choices})
     return out
 
 

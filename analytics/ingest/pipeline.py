@@ -42,7 +42,7 @@ from analytics import definitions, store, tempfiles, waves
 from analytics import vocabulary as F
 from analytics.engine import refresh_cells
 from analytics.errors import ConfigError, IngestError
-from analytics.ingest import pii, problems
+from analytics.ingest import pii, problems, records
 from analytics.ingest.mapping import (
     CONSTANT_LABEL,
     ColumnGuess,
@@ -258,6 +258,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
                            create_jurisdictions, dry_run, actor, limits)
         finally:
             _drop_temp(con)
+            records.drop_temp(con)
 
 
 def _check_width(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout) -> None:
@@ -336,11 +337,11 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         _unused_recodes(con, spec)
     dayfirst = _decide_dayfirst(con, kind, plan, dayfirst)
     create_under = None
-    if kind in ("survey", "cases", "internal"):
+    if kind != "jurisdictions":
         create_under = _resolve_jurisdictions(con, spec, create_jurisdictions)
     _typed(con, kind, plan, dayfirst)
     _generic_checks(con, kind, plan)
-    if kind in ("survey", "cases", "internal"):
+    if kind != "jurisdictions":
         run_script(con, "ingest_jurisdiction_problems", {"within": spec["options"].get("within")})
 
     summary: dict[str, Any] = {
@@ -359,6 +360,8 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
         _case_checks(con, spec, summary)
     elif kind == "internal":
         _internal_checks(con, summary)
+    elif kind in F.RECORD_KINDS:
+        records.check(con, kind, summary)
     else:
         run_script(con, "ingest_jurisdictions_check")
         stats = con.execute("SELECT count(*) FILTER (WHERE code IN (SELECT code FROM jurisdictions)), count(*) "
@@ -385,6 +388,9 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     if dry_run:
         return IngestResult(None, rows, summary, dry_run=True)
     _drop_staging(con)
+    # Free text is redacted here, after the checks and before the load: the load takes text only from the
+    # redacted copy, so no stored table (nor the batch summary) ever holds the original.
+    summary.update(records.prepare_text(con, kind))
     batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
     return IngestResult(batch_id, rows, summary)
 
@@ -1108,7 +1114,7 @@ def _generic_checks(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> No
             choices = list(spec.choices) if spec.type == "enum" else ["true", "false"]
             params.update(choices=choices, valid=", ".join(choices) if spec.type == "enum" else "yes, no (是, 否)")
             checks.append(_CHOICE_CHECK)
-        if spec.type in ("text", "number") and kind != "jurisdictions":
+        if spec.type in ("text", "number") and kind != "jurisdictions" and name not in F.FREE_TEXT.get(kind, ()):
             checks.append(_PII_CHECK)
         for template in checks:
             run(con, template.replace("@F", ident(name)), params)
@@ -1255,6 +1261,8 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
             hash_ids = bool(spec["options"].get("hash_officer_id"))
             run_script(con, "ingest_internal/load", {"batch_id": batch_id, "hash_officer_id": hash_ids,
                                                      **(pii.hmac_pads() if hash_ids else _NO_PADS)})
+        elif kind in F.RECORD_KINDS:
+            records.load(con, kind, batch_id, {name for name in F.targets_for(kind) if plan.given(name)})
         else:
             run_script(con, "ingest_jurisdictions_load", {"batch_id": batch_id})
         given = sorted(name for name in F.targets_for(kind) if plan.given(name))

@@ -5,7 +5,7 @@
 INSERT INTO case_events (batch_id, case_id, jurisdiction_code, category, is_small, reported_at,
                          first_response_at, closed_at, status, outcome, mediation_agreed, callback_at,
                          callback_result, rectification_status, rectified_at, reporter_hash,
-                         category_label, outcome_label, callback_operator)
+                         category_label, outcome_label, callback_operator, dispute_ref)
 SELECT
     $batch_id,
     n.case_id,
@@ -40,5 +40,7 @@ SELECT
     CASE WHEN $keep_outcome THEN CASE WHEN p.outcome IS NULL THEN n.outcome_label ELSE p.outcome_label END
          WHEN $given_outcome THEN n.outcome_label ELSE p.outcome_label END,
     CASE WHEN $keep_callback_operator THEN coalesce(p.callback_operator, n.callback_operator)
-         WHEN $given_callback_operator THEN n.callback_operator ELSE p.callback_operator END
+         WHEN $given_callback_operator THEN n.callback_operator ELSE p.callback_operator END,
+    CASE WHEN $keep_dispute_ref THEN coalesce(p.dispute_ref, n.dispute_ref)
+         WHEN $given_dispute_ref THEN n.dispute_ref ELSE p.dispute_ref END
 FROM ingest_typed n LEFT JOIN cases p ON p.case_id = n.case_id;

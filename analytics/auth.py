@@ -13,7 +13,8 @@ Roles and what they may do:
 
 * ``admin``   — everything: users, indicator definitions, removing batches, the audit log.
 * ``analyst`` — upload, mappings, definitions, respondent-level download (without personal data), the
-  respondents behind integrity flags and excluding/restoring them in the sensitivity view (``integrity``).
+  respondents behind integrity flags and excluding/restoring them in the sensitivity view (``integrity``),
+  record-level detail (``record_detail``: escalation lists, residents' redacted texts).
 * ``leader``  — every dashboard, read-only.
 * ``station`` — dashboards and forum mode for its own jurisdiction subtree, plus the averages of the
   district and city above it; never another station's figures.
@@ -51,9 +52,9 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$")
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"view_all", "upload", "mappings", "definitions", "remove_batch", "users", "audit",
-                        "respondent_download", "forum_edit", "weights", "integrity"}),
+                        "respondent_download", "forum_edit", "weights", "integrity", "record_detail"}),
     "analyst": frozenset({"view_all", "upload", "mappings", "definitions", "respondent_download", "forum_edit",
-                          "weights", "integrity"}),
+                          "weights", "integrity", "record_detail"}),
     "leader": frozenset({"view_all"}),
     "station": frozenset({"forum_edit"}),
 }

@@ -94,6 +94,8 @@ DEFAULT_SETTINGS: dict[str, tuple[Any, str]] = {
                                       "problem."),
     "escalation_window_days": (180, "A dispute escalates (民转刑) when a criminal or public-order case involving one "
                                     "of its parties, or naming the dispute, is reported within this many days."),
+    "unsolved_callback_days": (30, "Unsolved cases whose reporter was called back within this many days of the "
+                                   "report count as called back on time."),
     "demand_answer_days": (15, "Demands answered within this many days of receipt count as answered on time."),
     "weight_max_ratio": (10_000, "Largest weight / smallest weight allowed within one survey file (weights "
                                  "must also be positive and finite); beyond it the outlying weights are errors."),

@@ -337,7 +337,7 @@ FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
                  "shoplifting": "theft", "vehicle crime": "theft", "violence and sexual offences": "violence",
                  "public order": "other", "criminal damage and arson": "other", "anti-social behaviour": "other",
                  "possession of weapons": "other", "other crime": "other"},
-    "status": {"待办": "open", "已答复": "answered", "已回复": "answered", "已办结": "closed",
+    "status": {"待办": "open", "已答复": "answered", "已回复": "answered",
                "处理中": "open", "办理中": "open", "在办": "open", "未结案": "open", "已结案": "closed",
                "结案": "closed", "已办结": "closed", "办结": "closed"},
     "outcome": {"破案": "solved", "已破案": "solved", "侦破": "solved", "已侦破": "solved", "抓获": "solved",

@@ -28,6 +28,11 @@ DEMO_FILES: list[tuple[str, str]] = [
     # Integrity (issue 18): interviewers and interview times, and who made each callback.
     ("survey", "survey_f2f_2026q3.csv"),
     ("cases", "callbacks_2026q3.csv"),
+    ("cases", "cases_escalation_2026q3.csv"),
+    ("disputes", "disputes_2024q4_2026q3.csv"),
+    ("hazards", "hazards_2024q4_2026q3.csv"),
+    ("demands", "demands_2024q4_2026q3.csv"),
+    ("comments", "comments_2024q4_2026q3.csv"),
 ]
 SURVEY_MODES = {"survey_sms_2024q4_2026q3.csv": "sms", "survey_f2f_2026q3.csv": "face_to_face"}
 # Shapes of the demo districts and stations for the map (not a data batch: stored by analytics.geo).

@@ -19,7 +19,8 @@ Redaction (:func:`redact`), applied before any table sees the text -- the origin
 Topics (:func:`tag`): the text is cut into words (jieba for Chinese, lower-case tokens for English);
 a topic applies when any of its dictionary keywords is one of the words, and the words that matched
 are returned with it as evidence. Keywords are added to the segmenter's dictionary so a keyword is
-always cut as one word.
+cut as one word where it can be; a Chinese keyword of two or more characters also matches inside a longer
+word the segmenter kept whole (停车 in 停车难); a one-character keyword only matches a word of its own.
 
 Tone (:func:`tone`): positive minus negative lexicon hits (a negation right before a positive word
 counts it negative). It is a word count, labelled as such everywhere it is shown -- not a model of
@@ -170,11 +171,14 @@ def tag(text: str, topics: Sequence[Topic]) -> dict[str, tuple[str, ...]]:
     keywords = [k for t in topics for k in t.keywords]
     found_words = words(text, keywords)
     present = set(found_words)
+    chinese = [w for w in present if not w.isascii()]
     joined = " " + " ".join(_EN_WORD.findall(text.lower())) + " "
     out: dict[str, tuple[str, ...]] = {}
     for topic in topics:
         hits = sorted({k for k in topic.keywords
-                       if k.lower() in present or (" " in k and f" {k.lower()} " in joined)})
+                       if k.lower() in present or (" " in k and f" {k.lower()} " in joined)
+                       # a Chinese keyword of 2+ characters inside a longer word (停车 in 停车难, 乱停车)
+                       or (len(k) >= 2 and not k.isascii() and any(k in w for w in chinese))})
         if hits:
             out[topic.topic] = tuple(hits)
     return out

@@ -56,6 +56,12 @@ FILE_CASES = "cases_2024q4_2026q3.csv"
 FILE_CASES_UPDATE = "cases_update_2026q3.csv"
 FILE_BOUNDARIES = "boundaries.geojson"
 FILE_INTERNAL = "internal_evaluation_2024q4_2026q3.csv"
+# Prevention and voice (issue 19): disputes, hazards, demands, comments and the planted escalation case.
+FILE_DISPUTES = "disputes_2024q4_2026q3.csv"
+FILE_HAZARDS = "hazards_2024q4_2026q3.csv"
+FILE_DEMANDS = "demands_2024q4_2026q3.csv"
+FILE_COMMENTS = "comments_2024q4_2026q3.csv"
+FILE_ESCALATION = "cases_escalation_2026q3.csv"
 
 XLSX_SHEET = "调查结果"
 XLSX_TITLE = "江城市公众安全感和满意度调查 2025年第四季度至2026年第三季度"
@@ -761,8 +767,7 @@ def _case_snapshot(truth: pd.DataFrame, at: np.datetime64) -> pd.DataFrame:
 
 # =================================================================================================
 # boundaries (the map)
-# =================================================================================================
-# Districts as quadrants of a made-up city (north of the river top): Xishan west, Jiangbei north,
+# ==========================================================================================# Districts as quadrants of a made-up city (north of the river top): Xishan west, Jiangbei north,
 # Nangang south, Donghu east. Row, column of each district's cell in a 2 x 2 lattice.
 DISTRICT_CELLS = {"D03": (0, 0), "D02": (0, 1), "D04": (1, 0), "D01": (1, 1)}
 BOUNDARY_SEED = 15  # the lattice's jitter; fixed so the file is byte-identical across runs
@@ -970,6 +975,178 @@ def generate_integrity_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[P
 
 
 # =================================================================================================
+# prevention and voice (issue 19)
+# =================================================================================================
+PREVENTION_SEED = 19  # its own stream, so the files above stay byte-identical
+DEMO_START = dt.date(2024, 10, 1)
+DEMO_END = dt.date(2026, 9, 30)
+DISPUTE_SOURCES = ["大走访", "排查", "110接警", "群众来访", "部门移交"]
+DISPUTE_TYPES = ["邻里纠纷", "家庭纠纷", "劳资纠纷", "征地拆迁", "医患纠纷", "交通事故纠纷", "物业纠纷"]
+HAZARD_PLACES = ["重点场所", "特种行业", "道路交通", "消防", "危险物品"]
+CHANNELS = ["110非警务警情", "12345热线", "信访", "接访", "网上留言", "恳谈会", "人大代表建议"]
+CHANNEL_P = [0.30, 0.28, 0.08, 0.07, 0.17, 0.06, 0.04]
+PLACES = ["幸福小区", "和平里", "东街", "滨江花园", "南门菜市场", "城北新村", "开发区二路", "湖滨公园"]
+# Demand templates by topic ({p} place, {n} house number, {ph} phone, {pl} plate, {nm} a resident's name).
+DEMAND_TEXTS = {
+    "parking": ["{p}{n}门口天天有车乱停，占用消防通道，希望派出所管一管", "{p}停车难，车位不够，晚上车都停到路上",
+                "车牌{pl}的车长期占道停放，联系电话{ph}"],
+    "noise": ["{p}广场舞噪音扰民，晚上十点还在放音乐", "{p}{n}装修噪音太大，周末一早就开始",
+              "楼下烧烤店吵闹到半夜，多次反映没人管"],
+    "patrol": ["希望晚上多在{p}巡逻，最近感觉治安不太好", "{p}很少见警，建议增加巡逻",
+               "我是{nm}，住{p}{n}，晚上下班回家害怕，希望多巡逻"],
+    "fraud": ["家里老人接到冒充公检法的诈骗电话，希望多做反诈宣传", "{p}有人发刷单广告，怀疑是诈骗",
+              "被骗子骗了两千元，报警电话{ph}，希望尽快处理"],
+    "theft": ["{p}电动车被盗，已经第二次了", "{p}{n}楼道里的快递经常被偷", "车牌{pl}的车里东西被盗"],
+    "traffic": ["{p}路口红绿灯时间太短，拥堵严重", "电瓶车逆行太多，{p}路口很危险"],
+    "lighting": ["{p}路灯坏了一个月，晚上很黑", "{p}小路没有监控，希望装摄像头"],
+    "service": ["户籍窗口排队太久，办证要跑好几趟", "派出所窗口服务态度很好，办事快"],
+    "response": ["报警后出警太慢，等了四十分钟", "110出警很及时，感谢民警"],
+}
+TOPIC_P = {"parking": .2, "noise": .16, "patrol": .14, "fraud": .12, "theft": .11, "traffic": .09,
+           "lighting": .07, "service": .06, "response": .05}
+COMMENT_TEXTS = [
+    ("survey", "社区民警很负责，经常来小区走访，很满意"), ("survey", "希望多巡逻，晚上{p}不安全"),
+    ("survey", "反诈宣传很到位，感谢"), ("survey", "{p}停车难的问题一直没解决，很失望"),
+    ("callback", "民警处理及时，态度很好"), ("callback", "出警太慢，不满意"),
+    ("callback", "案子一直没有进展，也没人告诉我"), ("callback", "电动车被盗后民警耐心解释，放心了"),
+    ("survey", "{p}路灯坏了，晚上害怕"), ("survey", "总体还不错"), ("callback", "办事窗口排队太久"),
+    ("survey", "广场舞噪音扰民，投诉多次没人管"),
+]
+SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄"]
+GIVEN = ["秀英", "建国", "桂兰", "志强", "海燕", "晓明", "丽华", "国平"]
+# The planted chain (民转刑): a neighbour dispute in S03 found in May 2026, mediation failed, and in July
+# one of its parties is injured in a fight with the other (故意伤害), reported by that party and naming
+# the dispute.
+CHAIN_DISPUTE = "JF-S03-2026-0517"
+CHAIN_PHONES = ("17700000317", "17700000318")
+CHAIN_FOUND = dt.date(2026, 5, 17)
+CHAIN_CASE = "AJ202607-90001"
+
+
+def _day(rng: np.random.Generator, n: int) -> np.ndarray:
+    span = (DEMO_END - DEMO_START).days + 1
+    return np.array([DEMO_START + dt.timedelta(days=int(d)) for d in np.sort(rng.integers(0, span, n))])
+
+
+def _station_draw(rng: np.random.Generator, n: int) -> np.ndarray:
+    pop = np.array([s.population for s in STATIONS], dtype=float)
+    return np.array([s.code for s in STATIONS])[rng.choice(len(STATIONS), size=n, p=pop / pop.sum())]
+
+
+def _fill(rng: np.random.Generator, template: str) -> str:
+    return template.format(
+        p=PLACES[rng.integers(len(PLACES))], n=f"{rng.integers(1, 30)}号楼{rng.integers(1, 7)}单元",
+        ph="1" + str(rng.choice([35, 39, 58, 86])) + str(rng.integers(10_000_000, 99_999_999)),
+        pl="鄂" + "ABCDEFGH"[rng.integers(8)] + str(rng.integers(10000, 99999)),
+        nm=SURNAMES[rng.integers(len(SURNAMES))] + GIVEN[rng.integers(len(GIVEN))])
+
+
+def _disputes(rng: np.random.Generator) -> pd.DataFrame:
+    """One row per dispute x party; mediated mostly within two weeks; the planted chain's dispute."""
+    n = 1400
+    found = _day(rng, n)
+    result = rng.choice(["调解成功", "调解不成", "调解中", "移交司法所"], size=n, p=[.78, .10, .05, .07])
+    lag = rng.integers(1, 20, n)
+    mediated = [f if r in ("调解中",) else f + dt.timedelta(days=int(d)) for f, r, d in zip(found, result, lag,
+                                                                                            strict=True)]
+    recent = np.array([f > DEMO_END - dt.timedelta(days=10) for f in found])
+    result = np.where(recent, "调解中", result)
+    frame = pd.DataFrame({
+        "纠纷编号": [f"JF-{i:05d}" for i in range(1, n + 1)], "所属派出所": _station_draw(rng, n),
+        "发现日期": [f.isoformat() for f in found],
+        "来源": rng.choice(DISPUTE_SOURCES, size=n, p=[.35, .3, .2, .1, .05]),
+        "纠纷类型": rng.choice(DISPUTE_TYPES, size=n, p=[.34, .22, .14, .08, .05, .1, .07]),
+        "调处结果": result,
+        "调处日期": [None if r == "调解中" else m.isoformat() for r, m in zip(result, mediated, strict=True)],
+    })
+    parties = rng.integers(1, 3, n)  # one or two parties known by phone
+    frame = frame.loc[frame.index.repeat(parties)].reset_index(drop=True)
+    frame["当事人电话"] = ["16" + str(v) for v in rng.integers(100_000_000, 999_999_999, len(frame))]
+    chain = pd.DataFrame({
+        "纠纷编号": [CHAIN_DISPUTE] * 2, "所属派出所": ["S03"] * 2, "发现日期": [CHAIN_FOUND.isoformat()] * 2,
+        "来源": ["大走访"] * 2, "纠纷类型": ["邻里纠纷"] * 2, "调处结果": ["调解不成"] * 2,
+        "调处日期": [(CHAIN_FOUND + dt.timedelta(days=9)).isoformat()] * 2, "当事人电话": list(CHAIN_PHONES)})
+    return pd.concat([frame, chain], ignore_index=True).sort_values(["发现日期", "纠纷编号"], kind="stable")
+
+
+def _hazards(rng: np.random.Generator) -> pd.DataFrame:
+    """Hazards with deadlines of 7-30 days; S11 rectifies slowly; a few recent ones still open."""
+    n = 900
+    found = _day(rng, n)
+    station = _station_draw(rng, n)
+    severity = rng.choice(["一般隐患", "重大隐患"], size=n, p=[.85, .15])
+    allowed = np.where(severity == "重大隐患", 30, 15)
+    slow = np.where(station == "S11", 2.2, 1.0)
+    days = np.rint(rng.gamma(2.0, allowed * 0.35 * slow)).astype(int)
+    rectified = [f + dt.timedelta(days=int(d)) for f, d in zip(found, days, strict=True)]
+    never = rng.random(n) < np.where(station == "S11", .12, .03)
+    rect_text = [None if (nv or r > DEMO_END) else r.isoformat() for nv, r in zip(never, rectified, strict=True)]
+    return pd.DataFrame({
+        "隐患编号": [f"YH-{i:05d}" for i in range(1, n + 1)], "所属派出所": station,
+        "发现日期": [f.isoformat() for f in found],
+        "场所类别": rng.choice(HAZARD_PLACES, size=n, p=[.25, .2, .2, .25, .1]), "隐患等级": severity,
+        "整改期限": [(f + dt.timedelta(days=int(a))).isoformat() for f, a in zip(found, allowed, strict=True)],
+        "整改日期": rect_text,
+    })
+
+
+def _demands(rng: np.random.Generator) -> pd.DataFrame:
+    """Demands from every channel, texts from topic templates with personal details to be redacted."""
+    n = 1800
+    received = _day(rng, n)
+    topics = rng.choice(list(TOPIC_P), size=n, p=np.array(list(TOPIC_P.values())) / sum(TOPIC_P.values()))
+    texts = [_fill(rng, DEMAND_TEXTS[t][rng.integers(len(DEMAND_TEXTS[t]))]) for t in topics]
+    minutes = rng.integers(8 * 60, 20 * 60, n)
+    at = [dt.datetime.combine(d, dt.time()) + dt.timedelta(minutes=int(m)) for d, m in zip(received, minutes,
+                                                                                          strict=True)]
+    answer_days = rng.gamma(2.0, 4.5, n)
+    answered = [a + dt.timedelta(days=float(d)) for a, d in zip(at, answer_days, strict=True)]
+    done = [x <= dt.datetime(2026, 9, 30, 23, 59) for x in answered]
+    return pd.DataFrame({
+        "诉求编号": [f"SQ-{i:05d}" for i in range(1, n + 1)],
+        "渠道": rng.choice(CHANNELS, size=n, p=CHANNEL_P),
+        "受理时间": [a.strftime("%Y-%m-%d %H:%M") for a in at], "承办单位": _station_draw(rng, n),
+        "诉求内容": texts, "办理状态": ["已答复" if d else "待办" for d in done],
+        "答复时间": [x.strftime("%Y-%m-%d %H:%M") if d else None for x, d in zip(answered, done, strict=True)],
+        "答复内容": ["已转社区民警核实处理，并电话回复" if d else None for d in done],
+    })
+
+
+def _comments(rng: np.random.Generator) -> pd.DataFrame:
+    """Free-text answers from surveys and callbacks."""
+    n = 1200
+    picks = rng.integers(len(COMMENT_TEXTS), size=n)
+    return pd.DataFrame({
+        "意见编号": [f"YJ-{i:05d}" for i in range(1, n + 1)],
+        "来源": ["调查问卷" if COMMENT_TEXTS[k][0] == "survey" else "电话回访" for k in picks],
+        "所属派出所": _station_draw(rng, n), "日期": [d.isoformat() for d in _day(rng, n)],
+        "意见建议": [_fill(rng, COMMENT_TEXTS[k][1]) for k in picks],
+    })
+
+
+def _escalation_case() -> pd.DataFrame:
+    """The planted chain's criminal case (a later batch of the case system), naming the dispute."""
+    return pd.DataFrame([{
+        "案件编号": CHAIN_CASE, "所属派出所": "S03", "案件类别": "故意伤害", "是否小案": "否",
+        "报案时间": "2026-07-02 21:40", "首次响应时间": "2026-07-02 21:52", "结案时间": "2026-08-20 16:00",
+        "案件状态": "已结案", "处理结果": "破案", "回访时间": "2026-08-25 10:00", "回访结果": "满意",
+        "关联纠纷编号": CHAIN_DISPUTE, "报案人电话": CHAIN_PHONES[1]}])
+
+
+def generate_prevention_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the prevention and voice demo files (disputes, hazards, demands, comments, the escalation
+    case) into out_dir; deterministic for a seed, on a stream of its own."""
+    rng = np.random.default_rng([seed, PREVENTION_SEED])
+    frames = [(FILE_DISPUTES, _disputes(rng)), (FILE_HAZARDS, _hazards(rng)), (FILE_DEMANDS, _demands(rng)),
+              (FILE_COMMENTS, _comments(rng)), (FILE_ESCALATION, _escalation_case())]
+    paths = []
+    for name, frame in frames:
+        _write_csv(frame, Path(out_dir) / name, "utf-8")
+        paths.append(Path(out_dir) / name)
+    return paths
+
+
+# =================================================================================================
 # public entry point
 # =================================================================================================
 def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -1009,7 +1186,7 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     _write_csv(_case_snapshot(truth[newly_closed].reset_index(drop=True), CASE_UPDATE_AT), p_update, "utf-8")
     _write_geojson(_boundaries(), p_boundaries)
     _write_csv(_internal_evaluation(internal_rng), p_internal, "utf-8")
-    return paths + generate_integrity_inputs(out_dir, seed)
+    return paths + generate_integrity_inputs(out_dir, seed) + generate_prevention_inputs(out_dir, seed)
 
 
 if __name__ == "__main__":

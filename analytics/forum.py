@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import cases, engine, store
+from analytics import cases, engine, store, voice
 from analytics.auth import LOCAL_USER, User, visible_codes
 from analytics.definitions import list_indicators
 from analytics.errors import AccessDenied, JingminError, UnknownNameError
@@ -193,6 +193,16 @@ class ActionRow:
     status_label: str
     updated_at: datetime | None
     updated_by: str
+    topics: tuple[str, ...] = ()  # demand topics the row answers ("you said")
+    said: str = ""                 # those topics with their demand counts in the period, e.g. 停车难（23 件诉求）
+
+    @property
+    def concern_text(self) -> str:
+        """The concern as shown on the page and in exports: with the demand counts behind it, when linked."""
+        if not self.said:
+            return self.concern
+        # A row made from a topic is named after it: the count alone says it, without the name twice.
+        return self.said if self.said.startswith(self.concern) else f"{self.concern} — {self.said}"
 
 
 @dataclass(frozen=True)
@@ -545,11 +555,40 @@ def list_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
                  lang: str = "zh") -> list[ActionRow]:
     """The "you said, we did" rows of a jurisdiction and period, in their set order."""
     frame = query_df(con, "forum_actions_list", {"jurisdiction": jurisdiction, "period": period})
+    counts = {c.topic: c for c in voice.forum_topics(con, jurisdiction, period, lang)} if not frame.empty else {}
+
+    def said(topics: tuple[str, ...]) -> str:
+        return "；".join(t("forum.said", lang, topic=counts[k].label, n=counts[k].n) for k in topics if k in counts)
+
     return [ActionRow(
         action_id=int(r["action_id"]), concern=str(r["concern"]), action=str(r["action"]), status=str(r["status"]),
         status_label=t(f"forum.status.{r['status']}", lang),
         updated_at=None if pd.isna(r["updated_at"]) else pd.Timestamp(r["updated_at"]).to_pydatetime(),
-        updated_by=str(r["updated_by"])) for r in frame.to_dict("records")]
+        updated_by=str(r["updated_by"]), topics=tuple(r["topics"]) if _is_list(r["topics"]) else (),
+        said=said(tuple(r["topics"]) if _is_list(r["topics"]) else ())) for r in frame.to_dict("records")]
+
+
+def _is_list(value: Any) -> bool:
+    return hasattr(value, "__len__") and not isinstance(value, str)
+
+
+def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, actor: str | User, *,
+                      top: int = 5, lang: str = "zh") -> int:
+    """Add a "you said, we did" row for each of the ``top`` most frequent demand topics of the period that no
+    row answers yet (concern = the topic's name, action empty, status planned); returns the rows added.
+
+    The rows stay editable like any other (:func:`save_actions`); the forum table and its PPTX/HTML exports
+    show each linked row with its demand count.
+    """
+    existing = list_actions(con, jurisdiction, period, lang)
+    covered = {k for r in existing for k in r.topics}
+    new = [c for c in voice.forum_topics(con, jurisdiction, period, lang) if c.topic not in covered][:max(top, 0)]
+    if not new:
+        return 0
+    rows = [{"action_id": r.action_id, "concern": r.concern, "action": r.action, "status": r.status}
+            for r in existing]
+    rows += [{"concern": c.label, "action": "", "status": "planned", "topics": [c.topic]} for c in new]
+    return save_actions(con, jurisdiction, period, rows, actor).inserted
 
 
 def actions_frame(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str) -> pd.DataFrame:
@@ -607,8 +646,10 @@ def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict
         if action_id is not None and any(r["action_id"] == action_id for r in cleaned):
             raise ForumInputError(f"Row {number}: row id {action_id} appears twice.",
                                   key="forum.error.foreign_row", row=number)
+        topics = row.get("topics")
         cleaned.append({"action_id": action_id, "concern": concern, "action": action, "status": status,
-                        "position": len(cleaned)})
+                        "position": len(cleaned),
+                        "topics": [str(k) for k in topics] if _is_list(topics) else []})
     if len(cleaned) > MAX_ACTION_ROWS:
         raise ForumInputError(f"At most {MAX_ACTION_ROWS} rows per jurisdiction and period.",
                               key="forum.error.too_many", max=MAX_ACTION_ROWS)
@@ -649,7 +690,8 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
         for row in deleted:
             execute(con, "forum_action_delete", {**place, "action_id": row.action_id})
         for row in updated:
-            execute(con, "forum_action_update", {**place, **row, "actor": actor})
+            execute(con, "forum_action_update", {**place, **{k: v for k, v in row.items() if k != "topics"},
+                                                 "actor": actor})
         for row in inserted:
             execute(con, "forum_action_insert", {**place, **{k: v for k, v in row.items() if k != "action_id"},
                                                  "actor": actor})

@@ -57,6 +57,8 @@ METRICS = ("disputes_found", "disputes_mediated", "mediation_rate", "escalations
            "hazards_found", "hazards_rectified", "rectified_on_time_rate", "hazards_overdue", "rectify_days_median",
            "unsolved_cases", "unsolved_callback_coverage", "unsolved_callback_on_time",
            "unsolved_callback_days_median")
+COUNT_METRICS = ("disputes_found", "disputes_mediated", "escalations", "hazards_found", "hazards_rectified",
+                 "hazards_overdue", "unsolved_cases")
 COLUMNS = ["jurisdiction", "name_zh", "name_en", "period", "period_start", "period_end", "metric", "unit", "n",
            "x", "value", "ci_low", "ci_high", "flag"]
 

@@ -478,10 +478,10 @@ def _actions_slides(deck: _Deck) -> None:
     header = [t("forum.col.concern", lang), t("forum.col.action", lang), t("forum.col.status", lang)]
     for start in range(0, len(s.actions), ACTION_ROWS_PER_SLIDE):
         chunk = s.actions[start:start + ACTION_ROWS_PER_SLIDE]
-        notes = "\n".join(f"{a.concern} → {a.action} ({a.status_label})" for a in chunk)
+        notes = "\n".join(f"{a.concern_text} → {a.action} ({a.status_label})" for a in chunk)
         title = t("forum.report.actions" if start == 0 else "forum.report.actions_more", lang)
         slide = deck.slide(title, notes)
-        rows = [header] + [[a.concern, a.action, a.status_label] for a in chunk]
+        rows = [header] + [[a.concern_text, a.action, a.status_label] for a in chunk]
         deck.table(slide, rows, MARGIN, Inches(1.5), SLIDE_W - 2 * MARGIN, [0.38, 0.47, 0.15], size=16,
                    row_height=0.75)
 
@@ -757,7 +757,7 @@ def _actions_html(summary: ForumSummary) -> str:
     if not summary.actions:
         return ""
     lang = summary.lang
-    rows = "".join(f'<tr data-action="{a.action_id}"><td>{_e(a.concern)}</td><td>{_e(a.action)}</td>'
+    rows = "".join(f'<tr data-action="{a.action_id}"><td>{_e(a.concern_text)}</td><td>{_e(a.action)}</td>'
                    f'<td>{_e(a.status_label)}</td></tr>' for a in summary.actions)
     return (f'<section id="actions"><h2>{_e(t("forum.report.actions", lang))}</h2><table class="actions"><thead><tr>'
             f'<th>{_e(t("forum.col.concern", lang))}</th><th>{_e(t("forum.col.action", lang))}</th>'

@@ -162,14 +162,24 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
         if not s.actions:
             st.info(tr("forum.page.no_actions"))
             return
-        frame = pd.DataFrame([{"concern": a.concern, "action": a.action, "status": a.status_label}
+        frame = pd.DataFrame([{"concern": a.concern_text, "action": a.action, "status": a.status_label}
                               for a in s.actions]).rename(columns=columns)
         st.dataframe(frame, width="stretch", hide_index=True)
         return
     st.caption(tr("forum.page.actions_help"))
+    if st.button(tr("forum.page.from_topics"), help=tr("forum.page.from_topics_help"), key="forum_from_topics"):
+        try:
+            with common.writer() as con:
+                added = forum.add_topic_actions(con, s.place.code, s.period, common.user(), lang=common.lang())
+        except JingminError as exc:
+            common.show_error(exc)
+            return
+        st.session_state["forum_notice"] = tr("forum.page.from_topics_done", n=added)
+        st.rerun()
     frame = pd.DataFrame({
         "action_id": pd.array([a.action_id for a in s.actions], dtype="Int64"),
         "concern": pd.array([a.concern for a in s.actions], dtype="string"),
+        "said": pd.array([a.said for a in s.actions], dtype="string"),
         "action": pd.array([a.action for a in s.actions], dtype="string"),
         "status": pd.array([a.status for a in s.actions], dtype="string"),
     })
@@ -180,6 +190,7 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
             "action_id": None,
             "concern": st.column_config.TextColumn(columns["concern"], required=True, width="large",
                                                    max_chars=forum.MAX_CONCERN_CHARS),
+            "said": st.column_config.TextColumn(tr("forum.col.said"), disabled=True),
             "action": st.column_config.TextColumn(columns["action"], width="large", max_chars=forum.MAX_ACTION_CHARS),
             "status": st.column_config.SelectboxColumn(columns["status"], options=list(forum.STATUSES),
                                                        default="planned", required=True,

@@ -1,5 +1,5 @@
 -- "You said, we did" rows of one jurisdiction and period, in the order the forum team set.
-SELECT action_id, concern, action, status, position, updated_at, updated_by
+SELECT action_id, concern, action, status, position, updated_at, updated_by, topics
 FROM forum_actions
 WHERE jurisdiction_code = $jurisdiction AND period = $period
 ORDER BY position, action_id;

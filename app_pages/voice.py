@@ -1,0 +1,160 @@
+"""Voice: residents' demands and comments, the topics derived from them with their evidence words."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import voice
+from analytics.auth import User
+from analytics.errors import JingminError
+from analytics.presentation import jurisdiction_name
+from analytics.selection import Selection
+from app_pages import common
+
+
+@st.cache_data(show_spinner=False)
+def summary_tables(version: str, sel_key: str, _sel: Selection) -> dict[str, pd.DataFrame]:
+    """Topic counts, evidence words, answering and tone counts (every role; cached per version and selection)."""
+    cur = common.cursor()
+    return {"topics": voice.topic_counts(cur, _sel, "demand"),
+            "evidence": voice.evidence(cur, _sel, "demand"), "answering": voice.answering(cur, _sel),
+            "tones": voice.tone_counts(cur, _sel)}
+
+
+@st.cache_data(show_spinner=False)
+def labels(version: str, lang: str) -> dict[str, str]:
+    """Topic key -> name."""
+    return voice.topic_labels(common.cursor(), lang)
+
+
+@st.cache_data(show_spinner=False)
+def texts(version: str, sel_key: str, _sel: Selection, _user: User, topic: str | None,
+          tone: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Redacted demand texts and comments (record_detail roles only)."""
+    cur = common.cursor()
+    return (voice.demand_texts(cur, _sel, topic=topic), voice.comments_feed(cur, _sel, topic=topic, tone=tone))
+
+
+f = common.filters()
+tr = common.tr
+st.title(tr("voice.title"))
+st.caption(tr("voice.intro"))
+version = common.data_version()
+user = common.user()
+periods = tuple(p for p in f.periods if p != "all") if f.period_kind != "all" else ()
+sel = Selection(period_kind=f.period_kind, periods=periods, level=f.level,
+                jurisdiction_codes=f.jurisdiction_codes, user=user)
+key = repr(sel)
+try:
+    tables = summary_tables(version, key, sel)
+    names = labels(version, f.lang)
+except JingminError as exc:
+    common.show_error(exc)
+    st.stop()
+topics = tables["topics"]
+if topics.empty and tables["tones"].empty:
+    st.info(tr("voice.no_data"))
+    st.stop()
+place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, f.lang)
+               for r in common.cached_jurisdictions(version).to_dict("records")}
+
+st.header(tr("voice.section.topics"))
+if not topics.empty:
+    latest = topics["period"].iloc[-1] if f.latest is None or f.latest not in set(topics["period"]) else f.latest
+    part = topics[topics["period"] == latest].assign(
+        topic_name=lambda d: d["topic"].map(lambda k: names.get(k, k)),
+        place=lambda d: d["jurisdiction"].map(lambda c: place_names.get(c, c)))
+    pivot = part.pivot_table(index="topic_name", columns="place", values="n", aggfunc="sum", fill_value=0)
+    pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index]
+    pivot.index.name = tr("voice.col.topic")
+    st.caption(f"{tr('prevention.col.period')}: {latest}")
+    st.bar_chart(pivot.sum(axis=1).rename(tr("voice.col.count")))
+    st.dataframe(pivot, width="stretch")
+
+st.header(tr("voice.section.evidence"))
+ev = tables["evidence"]
+if not ev.empty:
+    grouped = (ev.dropna(subset=["word"]).assign(item=lambda d: d["word"] + " (" + d["n"].astype(str) + ")")
+               .groupby("topic")["item"].agg("、".join))
+    totals = ev.groupby("topic")["n"].max()
+    view = pd.DataFrame({tr("voice.col.topic"): [names.get(k, k) for k in grouped.index],
+                         tr("voice.col.evidence"): grouped.to_numpy(),
+                         tr("voice.col.count"): totals.reindex(grouped.index).to_numpy()})
+    st.dataframe(view, width="stretch", hide_index=True)
+
+st.header(tr("voice.section.demands"))
+ans = tables["answering"]
+if not ans.empty:
+    ans = ans[(ans["channel"] == "all")]
+    latest_ans = ans["period"].iloc[-1] if f.latest is None or f.latest not in set(ans["period"]) else f.latest
+    ans = ans[ans["period"] == latest_ans]
+
+    def on_time(row: pd.Series) -> str:
+        if row["flag"] == "suppressed" or pd.isna(row["on_time_rate"]):
+            return f"{tr('flag.suppressed_short')} (n={int(row['due'])})"
+        return f"{row['on_time_rate']:.0%} ({row['ci_low']:.0%}–{row['ci_high']:.0%}) n={int(row['due'])}"
+
+    view = pd.DataFrame({
+        tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in ans["jurisdiction"]],
+        tr("voice.col.received"): ans["received"].to_numpy(),
+        tr("voice.col.answered"): ans["answered"].to_numpy(),
+        tr("voice.col.on_time"): [on_time(r) for _i, r in ans.iterrows()],
+        tr("voice.col.answer_days_median"): ans["answer_days_median"].round(1).to_numpy(),
+    })
+    st.caption(f"{tr('prevention.col.period')}: {latest_ans}")
+    st.dataframe(view, width="stretch", hide_index=True)
+
+st.header(tr("voice.section.feed"))
+st.caption(tr("voice.tone_note"))
+if not user.can("record_detail"):
+    st.info(tr("voice.text_hidden"))
+    tones = tables["tones"]
+    if not tones.empty:
+        view = tones.assign(place=tones["jurisdiction"].map(lambda c: place_names.get(c, c)),
+                            tone_name=tones["tone"].map(lambda v: tr(f"voice.tone.{v}")))
+        st.dataframe(view.pivot_table(index="place", columns="tone_name", values="n", fill_value=0),
+                     width="stretch")
+    st.stop()
+left, right = st.columns(2)
+topic_keys = [None, *sorted(names)]
+chosen_topic = left.selectbox(tr("voice.filter.topic"), topic_keys,
+                              format_func=lambda k: "—" if k is None else names.get(k, k))
+chosen_tone = right.selectbox(tr("voice.filter.tone"), [None, "positive", "negative", "neutral"],
+                              format_func=lambda v: "—" if v is None else tr(f"voice.tone.{v}"))
+try:
+    demand_rows, comment_rows = texts(version, key, sel, user, chosen_topic, chosen_tone)
+except JingminError as exc:
+    common.show_error(exc)
+    st.stop()
+
+
+def is_list(values: object) -> bool:
+    """Whether a cell holds a list (DuckDB lists arrive as arrays; an empty list as NaN)."""
+    return hasattr(values, "__len__") and not isinstance(values, str)
+
+
+def topic_text(values: object) -> str:
+    """Topic names of one record."""
+    return "、".join(names.get(k, k) for k in values) if is_list(values) else ""
+
+
+if not comment_rows.empty:
+    st.dataframe(pd.DataFrame({
+        tr("voice.col.date"): comment_rows["commented_at"].astype(str),
+        tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in comment_rows["station"]],
+        tr("voice.col.text"): comment_rows["text"],
+        tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in comment_rows["tone"]],
+        tr("voice.col.topic"): [topic_text(v) for v in comment_rows["topics"]],
+        tr("voice.col.evidence"): ["；".join(v) if is_list(v) else ""
+                                   for v in comment_rows["evidence"]],
+    }), width="stretch", hide_index=True)
+st.subheader(tr("voice.section.demand_list"))
+if not demand_rows.empty:
+    st.dataframe(pd.DataFrame({
+        tr("voice.col.date"): demand_rows["received_at"].astype(str),
+        tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in demand_rows["station"]],
+        tr("voice.col.channel"): [tr(f"voice.channel.{c}") for c in demand_rows["channel"]],
+        tr("voice.col.text"): demand_rows["text"],
+        tr("voice.col.topic"): [topic_text(v) for v in demand_rows["topics"]],
+        tr("voice.col.evidence"): ["；".join(v) if is_list(v) else ""
+                                   for v in demand_rows["evidence"]],
+    }), width="stretch", hide_index=True)

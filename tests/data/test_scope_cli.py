@@ -44,6 +44,18 @@ def leaks(text: str) -> list[str]:
     return sorted(set(_CODE.findall(text)) | {name for name in FORBIDDEN_NAMES if name in text})
 
 
+def add_prevention_and_voice(con, folder: Path) -> None:
+    """Disputes, hazards, demands and comments in S1, S2 and S3 (issue 19), loaded through the pipeline."""
+    from analytics.ingest.pipeline import ingest_file
+    from tests.data.test_prevention_voice import COMMENTS, DEMANDS, DISPUTES, HAZARDS
+
+    # The synthetic city writes its batches with fixed ids, past the id sequence: move the sequence beyond them.
+    con.execute("SELECT max(nextval('batch_id_seq')) FROM range((SELECT max(batch_id) FROM batches))")
+    for kind, text in (("disputes", DISPUTES), ("hazards", HAZARDS), ("demands", DEMANDS), ("comments", COMMENTS)):
+        (folder / f"{kind}.csv").write_text(text, encoding="utf-8")
+        ingest_file(con, kind, folder / f"{kind}.csv", actor="test")
+
+
 def build_scope_city(path: Path) -> Path:
     """The synthetic city plus cases, driver items, a peer group across districts and a station account."""
     from tests.app.test_case_pages import add_cases_and_drivers
@@ -55,6 +67,7 @@ def build_scope_city(path: Path) -> Path:
     forum.save_actions(con, "S2", PERIOD, [{"concern": "乙派出所 concern", "action": "S2 action",
                                             "status": "planned"}], actor="test")
     add_internal_evaluation(con, path.parent)
+    add_prevention_and_voice(con, path.parent)
     for name, role, code in ((STATION, "station", "S1"), ("boss", "leader", None), ("ana", "analyst", None),
                              ("root", "admin", None)):
         auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code)
@@ -131,6 +144,13 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["integrity", "--period", "all", "--jurisdiction", "S2", "S3", "--lang", "zh"],
     ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
+    ("prevention", "metrics"): [["prevention", "metrics", "--period-kind", "all"],
+                                ["prevention", "metrics", "--level", "district", "--jurisdiction", "D1", "D2"]],
+    ("prevention", "overdue"): [["prevention", "overdue"], ["prevention", "overdue", "--jurisdiction", "S3"]],
+    ("voice", "topics"): [["voice", "topics", "--period-kind", "all"], ["voice", "topics", "--kind", "comment"]],
+    ("voice", "evidence"): [["voice", "evidence"]],
+    ("voice", "answering"): [["voice", "answering", "--period-kind", "month"]],
+    ("voice", "dictionary"): [["voice", "dictionary"]],
     ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
     ("assess",): [
         ["assess", "--period", PERIOD],
@@ -154,6 +174,11 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("batches",): [["batches", "list"], ["batches", "export", "1"], ["batches", "remove", "1"]],
     ("ingest",): [["ingest", "survey", "{fixture}"], ["ingest", "results", "{fixture}", "--root", "Elsewhere"]],
     ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
+    ("prevention", "escalations"): [["prevention", "escalations"]],
+    ("voice", "texts"): [["voice", "texts"]],
+    ("voice", "comments"): [["voice", "comments", "--tone", "negative"]],
+    ("voice", "dictionary-set"): [["voice", "dictionary-set", "parking", "--keywords", "停车"]],
+    ("voice", "retag"): [["voice", "retag"]],
     ("peers", "remove"): [["peers", "remove", "mixed"]],
     ("targets", "set"): [["targets", "set", "indicator", "satisfaction", "0.8"]],
     ("targets", "remove"): [["targets", "remove", "indicator", "satisfaction"]],
@@ -171,7 +196,11 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
 NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap",
                "users token create --out {out}.token --days 1", "users token revoke",
                # published figures are public and name no local jurisdiction
-               "results --by jurisdiction,period --format json", "results --format csv", "targets list"}
+               "results --by jurisdiction,period --format json", "results --format csv", "targets list",
+               # the topic dictionary is the same for everyone and names no jurisdiction
+               "voice dictionary",
+               # the station's evidence words: the scope city's other stations have other words, not names
+               "voice evidence"}
 # Commands without --user: administration of the database file itself, no figures printed.
 EXEMPT = {
     ("demo",): "builds a new database; refuses one that holds data",

@@ -42,8 +42,9 @@ st.title(tr("prevention.title"))
 st.caption(tr("prevention.intro"))
 version = common.data_version()
 user = common.user()
-periods = tuple(p for p in f.periods if p != "all") if f.period_kind != "all" else ()
-sel = Selection(period_kind=f.period_kind, periods=periods, level=f.level,
+# Every period of the granularity: records need not lie within the survey months the sidebar's range is
+# built from; the page shows the latest period of the range that has records, else the latest with records.
+sel = Selection(period_kind=f.period_kind, level=f.level,
                 jurisdiction_codes=f.jurisdiction_codes, user=user)
 key = repr(sel)
 try:
@@ -57,14 +58,15 @@ if table.empty:
     st.info(tr("prevention.no_data"))
     st.stop()
 
-latest = table["period"].iloc[-1] if f.latest is None else f.latest
-shown = table[table["period"] == latest]
-if shown.empty:
-    latest = sorted(table["period"].unique())[-1]
-    shown = table[table["period"] == latest]
-shown = shown.assign(place=[jurisdiction_name(r, f.lang) for _i, r in shown.iterrows()],
-                     text=[cell(r, f.lang) for _i, r in shown.iterrows()],
-                     label=[tr(f"prevention.metric.{m}") for m in shown["metric"]])
+
+def latest_period(frame: pd.DataFrame) -> str:
+    """The latest period of the sidebar's range with records, else the latest period with records."""
+    in_range = frame[frame["period"].isin(f.periods)] if f.periods else frame
+    return str((in_range if not in_range.empty else frame).sort_values("period_start")["period"].iloc[-1])
+
+
+shown = table.assign(place=[jurisdiction_name(r, f.lang) for _i, r in table.iterrows()],
+                     text=[cell(r, f.lang) for _i, r in table.iterrows()])
 sections = {
     "disputes": ["disputes_found", "disputes_mediated", "mediation_rate", "escalations", "escalation_rate"],
     "hazards": ["hazards_found", "hazards_rectified", "rectified_on_time_rate", "hazards_overdue",
@@ -78,6 +80,8 @@ for section, metrics in sections.items():
     if part.empty:
         st.info(tr("prevention.no_data"))
         continue
+    latest = latest_period(part)
+    part = part[part["period"] == latest]
     # A count with no record is 0; a rate or median without a base is "—" (no data, not 0%).
     pivot = part.pivot_table(index="place", columns="metric", values="text", aggfunc="first").reindex(columns=metrics)
     for metric in metrics:

@@ -34,14 +34,21 @@ def texts(version: str, sel_key: str, _sel: Selection, _user: User, topic: str |
     return (voice.demand_texts(cur, _sel, topic=topic), voice.comments_feed(cur, _sel, topic=topic, tone=tone))
 
 
+def latest_period(frame: pd.DataFrame) -> str:
+    """The latest period of the sidebar's range with records, else the latest period with records."""
+    in_range = frame[frame["period"].isin(f.periods)] if f.periods else frame
+    return str((in_range if not in_range.empty else frame).sort_values("period_start")["period"].iloc[-1])
+
+
 f = common.filters()
 tr = common.tr
 st.title(tr("voice.title"))
 st.caption(tr("voice.intro"))
 version = common.data_version()
 user = common.user()
-periods = tuple(p for p in f.periods if p != "all") if f.period_kind != "all" else ()
-sel = Selection(period_kind=f.period_kind, periods=periods, level=f.level,
+# Every period of the granularity: records need not lie within the survey months the sidebar's range is
+# built from; the page shows the latest period of the range that has records, else the latest with records.
+sel = Selection(period_kind=f.period_kind, level=f.level,
                 jurisdiction_codes=f.jurisdiction_codes, user=user)
 key = repr(sel)
 try:
@@ -59,7 +66,7 @@ place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, f.
 
 st.header(tr("voice.section.topics"))
 if not topics.empty:
-    latest = topics["period"].iloc[-1] if f.latest is None or f.latest not in set(topics["period"]) else f.latest
+    latest = latest_period(topics)
     part = topics[topics["period"] == latest].assign(
         topic_name=lambda d: d["topic"].map(lambda k: names.get(k, k)),
         place=lambda d: d["jurisdiction"].map(lambda c: place_names.get(c, c)))
@@ -85,7 +92,7 @@ st.header(tr("voice.section.demands"))
 ans = tables["answering"]
 if not ans.empty:
     ans = ans[(ans["channel"] == "all")]
-    latest_ans = ans["period"].iloc[-1] if f.latest is None or f.latest not in set(ans["period"]) else f.latest
+    latest_ans = latest_period(ans)
     ans = ans[ans["period"] == latest_ans]
 
     def on_time(row: pd.Series) -> str:

@@ -26,14 +26,16 @@ from analytics.ingest.sqlrun import run, run_script
 from analytics.sqlfiles import load_sql
 
 _TOPIC = {"disputes": "prevention", "hazards": "prevention", "demands": "voice", "comments": "voice"}
+# Named SQL per kind: (checks, unmapped labels, load).
+_SQL = {kind: (topic + "/ingest_check_" + kind, topic + "/unmapped_" + kind, topic + "/load_" + kind)
+        for kind, topic in _TOPIC.items()}
 
 
 def check(con: duckdb.DuckDBPyConnection, kind: str, summary: dict[str, Any]) -> None:
     """Row checks of ``kind`` into ``ingest_problems``; unmapped labels as warnings in ``summary``."""
-    topic = _TOPIC[kind]
-    run_script(con, f"{topic}/ingest_check_{kind}")
+    run_script(con, _SQL[kind][0])
     unmapped: dict[str, dict[str, int]] = {}
-    for name, label, n in run(con, load_sql(f"{topic}/unmapped_{kind}")).fetchall():
+    for name, label, n in run(con, load_sql(_SQL[kind][1])).fetchall():
         unmapped.setdefault(str(name), {})[str(label)] = int(n)
     summary["unmapped_labels"] = unmapped
     for name, labels in unmapped.items():
@@ -91,7 +93,7 @@ def load(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int, given: set[st
     params: dict[str, Any] = {"batch_id": batch_id}
     if kind == "disputes":
         params["given_party_hash"] = "party_hash" in given
-    run_script(con, f"{_TOPIC[kind]}/load_{kind}", params)
+    run_script(con, _SQL[kind][2], params)
 
 
 def drop_temp(con: duckdb.DuckDBPyConnection) -> None:

@@ -77,7 +77,7 @@ def test_forum_page_shows_the_summary(forum_page, city, lang):
     assert list(comparison.loc[summary.city.name]) == [tile.city.text for tile in summary.tiles]
     assert list(editor["concern"]) == [a["concern"] for a in ACTIONS]
     assert list(editor["status"]) == [a["status"] for a in ACTIONS]
-    assert [b.key for b in at.button] == ["forum_save"]
+    assert [b.key for b in at.button] == ["forum_from_topics", "forum_save"]
     assert len(at.get("download_button")) == 2
     assert at.toggle(key="forum_clean").value is False
 
@@ -109,4 +109,4 @@ def test_clean_mode_from_the_address_presents_without_editing_or_downloads(forum
     assert list(actions.iloc[:, 2]) == ["Done", "In progress"]  # read-only, statuses in words
     at.toggle(key="forum_clean").set_value(False).run()
     assert not at.exception
-    assert len(at.get("download_button")) == 2 and [b.key for b in at.button] == ["forum_save"]
+    assert len(at.get("download_button")) == 2 and [b.key for b in at.button] == ["forum_from_topics", "forum_save"]

@@ -767,7 +767,8 @@ def _case_snapshot(truth: pd.DataFrame, at: np.datetime64) -> pd.DataFrame:
 
 # =================================================================================================
 # boundaries (the map)
-# ==========================================================================================# Districts as quadrants of a made-up city (north of the river top): Xishan west, Jiangbei north,
+# =================================================================================================
+# Districts as quadrants of a made-up city (north of the river top): Xishan west, Jiangbei north,
 # Nangang south, Donghu east. Row, column of each district's cell in a 2 x 2 lattice.
 DISTRICT_CELLS = {"D03": (0, 0), "D02": (0, 1), "D04": (1, 0), "D01": (1, 1)}
 BOUNDARY_SEED = 15  # the lattice's jitter; fixed so the file is byte-identical across runs

@@ -82,10 +82,10 @@ ev = tables["evidence"]
 if not ev.empty:
     grouped = (ev.dropna(subset=["word"]).assign(item=lambda d: d["word"] + " (" + d["n"].astype(str) + ")")
                .groupby("topic")["item"].agg("、".join))
-    totals = ev.groupby("topic")["n"].max()
+    # Each word with the number of records it marked (a record may hold several words of one topic, so the
+    # topic's own count is in the table above, not the sum of these).
     view = pd.DataFrame({tr("voice.col.topic"): [names.get(k, k) for k in grouped.index],
-                         tr("voice.col.evidence"): grouped.to_numpy(),
-                         tr("voice.col.count"): totals.reindex(grouped.index).to_numpy()})
+                         tr("voice.col.evidence"): grouped.to_numpy()})
     st.dataframe(view, width="stretch", hide_index=True)
 
 st.header(tr("voice.section.demands"))

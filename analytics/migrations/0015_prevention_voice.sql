@@ -8,7 +8,7 @@
 -- * demands, comments: text is stored ONLY after redaction (analytics/textprivacy.py); the original never
 --   reaches a table. text_topics holds each record's topics with the words that caused them.
 -- * voice_topics: the editable keyword dictionary the topics are derived from (seeded below).
--- * forum_actions.topics / done_at: "you said, we did" rows name the demand topics they answer.
+-- * forum_actions.topics: "you said, we did" rows name the demand topics they answer.
 CREATE TABLE batches_v15 (
     batch_id     BIGINT PRIMARY KEY DEFAULT nextval('batch_id_seq'),
     kind         VARCHAR NOT NULL CHECK (kind IN ('jurisdictions', 'survey', 'cases', 'margins', 'disputes',
@@ -144,4 +144,3 @@ INSERT INTO voice_topics (topic, label_zh, label_en, keywords) VALUES
     ('dispute', '矛盾纠纷', 'Disputes', ['纠纷', '矛盾', '吵架', '邻里', 'dispute', 'quarrel', 'neighbour']);
 
 ALTER TABLE forum_actions ADD COLUMN topics VARCHAR[] DEFAULT [];
-ALTER TABLE forum_actions ADD COLUMN done_at DATE;

@@ -47,7 +47,7 @@ from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import problems
 from analytics.ingest.pipeline import Plan, _materialize, temp_root, upload_limit_mb, workbook_limits
 from analytics.ingest.reading import SourceFile, detect, open_source, stage
-from analytics.ingest.sqlrun import ident, run
+from analytics.ingest.sqlrun import fetch_one, ident, run
 from analytics.selection import Selection
 from analytics.sqlfiles import execute, query_df
 from analytics.stats import small_base_flag, wilson_interval
@@ -416,6 +416,37 @@ def load_results(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] 
     for table in ("pub_cells", "pub_parsed", "pub_dups", "pub_measures", "pub_period_texts", "ingest_raw"):
         run(con, f"DROP TABLE IF EXISTS {ident(table)}")
     return ResultsLoad(load_id, rows, summary)
+
+
+def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every published-results load, newest first: load_id, source_name, row_count (figures), loaded_at,
+    loaded_by, status ('loaded' or 'removed') and the root it filled. Loads name no local jurisdiction."""
+    return query_df(con, "published/loads")
+
+
+def remove_load(con: duckdb.DuckDBPyConnection, load_id: int, *, user: User) -> dict[str, Any]:
+    """Remove one published load: its figures go (a figure it replaced comes back, as the newest load wins),
+    the load stays listed as 'removed', external areas it created that no other figure names go too.
+
+    Needs the ``upload`` permission (analysts and admins: whoever may load published results may take a wrong
+    load back). Audited as ``published.remove``. Raises UnknownNameError for an unknown or already removed load.
+    Returns the load's id, file name, root and the number of figures removed.
+    """
+    user.require("upload")
+    found = fetch_one(con, "published/load_info", {"load_id": int(load_id)})
+    if not found:
+        raise UnknownNameError(f"There is no published-results load {load_id}.", key="published.error.no_load",
+                               load=load_id)
+    name, root, figures = found["source_name"], found["root"], int(found["figures"])
+    if found["status"] != "loaded":
+        raise UnknownNameError(f"Published-results load {load_id} ({name}) is already removed.",
+                               key="published.error.removed_already", load=load_id, name=name)
+    with store.transaction(con):
+        execute(con, "published/remove", {"load_id": int(load_id)})
+        store.audit(con, user.username, "published.remove", {"load_id": int(load_id), "source": name,
+                                                             "root": root, "figures": figures})
+        store.bump_data_version(con)
+    return {"load_id": int(load_id), "source_name": name, "root": root, "figures": figures}
 
 
 # --------------------------------------------------------------------------------------------

@@ -78,3 +78,27 @@ def test_compare_benchmark_line_and_forum_sentence(app, with_published):
     text = rendered(at)
     assert "London (MPS) 63%, our city " in text
     assert "(published figure, source: MPS Public Attitude Survey)" in text
+
+
+def test_data_page_removes_a_published_load_after_confirmation(app, with_published):
+    at = app("en")
+    at.switch_page("app_pages/data.py")
+    at.run()
+    assert not at.exception
+    load_id = at.selectbox(key="data_pub_remove_id").value
+    assert at.button(key="data_pub_remove").disabled  # nothing is removed until the load is confirmed by name
+    box = at.checkbox(key=f"data_pub_confirm_{load_id}")
+    assert box.label == f"I confirm removing load {load_id} 'mps.csv' (London (MPS), 3 figures)"
+    box.check().run()
+    at.button(key="data_pub_remove").click().run()
+    assert not at.exception
+    assert f"Removed load {load_id} 'mps.csv': 3 published figures." in [s.value for s in at.success]
+    con = store.connect(with_published, read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM published_results").fetchall() == [(0,)]
+        assert con.execute("SELECT actor FROM audit_log WHERE action = 'published.remove'").fetchall() == [("local",)]
+    finally:
+        con.close()
+    at.switch_page("app_pages/forum.py")
+    at.run()
+    assert "London (MPS) 63%" not in rendered(at)

@@ -131,7 +131,9 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["integrity", "--period", "all", "--jurisdiction", "S2", "S3", "--lang", "zh"],
     ],
     ("peers", "list"): [["peers", "list"], ["peers", "list", "--format", "json"]],
-    ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
+    ("results", "list"): [["results", "--by", "jurisdiction,period", "--format", "json"],
+                          ["results", "list", "--format", "csv"]],
+    ("results", "loads"): [["results", "loads", "--format", "json"]],
     ("assess",): [
         ["assess", "--period", PERIOD],
         ["assess", "--period", PERIOD, "--level", "district", "--format", "json"],
@@ -155,6 +157,7 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("ingest",): [["ingest", "survey", "{fixture}"], ["ingest", "results", "{fixture}", "--root", "Elsewhere"]],
     ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
     ("peers", "remove"): [["peers", "remove", "mixed"]],
+    ("results", "remove"): [["results", "remove", "1"]],
     ("targets", "set"): [["targets", "set", "indicator", "satisfaction", "0.8"]],
     ("targets", "remove"): [["targets", "remove", "indicator", "satisfaction"]],
     ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
@@ -171,7 +174,8 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
 NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap",
                "users token create --out {out}.token --days 1", "users token revoke",
                # published figures are public and name no local jurisdiction
-               "results --by jurisdiction,period --format json", "results --format csv", "targets list"}
+               "results --by jurisdiction,period --format json", "results list --format csv",
+               "results loads --format json", "targets list"}
 # Commands without --user: administration of the database file itself, no figures printed.
 EXEMPT = {
     ("demo",): "builds a new database; refuses one that holds data",

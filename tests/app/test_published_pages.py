@@ -102,3 +102,18 @@ def test_data_page_removes_a_published_load_after_confirmation(app, with_publish
     at.switch_page("app_pages/forum.py")
     at.run()
     assert "London (MPS) 63%" not in rendered(at)
+
+
+def test_forum_benchmark_can_be_dropped_and_assessment_shown(app, with_published):
+    at = app("en")
+    at.switch_page("app_pages/forum.py")
+    at.run()
+    assert "published figure, no interval" in [c.value for c in at.caption]
+    at.selectbox(key="forum_published").set_value("").run()
+    assert "London (MPS) 63%" not in rendered(at)
+    at.checkbox(key="forum_assessment").check().run()
+    assert not at.exception
+    assert not at.error
+    text = rendered(at)
+    assert "Assessment: standard" in [h.value for h in at.header]
+    assert "Score " in text and "points of 100 (95% interval " in text

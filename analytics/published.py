@@ -130,7 +130,8 @@ class ResultsSpec:
             raise ConfigError(f"Window {self.window!r}: use one of {', '.join(WINDOWS)}.")
         if self.value_format == "mean":
             if self.scale is None or len(self.scale) != 2 or not float(self.scale[0]) < float(self.scale[1]):
-                raise ConfigError("Mean scores need their scale, e.g. 0-10 or 0-100 (lowest below highest).")
+                raise ConfigError("Mean scores need their scale, e.g. 0-10 or 0-100 (lowest below highest).",
+                                  key="published.error.scale")
             self.scale = (float(self.scale[0]), float(self.scale[1]))
         if not 1 <= int(self.fiscal_year_start) <= 12:
             raise ConfigError("The fiscal year's first month must be 1-12 (4 = April).")
@@ -274,7 +275,8 @@ def _cells_sql(spec: ResultsSpec, headers: list[str]) -> tuple[str, dict[str, An
         period = (f"trim({year}) || 'Q' || trim({col('quarter')})" if "quarter" in spec.columns
                   else f"trim({year})")
     else:
-        raise ConfigError("Map a period column (or a year column, with a quarter column if quarterly).")
+        raise ConfigError("Map a period column (or a year column, with a quarter column if quarterly).",
+                          key="published.error.no_period")
     groups = [ident(f"c{_header_index(headers, g, 'a group')}") for g in spec.groups]
     grp = ("concat_ws(' · ', " + ", ".join(f"nullif(trim({g}), '')" for g in groups) + ")") if groups else "''"
     common = (f"_row, {col('jurisdiction')} AS jur_text, {period} AS period_text, {col('n')} AS n_text, "
@@ -283,12 +285,14 @@ def _cells_sql(spec: ResultsSpec, headers: list[str]) -> tuple[str, dict[str, An
     if spec.shape == "long":
         for role in ("measure", "value"):
             if role not in spec.columns:
-                raise ConfigError(f"A long file needs a {role} column; map one (or read the file as wide).")
+                raise ConfigError(f"A long file needs a {role} column; map one (or read the file as wide).",
+                                  key="published.error.long_needs", role=role)
         params["h_value"] = spec.columns["value"]
         return (f"SELECT {common}, {col('measure')} AS measure_text, $h_value AS value_col, "
                 f"{col('value')} AS value_text FROM ingest_raw"), params
     if not spec.measure_columns:
-        raise ConfigError("A wide file needs its measure columns listed (one column per measure).")
+        raise ConfigError("A wide file needs its measure columns listed (one column per measure).",
+                          key="published.error.no_measures")
     parts = []
     for i, header in enumerate(spec.measure_columns):
         params[f"m{i}"] = header

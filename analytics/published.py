@@ -69,7 +69,7 @@ MAX_MEAN_DIGITS = 3
 # Header synonyms for proposing a mapping (lower-case, compared after removing spaces, _ and -).
 _ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "jurisdiction": ("borough", "area", "jurisdiction", "district", "county", "region", "force", "ward",
-                     "geography", "辖区", "地区", "区县", "县区"),
+                     "geography", "辖区", "地区", "区县", "县区", "市县", "市县区"),
     "period": ("period", "date", "quarter_end", "periodend", "month", "时期", "日期", "期间"),
     "year": ("year", "年份", "年"),
     "quarter": ("quarter", "季度"),
@@ -85,16 +85,17 @@ _ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
 # Published measure names that mean the same as a Jingmin indicator (proposed; the analyst confirms).
 MEASURE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "trust": ("trust", "patt6b", "ttrust", "canbetrusted", "policecanbetrusted", "信任", "信任度"),
-    "satisfaction": ("satisfaction", "satisfied", "满意", "满意率", "满意度"),
+    "satisfaction": ("satisfaction", "satisfied", "满意", "满意率", "满意度", "群众满意率", "群众满意度"),
     "safety": ("safety", "safe", "feelsafe", "安全感"),
-    "visibility": ("visibility", "见警率"),
+    "visibility": ("visibility", "见警率", "群众见警率"),
     "familiarity": ("familiarity", "识警率"),
     "awareness": ("awareness", "知警率"),
 }
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[\s_\-\"'“”()]+", "", text.strip().lower())
+    # '%' and brackets go too: '群众满意率(%)' names the same measure as '群众满意率'.
+    return re.sub(r"[\s_\-\"'“”()（）%]+", "", text.strip().lower())
 
 
 @dataclass
@@ -221,6 +222,9 @@ def propose(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | byt
             if header not in columns.values() and _squash(header) in {_squash(s) for s in synonyms}:
                 columns[role] = header
                 break
+    if "quarter" in columns and "year" not in columns and "period" not in columns:
+        # A 'quarter' column with no year column holds whole periods (2024Q4): it is the period.
+        columns["period"] = columns.pop("quarter")
     if "period" in columns and "year" in columns:
         del columns["year"]
     if "period" in columns and "quarter" in columns and columns["quarter"] == columns["period"]:

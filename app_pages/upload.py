@@ -384,7 +384,8 @@ RESULTS_KIND = "results"
 IGNORE_ROLE = "ignore"
 MEASURE_COLUMN = "measure_column"
 GROUP_ROLE = "group"
-OWN_MEASURE = ""
+# A measure kept as its own (no indicator): a visible choice, since the editor shows an empty cell as "None".
+OWN_MEASURE = "__own__"
 
 
 def results_roles(spec: published.ResultsSpec, headers: list[str], preview: list[list[str]]) -> pd.DataFrame:
@@ -422,7 +423,7 @@ def results_measures(spec: published.ResultsSpec, names: list[str]) -> pd.DataFr
                           column_config={
         "measure": st.column_config.TextColumn(tr("published.upload.col.measure"), disabled=True),
         "indicator": st.column_config.SelectboxColumn(
-            tr("published.upload.col.indicator"), options=[OWN_MEASURE, *labels],
+            tr("published.upload.col.indicator"), options=[OWN_MEASURE, *labels], required=True,
             format_func=names_shown.__getitem__),
         "label": st.column_config.TextColumn(tr("published.upload.col.label")),
     })
@@ -440,7 +441,7 @@ def results_spec(spec: published.ResultsSpec, roles: pd.DataFrame, measures: pd.
     mapped, wording = {}, {}
     if measures is not None:
         for m, ind, label in zip(measures["measure"], measures["indicator"], measures["label"], strict=True):
-            mapped[m] = ind or ""
+            mapped[m] = "" if ind in (None, OWN_MEASURE) else ind
             if isinstance(label, str) and label.strip() and label.strip() != m:
                 wording[m] = label.strip()
     left, middle, right = st.columns(3)

@@ -51,3 +51,15 @@ def test_the_neighbours_mean_scores_have_no_base_and_no_interval(figures):
     assert score["flag"] == "no_base" and score["interval"] == "none" and math.isnan(score["ci_low"])
     assert score["source"] == "河口市公安局 民意评价月报"
     assert len([k for k in got if k[0] == "河口市"]) == 16
+
+
+def test_the_province_file_is_proposed_as_the_demo_loads_it(tmp_path):
+    con = store.connect(tmp_path / "p.duckdb", build_demo_if_new=False)
+    try:
+        name, loaded_with = demo.DEMO_PUBLISHED[0]
+        spec, _headers, _preview = published.propose(con, demo.DEMO_DIR / name, root="江南省")
+    finally:
+        con.close()
+    assert spec.columns == loaded_with.columns  # 市县 is the area, 样本量 the base
+    assert (spec.shape, spec.measure_columns, spec.value_format) == ("wide", loaded_with.measure_columns, "percent")
+    assert spec.measures == loaded_with.measures  # 群众满意率(%) -> satisfaction, 见警率(%) -> visibility

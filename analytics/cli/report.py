@@ -38,10 +38,13 @@ def run(args: argparse.Namespace) -> int:
     # The read above was read-only so the dashboard kept working meanwhile; only the audit entry locks.
     con = open_store(args, write=True)
     try:
-        store.audit(con, user.username, "export.report", {"file": out.name, "jurisdiction": args.jurisdiction,
-                                                          "period": args.period, "format": args.format,
-                                                          "benchmark": args.benchmark or None,
-                                                          "assessment": bool(args.with_assessment)})
+        detail = {"file": out.name, "jurisdiction": args.jurisdiction, "period": args.period, "format": args.format}
+        # The additions are named only when asked for, so a plain report's entry reads as before.
+        if args.benchmark:
+            detail["benchmark"] = args.benchmark + (f" · {args.benchmark_area}" if args.benchmark_area else "")
+        if args.with_assessment:
+            detail["assessment"] = args.scheme or "default"
+        store.audit(con, user.username, "export.report", detail)
     finally:
         con.close()
     print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)

@@ -163,6 +163,13 @@ def test_cli_report_with_benchmark_and_assessment(city, tmp_path, summaries):
     page = out.read_text(encoding="utf-8")
     assert "London (MPS) 63%, our city" in page.replace("&#x27;", "'")
     assert summaries[0]["en"].assessment.sentence in page
+    con = store.connect(city, read_only=True)
+    try:
+        detail = con.execute("SELECT detail FROM audit_log WHERE action = 'export.report' "
+                             "ORDER BY audit_id DESC LIMIT 1").fetchall()[0][0]
+    finally:
+        con.close()
+    assert '"benchmark": "London (MPS)"' in detail and '"assessment": "default"' in detail
 
 
 def test_unknown_benchmark_area_is_an_error(city):

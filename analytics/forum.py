@@ -29,20 +29,21 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from analytics import cases, engine, store, voice
+from analytics import assessment, cases, engine, published, store, voice
 from analytics.auth import LOCAL_USER, User, visible_codes
 from analytics.definitions import list_indicators
 from analytics.errors import AccessDenied, JingminError, UnknownNameError
 from analytics.i18n import LANGUAGES, t
 from analytics.periods import label_for, parse_period, previous_period
 from analytics.presentation import jurisdiction_name, mean_digits, value_text
+from analytics.selection import Selection
 from analytics.sqlfiles import execute, query_df
 
 STATUSES = ("planned", "in_progress", "done")
@@ -220,6 +221,55 @@ class SaveResult:
 
 
 @dataclass(frozen=True)
+class BenchmarkLine:
+    """One indicator's published figure of the benchmark area beside our city's own, as the forum says it."""
+
+    indicator: str
+    label: str
+    published: str           # '63%' exactly as published, or 'not published'
+    own: str                 # our city's figure ('58%'), the suppressed label, or '—'
+    interval: str            # where the published figure's interval comes from, or "published figure, no interval"
+    source: str
+    sentence: str            # 'London (MPS) 63%, our city 58% (published figure, source: MPS PAS)'
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """A chosen external area's published figures for the forum's period (no test, no arrow: see module doc)."""
+
+    area: str
+    lines: tuple[BenchmarkLine, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class AssessmentComponent:
+    """One component of the place's composite score with its value, target and status in words."""
+
+    label: str
+    value: str               # '81.0% (74.2–86.9)' or '' when not assessable
+    target: str              # '85%' or ''
+    status: str              # 'met', 'likely met', ... in the summary's language, or ''
+    status_key: str          # met | likely_met | likely_missed | missed | not_assessable | ''
+    points: str              # points it contributes to the score ('23.4'), or ''
+
+
+@dataclass(frozen=True)
+class AssessmentFigures:
+    """The place's composite assessment score (考核) under a scheme: score and rank with intervals, statuses."""
+
+    scheme: str
+    score: str               # '72.4' points of 100, or '' when not assessable
+    score_interval: str      # '68.1–76.7'
+    rank: str                # '2', or '' when not ranked (no score, or ranked alone)
+    rank_interval: str       # '1–3'
+    ranked_among: int
+    sentence: str            # the score and rank in words, with their intervals
+    components: tuple[AssessmentComponent, ...]
+    formula: str             # every weight and normalisation (no hidden weights)
+
+
+@dataclass(frozen=True)
 class ForumSummary:
     """The forum's content for one jurisdiction and period, in one language (see the module doc)."""
 
@@ -241,6 +291,9 @@ class ForumSummary:
     actions: tuple[ActionRow, ...]
     data_version: int
     indicators_command: str
+    # Added on request (with_benchmark / with_assessment): the page, the reports and the CLI show them alike.
+    benchmark: Benchmark | None = None
+    assessment: AssessmentFigures | None = None
 
     def tile(self, indicator: str) -> Tile:
         """The tile of ``indicator``; KeyError when the period has no data for it."""
@@ -512,6 +565,117 @@ def forum_summary(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str
         actions=tuple(list_actions(con, place.code, period, lang)),
         data_version=store.data_version(con),
         indicators_command=indicators_command(place.code, place.level, period, weighted=weighted, user=user))
+
+
+def _published_interval(row: Mapping[str, Any], lang: str) -> str:
+    """Where a published figure's interval comes from, in words; "published figure, no interval" without one."""
+    if row["interval"] == "none":
+        return t("published.not_published" if row["flag"] == "not_published" else "published.no_interval", lang)
+    scale = 100.0 if row["value_kind"] == "proportion" else 1.0
+    unit = "%" if row["value_kind"] == "proportion" else ""
+    digits = min(max(int(row["digits"]), 1), 2)
+    low, high = f"{scale * row['ci_low']:.{digits}f}{unit}", f"{scale * row['ci_high']:.{digits}f}{unit}"
+    extra = {"n": f"{int(row['n']):,}"} if row["interval"] == "wilson" else {}
+    return t(f"published.interval.{row['interval']}", lang, low=low, high=high, **extra)
+
+
+def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: str, code: str = "",
+                   group: str = "") -> ForumSummary:
+    """``summary`` with a published benchmark: for every indicator of the forum, the published figure of the
+    external area (``root``, ``code``; '' = the root's whole area) for the forum's period beside our city's own
+    figure ("London (MPS) 63%, our city 58%"), its source named and labelled as published.
+
+    A published figure is never tested against ours and gets no arrow (it may have no base); its interval is
+    given only when the source gave bounds, an SE or a base n. Our city's figure is the city's rate of the
+    summary (the same as the comparison section). Raises UnknownNameError when the area has no published
+    figure mapped to an indicator in the period. Published figures are public: no user scope applies.
+    """
+    lang = summary.lang
+    sel = Selection(period_kind=summary.period_kind, periods=(summary.period,))
+    table = published.published_table(con, sel, areas=[(root, code)], group=group)
+    table = table[table["period"].eq(summary.period) & table["indicator"].notna()]
+    by_indicator = {r["indicator"]: r for r in table.to_dict("records")}
+    lines = []
+    for tile in summary.tiles:
+        row = by_indicator.get(tile.indicator)
+        if row is None:
+            continue
+        own = tile.rate if summary.city is None else tile.city
+        own_text = own.text if own is not None else "—"
+        lines.append(BenchmarkLine(
+            indicator=tile.indicator, label=tile.label,
+            published=row["shown"] or t("published.not_published", lang), own=own_text,
+            interval=_published_interval(row, lang), source=str(row["source"]),
+            sentence=published.comparison_text(row, own_text, t("published.our_city", lang), lang)))
+    if not lines:
+        area = root if not code else f"{code} · {root}"
+        raise UnknownNameError(f"{area} has no published figure for {summary.period} that maps to an indicator.",
+                               key="published.benchmark_missing", area=area, period=summary.period_name)
+    area = str(table["jurisdiction_name"].iloc[0]) + (f" · {group}" if group else "")
+    return replace(summary, benchmark=Benchmark(area=area, lines=tuple(lines),
+                                                note=t("published.forum_note", lang)))
+
+
+def _component_value(row: Mapping[str, Any]) -> str:
+    if pd.isna(row["value"]):
+        return ""
+    if row["kind"] == "rate":
+        return f"{100 * row['value']:.1f}% ({100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f})"
+    return f"{row['value']:.1f}{row['unit'] or ''} ({row['ci_low']:.1f}–{row['ci_high']:.1f})"
+
+
+def _target_value(row: Mapping[str, Any]) -> str:
+    if pd.isna(row["target"]):
+        return ""
+    arrow = "≥" if row["direction"] != "lower" else "≤"
+    return f"{arrow} {100 * row['target']:g}%" if row["kind"] == "rate" else f"{arrow} {row['target']:g}"
+
+
+def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, user: User | None = None,
+                    scheme: str | None = None) -> ForumSummary:
+    """``summary`` with the place's composite assessment (考核) for the forum's period under ``scheme`` (None =
+    the default): score (points 0-100) with its 95% interval, rank with its rank interval among the
+    jurisdictions of the place's level that ``user`` may see, each component's value, target and status, and
+    the formula with every weight (:func:`analytics.assessment.assess` on the forum's selection).
+
+    A place ranked alone (a station user sees one station) gets no rank. A score that cannot be assessed is
+    said so, never shown as a number.
+    """
+    lang = summary.lang
+    sel = Selection(period_kind=summary.period_kind, periods=(summary.period,), level=summary.place.level,
+                    weighted=summary.weighted, user=user or LOCAL_USER)
+    result = assessment.assess(con, sel, scheme)
+    labels = assessment.component_labels(con, lang)
+    scores = result.scores[result.scores["period"] == summary.period]
+    mine = scores[scores["jurisdiction"] == summary.place.code]
+    row = mine.iloc[0].to_dict() if not mine.empty else None
+    ranked = int(scores["rank"].notna().sum())
+    has_score = row is not None and not pd.isna(row["score"])
+    score = f"{row['score']:.1f}" if has_score else ""
+    interval = f"{row['ci_low']:.1f}–{row['ci_high']:.1f}" if has_score else ""
+    rank = f"{int(row['rank'])}" if has_score and ranked > 1 else ""
+    rank_interval = f"{int(row['rank_low'])}–{int(row['rank_high'])}" if rank else ""
+    if not has_score:
+        sentence = t("assess.forum.not_assessable", lang, name=summary.place.name, period=summary.period_name)
+    elif rank:
+        sentence = t("assess.forum.sentence_ranked", lang, score=score, interval=interval, rank=rank,
+                     count=ranked, rank_interval=rank_interval)
+    else:
+        sentence = t("assess.forum.sentence", lang, score=score, interval=interval)
+    comp = result.components
+    comp = comp[(comp["jurisdiction"] == summary.place.code) & (comp["period"] == summary.period)]
+    components = []
+    for c in comp.to_dict("records"):
+        status = c["status"] if isinstance(c["status"], str) else ""
+        components.append(AssessmentComponent(
+            label=labels.get(f"{c['source']}:{c['component']}", c["component"]), value=_component_value(c),
+            target=_target_value(c), status=t(f"assess.status.{status}", lang) if status else "",
+            status_key=status, points="" if pd.isna(c["points"]) else f"{c['points']:.1f}"))
+    figures = AssessmentFigures(
+        scheme=result.scheme.name, score=score, score_interval=interval, rank=rank, rank_interval=rank_interval,
+        ranked_among=ranked, sentence=sentence, components=tuple(components),
+        formula=assessment.formula_text(result.scheme, labels, lang))
+    return replace(summary, assessment=figures)
 
 
 def _case_figures(con: duckdb.DuckDBPyConnection, place: Place, district: Place | None, city: Place | None,

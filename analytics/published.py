@@ -47,7 +47,7 @@ from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import problems
 from analytics.ingest.pipeline import Plan, _materialize, temp_root, upload_limit_mb, workbook_limits
 from analytics.ingest.reading import SourceFile, detect, open_source, stage
-from analytics.ingest.sqlrun import ident, run
+from analytics.ingest.sqlrun import fetch_one, ident, run
 from analytics.selection import Selection
 from analytics.sqlfiles import execute, query_df
 from analytics.stats import small_base_flag, wilson_interval
@@ -69,7 +69,7 @@ MAX_MEAN_DIGITS = 3
 # Header synonyms for proposing a mapping (lower-case, compared after removing spaces, _ and -).
 _ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "jurisdiction": ("borough", "area", "jurisdiction", "district", "county", "region", "force", "ward",
-                     "geography", "辖区", "地区", "区县", "县区"),
+                     "geography", "辖区", "地区", "区县", "县区", "市县", "市县区"),
     "period": ("period", "date", "quarter_end", "periodend", "month", "时期", "日期", "期间"),
     "year": ("year", "年份", "年"),
     "quarter": ("quarter", "季度"),
@@ -85,16 +85,17 @@ _ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
 # Published measure names that mean the same as a Jingmin indicator (proposed; the analyst confirms).
 MEASURE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "trust": ("trust", "patt6b", "ttrust", "canbetrusted", "policecanbetrusted", "信任", "信任度"),
-    "satisfaction": ("satisfaction", "satisfied", "满意", "满意率", "满意度"),
+    "satisfaction": ("satisfaction", "satisfied", "满意", "满意率", "满意度", "群众满意率", "群众满意度"),
     "safety": ("safety", "safe", "feelsafe", "安全感"),
-    "visibility": ("visibility", "见警率"),
+    "visibility": ("visibility", "见警率", "群众见警率"),
     "familiarity": ("familiarity", "识警率"),
     "awareness": ("awareness", "知警率"),
 }
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"[\s_\-\"'“”()]+", "", text.strip().lower())
+    # '%' and brackets go too: '群众满意率(%)' names the same measure as '群众满意率'.
+    return re.sub(r"[\s_\-\"'“”()（）%]+", "", text.strip().lower())
 
 
 @dataclass
@@ -130,7 +131,8 @@ class ResultsSpec:
             raise ConfigError(f"Window {self.window!r}: use one of {', '.join(WINDOWS)}.")
         if self.value_format == "mean":
             if self.scale is None or len(self.scale) != 2 or not float(self.scale[0]) < float(self.scale[1]):
-                raise ConfigError("Mean scores need their scale, e.g. 0-10 or 0-100 (lowest below highest).")
+                raise ConfigError("Mean scores need their scale, e.g. 0-10 or 0-100 (lowest below highest).",
+                                  key="published.error.scale")
             self.scale = (float(self.scale[0]), float(self.scale[1]))
         if not 1 <= int(self.fiscal_year_start) <= 12:
             raise ConfigError("The fiscal year's first month must be 1-12 (4 = April).")
@@ -220,6 +222,9 @@ def propose(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | byt
             if header not in columns.values() and _squash(header) in {_squash(s) for s in synonyms}:
                 columns[role] = header
                 break
+    if "quarter" in columns and "year" not in columns and "period" not in columns:
+        # A 'quarter' column with no year column holds whole periods (2024Q4): it is the period.
+        columns["period"] = columns.pop("quarter")
     if "period" in columns and "year" in columns:
         del columns["year"]
     if "period" in columns and "quarter" in columns and columns["quarter"] == columns["period"]:
@@ -274,7 +279,8 @@ def _cells_sql(spec: ResultsSpec, headers: list[str]) -> tuple[str, dict[str, An
         period = (f"trim({year}) || 'Q' || trim({col('quarter')})" if "quarter" in spec.columns
                   else f"trim({year})")
     else:
-        raise ConfigError("Map a period column (or a year column, with a quarter column if quarterly).")
+        raise ConfigError("Map a period column (or a year column, with a quarter column if quarterly).",
+                          key="published.error.no_period")
     groups = [ident(f"c{_header_index(headers, g, 'a group')}") for g in spec.groups]
     grp = ("concat_ws(' · ', " + ", ".join(f"nullif(trim({g}), '')" for g in groups) + ")") if groups else "''"
     common = (f"_row, {col('jurisdiction')} AS jur_text, {period} AS period_text, {col('n')} AS n_text, "
@@ -283,12 +289,14 @@ def _cells_sql(spec: ResultsSpec, headers: list[str]) -> tuple[str, dict[str, An
     if spec.shape == "long":
         for role in ("measure", "value"):
             if role not in spec.columns:
-                raise ConfigError(f"A long file needs a {role} column; map one (or read the file as wide).")
+                raise ConfigError(f"A long file needs a {role} column; map one (or read the file as wide).",
+                                  key="published.error.long_needs", role=role)
         params["h_value"] = spec.columns["value"]
         return (f"SELECT {common}, {col('measure')} AS measure_text, $h_value AS value_col, "
                 f"{col('value')} AS value_text FROM ingest_raw"), params
     if not spec.measure_columns:
-        raise ConfigError("A wide file needs its measure columns listed (one column per measure).")
+        raise ConfigError("A wide file needs its measure columns listed (one column per measure).",
+                          key="published.error.no_measures")
     parts = []
     for i, header in enumerate(spec.measure_columns):
         params[f"m{i}"] = header
@@ -416,6 +424,37 @@ def load_results(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] 
     for table in ("pub_cells", "pub_parsed", "pub_dups", "pub_measures", "pub_period_texts", "ingest_raw"):
         run(con, f"DROP TABLE IF EXISTS {ident(table)}")
     return ResultsLoad(load_id, rows, summary)
+
+
+def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every published-results load, newest first: load_id, source_name, row_count (figures), loaded_at,
+    loaded_by, status ('loaded' or 'removed') and the root it filled. Loads name no local jurisdiction."""
+    return query_df(con, "published/loads")
+
+
+def remove_load(con: duckdb.DuckDBPyConnection, load_id: int, *, user: User) -> dict[str, Any]:
+    """Remove one published load: its figures go (a figure it replaced comes back, as the newest load wins),
+    the load stays listed as 'removed', external areas it created that no other figure names go too.
+
+    Needs the ``upload`` permission (analysts and admins: whoever may load published results may take a wrong
+    load back). Audited as ``published.remove``. Raises UnknownNameError for an unknown or already removed load.
+    Returns the load's id, file name, root and the number of figures removed.
+    """
+    user.require("upload")
+    found = fetch_one(con, "published/load_info", {"load_id": int(load_id)})
+    if not found:
+        raise UnknownNameError(f"There is no published-results load {load_id}.", key="published.error.no_load",
+                               load=load_id)
+    name, root, figures = found["source_name"], found["root"], int(found["figures"])
+    if found["status"] != "loaded":
+        raise UnknownNameError(f"Published-results load {load_id} ({name}) is already removed.",
+                               key="published.error.removed_already", load=load_id, name=name)
+    with store.transaction(con):
+        execute(con, "published/remove", {"load_id": int(load_id)})
+        store.audit(con, user.username, "published.remove", {"load_id": int(load_id), "source": name,
+                                                             "root": root, "figures": figures})
+        store.bump_data_version(con)
+    return {"load_id": int(load_id), "source_name": name, "root": root, "figures": figures}
 
 
 # --------------------------------------------------------------------------------------------

@@ -486,6 +486,44 @@ def _actions_slides(deck: _Deck) -> None:
                    row_height=0.75)
 
 
+def _benchmark_slide(deck: _Deck) -> None:
+    """Our city beside the chosen published figures: a table with the source of each (no arrow, no test)."""
+    s = deck.summary
+    if s.benchmark is None:
+        return
+    lang, b = s.lang, s.benchmark
+    slide = deck.slide(t("published.report.title", lang, area=b.area),
+                       "\n".join([*(f"{line.label}: {line.sentence}" for line in b.lines), b.note]))
+    header = [t("published.col.indicator", lang), b.area, t("published.col.ours", lang),
+              t("published.col.interval", lang), t("published.col.source", lang)]
+    rows = [header] + [[line.label, line.published, line.own, line.interval, line.source] for line in b.lines]
+    deck.table(slide, rows, MARGIN, Inches(1.5), SLIDE_W - 2 * MARGIN, [0.2, 0.15, 0.13, 0.27, 0.25], size=15,
+               row_height=0.6)
+    deck.textbox(slide, MARGIN, SLIDE_H - Inches(1.1), SLIDE_W - 2 * MARGIN, Inches(0.6),
+                 [(b.note, 14, False, MUTED)]).name = "Benchmark note"
+
+
+def _assessment_slides(deck: _Deck) -> None:
+    """The place's composite score and rank with their intervals, component statuses, then the formula."""
+    s = deck.summary
+    a = s.assessment
+    if a is None:
+        return
+    lang = s.lang
+    slide = deck.slide(t("assess.forum.title", lang, scheme=a.scheme), "\n".join([a.sentence, a.formula]))
+    deck.textbox(slide, MARGIN, Inches(1.4), SLIDE_W - 2 * MARGIN, Inches(0.8),
+                 [(a.sentence, 20, True, PLACE_COLORS[0])]).name = "Assessment score"
+    header = [t("assess.col.component", lang), t("assess.col.value", lang), t("assess.forum.target", lang),
+              t("assess.col.status", lang), t("assess.col.points", lang)]
+    rows = [header] + [[c.label, c.value or t("assess.not_assessable", lang), c.target, c.status, c.points]
+                       for c in a.components]
+    deck.table(slide, rows, MARGIN, Inches(2.4), SLIDE_W - 2 * MARGIN, [0.3, 0.26, 0.14, 0.18, 0.12], size=13,
+               row_height=0.4)
+    formula = deck.slide(t("assess.forum.formula", lang), a.formula)
+    deck.textbox(formula, MARGIN, Inches(1.5), SLIDE_W - 2 * MARGIN, Inches(5.4),
+                 [(line.strip(), 16, False, INK) for line in a.formula.splitlines()], space_after=6).name = "Formula"
+
+
 def _method_slide(deck: _Deck) -> None:
     s = deck.summary
     lines = method_lines(s)
@@ -508,6 +546,8 @@ def build_pptx(summary: ForumSummary) -> bytes:
         for tile in summary.tiles:
             _indicator_slide(deck, tile)
         _compare_slide(deck)
+        _benchmark_slide(deck)
+    _assessment_slides(deck)
     _cases_slide(deck)
     _actions_slides(deck)
     _method_slide(deck)
@@ -739,6 +779,41 @@ def _compare_html(summary: ForumSummary) -> str:
             f"<tbody>{''.join(rows)}</tbody></table></section>")
 
 
+def _benchmark_html(summary: ForumSummary) -> str:
+    b = summary.benchmark
+    if b is None:
+        return ""
+    lang = summary.lang
+    head = "".join(f"<th>{_e(h)}</th>" for h in (t("published.col.indicator", lang), b.area,
+                                                  t("published.col.ours", lang), t("published.col.interval", lang),
+                                                  t("published.col.source", lang)))
+    rows = "".join(f'<tr data-indicator="{_e(line.indicator)}"><td>{_e(line.label)}</td>'
+                   f'<td class="published">{_e(line.published)}</td><td>{_e(line.own)}</td>'
+                   f"<td>{_e(line.interval)}</td><td>{_e(line.source)}</td></tr>" for line in b.lines)
+    sentences = "".join(f"<li>{_e(line.label)}: {_e(line.sentence)}</li>" for line in b.lines)
+    return (f'<section id="benchmark"><h2>{_e(t("published.report.title", lang, area=b.area))}</h2>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table><ul>{sentences}</ul>"
+            f'<p class="note">{_e(b.note)}</p></section>')
+
+
+def _assessment_html(summary: ForumSummary) -> str:
+    a = summary.assessment
+    if a is None:
+        return ""
+    lang = summary.lang
+    head = "".join(f"<th>{_e(t(k, lang))}</th>" for k in ("assess.col.component", "assess.col.value",
+                                                          "assess.forum.target", "assess.col.status",
+                                                          "assess.col.points"))
+    rows = "".join(f'<tr data-status="{_e(c.status_key)}"><td>{_e(c.label)}</td>'
+                   f'<td>{_e(c.value or t("assess.not_assessable", lang))}</td><td>{_e(c.target)}</td>'
+                   f"<td>{_e(c.status)}</td><td>{_e(c.points)}</td></tr>" for c in a.components)
+    formula = "<br>".join(_e(line.strip()) for line in a.formula.splitlines())
+    return (f'<section id="assessment"><h2>{_e(t("assess.forum.title", lang, scheme=a.scheme))}</h2>'
+            f'<p class="score" data-score="{_e(a.score)}" data-rank="{_e(a.rank)}"><b>{_e(a.sentence)}</b></p>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            f'<h3>{_e(t("assess.forum.formula", lang))}</h3><p class="note">{formula}</p></section>')
+
+
 def _cases_html(summary: ForumSummary) -> str:
     if not summary.cases:
         return ""
@@ -781,9 +856,11 @@ def build_html(summary: ForumSummary) -> str:
                      f'<div class="tiles">{"".join(_tile_html(summary, tile) for tile in summary.tiles)}</div>'
                      "</section>")
         parts.append(_compare_html(summary))
+        parts.append(_benchmark_html(summary))
         trend = t("forum.report.trend", lang, count=len(summary.trend_periods))
         parts.append(f'<section id="indicators" class="page"><h2>{_e(trend)}</h2>'
                      f'{"".join(_indicator_html(summary, tile) for tile in summary.tiles)}</section>')
+    parts.append(_assessment_html(summary))
     parts.append(_cases_html(summary))
     parts.append(_actions_html(summary))
     method = "".join(f"<li>{_e(line)}</li>" for line in method_lines(summary))

@@ -4,7 +4,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import engine, geo, ingest, store
+from analytics import engine, geo, ingest, published, store
 from analytics.auth import User
 from analytics.definitions import list_indicators
 from analytics.errors import JingminError
@@ -72,6 +72,40 @@ def boundary_upload(current: User) -> None:
         st.success(common.tr("geo.saved", count=stored))
 
 
+def published_loads(current: User) -> None:
+    """Published-results loads; analysts and admins may remove one after confirming it by name (audited)."""
+    st.subheader(common.tr("published.data.heading"))
+    loads = published.loads(common.cursor())
+    if loads.empty:
+        st.info(common.tr("published.data.none"))
+        return
+    st.dataframe(loads.rename(columns={c: common.tr(f"published.data.col.{c}") for c in loads.columns}),
+                 width="stretch", hide_index=True)
+    if not current.can("upload"):
+        return
+    loaded = loads[loads["status"] == "loaded"]
+    if loaded.empty:
+        return
+    records = {int(r["load_id"]): r for r in loaded.to_dict("records")}
+    picked = st.selectbox(common.tr("published.data.remove_pick"), list(records), key="data_pub_remove_id",
+                          format_func=lambda i: f"{i}: {records[i]['source_name']} ({records[i]['root']})")
+    chosen = records[picked]
+    confirmed = st.checkbox(common.tr("published.data.remove_confirm", load=picked, name=chosen["source_name"],
+                                      root=chosen["root"], figures=chosen["row_count"]),
+                            key=f"data_pub_confirm_{picked}")
+    if st.button(common.tr("published.data.remove_button", load=picked), key="data_pub_remove",
+                 disabled=not confirmed):
+        try:
+            with common.writer() as con:
+                done = published.remove_load(con, picked, user=current)
+        except JingminError as exc:
+            common.show_error(exc)
+            return
+        st.session_state["data_pub_flash"] = common.tr("published.data.removed", load=done["load_id"],
+                                                       name=done["source_name"], figures=done["figures"])
+        st.rerun()
+
+
 st.title(common.tr("data.title"))
 lang = common.lang()
 
@@ -87,6 +121,9 @@ if user.can("view_all"):
                      width="stretch", hide_index=True)
         if user.can("respondent_download"):
             respondent_download(batches, user)
+    if "data_pub_flash" in st.session_state:
+        st.success(st.session_state.pop("data_pub_flash"))
+    published_loads(user)
 
 st.subheader(common.tr("data.coverage"))
 coverage = engine.coverage(common.cursor(), user)

@@ -5,6 +5,7 @@ the downloads and ``python -m analytics report`` say the same thing. ``?clean=1`
 hides the sidebar and toolbar for a projector.
 """
 
+import dataclasses
 import functools
 import re
 
@@ -12,12 +13,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import forum, published, report
+from analytics import forum, report
 from analytics.auth import User, visible_codes
 from analytics.errors import JingminError
-from analytics.forum import ForumSummary
+from analytics.forum import AssessmentFigures, ForumSummary
 from analytics.periods import WAVE_KIND, available_periods
-from analytics.presentation import estimate_text
 from app_pages import common
 
 # Constant CSS only (no data): larger figures always; clean mode also hides the app's chrome.
@@ -223,30 +223,57 @@ def show_downloads(s: ForumSummary) -> None:
                           on_click=common.audit_download, args=(f"{name}.html",))
 
 
-def show_published(period: str) -> None:
+def pick_benchmark(s: ForumSummary) -> ForumSummary:
     """"London 63%, our city 58%": a chosen external area's published figures beside our city's own, for the
-    forum's period, each with its source and labelled as published (no significance test)."""
-    figures = common.published_figures(f, periods=(period,))
-    figures = figures[figures["indicator"].notna() & figures["period"].eq(period)]
+    forum's period, each with its source and labelled as published (no significance test, no arrow). The chosen
+    benchmark goes into the downloads too (:func:`analytics.forum.with_benchmark`)."""
+    figures = common.published_figures(f, periods=(s.period,))
+    figures = figures[figures["indicator"].notna() & figures["period"].eq(s.period)]
     options = common.published_area_options(figures)
     if not options:
-        return
+        return s
     st.header(tr("published.forum_heading"))
+    none = ""
+    options[none] = tr("published.forum_pick_none")
     pick = st.selectbox(tr("published.benchmark_pick"), list(options), format_func=options.__getitem__,
                         key="forum_published")
-    series = common.published_series(figures, pick)
-    city = common.indicator_table(f, level="city", jurisdiction_codes=(), periods=(period,), changes=None)
-    city = city[city["period"] == period].set_index("indicator")
-    labels = common.indicator_labels()
-    for r in series.to_dict("records"):
-        if r["indicator"] not in labels:
-            continue
-        ours = city.loc[r["indicator"]] if r["indicator"] in city.index else None
-        own = ("—" if ours is None else tr("flag.suppressed_short") if ours["flag"] == "suppressed"
-               else estimate_text(ours))
-        row = {**r, "jurisdiction_name": options[pick]}
-        st.markdown(f"**{plain(labels[r['indicator']])}**: "
-                    + plain(published.comparison_text(row, own, tr("published.our_city"), f.lang)))
+    if pick == none:
+        return s
+    root, code, grp = pick.split("\x1f")
+    try:
+        s = forum.with_benchmark(common.cursor(), s, root, code, grp)
+    except JingminError as exc:
+        common.show_error(exc)
+        return s
+    assert s.benchmark is not None
+    for line in s.benchmark.lines:
+        st.markdown(f"**{plain(line.label)}**: " + plain(line.sentence))
+        st.caption(plain(line.interval))
+    st.caption(plain(s.benchmark.note) + " " + tr("published.forum_in_reports"))
+    return s
+
+
+@st.cache_data(show_spinner=False)
+def cached_assessment(version: str, _summary: ForumSummary, summary_key: tuple[str, str, str, bool], _user: User,
+                      user_key: str) -> AssessmentFigures | None:
+    """The place's assessment figures (cached per data version, forum selection and user: the rank interval
+    is simulated)."""
+    return forum.with_assessment(common.cursor(), _summary, user=_user).assessment
+
+
+def show_assessment(s: ForumSummary) -> None:
+    """The place's score and rank with their intervals, each component's target status, the formula."""
+    a = s.assessment
+    if a is None:
+        return
+    st.header(tr("assess.forum.title", scheme=plain(a.scheme)))
+    st.markdown(f"**{plain(a.sentence)}**")
+    st.dataframe(pd.DataFrame([{
+        tr("assess.col.component"): c.label, tr("assess.col.value"): c.value or tr("assess.not_assessable"),
+        tr("assess.forum.target"): c.target, tr("assess.col.status"): c.status, tr("assess.col.points"): c.points,
+    } for c in a.components]), width="stretch", hide_index=True)
+    with st.expander(tr("assess.forum.formula")):
+        st.text(a.formula)
 
 
 # ------------------------------------------------------------------------------------------------- page
@@ -282,6 +309,7 @@ with st.expander(tr("forum.page.settings"), expanded=not clean):
         period = st.selectbox(tr("forum.page.period"), periods,
                               index=periods.index(f.latest) if f.latest in periods else 0,
                               key=f"forum_period_{f.period_kind}")
+    with_assessment = st.checkbox(tr("assess.forum.option"), key="forum_assessment")
 
 try:
     summary = cached_summary(version, code, period, f.lang, f.weighted, user, repr(user))
@@ -295,7 +323,14 @@ show_tiles(summary)
 if not clean:
     st.caption(plain(" ".join(report.method_lines(summary))))
 show_comparison(summary)
-show_published(period)
+summary = pick_benchmark(summary)
+if with_assessment:
+    try:
+        summary = dataclasses.replace(summary, assessment=cached_assessment(
+            version, summary, (code, period, f.lang, f.weighted), user, repr(user)))
+    except JingminError as exc:
+        common.show_error(exc)
+show_assessment(summary)
 show_trend(summary)
 show_cases(summary)
 show_actions(summary, forum.can_edit(common.cursor(), user, summary.place.code), clean, version)

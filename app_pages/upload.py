@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import engine, ingest
+from analytics import engine, ingest, published
 from analytics import vocabulary as F
 from analytics.errors import JingminError
 from analytics.i18n import has
-from analytics.ingest.problems import rows_accounted
+from analytics.ingest.problems import note_text, rows_accounted
 from analytics.output import to_csv_text
 from app_pages import common
 
@@ -323,8 +323,9 @@ def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options:
 
 def upload_section() -> None:
     """File, kind, proposed mapping, whole-file values, check and load."""
-    kinds = list(F.KINDS)
-    kind_names = {k: tr(f"upload.kind.{k}") for k in kinds}
+    kinds = [*F.KINDS, RESULTS_KIND]
+    kind_names = {k: tr(f"upload.kind.{k}") for k in F.KINDS}
+    kind_names[RESULTS_KIND] = tr("published.upload.kind")
     data_file = st.file_uploader(tr("upload.file"), type=["csv", "txt", "tsv", "xlsx"], key="up_file",
                                  help=tr("upload.limit", mb=f"{ingest.upload_limit_mb(common.cursor()):g}"))
     kind = st.radio(tr("upload.kind_label"), kinds, index=kinds.index("survey"), horizontal=True, key="up_kind",
@@ -332,6 +333,9 @@ def upload_section() -> None:
     if data_file is None:
         return
     data, name = data_file.getvalue(), data_file.name
+    if kind == RESULTS_KIND:
+        results_section(data, name)
+        return
     options = read_options(data, name)
     chosen = mapping_choice(kind)
     try:
@@ -373,6 +377,160 @@ def upload_section() -> None:
         run_ingest(data, name, kind, spec, options, dayfirst, create, save_as, dry_run=True)
     if load_col.button(tr("upload.load"), key="up_load", type="primary"):
         run_ingest(data, name, kind, spec, options, dayfirst, create, save_as, dry_run=False)
+
+
+# ------------------------------------------------------------------ published results (issue 17)
+RESULTS_KIND = "results"
+IGNORE_ROLE = "ignore"
+MEASURE_COLUMN = "measure_column"
+GROUP_ROLE = "group"
+# A measure kept as its own (no indicator): a visible choice, since the editor shows an empty cell as "None".
+OWN_MEASURE = "__own__"
+
+
+def results_roles(spec: published.ResultsSpec, headers: list[str], preview: list[list[str]]) -> pd.DataFrame:
+    """The proposed role of each column in an editable table (like survey columns): a role of
+    :data:`analytics.published.ROLES`, a measure column (wide files), a demographic group, or ignored."""
+    role_of = {header: role for role, header in spec.columns.items()}
+    role_of.update({h: MEASURE_COLUMN for h in spec.measure_columns})
+    role_of.update({h: GROUP_ROLE for h in spec.groups})
+    frame = pd.DataFrame({
+        "column": headers,
+        "role": [role_of.get(h, IGNORE_ROLE) for h in headers],
+        "sample": [", ".join(dict.fromkeys(r[i] for r in preview[:5] if i < len(r) and r[i].strip())) for i, _h in
+                   enumerate(headers)],
+    })
+    choices = [IGNORE_ROLE, *published.ROLES, MEASURE_COLUMN, GROUP_ROLE]
+    role_names = {role: tr(f"published.upload.role.{role}") for role in choices}
+    st.caption(tr("published.upload.roles_help"))
+    return st.data_editor(frame, hide_index=True, width="stretch", num_rows="fixed", key="up_pub_roles", column_config={
+        "column": st.column_config.TextColumn(tr("upload.col.column"), disabled=True),
+        "role": st.column_config.SelectboxColumn(tr("published.upload.col.role"), options=choices, required=True,
+                                                 format_func=role_names.__getitem__),
+        "sample": st.column_config.TextColumn(tr("upload.col.sample"), disabled=True),
+    })
+
+
+def results_measures(spec: published.ResultsSpec, names: list[str]) -> pd.DataFrame:
+    """Each published measure and the Jingmin indicator it means the same as ('' = its own measure), with its
+    wording; proposed from synonyms, confirmed or edited by the analyst."""
+    labels = common.indicator_labels()
+    names_shown = {OWN_MEASURE: tr("published.upload.own_measure"), **labels}
+    frame = pd.DataFrame({"measure": names, "indicator": [spec.measures.get(m, OWN_MEASURE) or OWN_MEASURE
+                                                          for m in names],
+                          "label": [spec.measure_labels.get(m, m) for m in names]})
+    return st.data_editor(frame, hide_index=True, width="stretch", num_rows="fixed", key="up_pub_measures",
+                          column_config={
+        "measure": st.column_config.TextColumn(tr("published.upload.col.measure"), disabled=True),
+        "indicator": st.column_config.SelectboxColumn(
+            tr("published.upload.col.indicator"), options=[OWN_MEASURE, *labels], required=True,
+            format_func=names_shown.__getitem__),
+        "label": st.column_config.TextColumn(tr("published.upload.col.label")),
+    })
+
+
+def results_spec(spec: published.ResultsSpec, roles: pd.DataFrame, measures: pd.DataFrame | None, root: str
+                 ) -> published.ResultsSpec:
+    """The confirmed reading spec: the edited roles, format, scale, window, dates, source and measure mapping."""
+    columns: dict[str, str] = {}
+    for header, role in zip(roles["column"], roles["role"], strict=True):
+        if role in published.ROLES and role not in columns:
+            columns[role] = header
+    measure_columns = [h for h, r in zip(roles["column"], roles["role"], strict=True) if r == MEASURE_COLUMN]
+    groups = [h for h, r in zip(roles["column"], roles["role"], strict=True) if r == GROUP_ROLE]
+    mapped, wording = {}, {}
+    if measures is not None:
+        for m, ind, label in zip(measures["measure"], measures["indicator"], measures["label"], strict=True):
+            mapped[m] = "" if ind in (None, OWN_MEASURE) else ind
+            if isinstance(label, str) and label.strip() and label.strip() != m:
+                wording[m] = label.strip()
+    left, middle, right = st.columns(3)
+    formats = list(published.VALUE_FORMATS)
+    # Labels computed here, not in a lambda: a format function must not read the session (language) later.
+    format_names = {v: tr(f"published.upload.format.{v}") for v in formats}
+    value_format = left.selectbox(tr("published.upload.value_format"), formats,
+                                  index=formats.index(spec.value_format), key="up_pub_format",
+                                  format_func=format_names.__getitem__)
+    windows = list(published.WINDOWS)
+    window_names = {v: tr(f"published.upload.window_kind.{v}") for v in windows}
+    window = middle.selectbox(tr("published.upload.window"), windows, index=windows.index(spec.window),
+                              key="up_pub_window", format_func=window_names.__getitem__)
+    scale = None
+    if value_format == "mean":
+        low = right.number_input(tr("published.upload.scale_min"), value=0.0, key="up_pub_scale_min")
+        high = right.number_input(tr("published.upload.scale_max"), value=10.0, key="up_pub_scale_max")
+        scale = (low, high)
+    order = {tr("upload.dates.auto"): None, tr("upload.dates.dayfirst"): True, tr("upload.dates.monthfirst"): False}
+    dayfirst = order[st.radio(tr("upload.dates_label"), list(order), horizontal=True, key="up_pub_dayfirst")]
+    source = st.text_input(tr("published.upload.source"), key="up_pub_source").strip() or None
+    return published.ResultsSpec(
+        root=root, shape="long" if "value" in columns else "wide", columns=columns, measure_columns=measure_columns,
+        groups=groups, value_format=value_format, scale=scale, window=window, dayfirst=dayfirst, source=source,
+        measures=mapped, measure_labels=wording)
+
+
+def results_section(data: bytes, name: str) -> None:
+    """Published results: the proposed reading spec shown for confirmation and editing, then checked and loaded
+    all-or-nothing; problems are reported row by row in the user's language."""
+    root = st.text_input(tr("published.upload.root"), key="up_pub_root").strip()
+    if not root:
+        st.info(tr("published.upload.need_root"))
+        return
+    try:
+        proposed, headers, preview = published.propose(common.cursor(), data, root=root, source_name=name)
+    except JingminError as exc:
+        if exc.problems:
+            show_problems(exc)
+        else:
+            common.show_error(exc)
+        return
+    st.caption(tr("upload.preview"))
+    st.dataframe(pd.DataFrame(preview, columns=headers[:max((len(r) for r in preview), default=0)]),
+                 width="stretch", hide_index=True)
+    st.subheader(tr("published.upload.spec"))
+    roles = results_roles(proposed, headers, preview)
+    if (roles["role"] == MEASURE_COLUMN).any():
+        names = [h for h, r in zip(roles["column"], roles["role"], strict=True) if r == MEASURE_COLUMN]
+    elif (roles["role"] == "measure").any():
+        index = headers.index(roles.loc[roles["role"] == "measure", "column"].iloc[0])
+        names = sorted({r[index].strip() for r in preview if index < len(r) and r[index].strip()})
+        st.caption(tr("published.upload.measures_preview"))
+    else:
+        names = []
+    measures = results_measures(proposed, names) if names else None
+    try:
+        spec = results_spec(proposed, roles, measures, root)
+    except JingminError as exc:
+        common.show_error(exc)
+        return
+    create = st.checkbox(tr("published.upload.create"), key="up_pub_create")
+    check_col, load_col = st.columns(2)
+    if check_col.button(tr("published.upload.check"), key="up_pub_check"):
+        run_results(data, name, spec, create, dry_run=True)
+    if load_col.button(tr("published.upload.load"), key="up_pub_load", type="primary"):
+        run_results(data, name, spec, create, dry_run=False)
+
+
+def run_results(data: bytes, name: str, spec: published.ResultsSpec, create: bool, *, dry_run: bool) -> None:
+    """Check (and load) a published-results file with the confirmed spec; show the outcome."""
+    try:
+        with st.spinner(), common.writer() as con:
+            result = published.load_results(con, data, spec, user=common.user(), source_name=name,
+                                            create_jurisdictions=create, dry_run=dry_run)
+    except JingminError as exc:
+        if exc.problems:
+            show_problems(exc)
+        else:
+            common.show_error(exc)
+        return
+    summary = result.summary
+    if dry_run:
+        st.success(tr("published.upload.checked", figures=result.rows, not_published=summary["not_published"]))
+        for warning in summary["warnings"]:
+            st.text(note_text(warning, common.lang()))
+        return
+    st.session_state["up_flash"] = (tr("published.upload.loaded", load=result.load_id, figures=result.rows), None)
+    st.rerun()
 
 
 def batches_section() -> None:

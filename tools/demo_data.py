@@ -1148,6 +1148,65 @@ def generate_prevention_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[
 
 
 # =================================================================================================
+# published results (issue 17): other agencies' aggregated figures to compare with
+# =================================================================================================
+FILE_PUBLISHED_PROVINCE = "published_province_quarterly_2024q4_2026q3.csv"
+FILE_PUBLISHED_NEIGHBOUR = "published_neighbour_scores_2024q4_2026q3.csv"
+PUBLISHED_SEED_OFFSET = 17    # own stream: the other files stay as they were
+PROVINCE_SOURCE = "江南省公安厅 群众安全感和满意度季度通报"
+NEIGHBOUR_SOURCE = "河口市公安局 民意评价月报"
+# The province's published units: (name, true satisfaction rate, true visibility rate, quarterly base n).
+# 江城市 is the demo city itself as the province reports it; the others are its neighbours.
+PROVINCE_UNITS: tuple[tuple[str, float, float, int], ...] = (
+    ("", 0.842, 0.655, 9600),            # the whole province (blank = the publisher's own area)
+    ("江城市", 0.830, 0.640, 1200),
+    ("河口市", 0.861, 0.690, 1000),
+    ("青石县", 0.875, 0.710, 480),
+    ("云溪县", 0.812, 0.600, 450),
+    ("白沙县", 0.889, 0.735, 400),
+)
+PROVINCE_WITHHELD = ("白沙县", "2025Q1")   # the province did not publish this unit's visibility that quarter
+QUARTER_ENDS = ("2024-12-31", "2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31", "2026-03-31",
+                "2026-06-30", "2026-09-30")
+
+
+def _published_province(rng: np.random.Generator) -> pd.DataFrame:
+    """A provincial bureau's quarterly bulletin per city/county: satisfaction and visibility rates in percent
+    with one decimal and the base n of each unit (so intervals can be drawn); the province-wide row has a blank
+    unit; one figure the province withheld is written '..' (loaded as "not published")."""
+    rows = []
+    for qi, quarter in enumerate(QUARTERS):
+        for name, sat, seen, base in PROVINCE_UNITS:
+            n = int(base * rng.uniform(0.92, 1.08))
+            trend = 0.003 * qi
+            sat_hat = rng.binomial(n, min(sat + trend, 0.99)) / n
+            seen_hat = rng.binomial(n, min(seen + trend, 0.99)) / n
+            seen_text = ".." if (name, quarter) == PROVINCE_WITHHELD else f"{100 * seen_hat:.1f}"
+            rows.append((name, quarter, f"{100 * sat_hat:.1f}", seen_text, n))
+    return pd.DataFrame(rows, columns=["市县", "季度", "群众满意率(%)", "见警率(%)", "样本量"])
+
+
+def _published_neighbour(rng: np.random.Generator) -> pd.DataFrame:
+    """A neighbouring city's police bureau's mean scores on 0-10 (citywide, quarter-end dates, no base n: shown
+    as published, never given an interval), as a long table with one measure per row."""
+    rows = []
+    for qi, end in enumerate(QUARTER_ENDS):
+        for measure, level in (("满意度评分", 8.1), ("安全感评分", 8.6)):
+            rows.append(("", end, measure, f"{level + 0.04 * qi + rng.normal(0, 0.08):.2f}", NEIGHBOUR_SOURCE))
+    return pd.DataFrame(rows, columns=["地区", "截止日期", "指标", "得分", "来源"])
+
+
+def generate_published_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
+    """Write the published-results demo files (the province's bulletin, the neighbour's scores) into
+    ``out_dir``; returns their paths."""
+    rng = np.random.default_rng(seed + PUBLISHED_SEED_OFFSET)
+    p_province, p_neighbour = out_dir / FILE_PUBLISHED_PROVINCE, out_dir / FILE_PUBLISHED_NEIGHBOUR
+    _write_csv(_published_province(rng), p_province, "utf-8-sig")
+    _write_csv(_published_neighbour(rng), p_neighbour, "utf-8")
+    return [p_province, p_neighbour]
+
+
+# =================================================================================================
 # public entry point
 # =================================================================================================
 def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
@@ -1156,8 +1215,9 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     The files are, in order: ``jurisdictions.csv``, ``margins_age_sex.csv``, the GBK phone survey
     of 2024Q4-2025Q3, the Excel phone survey of 2025Q4-2026Q3, the SMS survey, the case export,
     the later case update, the jurisdiction boundaries (GeoJSON), the internal-evaluation export, the
-    face-to-face wave of 2026Q3 and the callback register of 2026Q3 (the last three from their own random
-    streams, so the older files do not change with them). ``data/demo/README.md`` describes their formats
+    face-to-face wave of 2026Q3, the callback register of 2026Q3, and the published results (a provincial
+    bulletin and a neighbouring city's scores) -- the last five from their own random streams, so the older files
+    do not change with them. ``data/demo/README.md`` describes their formats
     and the planted story.
     Existing files of the same names are overwritten; other files in ``out_dir`` are left alone.
     """
@@ -1187,7 +1247,8 @@ def generate_demo_inputs(out_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
     _write_csv(_case_snapshot(truth[newly_closed].reset_index(drop=True), CASE_UPDATE_AT), p_update, "utf-8")
     _write_geojson(_boundaries(), p_boundaries)
     _write_csv(_internal_evaluation(internal_rng), p_internal, "utf-8")
-    return paths + generate_integrity_inputs(out_dir, seed) + generate_prevention_inputs(out_dir, seed)
+    return (paths + generate_integrity_inputs(out_dir, seed) + generate_prevention_inputs(out_dir, seed)
+            + generate_published_inputs(out_dir, seed))
 
 
 if __name__ == "__main__":

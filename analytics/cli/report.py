@@ -27,6 +27,10 @@ def run(args: argparse.Namespace) -> int:
         user = resolve_user(con, args)
         summary = forum.forum_summary(con, args.jurisdiction, args.period, args.lang, weighted=args.weighted,
                                       user=user)
+        if args.benchmark:
+            summary = forum.with_benchmark(con, summary, args.benchmark, args.benchmark_area)
+        if args.with_assessment:
+            summary = forum.with_assessment(con, summary, user=user, scheme=args.scheme)
     finally:
         con.close()
     data = report.render(summary, args.format)
@@ -34,8 +38,13 @@ def run(args: argparse.Namespace) -> int:
     # The read above was read-only so the dashboard kept working meanwhile; only the audit entry locks.
     con = open_store(args, write=True)
     try:
-        store.audit(con, user.username, "export.report", {"file": out.name, "jurisdiction": args.jurisdiction,
-                                                          "period": args.period, "format": args.format})
+        detail = {"file": out.name, "jurisdiction": args.jurisdiction, "period": args.period, "format": args.format}
+        # The additions are named only when asked for, so a plain report's entry reads as before.
+        if args.benchmark:
+            detail["benchmark"] = args.benchmark + (f" · {args.benchmark_area}" if args.benchmark_area else "")
+        if args.with_assessment:
+            detail["assessment"] = args.scheme or "default"
+        store.audit(con, user.username, "export.report", detail)
     finally:
         con.close()
     print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
@@ -57,6 +66,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", default="pptx", choices=FORMATS)
     parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
     parser.add_argument("--weighted", action="store_true", help="use survey weights (as the dashboard's toggle)")
+    parser.add_argument("--benchmark", metavar="ROOT",
+                        help="add a published benchmark: the publisher's root, e.g. 'London (MPS)' (see `results`)")
+    parser.add_argument("--benchmark-area", default="", metavar="CODE",
+                        help="an area under --benchmark (default: the root's whole area)")
+    parser.add_argument("--with-assessment", action="store_true",
+                        help="add the assessment: score and rank with intervals, target statuses, the formula")
+    parser.add_argument("--scheme", metavar="NAME", help="assessment scheme (default: the default scheme)")
     add_db_argument(parser)
     add_user_argument(parser)
     parser.set_defaults(func=run)

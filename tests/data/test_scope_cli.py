@@ -151,7 +151,9 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
     ("voice", "evidence"): [["voice", "evidence"]],
     ("voice", "answering"): [["voice", "answering", "--period-kind", "month"]],
     ("voice", "dictionary"): [["voice", "dictionary"]],
-    ("results",): [["results", "--by", "jurisdiction,period", "--format", "json"], ["results", "--format", "csv"]],
+    ("results", "list"): [["results", "--by", "jurisdiction,period", "--format", "json"],
+                          ["results", "list", "--format", "csv"]],
+    ("results", "loads"): [["results", "loads", "--format", "json"]],
     ("assess",): [
         ["assess", "--period", PERIOD],
         ["assess", "--period", PERIOD, "--level", "district", "--format", "json"],
@@ -180,6 +182,7 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("voice", "dictionary-set"): [["voice", "dictionary-set", "parking", "--keywords", "停车"]],
     ("voice", "retag"): [["voice", "retag"]],
     ("peers", "remove"): [["peers", "remove", "mixed"]],
+    ("results", "remove"): [["results", "remove", "1"]],
     ("targets", "set"): [["targets", "set", "indicator", "satisfaction", "0.8"]],
     ("targets", "remove"): [["targets", "remove", "indicator", "satisfaction"]],
     ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
@@ -196,7 +199,8 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
 NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "cases --gap",
                "users token create --out {out}.token --days 1", "users token revoke",
                # published figures are public and name no local jurisdiction
-               "results --by jurisdiction,period --format json", "results --format csv", "targets list",
+               "results --by jurisdiction,period --format json", "results list --format csv",
+               "results loads --format json", "targets list",
                # the topic dictionary is the same for everyone and names no jurisdiction
                "voice dictionary",
                # the station's evidence words: the scope city's other stations have other words, not names

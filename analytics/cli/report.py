@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, resolve_user
 from analytics.errors import ConfigError
 from analytics.i18n import LANGUAGES
+from analytics.periods import period_kind
 
 FORMATS = ("pptx", "html")
 
@@ -25,8 +26,10 @@ def run(args: argparse.Namespace) -> int:
     con = open_store(args)
     try:
         user = resolve_user(con, args)
-        summary = forum.forum_summary(con, args.jurisdiction, args.period, args.lang, weighted=args.weighted,
-                                      user=user)
+        # --jurisdiction names the forum's place: not a filter of the jurisdictions its changes are tested among.
+        sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period,
+                              jurisdiction_codes=())
+        summary = forum.forum_summary(con, sel, args.jurisdiction, args.lang)
     finally:
         con.close()
     data = report.render(summary, args.format)
@@ -57,6 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", default="pptx", choices=FORMATS)
     parser.add_argument("--out", required=True, metavar="FILE", help="file to write")
     parser.add_argument("--weighted", action="store_true", help="use survey weights (as the dashboard's toggle)")
+    parser.add_argument("--changes", choices=["previous", "year"], default="previous",
+                        help="compare with the previous period (default) or the same period a year earlier, "
+                             "as the dashboard's 'compared with' choice")
     add_db_argument(parser)
     add_user_argument(parser)
     parser.set_defaults(func=run)

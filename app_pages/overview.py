@@ -7,7 +7,6 @@ import streamlit as st
 
 from analytics import alerts, scorecard
 from analytics.output import to_csv_text
-from analytics.periods import previous_period
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name
 from app_pages import common
 
@@ -22,7 +21,7 @@ CLASS_STYLE = {
 }
 
 f = common.filters()
-sel = common.selection(f)
+sel = f  # the sidebar's selection: every figure and change below is for it
 labels = common.indicator_labels()
 lang = common.lang()
 st.title(common.tr("overview.title"))
@@ -31,8 +30,7 @@ if f.latest is None:
     st.info(common.tr("sidebar.no_data"))
     st.stop()
 
-prev_label = previous_period(f.latest, lag=sel.comparison) or "—"
-compared = common.tr(f"leaders.compared_with.{sel.comparison}", prev=prev_label)
+compared = common.compared_with(f)  # the one comparison rule, in words (as on every page)
 
 
 def points(value: float, row: dict) -> str:
@@ -243,7 +241,8 @@ if picked:
     }), hide_index=True, width="stretch")
 
 csv_name = f"jingmin_scorecard_{f.latest}.csv"
-st.download_button(common.tr("overview.download"), to_csv_text(card), file_name=csv_name, mime="text/csv",
+st.download_button(common.tr("overview.download"), to_csv_text(card.assign(comparison=f.comparison)),
+                   file_name=csv_name, mime="text/csv",
                    on_click=common.audit_download, args=(csv_name,))
 
 # ---------------------------------------------------------------- alerts (same list as the alerts CLI)

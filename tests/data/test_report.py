@@ -6,6 +6,8 @@ The database is the forum test city of tests/data/test_forum.py.
 """
 
 from __future__ import annotations
+from analytics.selection import Selection
+from analytics.periods import period_kind as _period_kind
 
 import contextlib
 import functools
@@ -40,7 +42,7 @@ def city(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def summaries(city):
     con = store.connect(city)
-    memo = {(j, lang): forum.forum_summary(con, j, PERIOD, lang) for j in ("S1", "S5") for lang in ("zh", "en")}
+    memo = {(j, lang): forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,)), j, lang) for j in ("S1", "S5") for lang in ("zh", "en")}
     con.close()
     return memo
 

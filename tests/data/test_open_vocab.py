@@ -238,7 +238,8 @@ def test_case_export_with_everyday_outcomes_loads_and_feeds_the_rates(small_base
     assert metric(table, "solved_rate")[:2] == (5, pytest.approx(0.6))
     only_theft = cases.case_metrics(con, Selection(period_kind='all'), crime_categories=['theft'])
     assert metric(only_theft, "solved_rate")[:2] == (4, pytest.approx(0.5))  # C1, C2 of C1-C4
-    by_label = cases.outcome_rate(con, Selection(period_kind='all'), ['盗窃'], ['solved']) assert metric(by_label, "outcome_rate")[:2] == (4, pytest.approx(0.5))
+    by_label = cases.outcome_rate(con, Selection(period_kind='all'), ['盗窃'], ['solved'])
+    assert metric(by_label, "outcome_rate")[:2] == (4, pytest.approx(0.5))
     # An all-crime "solved or referred" rate: C1, C2, C4, C7 of 5.
     wide = cases.outcome_rate(con, Selection(period_kind='all'), cases.CRIME_CATEGORIES, ['solved', 'referred'])
     assert metric(wide, "outcome_rate")[:2] == (5, pytest.approx(0.8))

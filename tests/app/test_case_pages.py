@@ -151,8 +151,8 @@ def test_drivers_page_importance_and_priority(app, synthetic_db_path, lang, titl
     assert not at.exception, at.exception
     assert title in all_text(at)
     con = store.connect(synthetic_db_path)
-    expected = drivers.key_drivers(con, date_from=pd.Timestamp("2024-01-01").date(),
-                                   date_to=pd.Timestamp("2025-12-31").date())
+    # the sidebar's whole range, 2024Q1-2025Q4: interviews from 2024-01-01 to 2025-12-31
+    expected = drivers.key_drivers(con, Selection(period_kind="year", periods=("2024", "2025")))
     con.close()
     top = expected.iloc[0]
     shown = at.dataframe[0].value

@@ -224,7 +224,7 @@ def show_published(period: str) -> None:
     pick = st.selectbox(tr("published.benchmark_pick"), list(options), format_func=options.__getitem__,
                         key="forum_published")
     series = common.published_series(figures, pick)
-    city = common.indicator_table(f, level="city", jurisdiction_codes=(), periods=(period,), changes=None)
+    city = common.indicator_table(f, level="city", jurisdiction_codes=(), periods=(period,), changes=False)
     city = city[city["period"] == period].set_index("indicator")
     labels = common.indicator_labels()
     for r in series.to_dict("records"):

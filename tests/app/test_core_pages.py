@@ -93,8 +93,7 @@ def test_weighted_toggle_switches_estimates(app, synthetic_db_path):
     element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
     cells = " ".join(str(v) for v in shown_cells(element).to_numpy().ravel())
     assert pct(row["estimate"]) in cells
-    unweighted = engine.indicator_table(store.connect(synthetic_db_path, read_only=True), period_kind="quarter",
-                                        level="station")
+    unweighted = engine.indicator_table(store.connect(synthetic_db_path, read_only=True), Selection())
     other = unweighted[(unweighted["period"] == "2025Q4") & (unweighted["jurisdiction"] == "S2")
                        & (unweighted["indicator"] == "trust")].iloc[0]
     assert pct(other["estimate"]) != pct(row["estimate"]) and pct(other["estimate"]) not in cells

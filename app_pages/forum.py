@@ -235,7 +235,7 @@ def show_published(period: str) -> None:
                else estimate_text(ours))
         row = {**r, "jurisdiction_name": options[pick]}
         st.markdown(f"**{plain(labels[r['indicator']])}**: "
-                    + plain(published.comparison_text(row, own, tr("published.our_city"), f.lang)))
+                    + plain(published.comparison_text(row, own, tr("published.our_city"), common.lang())))
 
 
 # ------------------------------------------------------------------------------------------------- page

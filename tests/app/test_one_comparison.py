@@ -24,7 +24,8 @@ PERIOD = "2025Q4"
 NAMES = {"S1": "Station A", "S2": "Station B", "S3": "Station C", "S4": "Station D"}
 KEYS = ["visibility", "familiarity", "awareness", "satisfaction", "safety", "trust"]
 LABELS = ["Visibility", "Familiarity", "Awareness", "Satisfaction", "Safety", "Trust"]
-WORDS = {"previous": "change vs the previous period (2025Q3)", "year": "change vs a year earlier (2024Q4)"}
+WORDS = {"previous": "compared with the previous period (2025Q3)",
+         "year": "compared with the same period a year earlier (2024Q4)"}
 
 
 @pytest.fixture(scope="module")

@@ -232,7 +232,8 @@ if picked:
             for r in detail.to_dict("records")],
         common.tr("col.ci"): [interval_text(r["ci_low"], r["ci_high"], row=r) for r in detail.to_dict("records")],
         common.tr("col.n"): [int(r["n"]) if not pd.isna(r["n"]) else None for r in detail.to_dict("records")],
-        common.tr("col.change"): [points(r["change"], r) + " · " + common.tr(
+        # the header says which period the change is against (the sidebar's comparison rule)
+        common.tr("selection.change_header", words=compared): [points(r["change"], r) + " · " + common.tr(
             f"change.{r['direction']}" if r["direction"] in ("up", "down") else "change.none")
             if not pd.isna(r["change"]) else "" for r in detail.to_dict("records")],
         common.tr("leaders.detail.vs_average"): [common.tr(f"leaders.class.{r['vs_average']}")

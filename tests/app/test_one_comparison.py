@@ -34,14 +34,17 @@ def city(tmp_path_factory):
     return build_forum_city(tmp_path_factory.mktemp("one_comparison") / "forum.duckdb")
 
 
-def overview(city, monkeypatch, comparison: str) -> AppTest:
-    """The Overview (the dashboard's first page) in English with the sidebar's "compared with" choice."""
+def overview(city, monkeypatch, comparison: str, row: int | None = None) -> AppTest:
+    """The Overview (the dashboard's first page) in English with the sidebar's "compared with" choice, and
+    the heat-map row ``row`` picked (its detail table shows each indicator's change)."""
     monkeypatch.setenv("JINGMIN_DB", str(city))
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
     at.session_state["lang"] = "en"
     at.session_state["_comparison"] = comparison
+    if row is not None:
+        at.session_state["ov_heatmap"] = {"selection": {"rows": [row], "columns": []}}
     at.run()
     assert not at.exception, at.exception
     return at
@@ -55,10 +58,13 @@ def cli_rows(db, comparison: str) -> dict[tuple[str, str], dict]:
     return {(r["jurisdiction"], r["indicator"]): r for r in json.loads(stdout.getvalue())}
 
 
-def overview_change(cell: str) -> tuple[str, bool]:
-    """'57.4% (50.4–64.2) n=195  ▲ +4.4' -> ('+4.4', True): the change and whether it is marked significant."""
-    tail = cell.split("  ")[-1]
-    return tail.split(" ")[-1], tail.startswith(("▲", "▼"))
+def overview_changes(at: AppTest, comparison: str) -> dict[str, tuple[str, bool]]:
+    """Indicator label -> (change shown, marked significant) from the picked row's detail table, whose
+    change column names the comparison in words: '+4.4 · significant rise'."""
+    detail = at.dataframe[-1].value
+    column = f"Change ({WORDS[comparison]})"
+    return {label: (cell.split(" · ")[0], cell.split(" · ")[1] in ("significant rise", "significant fall"))
+            for label, cell in zip(detail["Indicator"], detail[column], strict=True) if cell}
 
 
 @pytest.mark.parametrize("comparison", ["previous", "year"])
@@ -66,7 +72,6 @@ def test_overview_forum_and_cli_show_the_same_change(city, monkeypatch, comparis
     at = overview(city, monkeypatch, comparison)
     synthetic_db_path = city
     assert WORDS[comparison] in " ".join(c.value for c in at.caption)  # the rule said in words
-    frame = at.dataframe[0].value
     rows = cli_rows(synthetic_db_path, comparison)
     con = store.connect(synthetic_db_path)
     try:
@@ -75,7 +80,10 @@ def test_overview_forum_and_cli_show_the_same_change(city, monkeypatch, comparis
     finally:
         con.close()
     compared, significant = 0, 0
-    for code, name in NAMES.items():
+    for row, (code, name) in enumerate(NAMES.items()):  # the heat map lists S1..S5 in this order
+        picked = overview(city, monkeypatch, comparison, row)
+        assert any(name in m.value for m in picked.markdown)  # the detail is this station's
+        shown_changes = overview_changes(picked, comparison)
         html = report.build_html(summaries[code])
         for key, label in zip(KEYS, LABELS, strict=True):
             row = rows[code, key]
@@ -84,7 +92,7 @@ def test_overview_forum_and_cli_show_the_same_change(city, monkeypatch, comparis
             if row["change"] is None:
                 assert change.change is None
                 continue
-            shown, marked = overview_change(frame.loc[name, label])
+            shown, marked = shown_changes[label]
             assert shown == f"{100 * row['change']:+.1f}" == f"{100 * change.change:+.1f}", (code, key)
             assert marked == bool(row["direction"]) == change.significant, (code, key)
             if change.significant:  # the report says it in the same words as the Forum page

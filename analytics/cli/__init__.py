@@ -82,8 +82,8 @@ def build_selection(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *,
     ``period_kind`` is what ``--by`` (or the period label) asks for; ``period`` the one period chosen
     (``--period``; None: every period), which must be of that kind. ``--level``, ``--jurisdiction``
     (unless ``jurisdiction_codes`` is given: e.g. ``report --jurisdiction`` names the forum's place, not
-    a filter), ``--weighted`` and ``--changes previous|year`` (the comparison rule) are read when the
-    command has them; the user is the authenticated one (:func:`resolve_user`).
+    a filter), ``--weighted`` and ``--changes previous|year`` (the comparison rule; ``alerts`` calls it
+    ``--comparison``) are read when the command has them; the user is the authenticated one (:func:`resolve_user`).
     """
     from analytics.errors import UnknownNameError
     from analytics.periods import WAVE_KIND
@@ -97,7 +97,8 @@ def build_selection(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *,
     return Selection(
         period_kind=period_kind, periods=(period,) if period is not None else (),
         level=getattr(args, "level", None) or "station", jurisdiction_codes=tuple(codes or ()),
-        weighted=bool(getattr(args, "weighted", False)), comparison=getattr(args, "changes", None) or "previous",
+        weighted=bool(getattr(args, "weighted", False)),
+        comparison=getattr(args, "changes", None) or getattr(args, "comparison", None) or "previous",
         user=resolve_user(con, args))
 
 

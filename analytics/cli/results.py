@@ -11,19 +11,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
 from analytics.periods import CALENDAR_KINDS  # standard library only
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the published figures."""
     con = open_store(args)
-    user = resolve_user(con, args)
     from analytics import published  # imported by the command, not by --help (issue 14.6)
     from analytics.output import render
-    from analytics.selection import Selection
 
-    sel = Selection(period_kind=args.period_kind, user=user)
+    sel = build_selection(con, args, period_kind=args.period_kind)
     table = published.results_by(con, sel, [b.strip() for b in args.by.split(",") if b.strip()])
     if args.measure:
         table = table[table["measure"].isin(args.measure) | table["indicator"].isin(args.measure)]

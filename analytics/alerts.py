@@ -71,8 +71,7 @@ def _rows(part: pd.DataFrame, kind: str, *, size: pd.Series) -> pd.DataFrame:
 
 
 def _open_callbacks(con: DuckDBPyConnection, sel: Selection, days: int) -> pd.DataFrame:
-    waiting = cases.open_loop(con, level=sel.level, jurisdiction_codes=list(sel.jurisdiction_codes) or None,
-                              user=sel.user)
+    waiting = cases.open_loop(con, sel)
     late = waiting[waiting["days_waited"] >= days]
     if late.empty:
         return pd.DataFrame(columns=[*ALERT_COLUMNS, "_size"])

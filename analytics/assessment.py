@@ -497,10 +497,9 @@ def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Sch
     codes = engine.scope_codes(con, sel.user, list(sel.jurisdiction_codes) or None)
     frames = []
     by_source: dict[str, list[str]] = {s: [c.component for c in scheme.components if c.source == s] for s in SOURCES}
-    if by_source["indicator"]:
-        table = engine.indicator_table(con, period_kind=sel.period_kind, level=sel.level,
-                                       indicators=by_source["indicator"], jurisdiction_codes=codes,
-                                       weighted=sel.weighted, periods=labels)
+    if by_source["indicator"] and labels:  # no period: no figures (an empty choice would mean every period)
+        table = engine.indicator_table(con, sel.with_(jurisdiction_codes=tuple(codes or ()), periods=tuple(labels)),
+                                       indicators=by_source["indicator"])
         if not table.empty:
             frames.append(pd.DataFrame({
                 "jurisdiction": table["jurisdiction"], "period": table["period"], "source": "indicator",
@@ -517,10 +516,8 @@ def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Sch
         if not raw.empty:
             frames.append(_internal_values(raw, suppress_below, caution_below, level_conf))
     if by_source["case"]:
-        first = wanted["starts"][0] if wanted["starts"] else None
-        last = max(wanted["starts"]) if wanted["starts"] else None
-        table = cases.case_metrics(con, period_kind=sel.period_kind, level=sel.level, metrics=by_source["case"],
-                                   jurisdiction_codes=codes, date_from=first, date_to=last, user=sel.user)
+        table = cases.case_metrics(con, sel.with_(jurisdiction_codes=tuple(codes or ()), periods=tuple(labels)),
+                                   metrics=by_source["case"])
         table = table[table["period"].isin(labels)]
         if not table.empty:
             frames.append(pd.DataFrame({

@@ -69,13 +69,14 @@ from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics import vocabulary as F
-from analytics.auth import User, visible_codes
+from analytics.auth import visible_codes
 from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases.METRICS, cases.Metric)
-from analytics.engine import LEVELS, jurisdictions, scope_codes
+from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
-from analytics.periods import CALENDAR_KINDS
+from analytics.periods import CALENDAR_KINDS, parse_period
 from analytics.presentation import rate_cell
+from analytics.selection import Selection
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
@@ -121,22 +122,18 @@ def case_months(con: DuckDBPyConnection) -> list[date]:
 
 def case_metrics(
     con: DuckDBPyConnection,
+    sel: Selection,
     *,
-    period_kind: str = "quarter",
-    level: str = "station",
     metrics: Sequence[str] | None = None,
-    jurisdiction_codes: Sequence[str] | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
     as_of: datetime | None = None,
-    user: User | None = None,
     crime_categories: Sequence[str] | None = None,
     solved_outcomes: Sequence[str] = ("solved",),
 ) -> pd.DataFrame:
-    """Case metrics in the tidy shape ``CASE_COLUMNS``: one row per jurisdiction x period x metric.
+    """Case metrics for ``sel`` in the tidy shape ``CASE_COLUMNS``: one row per jurisdiction x period x metric.
 
-    ``period_kind`` is month/quarter/year/rolling12/all and ``level`` station/district/city;
-    ``date_from``/``date_to`` filter on the period's first day (as the survey engine does).
+    Rows are the jurisdictions at ``sel.level`` (narrowed to ``sel.jurisdiction_codes`` and to what
+    ``sel.user`` may see) in the periods ``sel.periods`` of ``sel.period_kind`` (empty: every period
+    with cases); ``sel.weighted`` and ``sel.comparison`` do not apply to case counts.
     ``n`` is the metric's base (cases), ``value`` a proportion in [0, 1] for unit 'rate', hours or
     days for the duration metrics; ``ci_low``/``ci_high``/``se`` exist for rates only. ``as_of``
     (default :func:`latest_data_time`) decides which petitions are due. Jurisdictions without any
@@ -147,29 +144,32 @@ def case_metrics(
     ``solved_rate`` and ``small_solved_rate``.
     """
     # Case records have no survey waves: only calendar periods.
-    _check_choice(period_kind, CALENDAR_KINDS, "period granularity")
-    _check_choice(level, LEVELS, "jurisdiction level")
+    _check_choice(sel.period_kind, CALENDAR_KINDS, "period granularity")
     for key in metrics or ():
         _check_choice(key, list(METRICS), "case metric")
     if as_of is None:
         as_of = latest_data_time(con)
+    # The SQL filters on the periods' first days (a range); a non-contiguous choice is narrowed below.
+    starts = [parse_period(label)[1] for label in sel.periods if label != "all"]
     raw = query_df(con, "cases_metrics", {
-        "level": level,
-        "period_kind": period_kind,
-        "jurisdictions": scope_codes(con, user, jurisdiction_codes),
-        "date_from": date_from,
-        "date_to": date_to,
+        "level": sel.level,
+        "period_kind": sel.period_kind,
+        "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
+        "date_from": min(starts) if starts else None,
+        "date_to": max(starts) if starts else None,
         "as_of": as_of,
         "deadline_days": int(get_setting(con, "petition_deadline_days")),
         "basic_weight": float(get_setting(con, "basic_satisfied_weight")),
         "crime_categories": list(CRIME_CATEGORIES if crime_categories is None else crime_categories),
         "solved_outcomes": list(solved_outcomes),
     })
+    if starts:
+        raw = raw[raw["period"].isin(list(sel.periods))]
     if metrics:
         raw = raw[raw["metric"].isin(list(metrics))]
     if raw.empty:
         return pd.DataFrame(columns=CASE_COLUMNS)
-    return _finish(con, raw, level=level)
+    return _finish(con, raw, level=sel.level)
 
 
 def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.DataFrame:
@@ -206,80 +206,59 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
 
 def outcome_rate(
     con: DuckDBPyConnection,
+    sel: Selection,
     categories: Sequence[str],
     outcomes: Sequence[str],
-    *,
-    period_kind: str = "quarter",
-    level: str = "station",
-    jurisdiction_codes: Sequence[str] | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    user: User | None = None,
 ) -> pd.DataFrame:
-    """A clearance or outcome rate over chosen categories, in the shape ``CASE_COLUMNS`` (metric 'outcome_rate').
+    """A clearance or outcome rate over chosen categories for ``sel``, in the shape ``CASE_COLUMNS``
+    (metric 'outcome_rate').
 
     Rate = closed cases of ``categories`` whose outcome family is in ``outcomes`` / closed cases of
     ``categories`` with a known outcome (unmapped 'other', not accepted and withdrawn are left out of the
     base, as for ``solved_rate``). ``categories`` are families (theft, violence, ...) or the files' own
-    labels; e.g. an all-crime arrest rate is ``outcome_rate(con, CRIME_CATEGORIES, ["solved"])``.
+    labels; e.g. an all-crime arrest rate is ``outcome_rate(con, sel, CRIME_CATEGORIES, ["solved"])``.
     """
     if not categories or not outcomes:
         raise UnknownNameError("Choose at least one category and one outcome for an outcome rate.")
     for key in outcomes:
         _check_choice(key, OUTCOME_KEYS, "outcome family")
-    table = case_metrics(con, period_kind=period_kind, level=level, metrics=["solved_rate"],
-                         jurisdiction_codes=jurisdiction_codes, date_from=date_from, date_to=date_to, user=user,
-                         crime_categories=list(categories), solved_outcomes=list(outcomes))
+    table = case_metrics(con, sel, metrics=["solved_rate"], crime_categories=list(categories),
+                         solved_outcomes=list(outcomes))
     return table.assign(metric="outcome_rate")
 
 
-def open_loop(
-    con: DuckDBPyConnection,
-    *,
-    level: str = "station",
-    jurisdiction_codes: Sequence[str] | None = None,
-    as_of: datetime | None = None,
-    user: User | None = None,
-) -> pd.DataFrame:
+def open_loop(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Dissatisfied callbacks not yet rectified, oldest callback first, with days waited.
 
-    One row per case: ``jurisdiction`` (at ``level``) and its names, the ``station``, ``case_id``,
-    category, status, report/close/callback times and ``days_waited`` = days from the callback to
-    ``as_of`` (default :func:`latest_data_time`; NaN when the callback time is missing), and the
-    ``as_of`` time itself on every row. A scoped ``user`` sees only the cases of its own subtree's
-    stations (case rows are never shown from above, whatever the level).
+    One row per case: ``jurisdiction`` (at ``sel.level``, narrowed to ``sel.jurisdiction_codes``) and its
+    names, the ``station``, ``case_id``, category, status, report/close/callback times and ``days_waited``
+    = days from the callback to ``as_of`` (default :func:`latest_data_time`; NaN when the callback time is
+    missing), and the ``as_of`` time itself on every row. Every case still open counts, whatever
+    ``sel.periods``. A scoped ``sel.user`` sees only the cases of its own subtree's stations (case rows are
+    never shown from above, whatever the level).
     """
-    _check_choice(level, LEVELS, "jurisdiction level")
     if as_of is None:
         as_of = latest_data_time(con)
-    visible = visible_codes(con, user) if user is not None else None
+    visible = visible_codes(con, sel.user)
     return query_df(con, "cases_open_loop", {
-        "level": level,
-        "jurisdictions": scope_codes(con, user, jurisdiction_codes),
+        "level": sel.level,
+        "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
         "stations": sorted(visible) if visible is not None else None,
         "as_of": as_of,
     })
 
 
-def open_loop_summary(
-    con: DuckDBPyConnection,
-    *,
-    level: str = "station",
-    jurisdiction_codes: Sequence[str] | None = None,
-    as_of: datetime | None = None,
-    user: User | None = None,
-) -> pd.DataFrame:
-    """Per jurisdiction: dissatisfied callbacks ever, still pending, oldest and median wait (days).
+def open_loop_summary(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
+    """Per jurisdiction at ``sel.level``: dissatisfied callbacks ever, still pending, oldest and median wait (days).
 
     Jurisdictions with no dissatisfied callback at all have no row. Sorted by pending, then oldest.
-    A scoped ``user`` gets only the jurisdictions it may see.
+    A scoped ``sel.user`` gets only the jurisdictions it may see; ``sel.periods`` does not apply.
     """
-    _check_choice(level, LEVELS, "jurisdiction level")
     if as_of is None:
         as_of = latest_data_time(con)
     return query_df(con, "cases_open_loop_summary", {
-        "level": level,
-        "jurisdictions": scope_codes(con, user, jurisdiction_codes),
+        "level": sel.level,
+        "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
         "as_of": as_of,
     })
 

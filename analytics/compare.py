@@ -58,6 +58,7 @@ from analytics.auth import User, visible_codes
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import label_for, parse_period, period_kind
+from analytics.selection import Selection
 from analytics.sqlfiles import query_df
 from analytics.weighting import (
     AGE_YEARS_ITEM,
@@ -191,23 +192,20 @@ def _empty_comparison() -> pd.DataFrame:
 
 def compare_table(
     con: duckdb.DuckDBPyConnection,
+    sel: Selection,
     *,
     indicator: str,
-    period: str,
-    level: str = "station",
-    weighted: bool = False,
     peer_group: str | None = None,
     overdispersion: bool = False,
-    jurisdiction_codes: Sequence[str] | None = None,
-    user: User | None = None,
     n_sim: int = RANK_SIMULATIONS,
     seed: int = RANK_SEED,
 ) -> pd.DataFrame:
-    """Compare the jurisdictions at ``level`` on one indicator in one period (see ``COMPARE_COLUMNS``).
+    """Compare the jurisdictions at ``sel.level`` on one indicator in one period (see ``COMPARE_COLUMNS``).
 
-    ``period`` is a period label (2026Q3, 2026-03, 2026, 2026-03R12 or 'all'). The set compared is every
-    jurisdiction at the level with data, or the members of ``peer_group`` (which must be at the same
-    level), narrowed further by ``jurisdiction_codes`` and by what ``user`` may see.
+    The period is ``sel.latest``, the last period chosen (2026Q3, 2026-03, 2026, 2026-03R12, or 'all' for
+    ``period_kind`` 'all'). The set compared is every jurisdiction at the level with data, or the members
+    of ``peer_group`` (which must be at the same level), narrowed further by ``sel.jurisdiction_codes`` and
+    by what ``sel.user`` may see; ``sel.weighted`` chooses the base.
 
     Columns: ``base`` is n unweighted and the Kish effective n weighted; ``overall`` is p0, the pooled rate
     of the unsuppressed jurisdictions compared (from their respondents: Σy/Σn, or Σwy/Σw weighted);
@@ -231,11 +229,14 @@ def compare_table(
         # Funnel limits, beta-binomial shrinkage and the pooled rate are proportion methods.
         raise CompareError(f"{indicator} is a mean score; the funnel plot, shrinkage and ranks here are for rates.",
                            key="error.compare.mean_score", indicator=indicator)
+    period = sel.latest or ("all" if sel.period_kind == "all" else None)
+    if period is None:
+        raise UnknownNameError(f"Choose a {sel.period_kind} period to compare jurisdictions in.")
+    level, weighted = sel.level, sel.weighted
     kind, start = _period_filter(period)
-    codes = _comparison_codes(con, level, peer_group, jurisdiction_codes)
-    table = engine.indicator_table(con, period_kind=kind, level=level, indicators=[indicator],
-                                   jurisdiction_codes=codes, date_from=start, date_to=start, weighted=weighted,
-                                   user=user)
+    codes = _comparison_codes(con, level, peer_group, sel.jurisdiction_codes)
+    table = engine.indicator_table(con, sel.with_(periods=(period,), jurisdiction_codes=tuple(codes or ())),
+                                   indicators=[indicator])
     table = table[table["period"] == period].reset_index(drop=True)
     conf = float(store.get_setting(con, "confidence_level"))
     attrs: dict[str, Any] = {
@@ -402,27 +403,25 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     return out[TREND_COLUMNS]
 
 
-def mode_breaks(con: duckdb.DuckDBPyConnection, *, indicators: Sequence[str] | None = None,
-                level: str | None = None, jurisdiction_codes: Sequence[str] | None = None,
-                user: User | None = None) -> pd.DataFrame:
+def mode_breaks(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicators: Sequence[str] | None = None,
+                by_jurisdiction: bool = True) -> pd.DataFrame:
     """Where the survey mode behind an indicator changes (columns ``BREAK_COLUMNS``).
 
-    For each indicator (and, with ``level``, each jurisdiction at that level; otherwise all respondents
-    together, ``jurisdiction`` None), the months with respondents are walked in order and a break is
+    For each indicator (and, with ``by_jurisdiction``, each jurisdiction at ``sel.level``; otherwise all
+    respondents together, ``jurisdiction`` None), the months with respondents are walked in order and a break is
     reported where the mode mix (each respondent's survey mode, else its batch's; NULL as 'unknown')
     differs from the previous month with respondents — another set of modes, or a mode whose share of the
     respondents moved by more than :data:`MODE_MIX_SHIFT`: ``month_before`` is the last month (first day)
     with the old mix, ``month_after`` the first month with the new one; the change happened between them.
     ``modes_before``/``modes_after`` join the sorted modes with '+', e.g. 'phone' -> 'phone+sms';
     ``mix_before``/``mix_after`` give each mode's share, e.g. 'online 20%, phone 80%'.
-    ``jurisdiction_codes`` limits the respondents to those under the given jurisdictions; a scoped ``user``
-    (station role) gets only the jurisdictions it may see.
+    ``sel.jurisdiction_codes`` limits the respondents to those under the given jurisdictions; a scoped
+    ``sel.user`` (station role) gets only the jurisdictions it may see. Every month with respondents is
+    walked, whatever ``sel.periods`` (a break just before the first period shown still explains it).
     """
-    if level is not None and level not in engine.LEVELS:
-        raise UnknownNameError(f"Unknown jurisdiction level {level!r}; choose one of: {', '.join(engine.LEVELS)}")
-    codes = engine.scope_codes(con, user, jurisdiction_codes)
+    codes = engine.scope_codes(con, sel.user, sel.jurisdiction_codes)
     months = query_df(con, "compare_mode_months", {
-        "indicators": list(indicators) if indicators else None, "level": level,
+        "indicators": list(indicators) if indicators else None, "level": sel.level if by_jurisdiction else None,
         "jurisdictions": list(codes) if codes else None,
     })
     rows = []

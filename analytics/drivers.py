@@ -48,14 +48,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 import pandas as pd
 from duckdb import DuckDBPyConnection
 
 from analytics import stats
-from analytics.auth import User, visible_codes
+from analytics.auth import visible_codes
 from analytics.choices import (  # re-exported: the command line reads them without importing this module
     DEFAULT_BOOT,
     DEFAULT_DRIVER_ITEMS,
@@ -67,6 +66,7 @@ from analytics.choices import (  # re-exported: the command line reads them with
 from analytics.definitions import get_indicator, list_items
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import DefinitionError, UnknownNameError
+from analytics.selection import Selection
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
@@ -165,28 +165,29 @@ def available_drivers(con: DuckDBPyConnection, candidates: Sequence[str] = DEFAU
 
 def key_drivers(
     con: DuckDBPyConnection,
+    sel: Selection,
     *,
     indicator: str = "satisfaction",
     items: Sequence[str] | None = None,
     by: str | None = None,
-    jurisdiction_codes: Sequence[str] | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
     method: str = "lmg",
     n_boot: int = DEFAULT_BOOT,
     seed: int = DEFAULT_SEED,
     max_sample: int = DEFAULT_MAX_SAMPLE,
-    user: User | None = None,
 ) -> pd.DataFrame:
     """Relative importance and performance of each driver item, overall or per ``by`` group.
 
     ``indicator`` names the outcome (its item, scored by numeric code); ``items`` the drivers
     (default: :data:`DEFAULT_DRIVER_ITEMS` that have answers). ``by`` is None (one group, 'all') or
-    'district' / 'station' (one group per jurisdiction at that level). ``date_from``/``date_to`` filter
-    interview dates; ``jurisdiction_codes`` keeps respondents under those jurisdictions. Returns
+    'district' / 'station' (one group per jurisdiction at that level). The respondents are those
+    interviewed within the span of the chosen periods, from ``sel.date_from`` (first day of the first
+    period) to ``sel.date_to`` (last day of the last period), every interview when ``sel.periods`` is
+    empty; ``sel.jurisdiction_codes`` keeps respondents under those jurisdictions (any level).
+    ``sel.level``, ``sel.weighted`` and ``sel.comparison`` do not apply (drivers are unweighted
+    correlations). Returns
     ``DRIVER_COLUMNS``, one row per group x driver, sorted by group then rank (1 = most important).
     Weights are contributions to R² (0–1), shares sum to 1 within a group, performance is a
-    proportion. ``n_boot = 0`` skips the bootstrap (intervals NaN). A scoped ``user`` (station role)
+    proportion. ``n_boot = 0`` skips the bootstrap (intervals NaN). A scoped ``sel.user`` (station role)
     gets the pooled analysis of the area above it and, with ``by``, only the groups it may see.
     """
     if method not in METHODS:
@@ -209,9 +210,9 @@ def key_drivers(
     params = {
         "variables": variables,
         "group_level": by,
-        "jurisdictions": scope_codes(con, user, jurisdiction_codes),
-        "date_from": date_from,
-        "date_to": date_to,
+        "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
+        "date_from": sel.date_from,
+        "date_to": sel.date_to,
     }
     moments = query_df(con, "drivers_moments", params)
     if moments.empty:
@@ -264,7 +265,7 @@ def key_drivers(
     out = _add_performance(con, out, perf)
     out = _add_quadrants(out)
     out["method"] = method
-    visible = visible_codes(con, user) if user is not None else None
+    visible = visible_codes(con, sel.user)
     if visible is not None and by is not None:
         out = out[out["group"].isin(visible)]
     return _add_labels(con, out)

@@ -36,11 +36,12 @@ import numpy as np
 import pandas as pd
 from duckdb import DuckDBPyConnection
 
-from analytics import definitions, stats
+from analytics import definitions, stats, waves
 from analytics.auth import User, visible_codes
-from analytics.choices import LEVELS  # re-exported as engine.LEVELS
+from analytics.choices import LEVELS as LEVELS  # re-exported as engine.LEVELS
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, WAVE_KIND, parse_period, previous_period
+from analytics.periods import WAVE_KIND, parse_period, previous_period
+from analytics.selection import Selection
 from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
 
@@ -76,55 +77,58 @@ def jurisdictions(con: DuckDBPyConnection) -> pd.DataFrame:
     return query_df(con, "jurisdiction_list")
 
 
-def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
-    if value not in allowed:
-        raise UnknownNameError(f"Unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
-
-
 def indicator_table(
     con: DuckDBPyConnection,
+    sel: Selection,
     *,
-    period_kind: str = "quarter",
-    level: str = "station",
     indicators: Sequence[str] | None = None,
-    jurisdiction_codes: Sequence[str] | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    weighted: bool = False,
-    user: User | None = None,
-    periods: Sequence[str] | None = None,
+    changes: bool = False,
 ) -> pd.DataFrame:
-    """Indicator estimates in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
+    """Indicator estimates for ``sel`` in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
 
-    ``period_kind`` is month/quarter/year/rolling12/all or wave (survey waves, :mod:`analytics.waves`: a
-    row per wave label, period_start/period_end its first and last interview dates, rows in wave order;
-    ``periods`` are then wave labels and the date filters do not apply); ``date_from``/``date_to`` filter on the
-    period's first day; ``periods`` (labels of ``period_kind``) keeps only those periods, and only
-    the months they cover are read — the rows are the same as those periods' rows of the whole table
-    (add their comparison periods, :func:`analytics.periods.with_comparison_periods`, before
-    :func:`add_changes`). Unweighted estimates ignore weights entirely; weighted ones use the
-    weights in use (design or raked), treating a missing weight as 1. A scoped ``user`` (station
-    role) gets only the jurisdictions it may see (its subtree and the averages above it).
+    Rows are the jurisdictions at ``sel.level`` (narrowed to ``sel.jurisdiction_codes`` and to what
+    ``sel.user`` may see: a station role gets its subtree and the averages above it) in the periods
+    ``sel.periods`` of ``sel.period_kind`` (empty: every period with data). ``period_kind`` is
+    month/quarter/year/rolling12/all or wave (survey waves, :mod:`analytics.waves`: a row per wave label,
+    period_start/period_end its first and last interview dates, rows in wave order). Only the months (or
+    waves) those periods cover are read, and the rows equal those periods' rows of the whole table.
+    Unweighted estimates (``sel.weighted`` False) ignore weights entirely; weighted ones use the weights
+    in use (design or raked), treating a missing weight as 1. ``indicators`` keeps only those keys.
+
+    With ``changes``, the comparison period of each chosen period under ``sel.comparison`` (the
+    previous period or the same period a year earlier; for waves always the wave before) is read as
+    well, the change columns (``CHANGE_COLUMNS``, see :func:`add_changes`) are added, and only the chosen
+    periods are returned: the Benjamini–Hochberg adjustment is across the jurisdictions returned, per
+    indicator and period.
     """
-    _check_choice(period_kind, PERIOD_KINDS, "period granularity")
-    _check_choice(level, LEVELS, "jurisdiction level")
-    if period_kind == WAVE_KIND:
-        return _wave_table(con, level=level, indicators=indicators, jurisdiction_codes=jurisdiction_codes,
-                           weighted=weighted, user=user, periods=periods)
-    starts = _period_starts(period_kind, periods)
-    if starts == []:
-        return pd.DataFrame(columns=TIDY_COLUMNS)
-    jurisdiction_codes = scope_codes(con, user, jurisdiction_codes)
-    raw = query_df(con, "indicator_stats", {
-        "level": level,
-        "period_kind": period_kind,
-        "indicators": list(indicators) if indicators else None,
-        "jurisdictions": list(jurisdiction_codes) if jurisdiction_codes else None,
-        "date_from": date_from,
-        "date_to": date_to,
-        "period_starts": starts,
-    })
-    return _estimates(con, raw, level=level, weighted=weighted)
+    previous = None
+    if changes and sel.period_kind == WAVE_KIND:
+        # A wave is compared with the wave before it, whatever the gap in months.
+        previous = waves.previous_waves(con)
+        needed = tuple(waves.with_previous_waves(con, sel.periods)) if sel.periods else ()
+    else:
+        needed = sel.periods_with_comparisons() if changes else sel.periods
+    if sel.period_kind == WAVE_KIND:
+        table = _wave_table(con, level=sel.level, indicators=indicators, jurisdiction_codes=sel.jurisdiction_codes,
+                            weighted=sel.weighted, user=sel.user, periods=list(needed) or None)
+    else:
+        starts = _period_starts(sel.period_kind, list(needed) if needed else None)
+        jurisdiction_codes = scope_codes(con, sel.user, sel.jurisdiction_codes)
+        raw = query_df(con, "indicator_stats", {
+            "level": sel.level,
+            "period_kind": sel.period_kind,
+            "indicators": list(indicators) if indicators else None,
+            "jurisdictions": list(jurisdiction_codes) if jurisdiction_codes else None,
+            "date_from": None,
+            "date_to": None,
+            "period_starts": starts,
+        })
+        table = _estimates(con, raw, level=sel.level, weighted=sel.weighted)
+    if not changes:
+        return table
+    if table.empty:
+        return pd.DataFrame(columns=TIDY_COLUMNS + CHANGE_COLUMNS)
+    return add_changes(table, lag=sel.comparison, periods=sel.periods or None, previous=previous)
 
 
 def _wave_table(con: DuckDBPyConnection, *, level: str, indicators: Sequence[str] | None,

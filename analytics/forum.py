@@ -5,9 +5,9 @@ the reports (:mod:`analytics.report`) show, with every sentence already written 
 language from the numbers:
 
 * one tile per indicator: the rate, its interval in plain words, and the change against the
-  previous period and against a year earlier in words that respect significance ("up 5.2 points
-  on a year earlier — a real change" only when the engine calls the change significant, otherwise
-  "about the same");
+  comparison period of the selection (the previous period, or a year earlier when chosen — the same
+  rule as every page) in words that respect significance ("up 5.2 points on a year earlier — a real
+  change" only when the engine calls the change significant, otherwise "about the same");
 * the parent district's and the city's rate for the same period;
 * the trend over the last periods (the jurisdiction, its district and the city);
 * the case-work figures residents care about (callbacks, small cases solved, disputes mediated),
@@ -15,11 +15,11 @@ language from the numbers:
 * the "you said, we did" rows (residents' concerns and the actions taken), stored in
   ``forum_actions`` and edited with :func:`save_actions`.
 
-Every number comes from :func:`analytics.engine.indicator_table` / :func:`analytics.engine.add_changes`
-for the selection ``--jurisdiction J --level <J's level> --by jurisdiction,<P's kind>`` — exactly
-what ``python -m analytics indicators`` prints for the same selection (``ForumSummary.indicators_command``
-is that command). With one jurisdiction selected, the Benjamini–Hochberg adjustment of the engine
-is over that one jurisdiction, so a change is called significant when its own z-test is (95%).
+Every number comes from :func:`analytics.engine.indicator_table` for the forum's selection. The change
+columns come from the same table the Overview shows for that selection at the jurisdiction's level
+(:func:`change_family`): the Benjamini–Hochberg adjustment is across those jurisdictions, so the Forum,
+the Overview and ``python -m analytics indicators --changes`` (``ForumSummary.indicators_command``
+is that command) call the same change significant.
 Suppressed estimates are never carried as numbers: their fields are ``None`` and their sentence
 says the sample is too small.
 """
@@ -157,14 +157,14 @@ class Tile:
     description: str
     rate: Rate
     interval_sentence: str   # "We are 95% sure it lies between 74.1% and 82.0% (412 residents answered)."
-    changes: tuple[Change, ...]  # against the previous period (when distinct) and a year earlier
+    changes: tuple[Change, ...]  # against the selection's comparison period (sel.comparison): one
     district: Rate | None
     city: Rate | None
     trend: tuple[Series, ...]    # the jurisdiction first, then its district and the city
 
     @property
     def headline_change(self) -> Change | None:
-        """The change to headline: against a year earlier when it can be tested, else the previous period."""
+        """The change to headline: the one against the selection's comparison period."""
         for change in reversed(self.changes):
             if change.status in ("up", "down", "same"):
                 return change
@@ -450,16 +450,22 @@ def _series(rows: Mapping[tuple[str, str], Mapping[str, Any]], place: Place, per
     return Series(place, tuple(values), tuple(lows), tuple(highs), tuple(flags))
 
 
-def indicators_command(jurisdiction: str, level: str, period: str, *, weighted: bool = False,
-                       user: User | None = None) -> str:
-    """The CLI command that prints every survey number of the forum for this selection."""
-    kind = parse_period(period)[0]
-    parts = ["python", "-m", "analytics", "indicators", "--by", f"jurisdiction,{kind}", "--level", level,
-             "--jurisdiction", jurisdiction, "--period", period, "--changes", "year"]
-    if weighted:
+def indicators_command(sel: Selection) -> str:
+    """The CLI command that prints the forum's survey numbers and changes for this selection.
+
+    ``sel`` is the forum's :func:`change_family`: the command prints that table (the forum's jurisdiction
+    among the others its changes are adjusted with), so the change and its significance are the same.
+    """
+    period = str(sel.latest)
+    parts = ["python", "-m", "analytics", "indicators", "--by", f"jurisdiction,{sel.period_kind}",
+             "--level", sel.level]
+    if sel.jurisdiction_codes:
+        parts += ["--jurisdiction", *sel.jurisdiction_codes]
+    parts += ["--period", period, "--changes", sel.comparison]
+    if sel.weighted:
         parts.append("--weighted")
-    if user is not None and user != LOCAL_USER:
-        parts += ["--user", user.username]
+    if sel.user != LOCAL_USER:
+        parts += ["--user", sel.user.username]
     return shlex.join(parts)
 
 
@@ -494,18 +500,37 @@ def can_edit(con: duckdb.DuckDBPyConnection, user: User, jurisdiction: str) -> b
 # --------------------------------------------------------------------------------------------- summary
 
 
-def forum_summary(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, lang: str = "zh", *,
-                  weighted: bool = False, user: User | None = None) -> ForumSummary:
-    """Everything the forum shows for ``jurisdiction`` in ``period`` (kind inferred from the label).
+def change_family(sel: Selection, place: Place) -> Selection:
+    """The selection whose table a forum's changes are taken from: the Overview's for ``place``'s level.
 
-    Raises UnknownNameError for an unknown jurisdiction, a malformed period, or a period in which
-    the jurisdiction has no survey data; AccessDenied when a scoped ``user`` (station role) may not
-    see the jurisdiction. A station user sees its own subtree and the district and city above it,
-    which is exactly what a forum shows.
+    A change's significance is Benjamini–Hochberg adjusted across the jurisdictions shown together, so
+    the forum tests a change within the same set the Overview's scorecard (and ``indicators --changes``
+    for the same options) shows: the sidebar's jurisdictions when ``place`` is one of them, otherwise
+    every jurisdiction at its level that ``sel.user`` may see. Its periods are the forum's period alone.
+    """
+    codes = sel.jurisdiction_codes if place.code in sel.jurisdiction_codes else ()
+    return sel.with_(level=place.level, jurisdiction_codes=codes, periods=(sel.periods[-1],))
+
+
+def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: str,
+                  lang: str = "zh") -> ForumSummary:
+    """Everything the forum shows for ``jurisdiction`` in ``sel.latest`` (a period of ``sel.period_kind``).
+
+    ``sel.weighted`` chooses the estimates, ``sel.comparison`` the one period each change is against
+    (the previous period or a year earlier, as on every page), ``sel.user`` what may be seen; the
+    change and its significance equal the Overview's for the same selection (:func:`change_family`).
+    Raises UnknownNameError when no period is chosen, for an unknown jurisdiction, or a period in which
+    the jurisdiction has no survey data; AccessDenied when a scoped user (station role) may not see the
+    jurisdiction. A station user sees its own subtree and the district and city above it, which is
+    exactly what a forum shows.
     """
     if lang not in LANGUAGES:
         raise UnknownNameError(f"Unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}")
+    period = sel.latest
+    if period is None or period == "all":
+        raise UnknownNameError("Choose a month, quarter, year or rolling 12-month period for the forum.")
     kind, start, _end = parse_period(period)
+    weighted, user, lag = sel.weighted, sel.user, sel.comparison
     registry = engine.jurisdictions(con)
     place = _place(registry, jurisdiction, lang)
     if place is None:
@@ -517,25 +542,28 @@ def forum_summary(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str
     city = _place(registry, record["city_code"], lang) if place.level != "city" else None
 
     periods = trend_periods(period)
-    comparisons = {"previous": previous_period(period, lag="previous"), "year": previous_period(period, lag="year")}
-    lags = ["year"] if comparisons["previous"] == comparisons["year"] else ["previous", "year"]
-    first = min(parse_period(p)[1] for p in [periods[0], *(c for c in comparisons.values() if c)])
-    window = {"period_kind": kind, "date_from": first, "date_to": start, "weighted": weighted, "user": user}
+    comparison = previous_period(period, lag=lag)
+    # The trend window plus the comparison period (a year earlier lies outside a 12-month trend).
+    window = tuple(sorted({*periods, *([comparison] if comparison else [])}, key=lambda p: parse_period(p)[1]))
 
-    own = engine.indicator_table(con, level=place.level, jurisdiction_codes=[place.code], **window)
+    def one(p: Place) -> Selection:
+        return sel.with_(level=p.level, jurisdiction_codes=(p.code,), periods=window)
+
+    own = engine.indicator_table(con, one(place))
     if own.empty or not own["period"].eq(period).any():
         raise UnknownNameError(
             f"{place.code} has no survey data in {period}.", key="forum.error.no_data",
             jurisdiction=place.name, period=period_name(period, lang))
-    changed = {lag: engine.add_changes(own, lag=lag) for lag in lags}
-    parents = {p.level: engine.indicator_table(con, level=p.level, jurisdiction_codes=[p.code], **window)
-               for p in (district, city) if p is not None}
+    family = change_family(sel, place)
+    changed = engine.indicator_table(con, family, changes=True)
+    changed = changed[changed["jurisdiction"] == place.code]
+    parents = {p.level: engine.indicator_table(con, one(p)) for p in (district, city) if p is not None}
     with_data = set(own["period"]).union(*(set(t["period"]) for t in parents.values()))
     periods = periods[min(i for i, label in enumerate(periods) if label in with_data):]
     confidence = float(store.get_setting(con, "confidence_level"))
 
     own_rows = _lookup(own)
-    changed_rows = {lag: _lookup(table) for lag, table in changed.items()}
+    changed_rows = _lookup(changed)
     parent_rows = {level: _lookup(table) for level, table in parents.items()}
     tiles = []
     for ind in list_indicators(con):
@@ -543,8 +571,8 @@ def forum_summary(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str
         if now is None:
             continue
         rate = _rate(now, place, lang)
-        changes = [_change(changed_rows[lag].get((ind.key, period)), lag, str(comparisons[lag]),
-                           own_rows.get((ind.key, comparisons[lag])), lang) for lag in lags]
+        changes = [_change(changed_rows.get((ind.key, period)), lag, str(comparison),
+                           own_rows.get((ind.key, comparison)), lang)]
         parent_rates = {p.level: _rate(parent_rows[p.level].get((ind.key, period)), p, lang)
                         for p in (district, city) if p is not None}
         trend = [_series(own_rows, place, periods, ind.key)]
@@ -561,10 +589,10 @@ def forum_summary(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str
         title=t("forum.report.title", lang, name=place.name),
         subtitle=t("forum.report.subtitle", lang, period=period_name(period, lang)),
         tiles=tuple(tiles), trend_periods=tuple(periods),
-        cases=tuple(_case_figures(con, place, district, city, kind, start, period, lang, user)),
+        cases=tuple(_case_figures(con, sel, place, district, city, lang)),
         actions=tuple(list_actions(con, place.code, period, lang)),
         data_version=store.data_version(con),
-        indicators_command=indicators_command(place.code, place.level, period, weighted=weighted, user=user))
+        indicators_command=indicators_command(family))
 
 
 def _published_interval(row: Mapping[str, Any], lang: str) -> str:
@@ -678,20 +706,20 @@ def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, us
     return replace(summary, assessment=figures)
 
 
-def _case_figures(con: duckdb.DuckDBPyConnection, place: Place, district: Place | None, city: Place | None,
-                  kind: str, start: date, period: str, lang: str, user: User | None) -> list[CaseFigure]:
+def _case_figures(con: duckdb.DuckDBPyConnection, sel: Selection, place: Place, district: Place | None,
+                  city: Place | None, lang: str) -> list[CaseFigure]:
     """The case-work figures for the period (none when the jurisdiction has no case in it)."""
-    window = {"period_kind": kind, "metrics": list(CASE_METRICS), "date_from": start, "date_to": start,
-              "user": user}
-    own = cases.case_metrics(con, level=place.level, jurisdiction_codes=[place.code], **window)
-    mine = {r["metric"]: r for r in own[own["period"] == period].to_dict("records")}
+    period = str(sel.latest)
+
+    def rows(p: Place) -> dict[str, dict[str, Any]]:
+        table = cases.case_metrics(con, sel.with_(level=p.level, jurisdiction_codes=(p.code,), periods=(period,)),
+                                   metrics=list(CASE_METRICS))
+        return {r["metric"]: r for r in table[table["period"] == period].to_dict("records")}
+
+    mine = rows(place)
     if not mine:
         return []
-    parents = {}
-    for parent in (district, city):
-        if parent is not None:
-            table = cases.case_metrics(con, level=parent.level, jurisdiction_codes=[parent.code], **window)
-            parents[parent.level] = {r["metric"]: r for r in table[table["period"] == period].to_dict("records")}
+    parents = {parent.level: rows(parent) for parent in (district, city) if parent is not None}
     figures = []
     for metric in CASE_METRICS:
         row = mine.get(metric)

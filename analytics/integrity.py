@@ -470,7 +470,8 @@ def _too_perfect(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> 
 
 def _self_report_gap(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> list[pd.DataFrame]:
     try:
-        gap = link.self_report_gap(con, period_kind=sel.period_kind, period=label, level=sel.level, weighted=False)
+        # Every jurisdiction at the level, unweighted, as the check has always read it (no user scope here).
+        gap = link.self_report_gap(con, Selection(period_kind=sel.period_kind, periods=(label,), level=sel.level))
     except UnknownNameError:  # no case figures for the period: the check has no data
         return []
     if gap.empty:

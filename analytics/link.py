@@ -43,8 +43,8 @@ from numpy.typing import ArrayLike
 from scipy import stats as sps
 
 from analytics import cases, engine, stats
-from analytics.auth import User
 from analytics.errors import UnknownNameError
+from analytics.selection import Selection
 from analytics.store import get_setting
 
 GAP_THRESHOLD = 0.10
@@ -85,32 +85,21 @@ def _choose_period(periods_a: Sequence[str], periods_b: Sequence[str], period: s
     return common[-1] if common else None
 
 
-def link_table(
-    con: DuckDBPyConnection,
-    *,
-    metric: str,
-    indicator: str,
-    period_kind: str = "all",
-    period: str | None = None,
-    level: str = "station",
-    jurisdiction_codes: Sequence[str] | None = None,
-    weighted: bool = False,
-    user: User | None = None,
-) -> pd.DataFrame:
-    """One row per jurisdiction with a shown (not suppressed) case metric and survey indicator.
+def link_table(con: DuckDBPyConnection, sel: Selection, *, metric: str, indicator: str) -> pd.DataFrame:
+    """One row per jurisdiction at ``sel.level`` with a shown (not suppressed) case metric and survey indicator.
 
-    ``period`` is a label of ``period_kind`` (default: the latest period both sides have). Columns:
-    ``LINK_COLUMNS``; rates are proportions, durations hours or days as the metric's unit says.
-    A scoped ``user`` gets only the jurisdictions it may see.
+    The period is the latest of ``sel.periods`` (of ``sel.period_kind``) that both sides have, or the
+    latest both have at all when ``sel.periods`` is empty; a single chosen period that one side lacks is
+    an error that lists the periods available. Columns: ``LINK_COLUMNS``; rates are proportions,
+    durations hours or days as the metric's unit says. ``sel.weighted`` applies to the survey side; a
+    scoped ``sel.user`` gets only the jurisdictions it may see.
     """
     if metric not in cases.METRICS:
         raise UnknownNameError(f"Unknown case metric {metric!r}; choose one of: {', '.join(cases.METRICS)}")
-    codes = list(jurisdiction_codes) if jurisdiction_codes else None
-    case_table = cases.case_metrics(con, period_kind=period_kind, level=level, metrics=[metric],
-                                    jurisdiction_codes=codes, user=user)
-    survey = engine.indicator_table(con, period_kind=period_kind, level=level, indicators=[indicator],
-                                    jurisdiction_codes=codes, weighted=weighted, user=user)
-    chosen = _choose_period(case_table["period"].unique(), survey["period"].unique(), period)
+    case_table = cases.case_metrics(con, sel, metrics=[metric])
+    survey = engine.indicator_table(con, sel, indicators=[indicator])
+    requested = sel.periods[0] if len(sel.periods) == 1 and sel.periods[0] != "all" else None
+    chosen = _choose_period(case_table["period"].unique(), survey["period"].unique(), requested)
     if chosen is None:
         return pd.DataFrame(columns=LINK_COLUMNS)
     left = case_table[(case_table["period"] == chosen) & case_table["value"].notna()]
@@ -166,16 +155,11 @@ def spearman(
 
 def self_report_gap(
     con: DuckDBPyConnection,
+    sel: Selection,
     *,
-    period_kind: str = "all",
-    period: str | None = None,
-    level: str = "station",
-    jurisdiction_codes: Sequence[str] | None = None,
     indicator: str = "satisfaction",
-    weighted: bool = False,
     threshold: float = GAP_THRESHOLD,
     alpha: float = 0.05,
-    user: User | None = None,
 ) -> pd.DataFrame:
     """Callback satisfaction minus survey satisfaction per jurisdiction, with z-test and flag.
 
@@ -183,9 +167,7 @@ def self_report_gap(
     ``confidence_level`` setting. Jurisdictions where either side is suppressed are left out.
     Sorted by gap, largest first.
     """
-    table = link_table(con, metric="callback_satisfaction", indicator=indicator, period_kind=period_kind,
-                       period=period, level=level, jurisdiction_codes=jurisdiction_codes, weighted=weighted,
-                       user=user)
+    table = link_table(con, sel, metric="callback_satisfaction", indicator=indicator)
     if table.empty:
         return pd.DataFrame(columns=GAP_COLUMNS)
     out = pd.DataFrame({

@@ -51,10 +51,9 @@ def _latest_only(sel: Selection) -> Selection:
 def _table_with_changes(con: DuckDBPyConnection, sel: Selection, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
     """Indicator table of ``sel``'s latest period at ``level`` with change columns under ``sel.comparison``."""
     shown = [sel.latest] if sel.latest else None
-    needed = with_comparison_periods(shown, lag=sel.comparison) if shown else None
-    table = engine.indicator_table(con, period_kind=sel.period_kind, level=level,
-                                   jurisdiction_codes=list(codes) or None, weighted=sel.weighted,
-                                   user=sel.user, periods=needed)
+    needed = tuple(with_comparison_periods(shown, lag=sel.comparison)) if shown else ()
+    # The comparison periods' flags are needed too (prev_flag): the table of both, then the engine's changes.
+    table = engine.indicator_table(con, sel.with_(level=level, jurisdiction_codes=codes, periods=needed))
     if table.empty:
         return table.assign(**{c: pd.Series(dtype=float) for c in [*engine.CHANGE_COLUMNS, "prev_flag"]})
     changed = engine.add_changes(table, lag=sel.comparison, periods=shown)
@@ -86,8 +85,7 @@ def scorecard(con: DuckDBPyConnection, sel: Selection, *, alpha: float = ALPHA) 
             out[column] = np.nan
         out["vs_average"] = np.where(out["flag"].eq("suppressed"), "suppressed", "no_reference")
         return out
-    average = engine.indicator_table(con, period_kind=sel.period_kind, level=parent, jurisdiction_codes=None,
-                                     weighted=sel.weighted, user=sel.user, periods=[sel.latest])
+    average = engine.indicator_table(con, sel.with_(level=parent, jurisdiction_codes=(), periods=(sel.latest,)))
     avg = average.groupby(["indicator", "period"]).agg(
         avg_estimate=("estimate", "first"), avg_se=("se", "first"), avg_n=("n", "sum"))
     joined = avg.reindex(pd.MultiIndex.from_arrays([out["indicator"], out["period"]]))
@@ -161,7 +159,7 @@ def history(con: DuckDBPyConnection, sel: Selection, indicator: str, *,
     if sel.latest in labels:
         labels = labels[: labels.index(sel.latest) + 1]
     wanted = labels[-periods:]
-    table = engine.indicator_table(con, period_kind=sel.period_kind, level=sel.level, indicators=[indicator],
-                                   jurisdiction_codes=list(sel.jurisdiction_codes) or None,
-                                   weighted=sel.weighted, user=sel.user, periods=wanted)
+    if not wanted:
+        return pd.DataFrame(columns=["jurisdiction", "period", "estimate"])
+    table = engine.indicator_table(con, sel.with_(periods=tuple(wanted)), indicators=[indicator])
     return table[["jurisdiction", "period", "estimate"]].reset_index(drop=True)

@@ -12,13 +12,22 @@ same everywhere a change is shown: Overview, Trends, Compare, Forum, exports and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analytics.auth import LOCAL_USER, User
 from analytics.choices import COMPARISONS, LEVELS
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, WAVE_KIND, parse_period, period_kind, with_comparison_periods
+from analytics.i18n import t
+from analytics.periods import (
+    PERIOD_KINDS,
+    WAVE_KIND,
+    parse_period,
+    period_kind,
+    previous_period,
+    with_comparison_periods,
+)
 
 
 @dataclass(frozen=True)
@@ -83,3 +92,14 @@ class Selection:
         if self.period_kind == WAVE_KIND:
             return self.periods
         return tuple(with_comparison_periods(self.periods, lag=self.comparison)) if self.periods else ()
+
+
+def comparison_words(comparison: str, period: str | None, lang: str, *,
+                     previous: Mapping[str, str | None] | None = None) -> str:
+    """Which period a change of ``period`` is against, in words: '与上一期（2026Q2）比较' / 'compared with
+    the previous period (2026Q2)', or the same period a year earlier; '' when there is none (no period, or 'all')."""
+    if period is None or period == "all":
+        return ""
+    if previous is not None:  # survey waves: the wave before, whatever the rule (analytics.waves.previous_waves)
+        return t("leaders.compared_with.previous", lang, prev=previous.get(period) or "—")
+    return t(f"leaders.compared_with.{comparison}", lang, prev=previous_period(period, lag=comparison))

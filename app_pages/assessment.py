@@ -204,7 +204,7 @@ if f.latest is None:
 version = common.data_version()
 con = common.cursor()
 schemes = assessment.list_schemes(con)
-labels = assessment.component_labels(con, f.lang)
+labels = assessment.component_labels(con, common.lang())
 if not schemes:
     st.info(tr("assess.no_scheme"))
     st.stop()
@@ -221,9 +221,8 @@ period = middle.selectbox(tr("assess.period"), list(f.periods), index=len(f.peri
 others = [n for n in scheme_names if n != scheme_name]
 other_labels = {"": tr("assess.compare_none"), **{n: n for n in others}}
 compare_with = right.selectbox(tr("assess.compare_with"), list(other_labels), format_func=other_labels.__getitem__,
-                               key=f"as_compare_{f.lang}")  # the language in the key: labels follow a switch
-sel = Selection(period_kind=f.period_kind, periods=(period,), level=f.level, jurisdiction_codes=f.jurisdiction_codes,
-                weighted=f.weighted, user=common.user())
+                               key=f"as_compare_{common.lang()}")  # the language in the key: labels follow a switch
+sel = f.with_(periods=(period,))  # the sidebar's selection, narrowed to the period assessed
 
 result = None
 try:
@@ -233,10 +232,10 @@ except JingminError as exc:
 if result is None:
     st.stop()
 
-names = {r["jurisdiction"]: jurisdiction_name(r, f.lang)
+names = {r["jurisdiction"]: jurisdiction_name(r, common.lang())
          for r in result.scores[["jurisdiction", "name_zh", "name_en"]].to_dict("records")}
 st.subheader(tr("assess.formula_title"))
-st.text(assessment.formula_text(result.scheme, labels, f.lang) + "\n" + tr("assess.formula.uncertainty"))
+st.text(assessment.formula_text(result.scheme, labels, common.lang()) + "\n" + tr("assess.formula.uncertainty"))
 
 if result.scores["score"].notna().sum() == 0:
     st.info(tr("assess.no_scores"))
@@ -246,7 +245,7 @@ else:
     st.dataframe(ranked_table(result, names, labels), width="stretch", hide_index=True)
     pairs = assessment.indistinguishable_pairs(result.scores)
     if pairs:
-        st.caption(tr("assess.apart_note", pairs=("；" if f.lang == "zh" else "; ").join(
+        st.caption(tr("assess.apart_note", pairs=("；" if common.lang() == "zh" else "; ").join(
             f"{common.plain(names.get(a, a))} / {common.plain(names.get(b, b))}" for _p, a, b in pairs)))
     common.show_fig(contributions_figure(result, names, labels))
 
@@ -285,7 +284,7 @@ if not officer_rows.empty:
         } for r in officer_rows.to_dict("records")]), width="stretch", hide_index=True)
 
 file_name = f"jingmin_assessment_{result.scheme.name}_{period}_{f.level}.xlsx"
-st.download_button(tr("assess.download"), assessment.workbook_bytes(result, labels, f.lang), file_name=file_name,
+st.download_button(tr("assess.download"), assessment.workbook_bytes(result, labels, common.lang()), file_name=file_name,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click=common.audit_download, args=(file_name,))
 

@@ -24,7 +24,7 @@ def cached_breakdown(version: str, sel_key: str, indicator: str, code: str, item
 
 
 f = common.filters()
-sel = common.selection(f)
+sel = f  # the sidebar's selection
 labels = common.indicator_labels()
 lang = common.lang()
 st.title(common.tr("breakdowns.title"))

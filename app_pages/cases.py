@@ -5,31 +5,27 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import cases
-from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.output import to_csv_text
 from analytics.presentation import jurisdiction_name
+from analytics.selection import Selection
 from app_pages import common
 
 MAX_LINES = 8
 MAX_LOOP_ROWS = 200
 
 
-@st.cache_data(show_spinner=False)
-def case_table(version: str, period_kind: str, level: str, codes: tuple[str, ...], _user: User,
-               user_key: str) -> pd.DataFrame:
-    """Case metrics for every period of the granularity (cached per data version and user)."""
-    return cases.case_metrics(common.cursor(), period_kind=period_kind, level=level,
-                              jurisdiction_codes=list(codes) or None, user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def case_table(version: str, sel: Selection) -> pd.DataFrame:
+    """Case metrics for the selection (cached per data version and selection)."""
+    return cases.case_metrics(common.cursor(), sel)
 
 
-@st.cache_data(show_spinner=False)
-def loop_tables(version: str, level: str, codes: tuple[str, ...], _user: User,
-                user_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The open loop: per-jurisdiction summary and the waiting cases (cached per data version and user)."""
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def loop_tables(version: str, sel: Selection) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The open loop: per-jurisdiction summary and the waiting cases (cached per data version and selection)."""
     cur = common.cursor()
-    return (cases.open_loop_summary(cur, level=level, jurisdiction_codes=list(codes) or None, user=_user),
-            cases.open_loop(cur, level=level, jurisdiction_codes=list(codes) or None, user=_user))
+    return cases.open_loop_summary(cur, sel), cases.open_loop(cur, sel)
 
 
 @st.cache_data(show_spinner=False)
@@ -40,18 +36,19 @@ def definitions(version: str, lang: str) -> dict[str, str]:
 
 
 f = common.filters()
+lang = common.lang()
 tr = common.tr
 st.title(tr("cases.title"))
 st.caption(tr("cases.caption"))
 version = common.data_version()
-user = common.user()
-who = (user, repr(user))
 labels = {key: tr(f"metric.{key}") for key in cases.METRICS}
-defs = definitions(version, f.lang)
+defs = definitions(version, lang)
 
 try:
-    table = case_table(version, f.period_kind, f.level, f.jurisdiction_codes, *who)
-    city = case_table(version, f.period_kind, "city", (), *who)
+    # Every period of the granularity: the sidebar's range narrows the choice below only when it has cases.
+    every = f.with_(periods=())
+    table = case_table(version, every)
+    city = case_table(version, every.with_(level="city", jurisdiction_codes=()))
 except JingminError as exc:
     common.show_error(exc)
     st.stop()
@@ -69,8 +66,9 @@ chosen = st.selectbox(tr("cases.period_pick"), options, key=f"cases_period_{f.pe
                       format_func=option_names.__getitem__)
 period_label = tr("cases.period_all") if chosen == "all" else chosen
 if chosen == "all":
-    now = case_table(version, "all", f.level, f.jurisdiction_codes, *who)
-    city_now = case_table(version, "all", "city", (), *who)
+    pooled = f.with_(period_kind="all", periods=())
+    now = case_table(version, pooled)
+    city_now = case_table(version, pooled.with_(level="city", jurisdiction_codes=()))
 else:
     now = table[table["period"] == chosen]
     city_now = city[city["period"] == chosen]
@@ -91,7 +89,7 @@ for start in range(0, len(keys), 6):
         if row["flag"] == "suppressed":
             tile.metric(labels[key], tr("flag.suppressed_short"), help=defs[key])
             continue
-        text = cases.format_value(row["value"], row["unit"], f.lang)
+        text = cases.format_value(row["value"], row["unit"], lang)
         extra = (f"{tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; "
                  if row["unit"] == "rate" else "")
         tile.metric(labels[key], text, help=f"{defs[key]} {extra}n={int(row['n'])}")
@@ -100,8 +98,8 @@ for start in range(0, len(keys), 6):
 st.subheader(tr("cases.scorecard"))
 st.caption(tr("cases.scorecard_caption", period=period_label, level=tr(f"level.{f.level}")))
 records = now.to_dict("records")
-cells = now.assign(name=[jurisdiction_name(r, f.lang) for r in records],
-                   cell=[cases.metric_cell(r, f.lang) for r in records])
+cells = now.assign(name=[jurisdiction_name(r, lang) for r in records],
+                   cell=[cases.metric_cell(r, lang) for r in records])
 scorecard = cells.pivot_table(index=["jurisdiction", "name"], columns="metric", values="cell", aggfunc="first")
 scorecard = scorecard[[k for k in keys if k in scorecard.columns]].rename(columns=labels)
 scorecard.index = pd.Index([name for _code, name in scorecard.index], name=tr("col.jurisdiction"))
@@ -119,7 +117,7 @@ trend = table[table["period"].isin(periods)]
 left, right = st.columns([1, 2])
 metric = left.selectbox(tr("cases.trend_metric"), keys, index=keys.index("callback_satisfaction"),
                         format_func=labels.__getitem__, key="cases_trend_metric")
-names = {r["jurisdiction"]: jurisdiction_name(r, f.lang)
+names = {r["jurisdiction"]: jurisdiction_name(r, lang)
          for r in trend.drop_duplicates("jurisdiction").to_dict("records")}
 codes = list(names)
 shown = right.multiselect(tr("cases.trend_pick"), codes, default=codes[: min(len(codes), 4)],
@@ -150,19 +148,19 @@ st.caption(defs[metric] + " " + tr("trends.caption"))
 
 # --- the open loop -------------------------------------------------------------------------------
 st.subheader(tr("cases.open_loop"))
-summary, waiting = loop_tables(version, f.level, f.jurisdiction_codes, *who)
+summary, waiting = loop_tables(version, f.with_(periods=()))
 as_of = waiting["as_of"].iloc[0] if not waiting.empty else cases.latest_data_time(common.cursor())
 st.caption(tr("cases.open_loop_caption", as_of=pd.Timestamp(as_of).strftime("%Y-%m-%d %H:%M") if as_of else "—"))
 if waiting.empty:
     st.success(tr("cases.open_loop_none"))
 else:
-    summary = summary.assign(name=[jurisdiction_name(r, f.lang) for r in summary.to_dict("records")])
+    summary = summary.assign(name=[jurisdiction_name(r, lang) for r in summary.to_dict("records")])
     shown_summary = summary[["name", "dissatisfied", "pending", "oldest_days", "median_days_waited"]].round(1)
     st.dataframe(shown_summary.rename(columns={"name": tr("col.jurisdiction"),
                                                **{c: tr(f"casecol.{c}") for c in shown_summary.columns[1:]}}),
                  width="stretch", hide_index=True)
     st.markdown(f"**{tr('cases.open_loop_list')}**")
-    station_name = waiting["station_name_zh" if f.lang == "zh" else "station_name_en"]
+    station_name = waiting["station_name_zh" if lang == "zh" else "station_name_en"]
     listing = pd.DataFrame({
         tr("casecol.case_id"): waiting["case_id"],
         tr("casecol.station"): station_name,

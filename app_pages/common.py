@@ -1,6 +1,7 @@
 """Shared page helpers: this run's DuckDB connection, language, sidebar filters, cached queries, charts.
 
-Pages stay thin: read ``filters()``, call a cached analytics function, draw. Query results are
+Pages stay thin: read ``filters()`` (the sidebar's :class:`~analytics.selection.Selection`), call a cached
+analytics function with it, draw. Query results are
 cached with ``st.cache_data`` keyed on the database's data version, so any load, removal or
 definition change invalidates them; the engine itself never caches.
 
@@ -20,7 +21,6 @@ import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -32,8 +32,8 @@ from analytics import alerts, auth, engine, scorecard, store, waves
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
-from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods, parse_period, with_comparison_periods
-from analytics.selection import Selection
+from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods
+from analytics.selection import COMPARISONS, Selection, comparison_words
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
@@ -270,37 +270,6 @@ def data_version() -> str:
     return f"{store.resolve_db_path()}#{store.data_version(cursor())}"
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The sidebar's choices, shared by every page."""
-
-    lang: str
-    period_kind: str
-    periods: tuple[str, ...]          # period labels in the chosen range, in time order
-    level: str
-    jurisdiction_codes: tuple[str, ...]  # empty = all at the level
-    weighted: bool
-
-    @property
-    def latest(self) -> str | None:
-        """The last period of the range (the one the scorecard shows)."""
-        return self.periods[-1] if self.periods else None
-
-    @property
-    def date_from(self) -> date | None:
-        """First day of the first period in range."""
-        if self.period_kind == WAVE_KIND:
-            return None
-        return parse_period(self.periods[0])[1] if self.periods and self.periods[0] != "all" else None
-
-    @property
-    def date_to(self) -> date | None:
-        """First day of the last period in range."""
-        if self.period_kind == WAVE_KIND:
-            return None
-        return parse_period(self.periods[-1])[1] if self.periods and self.periods[-1] != "all" else None
-
-
 @st.cache_data(show_spinner=False)
 def cached_months(version: str) -> list[date]:
     """Months with data (cached per data version)."""
@@ -325,8 +294,12 @@ def cached_jurisdictions(version: str) -> pd.DataFrame:
     return engine.jurisdictions(cursor())
 
 
-def sidebar() -> Filters:
-    """Draw the shared sidebar (language and filters) and return the choices."""
+def sidebar() -> Selection:
+    """Draw the shared sidebar (language and filters) and return the :class:`Selection` every page uses.
+
+    The language is a UI choice kept apart (:func:`lang`); the selection carries the periods, level,
+    jurisdictions, weighting, comparison rule and this run's user.
+    """
     st.sidebar.radio(tr("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
                      format_func=LANGUAGE_NAMES.__getitem__)
     version = data_version()
@@ -369,8 +342,15 @@ def sidebar() -> Filters:
     picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=f"jur_{level}",
                                     format_func=labels_by_code.__getitem__, placeholder=tr("sidebar.all"))
     weighted = st.sidebar.toggle(tr("sidebar.weighted"), key="weighted", help=tr("sidebar.weighted_help"))
+    comparison_names = {c: tr(f"selection.compared_with.{c}") for c in COMPARISONS}
+    comparison = st.sidebar.radio(tr("selection.compared_with_label"), COMPARISONS,
+                                  index=COMPARISONS.index(st.session_state.get("_comparison", "previous")),
+                                  key=f"comparison_{lang()}", format_func=comparison_names.__getitem__,
+                                  help=tr("selection.compared_with_help"))
+    st.session_state["_comparison"] = comparison
     _account_box()
-    return Filters(lang(), kind, chosen, level, tuple(picked), bool(weighted))
+    return Selection(period_kind=kind, periods=chosen, level=level, jurisdiction_codes=tuple(picked),
+                     weighted=bool(weighted), comparison=comparison, user=user())
 
 
 def _account_box() -> None:
@@ -386,44 +366,43 @@ def _account_box() -> None:
         st.rerun()
 
 
-def filters() -> Filters:
-    """The choices made in the sidebar on this run (set by dashboard.py before the page runs)."""
+def filters() -> Selection:
+    """The selection made in the sidebar on this run (set by dashboard.py before the page runs)."""
     return st.session_state["_filters"]
 
 
-@st.cache_data(show_spinner=False)
-def _indicator_table(version: str, period_kind: str, level: str, jurisdiction_codes: tuple[str, ...],
-                     weighted: bool, changes: str | None, periods: tuple[str, ...], _user: User,
-                     user_key: str) -> pd.DataFrame:
+def compared_with(sel: Selection, period: str | None = None) -> str:
+    """The comparison of ``period`` (default: the latest chosen) in words: '较上一期（2026Q2）' / 'vs the
+    previous period (2026Q2)'; '' when there is nothing to compare with (no period, or 'all')."""
+    previous = cached_previous_waves(data_version()) if sel.period_kind == WAVE_KIND else None
+    return comparison_words(sel.comparison, period or sel.latest, lang(), previous=previous)
+
+
+# A selection is frozen and hashable; its repr (every field, the user's name and role included) is its key.
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def _indicator_table(version: str, sel: Selection, changes: bool) -> pd.DataFrame:
     # Only the periods shown are cached, and only they (plus the periods their changes compare with) are
     # queried: every rerun gets a pickled copy of the cached frame, and the engine's time grows with the
     # periods read. Measured in benchmarks/README.md (re-render after a filter change).
-    shown = list(periods) or None
-    previous = cached_previous_waves(version) if period_kind == WAVE_KIND else None
-    if period_kind == WAVE_KIND:  # a wave is compared with the wave before it, whatever the gap in months
-        needed = [w for w in previous if w in set(shown) | {previous[s] for s in shown}] if changes and shown \
-            else shown
-    else:
-        needed = with_comparison_periods(shown, lag=changes) if changes and shown else shown
-    table = engine.indicator_table(cursor(), period_kind=period_kind, level=level,
-                                   jurisdiction_codes=list(jurisdiction_codes) or None, weighted=weighted,
-                                   user=_user, periods=needed)
-    if changes and not table.empty:
-        return engine.add_changes(table, lag=changes, periods=shown, previous=previous)
-    return table
+    return engine.indicator_table(cursor(), sel, changes=changes)
 
 
-def indicator_table(f: Filters, *, changes: str | None = "previous", level: str | None = None,
+def indicator_table(sel: Selection, *, changes: bool = True, level: str | None = None,
                     jurisdiction_codes: tuple[str, ...] | None = None,
                     periods: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The filtered indicator table for the sidebar's choices, with change columns, cached.
+    """The indicator table for the sidebar's selection, with change columns (by ``sel.comparison``), cached.
 
-    ``periods`` narrows the sidebar's range further (the Overview shows only its latest period).
+    ``level``, ``jurisdiction_codes`` and ``periods`` override the selection's (the Overview's city
+    tiles; only its latest period).
     """
-    return _indicator_table(data_version(), f.period_kind, level or f.level,
-                            f.jurisdiction_codes if jurisdiction_codes is None else jurisdiction_codes,
-                            f.weighted, changes, tuple(f.periods if periods is None else periods), user(),
-                            repr(user()))
+    changed: dict[str, Any] = {}
+    if level is not None:
+        changed["level"] = level
+    if jurisdiction_codes is not None:
+        changed["jurisdiction_codes"] = jurisdiction_codes
+    if periods is not None:
+        changed["periods"] = periods
+    return _indicator_table(data_version(), sel.with_(**changed) if changed else sel, changes)
 
 
 def show_fig(fig: Any) -> None:
@@ -451,13 +430,12 @@ def indicator_labels() -> dict[str, str]:
 @st.cache_data(show_spinner=False)
 def _published_figures(version: str, period_kind: str, periods: tuple[str, ...]) -> pd.DataFrame:
     from analytics import published
-    from analytics.selection import Selection
 
     # Published figures are public and name no local jurisdiction: no user scope applies (analytics.published).
     return published.published_table(cursor(), Selection(period_kind=period_kind, periods=periods))
 
 
-def published_figures(f: Filters, periods: tuple[str, ...] | None = None) -> pd.DataFrame:
+def published_figures(f: Selection, periods: tuple[str, ...] | None = None) -> pd.DataFrame:
     """Published figures (other agencies', earlier results) for the sidebar's period kind and range, cached."""
     chosen = tuple(f.periods if periods is None else periods)
     return _published_figures(data_version(), f.period_kind, chosen)
@@ -479,13 +457,6 @@ def published_series(figures: pd.DataFrame, key: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- leaders' screen (issue 15)
-def selection(f: Filters) -> Selection:
-    """The engine's :class:`Selection` for the sidebar's choices and this run's user."""
-    return Selection(period_kind=f.period_kind, periods=f.periods, level=f.level,
-                     jurisdiction_codes=f.jurisdiction_codes, weighted=f.weighted,
-                     comparison=getattr(f, "comparison", "previous"), user=user())
-
-
 @st.cache_data(show_spinner=False)
 def _scorecard(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
     return scorecard.scorecard(cursor(), _sel)

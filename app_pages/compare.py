@@ -13,7 +13,7 @@ from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.output import to_csv_text
 from analytics.periods import period_kind
-from analytics.presentation import interval_text, jurisdiction_name, pct
+from analytics.presentation import change_cell, interval_text, jurisdiction_name, pct
 from analytics.selection import Selection
 from app_pages import common
 
@@ -22,13 +22,12 @@ CLASS_COLOURS = {"above": "#00798c", "within": "#8d96a3", "below": "#d1495b", "n
 LIMIT_COLOUR = "#2e4057"
 
 
-@st.cache_data(show_spinner=False)
-def comparison(version: str, indicator: str, period: str, level: str, weighted: bool, peer_group: str | None,
-               overdispersion: bool, codes: tuple[str, ...], _user: User, user_key: str) -> pd.DataFrame:
-    """The comparison table (cached per data version and user)."""
-    return compare.compare_table(common.cursor(), indicator=indicator, period=period, level=level, weighted=weighted,
-                                 peer_group=peer_group, overdispersion=overdispersion,
-                                 jurisdiction_codes=list(codes) or None, user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def comparison(version: str, sel: Selection, indicator: str, peer_group: str | None,
+               overdispersion: bool) -> pd.DataFrame:
+    """The comparison table for the selection's latest period (cached per data version and selection)."""
+    return compare.compare_table(common.cursor(), sel, indicator=indicator, peer_group=peer_group,
+                                 overdispersion=overdispersion)
 
 
 @st.cache_data(show_spinner=False)
@@ -100,8 +99,10 @@ def caterpillar_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[s
     return fig
 
 
-def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str]) -> pd.DataFrame:
-    """Direct vs shrunken estimate, rank interval and funnel class, as text (no number for suppressed rows)."""
+def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str],
+                 changes: dict[str, str], change_title: str) -> pd.DataFrame:
+    """Direct vs shrunken estimate, its change (``changes``: text per jurisdiction, under ``change_title``),
+    rank interval and funnel class, as text (no number for suppressed rows)."""
     # Catalog texts looked up once, not per row (each lookup reads the session state).
     col = {key: tr(key) for key in ("col.jurisdiction", "col.n", "compare.col.base", "compare.col.direct",
                                     "compare.col.shrunken", "compare.col.rank", "compare.col.z", "compare.col.class")}
@@ -121,6 +122,7 @@ def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[s
                                       f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})"),
             col["compare.col.z"]: "" if pd.isna(r["z"]) else f"{r['z']:+.2f}",
             col["compare.col.class"]: class_names[r["funnel_class"]],
+            change_title: "" if suppressed else changes.get(r["jurisdiction"], ""),
         })
     return pd.DataFrame(rows)
 
@@ -242,6 +244,7 @@ def sensitivity_view(version: str, indicator: str, period: str, level: str, code
 
 
 f = common.filters()
+lang = common.lang()
 st.title(tr("compare.title"))
 st.caption(tr("compare.caption"))
 if "cmp_flash" in st.session_state:
@@ -273,8 +276,7 @@ overdispersion = st.toggle(tr("compare.overdispersion"), key="cmp_overdispersion
 
 table = None
 try:
-    table = comparison(version, indicator, period, f.level, f.weighted, group or None, overdispersion,
-                       f.jurisdiction_codes, common.user(), repr(common.user()))
+    table = comparison(version, f.with_(periods=(period,)), indicator, group or None, overdispersion)
 except JingminError as exc:
     common.show_error(exc)
 
@@ -283,7 +285,7 @@ if table is not None and table.empty:
 elif table is not None:
     # The summary leaves the frame: pandas deep-copies attrs into every column and slice taken from it.
     attrs, table.attrs = table.attrs, {}
-    names = {r["jurisdiction"]: jurisdiction_name(r, f.lang)
+    names = {r["jurisdiction"]: jurisdiction_name(r, lang)
              for r in table[["jurisdiction", "name_zh", "name_en"]].to_dict("records")}
     base_text = tr("compare.base_neff") if attrs["weighted"] else tr("compare.base_n")
     if attrs["units"]:
@@ -310,7 +312,14 @@ elif table is not None:
     st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
     if not attrs["shrinkage"]:
         st.caption(tr("compare.no_shrinkage"))
-    st.dataframe(result_table(table, names, class_names), width="stretch", hide_index=True)
+    # The change of each jurisdiction by the sidebar's comparison rule, as on the Overview (same table, same test).
+    changed = common.indicator_table(f, periods=(period,))
+    changed = changed[changed["indicator"] == indicator]
+    change_text = dict(zip(changed["jurisdiction"], [change_cell(r) for r in changed.to_dict("records")],
+                           strict=True))
+    vs = common.compared_with(f, period)
+    st.dataframe(result_table(table, names, class_names, change_text, vs or tr("col.change")), width="stretch",
+                 hide_index=True)
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
     st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv", file_name=csv_name,
                        on_click=common.audit_download, args=(csv_name,))

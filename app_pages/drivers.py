@@ -1,32 +1,27 @@
 """Drivers: relative importance of service aspects for overall satisfaction, and what to improve first."""
 
-from datetime import date
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import drivers
-from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.periods import parse_period
+from analytics.selection import Selection
 from app_pages import common
 
 QUADRANT_COLORS = {"improve_first": common.PALETTE[1], "keep_up": common.PALETTE[4],
                    "low_priority": common.PALETTE[5], "possible_overkill": common.PALETTE[3], "": common.PALETTE[5]}
 
 
-@st.cache_data(show_spinner=False)
-def driver_table(version: str, indicator: str, by: str | None, method: str, codes: tuple[str, ...],
-                 date_from: date | None, date_to: date | None, _user: User, user_key: str) -> pd.DataFrame:
-    """The key-driver table (cached per data version and user)."""
-    return drivers.key_drivers(common.cursor(), indicator=indicator, by=by, method=method,
-                               jurisdiction_codes=list(codes) or None, date_from=date_from, date_to=date_to,
-                               user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def driver_table(version: str, sel: Selection, indicator: str, by: str | None, method: str) -> pd.DataFrame:
+    """The key-driver table: respondents interviewed within the chosen periods' span (cached per selection)."""
+    return drivers.key_drivers(common.cursor(), sel, indicator=indicator, by=by, method=method)
 
 
 f = common.filters()
+lang = common.lang()
 tr = common.tr
 st.title(tr("drivers.title"))
 st.caption(tr("drivers.caption"))
@@ -47,12 +42,9 @@ split = c2.radio(tr("drivers.split"), list(split_names), horizontal=True, key="d
 method_names = {m: tr(f"drivers.method_{m}") for m in drivers.METHODS}
 method = c3.selectbox(tr("drivers.method"), list(drivers.METHODS), key="drivers_method",
                       format_func=method_names.__getitem__)
-date_from = parse_period(f.periods[0])[1] if f.periods[0] != "all" else None
-date_to = parse_period(f.periods[-1])[2] if f.periods[-1] != "all" else None
 
 try:
-    table = driver_table(version, indicator, None if split == "all" else "district", method,
-                         f.jurisdiction_codes, date_from, date_to, common.user(), repr(common.user()))
+    table = driver_table(version, f, indicator, None if split == "all" else "district", method)
 except JingminError as exc:
     common.show_error(exc)
     st.stop()
@@ -61,12 +53,12 @@ if table.empty:
     st.stop()
 
 groups = list(dict.fromkeys(table["group"]))
-group_names = {g: (table.loc[table["group"] == g, "name_zh" if f.lang == "zh" else "name_en"].iloc[0] or g)
+group_names = {g: (table.loc[table["group"] == g, "name_zh" if lang == "zh" else "name_en"].iloc[0] or g)
                for g in groups}
 group = st.selectbox(tr("drivers.group"), groups, format_func=group_names.__getitem__,
                      key=f"drivers_group_{split}") if len(groups) > 1 else groups[0]
 data = table[table["group"] == group].sort_values("rank")
-label_col = "label_zh" if f.lang == "zh" else "label_en"
+label_col = "label_zh" if lang == "zh" else "label_en"
 first = data.iloc[0]
 if first["flag"] == "suppressed":
     st.info(tr("drivers.suppressed", group=common.plain(group_names[group])))

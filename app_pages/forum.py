@@ -18,6 +18,7 @@ from analytics.auth import User, visible_codes
 from analytics.errors import JingminError
 from analytics.forum import AssessmentFigures, ForumSummary
 from analytics.periods import WAVE_KIND, available_periods
+from analytics.selection import Selection
 from app_pages import common
 
 # Constant CSS only (no data): larger figures always; clean mode also hides the app's chrome.
@@ -41,11 +42,10 @@ def plain(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-@st.cache_data(show_spinner=False)
-def cached_summary(version: str, jurisdiction: str, period: str, lang: str, weighted: bool, _user: User,
-                   user_key: str) -> ForumSummary:
-    """The forum summary (cached per data version, selection, language and user)."""
-    return forum.forum_summary(common.cursor(), jurisdiction, period, lang, weighted=weighted, user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def cached_summary(version: str, sel: Selection, jurisdiction: str, lang: str) -> ForumSummary:
+    """The forum summary (cached per data version, selection, jurisdiction and language)."""
+    return forum.forum_summary(common.cursor(), sel, jurisdiction, lang)
 
 
 def pick_jurisdiction(registry: pd.DataFrame, visible: set[str] | None, default: str | None) -> str:
@@ -312,13 +312,14 @@ with st.expander(tr("forum.page.settings"), expanded=not clean):
     with_assessment = st.checkbox(tr("assess.forum.option"), key="forum_assessment")
 
 try:
-    summary = cached_summary(version, code, period, f.lang, f.weighted, user, repr(user))
+    summary = cached_summary(version, f.with_(periods=(period,)), code, common.lang())
 except JingminError as exc:
     common.show_error(exc)
     st.stop()
 
 st.title(plain(summary.title))
 st.subheader(plain(summary.subtitle))
+st.caption(common.compared_with(f, period))  # the sidebar's comparison rule, as on every page
 show_tiles(summary)
 if not clean:
     st.caption(plain(" ".join(report.method_lines(summary))))

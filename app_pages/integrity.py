@@ -54,8 +54,7 @@ version = common.data_version()
 user = common.user()
 periods = list(f.periods)
 period = st.selectbox(tr("integrity.period"), list(reversed(periods)), key=f"int_period_{f.period_kind}")
-sel = Selection(period_kind=f.period_kind, periods=(period,), level=f.level, jurisdiction_codes=f.jurisdiction_codes,
-                user=user)
+sel = f.with_(periods=(period,), weighted=False)  # the sidebar's selection; the checks read respondents unweighted
 try:
     flags = flags_table(version, period, f.level, f.jurisdiction_codes, user, repr(user))
 except JingminError as exc:

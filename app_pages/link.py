@@ -6,46 +6,40 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import cases, link
-from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.presentation import jurisdiction_name
+from analytics.selection import Selection
 from app_pages import common
 
 
 @st.cache_data(show_spinner=False)
 def periods_with_cases(version: str, period_kind: str) -> list[str]:
     """Period labels of the granularity that have case figures, in time order."""
-    table = cases.case_metrics(common.cursor(), period_kind=period_kind, level="city",
+    # Every case in the city: which periods exist does not depend on the user or the jurisdictions.
+    table = cases.case_metrics(common.cursor(), Selection(period_kind=period_kind, level="city"),
                                metrics=["callback_coverage"])
     return list(dict.fromkeys(table.sort_values("period_start")["period"]))
 
 
-@st.cache_data(show_spinner=False)
-def linked(version: str, metric: str, indicator: str, period_kind: str, period: str | None, level: str,
-           codes: tuple[str, ...], weighted: bool, _user: User,
-           user_key: str) -> tuple[pd.DataFrame, link.Correlation]:
-    """The merged table and Spearman's rho with its bootstrap interval (cached per data version and user)."""
-    table = link.link_table(common.cursor(), metric=metric, indicator=indicator, period_kind=period_kind,
-                            period=period, level=level, jurisdiction_codes=list(codes) or None, weighted=weighted,
-                            user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def linked(version: str, sel: Selection, metric: str, indicator: str) -> tuple[pd.DataFrame, link.Correlation]:
+    """The merged table and Spearman's rho with its bootstrap interval (cached per data version and selection)."""
+    table = link.link_table(common.cursor(), sel, metric=metric, indicator=indicator)
     return table, link.spearman(table["metric_value"], table["indicator_estimate"])
 
 
-@st.cache_data(show_spinner=False)
-def gap_table(version: str, period_kind: str, period: str | None, level: str, codes: tuple[str, ...],
-              weighted: bool, _user: User, user_key: str) -> pd.DataFrame:
-    """The self-report gap per jurisdiction (cached per data version and user)."""
-    return link.self_report_gap(common.cursor(), period_kind=period_kind, period=period, level=level,
-                                jurisdiction_codes=list(codes) or None, weighted=weighted, user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def gap_table(version: str, sel: Selection) -> pd.DataFrame:
+    """The self-report gap per jurisdiction (cached per data version and selection)."""
+    return link.self_report_gap(common.cursor(), sel)
 
 
 f = common.filters()
+lang = common.lang()
 tr = common.tr
 st.title(tr("link.title"))
 st.caption(tr("link.caption"))
 version = common.data_version()
-user = common.user()
-who = (user, repr(user))
 indicator_labels = common.indicator_labels()
 metric_labels = {key: tr(f"metric.{key}") for key in cases.METRICS}
 
@@ -70,11 +64,11 @@ indicator = c2.selectbox(tr("link.indicator"), indicators,
 option_names = {p: tr("cases.period_all") if p == "all" else p for p in options}
 chosen = c3.selectbox(tr("link.period"), options, key=f"link_period_{f.period_kind}",
                       format_func=option_names.__getitem__)
-kind, period = ("all", None) if chosen == "all" else (f.period_kind, chosen)
+chosen_sel = f.with_(period_kind="all", periods=()) if chosen == "all" else f.with_(periods=(chosen,))
 
 try:
-    table, corr = linked(version, metric, indicator, kind, period, f.level, f.jurisdiction_codes, f.weighted, *who)
-    gaps = gap_table(version, kind, period, f.level, f.jurisdiction_codes, f.weighted, *who)
+    table, corr = linked(version, chosen_sel, metric, indicator)
+    gaps = gap_table(version, chosen_sel)
 except JingminError as exc:
     common.show_error(exc)
     st.stop()
@@ -85,7 +79,7 @@ if table.empty:
 else:
     unit = cases.METRICS[metric].unit
     scale = 100.0 if unit == "rate" else 1.0
-    names = [jurisdiction_name(r, f.lang) for r in table.to_dict("records")]
+    names = [jurisdiction_name(r, lang) for r in table.to_dict("records")]
     tiles = st.columns(4)
     tiles[0].metric(tr("link.rho"), f"{corr.rho:+.2f}" if np.isfinite(corr.rho) else "—")
     tiles[1].metric(tr("link.p_value"), f"{corr.p_value:.3f}" if np.isfinite(corr.p_value) else "—")
@@ -111,10 +105,10 @@ if gaps.empty:
 reference = gaps["reference_gap"].iloc[0]
 st.caption(tr("link.gap_caption", reference=f"{100 * reference:.1f}" if np.isfinite(reference) else "—",
               threshold=f"{100 * link.GAP_THRESHOLD:.0f}"))
-gap_names = [jurisdiction_name(r, f.lang) for r in gaps.to_dict("records")]
+gap_names = [jurisdiction_name(r, lang) for r in gaps.to_dict("records")]
 flagged = [common.plain(name) for name, flag in zip(gap_names, gaps["flagged"], strict=True) if flag]
 if flagged:
-    st.warning(tr("link.gap_flagged", names="、".join(flagged) if f.lang == "zh" else ", ".join(flagged)))
+    st.warning(tr("link.gap_flagged", names="、".join(flagged) if lang == "zh" else ", ".join(flagged)))
 else:
     st.success(tr("link.gap_none"))
 colors = [common.PALETTE[1] if flag else common.PALETTE[5] for flag in gaps["flagged"]]

@@ -23,7 +23,7 @@ def cached_boundaries(version: str, level: str) -> dict:
 
 
 f = common.filters()
-sel = common.selection(f)
+sel = f  # the sidebar's selection
 labels = common.indicator_labels()
 lang = common.lang()
 st.title(common.tr("map.title"))

@@ -7,7 +7,6 @@ import streamlit as st
 
 from analytics import alerts, scorecard
 from analytics.output import to_csv_text
-from analytics.periods import previous_period
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name
 from app_pages import common
 
@@ -23,7 +22,7 @@ CLASS_STYLE = {
 }
 
 f = common.filters()
-sel = common.selection(f)
+sel = f  # the sidebar's selection: every figure and change below is for it
 labels = common.indicator_labels()
 lang = common.lang()
 st.title(common.tr("overview.title"))
@@ -32,8 +31,7 @@ if f.latest is None:
     st.info(common.tr("sidebar.no_data"))
     st.stop()
 
-prev_label = previous_period(f.latest, lag=sel.comparison) or "—"
-compared = common.tr(f"leaders.compared_with.{sel.comparison}", prev=prev_label)
+compared = common.compared_with(f)  # the one comparison rule, in words (as on every page)
 
 
 def points(value: float, row: dict) -> str:
@@ -241,7 +239,8 @@ if picked:
             for r in detail.to_dict("records")],
         common.tr("col.ci"): [interval_text(r["ci_low"], r["ci_high"], row=r) for r in detail.to_dict("records")],
         common.tr("col.n"): [int(r["n"]) if not pd.isna(r["n"]) else None for r in detail.to_dict("records")],
-        common.tr("col.change"): [points(r["change"], r) + " · " + common.tr(
+        # the header says which period the change is against (the sidebar's comparison rule)
+        common.tr("selection.change_header", words=compared): [points(r["change"], r) + " · " + common.tr(
             f"change.{r['direction']}" if r["direction"] in ("up", "down") else "change.none")
             if not pd.isna(r["change"]) else "" for r in detail.to_dict("records")],
         common.tr("leaders.detail.vs_average"): [common.tr(f"leaders.class.{r['vs_average']}")
@@ -250,7 +249,8 @@ if picked:
     }), hide_index=True, width="stretch")
 
 csv_name = f"jingmin_scorecard_{f.latest}.csv"
-st.download_button(common.tr("overview.download"), to_csv_text(card), file_name=csv_name, mime="text/csv",
+st.download_button(common.tr("overview.download"), to_csv_text(card.assign(comparison=f.comparison)),
+                   file_name=csv_name, mime="text/csv",
                    on_click=common.audit_download, args=(csv_name,))
 
 # ---------------------------------------------------------------- alerts (same list as the alerts CLI)

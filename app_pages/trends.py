@@ -5,18 +5,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import compare
-from analytics.auth import User
-from analytics.presentation import jurisdiction_name, mean_digits
+from analytics.presentation import change_cell, jurisdiction_name, mean_digits
+from analytics.selection import Selection
 from app_pages import common
 
 MAX_LINES = 8
 BREAK_COLOUR = "#8d96a3"
 
 
-@st.cache_data(show_spinner=False)
-def mode_break_table(version: str, level: str, codes: tuple[str, ...], _user: User, user_key: str) -> pd.DataFrame:
-    """Survey-mode changes per indicator and jurisdiction shown (cached per data version and user)."""
-    return compare.mode_breaks(common.cursor(), level=level, jurisdiction_codes=list(codes) or None, user=_user)
+@st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
+def mode_break_table(version: str, sel: Selection) -> pd.DataFrame:
+    """Survey-mode changes per indicator and jurisdiction shown (cached per data version and selection)."""
+    return compare.mode_breaks(common.cursor(), sel)
 
 
 def mode_text(modes: str) -> str:
@@ -26,7 +26,7 @@ def mode_text(modes: str) -> str:
 
 def annotate(fig: go.Figure, data: pd.DataFrame, key: str, breaks: pd.DataFrame) -> list[str]:
     """Mark survey-mode breaks on the chart; return captions: breaks, trend tests, suppressed periods."""
-    separator = "；" if f.lang == "zh" else "; "
+    separator = "；" if lang == "zh" else "; "
     periods = list(data.sort_values("period_start")["period"].drop_duplicates())
     fig.update_xaxes(categoryorder="array", categoryarray=periods)
     notes = []
@@ -106,16 +106,18 @@ def add_published(fig: go.Figure, data: pd.DataFrame, key: str, factor: float, m
 
 
 f = common.filters()
+lang = common.lang()
 labels = common.indicator_labels()
 st.title(common.tr("trends.title"))
 st.caption(common.tr("trends.caption"))
 
-table = common.indicator_table(f, changes=None)
+# With the change of each point by the sidebar's comparison rule (shown on hover, said in words below).
+table = common.indicator_table(f)
 if table.empty:
     st.info(common.tr("overview.no_rows"))
     st.stop()
 
-names = {r["jurisdiction"]: jurisdiction_name(r, f.lang)
+names = {r["jurisdiction"]: jurisdiction_name(r, lang)
          for r in table.drop_duplicates("jurisdiction").to_dict("records")}
 codes = list(names)
 default = codes[: min(len(codes), 4)]
@@ -131,7 +133,8 @@ pub_shown = st.multiselect(common.tr("published.trends_pick"), list(pub_options)
                            default=list(pub_options)[:2],
                            format_func=pub_options.__getitem__, key="trend_published") if pub_options else []
 
-breaks_all = mode_break_table(common.data_version(), f.level, tuple(shown), common.user(), repr(common.user()))
+breaks_all = mode_break_table(common.data_version(), f.with_(jurisdiction_codes=tuple(shown)))
+vs_words = {p: common.compared_with(f, p) for p in f.periods}
 columns = st.columns(2)
 for index, (key, label) in enumerate(labels.items()):
     data = table[(table["indicator"] == key) & table["jurisdiction"].isin(shown)]
@@ -157,11 +160,13 @@ for index, (key, label) in enumerate(labels.items()):
             x=series["period"], y=factor * series["estimate"], mode="lines+markers", name=names[code],
             line={"color": color}, connectgaps=False,
             marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
-            customdata=series[["n", "ci_low", "ci_high"]].assign(ci_low=factor * series["ci_low"],
-                                                                   ci_high=factor * series["ci_high"]),
+            customdata=series[["n", "ci_low", "ci_high"]].assign(
+                ci_low=factor * series["ci_low"], ci_high=factor * series["ci_high"],
+                change=[f"{vs_words.get(r['period'], '')}: {change_cell(r) or common.tr('change.none')}"
+                        if pd.notna(r["change"]) else "" for r in series.to_dict("records")]),
             hovertemplate=f"%{{x}}: %{{y:.{digits}f}}{'' if mean else '%'} "
                           f"(%{{customdata[1]:.{digits}f}}–%{{customdata[2]:.{digits}f}}), n=%{{customdata[0]}}"
-                          "<extra>%{fullData.name}</extra>"))
+                          "<br>%{customdata[3]}<extra>%{fullData.name}</extra>"))
     fig.update_layout(title=label, yaxis_title=unit, height=340, legend={"orientation": "h", "y": -0.2},
                       xaxis={"type": "category"})
     notes = annotate(fig, data, key, breaks_all)

@@ -45,6 +45,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analytics.selection import Selection
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(REPO) not in sys.path:
@@ -171,7 +173,7 @@ def work_floor(p: dict[str, Any]) -> dict[str, Any]:
 def _engine_tables(con: Any, weighted: bool) -> dict[str, Any]:
     from analytics import engine
 
-    return {level: engine.indicator_table(con, period_kind="month", level=level, weighted=weighted)
+    return {level: engine.indicator_table(con, Selection(period_kind='month', level=level, weighted=weighted))
             for level in LEVELS}
 
 
@@ -344,8 +346,9 @@ def work_compare(p: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"period": period, "indicator": p["indicator"]}
     for weighted in (False, True):
         name = "weighted" if weighted else "unweighted"
-        seconds, table = _timed(lambda w=weighted: compare.compare_table(
-            con, indicator=p["indicator"], period=period, level="station", weighted=w, overdispersion=True))
+        sel = Selection(period_kind="quarter", periods=(period,), level="station", weighted=weighted)
+        seconds, table = _timed(lambda s=sel: compare.compare_table(con, s, indicator=p["indicator"],
+                                                                    overdispersion=True))
         out[f"{name}_seconds"] = seconds
         out[f"{name}_stations"] = len(table)
         out[f"{name}_ranked"] = int(table["rank"].notna().sum())

@@ -20,11 +20,15 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from analytics.auth import User
 from analytics.errors import JingminError
+
+if TYPE_CHECKING:  # imported where used: the CLI's start-up stays light
+    from analytics.selection import Selection
 
 _WAIT_REPORT_EVERY_S = 5.0
 
@@ -69,6 +73,33 @@ def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, al
     if known is not None and allow_token:
         return known
     return resolve(con, args, allow_token=allow_token)
+
+
+def build_selection(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, period_kind: str,
+                    period: str | None = None, jurisdiction_codes: Sequence[str] | None = None) -> Selection:
+    """The one :class:`~analytics.selection.Selection` a command passes to the engine, from its options.
+
+    ``period_kind`` is what ``--by`` (or the period label) asks for; ``period`` the one period chosen
+    (``--period``; None: every period), which must be of that kind. ``--level``, ``--jurisdiction``
+    (unless ``jurisdiction_codes`` is given: e.g. ``report --jurisdiction`` names the forum's place, not
+    a filter), ``--weighted`` and ``--changes previous|year`` (the comparison rule; ``alerts`` calls it
+    ``--comparison``) are read when the command has them; the user is the authenticated one (:func:`resolve_user`).
+    """
+    from analytics.errors import UnknownNameError
+    from analytics.periods import WAVE_KIND
+    from analytics.periods import period_kind as kind_of
+    from analytics.selection import Selection
+
+    # Wave labels are the data's own text (checked against the loaded waves by the command); others are calendar.
+    if period is not None and period_kind != WAVE_KIND and kind_of(period) != period_kind:
+        raise UnknownNameError(f"--period {period} is a {kind_of(period)}, but --by asks for {period_kind}.")
+    codes = getattr(args, "jurisdiction", None) if jurisdiction_codes is None else jurisdiction_codes
+    return Selection(
+        period_kind=period_kind, periods=(period,) if period is not None else (),
+        level=getattr(args, "level", None) or "station", jurisdiction_codes=tuple(codes or ()),
+        weighted=bool(getattr(args, "weighted", False)),
+        comparison=getattr(args, "changes", None) or getattr(args, "comparison", None) or "previous",
+        user=resolve_user(con, args))
 
 
 class Stopped(BaseException):

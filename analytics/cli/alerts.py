@@ -10,9 +10,9 @@ import argparse
 import sys
 
 from analytics.choices import ALERT_CALLBACK_DAYS, COMPARISONS, LEVELS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
 from analytics.i18n import LANGUAGES, t
-from analytics.periods import parse_period
+from analytics.periods import period_kind
 
 
 def run(args: argparse.Namespace) -> int:
@@ -20,14 +20,9 @@ def run(args: argparse.Namespace) -> int:
     from analytics import alerts  # the engine is imported by the command, not by --help (issue 14.6)
     from analytics.definitions import list_indicators
     from analytics.output import render
-    from analytics.selection import Selection
 
-    kind = parse_period(args.period)[0]
     con = open_store(args)
-    user = resolve_user(con, args)
-    sel = Selection(period_kind=kind, periods=(args.period,), level=args.level,
-                    jurisdiction_codes=tuple(args.jurisdiction or ()), weighted=args.weighted,
-                    comparison=args.comparison, user=user)
+    sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
     table = alerts.alerts(con, sel, days=args.days)
     if args.format != "text":
         sys.stdout.write(render(table, args.format))

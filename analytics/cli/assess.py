@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from analytics.choices import COMPARISONS, LEVELS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
 from analytics.errors import ConfigError
 
 
@@ -23,17 +23,14 @@ def run(args: argparse.Namespace) -> int:
     from analytics import assessment, store
     from analytics.output import render
     from analytics.periods import period_kind
-    from analytics.selection import Selection
 
     out = Path(args.out).expanduser() if args.out else None
     if args.format == "xlsx" and (out is None or out.is_dir() or not out.parent.exists()):
         raise ConfigError("--format xlsx needs --out FILE.xlsx in an existing folder.")
     con = open_store(args)
     try:
-        user = resolve_user(con, args)
-        sel = Selection(period_kind=period_kind(args.period), periods=(args.period,), level=args.level,
-                        jurisdiction_codes=tuple(args.jurisdiction or ()), weighted=args.weighted,
-                        comparison=args.comparison, user=user)
+        sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
+        user = sel.user
         result = assessment.assess(con, sel, args.scheme)
         labels = assessment.component_labels(con, args.lang)
         officers = assessment.officer_table(con, sel) if args.officers else None

@@ -6,20 +6,8 @@ import argparse
 import sys
 
 from analytics.choices import LEVELS, METRICS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
 from analytics.cli.indicators import parse_by
-from analytics.errors import UnknownNameError
-from analytics.periods import parse_period
-
-
-def _period_start(label: str | None, kind: str):
-    """The first day of ``--period`` after checking it matches ``--by`` (None without --period)."""
-    if not label:
-        return None
-    p_kind, start, _end = parse_period(label)
-    if p_kind != kind:
-        raise UnknownNameError(f"--period {label} is a {p_kind}, but --by asks for {kind}.")
-    return start
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,22 +16,17 @@ def run(args: argparse.Namespace) -> int:
     from analytics.output import render
 
     con = open_store(args)
-    user = resolve_user(con, args)
-    codes = args.jurisdiction
     if args.open_loop:
-        table = cases.open_loop(con, level=args.level, jurisdiction_codes=codes, user=user)
+        table = cases.open_loop(con, build_selection(con, args, period_kind="all"))
         sys.stdout.write(render(table, args.format))
         return 0
     kind = parse_by(args.by)
-    start = _period_start(args.period, kind) if kind != "all" else None
+    # Pooled over every period (--by jurisdiction), a --period has nothing to choose.
+    sel = build_selection(con, args, period_kind=kind, period=args.period if kind != "all" else None)
     if args.gap:
-        table = link.self_report_gap(con, period_kind=kind, period=args.period if kind != "all" else None,
-                                     level=args.level, jurisdiction_codes=codes, indicator=args.survey_indicator,
-                                     weighted=args.weighted, user=user)
-        sys.stdout.write(render(table, args.format))
-        return 0
-    table = cases.case_metrics(con, period_kind=kind, level=args.level, metrics=args.metric,
-                               jurisdiction_codes=codes, date_from=start, date_to=start, user=user)
+        table = link.self_report_gap(con, sel, indicator=args.survey_indicator)
+    else:
+        table = cases.case_metrics(con, sel, metrics=args.metric)
     sys.stdout.write(render(table, args.format))
     return 0
 

@@ -7,7 +7,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.periods import period_kind
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -40,10 +41,9 @@ def run(args: argparse.Namespace) -> int:
     from analytics.output import render
 
     con = open_store(args)
-    table = compare.compare_table(
-        con, indicator=args.indicator, period=args.period, level=args.level, weighted=args.weighted,
-        peer_group=args.peer_group, overdispersion=args.overdispersion, jurisdiction_codes=args.jurisdiction,
-        user=resolve_user(con, args))
+    sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
+    table = compare.compare_table(con, sel, indicator=args.indicator, peer_group=args.peer_group,
+                                  overdispersion=args.overdispersion)
     print(summary_line(table), file=sys.stderr)
     sys.stdout.write(render(table, args.format))
     return 0

@@ -6,8 +6,8 @@ import argparse
 import sys
 
 from analytics import choices
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
-from analytics.periods import parse_period
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.periods import period_kind
 
 
 def run(args: argparse.Namespace) -> int:
@@ -16,13 +16,12 @@ def run(args: argparse.Namespace) -> int:
     from analytics.output import render
 
     con = open_store(args)
-    date_from = date_to = None
-    if args.period:
-        _kind, date_from, date_to = parse_period(args.period)
+    # The respondents interviewed within --period (from its first to its last day), or all of them.
+    sel = build_selection(con, args, period_kind=period_kind(args.period) if args.period else "all",
+                          period=args.period)
     table = drivers.key_drivers(
-        con, indicator=args.indicator, items=args.items, by=args.by, jurisdiction_codes=args.jurisdiction,
-        date_from=date_from, date_to=date_to, method=args.method, n_boot=args.bootstrap, seed=args.seed,
-        max_sample=args.max_sample, user=resolve_user(con, args))
+        con, sel, indicator=args.indicator, items=args.items, by=args.by, method=args.method,
+        n_boot=args.bootstrap, seed=args.seed, max_sample=args.max_sample)
     sys.stdout.write(render(table, args.format))
     return 0
 

@@ -6,9 +6,9 @@ import argparse
 import sys
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
 from analytics.errors import UnknownNameError
-from analytics.periods import PERIOD_KINDS, WAVE_KIND, parse_period
+from analytics.periods import PERIOD_KINDS, WAVE_KIND
 
 
 def parse_by(text: str) -> str:
@@ -32,23 +32,11 @@ def run(args: argparse.Namespace) -> int:
 
     kind = parse_by(args.by)
     con = open_store(args)
-    if args.period and kind == WAVE_KIND:
-        if args.period not in waves.wave_labels(con):
-            raise UnknownNameError(f"--period {args.period!r} is not a survey wave of the loaded data; waves: "
-                                   + (", ".join(waves.wave_labels(con)) or "none") + ".")
-    elif args.period:
-        p_kind = parse_period(args.period)[0]
-        if p_kind != kind:
-            raise UnknownNameError(f"--period {args.period} is a {p_kind}, but --by asks for {kind}.")
-    table = engine.indicator_table(
-        con, period_kind=kind, level=args.level, indicators=args.indicator,
-        jurisdiction_codes=args.jurisdiction, weighted=args.weighted, user=resolve_user(con, args))
-    if args.changes:
-        # A wave is compared with the wave before it, whatever the gap in months.
-        previous = waves.previous_waves(con) if kind == WAVE_KIND else None
-        table = engine.add_changes(table, lag=args.changes, previous=previous)
-    if args.period:
-        table = table[table["period"] == args.period]
+    if args.period and kind == WAVE_KIND and args.period not in waves.wave_labels(con):
+        raise UnknownNameError(f"--period {args.period!r} is not a survey wave of the loaded data; waves: "
+                               + (", ".join(waves.wave_labels(con)) or "none") + ".")
+    sel = build_selection(con, args, period_kind=kind, period=args.period)
+    table = engine.indicator_table(con, sel, indicators=args.indicator, changes=bool(args.changes))
     sys.stdout.write(render(table, args.format))
     return 0
 

@@ -6,18 +6,16 @@ import argparse
 import sys
 
 from analytics import engine, integrity
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
 from analytics.i18n import LANGUAGES
 from analytics.output import render
 from analytics.periods import period_kind
-from analytics.selection import Selection
 
 
 def run(args: argparse.Namespace) -> int:
     """Print every check's row per unit (CSV or JSON on stdout) and a count of flags on stderr."""
     con = open_store(args)
-    sel = Selection(period_kind=period_kind(args.period), periods=(args.period,), level=args.level,
-                    jurisdiction_codes=tuple(args.jurisdiction or ()), user=resolve_user(con, args))
+    sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
     flags = integrity.with_evidence(integrity.integrity_flags(con, sel), args.lang)
     counts = flags["flag"].value_counts()
     print(f"integrity {args.period} by {args.level}: " + ", ".join(

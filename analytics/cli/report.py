@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, resolve_user
 from analytics.errors import ConfigError
 from analytics.i18n import LANGUAGES
+from analytics.periods import period_kind
 
 FORMATS = ("pptx", "html")
 
@@ -25,12 +26,14 @@ def run(args: argparse.Namespace) -> int:
     con = open_store(args)
     try:
         user = resolve_user(con, args)
-        summary = forum.forum_summary(con, args.jurisdiction, args.period, args.lang, weighted=args.weighted,
-                                      user=user)
+        # --jurisdiction names the forum's place: not a filter of the jurisdictions its changes are tested among.
+        sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period,
+                              jurisdiction_codes=())
+        summary = forum.forum_summary(con, sel, args.jurisdiction, args.lang)
         if args.benchmark:
             summary = forum.with_benchmark(con, summary, args.benchmark, args.benchmark_area)
         if args.with_assessment:
-            summary = forum.with_assessment(con, summary, user=user, scheme=args.scheme)
+            summary = forum.with_assessment(con, summary, user=sel.user, scheme=args.scheme)
     finally:
         con.close()
     data = report.render(summary, args.format)
@@ -73,6 +76,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--with-assessment", action="store_true",
                         help="add the assessment: score and rank with intervals, target statuses, the formula")
     parser.add_argument("--scheme", metavar="NAME", help="assessment scheme (default: the default scheme)")
+    parser.add_argument("--changes", choices=["previous", "year"], default="previous",
+                        help="compare with the previous period (default) or the same period a year earlier, "
+                             "as the dashboard's 'compared with' choice")
     add_db_argument(parser)
     add_user_argument(parser)
     parser.set_defaults(func=run)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, resolve_user
 from analytics.periods import CALENDAR_KINDS  # standard library only
 
 
@@ -35,13 +35,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     con = open_store(args)
     try:
-        user = resolve_user(con, args)
         if args.action == "loads":
+            resolve_user(con, args)  # the credential is checked even for the list of loads
             sys.stdout.write(render(published.loads(con), args.format))
             return 0
-        from analytics.selection import Selection
-
-        sel = Selection(period_kind=args.period_kind, user=user)
+        sel = build_selection(con, args, period_kind=args.period_kind)
         table = published.results_by(con, sel, [b.strip() for b in args.by.split(",") if b.strip()])
     finally:
         con.close()

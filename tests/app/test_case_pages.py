@@ -6,6 +6,7 @@ import pytest
 
 from analytics import cases, drivers, link, store
 from analytics.i18n import t
+from analytics.selection import Selection
 
 CATEGORIES = np.array(["theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other"])
 
@@ -85,8 +86,8 @@ def test_cases_page_scorecard_and_open_loop(app, synthetic_db_path, lang, title,
     text = all_text(at)
     assert title in text and loop in text
     con = store.connect(synthetic_db_path)
-    expected = cases.case_metrics(con, period_kind="quarter", level="station")
-    waiting = cases.open_loop(con, level="station")
+    expected = cases.case_metrics(con, Selection(period_kind='quarter', level='station'))
+    waiting = cases.open_loop(con, Selection(level='station'))
     con.close()
     latest = expected[expected["period"] == "2025Q4"]
     scorecard = cells(at.dataframe[0].value)
@@ -131,8 +132,8 @@ def test_link_page_correlation_and_gap(app, synthetic_db_path, lang, title):
     text = all_text(at)
     assert (title if lang == "en" else "案件办理与群众评价") in text
     con = store.connect(synthetic_db_path)
-    table = link.link_table(con, metric="callback_satisfaction", indicator="satisfaction", period_kind="all")
-    gaps = link.self_report_gap(con, period_kind="all")
+    table = link.link_table(con, Selection(period_kind='all'), metric='callback_satisfaction', indicator='satisfaction')
+    gaps = link.self_report_gap(con, Selection(period_kind='all'))
     con.close()
     corr = link.spearman(table["metric_value"], table["indicator_estimate"])
     tiles = {m.label: m.value for m in at.metric}
@@ -150,8 +151,8 @@ def test_drivers_page_importance_and_priority(app, synthetic_db_path, lang, titl
     assert not at.exception, at.exception
     assert title in all_text(at)
     con = store.connect(synthetic_db_path)
-    expected = drivers.key_drivers(con, date_from=pd.Timestamp("2024-01-01").date(),
-                                   date_to=pd.Timestamp("2025-12-31").date())
+    # the sidebar's whole range, 2024Q1-2025Q4: interviews from 2024-01-01 to 2025-12-31
+    expected = drivers.key_drivers(con, Selection(period_kind="year", periods=("2024", "2025")))
     con.close()
     top = expected.iloc[0]
     shown = at.dataframe[0].value

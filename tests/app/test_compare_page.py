@@ -5,6 +5,7 @@ import pytest
 
 from analytics import compare, store
 from analytics.presentation import pct
+from analytics.selection import Selection
 
 
 def all_text(at) -> str:
@@ -19,7 +20,7 @@ def cells(frame) -> str:
 
 def expected(path, **options):
     con = store.connect(path)
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4", **options)
+    table = compare.compare_table(con, Selection(periods=("2025Q4",), **options), indicator="visibility")
     con.close()
     return table.set_index("jurisdiction")
 

@@ -4,6 +4,7 @@ import pytest
 
 from analytics import engine, store
 from analytics.presentation import pct
+from analytics.selection import Selection
 
 
 def shown_cells(element):
@@ -28,7 +29,7 @@ def test_overview_shows_scorecard_with_engine_numbers(app, synthetic_db_path, la
     text = all_text(at)
     assert title in text and scorecard in text
     con = store.connect(synthetic_db_path)
-    expected = engine.add_changes(engine.indicator_table(con, period_kind="quarter", level="station"))
+    expected = engine.add_changes(engine.indicator_table(con, Selection(period_kind='quarter', level='station')))
     con.close()
     latest = expected[expected["period"] == "2025Q4"]
     element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
@@ -85,15 +86,14 @@ def test_switching_language_changes_labels(app):
 def test_weighted_toggle_switches_estimates(app, synthetic_db_path):
     at = app("en", weighted=True)
     con = store.connect(synthetic_db_path)
-    weighted = engine.indicator_table(con, period_kind="quarter", level="station", weighted=True)
+    weighted = engine.indicator_table(con, Selection(period_kind='quarter', level='station', weighted=True))
     con.close()
     row = weighted[(weighted["period"] == "2025Q4") & (weighted["jurisdiction"] == "S2")
                    & (weighted["indicator"] == "trust")].iloc[0]
     element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
     cells = " ".join(str(v) for v in shown_cells(element).to_numpy().ravel())
     assert pct(row["estimate"]) in cells
-    unweighted = engine.indicator_table(store.connect(synthetic_db_path, read_only=True), period_kind="quarter",
-                                        level="station")
+    unweighted = engine.indicator_table(store.connect(synthetic_db_path, read_only=True), Selection())
     other = unweighted[(unweighted["period"] == "2025Q4") & (unweighted["jurisdiction"] == "S2")
                        & (unweighted["indicator"] == "trust")].iloc[0]
     assert pct(other["estimate"]) != pct(row["estimate"]) and pct(other["estimate"]) not in cells

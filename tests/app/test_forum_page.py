@@ -11,6 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import forum, store
 from analytics.i18n import t
+from analytics.periods import period_kind as _period_kind
+from analytics.selection import Selection
 from tests.data.test_forum import ACTIONS, PERIOD, build_forum_city
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +60,7 @@ def texts(at: AppTest) -> str:
 def test_forum_page_shows_the_summary(forum_page, city, lang):
     at = forum_page(lang)
     con = store.connect(city)
-    summary = forum.forum_summary(con, "S1", PERIOD, lang)
+    summary = forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,)), 'S1', lang)
     con.close()
     assert at.selectbox(key="forum_jurisdiction").value == "S1"
     assert at.selectbox(key="forum_period_quarter").value == PERIOD
@@ -90,7 +92,7 @@ def test_suppressed_station_shows_the_label_never_a_number(forum_page, lang):
     label = t("flag.suppressed_short", lang)
     metrics = {unescape(m.label): m.value for m in at.metric}
     con = store.connect(os.environ["JINGMIN_DB"])
-    summary = forum.forum_summary(con, "S5", PERIOD, lang)
+    summary = forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,)), 'S5', lang)
     con.close()
     for tile in summary.tiles:
         assert metrics[tile.label] == "—"

@@ -1,6 +1,7 @@
 """The alerts digest and its CLI on the crafted city (tests/data/leaders_city.py)."""
 
 from __future__ import annotations
+from analytics.selection import Selection
 
 import json
 
@@ -37,7 +38,7 @@ def test_digest_lists_fall_below_average_and_newly_suppressed_in_order(city_path
 
 def test_fall_is_the_same_figure_as_the_engine_change(city_path):
     con = store.connect(city_path, read_only=True)
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["visibility"])
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     engine_row = engine.add_changes(table).set_index(["jurisdiction", "period"]).loc[("S2", "2025Q2")]
     fall = alerts.alerts(con, SEL).iloc[0]
     con.close()

@@ -1,5 +1,6 @@
 """Accounts, lockout and jurisdiction scope (engine level, CLI level)."""
 
+from analytics.selection import Selection
 import datetime as dt
 import json
 import subprocess
@@ -65,14 +66,14 @@ def test_station_user_sees_own_station_and_the_averages_above_only(city):
     station = auth.add_user(city, "s1chief", "a long password", "station", jurisdiction_code="S1")
     assert auth.visible_codes(city, station) == {"S1", "D1", "C"}
     for level, expected in (("station", {"S1"}), ("district", {"D1"}), ("city", {"C"})):
-        table = engine.indicator_table(city, period_kind="all", level=level, user=station)
+        table = engine.indicator_table(city, Selection(period_kind='all', level=level, user=station))
         assert set(table["jurisdiction"]) == expected
     # asking for a sibling's figures explicitly returns nothing
-    sibling = engine.indicator_table(city, period_kind="all", level="station", jurisdiction_codes=["S2"], user=station)
+    sibling = engine.indicator_table(city, Selection(period_kind='all', level='station', jurisdiction_codes=('S2',), user=station))
     assert sibling.empty
     assert set(engine.coverage(city, station)["code"]) == {"S1"}
     leader = auth.add_user(city, "boss", "a long password", "leader")
-    assert set(engine.indicator_table(city, period_kind="all", level="station", user=leader)["jurisdiction"]) == {
+    assert set(engine.indicator_table(city, Selection(period_kind='all', level='station', user=leader))["jurisdiction"]) == {
         "S1", "S2", "S3", "S4", "S5"}
 
 

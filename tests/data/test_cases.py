@@ -6,6 +6,7 @@ including a later timestamp and a contradicting row for B1, must be ignored). Ev
 number below is worked out by hand in the comments.
 """
 
+from analytics.selection import Selection
 import datetime as dt
 import math
 
@@ -94,7 +95,7 @@ def test_as_of_is_latest_time_in_loaded_batches(case_db):
 
 
 def test_station_rates_by_hand(case_db):
-    t = cases.case_metrics(case_db, period_kind="all", level="station")
+    t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'))
     # Closed theft/fraud in S1: A1 solved, A2 unsolved, A3 solved (closed by the update); A9 was re-opened.
     assert value(t, "solved_rate", "S1", column="n") == 3
     assert value(t, "solved_rate", "S1") == pytest.approx(2 / 3)
@@ -123,7 +124,7 @@ def test_station_rates_by_hand(case_db):
 
 
 def test_station_durations_by_hand(case_db):
-    t = cases.case_metrics(case_db, period_kind="all", level="station")
+    t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'))
     # Hours to first response in S1 (A8 has none): .5, 2, 4, .25, 1, 6, 24, .5
     hours = [0.25, 0.5, 0.5, 1, 2, 4, 6, 24]
     assert value(t, "response_hours_median", "S1", column="n") == 8
@@ -139,25 +140,25 @@ def test_station_durations_by_hand(case_db):
 
 
 def test_rollups_pool_case_rows_not_station_rates(case_db):
-    d = cases.case_metrics(case_db, period_kind="all", level="district")
+    d = cases.case_metrics(case_db, Selection(period_kind='all', level='district'))
     # D1 = S1 + S2: solved 3 of 4 (A1, A3, B1 of A1, A2, A3, B1), not the mean (2/3 + 1) / 2.
     assert value(d, "solved_rate", "D1") == pytest.approx(3 / 4)
     assert value(d, "callback_coverage", "D1") == pytest.approx(7 / 9)
     # B2 counts as rectified because rectified_at is set (status left empty): A2, B2 of A2, A5, B2.
     assert value(d, "rectification_rate", "D1") == pytest.approx(2 / 3)
     assert value(d, "rectify_days_median", "D1") == pytest.approx((10 + 2) / 2)
-    c = cases.case_metrics(case_db, period_kind="all", level="city")
+    c = cases.case_metrics(case_db, Selection(period_kind='all', level='city'))
     assert value(c, "rectification_rate", "C") == pytest.approx(2 / 4)  # + C1 pending
     assert value(c, "callback_coverage", "C", column="n") == 10
 
 
 def test_periods_follow_reported_at(case_db):
-    q = cases.case_metrics(case_db, period_kind="quarter", level="district")
+    q = cases.case_metrics(case_db, Selection(period_kind='quarter', level='district'))
     assert set(q[q["jurisdiction"] == "D1"]["period"]) == {"2025Q1", "2025Q2"}
     assert value(q, "callback_coverage", "D1", "2025Q2", column="n") == 1       # B2 only
     assert value(q, "callback_coverage", "D1", "2025Q1") == pytest.approx(6 / 8)
-    months = cases.case_metrics(case_db, period_kind="month", level="station", metrics=["solved_rate"],
-                                date_from=dt.date(2025, 2, 1), date_to=dt.date(2025, 2, 1))
+    months = cases.case_metrics(case_db, Selection(period_kind="month", periods=("2025-02",), level="station"),
+                                metrics=["solved_rate"])
     assert list(months["period"].unique()) == ["2025-02"]
     assert value(months, "solved_rate", "S1", "2025-02") == 1.0                 # A3
     assert cases.case_months(case_db)[0] == dt.date(2025, 1, 1)
@@ -165,20 +166,20 @@ def test_periods_follow_reported_at(case_db):
 
 def test_settings_change_weights_and_deadlines(case_db):
     store.set_setting(case_db, "basic_satisfied_weight", 0.5)
-    t = cases.case_metrics(case_db, period_kind="all", level="station", metrics=["callback_satisfaction"])
+    t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'), metrics=['callback_satisfaction'])
     assert value(t, "callback_satisfaction", "S1") == pytest.approx(2.5 / 5)
     store.set_setting(case_db, "petition_deadline_days", 45)      # A7 (42 days) becomes on time
-    t = cases.case_metrics(case_db, period_kind="all", level="station", metrics=["petition_on_time"])
+    t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'), metrics=['petition_on_time'])
     assert value(t, "petition_on_time", "S1") == pytest.approx(2 / 3)
     store.set_setting(case_db, "petition_deadline_days", 90)      # A8's deadline (2025-06-18) not yet passed
-    t = cases.case_metrics(case_db, period_kind="all", level="station", metrics=["petition_on_time"])
+    t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'), metrics=['petition_on_time'])
     assert (value(t, "petition_on_time", "S1", column="n"), value(t, "petition_on_time", "S1")) == (2, 1.0)
 
 
 def test_small_bases_are_suppressed_for_rates_and_durations(case_db):
     store.set_setting(case_db, "suppress_below_n_eff", 3)
     store.set_setting(case_db, "caution_below_n_eff", 5)
-    t = cases.case_metrics(case_db, period_kind="all", level="station")
+    t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'))
     assert value(t, "solved_rate", "S1", column="flag") == "caution"           # n = 3
     assert value(t, "small_solved_rate", "S1", column="flag") == "suppressed"  # n = 2
     for column in ("value", "se", "ci_low", "ci_high"):
@@ -191,13 +192,13 @@ def test_small_bases_are_suppressed_for_rates_and_durations(case_db):
 
 
 def test_open_loop_oldest_first_with_days_waited(case_db):
-    loop = cases.open_loop(case_db, level="district")
+    loop = cases.open_loop(case_db, Selection(level='district'))
     assert list(loop["case_id"]) == ["A5", "C1"]              # A2 rectified, B2 has a rectification time
     assert list(loop["jurisdiction"]) == ["D1", "D2"]
     assert loop["days_waited"].iloc[0] == pytest.approx((AS_OF - dt.datetime(2025, 3, 5, 9)).total_seconds() / 86400)
     assert loop["days_waited"].iloc[1] == pytest.approx(0.0)
     assert (loop["as_of"] == AS_OF).all()
-    summary = cases.open_loop_summary(case_db, level="station").set_index("jurisdiction")
+    summary = cases.open_loop_summary(case_db, Selection(level='station')).set_index("jurisdiction")
     assert summary.loc["S1", ["dissatisfied", "pending"]].tolist() == [2, 1]
     assert summary.loc["S2", ["dissatisfied", "pending"]].tolist() == [1, 0]
     assert np.isnan(summary.loc["S2", "oldest_days"])
@@ -206,26 +207,26 @@ def test_open_loop_oldest_first_with_days_waited(case_db):
 
 def test_station_user_sees_only_its_own_cases(case_db):
     user = User("s1", "station", "S1")
-    stations = cases.case_metrics(case_db, period_kind="all", level="station", user=user)
+    stations = cases.case_metrics(case_db, Selection(period_kind='all', level='station', user=user))
     assert set(stations["jurisdiction"]) == {"S1"}
-    city = cases.case_metrics(case_db, period_kind="all", level="city", user=user)
+    city = cases.case_metrics(case_db, Selection(period_kind='all', level='city', user=user))
     assert set(city["jurisdiction"]) == {"C"}                # the average above is allowed
-    assert list(cases.open_loop(case_db, level="city", user=user)["case_id"]) == ["A5"]  # never C1 of S3
+    assert list(cases.open_loop(case_db, Selection(level='city', user=user))["case_id"]) == ["A5"]  # never C1 of S3
 
 
 def test_unknown_names_raise_user_errors(case_db):
     from analytics.errors import UnknownNameError
 
     with pytest.raises(UnknownNameError):
-        cases.case_metrics(case_db, period_kind="week")
+        cases.case_metrics(case_db, Selection(period_kind='week'))
     with pytest.raises(UnknownNameError):
-        cases.case_metrics(case_db, metrics=["nonsense"])
+        cases.case_metrics(case_db, Selection(), metrics=['nonsense'])
 
 
 def test_no_cases_gives_empty_tables(empty_db):
-    assert cases.case_metrics(empty_db, period_kind="all").empty
+    assert cases.case_metrics(empty_db, Selection(period_kind='all')).empty
     assert cases.latest_data_time(empty_db) is None
-    assert cases.open_loop(empty_db).empty
+    assert cases.open_loop(empty_db, Selection()).empty
 
 
 # --- link to surveys -----------------------------------------------------------------------------
@@ -251,12 +252,12 @@ def add_survey(con):
 
 def test_link_table_and_spearman(case_db):
     add_survey(case_db)
-    table = link.link_table(case_db, metric="callback_satisfaction", indicator="satisfaction")
+    table = link.link_table(case_db, Selection(period_kind='all'), metric='callback_satisfaction', indicator='satisfaction')
     assert list(table["jurisdiction"]) == ["S1", "S2", "S3"]
     assert table["metric_value"].tolist() == pytest.approx([0.6, 0.5, 0.0])
     assert table["indicator_estimate"].tolist() == pytest.approx([0.4, 0.8, 0.5])
     store.set_setting(case_db, "suppress_below_n_eff", 2)   # S3's single callback is now suppressed
-    assert list(link.link_table(case_db, metric="callback_satisfaction", indicator="satisfaction")["jurisdiction"]) \
+    assert list(link.link_table(case_db, Selection(period_kind='all'), metric='callback_satisfaction', indicator='satisfaction')["jurisdiction"]) \
         == ["S1", "S2"]
 
 
@@ -273,7 +274,7 @@ def test_spearman_by_hand_and_bootstrap_is_seeded():
 
 def test_self_report_gap_z_test_by_hand(case_db):
     add_survey(case_db)
-    gaps = link.self_report_gap(case_db, alpha=0.2).set_index("jurisdiction")
+    gaps = link.self_report_gap(case_db, Selection(period_kind='all'), alpha=0.2).set_index("jurisdiction")
     # S1: callback 3/5 = 0.6 vs survey 4/10 = 0.4.
     se = math.sqrt(0.6 * 0.4 / 5 + 0.4 * 0.6 / 10)
     assert gaps.loc["S1", "gap"] == pytest.approx(0.2)
@@ -288,5 +289,5 @@ def test_self_report_gap_z_test_by_hand(case_db):
     # Benjamini-Hochberg over (p_s1, 1, p_s3): p_s1 is the smallest, times 3.
     assert gaps.loc["S1", "p_excess_adjusted"] == pytest.approx(min(3 * p_s1, 1.5 * p_s3, 1.0))
     assert bool(gaps.loc["S1", "flagged"]) and not gaps.loc[["S2", "S3"], "flagged"].any()
-    assert not link.self_report_gap(case_db)["flagged"].any()   # at alpha 0.05 the excess is not significant
-    assert list(link.self_report_gap(case_db)["jurisdiction"]) == ["S1", "S2", "S3"]  # largest gap first
+    assert not link.self_report_gap(case_db, Selection(period_kind='all'))["flagged"].any()   # at alpha 0.05 the excess is not significant
+    assert list(link.self_report_gap(case_db, Selection(period_kind='all'))["jurisdiction"]) == ["S1", "S2", "S3"]  # largest gap first

@@ -9,6 +9,7 @@ with closed forms, independently of analytics.stats wherever the formula is shor
 """
 
 from __future__ import annotations
+from analytics.selection import Selection
 
 import json
 import math
@@ -100,7 +101,7 @@ def _p0(codes=None) -> float:
 
 
 def test_funnel_limits_and_z_equal_the_closed_form_around_the_pooled_rate(con):
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
     assert list(table.columns) == compare.COMPARE_COLUMNS
     p0 = _p0()
     assert table.attrs["overall"] == pytest.approx(p0, rel=1e-12)
@@ -124,7 +125,7 @@ def test_funnel_limits_and_z_equal_the_closed_form_around_the_pooled_rate(con):
 
 
 def test_constructed_outlier_is_above_and_an_average_station_within(con):
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4").set_index("jurisdiction")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility').set_index("jurisdiction")
     assert table.loc["S6", "funnel_class"] == "above"
     assert table.loc["S6", "funnel_class_998"] == "above"  # z ≈ 6.5: beyond the 99.8% limits too
     assert table.loc["S3", "funnel_class"] == "within"      # 60% vs 63.1% on n=100
@@ -133,8 +134,8 @@ def test_constructed_outlier_is_above_and_an_average_station_within(con):
 
 
 def test_overdispersion_widens_the_limits_by_phi_only_when_significant(con):
-    plain = compare.compare_table(con, indicator="visibility", period="2025Q4")
-    wide = compare.compare_table(con, indicator="visibility", period="2025Q4", overdispersion=True)
+    plain = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    wide = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', overdispersion=True)
     p0 = _p0()
     rates = np.array([x / n for n, x in _unsuppressed().values()])
     bases = np.array([n for n, _x in _unsuppressed().values()], dtype=float)
@@ -147,8 +148,7 @@ def test_overdispersion_widens_the_limits_by_phi_only_when_significant(con):
     assert row["z"] == pytest.approx((0.55 - p0) / math.sqrt(phi * p0 * (1 - p0) / 100))
     # a peer group without the outlier is not over-dispersed: nothing is widened
     compare.save_peer_group(con, "calm", ["S2", "S3", "S4"])
-    calm = compare.compare_table(con, indicator="visibility", period="2025Q4", peer_group="calm",
-                                 overdispersion=True)
+    calm = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='calm', overdispersion=True)
     assert not calm.attrs["phi_significant"] and calm.attrs["phi_applied"] == 1.0
 
 
@@ -175,7 +175,7 @@ def test_funnel_curve_is_the_hand_derived_limits_on_a_geometric_grid():
 
 
 def test_suppressed_unit_is_listed_without_numbers_and_left_out_of_everything(con):
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
     row = table.iloc[-1]
     assert row["jurisdiction"] == "S7" and row["flag"] == "suppressed" and row["funnel_class"] == "suppressed"
     assert row["n"] == 10 and row["base"] == 10  # bases are always shown
@@ -197,7 +197,7 @@ def test_suppressed_unit_is_listed_without_numbers_and_left_out_of_everything(co
 
 def test_shrunken_estimates_are_the_beta_binomial_posterior_means_of_an_independent_fit(con):
     """Refit the prior with scipy's beta-binomial pmf and Nelder-Mead (not analytics.stats' gradient code)."""
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
     shown = table[table["funnel_class"] != "suppressed"].set_index("jurisdiction")
     n = np.array([Q4[c][0] for c in shown.index], dtype=float)
     x = np.array([Q4[c][1] for c in shown.index], dtype=float)
@@ -224,7 +224,7 @@ def test_rank_and_rank_interval_known_by_hand(con):
     """Ranks by estimate (S6 85% > S3 60% > S5 55.8% > S2 55% > S4 52% > S1 50%); S6 is 12 SEs clear, so first
     in every draw; the rest lie within about 2 SEs of each other, so none is sure of its place and each
     interval spans at least three ranks but never reaches 1."""
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
     shown = table[table["funnel_class"] != "suppressed"].set_index("jurisdiction")
     assert list(shown.index) == ["S6", "S3", "S5", "S2", "S4", "S1"]
     assert shown["rank"].tolist() == [1, 2, 3, 4, 5, 6]
@@ -232,12 +232,12 @@ def test_rank_and_rank_interval_known_by_hand(con):
     others = shown.drop(index="S6")
     assert (others["rank_low"] >= 2).all() and (others["rank_high"] - others["rank_low"] >= 2).all()
     assert others["rank_high"].max() == 6 and others["rank_low"].min() == 2
-    again = compare.compare_table(con, indicator="visibility", period="2025Q4")
+    again = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
     pd.testing.assert_frame_equal(table, again)  # fixed seed: page and CLI agree
 
 
 def test_weighted_comparison_uses_neff_and_the_ratio_estimator(con):
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4", weighted=True)
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',), weighted=True), indicator='visibility')
     assert table.attrs["base"] == "n_eff"
     num, den = con.execute(
         "SELECT sum(r.weight * (a.code = '1')::INT), sum(r.weight) FROM respondents r JOIN answers a USING "
@@ -249,16 +249,16 @@ def test_weighted_comparison_uses_neff_and_the_ratio_estimator(con):
 
 
 def test_fewer_than_three_units_skip_shrinkage(con):
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4", jurisdiction_codes=["S1", "S2"])
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',), jurisdiction_codes=('S1', 'S2')), indicator='visibility')
     assert table.attrs["units"] == 2 and not table.attrs["shrinkage"]
     assert table["shrunken"].isna().all() and table["rank"].notna().all()
 
 
 def test_empty_period_and_unknown_indicator(con):
-    assert compare.compare_table(con, indicator="visibility", period="2024Q1").empty
+    assert compare.compare_table(con, Selection(period_kind='quarter', periods=('2024Q1',)), indicator='visibility').empty
     with pytest.raises(UnknownNameError):
-        compare.compare_table(con, indicator="nope", period="2025Q4")
-    city = compare.compare_table(con, indicator="visibility", period="all", level="district")
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='nope')
+    city = compare.compare_table(con, Selection(period_kind='all', periods=('all',), level='district'), indicator='visibility')
     assert list(city["jurisdiction"]) == ["D2", "D1"] and city.attrs["units"] == 2
 
 
@@ -270,7 +270,7 @@ def test_peer_group_filter_save_list_delete_audited(con):
     assert compare.save_peer_group(con, " inner ", ["S1", "S2", "S3"], actor="tester") == "station"
     assert store.data_version(con) == version + 1
     assert compare.peer_group_codes(con, "inner") == ["S1", "S2", "S3"]
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4", peer_group="inner")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='inner')
     assert sorted(table["jurisdiction"]) == ["S1", "S2", "S3"]
     assert table.attrs["overall"] == pytest.approx(_p0(["S1", "S2", "S3"]))
     compare.save_peer_group(con, "inner", ["S1", "S2"])  # replaces the members
@@ -298,10 +298,10 @@ def test_peer_group_errors(con, name, codes, key):
 def test_peer_group_level_must_match_and_must_exist(con):
     compare.save_peer_group(con, "districts", ["D1", "D2"])
     with pytest.raises(JingminError) as info:
-        compare.compare_table(con, indicator="visibility", period="2025Q4", peer_group="districts")
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='districts')
     assert info.value.message_key == "error.compare.group_level"
     with pytest.raises(UnknownNameError):
-        compare.compare_table(con, indicator="visibility", period="2025Q4", peer_group="missing")
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='missing')
     with pytest.raises(UnknownNameError):
         compare.delete_peer_group(con, "missing")
 
@@ -310,7 +310,7 @@ def test_peer_group_level_must_match_and_must_exist(con):
 
 
 def test_trend_tests_match_cochran_armitage_and_bh(con):
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["visibility"])
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     tests = compare.trend_tests(table).set_index("jurisdiction")
     z, p = stats.cochran_armitage_trend([40, 45, 50, 50], [100] * 4)
     assert tests.loc["S1", "z"] == pytest.approx(z) and tests.loc["S1", "p_value"] == pytest.approx(p)
@@ -327,8 +327,7 @@ def test_trend_tests_match_cochran_armitage_and_bh(con):
 
 
 def test_trend_tests_weighted_use_neff_and_skip_suppressed_periods(con):
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["visibility"],
-                                   weighted=True)
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station', weighted=True), indicators=['visibility'])
     s2 = table[table["jurisdiction"] == "S2"].sort_values("period_start")
     z, _p = stats.cochran_armitage_trend(s2["estimate"] * s2["n_eff"], s2["n_eff"])
     tests = compare.trend_tests(table).set_index("jurisdiction")
@@ -340,22 +339,22 @@ def test_trend_tests_weighted_use_neff_and_skip_suppressed_periods(con):
 
 
 def test_mode_breaks_overall_and_per_jurisdiction(con):
-    overall = compare.mode_breaks(con)
+    overall = compare.mode_breaks(con, Selection(), by_jurisdiction=False)
     assert overall.to_dict("records") == [{
         "indicator": "visibility", "jurisdiction": None, "month_before": pd.Timestamp("2025-05-01").date(),
         "month_after": pd.Timestamp("2025-08-01").date(), "modes_before": "phone", "modes_after": "face_to_face",
         "mix_before": "phone 100%", "mix_after": "face_to_face 100%"}]
-    per_station = compare.mode_breaks(con, level="station", jurisdiction_codes=["S1", "S2"])
+    per_station = compare.mode_breaks(con, Selection(level='station', jurisdiction_codes=('S1', 'S2')))
     assert sorted(per_station["jurisdiction"]) == ["S1", "S2"]
     con.execute("UPDATE batches SET status = 'removed' WHERE batch_id = 1")
-    assert compare.mode_breaks(con).empty  # only loaded batches count
+    assert compare.mode_breaks(con, Selection(), by_jurisdiction=False).empty  # only loaded batches count
     con.execute("UPDATE batches SET status = 'loaded', survey_mode = 'face_to_face' WHERE batch_id = 1")
-    assert compare.mode_breaks(con).empty  # same mode throughout: no break
+    assert compare.mode_breaks(con, Selection(), by_jurisdiction=False).empty  # same mode throughout: no break
 
 
 def test_trend_test_flags_a_span_across_a_mode_break(con):
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["visibility"])
-    breaks = compare.mode_breaks(con, level="station")
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
+    breaks = compare.mode_breaks(con, Selection(level='station'))
     tests = compare.trend_tests(table, breaks=breaks).set_index("jurisdiction")
     assert tests.loc["S1", "mode_break"]
     late = table[table["period"].isin(["2025Q3", "2025Q4"])]
@@ -386,7 +385,7 @@ def test_cli_compare_prints_the_same_figures(db_path, capsys):
     captured = capsys.readouterr()
     rows = {r["jurisdiction"]: r for r in json.loads(captured.out)}
     con = store.connect(db_path)
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4").set_index("jurisdiction")
+    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility').set_index("jurisdiction")
     con.close()
     for code in ("S1", "S6"):
         for column in ("estimate", "base", "limit95_low", "limit998_high", "z", "shrunken", "rank_low", "rank_high"):

@@ -1,6 +1,7 @@
 """Key drivers computed in DuckDB end to end (tests/unit keeps the pure weight computations)."""
 
 
+from analytics.selection import Selection
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,7 +48,7 @@ def survey_db(tmp_path):
 
 def test_key_drivers_match_numpy_on_complete_cases(survey_db):
     con, table, _resp = survey_db
-    result = drivers.key_drivers(con, n_boot=100, seed=4)
+    result = drivers.key_drivers(con, Selection(), n_boot=100, seed=4)
     complete = table[(table != "9").all(axis=1)].astype(float).to_numpy()
     expected = drivers.lmg_weights(np.corrcoef(complete, rowvar=False))
     got = result.set_index("item").loc[ITEMS]
@@ -69,30 +70,31 @@ def test_key_drivers_match_numpy_on_complete_cases(survey_db):
     assert list(got["quadrant"]) == list(expected_quadrant)
     assert got["priority"].to_numpy() == pytest.approx((got["share"] * (1 - got["performance"])).to_numpy())
     # Seeded: the same call gives the same intervals.
-    again = drivers.key_drivers(con, n_boot=100, seed=4).set_index("item").loc[ITEMS]
+    again = drivers.key_drivers(con, Selection(), n_boot=100, seed=4).set_index("item").loc[ITEMS]
     assert again["share_low"].tolist() == got["share_low"].tolist()
 
 
 def test_key_drivers_per_district_and_bounded_sample(survey_db):
     con, table, resp = survey_db
-    result = drivers.key_drivers(con, by="district", n_boot=30, max_sample=100, method="relative_weights")
+    result = drivers.key_drivers(con, Selection(), by='district', n_boot=30, max_sample=100, method='relative_weights')
     assert set(result["group"]) == {"D1", "D2"}
     first = table.iloc[:300]
     complete = first[(first != "9").all(axis=1)].astype(float).to_numpy()
     d1 = result[result["group"] == "D1"].set_index("item").loc[ITEMS]
     assert d1["weight"].to_numpy() == pytest.approx(drivers.relative_weights(np.corrcoef(complete, rowvar=False)))
     assert (d1["sample_n"] == 100).all() and (d1["n"] == len(complete)).all()
-    scoped = drivers.key_drivers(con, by="district", n_boot=0, user=User("s2", "station", "S2"))
+    scoped = drivers.key_drivers(con, Selection(user=User('s2', 'station', 'S2')), by='district', n_boot=0)
     assert set(scoped["group"]) == {"D2"}                     # never the other district
     assert scoped["share_low"].isna().all()                   # no bootstrap asked
 
 
 def test_small_groups_are_suppressed(survey_db):
     con, _table, _resp = survey_db
-    result = drivers.key_drivers(con, jurisdiction_codes=["S1"], date_to=pd.Timestamp("2024-12-31").date(), n_boot=0)
+    result = drivers.key_drivers(con, Selection(period_kind="year", periods=("2024",),
+                                                   jurisdiction_codes=("S1",)), n_boot=0)
     assert result.empty                                       # nobody interviewed before 2025
     store.set_setting(con, "suppress_below_n_eff", 1000)
-    result = drivers.key_drivers(con, n_boot=0)
+    result = drivers.key_drivers(con, Selection(), n_boot=0)
     assert (result["flag"] == "suppressed").all() and result["weight"].isna().all()
     assert result["performance"].isna().all()
 
@@ -100,9 +102,9 @@ def test_small_groups_are_suppressed(survey_db):
 def test_bad_requests_raise_user_errors(survey_db):
     con, _table, _resp = survey_db
     with pytest.raises(UnknownNameError):
-        drivers.key_drivers(con, method="magic")
+        drivers.key_drivers(con, Selection(), method='magic')
     with pytest.raises(UnknownNameError):
-        drivers.key_drivers(con, indicator="no_such_indicator")
+        drivers.key_drivers(con, Selection(), indicator='no_such_indicator')
     with pytest.raises(DefinitionError):
-        drivers.key_drivers(con, items=["attitude"])
+        drivers.key_drivers(con, Selection(), items=['attitude'])
     assert drivers.available_drivers(con) == ITEMS

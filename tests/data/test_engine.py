@@ -1,5 +1,6 @@
 """The indicator engine on the hand-computable fixture city (tests/data/fixture_survey.sql)."""
 
+from analytics.selection import Selection
 import json
 import math
 
@@ -21,7 +22,7 @@ def row(table, **where):
 
 
 def test_station_rate_excludes_dont_know(fixture_db):
-    table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"])
+    table = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     s1 = row(table, jurisdiction="S1", period="2025Q1")
     assert (s1["n"], s1["n_dk"]) == (3, 1)
     assert s1["estimate"] == pytest.approx(2 / 3)
@@ -31,22 +32,22 @@ def test_station_rate_excludes_dont_know(fixture_db):
 
 
 def test_rollup_is_computed_from_respondents_not_station_rates(fixture_db):
-    table = engine.indicator_table(fixture_db, period_kind="quarter", level="district", indicators=["visibility"])
+    table = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='district'), indicators=['visibility'])
     d1 = row(table, jurisdiction="D1", period="2025Q1")
     assert d1["n"] == 5
     assert d1["estimate"] == pytest.approx(3 / 5)          # not (2/3 + 1/2) / 2
-    city = engine.indicator_table(fixture_db, period_kind="all", level="city", indicators=["visibility"])
+    city = engine.indicator_table(fixture_db, Selection(period_kind='all', level='city'), indicators=['visibility'])
     assert row(city, jurisdiction="C")["estimate"] == pytest.approx(5 / 8)
     assert row(city, jurisdiction="C")["n_dk"] == 1
 
 
 def test_period_labels_and_pooling(fixture_db):
-    months = engine.indicator_table(fixture_db, period_kind="month", level="city", indicators=["visibility"])
+    months = engine.indicator_table(fixture_db, Selection(period_kind='month', level='city'), indicators=['visibility'])
     assert list(months["period"]) == ["2025-01", "2025-02", "2025-04", "2026-04"]
-    years = engine.indicator_table(fixture_db, period_kind="year", level="city", indicators=["visibility"])
+    years = engine.indicator_table(fixture_db, Selection(period_kind='year', level='city'), indicators=['visibility'])
     assert list(years["period"]) == ["2025", "2026"]
     assert row(years, period="2025")["estimate"] == pytest.approx(5 / 7)
-    rolling = engine.indicator_table(fixture_db, period_kind="rolling12", level="city", indicators=["visibility"])
+    rolling = engine.indicator_table(fixture_db, Selection(period_kind='rolling12', level='city'), indicators=['visibility'])
     # data from 2025-01 to 2026-04: complete windows end 2025-12 .. 2026-04; 2026-04R12 holds 2025-05..2026-04
     assert row(rolling, period="2025-12R12")["n"] == 7
     assert row(rolling, period="2026-04R12")["n"] == 1
@@ -54,21 +55,20 @@ def test_period_labels_and_pooling(fixture_db):
 
 
 def test_top2_box_and_three_level_scale_weight(fixture_db):
-    table = engine.indicator_table(fixture_db, period_kind="all", level="station", indicators=["satisfaction"])
+    table = engine.indicator_table(fixture_db, Selection(period_kind='all', level='station'), indicators=['satisfaction'])
     assert row(table, jurisdiction="S1")["estimate"] == pytest.approx(2 / 3)
-    three = engine.indicator_table(fixture_db, period_kind="all", level="station", indicators=["satisfaction_3"])
+    three = engine.indicator_table(fixture_db, Selection(period_kind='all', level='station'), indicators=['satisfaction_3'])
     assert row(three, jurisdiction="S1")["estimate"] == pytest.approx(2 / 3)   # 基本满意 counts as satisfied
     definition = get_indicator(fixture_db, "satisfaction_3")
     save_indicator(fixture_db, definition.__class__(**{**definition.__dict__,
                                                        "scoring": {"3": 1.0, "2": 0.5, "1": 0.0}}))
     engine.refresh_cells(fixture_db)
-    three = engine.indicator_table(fixture_db, period_kind="all", level="station", indicators=["satisfaction_3"])
+    three = engine.indicator_table(fixture_db, Selection(period_kind='all', level='station'), indicators=['satisfaction_3'])
     assert row(three, jurisdiction="S1")["estimate"] == pytest.approx(0.5)
 
 
 def test_weighted_estimate_and_linearised_se_by_hand(fixture_db):
-    table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
-                                   weighted=True)
+    table = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station', weighted=True), indicators=['visibility'])
     s1 = row(table, jurisdiction="S1", period="2025Q1")
     w = np.array([1.0, 2.0, 1.0])
     y = np.array([1.0, 1.0, 0.0])
@@ -89,19 +89,19 @@ def test_weighted_estimate_and_linearised_se_by_hand(fixture_db):
 def test_small_bases_are_suppressed_with_no_number(fixture_db):
     store.set_setting(fixture_db, "suppress_below_n_eff", 3)
     store.set_setting(fixture_db, "caution_below_n_eff", 5)
-    table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"])
+    table = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     s2 = row(table, jurisdiction="S2", period="2025Q1")
     assert s2["flag"] == "suppressed"
     assert s2["n"] == 2
     assert s2[["estimate", "se", "ci_low", "ci_high"]].isna().all()
     assert row(table, jurisdiction="S1", period="2025Q1")["flag"] == "caution"
-    d1 = engine.indicator_table(fixture_db, period_kind="quarter", level="district", indicators=["visibility"])
+    d1 = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='district'), indicators=['visibility'])
     assert row(d1, jurisdiction="D1", period="2025Q1")["flag"] == "ok"
 
 
 def test_changes_compare_with_the_right_period(fixture_db):
     table = engine.add_changes(
-        engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]),
+        engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility']),
         lag="year")
     s3 = row(table, jurisdiction="S3", period="2026Q2")
     assert s3["prev_period"] == "2025Q2"
@@ -114,11 +114,11 @@ def test_changes_compare_with_the_right_period(fixture_db):
     assert not s3["significant"] and s3["direction"] == ""
     # ... and significant, so "down", at alpha = 0.10
     at_10 = engine.add_changes(
-        engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]),
+        engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility']),
         lag="year", alpha=0.10)
     assert row(at_10, jurisdiction="S3", period="2026Q2")["direction"] == "down"
     quarterly = engine.add_changes(
-        engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"]))
+        engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility']))
     assert row(quarterly, jurisdiction="S3", period="2026Q2")["prev_period"] == "2026Q1"
     assert math.isnan(row(quarterly, jurisdiction="S3", period="2026Q2")["change"])
 
@@ -127,7 +127,7 @@ def test_changes_for_chosen_periods_equal_the_whole_table_filtered(synthetic_db_
     import duckdb
 
     con = duckdb.connect(str(synthetic_db_path), read_only=True)
-    table = engine.indicator_table(con, period_kind="month", level="station")
+    table = engine.indicator_table(con, Selection(period_kind='month', level='station'))
     con.close()
     chosen = sorted(table["period"].unique())[-4:]
     for lag in ("previous", "year"):
@@ -142,8 +142,9 @@ def test_changes_for_chosen_periods_equal_the_whole_table_filtered(synthetic_db_
 def test_filters_by_jurisdiction_and_date(fixture_db):
     import datetime as dt
 
-    table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
-                                   jurisdiction_codes=["S3"], date_from=dt.date(2026, 1, 1))
+    table = engine.indicator_table(fixture_db, Selection(period_kind="quarter", periods=("2026Q1", "2026Q2"),
+                                                         level="station", jurisdiction_codes=("S3",)),
+                                   indicators=["visibility"])
     assert list(zip(table["jurisdiction"], table["period"], strict=True)) == [("S3", "2026Q2")]
 
 
@@ -154,8 +155,7 @@ def test_csv_and_json_never_carry_a_suppressed_number(fixture_db):
     from analytics.output import to_csv_text, to_json_text
 
     def s2_exports(weighted):
-        table = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"],
-                                       weighted=weighted)
+        table = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station', weighted=weighted), indicators=['visibility'])
         s2 = table[(table["jurisdiction"] == "S2") & (table["period"] == "2025Q1")]
         records = json.loads(to_json_text(s2))
         return to_csv_text(s2).splitlines()[1], records[0]

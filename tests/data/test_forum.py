@@ -24,7 +24,9 @@ import pytest
 from analytics import cases, engine, forum, store
 from analytics.auth import User
 from analytics.errors import AccessDenied, UnknownNameError
+from analytics.periods import period_kind as _period_kind
 from analytics.presentation import pct
+from analytics.selection import Selection
 
 PERIOD = "2025Q4"
 ACTIONS = [
@@ -97,12 +99,13 @@ def city_path(tmp_path_factory) -> Path:
 def summary_of(city_path):
     """``summary_of(jurisdiction, lang)``: the forum summary for PERIOD, computed once per module."""
     connection = store.connect(city_path)
-    memo: dict[tuple[str, str], forum.ForumSummary] = {}
+    memo: dict[tuple[str, str, str], forum.ForumSummary] = {}
 
-    def get(jurisdiction: str, lang: str) -> forum.ForumSummary:
-        if (jurisdiction, lang) not in memo:
-            memo[jurisdiction, lang] = forum.forum_summary(connection, jurisdiction, PERIOD, lang)
-        return memo[jurisdiction, lang]
+    def get(jurisdiction: str, lang: str, comparison: str = "previous") -> forum.ForumSummary:
+        if (jurisdiction, lang, comparison) not in memo:
+            sel = Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,), comparison=comparison)
+            memo[jurisdiction, lang, comparison] = forum.forum_summary(connection, sel, jurisdiction, lang)
+        return memo[jurisdiction, lang, comparison]
 
     yield get
     connection.close()
@@ -142,11 +145,13 @@ def _same(a: float | None, b: float) -> bool:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tiles_equal_the_engine_for_the_same_selection(con, summary_of, lang):
     summary = summary_of("S1", lang)
-    table = engine.indicator_table(con, period_kind="quarter", level="station", jurisdiction_codes=["S1"])
-    by_year = engine.add_changes(table, lag="year")
-    by_prev = engine.add_changes(table, lag="previous")
-    district = engine.indicator_table(con, period_kind="quarter", level="district", jurisdiction_codes=["D1"])
-    city = engine.indicator_table(con, period_kind="quarter", level="city")
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station', jurisdiction_codes=('S1',)))
+    # The forum's changes come from the Overview's table for the same selection: every station, this period.
+    by_prev = engine.indicator_table(con, Selection(periods=(PERIOD,)), changes=True)
+    by_year = engine.indicator_table(con, Selection(periods=(PERIOD,), comparison="year"), changes=True)
+    year_tiles = {t.indicator: t for t in summary_of("S1", lang, "year").tiles}
+    district = engine.indicator_table(con, Selection(level="district", jurisdiction_codes=("D1",)))
+    city = engine.indicator_table(con, Selection(period_kind='quarter', level='city'))
     assert [t.indicator for t in summary.tiles] == ["visibility", "familiarity", "awareness", "satisfaction",
                                                      "safety", "trust"]  # no satisfaction_3 data: no tile
     for tile in summary.tiles:
@@ -156,7 +161,8 @@ def test_tiles_equal_the_engine_for_the_same_selection(con, summary_of, lang):
         assert tile.rate.text == pct(row["estimate"])
         assert pct(row["ci_low"]) in tile.interval_sentence and pct(row["ci_high"]) in tile.interval_sentence
         assert str(row["n"]) in tile.interval_sentence
-        previous, year = tile.changes
+        (previous,) = tile.changes
+        (year,) = year_tiles[tile.indicator].changes
         assert (previous.lag, previous.period, year.lag, year.period) == ("previous", "2025Q3", "year", "2024Q4")
         assert previous.change == _row(by_prev, "S1", tile.indicator)["change"]
         assert year.change == _row(by_year, "S1", tile.indicator)["change"]
@@ -168,7 +174,7 @@ def test_tiles_equal_the_engine_for_the_same_selection(con, summary_of, lang):
             assert _same(value, _row(table, "S1", tile.indicator, label)["estimate"])
     assert summary.trend_periods == ("2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4")
     assert summary.indicators_command == ("python -m analytics indicators --by jurisdiction,quarter --level station "
-                                          "--jurisdiction S1 --period 2025Q4 --changes year")
+                                          "--period 2025Q4 --changes previous")
 
 
 @pytest.mark.parametrize(("lang", "up", "down", "same"), [
@@ -180,27 +186,24 @@ def test_tiles_equal_the_engine_for_the_same_selection(con, summary_of, lang):
      "与去年同期（2024年第4季度）基本持平，差别在抽样误差范围内。"),
 ], ids=["en", "zh"])
 def test_change_sentences_respect_significance(con, summary_of, lang, up, down, same):
-    rise = summary_of("S2", lang).tile("visibility").changes[1]
-    fall = summary_of("S3", lang).tile("trust").changes[1]
-    table = engine.add_changes(engine.indicator_table(con, period_kind="quarter", jurisdiction_codes=["S2", "S3"]),
-                               lag="year")
-    # the CLI selection is one jurisdiction; S2 and S3 are each far beyond any adjustment
+    (rise,) = summary_of("S2", lang, "year").tile("visibility").changes
+    (fall,) = summary_of("S3", lang, "year").tile("trust").changes
+    # the Overview's table for the same selection: every station, adjusted together
+    table = engine.indicator_table(con, Selection(periods=(PERIOD,), comparison="year"), changes=True)
     assert _row(table, "S2", "visibility")["direction"] == "up"
     assert _row(table, "S3", "trust")["direction"] == "down"
     assert (rise.status, fall.status) == ("up", "down")
     assert rise.sentence == up.format(f"{100 * rise.change:.1f}")
     assert fall.sentence == down.format(f"{100 * abs(fall.change):.1f}")
-    steady = summary_of("S1", lang).tile("familiarity").changes[1]
-    stats = engine.add_changes(engine.indicator_table(con, period_kind="quarter", jurisdiction_codes=["S1"]),
-                               lag="year")
-    assert not _row(stats, "S1", "familiarity")["significant"]
+    (steady,) = summary_of("S1", lang, "year").tile("familiarity").changes
+    assert not _row(table, "S1", "familiarity")["significant"]
     assert (steady.status, steady.sentence, steady.short) == ("same", same, "")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_suppressed_station_carries_no_number(con, summary_of, lang):
     summary = summary_of("S5", lang)
-    table = engine.indicator_table(con, period_kind="quarter", jurisdiction_codes=["S5"])
+    table = engine.indicator_table(con, Selection(period_kind='quarter', jurisdiction_codes=('S5',)))
     assert _row(table, "S5", "satisfaction")["flag"] == "suppressed"
     label = "样本过小" if lang == "zh" else "suppressed"
     for tile in summary.tiles:
@@ -217,7 +220,7 @@ def test_suppressed_station_carries_no_number(con, summary_of, lang):
 
 def test_case_figures_equal_case_metrics(con, summary_of):
     summary = summary_of("S1", "en")
-    table = cases.case_metrics(con, period_kind="quarter", jurisdiction_codes=["S1"])
+    table = cases.case_metrics(con, Selection(period_kind='quarter', jurisdiction_codes=('S1',)))
     table = table[table["period"] == PERIOD].set_index("metric")
     figures = {f.metric: f for f in summary.cases}
     assert list(figures) == list(forum.CASE_METRICS)
@@ -232,7 +235,7 @@ def test_case_figures_equal_case_metrics(con, summary_of):
 
 
 def test_district_forum_compares_with_the_city_only(con):
-    summary = forum.forum_summary(con, "D2", PERIOD, "zh")
+    summary = forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,)), 'D2', 'zh')
     assert summary.district is None and summary.city.code == "C"
     tile = summary.tile("trust")
     assert tile.district is None and [s.place.code for s in tile.trend] == ["D2", "C"]
@@ -240,12 +243,12 @@ def test_district_forum_compares_with_the_city_only(con):
 
 
 @pytest.mark.parametrize(("label", "kind_periods", "changes"), [
-    ("2025-12", ["2025-01", "2025-12"], ("2025-11", "2024-12")),
+    ("2025-12", ["2025-01", "2025-12"], ("2025-11",)),
     ("2025", ["2024", "2025"], ("2024",)),
     ("2025-12R12", ["2025-01R12", "2025-12R12"], ("2024-12R12",)),
 ])
 def test_period_kind_is_inferred_from_the_label(con, label, kind_periods, changes):
-    summary = forum.forum_summary(con, "S1", label, "en")
+    summary = forum.forum_summary(con, Selection(period_kind=_period_kind(label), periods=(label,)), 'S1', 'en')
     assert summary.trend_periods[0] == kind_periods[0] and summary.trend_periods[-1] == kind_periods[1]
     assert tuple(c.period for c in summary.tiles[0].changes) == changes
 
@@ -259,20 +262,20 @@ def test_period_names(label, zh, en):
 
 def test_unknown_inputs_raise_user_errors(con):
     with pytest.raises(UnknownNameError, match="No jurisdiction"):
-        forum.forum_summary(con, "S9", PERIOD, "en")
+        forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,)), 'S9', 'en')
     with pytest.raises(UnknownNameError, match="not a period label"):
-        forum.forum_summary(con, "S1", "2025 Q4", "en")
+        forum.forum_summary(con, Selection(period_kind='quarter', periods=('2025 Q4',)), 'S1', 'en')
     with pytest.raises(UnknownNameError) as info:
-        forum.forum_summary(con, "S1", "2027Q1", "en")
+        forum.forum_summary(con, Selection(period_kind='quarter', periods=('2027Q1',)), 'S1', 'en')
     assert info.value.message_key == "forum.error.no_data"
 
 
 def test_station_user_sees_its_own_forum_and_not_a_sibling(con):
     own = User("s1", "station", "S1")
-    summary = forum.forum_summary(con, "S1", PERIOD, "en", user=own)
+    summary = forum.forum_summary(con, Selection(periods=(PERIOD,), user=own), "S1", "en")
     assert summary.tile("trust").city.shown and "--user s1" in summary.indicators_command
     with pytest.raises(AccessDenied):
-        forum.forum_summary(con, "S2", PERIOD, "en", user=own)
+        forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,), user=own), 'S2', 'en')
     assert forum.can_edit(con, own, "S1") and not forum.can_edit(con, own, "D1")
     assert not forum.can_edit(con, User("boss", "leader"), "S1")
 

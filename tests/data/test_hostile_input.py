@@ -2,6 +2,7 @@
 names are neutralised in CSV exports; markup in names is escaped in the HTML and PowerPoint reports."""
 
 from __future__ import annotations
+from analytics.selection import Selection
 
 import io
 import json
@@ -128,7 +129,7 @@ def test_csv_exports_neutralise_formulas_in_names_and_keep_negative_numbers(host
 
 def test_html_and_pptx_reports_escape_markup_in_names(hostile_db):
     for lang in ("zh", "en"):
-        summary = forum.forum_summary(hostile_db, "H1", "2025Q2", lang)
+        summary = forum.forum_summary(hostile_db, Selection(period_kind='quarter', periods=('2025Q2',)), 'H1', lang)
         html_text = report.build_html(summary)
         assert "<script" not in html_text.lower()
         if lang == "zh":
@@ -142,6 +143,6 @@ def test_html_and_pptx_reports_escape_markup_in_names(hostile_db):
 
 
 def test_engine_tables_carry_names_as_stored(hostile_db):
-    table = engine.indicator_table(hostile_db, period_kind="quarter", jurisdiction_codes=["H1", "H2", "H3"])
+    table = engine.indicator_table(hostile_db, Selection(period_kind='quarter', jurisdiction_codes=('H1', 'H2', 'H3')))
     assert set(table["name_en"]) == {en for _zh, en in HOSTILE_STATIONS.values()}
     assert json.dumps(sorted(set(table["name_zh"])), ensure_ascii=False)

@@ -1,6 +1,7 @@
 """Loading and removing batches: updates, removal, created jurisdictions, injection, real files,
 a loader killed mid-transaction, and the CLI's exit codes."""
 
+from analytics.selection import Selection
 import datetime as dt
 import os
 import signal
@@ -288,7 +289,7 @@ def test_real_files_load_with_shipped_mappings_and_show_figures(tmp_path, secret
     ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv")
     ess = ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
     assert (ess.rows, ess.summary["dont_know"], ess.summary["survey_mode"]) == (1704, 3, "face_to_face")
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["trust_police_6_10"])
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['trust_police_6_10'])
     row = table.iloc[0]
     assert (row["jurisdiction"], row["n"], row["n_dk"]) == ("BE", 1701, 3)
     assert row["estimate"] == pytest.approx((258 + 427 + 295 + 67 + 39) / 1701)  # answers 6, 7, 8, 9, 10
@@ -300,7 +301,7 @@ def test_real_files_load_with_shipped_mappings_and_show_figures(tmp_path, secret
     # 618 outcome rows for 606 distinct crimes.
     assert (outcomes.rows, outcomes.summary["superseded_in_file"]) == (606, 12)
     assert outcomes.summary["new_cases"] + outcomes.summary["updated_cases"] == 606
-    metrics = case_metrics(con, period_kind="all", level="station", metrics=["solved_rate"])
+    metrics = case_metrics(con, Selection(period_kind='all', level='station'), metrics=['solved_rate'])
     col = metrics[metrics["jurisdiction"] == "COL"].iloc[0]
     assert col["n"] > 0 and 0 < col["value"] < 1
     con.close()
@@ -315,7 +316,7 @@ def test_ess_belgium_loads_as_a_0_10_trust_mean_equal_to_pandas(tmp_path, secret
     con = store.connect(tmp_path / "ess.duckdb")
     ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv")
     ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
-    row = engine.indicator_table(con, period_kind="all", level="station", indicators=["trust_police_mean"]).iloc[0]
+    row = engine.indicator_table(con, Selection(period_kind='all', level='station'), indicators=['trust_police_mean']).iloc[0]
     y = pd.read_csv(real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv")["trstplc"].dropna()
     se = y.std(ddof=1) / len(y) ** 0.5
     half = sps.t.ppf(0.975, len(y) - 1) * se

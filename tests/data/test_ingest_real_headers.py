@@ -2,6 +2,7 @@
 maps without JSON, jurisdictions of several cities, survey waves. Every fixture is written by the test
 itself and checked against figures computed by hand."""
 
+from analytics.selection import Selection
 import pytest
 
 from analytics import engine, store
@@ -52,7 +53,7 @@ def test_long_english_headers_are_proposed_for_the_key_indicators(reg_db, tmp_pa
     assert [got[(r, "seen_police")] for r in ("E01", "E02", "E03", "E04")] == ["1", "0", "1", "9"]
     assert [got[(r, "knows_contact")] for r in ("E01", "E02", "E03", "E04")] == ["1", "1", "0", "1"]
     store.set_setting(reg_db, "suppress_below_n_eff", 0)  # four respondents: show the estimates
-    table = engine.indicator_table(reg_db, period_kind="month", level="station", jurisdiction_codes=["S01"])
+    table = engine.indicator_table(reg_db, Selection(period_kind='month', level='station', jurisdiction_codes=('S01',)))
     by_key = dict(zip(table["indicator"], table["estimate"], strict=True))
     # By hand: visibility 2 yes of 3 substantive answers (don't know left out); awareness 3 of 4;
     # satisfaction (top two of five) 5 and 4 of 5, 4, 2, 3 = 2 of 4.

@@ -5,6 +5,7 @@ is never used for survey weights). Weighted with strata and clusters: samplics `
 and a hand derivation. Changes: the difference of two means with se = sqrt(se1² + se2²).
 """
 
+from analytics.selection import Selection
 import math
 import warnings
 
@@ -71,7 +72,7 @@ def _answers(frame: pd.DataFrame, station: str) -> pd.DataFrame:
 
 def test_unweighted_mean_se_and_t_interval_equal_descrstatsw(mean_db):
     con, frame = mean_db
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["trust_mean"])
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['trust_mean'])
     row = table.set_index("jurisdiction").loc["S1"]
     y = _answers(frame, "S1")["y"].to_numpy()
     ref = DescrStatsW(y)
@@ -87,8 +88,7 @@ def test_unweighted_mean_se_and_t_interval_equal_descrstatsw(mean_db):
 
 def test_weighted_mean_with_strata_and_clusters_equals_samplics(mean_db):
     con, frame = mean_db
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["trust_mean"],
-                                   weighted=True)
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station', weighted=True), indicators=['trust_mean'])
     row = table.set_index("jurisdiction").loc["S1"]
     sub = _answers(frame, "S1")
     with warnings.catch_warnings():
@@ -113,8 +113,7 @@ def test_weighted_mean_se_by_hand_one_psu_per_respondent(empty_db):
                           "interview_date": pd.Timestamp("2025-01-10"), "weight": [1.0, 2.0, 1.0],
                           "stratum": None, "cluster": None, "code": ["6", "8", "7"]})
     _city(empty_db, frame)
-    row = engine.indicator_table(empty_db, period_kind="all", level="station", weighted=True,
-                                 indicators=["trust_mean"]).iloc[0]
+    row = engine.indicator_table(empty_db, Selection(period_kind='all', level='station', weighted=True), indicators=['trust_mean']).iloc[0]
     # ȳ = (6 + 16 + 7)/4 = 7.25; var = n/(n-1) Σ w²(y-ȳ)² / (Σw)² = 3/2 (1.5625 + 4·0.5625 + 0.0625)/16
     assert row["estimate"] == pytest.approx(7.25)
     var = 1.5 * 3.875 / 16
@@ -136,18 +135,18 @@ def test_mean_is_suppressed_by_n_eff_like_a_rate(mean_db):
     con, _frame_ = mean_db
     store.set_setting(con, "suppress_below_n_eff", 100)
     store.set_setting(con, "caution_below_n_eff", 200)
-    table = engine.indicator_table(con, period_kind="quarter", level="station", indicators=["trust_mean"])
+    table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['trust_mean'])
     by = table.set_index("jurisdiction")
     assert by.loc["S2", "flag"] == "suppressed" and by.loc["S2", ["estimate", "se", "ci_low", "ci_high"]].isna().all()
     assert by.loc["S1", "flag"] == "caution" and np.isfinite(by.loc["S1", "estimate"])
 
 
 def test_rates_beside_a_mean_keep_their_figures(fixture_db):
-    before = engine.indicator_table(fixture_db, period_kind="quarter", level="station", indicators=["visibility"])
+    before = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     item = definitions.get_item(fixture_db, "satisfaction")
     definitions.save_indicator(fixture_db, definitions.mean_indicator("satisfaction_mean", item))
     engine.refresh_cells(fixture_db)
-    after = engine.indicator_table(fixture_db, period_kind="quarter", level="station")
+    after = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'))
     rates = after[after["indicator"] == "visibility"].reset_index(drop=True)
     pd.testing.assert_frame_equal(before, rates)
     assert set(rates["kind"]) == {"rate"} and set(rates["unit"]) == {""}
@@ -161,8 +160,7 @@ def test_change_of_a_mean_is_a_difference_of_means(empty_db):
     second["code"] = np.where(second["code"] == "88", "88", np.minimum(second["code"].replace("88", "0").astype(int)
                                                                        + 1, 10).astype(str))
     _city(empty_db, pd.concat([first, second], ignore_index=True))
-    table = engine.add_changes(engine.indicator_table(empty_db, period_kind="quarter", level="station",
-                                                      indicators=["trust_mean"]))
+    table = engine.add_changes(engine.indicator_table(empty_db, Selection(period_kind='quarter', level='station'), indicators=['trust_mean']))
     row = table[(table["jurisdiction"] == "S1") & (table["period"] == "2025Q2")].iloc[0]
     a, b = _answers(first, "S1")["y"], _answers(second, "S1")["y"]
     se = math.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
@@ -195,10 +193,9 @@ def test_forum_and_reports_show_a_mean_with_its_unit(empty_db):
     second["respondent_key"] += len(first)
     second["code"] = np.where(second["code"] == "88", "88", "9")  # a clear rise in 2025Q2
     _city(empty_db, pd.concat([first, second], ignore_index=True))
-    summary = forum.forum_summary(empty_db, "S1", "2025Q2", "en")
+    summary = forum.forum_summary(empty_db, Selection(period_kind='quarter', periods=('2025Q2',)), 'S1', 'en')
     tile = summary.tile("trust_mean")
-    row = engine.indicator_table(empty_db, period_kind="quarter", level="station", indicators=["trust_mean"],
-                                 jurisdiction_codes=["S1"]).set_index("period").loc["2025Q2"]
+    row = engine.indicator_table(empty_db, Selection(period_kind='quarter', level='station', jurisdiction_codes=('S1',)), indicators=['trust_mean']).set_index("period").loc["2025Q2"]
     assert tile.rate.text == f"{row['estimate']:.1f} / 10" == "9.0 / 10"
     assert f"{row['ci_low']:.1f} / 10" in tile.interval_sentence and "%" not in tile.interval_sentence.split("sure")[1]
     change = tile.headline_change
@@ -217,7 +214,7 @@ def test_proportion_methods_refuse_a_mean(mean_db):
 
     con, _frame_ = mean_db
     with pytest.raises(compare.CompareError, match="mean score") as caught:
-        compare.compare_table(con, indicator="trust_mean", period="2025Q1")
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q1',)), indicator='trust_mean')
     assert caught.value.message_key == "error.compare.mean_score"
-    table = engine.indicator_table(con, period_kind="month", level="station", indicators=["trust_mean"])
+    table = engine.indicator_table(con, Selection(period_kind='month', level='station'), indicators=['trust_mean'])
     assert compare.trend_tests(table).empty  # no Cochran–Armitage test of a mean

@@ -3,6 +3,7 @@
 Every file is written by the test itself; every figure is computed by hand in the comments.
 """
 
+from analytics.selection import Selection
 import math
 
 import pandas as pd
@@ -76,7 +77,7 @@ def test_a_change_of_the_mode_mix_is_a_break(reg_db, tmp_path):
         rows += [(f"R{month}p{i}", f"2025-{month}-10", "S01", "电话", "满意") for i in range(phone)]
         rows += [(f"R{month}w{i}", f"2025-{month}-10", "S01", "网络", "满意") for i in range(web)]
     ingest_file(reg_db, "survey", write(tmp_path, "mix.csv", survey_csv(rows)))
-    breaks = compare.mode_breaks(reg_db, indicators=["satisfaction"])
+    breaks = compare.mode_breaks(reg_db, Selection(), indicators=['satisfaction'], by_jurisdiction=False)
     assert breaks[["month_before", "month_after", "modes_before", "modes_after", "mix_before", "mix_after"]
                   ].to_dict("records") == [{
         "month_before": pd.Timestamp("2025-03-01").date(), "month_after": pd.Timestamp("2025-04-01").date(),
@@ -228,19 +229,19 @@ def test_case_export_with_everyday_outcomes_loads_and_feeds_the_rates(small_base
     assert result.summary["unmapped_labels"] == {"category": {"噪音扰民": 1}, "outcome": {"销案": 2}}
     assert any("销案 (2)" in w and "left out of the solved-rate" in w for w in result.warnings)
     assert any("销案 (2)" in w for w in result.warning_texts("zh"))
-    table = cases.case_metrics(con, period_kind="all")
+    table = cases.case_metrics(con, Selection(period_kind='all'))
     # 调结率: base = closed disputes with a known result = D1..D5 (not accepted / withdrawn left out) = 5;
     # mediated D1, D2 -> 2/5.
     assert metric(table, "mediation_rate")[:2] == (5, pytest.approx(0.4))
     # 破案率 over the default crime families (theft, robbery, ...): C1-C4 and C7 (C5, C6 unmapped: out) = 5;
     # solved C1, C2, C7 -> 3/5.
     assert metric(table, "solved_rate")[:2] == (5, pytest.approx(0.6))
-    only_theft = cases.case_metrics(con, period_kind="all", crime_categories=["theft"])
+    only_theft = cases.case_metrics(con, Selection(period_kind='all'), crime_categories=['theft'])
     assert metric(only_theft, "solved_rate")[:2] == (4, pytest.approx(0.5))  # C1, C2 of C1-C4
-    by_label = cases.outcome_rate(con, ["盗窃"], ["solved"], period_kind="all")
+    by_label = cases.outcome_rate(con, Selection(period_kind='all'), ['盗窃'], ['solved'])
     assert metric(by_label, "outcome_rate")[:2] == (4, pytest.approx(0.5))
     # An all-crime "solved or referred" rate: C1, C2, C4, C7 of 5.
-    wide = cases.outcome_rate(con, cases.CRIME_CATEGORIES, ["solved", "referred"], period_kind="all")
+    wide = cases.outcome_rate(con, Selection(period_kind='all'), cases.CRIME_CATEGORIES, ['solved', 'referred'])
     assert metric(wide, "outcome_rate")[:2] == (5, pytest.approx(0.8))
 
 
@@ -261,14 +262,14 @@ def test_case_file_without_callbacks_is_no_data_not_zero(small_bases, tmp_path):
                       "B1,S02,纠纷,2025-03-01 08:00,2025-03-02 08:00,已结案,2025-03-03 08:00\n"
                       "B2,S02,纠纷,2025-03-01 08:00,2025-03-02 08:00,已结案,\n")
     ingest_file(con, "cases", write(tmp_path, "callbacks.csv", with_callbacks))
-    table = cases.case_metrics(con, period_kind="all")
+    table = cases.case_metrics(con, Selection(period_kind='all'))
     n, value, flag = metric(table, "callback_coverage", "S01")
     assert flag == "no_data" and math.isnan(value)
     row = table[(table["metric"] == "callback_coverage") & (table["jurisdiction"] == "S01")].iloc[0]
     assert cases.metric_cell(row, "en") == "—" and cases.metric_cell(row, "zh") == "—"
     assert metric(table, "callback_coverage", "S02")[1:] == (pytest.approx(0.5), "ok")
     # The district (S01 + S02) has callback data from S02's file: 1 of 5 closed cases.
-    district = cases.case_metrics(con, period_kind="all", level="district")
+    district = cases.case_metrics(con, Selection(period_kind='all', level='district'))
     assert metric(district, "callback_coverage", "D01")[:2] == (5, pytest.approx(0.2))
 
 

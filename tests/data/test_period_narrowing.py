@@ -6,6 +6,7 @@ the rows, numbers and change tests of the whole table (every period, unnarrowed)
 every period kind, both comparison lags, weighted and unweighted, with and without strata and clusters.
 """
 
+from analytics.selection import Selection
 import datetime as dt
 
 import pandas as pd
@@ -49,11 +50,11 @@ def _frame(table: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("level", LEVELS)
 def test_narrowed_table_equals_the_whole_table_filtered(city, kind, level, weighted):
-    whole = engine.indicator_table(city, period_kind=kind, level=level, weighted=weighted)
+    whole = engine.indicator_table(city, Selection(period_kind=kind, level=level, weighted=weighted))
     labels = list(dict.fromkeys(whole.sort_values("period_start")["period"]))
     assert labels
     for shown in _shown_choices(labels) + [labels[::2]]:  # a selection with gaps, too
-        narrowed = engine.indicator_table(city, period_kind=kind, level=level, weighted=weighted, periods=shown)
+        narrowed = engine.indicator_table(city, Selection(period_kind=kind, periods=tuple(shown or ()), level=level, weighted=weighted))
         pd.testing.assert_frame_equal(_frame(narrowed), _frame(whole[whole["period"].isin(shown)]))
 
 
@@ -62,13 +63,13 @@ def test_narrowed_table_equals_the_whole_table_filtered(city, kind, level, weigh
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("level", LEVELS)
 def test_changes_on_the_narrowed_table_equal_the_whole_table_filtered(city, kind, level, lag, weighted):
-    whole_table = engine.indicator_table(city, period_kind=kind, level=level, weighted=weighted)
+    whole_table = engine.indicator_table(city, Selection(period_kind=kind, level=level, weighted=weighted))
     whole = engine.add_changes(whole_table, lag=lag)
     labels = list(dict.fromkeys(whole_table.sort_values("period_start")["period"]))
     compared = 0
     for shown in _shown_choices(labels):
         needed = with_comparison_periods(shown, lag=lag)
-        table = engine.indicator_table(city, period_kind=kind, level=level, weighted=weighted, periods=needed)
+        table = engine.indicator_table(city, Selection(period_kind=kind, periods=tuple(needed or ()), level=level, weighted=weighted))
         narrowed = engine.add_changes(table, lag=lag, periods=shown)
         expected = whole[whole["period"].isin(shown)]
         assert len(narrowed) == len(expected) > 0
@@ -83,8 +84,8 @@ def test_rolling_windows_read_the_eleven_months_before_them(city):
     shown = ["2025-12R12"]
     needed = with_comparison_periods(shown)
     assert needed == ["2024-12R12", "2025-12R12"]
-    narrowed = engine.indicator_table(city, period_kind="rolling12", level="city", periods=needed)
-    months = engine.indicator_table(city, period_kind="month", level="city")
+    narrowed = engine.indicator_table(city, Selection(period_kind='rolling12', periods=tuple(needed or ()), level='city'))
+    months = engine.indicator_table(city, Selection(period_kind='month', level='city'))
     for label in needed:
         _kind, start, end = parse_period(label)
         in_window = months[(months["period_start"] >= pd.Timestamp(start)) & (months["period_start"] <= pd.Timestamp(end))]
@@ -96,26 +97,32 @@ def test_rolling_windows_read_the_eleven_months_before_them(city):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_date_filters_are_unchanged_by_reading_fewer_months(city, kind):
-    """date_from/date_to also limit the months read; the rows are those of the whole table filtered."""
-    whole = engine.indicator_table(city, period_kind=kind, level="station", weighted=True)
+def test_period_ranges_are_unchanged_by_reading_fewer_months(city, kind):
+    """A range of periods (what the sidebar's date range chooses) limits the months read; the rows are
+    those of the whole table filtered on the periods' first days."""
+    whole = engine.indicator_table(city, Selection(period_kind=kind, level='station', weighted=True))
     for date_from, date_to in ((dt.date(2024, 11, 15), dt.date(2025, 3, 1)), (dt.date(2025, 4, 1), None),
                                (None, dt.date(2024, 12, 31))):
-        got = engine.indicator_table(city, period_kind=kind, level="station", weighted=True,
-                                     date_from=date_from, date_to=date_to)
         keep = pd.Series(True, index=whole.index)
         if date_from is not None:
             keep &= whole["period_start"] >= pd.Timestamp(date_from)
         if date_to is not None:
             keep &= whole["period_start"] <= pd.Timestamp(date_to)
-        pd.testing.assert_frame_equal(_frame(got), _frame(whole[keep]), check_dtype=bool(keep.any()))
+        labels = tuple(whole[keep].sort_values("period_start")["period"].drop_duplicates())
+        if not labels:
+            continue  # no period starts in the range: nothing to choose (an empty choice means every period)
+        got = engine.indicator_table(city, Selection(period_kind=kind, periods=labels, level="station",
+                                                     weighted=True))
+        pd.testing.assert_frame_equal(_frame(got), _frame(whole[keep]))
 
 
 def test_periods_must_be_of_the_granularity_asked_for(city):
-    with pytest.raises(UnknownNameError, match="not of the .month. granularity"):
-        engine.indicator_table(city, period_kind="month", periods=["2025Q1"])
-    with pytest.raises(UnknownNameError, match="not of the .all. granularity"):
-        engine.indicator_table(city, period_kind="all", periods=["2025"])
-    empty = engine.indicator_table(city, period_kind="month", periods=[])
+    # The selection refuses a period of another kind when it is made, before any query.
+    with pytest.raises(UnknownNameError, match="not a month period"):
+        engine.indicator_table(city, Selection(period_kind='month', periods=('2025Q1',)))
+    with pytest.raises(UnknownNameError, match="not a all period"):
+        engine.indicator_table(city, Selection(period_kind='all', periods=('2025',)))
+    # No period chosen means every period; a period without data gives the empty table.
+    assert not engine.indicator_table(city, Selection(period_kind='month', periods=())).empty
+    empty = engine.indicator_table(city, Selection(period_kind='month', periods=('2030-01',)))
     assert empty.empty and list(empty.columns) == engine.TIDY_COLUMNS
-    assert engine.indicator_table(city, period_kind="month", periods=["2030-01"]).empty

@@ -24,7 +24,9 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 from analytics import cli, forum, report, store
 from analytics.i18n import t
+from analytics.periods import period_kind as _period_kind
 from analytics.presentation import pct
+from analytics.selection import Selection
 from tests.data.test_forum import ACTIONS, PERIOD, build_forum_city
 
 PERCENT = re.compile(r"\d+\.\d%")
@@ -40,7 +42,13 @@ def city(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def summaries(city):
     con = store.connect(city)
-    memo = {(j, lang): forum.forum_summary(con, j, PERIOD, lang) for j in ("S1", "S5") for lang in ("zh", "en")}
+    memo = {}
+    for j in ("S1", "S5"):
+        for lang in ("zh", "en"):
+            for lag in ("previous", "year"):
+                sel = Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,), comparison=lag)
+                memo[j, lang, lag] = forum.forum_summary(con, sel, j, lang)
+            memo[j, lang] = memo[j, lang, "previous"]  # the sidebar's default comparison
     con.close()
     return memo
 
@@ -61,11 +69,10 @@ def cli_numbers(city):
     base = ["indicators", "--by", "jurisdiction,quarter"]
     for code, level in (("S1", "station"), ("D1", "district"), ("C", "city"), ("S5", "station")):
         out[code] = run(*base, "--level", level, "--jurisdiction", code)
-    for code, level in (("S1", "station"),):
-        for lag in ("year", "previous"):
-            # (--period is left out: with pandas 3 the CLI's --period filter currently matches no row)
-            out[f"{code}:{lag}"] = [r for r in run(*base, "--level", level, "--jurisdiction", code, "--changes", lag)
-                                    if r["period"] == PERIOD]
+    for lag in ("year", "previous"):
+        # The forum's changes are those of the Overview's table: every station, adjusted together.
+        out[f"S1:{lag}"] = [r for r in run(*base, "--level", "station", "--period", PERIOD, "--changes", lag)
+                            if r["jurisdiction"] == "S1"]
     for code, level in (("S1", "station"), ("D1", "district"), ("C", "city")):
         out[f"cases:{code}"] = run("cases", "--by", "jurisdiction,quarter", "--level", level, "--jurisdiction",
                                    code, "--period", PERIOD, "--metric", *forum.CASE_METRICS)
@@ -114,8 +121,9 @@ def charts(slide) -> list:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_pptx_slides_titles_notes_and_chart_values_equal_the_cli(summaries, cli_numbers, lang):
-    summary = summaries["S1", lang]
+@pytest.mark.parametrize("lag", ["previous", "year"])
+def test_pptx_slides_titles_notes_and_chart_values_equal_the_cli(summaries, cli_numbers, lang, lag):
+    summary = summaries["S1", lang, lag]
     deck = open_deck(summary)
     slides = list(deck.slides)
     labels = [tile.label for tile in summary.tiles]
@@ -144,11 +152,11 @@ def test_pptx_slides_titles_notes_and_chart_values_equal_the_cli(summaries, cli_
                                           for p in summary.trend_periods)
         text = slide_text(slide)
         assert pct(row(cli_numbers, "S1", tile.indicator)["estimate"]) in text
-        for lag in ("year", "previous"):
-            cli_row = row(cli_numbers, f"S1:{lag}", tile.indicator)
-            if cli_row["direction"]:
-                assert f"{100 * abs(cli_row['change']):.1f}" in text
-        assert tile.changes[1].sentence in text
+        cli_row = row(cli_numbers, f"S1:{lag}", tile.indicator)
+        if cli_row["direction"]:
+            assert f"{100 * abs(cli_row['change']):.1f}" in text
+        (change,) = tile.changes
+        assert change.lag == lag and change.sentence in text
 
     (compare,) = charts(slides[2 + len(labels)])
     assert compare.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
@@ -266,8 +274,9 @@ def parse(text: str) -> Node:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
-def test_html_is_self_contained_and_its_numbers_equal_the_cli(summaries, cli_numbers, lang):
-    summary = summaries["S1", lang]
+@pytest.mark.parametrize("lag", ["previous", "year"])
+def test_html_is_self_contained_and_its_numbers_equal_the_cli(summaries, cli_numbers, lang, lag):
+    summary = summaries["S1", lang, lag]
     text = report.build_html(summary)
     root = parse(text)
     (html_node,) = root.find_all("html")
@@ -290,11 +299,11 @@ def test_html_is_self_contained_and_its_numbers_equal_the_cli(summaries, cli_num
     for tile in summary.tiles:
         (block,) = indicators.find_all("div", class_="indicator", data_indicator=tile.indicator)
         changes = {p.attrs["data-lag"]: p.text for p in block.find_all("p", class_="change")}
-        for lag in ("year", "previous"):
-            cli_row = row(cli_numbers, f"S1:{lag}", tile.indicator)
-            assert ("▲" in changes[lag] or "▼" in changes[lag]) == bool(cli_row["direction"])
-            if cli_row["direction"]:
-                assert f"{100 * abs(cli_row['change']):.1f}" in changes[lag]
+        assert list(changes) == [lag]  # one comparison, the selection's
+        cli_row = row(cli_numbers, f"S1:{lag}", tile.indicator)
+        assert ("▲" in changes[lag] or "▼" in changes[lag]) == bool(cli_row["direction"])
+        if cli_row["direction"]:
+            assert f"{100 * abs(cli_row['change']):.1f}" in changes[lag]
         svg_values = [n.text for n in block.find_all("text", class_="value")]
         assert svg_values == [pct(row(cli_numbers, "S1", tile.indicator, p)["estimate"]) for p in summary.trend_periods]
     cases_section = root.find_all("section", id="cases")[0]

@@ -10,6 +10,8 @@ command (or sub-command) without a case here fails ``test_every_cli_command_is_c
 """
 
 from __future__ import annotations
+from analytics.selection import Selection
+from analytics.periods import period_kind as _period_kind
 
 import argparse
 import io
@@ -362,7 +364,7 @@ def test_peer_group_listing_is_scoped(scope_db):
     assert set(compare.list_peer_groups(con)["jurisdiction_code"]) == {"S1", "S2", "S3"}
     summary = compare.weights_summary(con, user=station)
     assert list(summary["scope"]) == ["all", "district"] and summary["district"].iloc[1] == "D1"
-    assert set(compare.mode_breaks(con, level="station", user=station)["jurisdiction"].dropna()) <= {"S1"}
+    assert set(compare.mode_breaks(con, Selection(level='station', user=station))["jurisdiction"].dropna()) <= {"S1"}
     con.close()
 
 
@@ -371,7 +373,7 @@ def test_forum_exports_of_a_station_user(scope_db):
     con = store.connect(scope_db)
     station = auth.get_user(con, STATION)
     for lang in ("zh", "en"):
-        summary = forum.forum_summary(con, "S1", PERIOD, lang, user=station)
+        summary = forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,), user=station), 'S1', lang)
         html_text = unescape(report.build_html(summary))
         assert "S1" in html_text and leaks(html_text) == []
         with zipfile.ZipFile(io.BytesIO(report.build_pptx(summary))) as archive:
@@ -379,5 +381,5 @@ def test_forum_exports_of_a_station_user(scope_db):
                                        if n.endswith(".xml")))
         assert leaks(slides) == []
         with pytest.raises(AccessDenied):
-            forum.forum_summary(con, "S2", PERIOD, lang, user=station)
+            forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,), user=station), 'S2', lang)
     con.close()

@@ -9,6 +9,7 @@ band must give rake()'s weights. Tolerances as in tests/unit/test_survey_referen
 """
 
 from __future__ import annotations
+from analytics.selection import Selection
 
 import numpy as np
 import pandas as pd
@@ -55,8 +56,7 @@ def reference_db(tmp_path):
 def _rows(con, *, weighted: bool) -> dict[str, pd.Series]:
     out = {}
     for level in ("station", "district", "city"):
-        table = engine.indicator_table(con, period_kind="all", level=level, indicators=["visibility"],
-                                       weighted=weighted)
+        table = engine.indicator_table(con, Selection(period_kind='all', level=level, weighted=weighted), indicators=['visibility'])
         out.update({r["jurisdiction"]: r for _, r in table.iterrows()})
     return out
 
@@ -98,6 +98,5 @@ def test_raked_weights_equal_r_rake(reference_db):
     assert len(ours) == len(theirs) == 134
     np.testing.assert_allclose(ours["weight"].loc[theirs.index].to_numpy(), theirs.to_numpy(), rtol=1e-9)
     engine.refresh_cells(reference_db)
-    city = engine.indicator_table(reference_db, period_kind="all", level="city", indicators=["visibility"],
-                                  weighted=True)
+    city = engine.indicator_table(reference_db, Selection(period_kind='all', level='city', weighted=True), indicators=['visibility'])
     assert city["estimate"].iloc[0] == pytest.approx(R["rake", "city", "mean"], rel=1e-9)

@@ -5,6 +5,7 @@ The test writes its own files: wave FY22Q1 (January 2022, the label given for th
 worked out by hand in the comments.
 """
 
+from analytics.selection import Selection
 import json
 import math
 
@@ -75,7 +76,7 @@ def test_waves_are_stored_per_file_and_per_row_and_ordered_by_first_date(two_wav
 
 def test_wave_figures_and_the_wave_to_wave_change_by_hand(two_waves):
     con, _first, _second = two_waves
-    table = engine.indicator_table(con, period_kind="wave", level="station", indicators=["satisfaction"])
+    table = engine.indicator_table(con, Selection(period_kind='wave', level='station'), indicators=['satisfaction'])
     assert table["period"].tolist() == [FIRST, SECOND]
     assert table["n"].tolist() == [10, 10]  # the row without a wave is in no wave
     assert table["estimate"].tolist() == pytest.approx([0.6, 0.9])
@@ -93,13 +94,13 @@ def test_wave_figures_and_the_wave_to_wave_change_by_hand(two_waves):
     assert second["p_value"] == pytest.approx(math.erfc(z / math.sqrt(2)))
     assert pd.isna(changed[changed["period"] == FIRST].iloc[0]["prev_period"])
     # The district above S01 sums the same respondents.
-    district = engine.indicator_table(con, period_kind="wave", level="district", indicators=["satisfaction"])
+    district = engine.indicator_table(con, Selection(period_kind='wave', level='district'), indicators=['satisfaction'])
     assert district["n"].tolist() == [10, 10] and district["estimate"].tolist() == pytest.approx([0.6, 0.9])
 
 
 def test_month_figures_ignore_waves(two_waves):
     con, _first, _second = two_waves
-    table = engine.indicator_table(con, period_kind="month", level="station", indicators=["satisfaction"])
+    table = engine.indicator_table(con, Selection(period_kind='month', level='station'), indicators=['satisfaction'])
     # September holds the 10 wave rows and the row without a wave: 10 满意 of 11.
     assert table["period"].tolist() == ["2022-01", "2022-09"]
     assert table["n"].tolist() == [10, 11]
@@ -108,8 +109,8 @@ def test_month_figures_ignore_waves(two_waves):
     con.execute("UPDATE respondents SET wave = NULL")
     engine.refresh_cells(con)
     pd.testing.assert_frame_equal(
-        engine.indicator_table(con, period_kind="month", level="station", indicators=["satisfaction"]), table)
-    assert engine.indicator_table(con, period_kind="wave", level="station").empty
+        engine.indicator_table(con, Selection(period_kind='month', level='station'), indicators=['satisfaction']), table)
+    assert engine.indicator_table(con, Selection(period_kind='wave', level='station')).empty
 
 
 def test_a_mapping_may_order_waves(reg_db, tmp_path):
@@ -117,7 +118,7 @@ def test_a_mapping_may_order_waves(reg_db, tmp_path):
     ingest_file(reg_db, "survey", _first_wave(tmp_path), constants={"wave": FIRST})
     ingest_file(reg_db, "survey", _second_wave(tmp_path), mapping=spec)
     assert waves.wave_labels(reg_db) == [SECOND, FIRST]
-    table = engine.indicator_table(reg_db, period_kind="wave", level="station", indicators=["satisfaction"])
+    table = engine.indicator_table(reg_db, Selection(period_kind='wave', level='station'), indicators=['satisfaction'])
     assert table["period"].tolist() == [SECOND, FIRST]
     changed = engine.add_changes(table, previous=waves.previous_waves(reg_db))
     assert changed.set_index("period").loc[FIRST, "change"] == pytest.approx(0.6 - 0.9)
@@ -135,7 +136,7 @@ def test_removing_a_batch_removes_its_wave(two_waves):
     from analytics.ingest import remove_batch
     remove_batch(con, first.batch_id)
     assert waves.wave_labels(con) == [SECOND]
-    table = engine.indicator_table(con, period_kind="wave", level="station", indicators=["satisfaction"])
+    table = engine.indicator_table(con, Selection(period_kind='wave', level='station'), indicators=['satisfaction'])
     assert table["period"].tolist() == [SECOND]
 
 

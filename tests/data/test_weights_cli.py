@@ -7,6 +7,7 @@ weighted estimates exactly.
 """
 
 from __future__ import annotations
+from analytics.selection import Selection
 
 import io
 import json
@@ -52,7 +53,7 @@ def city(synthetic_db_path) -> Path:
 
 def _weighted(path: Path) -> pd.DataFrame:
     con = store.connect(path)
-    table = engine.indicator_table(con, period_kind="year", level="station", weighted=True)
+    table = engine.indicator_table(con, Selection(period_kind='year', level='station', weighted=True))
     con.close()
     return table
 

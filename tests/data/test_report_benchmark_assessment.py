@@ -62,7 +62,7 @@ def summaries(city):
     con = store.connect(city)
     out = {}
     for lang in ("zh", "en"):
-        base = forum.forum_summary(con, "S1", PERIOD, lang)
+        base = forum.forum_summary(con, Selection("quarter", (PERIOD,)), "S1", lang)
         out[lang] = forum.with_assessment(con, forum.with_benchmark(con, base, "London (MPS)"), user=LOCAL_USER)
     expected = assessment.assess(con, Selection(period_kind="quarter", periods=(PERIOD,), level="station"))
     con.close()
@@ -105,7 +105,7 @@ def test_a_station_user_sees_its_score_but_no_rank_among_stations_it_cannot_see(
     con = store.connect(city, read_only=True)
     try:
         station = User("s1chief", "station", "S1")
-        s = forum.with_assessment(con, forum.forum_summary(con, "S1", PERIOD, "en", user=station), user=station)
+        s = forum.with_assessment(con, forum.forum_summary(con, Selection("quarter", (PERIOD,), user=station), "S1", "en"), user=station)
     finally:
         con.close()
     assert s.assessment.score and s.assessment.rank == "" and "rank" not in s.assessment.sentence
@@ -149,7 +149,7 @@ def test_html_carries_the_benchmark_and_assessment(summaries, lang):
 def test_reports_without_the_options_carry_neither(summaries, city):
     con = store.connect(city, read_only=True)
     try:
-        plain = forum.forum_summary(con, "S1", PERIOD, "en")
+        plain = forum.forum_summary(con, Selection("quarter", (PERIOD,)), "S1", "en")
     finally:
         con.close()
     page = report.build_html(plain)
@@ -176,6 +176,6 @@ def test_unknown_benchmark_area_is_an_error(city):
     con = store.connect(city, read_only=True)
     try:
         with pytest.raises(UnknownNameError, match="no published figure"):
-            forum.with_benchmark(con, forum.forum_summary(con, "S1", PERIOD, "en"), "Paris")
+            forum.with_benchmark(con, forum.forum_summary(con, Selection("quarter", (PERIOD,)), "S1", "en"), "Paris")
     finally:
         con.close()

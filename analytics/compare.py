@@ -508,13 +508,14 @@ def peer_group_codes(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     return codes
 
 
-def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[str], *,
-                    actor: str = "local") -> str:
-    """Create or replace peer group ``name`` with ``codes`` (at least 2 jurisdictions of one level).
+def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[str], *, user: User) -> str:
+    """Create or replace peer group ``name`` with ``codes`` (at least 2 jurisdictions of one level); ``user``
+    needs the ``definitions`` permission (peer groups define comparisons, like indicator definitions).
 
     One transaction: the members are replaced, the change is audited (``peers.save``) and the data version
     bumped. Returns the group's level. Call outside an open transaction.
     """
+    user.require("definitions")
     clean = _check_group_name(name)
     members = sorted({str(c).strip() for c in codes if str(c).strip()})
     if len(members) < 2:
@@ -532,17 +533,19 @@ def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[s
         con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": clean})
         con.executemany("INSERT INTO peer_groups (group_name, jurisdiction_code) VALUES (?, ?)",
                         [(clean, code) for code in members])
-        store.audit(con, actor, "peers.save", {"group": clean, "members": members, "level": levels[0]})
+        store.audit(con, user.username, "peers.save", {"group": clean, "members": members, "level": levels[0]})
         store.bump_data_version(con)
     return levels[0]
 
 
-def delete_peer_group(con: duckdb.DuckDBPyConnection, name: str, *, actor: str = "local") -> int:
-    """Delete peer group ``name`` (audited as ``peers.remove``); returns the number of members removed."""
+def delete_peer_group(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> int:
+    """Delete peer group ``name`` (``user`` needs ``definitions``; audited as ``peers.remove``); returns the
+    number of members removed."""
+    user.require("definitions")
     members = peer_group_codes(con, name)
     with store.transaction(con):
         con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": name})
-        store.audit(con, actor, "peers.remove", {"group": name, "members": members})
+        store.audit(con, user.username, "peers.remove", {"group": name, "members": members})
         store.bump_data_version(con)
     return len(members)
 
@@ -663,7 +666,7 @@ def _refresh(con: duckdb.DuckDBPyConnection) -> None:
 def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
                      dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
                      trim: tuple[float, float] | None = None, per_batch: bool = False,
-                     actor: str = "local", recodes: Mapping[str, Mapping[str, str]] | None = None,
+                     user: User, recodes: Mapping[str, Mapping[str, str]] | None = None,
                      ) -> list[tuple[list[int], RakeResult]]:
     """Rake the weights to the margins of ``frame`` (see :func:`margin_tables`), then rebuild the cells.
 
@@ -673,8 +676,9 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     :func:`analytics.weighting.rake_weights`), or each to the full margins when ``per_batch`` (one
     transaction per batch: a later failure leaves earlier batches raked). ``recodes`` ({dimension: {sample
     label: margin label}}, e.g. from :func:`proposed_recodes`) apply to every run. Returns (batch ids,
-    result) per run.
+    result) per run. ``user`` needs the ``weights`` permission, checked before anything is read.
     """
+    user.require("weights")
     margins, groups = margin_tables(frame, dims)
     if batch_ids is None:
         banded = banded_dimensions(margins, groups)
@@ -691,15 +695,16 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     results = []
     for run_ids in runs:
         results.append((run_ids, rake_weights(con, margins, dims=groups, batch_ids=run_ids, trim=trim,
-                                              actor=actor, recodes=recodes)))
+                                              user=user, recodes=recodes)))
     _refresh(con)
     return results
 
 
 def reset_and_refresh(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] | None = None,
-                      actor: str = "local") -> int:
-    """Undo raking (weights = design weights) and rebuild the cells; returns the respondents reset."""
-    count = reset_weights(con, None if batch_ids is None else [int(b) for b in batch_ids], actor=actor)
+                      user: User) -> int:
+    """Undo raking (weights = design weights) and rebuild the cells; returns the respondents reset. ``user``
+    needs the ``weights`` permission."""
+    count = reset_weights(con, None if batch_ids is None else [int(b) for b in batch_ids], user=user)
     _refresh(con)
     return count
 

@@ -849,21 +849,20 @@ def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict
 
 
 def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
-                 rows: Iterable[Mapping[str, Any]], actor: str | User) -> SaveResult:
+                 rows: Iterable[Mapping[str, Any]], *, user: User) -> SaveResult:
     """Replace the "you said, we did" rows of a jurisdiction and period with ``rows``, in one transaction.
 
     ``rows`` are mappings with ``concern``, ``action``, ``status`` (planned / in_progress / done) and,
     for rows that already exist, their ``action_id``. Existing rows missing from ``rows`` are deleted;
     rows without an id are added; the order of ``rows`` is the order shown. Rows with neither concern
     nor action are ignored. The change is recorded in the audit log and bumps the data version.
-    ``actor`` is a name (CLI, scripts) or a signed-in :class:`~analytics.auth.User`, whose right to
-    edit this jurisdiction is checked (:func:`can_edit`).
+    ``user``'s right to edit this jurisdiction is checked first (:func:`can_edit`: ``forum_edit``, a station
+    only in its own subtree); they are the audit actor.
     """
-    if isinstance(actor, User):
-        if not can_edit(con, actor, jurisdiction):
-            raise AccessDenied(f"User {actor.username!r} may not edit the forum of {jurisdiction}.",
-                               key="forum.error.not_editable", code=jurisdiction)
-        actor = actor.username
+    if not can_edit(con, user, jurisdiction):
+        raise AccessDenied(f"User {user.username!r} may not edit the forum of {jurisdiction}.",
+                           key="forum.error.not_editable", code=jurisdiction)
+    actor = user.username
     parse_period(period)
     if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:
         raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",

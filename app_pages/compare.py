@@ -155,7 +155,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             if st.form_submit_button(tr("compare.peers.save")):
                 try:
                     with common.writer() as con:
-                        compare.save_peer_group(con, name, members, actor=common.user().username)
+                        compare.save_peer_group(con, name, members, user=common.user())
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
@@ -167,7 +167,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
                 try:
                     with common.writer() as con:
-                        compare.delete_peer_group(con, doomed, actor=common.user().username)
+                        compare.delete_peer_group(con, doomed, user=common.user())
                 except JingminError as exc:
                     common.show_error(exc)
                 else:

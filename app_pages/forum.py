@@ -200,7 +200,7 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
         try:
             with common.writer() as con:
                 result = forum.save_actions(con, s.place.code, s.period, edited.to_dict("records"),
-                                            common.user())
+                                            user=common.user())
         except JingminError as exc:
             common.show_error(exc)
             return

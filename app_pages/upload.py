@@ -300,10 +300,10 @@ def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options:
         with st.spinner(), common.writer() as con:
             result = ingest.ingest_file(con, kind, data, source_name=name, mapping=spec,
                                         dayfirst=dayfirst, create_jurisdictions=create, dry_run=dry_run,
-                                        actor=common.user().username, **options)
+                                        user=common.user(), **options)
             if not dry_run and save_as.strip():
                 ingest.save_mapping(con, save_as.strip(), result.summary["mapping_spec"],
-                                    actor=common.user().username)
+                                    user=common.user())
     except JingminError as exc:
         if exc.problems:
             show_problems(exc)
@@ -559,7 +559,7 @@ def batches_section() -> None:
     if st.button(tr("upload.remove_button"), key="up_remove"):
         try:
             with common.writer() as con:
-                counts = ingest.remove_batch(con, picked, actor=common.user().username)
+                counts = ingest.remove_batch(con, picked, user=common.user())
         except JingminError as exc:
             common.show_error(exc)
             return

@@ -27,8 +27,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: batches {args.action} needs the batch id", file=sys.stderr)
         return 2
     if args.action == "remove":
-        user.require("remove_batch")
-        counts = remove_batch(con, args.batch_id, actor=user.username)
+        counts = remove_batch(con, args.batch_id, user=user)
         print(f"Removed batch {args.batch_id}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
         return 0
     if args.action == "export":

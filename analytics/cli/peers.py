@@ -18,12 +18,11 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         sys.stdout.write(render(compare.list_peer_groups(con, user), args.format))
         return 0
-    user.require("definitions")
     if args.action == "add":
-        level = compare.save_peer_group(con, args.name, args.codes, actor=user.username)
+        level = compare.save_peer_group(con, args.name, args.codes, user=user)
         print(f"Saved peer group {args.name.strip()!r}: {len(set(args.codes))} {level} jurisdictions.")
     else:
-        removed = compare.delete_peer_group(con, args.name, actor=user.username)
+        removed = compare.delete_peer_group(con, args.name, user=user)
         print(f"Removed peer group {args.name!r} ({removed} members).")
     return 0
 

@@ -92,9 +92,8 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "show":
         _print_show(con, args.format, args.batch, user)
         return 0
-    user.require("weights")
     if args.action == "reset":
-        count = compare.reset_and_refresh(con, batch_ids=args.batch, actor=user.username)
+        count = compare.reset_and_refresh(con, batch_ids=args.batch, user=user)
         print(f"Reset {count} respondents to their design weights; indicator cells rebuilt.")
     else:
         frame = compare.read_margins(args.margins)
@@ -107,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
                 if column != "population":
                     recodes.setdefault(str(column), {}).update(every)
         results = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=args.batch, trim=trim,
-                                           per_batch=args.per_batch, actor=user.username, recodes=recodes)
+                                           per_batch=args.per_batch, user=user, recodes=recodes)
         for batch_ids, result in results:
             print(f"Raked batch(es) {', '.join(map(str, batch_ids))}: {result.iterations} iterations, largest margin "
                   f"error {result.max_margin_error:.2e}, weights {result.weight_min:.4g}–{result.weight_max:.4g}, "

@@ -9,6 +9,7 @@ with closed forms, independently of analytics.stats wherever the formula is shor
 """
 
 from __future__ import annotations
+
 from analytics.selection import Selection
 
 import json
@@ -25,6 +26,7 @@ from analytics import compare, engine, stats, store
 from analytics.cli import main
 from analytics.errors import JingminError, UnknownNameError
 from analytics.output import to_csv_text
+from analytics.roles import LOCAL_USER, User
 
 Q4 = {"S1": (100, 50), "S2": (100, 55), "S3": (100, 60), "S4": (100, 52), "S5": (120, 67), "S6": (200, 170),
       "S7": (10, 9)}
@@ -147,7 +149,7 @@ def test_overdispersion_widens_the_limits_by_phi_only_when_significant(con):
     assert row["limit95_high"] == pytest.approx(p0 + Z95 * math.sqrt(phi * p0 * (1 - p0) / 100))
     assert row["z"] == pytest.approx((0.55 - p0) / math.sqrt(phi * p0 * (1 - p0) / 100))
     # a peer group without the outlier is not over-dispersed: nothing is widened
-    compare.save_peer_group(con, "calm", ["S2", "S3", "S4"])
+    compare.save_peer_group(con, "calm", ["S2", "S3", "S4"], user=LOCAL_USER)
     calm = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='calm', overdispersion=True)
     assert not calm.attrs["phi_significant"] and calm.attrs["phi_applied"] == 1.0
 
@@ -267,18 +269,18 @@ def test_empty_period_and_unknown_indicator(con):
 
 def test_peer_group_filter_save_list_delete_audited(con):
     version = store.data_version(con)
-    assert compare.save_peer_group(con, " inner ", ["S1", "S2", "S3"], actor="tester") == "station"
+    assert compare.save_peer_group(con, " inner ", ["S1", "S2", "S3"], user=User('tester', "admin")) == "station"
     assert store.data_version(con) == version + 1
     assert compare.peer_group_codes(con, "inner") == ["S1", "S2", "S3"]
     table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='inner')
     assert sorted(table["jurisdiction"]) == ["S1", "S2", "S3"]
     assert table.attrs["overall"] == pytest.approx(_p0(["S1", "S2", "S3"]))
-    compare.save_peer_group(con, "inner", ["S1", "S2"])  # replaces the members
+    compare.save_peer_group(con, "inner", ["S1", "S2"], user=LOCAL_USER)  # replaces the members
     assert compare.peer_group_codes(con, "inner") == ["S1", "S2"]
     actions = con.execute("SELECT action, actor, detail FROM audit_log WHERE action LIKE 'peers.%' "
                           "ORDER BY audit_id").fetchall()
     assert actions[0][:2] == ("peers.save", "tester") and json.loads(actions[0][2])["members"] == ["S1", "S2", "S3"]
-    assert compare.delete_peer_group(con, "inner") == 2
+    assert compare.delete_peer_group(con, "inner", user=LOCAL_USER) == 2
     assert compare.list_peer_groups(con).empty
 
 
@@ -290,20 +292,20 @@ def test_peer_group_filter_save_list_delete_audited(con):
 ])
 def test_peer_group_errors(con, name, codes, key):
     with pytest.raises(JingminError) as info:
-        compare.save_peer_group(con, name, codes)
+        compare.save_peer_group(con, name, codes, user=LOCAL_USER)
     assert info.value.message_key == key
     assert compare.list_peer_groups(con).empty
 
 
 def test_peer_group_level_must_match_and_must_exist(con):
-    compare.save_peer_group(con, "districts", ["D1", "D2"])
+    compare.save_peer_group(con, "districts", ["D1", "D2"], user=LOCAL_USER)
     with pytest.raises(JingminError) as info:
         compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='districts')
     assert info.value.message_key == "error.compare.group_level"
     with pytest.raises(UnknownNameError):
         compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='missing')
     with pytest.raises(UnknownNameError):
-        compare.delete_peer_group(con, "missing")
+        compare.delete_peer_group(con, "missing", user=LOCAL_USER)
 
 
 # ------------------------------------------------------------------------------------------ trends and modes

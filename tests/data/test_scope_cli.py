@@ -30,6 +30,7 @@ from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied
 from analytics.ingest import ingest_file
 from tests.conftest import build_synthetic_city
+from analytics.roles import LOCAL_USER, User
 
 STATION = "s1chief"
 PASSWORD = "a long password"
@@ -65,14 +66,14 @@ def build_scope_city(path: Path) -> Path:
     con = store.connect(path)
     build_synthetic_city(con)
     add_cases_and_drivers(con)
-    compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], actor="test")
+    compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], user=User('test', "admin"))
     forum.save_actions(con, "S2", PERIOD, [{"concern": "乙派出所 concern", "action": "S2 action",
-                                            "status": "planned"}], actor="test")
+                                            "status": "planned"}], user=User('test', "admin"))
     add_internal_evaluation(con, path.parent)
     add_prevention_and_voice(con, path.parent)
     for name, role, code in ((STATION, "station", "S1"), ("boss", "leader", None), ("ana", "analyst", None),
                              ("root", "admin", None)):
-        auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code)
+        auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code, user=LOCAL_USER)
     con.close()
     return path
 

@@ -172,7 +172,6 @@ def _other_columns(frame: pd.DataFrame, positions: list[int], float_digits: int)
 def _pandas_csv_text(frame: pd.DataFrame, float_digits: int) -> str:
     """The general writer: neutralise and round a copy, then pandas ``to_csv`` (any column type, any shape)."""
     safe = frame.copy()
-    safe.attrs = {}  # not written; pandas would deep-copy them into every column touched below
     for column in safe.columns:
         if isinstance(safe[column].dtype, pd.CategoricalDtype):
             safe[column] = safe[column].astype(object)

@@ -349,7 +349,7 @@ def work_compare(p: dict[str, Any]) -> dict[str, Any]:
         name = "weighted" if weighted else "unweighted"
         sel = Selection(period_kind="quarter", periods=(period,), level="station", weighted=weighted)
         seconds, table = _timed(lambda s=sel: compare.compare_table(con, s, indicator=p["indicator"],
-                                                                    overdispersion=True))
+                                                                    overdispersion=True).frame)
         out[f"{name}_seconds"] = seconds
         out[f"{name}_stations"] = len(table)
         out[f"{name}_ranked"] = int(table["rank"].notna().sum())

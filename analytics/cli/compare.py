@@ -11,12 +11,12 @@ from analytics.cli import add_db_argument, add_user_argument, build_selection, o
 from analytics.periods import period_kind
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from analytics.result import Result
 
 
-def summary_line(table: pd.DataFrame) -> str:
+def summary_line(result: Result) -> str:
     """One line of context for stderr: the overall rate, units, suppressed units and over-dispersion."""
-    a = table.attrs
+    a = result.meta
     overall = a.get("overall", float("nan"))
     parts = [f"{a.get('indicator')} {a.get('period')} by {a.get('level')}"
              + (" (weighted, base = n_eff)" if a.get("weighted") else " (unweighted, base = n)")]
@@ -42,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
 
     con = open_store(args)
     sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
-    table = compare.compare_table(con, sel, indicator=args.indicator, peer_group=args.peer_group,
-                                  overdispersion=args.overdispersion)
-    print(summary_line(table), file=sys.stderr)
-    sys.stdout.write(render(table, args.format))
+    result = compare.compare_table(con, sel, indicator=args.indicator, peer_group=args.peer_group,
+                                   overdispersion=args.overdispersion)
+    print(summary_line(result), file=sys.stderr)
+    sys.stdout.write(render(result.frame, args.format))
     return 0
 
 

@@ -191,6 +191,16 @@ def _pandas_csv_text(frame: pd.DataFrame, float_digits: int) -> str:
     return buffer.getvalue()
 
 
+def to_csv_bytes(frame: pd.DataFrame, *, float_digits: int = 6) -> bytes:
+    """The bytes of a CSV *download*: :func:`to_csv_text` encoded UTF-8 with a byte-order mark.
+
+    Every CSV the dashboard offers for download has the BOM, so that Excel (which otherwise reads a CSV in
+    the system's ANSI code page, GBK on Chinese Windows) shows Chinese text correctly; pandas, R and DuckDB
+    skip it. Command-line output stays plain UTF-8: it goes to pipes and scripts, not straight to Excel.
+    """
+    return to_csv_text(frame, float_digits=float_digits).encode("utf-8-sig")
+
+
 def to_json_text(frame: pd.DataFrame) -> str:
     """A JSON array of row objects; NaN becomes null."""
     records = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]

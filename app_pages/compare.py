@@ -12,7 +12,6 @@ import streamlit as st
 from analytics import compare, integrity
 from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.output import to_csv_text
 from analytics.periods import period_kind
 from analytics.presentation import change_cell, interval_text, jurisdiction_name, pct
 from analytics.result import Result
@@ -323,8 +322,7 @@ elif result is not None:
     st.dataframe(result_table(table, names, class_names, change_text, vs or tr("col.change")), width="stretch",
                  hide_index=True)
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
-    st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv", file_name=csv_name,
-                       on_click=common.audit_download, args=(csv_name,))
+    common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download")
 
 peer_group_editor(version, f.level, groups)
 if result is not None and not result.empty:

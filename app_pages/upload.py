@@ -18,7 +18,6 @@ from analytics import vocabulary as F
 from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.ingest.problems import note_text, rows_accounted
-from analytics.output import to_csv_text
 from app_pages import common
 
 tr = common.tr
@@ -288,9 +287,7 @@ def show_problems(exc: JingminError) -> None:
     st.dataframe(shown.rename(columns={
         "row": tr("upload.col.row"), "column": tr("upload.col.column"), "value": tr("upload.col.value"),
         "code": tr("upload.col.problem"), "message": tr("upload.col.message")}), width="stretch", hide_index=True)
-    st.download_button(tr("upload.download_report"), to_csv_text(report).encode("utf-8-sig"),
-                       file_name="problems.csv", mime="text/csv", key="up_report", on_click=common.audit_download,
-                       args=("problems.csv",))
+    common.download_csv(tr("upload.download_report"), report, "problems.csv", key="up_report")
 
 
 def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options: dict[str, Any],

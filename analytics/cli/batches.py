@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, print_table, resolve_user
 from analytics.errors import ConfigError
 
 
@@ -34,15 +34,17 @@ def run(args: argparse.Namespace) -> int:
         out = Path(args.out).expanduser() if args.out else None
         if out is not None and (out.is_dir() or not out.parent.exists()):
             raise ConfigError(f"--out {out}: give a file name in an existing folder.")
-        text = render(respondent_export(con, args.batch_id, user), args.format)
+        frame = respondent_export(con, args.batch_id, user)
+        text = render(frame, args.format)
         if out is None:
             sys.stdout.write(text)
         else:
             out.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(f"wrote {out}", file=sys.stderr)
+        audit_export(args, con, user, len(frame), read_only=False)  # besides the engine's export.respondents
         return 0
     user.require("view_all")
-    sys.stdout.write(render(list_batches(con), args.format))
+    print_table(args, con, user, list_batches(con), args.format)
     return 0
 
 

@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.periods import period_kind
 
 if TYPE_CHECKING:
@@ -38,14 +38,13 @@ def summary_line(result: Result) -> str:
 def run(args: argparse.Namespace) -> int:
     """Compute and print the comparison table (CSV or JSON on stdout, a summary line on stderr)."""
     from analytics import compare
-    from analytics.output import render
 
     con = open_store(args)
     sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
     result = compare.compare_table(con, sel, indicator=args.indicator, peer_group=args.peer_group,
                                    overdispersion=args.overdispersion)
     print(summary_line(result), file=sys.stderr)
-    sys.stdout.write(render(result.frame, args.format))
+    print_table(args, con, sel.user, result.frame, args.format)
     return 0
 
 

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, print_table, resolve_user
 
 
 def run(args: argparse.Namespace) -> int:
     """Add (or replace), list or remove a peer group."""
     from analytics import compare
-    from analytics.output import render
 
     con = open_store(args, write=args.action != "list")
     user = resolve_user(con, args)
     if args.action == "list":
-        sys.stdout.write(render(compare.list_peer_groups(con, user), args.format))
+        print_table(args, con, user, compare.list_peer_groups(con, user), args.format)
         return 0
     if args.action == "add":
         level = compare.save_peer_group(con, args.name, args.codes, user=user)

@@ -21,7 +21,7 @@ import duckdb
 
 from analytics import auth
 from analytics.auth import User
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, resolve_user
 from analytics.cli._identity import stdin_line
 from analytics.errors import AccessDenied, ConfigError
 
@@ -101,8 +101,11 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "token":
         _token(con, args)
     elif args.action == "list":
-        for row in auth.list_users(con, resolve_user(con, args)):
+        user = resolve_user(con, args)
+        accounts = auth.list_users(con, user)
+        for row in accounts:
             print("\t".join("" if v is None else str(v) for v in row.values()))
+        audit_export(args, con, user, len(accounts), read_only=False)
     elif args.action == "remove":
         admin = _acting_admin(con, args)
         auth.remove_user(con, args.name, user=admin)

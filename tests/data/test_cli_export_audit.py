@@ -31,6 +31,7 @@ COMMANDS = [
     (["peers", "list", "--format", "json"], "json"),
     (["weights", "show", "--format", "csv"], "csv"),
     (["weights", "show"], "text"),
+    (["alerts", "--period", PERIOD, "--format", "json"], "json"),
 ]
 
 

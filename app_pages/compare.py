@@ -211,7 +211,7 @@ def draw_benchmark(fig: go.Figure, row: dict[str, Any]) -> None:
 
 @st.cache_data(show_spinner=False)
 def sensitivity(version: str, indicator: str, period: str, level: str, codes: tuple[str, ...], _user: User,
-                user_key: str) -> pd.DataFrame:
+                user_key: str) -> Result:
     """The ranking with and without the respondents excluded after integrity alerts (cached per data version)."""
     sel = Selection(period_kind=period_kind(period), periods=(period,), level=level, jurisdiction_codes=codes,
                     user=_user)
@@ -222,13 +222,13 @@ def sensitivity_view(version: str, indicator: str, period: str, level: str, code
     """Side by side: the ranking from every answer and without the excluded ones (issue 18). Never silent: the
     number excluded is stated, and the rows are listed (and restorable) on the Integrity page."""
     try:
-        table = sensitivity(version, indicator, period, level, codes, common.user(), repr(common.user()))
+        sens = sensitivity(version, indicator, period, level, codes, common.user(), repr(common.user()))
     except JingminError as exc:
         common.show_error(exc)
         return
-    excluded = int(table.attrs.get("n_excluded", 0))
-    shown = pct if table.attrs.get("kind", "rate") == "rate" else (lambda v: "" if v != v else f"{v:.2f}")
-    table.attrs = {}
+    table, meta = sens.frame, sens.meta
+    excluded = int(meta.get("n_excluded", 0))
+    shown = pct if meta.get("kind", "rate") == "rate" else (lambda v: "" if v != v else f"{v:.2f}")
     with st.expander(tr("integrity.sens.title"), expanded=excluded > 0):
         if not excluded:
             st.caption(tr("integrity.sens.none"))

@@ -18,6 +18,7 @@ from analytics import vocabulary as F
 from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.ingest.problems import note_text, rows_accounted
+from analytics.roles import User
 from app_pages import common
 
 tr = common.tr
@@ -124,10 +125,10 @@ def value_map_overrides(proposal: ingest.MappingProposal) -> dict[str, Any] | No
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _answer_values(version: str, digest: str, name: str, spec_json: str, options_json: str,
-                   dayfirst: bool | None, _data: bytes) -> pd.DataFrame:
+                   dayfirst: bool | None, _data: bytes, _user: User, user_key: str) -> pd.DataFrame:
     # Keyed by the file's digest and the mapping (not by the bytes: hashing a large upload every rerun is slow).
     return ingest.answer_values(common.cursor(), "survey", _data, source_name=name, mapping=json.loads(spec_json),
-                                dayfirst=dayfirst, **json.loads(options_json))
+                                dayfirst=dayfirst, user=_user, **json.loads(options_json))
 
 
 CHOICE_SEPARATOR = " · "
@@ -140,7 +141,8 @@ def value_map_choices(data: bytes, name: str, spec: dict[str, Any], options: dic
     the choices that differ from what the mapping does now, as value maps ({item: {answer: code}})."""
     digest = hashlib.sha256(data).hexdigest()
     table = _answer_values(common.data_version(), digest, name, json.dumps(spec, ensure_ascii=False, sort_keys=True),
-                           json.dumps(options, sort_keys=True, default=str), dayfirst, data)
+                           json.dumps(options, sort_keys=True, default=str), dayfirst, data, common.user(),
+                           repr(common.user()))
     if table.empty:
         return {}
     st.subheader(tr("waves.values.title"))

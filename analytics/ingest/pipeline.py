@@ -416,8 +416,8 @@ def _answer_values(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | Non
             for r in frame.itertuples(index=False)]
 
 
-def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes,
-                  **kwargs: Any) -> pd.DataFrame:
+def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+                  user: User, **kwargs: Any) -> pd.DataFrame:
     """The distinct answers of a survey file's item columns that need a value map, counted over the whole file.
 
     Columns: column (header), item, value (as in the file), count (rows), code (what it maps to now; empty
@@ -426,15 +426,15 @@ def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Pa
     choice_labels (code -> {"zh": .., "en": ..}; don't-know codes have none). Only columns of items with a
     code list that hold text answers or unknown values are listed, each with at most
     ``ANSWER_VALUES_PER_COLUMN`` values. Runs a check of the file (``ingest_file(..., dry_run=True)`` with
-    ``kwargs``); nothing is written. Empty for other kinds, or when the file is rejected before its answers
-    are read (its problems then say why).
+    ``kwargs``, as ``user``, who needs ``upload``); nothing is written. Empty for other kinds, or when the file is
+    rejected before its answers are read (its problems then say why).
     """
     columns = ["column", "item", "value", "count", "code", "unknown", "guess", "choices", "choice_labels"]
     if kind != "survey":
         return pd.DataFrame(columns=columns)
     kwargs["dry_run"] = True
     try:
-        rows = ingest_file(con, kind, source, **kwargs).summary.get("answer_values")
+        rows = ingest_file(con, kind, source, user=user, **kwargs).summary.get("answer_values")
     except IngestError as exc:
         rows = exc.answer_values
     frame = pd.DataFrame(rows or [], columns=columns[:-3])
@@ -1254,7 +1254,7 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), user=user)
             if spec["options"].get("wave_order"):
-                waves.save_wave_order(con, spec["options"]["wave_order"])
+                waves.save_wave_order(con, spec["options"]["wave_order"], user=user)
         elif kind == "cases":
             params: dict[str, Any] = {"batch_id": batch_id}
             keep = set(spec["options"].get("keep_existing") or [])

@@ -31,6 +31,7 @@ from analytics.errors import AccessDenied
 from analytics.ingest import ingest_file
 from tests.conftest import build_synthetic_city
 from analytics.roles import LOCAL_USER, User
+from analytics.roles import User
 
 STATION = "s1chief"
 PASSWORD = "a long password"
@@ -88,7 +89,7 @@ def add_internal_evaluation(con, folder: Path) -> None:
         lines += [f"{code},{PERIOD},two_way_familiarity,{code}-J{k},25,35,,," for k in (1, 2)]
     path = folder / "internal_scope.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ingest_file(con, "internal", path, actor="test")
+    ingest_file(con, "internal", path, user=User('test', "admin"))
     path.unlink()
 
 

@@ -1,5 +1,6 @@
 """Code rule (issue 14 item 3): every public function in analytics/ that writes to the store takes a ``user``
-without a default, so the permission is checked in the engine and never only in a page or the CLI.
+without a default (or a ``sel: Selection``, which carries the user), so the permission is checked in the engine
+and never only in a page or the CLI.
 
 A function writes when its body holds SQL that inserts into, updates or deletes from a table created by a
 migration (scratch TEMP tables do not count), runs a named SQL file that does, opens a transaction or bumps
@@ -87,7 +88,8 @@ def write_functions(sources: dict[str, str], tables: set[str], sql_files: set[st
 
 
 def offenders(found: dict[str, ast.FunctionDef]) -> list[str]:
-    """Public writers without a ``user`` parameter, or whose ``user`` has a default (a silent admin)."""
+    """Public writers without a ``user`` (or ``sel``) parameter, or whose ``user``/``sel`` has a default (a
+    silent admin)."""
     out = []
     for qualified, node in sorted(found.items()):
         if node.name.startswith("_") or qualified in EXEMPT:
@@ -98,10 +100,11 @@ def offenders(found: dict[str, ast.FunctionDef]) -> list[str]:
                             strict=True))
         defaults |= {a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None}
         names = [a.arg for a in positional + args.kwonlyargs]
-        if "user" not in names:
+        who = "user" if "user" in names else "sel" if "sel" in names else None
+        if who is None:
             out.append(f"{qualified}: no user parameter")
-        elif "user" in defaults:
-            out.append(f"{qualified}: user has a default")
+        elif who in defaults:
+            out.append(f"{qualified}: {who} has a default")
     return out
 
 

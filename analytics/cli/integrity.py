@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from analytics import engine, integrity
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.choices import LEVELS
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.i18n import LANGUAGES
-from analytics.output import render
 from analytics.periods import period_kind
 
 
 def run(args: argparse.Namespace) -> int:
     """Print every check's row per unit (CSV or JSON on stdout) and a count of flags on stderr."""
+    from analytics import integrity  # the engine is imported by the command, not by --help (issue 14.6)
+
     con = open_store(args)
     sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
     flags = integrity.with_evidence(integrity.integrity_flags(con, sel), args.lang)
@@ -24,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if args.flagged_only:
         flags = flags[flags["flag"] != "ok"]
     columns = [c for c in integrity.FLAG_COLUMNS if c not in ("evidence_key", "evidence_params")] + ["evidence"]
-    sys.stdout.write(render(flags[columns].reset_index(drop=True), args.format))
+    print_table(args, con, sel.user, flags[columns].reset_index(drop=True), args.format)
     return 0
 
 
@@ -40,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "the Integrity page.")
     parser.add_argument("--period", required=True, metavar="LABEL",
                         help="period label: 2026Q3, 2026-03, 2026, 2026-03R12 or all")
-    parser.add_argument("--level", default="station", choices=engine.LEVELS)
+    parser.add_argument("--level", default="station", choices=LEVELS)
     parser.add_argument("--jurisdiction", nargs="+", metavar="CODE", help="only these jurisdictions")
     parser.add_argument("--flagged-only", action="store_true", help="print only rows at watch or alert")
     parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the evidence column")

@@ -32,6 +32,7 @@ COMMANDS = [
     (["weights", "show", "--format", "csv"], "csv"),
     (["weights", "show"], "text"),
     (["alerts", "--period", PERIOD, "--format", "json"], "json"),
+    (["integrity", "--period", PERIOD], "csv"),
 ]
 
 

@@ -764,14 +764,17 @@ def _is_list(value: Any) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str)
 
 
-def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, actor: str | User, *,
+def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, *, user: User,
                       top: int = 5, lang: str = "zh") -> int:
     """Add a "you said, we did" row for each of the ``top`` most frequent demand topics of the period that no
     row answers yet (concern = the topic's name, action empty, status planned); returns the rows added.
 
     The rows stay editable like any other (:func:`save_actions`); the forum table and its PPTX/HTML exports
-    show each linked row with its demand count.
+    show each linked row with its demand count. ``user``'s right to edit is checked first (:func:`can_edit`).
     """
+    if not can_edit(con, user, jurisdiction):
+        raise AccessDenied(f"User {user.username!r} may not edit the forum of {jurisdiction}.",
+                           key="forum.error.not_editable", code=jurisdiction)
     existing = list_actions(con, jurisdiction, period, lang)
     covered = {k for r in existing for k in r.topics}
     new = [c for c in voice.forum_topics(con, jurisdiction, period, lang) if c.topic not in covered][:max(top, 0)]
@@ -780,7 +783,7 @@ def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period:
     rows = [{"action_id": r.action_id, "concern": r.concern, "action": r.action, "status": r.status}
             for r in existing]
     rows += [{"concern": c.label, "action": "", "status": "planned", "topics": [c.topic]} for c in new]
-    return save_actions(con, jurisdiction, period, rows, actor).inserted
+    return save_actions(con, jurisdiction, period, rows, user=user).inserted
 
 
 def actions_frame(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from analytics.ingest import ingest_file
 from tests.conftest import build_synthetic_city
 from analytics.roles import LOCAL_USER, User
 from analytics.roles import User
+from analytics.roles import User
 
 STATION = "s1chief"
 PASSWORD = "a long password"
@@ -57,7 +58,7 @@ def add_prevention_and_voice(con, folder: Path) -> None:
     con.execute("SELECT max(nextval('batch_id_seq')) FROM range((SELECT max(batch_id) FROM batches))")
     for kind, text in (("disputes", DISPUTES), ("hazards", HAZARDS), ("demands", DEMANDS), ("comments", COMMENTS)):
         (folder / f"{kind}.csv").write_text(text, encoding="utf-8")
-        ingest_file(con, kind, folder / f"{kind}.csv", actor="test")
+        ingest_file(con, kind, folder / f"{kind}.csv", user=User('test', "admin"))
 
 
 def build_scope_city(path: Path) -> Path:

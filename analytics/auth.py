@@ -9,18 +9,7 @@ Command-line tokens (``python -m analytics users token create``) are random 256-
 a file only their owner can read; the database stores their SHA-256 (a fast hash suffices for a
 random secret of that length) and an expiry. A token file holds ``NAME:SECRET``.
 
-Roles and what they may do:
-
-* ``admin``   — everything: users, indicator definitions, removing batches, the audit log.
-* ``analyst`` — upload, mappings, definitions, respondent-level download (without personal data), the
-  respondents behind integrity flags and excluding/restoring them in the sensitivity view (``integrity``),
-  record-level detail (``record_detail``: escalation lists, residents' redacted texts).
-* ``leader``  — every dashboard, read-only.
-* ``station`` — dashboards and forum mode for its own jurisdiction subtree, plus the averages of the
-  district and city above it; never another station's figures.
-
-While no account exists, Jingmin runs as a local single-user install (bound to localhost by
-``.streamlit/config.toml``) and the user is the built-in local admin.
+Roles, permissions and :class:`User` live in :mod:`analytics.roles` (re-exported here).
 """
 
 from __future__ import annotations
@@ -31,7 +20,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import dataclass
 from typing import NoReturn
 
 import duckdb
@@ -39,9 +27,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from analytics.errors import AccessDenied, UnknownNameError
+from analytics.roles import LOCAL_USER, PERMISSIONS, ROLES, User  # noqa: F401 (re-exported)
 from analytics.store import audit
 
-ROLES = ("admin", "analyst", "leader", "station")
 MAX_FAILED_ATTEMPTS = 5
 LOCKOUT_MINUTES = 15
 SESSION_TIMEOUT_MINUTES = 30
@@ -49,15 +37,6 @@ DEFAULT_TOKEN_DAYS = 30
 MAX_TOKEN_DAYS = 366
 MIN_PASSWORD_LENGTH = 10
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,40}$")
-
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"view_all", "upload", "mappings", "definitions", "remove_batch", "users", "audit",
-                        "respondent_download", "forum_edit", "weights", "integrity", "record_detail"}),
-    "analyst": frozenset({"view_all", "upload", "mappings", "definitions", "respondent_download", "forum_edit",
-                          "weights", "integrity", "record_detail"}),
-    "leader": frozenset({"view_all"}),
-    "station": frozenset({"forum_edit"}),
-}
 
 _hasher = PasswordHasher()
 
@@ -69,33 +48,6 @@ def _dummy_hash() -> str:
     Made on first use rather than at import: hashing costs as much as a verification, and most
     processes (every CLI command without accounts) never need it."""
     return _hasher.hash(secrets.token_urlsafe(24))
-
-
-@dataclass(frozen=True)
-class User:
-    """A signed-in user (or the local single user when no account exists)."""
-
-    username: str
-    role: str
-    jurisdiction_code: str | None = None
-
-    def can(self, permission: str) -> bool:
-        """Whether this user's role grants ``permission``."""
-        return permission in PERMISSIONS[self.role]
-
-    def require(self, permission: str) -> None:
-        """Raise AccessDenied unless the role grants ``permission``."""
-        if not self.can(permission):
-            raise AccessDenied(f"User {self.username!r} ({self.role}) may not do this ({permission}).",
-                               key="error.access_denied", permission=permission)
-
-    @property
-    def scoped(self) -> bool:
-        """True for station users, whose view is limited to their subtree and its ancestors."""
-        return self.role == "station"
-
-
-LOCAL_USER = User("local", "admin", None)
 
 
 def any_users(con: duckdb.DuckDBPyConnection) -> bool:
@@ -110,8 +62,10 @@ def _check_new_password(password: str) -> None:
 
 
 def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: str, *,
-             jurisdiction_code: str | None = None, actor: str = "local") -> User:
-    """Create an account. Station users need the jurisdiction whose subtree they may see."""
+             jurisdiction_code: str | None = None, user: User) -> User:
+    """Create an account (``user`` needs the ``users`` permission and is the audit actor; the very first
+    account is made by the local admin). Station users need the jurisdiction whose subtree they may see."""
+    user.require("users")
     if not _USERNAME.match(username):
         raise AccessDenied("User names are 2–40 letters, digits, '.', '_' or '-'.", key="error.bad_username")
     if role not in ROLES:
@@ -129,33 +83,36 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role:
         raise AccessDenied(f"A user named {username!r} already exists.", key="error.user_exists")
     con.execute("INSERT INTO users (username, password_hash, role, jurisdiction_code) VALUES ($u, $h, $r, $j)",
                 {"u": username, "h": _hasher.hash(password), "r": role, "j": jurisdiction_code})
-    audit(con, actor, "user.add", {"username": username, "role": role, "jurisdiction": jurisdiction_code})
+    audit(con, user.username, "user.add", {"username": username, "role": role, "jurisdiction": jurisdiction_code})
     return User(username, role, jurisdiction_code)
 
 
-def remove_user(con: duckdb.DuckDBPyConnection, username: str, *, actor: str = "local") -> None:
-    """Delete an account."""
+def remove_user(con: duckdb.DuckDBPyConnection, username: str, *, user: User) -> None:
+    """Delete an account (``user`` needs the ``users`` permission)."""
+    user.require("users")
     if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
         raise UnknownNameError(f"No user named {username!r}.")
     con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
     con.execute("DELETE FROM users WHERE username = $u", {"u": username})
-    audit(con, actor, "user.remove", {"username": username})
+    audit(con, user.username, "user.remove", {"username": username})
 
 
-def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str, *, actor: str = "local") -> None:
+def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str, *, user: User) -> None:
     """Set a new password, clear any lockout and revoke the account's command-line tokens (a reset often
-    follows a suspected compromise, so every old credential ends with it)."""
+    follows a suspected compromise, so every old credential ends with it). ``user`` needs ``users``."""
+    user.require("users")
     if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
         raise UnknownNameError(f"No user named {username!r}.")
     _check_new_password(password)
     con.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE username = $u",
                 {"u": username, "h": _hasher.hash(password)})
     con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
-    audit(con, actor, "user.reset_password", {"username": username})
+    audit(con, user.username, "user.reset_password", {"username": username})
 
 
-def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
-    """Accounts without their password hashes."""
+def list_users(con: duckdb.DuckDBPyConnection, user: User) -> list[dict[str, object]]:
+    """Accounts without their password hashes (``user`` needs the ``users`` permission)."""
+    user.require("users")
     rows = con.execute("SELECT username, role, jurisdiction_code, created_at, last_login, locked_until "
                        "FROM users ORDER BY username").fetchall()
     keys = ("username", "role", "jurisdiction_code", "created_at", "last_login", "locked_until")
@@ -260,11 +217,14 @@ def create_token(con: duckdb.DuckDBPyConnection, user: User, *, days: float = DE
     return f"{user.username}:{secret}\n", expires
 
 
-def revoke_tokens(con: duckdb.DuckDBPyConnection, username: str, *, actor: str) -> int:
-    """Delete every command-line token of ``username``; returns how many there were."""
+def revoke_tokens(con: duckdb.DuckDBPyConnection, username: str, *, user: User) -> int:
+    """Delete every command-line token of ``username``; returns how many there were. Anyone may revoke their
+    own tokens; another account's need the ``users`` permission."""
+    if username != user.username:
+        user.require("users")
     count = con.execute("SELECT count(*) FROM cli_tokens WHERE username = $u", {"u": username}).fetchall()[0][0]
     con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
-    audit(con, actor, "token.revoke", {"username": username, "tokens": count})
+    audit(con, user.username, "token.revoke", {"username": username, "tokens": count})
     return int(count)
 
 

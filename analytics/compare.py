@@ -58,6 +58,7 @@ from analytics.auth import User, visible_codes
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import label_for, parse_period, period_kind
+from analytics.result import Result
 from analytics.selection import Selection
 from analytics.sqlfiles import query_df
 from analytics.weighting import (
@@ -199,7 +200,7 @@ def compare_table(
     overdispersion: bool = False,
     n_sim: int = RANK_SIMULATIONS,
     seed: int = RANK_SEED,
-) -> pd.DataFrame:
+) -> Result:
     """Compare the jurisdictions at ``sel.level`` on one indicator in one period (see ``COMPARE_COLUMNS``).
 
     The period is ``sel.latest``, the last period chosen (2026Q3, 2026-03, 2026, 2026-03R12, or 'all' for
@@ -215,10 +216,11 @@ def compare_table(
     number; they are excluded from p0, φ, the shrinkage fit and the ranks. Rows are sorted by estimate,
     highest first, suppressed last.
 
-    ``frame.attrs`` holds the summary: indicator, period, level, weighted, base ('n' or 'n_eff'),
-    overall, phi (estimate), phi_applied (1 unless over-dispersion was asked for and found), phi_significant,
-    units (unsuppressed), suppressed (codes), shrinkage (bool), prior_alpha, prior_beta, confidence_level.
-    An empty frame (with the same attrs) means no data for that period.
+    Returns a :class:`~analytics.result.Result`: ``frame`` is the table above; ``meta`` holds the summary:
+    indicator, period, level, weighted, peer_group, base ('n' or 'n_eff'), overall (p0, a proportion),
+    phi (estimate), phi_applied (1 unless over-dispersion was asked for and found), phi_significant,
+    overdispersion (asked for), units (unsuppressed), suppressed (codes), shrinkage (bool), prior_alpha,
+    prior_beta, confidence_level. An empty frame (with the same meta keys) means no data for that period.
     """
     # scipy.special only, imported here: scipy.stats took longer to import (~3.7 s under load) than the whole
     # comparison takes to compute. chi2.ppf, beta.ppf and norm.sf evaluate these functions (equal bit for
@@ -239,7 +241,7 @@ def compare_table(
                                    indicators=[indicator])
     table = table[table["period"] == period].reset_index(drop=True)
     conf = float(store.get_setting(con, "confidence_level"))
-    attrs: dict[str, Any] = {
+    meta: dict[str, Any] = {
         "indicator": indicator, "period": period, "level": level, "weighted": bool(weighted),
         "peer_group": peer_group, "base": "n_eff" if weighted else "n", "overall": float("nan"),
         "phi": float("nan"), "phi_applied": 1.0, "phi_significant": False, "overdispersion": bool(overdispersion),
@@ -247,9 +249,7 @@ def compare_table(
         "prior_beta": float("nan"), "confidence_level": conf,
     }
     if table.empty:
-        out = _empty_comparison()
-        out.attrs.update(attrs)
-        return out
+        return Result(_empty_comparison(), meta)
 
     out = table[["jurisdiction", "name_zh", "name_en", "n", "n_eff", "estimate", "ci_low", "ci_high", "flag",
                  "se"]].copy()
@@ -294,7 +294,7 @@ def compare_table(
         with np.errstate(invalid="ignore"):
             s_low = betaincinv(x + alpha, base - x + beta, tail)  # the Beta posterior's quantiles
             s_high = betaincinv(x + alpha, base - x + beta, 1.0 - tail)
-        attrs.update(shrinkage=True, prior_alpha=alpha, prior_beta=beta)
+        meta.update(shrinkage=True, prior_alpha=alpha, prior_beta=beta)
     out["shrunken"], out["shrunken_low"], out["shrunken_high"] = shrunk, s_low, s_high
 
     # Ranks among the unsuppressed: observed rank and a simulated rank interval.
@@ -313,10 +313,9 @@ def compare_table(
     out = out.sort_values(["_order", "estimate", "jurisdiction"], ascending=[True, False, True],
                           na_position="last").drop(columns="_order").reset_index(drop=True)
     out = out[COMPARE_COLUMNS]
-    attrs.update(overall=p0, phi=phi, phi_applied=phi_used, phi_significant=phi_significant, units=k,
+    meta.update(overall=p0, phi=phi, phi_applied=phi_used, phi_significant=phi_significant, units=k,
                  suppressed=sorted(table.loc[suppressed, "jurisdiction"]))
-    out.attrs.update(attrs)
-    return out
+    return Result(out, meta)
 
 
 def funnel_curve(p0: float, base_min: float, base_max: float, *, phi: float = 1.0,
@@ -508,13 +507,14 @@ def peer_group_codes(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     return codes
 
 
-def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[str], *,
-                    actor: str = "local") -> str:
-    """Create or replace peer group ``name`` with ``codes`` (at least 2 jurisdictions of one level).
+def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[str], *, user: User) -> str:
+    """Create or replace peer group ``name`` with ``codes`` (at least 2 jurisdictions of one level); ``user``
+    needs the ``definitions`` permission (peer groups define comparisons, like indicator definitions).
 
     One transaction: the members are replaced, the change is audited (``peers.save``) and the data version
     bumped. Returns the group's level. Call outside an open transaction.
     """
+    user.require("definitions")
     clean = _check_group_name(name)
     members = sorted({str(c).strip() for c in codes if str(c).strip()})
     if len(members) < 2:
@@ -532,17 +532,19 @@ def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[s
         con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": clean})
         con.executemany("INSERT INTO peer_groups (group_name, jurisdiction_code) VALUES (?, ?)",
                         [(clean, code) for code in members])
-        store.audit(con, actor, "peers.save", {"group": clean, "members": members, "level": levels[0]})
+        store.audit(con, user.username, "peers.save", {"group": clean, "members": members, "level": levels[0]})
         store.bump_data_version(con)
     return levels[0]
 
 
-def delete_peer_group(con: duckdb.DuckDBPyConnection, name: str, *, actor: str = "local") -> int:
-    """Delete peer group ``name`` (audited as ``peers.remove``); returns the number of members removed."""
+def delete_peer_group(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> int:
+    """Delete peer group ``name`` (``user`` needs ``definitions``; audited as ``peers.remove``); returns the
+    number of members removed."""
+    user.require("definitions")
     members = peer_group_codes(con, name)
     with store.transaction(con):
         con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": name})
-        store.audit(con, actor, "peers.remove", {"group": name, "members": members})
+        store.audit(con, user.username, "peers.remove", {"group": name, "members": members})
         store.bump_data_version(con)
     return len(members)
 
@@ -663,7 +665,7 @@ def _refresh(con: duckdb.DuckDBPyConnection) -> None:
 def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
                      dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
                      trim: tuple[float, float] | None = None, per_batch: bool = False,
-                     actor: str = "local", recodes: Mapping[str, Mapping[str, str]] | None = None,
+                     user: User, recodes: Mapping[str, Mapping[str, str]] | None = None,
                      ) -> list[tuple[list[int], RakeResult]]:
     """Rake the weights to the margins of ``frame`` (see :func:`margin_tables`), then rebuild the cells.
 
@@ -673,8 +675,9 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     :func:`analytics.weighting.rake_weights`), or each to the full margins when ``per_batch`` (one
     transaction per batch: a later failure leaves earlier batches raked). ``recodes`` ({dimension: {sample
     label: margin label}}, e.g. from :func:`proposed_recodes`) apply to every run. Returns (batch ids,
-    result) per run.
+    result) per run. ``user`` needs the ``weights`` permission, checked before anything is read.
     """
+    user.require("weights")
     margins, groups = margin_tables(frame, dims)
     if batch_ids is None:
         banded = banded_dimensions(margins, groups)
@@ -691,15 +694,16 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     results = []
     for run_ids in runs:
         results.append((run_ids, rake_weights(con, margins, dims=groups, batch_ids=run_ids, trim=trim,
-                                              actor=actor, recodes=recodes)))
+                                              user=user, recodes=recodes)))
     _refresh(con)
     return results
 
 
 def reset_and_refresh(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] | None = None,
-                      actor: str = "local") -> int:
-    """Undo raking (weights = design weights) and rebuild the cells; returns the respondents reset."""
-    count = reset_weights(con, None if batch_ids is None else [int(b) for b in batch_ids], actor=actor)
+                      user: User) -> int:
+    """Undo raking (weights = design weights) and rebuild the cells; returns the respondents reset. ``user``
+    needs the ``weights`` permission."""
+    count = reset_weights(con, None if batch_ids is None else [int(b) for b in batch_ids], user=user)
     _refresh(con)
     return count
 

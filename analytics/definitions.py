@@ -25,6 +25,7 @@ import duckdb
 
 from analytics import store
 from analytics.errors import DefinitionError, UnknownNameError
+from analytics.roles import User
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -277,8 +278,15 @@ def _audit_change(con: duckdb.DuckDBPyConnection, table: str, key: str, before: 
         store.audit(con, actor, f"definition.{table}", {"name": key, "new": not before})
 
 
-def save_item(con: duckdb.DuckDBPyConnection, item: Item, *, actor: str | None = None) -> None:
-    """Insert or replace an item definition; with ``actor``, a change is written to the audit log."""
+def save_item(con: duckdb.DuckDBPyConnection, item: Item, *, user: User) -> None:
+    """Insert or replace an item definition; ``user`` needs the ``definitions`` permission and a change is
+    written to the audit log under their name."""
+    user.require("definitions")
+    _store_item(con, item, user.username)
+
+
+def _store_item(con: duckdb.DuckDBPyConnection, item: Item, actor: str | None) -> None:
+    """The write behind :func:`save_item`; ``actor=None`` (seeding a new store's defaults) is not audited."""
     if not KEY_PATTERN.match(item.item):
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' (≤ 40).")
     if item.scale not in SCALES:
@@ -293,8 +301,15 @@ def save_item(con: duckdb.DuckDBPyConnection, item: Item, *, actor: str | None =
     _audit_change(con, "items", item.item, before, actor)
 
 
-def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, actor: str | None = None) -> None:
-    """Validate and insert or replace an indicator definition; with ``actor``, a change is audited."""
+def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, user: User) -> None:
+    """Validate and insert or replace an indicator definition; ``user`` needs the ``definitions`` permission
+    and a change is audited under their name."""
+    user.require("definitions")
+    _store_indicator(con, ind, user.username)
+
+
+def _store_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, actor: str | None) -> None:
+    """The write behind :func:`save_indicator`; ``actor=None`` (seeding defaults) is not audited."""
     validate_indicator(ind, {i.item for i in list_items(con)})
     before = con.execute(_STORED["indicators"], {"k": ind.key}).fetchall()
     con.execute(
@@ -315,13 +330,13 @@ def seed_default_definitions(con: duckdb.DuckDBPyConnection) -> None:
     have_items = {r[0] for r in con.execute("SELECT item FROM items").fetchall()}
     for item in DEFAULT_ITEMS:
         if item.item not in have_items:
-            save_item(con, item)
+            _store_item(con, item, None)
     have = {r[0] for r in con.execute("SELECT key FROM indicators").fetchall()}
     row = con.execute("SELECT value FROM settings WHERE name = 'basic_satisfied_weight'").fetchone()
     weight = float(json.loads(row[0])) if row else 1.0
     for ind in default_indicators(weight):
         if ind.key not in have:
-            save_indicator(con, ind)
+            _store_indicator(con, ind, None)
 
 
 def _item_from_row(row: tuple[Any, ...]) -> Item:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import duckdb
 
 from analytics import geo, published
-from analytics.auth import User
 from analytics.ingest import ingest_file
 from analytics.published import ResultsSpec
+from analytics.roles import User
 from analytics.store import REPO_ROOT
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
@@ -55,17 +55,18 @@ DEMO_PUBLISHED: list[tuple[str, ResultsSpec]] = [
 DEMO_BOUNDARIES = "boundaries.geojson"
 
 
-def build_demo_database(con: duckdb.DuckDBPyConnection, *, actor: str = "demo") -> list[int]:
+def build_demo_database(con: duckdb.DuckDBPyConnection, *, user: User) -> list[int]:
     """Load every demo input file through the ingestion pipeline, the published results with their specs, and
-    store the demo boundaries; returns the batch ids (published loads not included: they are not batches)."""
+    store the demo boundaries, as ``user`` (who needs ``upload``: every step checks it); returns the batch ids
+    (published loads not included: they are not batches)."""
     batch_ids = []
     for kind, name in DEMO_FILES:
         constants = {"mode": SURVEY_MODES.get(name, "phone")} if kind == "survey" else None
-        result = ingest_file(con, kind, DEMO_DIR / name, constants=constants, actor=actor)
+        result = ingest_file(con, kind, DEMO_DIR / name, constants=constants, user=user)
         batch_ids.append(result.batch_id)
     for name, spec in DEMO_PUBLISHED:
-        published.load_results(con, DEMO_DIR / name, spec, user=User(actor, "admin"), create_jurisdictions=True)
+        published.load_results(con, DEMO_DIR / name, spec, user=user, create_jurisdictions=True)
     shapes = geo.read_geojson((DEMO_DIR / DEMO_BOUNDARIES).read_bytes(), source_name=DEMO_BOUNDARIES)
     geo.save_boundaries(con, geo.match_boundaries(con, shapes), source_name=DEMO_BOUNDARIES,
-                        user=User(actor, "admin"))
+                        user=user)
     return batch_ids

@@ -764,14 +764,17 @@ def _is_list(value: Any) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str)
 
 
-def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, actor: str | User, *,
+def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, *, user: User,
                       top: int = 5, lang: str = "zh") -> int:
     """Add a "you said, we did" row for each of the ``top`` most frequent demand topics of the period that no
     row answers yet (concern = the topic's name, action empty, status planned); returns the rows added.
 
     The rows stay editable like any other (:func:`save_actions`); the forum table and its PPTX/HTML exports
-    show each linked row with its demand count.
+    show each linked row with its demand count. ``user``'s right to edit is checked first (:func:`can_edit`).
     """
+    if not can_edit(con, user, jurisdiction):
+        raise AccessDenied(f"User {user.username!r} may not edit the forum of {jurisdiction}.",
+                           key="forum.error.not_editable", code=jurisdiction)
     existing = list_actions(con, jurisdiction, period, lang)
     covered = {k for r in existing for k in r.topics}
     new = [c for c in voice.forum_topics(con, jurisdiction, period, lang) if c.topic not in covered][:max(top, 0)]
@@ -780,7 +783,7 @@ def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period:
     rows = [{"action_id": r.action_id, "concern": r.concern, "action": r.action, "status": r.status}
             for r in existing]
     rows += [{"concern": c.label, "action": "", "status": "planned", "topics": [c.topic]} for c in new]
-    return save_actions(con, jurisdiction, period, rows, actor).inserted
+    return save_actions(con, jurisdiction, period, rows, user=user).inserted
 
 
 def actions_frame(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str) -> pd.DataFrame:
@@ -849,21 +852,20 @@ def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict
 
 
 def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
-                 rows: Iterable[Mapping[str, Any]], actor: str | User) -> SaveResult:
+                 rows: Iterable[Mapping[str, Any]], *, user: User) -> SaveResult:
     """Replace the "you said, we did" rows of a jurisdiction and period with ``rows``, in one transaction.
 
     ``rows`` are mappings with ``concern``, ``action``, ``status`` (planned / in_progress / done) and,
     for rows that already exist, their ``action_id``. Existing rows missing from ``rows`` are deleted;
     rows without an id are added; the order of ``rows`` is the order shown. Rows with neither concern
     nor action are ignored. The change is recorded in the audit log and bumps the data version.
-    ``actor`` is a name (CLI, scripts) or a signed-in :class:`~analytics.auth.User`, whose right to
-    edit this jurisdiction is checked (:func:`can_edit`).
+    ``user``'s right to edit this jurisdiction is checked first (:func:`can_edit`: ``forum_edit``, a station
+    only in its own subtree); they are the audit actor.
     """
-    if isinstance(actor, User):
-        if not can_edit(con, actor, jurisdiction):
-            raise AccessDenied(f"User {actor.username!r} may not edit the forum of {jurisdiction}.",
-                               key="forum.error.not_editable", code=jurisdiction)
-        actor = actor.username
+    if not can_edit(con, user, jurisdiction):
+        raise AccessDenied(f"User {user.username!r} may not edit the forum of {jurisdiction}.",
+                           key="forum.error.not_editable", code=jurisdiction)
+    actor = user.username
     parse_period(period)
     if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:
         raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",

@@ -69,6 +69,7 @@ from analytics import engine, link, sqlfiles, stats
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period, previous_period
+from analytics.result import Result
 from analytics.selection import Selection
 from analytics.sqlfiles import execute, load_sql, used_params
 from analytics.store import audit, bump_data_version, transaction
@@ -551,7 +552,6 @@ def integrity_flags(con: duckdb.DuckDBPyConnection, sel: Selection) -> pd.DataFr
     order = {c: i for i, c in enumerate(CHECKS)}
     table = table.assign(_o=table["check"].map(order)).sort_values(["jurisdiction", "_o", "unit_kind", "unit"])
     table = table.drop(columns="_o").reset_index(drop=True)
-    table.attrs.update(period=label, level=sel.level)
     return table[[*FLAG_COLUMNS, "window_start"]]
 
 
@@ -685,12 +685,13 @@ def _ranks(rate: np.ndarray) -> np.ndarray:
 
 
 def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicator: str = "satisfaction",
-                      min_base: float = 30.0) -> pd.DataFrame:
-    """The ranking with and without the excluded respondents, side by side (columns :data:`SENSITIVITY_COLUMNS`),
-    unweighted, for the selection's latest period and level (a rate's estimate is a proportion, a mean score's
-    a mean on its item's scale; ``attrs['kind']`` says which). A unit whose base (either way) is below
-    ``min_base`` gets no estimate or rank there. Ranks are among the units shown; ``rank_change`` = rank kept −
-    rank (positive: the unit falls once doubtful answers are left out). ``attrs['n_excluded']`` is the total."""
+                      min_base: float = 30.0) -> Result:
+    """The ranking with and without the excluded respondents, side by side (``frame``, columns
+    :data:`SENSITIVITY_COLUMNS`), unweighted, for the selection's latest period and level (a rate's estimate is a
+    proportion, a mean score's a mean on its item's scale; ``meta['kind']`` says which). A unit whose base
+    (either way) is below ``min_base`` gets no estimate or rank there. Ranks are among the units shown;
+    ``rank_change`` = rank kept − rank (positive: the unit falls once doubtful answers are left out).
+    ``meta['n_excluded']`` is the total; ``meta`` also holds indicator, period and level."""
     _label, start, end = _period_dates(sel)
     found = con.execute("SELECT kind FROM indicators WHERE key = $k", {"k": indicator}).fetchall()
     if not found:
@@ -712,6 +713,5 @@ def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicat
         "n_excluded": raw["n_excluded"].to_numpy(int), "n_kept": n_kept.astype(int), "estimate_kept": est_kept,
         "rank_kept": rank_kept, "rank_change": rank_kept - rank,
     }).sort_values(["rank", "jurisdiction"], na_position="last").reset_index(drop=True)
-    out.attrs.update(indicator=indicator, kind=found[0][0] or "rate", period=_label, level=sel.level,
-                     n_excluded=int(out["n_excluded"].sum()))
-    return out
+    return Result(out, {"indicator": indicator, "kind": found[0][0] or "rate", "period": _label,
+                        "level": sel.level, "n_excluded": int(out["n_excluded"].sum())})

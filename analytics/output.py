@@ -172,7 +172,6 @@ def _other_columns(frame: pd.DataFrame, positions: list[int], float_digits: int)
 def _pandas_csv_text(frame: pd.DataFrame, float_digits: int) -> str:
     """The general writer: neutralise and round a copy, then pandas ``to_csv`` (any column type, any shape)."""
     safe = frame.copy()
-    safe.attrs = {}  # not written; pandas would deep-copy them into every column touched below
     for column in safe.columns:
         if isinstance(safe[column].dtype, pd.CategoricalDtype):
             safe[column] = safe[column].astype(object)
@@ -190,6 +189,16 @@ def _pandas_csv_text(frame: pd.DataFrame, float_digits: int) -> str:
     buffer = io.StringIO()
     safe.to_csv(buffer, index=False, lineterminator="\n")
     return buffer.getvalue()
+
+
+def to_csv_bytes(frame: pd.DataFrame, *, float_digits: int = 6) -> bytes:
+    """The bytes of a CSV *download*: :func:`to_csv_text` encoded UTF-8 with a byte-order mark.
+
+    Every CSV the dashboard offers for download has the BOM, so that Excel (which otherwise reads a CSV in
+    the system's ANSI code page, GBK on Chinese Windows) shows Chinese text correctly; pandas, R and DuckDB
+    skip it. Command-line output stays plain UTF-8: it goes to pipes and scripts, not straight to Excel.
+    """
+    return to_csv_text(frame, float_digits=float_digits).encode("utf-8-sig")
 
 
 def to_json_text(frame: pd.DataFrame) -> str:

@@ -46,6 +46,7 @@ import duckdb
 
 from analytics import tempfiles
 from analytics.errors import ConfigError, StoreBusyError, StoreError
+from analytics.roles import LOCAL_USER, User
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
@@ -306,7 +307,8 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         if is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH:
             from analytics.demo import build_demo_database
 
-            build_demo_database(con)
+            # A new file has no account yet: the local admin builds the demo, as any first load.
+            build_demo_database(con, user=LOCAL_USER)
     except duckdb.IOException as exc:
         con.close()
         raise _store_error(db_path, exc, "Preparing", _ADVICE_WRITE) from exc
@@ -338,15 +340,17 @@ def get_setting(con: duckdb.DuckDBPyConnection, name: str) -> Any:
     return json.loads(row[0])
 
 
-def set_setting(con: duckdb.DuckDBPyConnection, name: str, value: Any, *, actor: str = "local") -> None:
-    """Change a setting, record it in the audit log and bump the data version."""
+def set_setting(con: duckdb.DuckDBPyConnection, name: str, value: Any, *, user: User) -> None:
+    """Change a setting (``user`` needs the ``settings`` permission: admins), record it in the audit log and
+    bump the data version."""
+    user.require("settings")
     if name not in DEFAULT_SETTINGS:
         raise ConfigError(f"Unknown setting {name!r}; known: {', '.join(sorted(DEFAULT_SETTINGS))}")
     con.execute(
         "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         {"n": name, "v": json.dumps(value)},
     )
-    audit(con, actor, "setting.change", {"name": name, "value": value})
+    audit(con, user.username, "setting.change", {"name": name, "value": value})
     bump_data_version(con)
 
 

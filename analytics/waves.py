@@ -21,6 +21,7 @@ import pandas as pd
 
 from analytics.errors import ConfigError
 from analytics.periods import WAVE_KIND
+from analytics.roles import User
 from analytics.sqlfiles import execute, query_df
 
 __all__ = ["WAVE_KIND", "previous_waves", "save_wave_order", "wave_labels", "wave_list", "with_previous_waves"]
@@ -50,11 +51,13 @@ def with_previous_waves(con: duckdb.DuckDBPyConnection, labels: Sequence[str]) -
     return [label for label in previous if label in wanted]
 
 
-def save_wave_order(con: duckdb.DuckDBPyConnection, labels: Sequence[str]) -> None:
+def save_wave_order(con: duckdb.DuckDBPyConnection, labels: Sequence[str], *, user: User) -> None:
     """Record a mapping's wave order (labels first to last; call inside the load transaction).
 
-    Raises :class:`ConfigError` when the list is not a list of distinct, non-blank labels.
+    ``user`` needs ``upload``, as the load the order belongs to. Raises :class:`ConfigError` when the list is
+    not a list of distinct, non-blank labels.
     """
+    user.require("upload")
     if isinstance(labels, str) or not all(isinstance(label, str | int) for label in labels):
         raise ConfigError("The mapping option wave_order must be a list of wave labels, first to last, "
                           'e.g. ["FY22Q1", "FY22Q3"].')

@@ -52,6 +52,7 @@ from rapidfuzz import fuzz, process
 from analytics import store
 from analytics.errors import WeightingError
 from analytics.i18n import t
+from analytics.roles import User
 
 __all__ = ["RakeResult", "rake_weights", "reset_weights", "label_report", "parse_band", "banded_dimensions",
            "JURISDICTION_DIMS",
@@ -617,7 +618,7 @@ def rake_weights(
     max_iter: int = 50,
     tol: float = 1e-6,
     trim: tuple[float, float] | None = None,
-    actor: str = "local",
+    user: User,
     recodes: Mapping[str, Mapping[str, str]] | None = None,
 ) -> RakeResult:
     """Rake ``respondents.weight`` of the chosen batches to population margins (IPF in DuckDB).
@@ -639,9 +640,10 @@ def rake_weights(
     concerned and a proposed recode (the error's ``unmatched`` parameter, as :func:`label_report`);
     ``recodes`` ({dimension: {sample label: margin label}}, compared case-folded) applies such recodes
     for this run. On success writes the weights, bumps the data version and adds
-    an audit entry (``weights.rake`` by ``actor``) in one transaction. Must be called outside an open
-    transaction.
+    an audit entry (``weights.rake`` by ``user``, who needs the ``weights`` permission) in one transaction.
+    Must be called outside an open transaction.
     """
+    user.require("weights")
     if not (isinstance(max_iter, int) and max_iter >= 1):
         raise WeightingError(f"max_iter must be a positive whole number; got {max_iter!r}.",
                              key="error.weighting.bad_setting")
@@ -679,7 +681,7 @@ def rake_weights(
                 "WHERE respondents.respondent_key = w.respondent_key"
             )
             store.bump_data_version(con)
-            store.audit(con, actor, "weights.rake", {
+            store.audit(con, user.username, "weights.rake", {
                 "dims": [list(d) for d in dims], "batch_ids": batch_ids, "respondents": n,
                 "recodes": {k: dict(v) for k, v in (recodes or {}).items()}, "banded": sorted(banded),
                 "trim": list(trim) if trim else None, "tol": tol, **asdict(result),
@@ -720,12 +722,14 @@ def label_report(
 
 
 def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
-                  actor: str = "local") -> int:
+                  user: User) -> int:
     """Undo raking: set ``weight = design_weight`` (NULL, meaning 1, stays NULL) for the chosen batches.
 
     ``batch_ids=None`` resets every respondent. Bumps the data version and writes an audit entry
-    (``weights.reset``) in one transaction. Returns the number of respondents reset.
+    (``weights.reset`` by ``user``, who needs the ``weights`` permission) in one transaction. Returns the
+    number of respondents reset.
     """
+    user.require("weights")
     batch_list = None if batch_ids is None else [int(b) for b in batch_ids]
     with store.transaction(con):
         if batch_list is None:
@@ -741,5 +745,5 @@ def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = 
                 params,
             )
         store.bump_data_version(con)
-        store.audit(con, actor, "weights.reset", {"batch_ids": batch_list, "respondents": int(count)})
+        store.audit(con, user.username, "weights.reset", {"batch_ids": batch_list, "respondents": int(count)})
     return int(count)

@@ -6,7 +6,6 @@ import streamlit as st
 
 from analytics import cases
 from analytics.errors import JingminError
-from analytics.output import to_csv_text
 from analytics.presentation import jurisdiction_name
 from analytics.selection import Selection
 from app_pages import common
@@ -108,8 +107,7 @@ st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 
                             for label in scorecard.columns})
 if now["flag"].eq(cases.NO_DATA).any():
     st.caption(tr("flag.no_data_help"))
-st.download_button(tr("cases.download"), to_csv_text(now), file_name=f"jingmin_cases_{chosen}.csv",
-                   mime="text/csv", on_click=common.audit_download, args=(f"jingmin_cases_{chosen}.csv",))
+common.download_csv(tr("cases.download"), now, f"jingmin_cases_{chosen}.csv", key="cases_download")
 
 # --- trends --------------------------------------------------------------------------------------
 st.subheader(tr("cases.trends"))
@@ -174,8 +172,7 @@ else:
     if len(listing) > MAX_LOOP_ROWS:
         st.caption(tr("cases.open_loop_more", shown=MAX_LOOP_ROWS, total=len(listing)))
     st.dataframe(listing.head(MAX_LOOP_ROWS), width="stretch", hide_index=True)
-    st.download_button(tr("cases.open_loop_download"), to_csv_text(waiting), file_name="jingmin_open_loop.csv",
-                       mime="text/csv", on_click=common.audit_download, args=("jingmin_open_loop.csv",))
+    common.download_csv(tr("cases.open_loop_download"), waiting, "jingmin_open_loop.csv", key="cases_loop_download")
 
 with st.expander(tr("cases.definitions")):
     st.dataframe(pd.DataFrame({tr("casecol.metric"): list(labels.values()),

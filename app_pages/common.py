@@ -32,6 +32,7 @@ from analytics import alerts, auth, engine, scorecard, store, waves
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
+from analytics.output import to_csv_bytes
 from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods
 from analytics.selection import COMPARISONS, Selection, comparison_words
 
@@ -259,10 +260,22 @@ def user() -> User:
     return st.session_state["_user"]
 
 
-def audit_download(file_name: str) -> None:
-    """``on_click`` of a download button: the export goes to the audit log (who, which file)."""
+def audit_download(file_name: str, rows: int | None = None) -> None:
+    """``on_click`` of a download button: the export goes to the audit log (who, which file, how many rows)."""
+    detail: dict[str, Any] = {"file": file_name}
+    if rows is not None:
+        detail["rows"] = rows
     with writer() as con:
-        store.audit(con, user().username, "export.download", {"file": file_name})
+        store.audit(con, user().username, "export.download", detail)
+
+
+def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:
+    """The one CSV download of every page: the file is written by analytics.output (formulas neutralised,
+    suppressed numbers empty, UTF-8 with BOM so Excel shows Chinese) and the click is audited
+    (``export.download``: who, file, rows). Pages never call ``st.download_button`` for CSV themselves
+    (tests/unit/test_export_rules.py)."""
+    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
+                       on_click=audit_download, args=(file_name, len(frame)))
 
 
 def data_version() -> str:

@@ -1,6 +1,7 @@
 """Compare: funnel plot, sorted interval chart, shrunken estimates and rank intervals; peer groups."""
 
 import html
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -11,9 +12,9 @@ import streamlit as st
 from analytics import compare, integrity
 from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.output import to_csv_text
 from analytics.periods import period_kind
 from analytics.presentation import change_cell, interval_text, jurisdiction_name, pct
+from analytics.result import Result
 from analytics.selection import Selection
 from app_pages import common
 
@@ -24,8 +25,9 @@ LIMIT_COLOUR = "#2e4057"
 
 @st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
 def comparison(version: str, sel: Selection, indicator: str, peer_group: str | None,
-               overdispersion: bool) -> pd.DataFrame:
-    """The comparison table for the selection's latest period (cached per data version and selection)."""
+               overdispersion: bool) -> Result:
+    """The comparison table and its summary for the selection's latest period (cached per data version and
+    selection)."""
     return compare.compare_table(common.cursor(), sel, indicator=indicator, peer_group=peer_group,
                                  overdispersion=overdispersion)
 
@@ -45,13 +47,13 @@ def _columns(*columns: Any) -> np.ndarray:
     return out
 
 
-def funnel_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[str, str],
+def funnel_figure(table: pd.DataFrame, meta: Mapping[str, Any], names: dict[str, str],
                   class_names: dict[str, str]) -> go.Figure:
     """Rates against their base with the 95% and 99.8% limits drawn as lines over a grid of bases."""
     shown = table[table["funnel_class"] != "suppressed"]
     fig = go.Figure()
-    curve = compare.funnel_curve(attrs["overall"], 0.8 * shown["base"].min(), 1.2 * shown["base"].max(),
-                                 phi=attrs["phi_applied"])
+    curve = compare.funnel_curve(meta["overall"], 0.8 * shown["base"].min(), 1.2 * shown["base"].max(),
+                                 phi=meta["phi_applied"])
     for level, dash, label in (("95", "dash", tr("compare.limit95")), ("998", "dot", tr("compare.limit998"))):
         for side in ("low", "high"):
             fig.add_trace(go.Scatter(x=curve["base"].to_numpy(), y=100 * curve[f"limit{level}_{side}"].to_numpy(),
@@ -59,7 +61,7 @@ def funnel_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[str, s
                                      line={"color": LIMIT_COLOUR, "dash": dash, "width": 1}, name=label,
                                      legendgroup=level, showlegend=side == "low", hoverinfo="skip"))
     if not curve.empty:
-        fig.add_trace(go.Scatter(x=curve["base"].to_numpy(), y=[100 * attrs["overall"]] * len(curve), mode="lines",
+        fig.add_trace(go.Scatter(x=curve["base"].to_numpy(), y=[100 * meta["overall"]] * len(curve), mode="lines",
                                  line={"color": LIMIT_COLOUR, "width": 1.5}, name=tr("compare.overall_line"),
                                  hoverinfo="skip"))
     for cls, colour in CLASS_COLOURS.items():
@@ -74,13 +76,13 @@ def funnel_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[str, s
             hovertemplate="<b>%{customdata[0]}</b><br>" + tr("compare.hover_rate")
                           + " %{y:.1f}% (%{customdata[2]:.1f}–%{customdata[3]:.1f})<br>n=%{customdata[1]}, "
                           + tr("compare.col.base") + " %{x:.0f}, z=%{customdata[4]:.2f}<extra></extra>"))
-    x_title = tr("compare.funnel_x_neff") if attrs["weighted"] else tr("compare.funnel_x_n")
+    x_title = tr("compare.funnel_x_neff") if meta["weighted"] else tr("compare.funnel_x_n")
     fig.update_layout(title=tr("compare.funnel_title"), xaxis_title=x_title, yaxis_title=tr("compare.rate_axis"),
                       height=460, legend={"orientation": "h", "y": -0.2})
     return fig
 
 
-def caterpillar_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[str, str]) -> go.Figure:
+def caterpillar_figure(table: pd.DataFrame, meta: Mapping[str, Any], names: dict[str, str]) -> go.Figure:
     """Every unsuppressed jurisdiction's rate and interval, sorted (highest at the top)."""
     shown = table[table["funnel_class"] != "suppressed"].sort_values("estimate")
     labels = [names[c] for c in shown["jurisdiction"]]
@@ -92,7 +94,7 @@ def caterpillar_figure(table: pd.DataFrame, attrs: dict[str, Any], names: dict[s
         customdata=_columns(shown["n"], 100 * shown["ci_low"], 100 * shown["ci_high"]),
         hovertemplate="<b>%{y}</b>: %{x:.1f}% (%{customdata[1]:.1f}–%{customdata[2]:.1f}), n=%{customdata[0]}"
                       "<extra></extra>", showlegend=False))
-    fig.add_vline(x=100 * attrs["overall"], line={"color": LIMIT_COLOUR, "width": 1.5},
+    fig.add_vline(x=100 * meta["overall"], line={"color": LIMIT_COLOUR, "width": 1.5},
                   annotation_text=tr("compare.overall_line"), annotation_position="top")
     fig.update_layout(title=tr("compare.caterpillar_title"), xaxis_title=tr("compare.rate_axis"),
                       yaxis={"type": "category"}, height=max(320, 28 * len(shown) + 120))
@@ -155,7 +157,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             if st.form_submit_button(tr("compare.peers.save")):
                 try:
                     with common.writer() as con:
-                        compare.save_peer_group(con, name, members, actor=common.user().username)
+                        compare.save_peer_group(con, name, members, user=common.user())
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
@@ -167,7 +169,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
                 try:
                     with common.writer() as con:
-                        compare.delete_peer_group(con, doomed, actor=common.user().username)
+                        compare.delete_peer_group(con, doomed, user=common.user())
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
@@ -209,7 +211,7 @@ def draw_benchmark(fig: go.Figure, row: dict[str, Any]) -> None:
 
 @st.cache_data(show_spinner=False)
 def sensitivity(version: str, indicator: str, period: str, level: str, codes: tuple[str, ...], _user: User,
-                user_key: str) -> pd.DataFrame:
+                user_key: str) -> Result:
     """The ranking with and without the respondents excluded after integrity alerts (cached per data version)."""
     sel = Selection(period_kind=period_kind(period), periods=(period,), level=level, jurisdiction_codes=codes,
                     user=_user)
@@ -220,13 +222,13 @@ def sensitivity_view(version: str, indicator: str, period: str, level: str, code
     """Side by side: the ranking from every answer and without the excluded ones (issue 18). Never silent: the
     number excluded is stated, and the rows are listed (and restorable) on the Integrity page."""
     try:
-        table = sensitivity(version, indicator, period, level, codes, common.user(), repr(common.user()))
+        sens = sensitivity(version, indicator, period, level, codes, common.user(), repr(common.user()))
     except JingminError as exc:
         common.show_error(exc)
         return
-    excluded = int(table.attrs.get("n_excluded", 0))
-    shown = pct if table.attrs.get("kind", "rate") == "rate" else (lambda v: "" if v != v else f"{v:.2f}")
-    table.attrs = {}
+    table, meta = sens.frame, sens.meta
+    excluded = int(meta.get("n_excluded", 0))
+    shown = pct if meta.get("kind", "rate") == "rate" else (lambda v: "" if v != v else f"{v:.2f}")
     with st.expander(tr("integrity.sens.title"), expanded=excluded > 0):
         if not excluded:
             st.caption(tr("integrity.sens.none"))
@@ -274,43 +276,42 @@ group = right.selectbox(tr("compare.peer_group"), list(group_labels), key=f"cmp_
 overdispersion = st.toggle(tr("compare.overdispersion"), key="cmp_overdispersion",
                            help=tr("compare.overdispersion_help"))
 
-table = None
+result = None
 try:
-    table = comparison(version, f.with_(periods=(period,)), indicator, group or None, overdispersion)
+    result = comparison(version, f.with_(periods=(period,)), indicator, group or None, overdispersion)
 except JingminError as exc:
     common.show_error(exc)
 
-if table is not None and table.empty:
+if result is not None and result.empty:
     st.info(tr("compare.no_data"))
-elif table is not None:
-    # The summary leaves the frame: pandas deep-copies attrs into every column and slice taken from it.
-    attrs, table.attrs = table.attrs, {}
+elif result is not None:
+    table, meta = result.frame, result.meta
     names = {r["jurisdiction"]: jurisdiction_name(r, lang)
              for r in table[["jurisdiction", "name_zh", "name_en"]].to_dict("records")}
-    base_text = tr("compare.base_neff") if attrs["weighted"] else tr("compare.base_n")
-    if attrs["units"]:
-        st.markdown(tr("compare.summary", overall=pct(attrs["overall"]), units=attrs["units"], base=base_text))
+    base_text = tr("compare.base_neff") if meta["weighted"] else tr("compare.base_n")
+    if meta["units"]:
+        st.markdown(tr("compare.summary", overall=pct(meta["overall"]), units=meta["units"], base=base_text))
         counts = table["funnel_class"].value_counts()
         st.caption(tr("compare.counts", above=int(counts.get("above", 0)), below=int(counts.get("below", 0))))
-    if attrs["phi"] == attrs["phi"]:  # not nan
-        key = ("compare.phi_applied" if attrs["phi_applied"] != 1.0 else
-               "compare.phi_significant" if attrs["phi_significant"] else "compare.phi_not_significant")
-        st.caption(tr(key, phi=f"{attrs['phi']:.2f}"))
-    if attrs["suppressed"]:
-        st.caption(tr("compare.suppressed_list", names="、".join(common.plain(names[c]) for c in attrs["suppressed"])))
+    if meta["phi"] == meta["phi"]:  # not nan
+        key = ("compare.phi_applied" if meta["phi_applied"] != 1.0 else
+               "compare.phi_significant" if meta["phi_significant"] else "compare.phi_not_significant")
+        st.caption(tr(key, phi=f"{meta['phi']:.2f}"))
+    if meta["suppressed"]:
+        st.caption(tr("compare.suppressed_list", names="、".join(common.plain(names[c]) for c in meta["suppressed"])))
     benchmark = pick_benchmark(indicator, period)
-    if attrs["units"]:
+    if meta["units"]:
         plots = st.columns(2)
         with plots[0]:
-            common.show_fig(funnel_figure(table, attrs, names, class_names))
+            common.show_fig(funnel_figure(table, meta, names, class_names))
         with plots[1]:
-            fig = caterpillar_figure(table, attrs, names)
+            fig = caterpillar_figure(table, meta, names)
             if benchmark is not None:
                 draw_benchmark(fig, benchmark)
             common.show_fig(fig)
     st.subheader(tr("compare.table_title"))
     st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
-    if not attrs["shrinkage"]:
+    if not meta["shrinkage"]:
         st.caption(tr("compare.no_shrinkage"))
     # The change of each jurisdiction by the sidebar's comparison rule, as on the Overview (same table, same test).
     changed = common.indicator_table(f, periods=(period,))
@@ -321,9 +322,8 @@ elif table is not None:
     st.dataframe(result_table(table, names, class_names, change_text, vs or tr("col.change")), width="stretch",
                  hide_index=True)
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
-    st.download_button(tr("compare.download"), to_csv_text(table), mime="text/csv", file_name=csv_name,
-                       on_click=common.audit_download, args=(csv_name,))
+    common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download")
 
 peer_group_editor(version, f.level, groups)
-if table is not None and not table.empty:
+if result is not None and not result.empty:
     sensitivity_view(version, indicator, period, f.level, f.jurisdiction_codes)

@@ -9,7 +9,6 @@ from analytics.auth import User
 from analytics.definitions import list_indicators
 from analytics.errors import JingminError
 from analytics.i18n import has
-from analytics.output import to_csv_text
 from app_pages import common
 
 
@@ -36,9 +35,8 @@ def respondent_download(batches: pd.DataFrame, current: User) -> None:
     prepared = st.session_state.get("data_resp_file")
     if prepared is not None and prepared[0] == picked:
         st.success(common.tr("data.respondents_ready", rows=len(prepared[1])))
-        st.download_button(common.tr("data.respondents_download"), to_csv_text(prepared[1]).encode("utf-8-sig"),
-                           file_name=f"jingmin_respondents_batch{picked}.csv", mime="text/csv",
-                           key="data_resp_download")
+        common.download_csv(common.tr("data.respondents_download"), prepared[1],
+                            f"jingmin_respondents_batch{picked}.csv", key="data_resp_download")
 
 
 def boundary_upload(current: User) -> None:

@@ -170,7 +170,8 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
     if st.button(tr("forum.page.from_topics"), help=tr("forum.page.from_topics_help"), key="forum_from_topics"):
         try:
             with common.writer() as con:
-                added = forum.add_topic_actions(con, s.place.code, s.period, common.user(), lang=common.lang())
+                added = forum.add_topic_actions(con, s.place.code, s.period, user=common.user(),
+                                                lang=common.lang())
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -200,7 +201,7 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
         try:
             with common.writer() as con:
                 result = forum.save_actions(con, s.place.code, s.period, edited.to_dict("records"),
-                                            common.user())
+                                            user=common.user())
         except JingminError as exc:
             common.show_error(exc)
             return

@@ -7,7 +7,6 @@ import streamlit as st
 from analytics import integrity
 from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.output import to_csv_text
 from analytics.periods import period_kind
 from analytics.presentation import jurisdiction_name
 from analytics.selection import Selection
@@ -92,9 +91,8 @@ else:
         tr("integrity.col.evidence"): list(detail["evidence"]),
     }), width="stretch", hide_index=True)
 csv_name = f"jingmin_integrity_{period}_{f.level}.csv"
-st.download_button(tr("integrity.csv"), to_csv_text(integrity.with_evidence(flags, common.lang()).drop(
-    columns=["evidence_key", "evidence_params"])), mime="text/csv", file_name=csv_name,
-    on_click=common.audit_download, args=(csv_name,), key="int_csv")
+common.download_csv(tr("integrity.csv"), integrity.with_evidence(flags, common.lang()).drop(
+    columns=["evidence_key", "evidence_params"]), csv_name, key="int_csv")
 
 with st.expander(tr("integrity.methods")):
     st.markdown(tr("integrity.methods_text", window=integrity.WINDOW_MIN, hours=int(integrity.WORKDAY_HOURS),

@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import alerts, scorecard
-from analytics.output import to_csv_text
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name
 from app_pages import common
 
@@ -249,9 +248,8 @@ if picked:
     }), hide_index=True, width="stretch")
 
 csv_name = f"jingmin_scorecard_{f.latest}.csv"
-st.download_button(common.tr("overview.download"), to_csv_text(card.assign(comparison=f.comparison)),
-                   file_name=csv_name, mime="text/csv",
-                   on_click=common.audit_download, args=(csv_name,))
+common.download_csv(common.tr("overview.download"), card.assign(comparison=f.comparison), csv_name,
+                    key="overview_download")
 
 # ---------------------------------------------------------------- alerts (same list as the alerts CLI)
 st.subheader(common.tr("alerts.title"))

@@ -18,7 +18,7 @@ from analytics import vocabulary as F
 from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.ingest.problems import note_text, rows_accounted
-from analytics.output import to_csv_text
+from analytics.roles import User
 from app_pages import common
 
 tr = common.tr
@@ -125,10 +125,10 @@ def value_map_overrides(proposal: ingest.MappingProposal) -> dict[str, Any] | No
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _answer_values(version: str, digest: str, name: str, spec_json: str, options_json: str,
-                   dayfirst: bool | None, _data: bytes) -> pd.DataFrame:
+                   dayfirst: bool | None, _data: bytes, _user: User, user_key: str) -> pd.DataFrame:
     # Keyed by the file's digest and the mapping (not by the bytes: hashing a large upload every rerun is slow).
     return ingest.answer_values(common.cursor(), "survey", _data, source_name=name, mapping=json.loads(spec_json),
-                                dayfirst=dayfirst, **json.loads(options_json))
+                                dayfirst=dayfirst, user=_user, **json.loads(options_json))
 
 
 CHOICE_SEPARATOR = " · "
@@ -141,7 +141,8 @@ def value_map_choices(data: bytes, name: str, spec: dict[str, Any], options: dic
     the choices that differ from what the mapping does now, as value maps ({item: {answer: code}})."""
     digest = hashlib.sha256(data).hexdigest()
     table = _answer_values(common.data_version(), digest, name, json.dumps(spec, ensure_ascii=False, sort_keys=True),
-                           json.dumps(options, sort_keys=True, default=str), dayfirst, data)
+                           json.dumps(options, sort_keys=True, default=str), dayfirst, data, common.user(),
+                           repr(common.user()))
     if table.empty:
         return {}
     st.subheader(tr("waves.values.title"))
@@ -288,9 +289,7 @@ def show_problems(exc: JingminError) -> None:
     st.dataframe(shown.rename(columns={
         "row": tr("upload.col.row"), "column": tr("upload.col.column"), "value": tr("upload.col.value"),
         "code": tr("upload.col.problem"), "message": tr("upload.col.message")}), width="stretch", hide_index=True)
-    st.download_button(tr("upload.download_report"), to_csv_text(report).encode("utf-8-sig"),
-                       file_name="problems.csv", mime="text/csv", key="up_report", on_click=common.audit_download,
-                       args=("problems.csv",))
+    common.download_csv(tr("upload.download_report"), report, "problems.csv", key="up_report")
 
 
 def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options: dict[str, Any],
@@ -300,10 +299,10 @@ def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options:
         with st.spinner(), common.writer() as con:
             result = ingest.ingest_file(con, kind, data, source_name=name, mapping=spec,
                                         dayfirst=dayfirst, create_jurisdictions=create, dry_run=dry_run,
-                                        actor=common.user().username, **options)
+                                        user=common.user(), **options)
             if not dry_run and save_as.strip():
                 ingest.save_mapping(con, save_as.strip(), result.summary["mapping_spec"],
-                                    actor=common.user().username)
+                                    user=common.user())
     except JingminError as exc:
         if exc.problems:
             show_problems(exc)
@@ -559,7 +558,7 @@ def batches_section() -> None:
     if st.button(tr("upload.remove_button"), key="up_remove"):
         try:
             with common.writer() as con:
-                counts = ingest.remove_batch(con, picked, actor=common.user().username)
+                counts = ingest.remove_batch(con, picked, user=common.user())
         except JingminError as exc:
             common.show_error(exc)
             return

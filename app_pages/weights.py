@@ -98,7 +98,7 @@ def rake_form(frame: pd.DataFrame) -> None:
             with st.spinner():
                 with common.writer() as con:
                     runs = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=picked, trim=trim,
-                                                    per_batch=per_batch, actor=common.user().username,
+                                                    per_batch=per_batch, user=common.user(),
                                                     recodes=recodes)
         except JingminError as exc:
             common.show_error(exc)
@@ -151,7 +151,7 @@ st.divider()
 if st.button(tr("weights.reset"), key="w_reset"):
     try:
         with common.writer() as con:
-            count = compare.reset_and_refresh(con, actor=common.user().username)
+            count = compare.reset_and_refresh(con, user=common.user())
     except JingminError as exc:
         common.show_error(exc)
     else:

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from analytics.roles import LOCAL_USER
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(REPO) not in sys.path:
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     profiler = cProfile.Profile()
     start = time.perf_counter()
     profiler.enable()
-    ingest_file(con, args.kind, args.file, constants={"mode": "phone"} if args.kind == "survey" else None)
+    ingest_file(con, args.kind, args.file, constants={"mode": "phone"} if args.kind == "survey" else None,
+                user=LOCAL_USER)
     con.close()
     profiler.disable()
     total = time.perf_counter() - start

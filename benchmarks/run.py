@@ -45,6 +45,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analytics.roles import User
 from analytics.selection import Selection
 
 HERE = Path(__file__).resolve().parent
@@ -125,8 +126,8 @@ def _registry_db(db: Path, jurisdictions: Path) -> None:
 
     _fresh_db(db)
     con = store.connect(db)
-    store.set_setting(con, "upload_max_mb", 1_000_000, actor="benchmark")
-    ingest_file(con, "jurisdictions", jurisdictions, actor="benchmark")
+    store.set_setting(con, "upload_max_mb", 1_000_000, user=User('benchmark', "admin"))
+    ingest_file(con, "jurisdictions", jurisdictions, user=User('benchmark', "admin"))
     con.close()
 
 
@@ -141,7 +142,7 @@ def work_ingest(p: dict[str, Any]) -> dict[str, Any]:
     kind = p["kind"]
     constants = SURVEY_CONSTANTS if kind == "survey" else None
     start = time.perf_counter()
-    result = ingest_file(con, kind, p["file"], constants=constants, actor="benchmark")
+    result = ingest_file(con, kind, p["file"], constants=constants, user=User('benchmark', "admin"))
     con.close()
     seconds = time.perf_counter() - start
     out = {"seconds": seconds, "rows": result.rows, "peak_rss_mb": peak_rss_mb(),
@@ -348,7 +349,7 @@ def work_compare(p: dict[str, Any]) -> dict[str, Any]:
         name = "weighted" if weighted else "unweighted"
         sel = Selection(period_kind="quarter", periods=(period,), level="station", weighted=weighted)
         seconds, table = _timed(lambda s=sel: compare.compare_table(con, s, indicator=p["indicator"],
-                                                                    overdispersion=True))
+                                                                    overdispersion=True).frame)
         out[f"{name}_seconds"] = seconds
         out[f"{name}_stations"] = len(table)
         out[f"{name}_ranked"] = int(table["rank"].notna().sum())

@@ -28,6 +28,8 @@ from analytics.auth import User
 from analytics.errors import JingminError
 
 if TYPE_CHECKING:  # imported where used: the CLI's start-up stays light
+    import pandas as pd
+
     from analytics.selection import Selection
 
 _WAIT_REPORT_EVERY_S = 5.0
@@ -174,6 +176,53 @@ def open_store(args: argparse.Namespace, *, write: bool = False) -> duckdb.DuckD
     finally:
         checker.close()
     return store.connect(db, read_only=True, on_wait=_WaitReporter())
+
+
+# Not options of the export: who and where (the actor and the file are recorded anyway), and credentials.
+_NOT_OPTIONS = {"func", "db", "user", "password_stdin", "token_file", "authenticated_user", "command", "action",
+                "token_action"}
+
+
+def command_name(args: argparse.Namespace) -> str:
+    """The command as typed, without options: ``indicators``, ``batches list``, ``weights show``..."""
+    parts = [getattr(args, key, None) for key in ("command", "action", "token_action")]
+    return " ".join(str(p) for p in parts if p)
+
+
+def audit_export(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, user: User, rows: int, *,
+                 read_only: bool = True) -> None:
+    """Record a table the command prints as an export (``export.cli``: command, options, rows).
+
+    ``con`` is the command's connection. A read-only one is closed first and the entry written on a short
+    read-write connection (DuckDB cannot hold one file both ways in one process), so the read itself never
+    kept the dashboard or another command waiting: the same pattern as ``report``. Called after the output is
+    written, so readers in other processes never delay it; that short write waits for them (bounded, with a
+    progress line) and a failure to record it ends the command with the store's exit code (3 or 4).
+    """
+    from analytics import store
+
+    options = {k: v for k, v in sorted(vars(args).items()) if k not in _NOT_OPTIONS}
+    detail = {"command": command_name(args), "options": options, "rows": int(rows)}
+    if not read_only:
+        store.audit(con, user.username, "export.cli", detail)
+        return
+    con.close()
+    writer = open_store(args, write=True)
+    try:
+        store.audit(writer, user.username, "export.cli", detail)
+    finally:
+        writer.close()
+
+
+def print_table(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, user: User, frame: pd.DataFrame,
+                fmt: str, *, read_only: bool = True) -> None:
+    """Print ``frame`` on stdout (CSV or JSON through analytics.output) as an audited export: see
+    :func:`audit_export`, which closes a read-only ``con``; the command must not use it afterwards."""
+    from analytics.output import render
+
+    sys.stdout.write(render(frame, fmt))
+    sys.stdout.flush()  # the table is out before the audit entry waits for other processes' readers
+    audit_export(args, con, user, len(frame), read_only=read_only)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from analytics.choices import ALERT_CALLBACK_DAYS, COMPARISONS, LEVELS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, audit_export, build_selection, open_store, print_table
 from analytics.i18n import LANGUAGES, t
 from analytics.periods import period_kind
 
@@ -19,13 +19,12 @@ def run(args: argparse.Namespace) -> int:
     """Compute and print the digest."""
     from analytics import alerts  # the engine is imported by the command, not by --help (issue 14.6)
     from analytics.definitions import list_indicators
-    from analytics.output import render
 
     con = open_store(args)
     sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
     table = alerts.alerts(con, sel, days=args.days)
     if args.format != "text":
-        sys.stdout.write(render(table, args.format))
+        print_table(args, con, sel.user, table, args.format)
         return 0
     labels = {ind.key: ind.label(args.lang) for ind in list_indicators(con)}
     lines = [t("alerts.title", args.lang) + f" {args.period}"]
@@ -34,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
     # Plain sentences for a person or a mail job, not a table: nothing a spreadsheet would evaluate.
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
+    sys.stdout.flush()
+    audit_export(args, con, sel.user, len(table))
     return 0
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from analytics.choices import COMPARISONS, LEVELS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.errors import ConfigError
 
 
@@ -21,7 +21,6 @@ def run(args: argparse.Namespace) -> int:
     """Assess, then print the table or write the workbook."""
     # The engine is imported here, not at the top: --help builds every parser and must stay light.
     from analytics import assessment, store
-    from analytics.output import render
     from analytics.periods import period_kind
 
     out = Path(args.out).expanduser() if args.out else None
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     for period, code, nxt in assessment.indistinguishable_pairs(result.scores):
         print(f"{period}: {code} and {nxt} cannot be told apart (difference within the 95% margin)",
               file=sys.stderr)
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, user, table, args.format)  # con is closed already: the audit opens its own
     return 0
 
 

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, print_table, resolve_user
 from analytics.errors import ConfigError
 
 
@@ -27,23 +27,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: batches {args.action} needs the batch id", file=sys.stderr)
         return 2
     if args.action == "remove":
-        user.require("remove_batch")
-        counts = remove_batch(con, args.batch_id, actor=user.username)
+        counts = remove_batch(con, args.batch_id, user=user)
         print(f"Removed batch {args.batch_id}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items()))
         return 0
     if args.action == "export":
         out = Path(args.out).expanduser() if args.out else None
         if out is not None and (out.is_dir() or not out.parent.exists()):
             raise ConfigError(f"--out {out}: give a file name in an existing folder.")
-        text = render(respondent_export(con, args.batch_id, user), args.format)
+        frame = respondent_export(con, args.batch_id, user)
+        text = render(frame, args.format)
         if out is None:
             sys.stdout.write(text)
         else:
             out.write_text(text, encoding="utf-8-sig" if args.format == "csv" else "utf-8")
             print(f"wrote {out}", file=sys.stderr)
+        audit_export(args, con, user, len(frame), read_only=False)  # besides the engine's export.respondents
         return 0
     user.require("view_all")
-    sys.stdout.write(render(list_batches(con), args.format))
+    print_table(args, con, user, list_batches(con), args.format)
     return 0
 
 

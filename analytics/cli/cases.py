@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from analytics.choices import LEVELS, METRICS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.cli.indicators import parse_by
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the requested table."""
     from analytics import cases, link
-    from analytics.output import render
 
     con = open_store(args)
     if args.open_loop:
-        table = cases.open_loop(con, build_selection(con, args, period_kind="all"))
-        sys.stdout.write(render(table, args.format))
+        sel = build_selection(con, args, period_kind="all")
+        print_table(args, con, sel.user, cases.open_loop(con, sel), args.format)
         return 0
     kind = parse_by(args.by)
     # Pooled over every period (--by jurisdiction), a --period has nothing to choose.
@@ -27,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
         table = link.self_report_gap(con, sel, indicator=args.survey_indicator)
     else:
         table = cases.case_metrics(con, sel, metrics=args.metric)
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, sel.user, table, args.format)
     return 0
 
 

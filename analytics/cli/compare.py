@@ -7,16 +7,16 @@ import sys
 from typing import TYPE_CHECKING
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.periods import period_kind
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from analytics.result import Result
 
 
-def summary_line(table: pd.DataFrame) -> str:
+def summary_line(result: Result) -> str:
     """One line of context for stderr: the overall rate, units, suppressed units and over-dispersion."""
-    a = table.attrs
+    a = result.meta
     overall = a.get("overall", float("nan"))
     parts = [f"{a.get('indicator')} {a.get('period')} by {a.get('level')}"
              + (" (weighted, base = n_eff)" if a.get("weighted") else " (unweighted, base = n)")]
@@ -38,14 +38,13 @@ def summary_line(table: pd.DataFrame) -> str:
 def run(args: argparse.Namespace) -> int:
     """Compute and print the comparison table (CSV or JSON on stdout, a summary line on stderr)."""
     from analytics import compare
-    from analytics.output import render
 
     con = open_store(args)
     sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
-    table = compare.compare_table(con, sel, indicator=args.indicator, peer_group=args.peer_group,
-                                  overdispersion=args.overdispersion)
-    print(summary_line(table), file=sys.stderr)
-    sys.stdout.write(render(table, args.format))
+    result = compare.compare_table(con, sel, indicator=args.indicator, peer_group=args.peer_group,
+                                   overdispersion=args.overdispersion)
+    print(summary_line(result), file=sys.stderr)
+    print_table(args, con, sel.user, result.frame, args.format)
     return 0
 
 

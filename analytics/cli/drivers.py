@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from analytics import choices
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.periods import period_kind
 
 
 def run(args: argparse.Namespace) -> int:
     """Compute and print the driver table."""
     from analytics import drivers
-    from analytics.output import render
 
     con = open_store(args)
     # The respondents interviewed within --period (from its first to its last day), or all of them.
@@ -22,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     table = drivers.key_drivers(
         con, sel, indicator=args.indicator, items=args.items, by=args.by, method=args.method,
         n_boot=args.bootstrap, seed=args.seed, max_sample=args.max_sample)
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, sel.user, table, args.format)
     return 0
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.errors import UnknownNameError
 from analytics.periods import PERIOD_KINDS, WAVE_KIND
 
@@ -28,7 +27,6 @@ def parse_by(text: str) -> str:
 def run(args: argparse.Namespace) -> int:
     """Compute and print the table."""
     from analytics import engine, waves
-    from analytics.output import render
 
     kind = parse_by(args.by)
     con = open_store(args)
@@ -37,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
                                + (", ".join(waves.wave_labels(con)) or "none") + ".")
     sel = build_selection(con, args, period_kind=kind, period=args.period)
     table = engine.indicator_table(con, sel, indicators=args.indicator, changes=bool(args.changes))
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, sel.user, table, args.format)
     return 0
 
 

@@ -225,16 +225,16 @@ def run(args: argparse.Namespace) -> int:
     constants = _constants(args.set)
     con = open_store(args, write=True)
     con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report
-    user = resolve_user(con, args)
-    user.require("upload")
-    actor = user.username  # the authenticated account, never a name typed on the command line
+    user = resolve_user(con, args)  # the audit actor is this account, never a name typed on the command line
     if args.propose:
+        # propose_mapping only reads the file (it takes no user); the same permission as the load it prepares.
+        user.require("upload")
         return _propose(con, args, constants)
     try:
         result = ingest_file(con, args.kind, args.file, mapping=args.mapping, sheet=args.sheet,
                              encoding=args.encoding, dayfirst=args.dayfirst, constants=constants,
                              create_jurisdictions=args.create_jurisdictions, dry_run=args.dry_run,
-                             actor=actor, delimiter=args.delimiter, header_row=args.header_row,
+                             user=user, delimiter=args.delimiter, header_row=args.header_row,
                              within=args.within, acknowledged=args.acknowledge)
     except IngestError as exc:
         for line in report_lines(exc, first=args.show):
@@ -254,8 +254,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  mapping written to {args.write_mapping}")
     if args.save_mapping:
         spec = dict(result.summary.get("mapping_spec") or {})
-        user.require("mappings")
-        save_mapping(con, args.save_mapping, spec, actor=actor)
+        save_mapping(con, args.save_mapping, spec, user=user)
         print(f"  mapping saved as {args.save_mapping}")
     return 0
 

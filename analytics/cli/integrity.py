@@ -6,15 +6,14 @@ import argparse
 import sys
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table
 from analytics.i18n import LANGUAGES
 from analytics.periods import period_kind
 
 
 def run(args: argparse.Namespace) -> int:
     """Print every check's row per unit (CSV or JSON on stdout) and a count of flags on stderr."""
-    from analytics import integrity  # the engine is imported by the command, not by --help (14.6)
-    from analytics.output import render
+    from analytics import integrity  # the engine is imported by the command, not by --help (issue 14.6)
 
     con = open_store(args)
     sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
@@ -26,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if args.flagged_only:
         flags = flags[flags["flag"] != "ok"]
     columns = [c for c in integrity.FLAG_COLUMNS if c not in ("evidence_key", "evidence_params")] + ["evidence"]
-    sys.stdout.write(render(flags[columns].reset_index(drop=True), args.format))
+    print_table(args, con, sel.user, flags[columns].reset_index(drop=True), args.format)
     return 0
 
 

@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, print_table, resolve_user
 
 
 def run(args: argparse.Namespace) -> int:
     """Add (or replace), list or remove a peer group."""
     from analytics import compare
-    from analytics.output import render
 
     con = open_store(args, write=args.action != "list")
     user = resolve_user(con, args)
     if args.action == "list":
-        sys.stdout.write(render(compare.list_peer_groups(con, user), args.format))
+        print_table(args, con, user, compare.list_peer_groups(con, user), args.format)
         return 0
-    user.require("definitions")
     if args.action == "add":
-        level = compare.save_peer_group(con, args.name, args.codes, actor=user.username)
+        level = compare.save_peer_group(con, args.name, args.codes, user=user)
         print(f"Saved peer group {args.name.strip()!r}: {len(set(args.codes))} {level} jurisdictions.")
     else:
-        removed = compare.delete_peer_group(con, args.name, actor=user.username)
+        removed = compare.delete_peer_group(con, args.name, user=user)
         print(f"Removed peer group {args.name!r} ({removed} members).")
     return 0
 

@@ -9,10 +9,9 @@ of the data. Definitions: docs/prevention.md. Loading: ``ingest disputes|hazards
 from __future__ import annotations
 
 import argparse
-import sys
 
 from analytics.choices import LEVELS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, print_table, resolve_user
 from analytics.periods import PERIOD_KINDS  # standard library only
 
 
@@ -39,7 +38,6 @@ def selection(con, args: argparse.Namespace):  # noqa: ANN001, ANN201 (types imp
 def run(args: argparse.Namespace) -> int:
     """Print the requested prevention table."""
     from analytics import prevention
-    from analytics.output import render
 
     con = open_store(args)
     sel = selection(con, args)
@@ -49,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         table = prevention.escalations(con, sel, window_days=args.window_days)
     else:
         table = prevention.overdue_hazards(con, sel)
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, sel.user, table, args.format)
     return 0
 
 

@@ -11,16 +11,14 @@ action is ``results list`` (kept so that existing scripts go on working).
 from __future__ import annotations
 
 import argparse
-import sys
 
-from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, print_table, resolve_user
 from analytics.periods import CALENDAR_KINDS  # standard library only
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the published figures, list the loads, or remove one load."""
     from analytics import published  # imported by the command, not by --help (issue 14.6)
-    from analytics.output import render
 
     if args.action == "remove":
         con = open_store(args, write=True)
@@ -36,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
     con = open_store(args)
     try:
         if args.action == "loads":
-            resolve_user(con, args)  # the credential is checked even for the list of loads
-            sys.stdout.write(render(published.loads(con), args.format))
+            user = resolve_user(con, args)  # the credential is checked even for the list of loads
+            print_table(args, con, user, published.loads(con), args.format)
             return 0
         sel = build_selection(con, args, period_kind=args.period_kind)
         table = published.results_by(con, sel, [b.strip() for b in args.by.split(",") if b.strip()])
@@ -45,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         con.close()
     if args.measure:
         table = table[table["measure"].isin(args.measure) | table["indicator"].isin(args.measure)]
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, sel.user, table, args.format)  # con is closed: the audit opens its own
     return 0
 
 

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from analytics.choices import ASSESSMENT_SOURCES, TARGET_DIRECTIONS
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, print_table, resolve_user
 
 
 def run(args: argparse.Namespace) -> int:
     """List the targets, or set or remove one."""
     # The engine is imported here, not at the top: --help builds every parser and must stay light.
     from analytics import assessment
-    from analytics.output import render
 
     con = open_store(args, write=args.action != "list")
     try:
         user = resolve_user(con, args)
         if args.action == "list":
-            sys.stdout.write(render(assessment.list_targets(con), args.format))
+            print_table(args, con, user, assessment.list_targets(con), args.format)
             return 0
         if args.action == "set":
             assessment.set_target(con, args.source, args.component, args.target, user=user, direction=args.direction,

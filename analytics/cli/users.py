@@ -21,7 +21,7 @@ import duckdb
 
 from analytics import auth
 from analytics.auth import User
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, resolve_user
 from analytics.cli._identity import stdin_line
 from analytics.errors import AccessDenied, ConfigError
 
@@ -36,6 +36,8 @@ def _read_new_password(args: argparse.Namespace) -> str:
 
 
 def _acting_admin(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> User:
+    """The authenticated account, refused at once unless it may manage users: the engine checks again, but
+    this way nobody types a new password only to be told no."""
     user = resolve_user(con, args)
     user.require("users")
     return user
@@ -43,14 +45,14 @@ def _acting_admin(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> U
 
 def _add(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
     if auth.any_users(con):
-        actor = _acting_admin(con, args).username
+        actor = _acting_admin(con, args)
     else:
         if args.role != "admin":
             raise AccessDenied("The first account must be an admin: it is the only one who can add others.",
                                key="error.first_account_admin")
-        actor = auth.LOCAL_USER.username
+        actor = auth.LOCAL_USER  # the very first account: nobody can sign in yet
     auth.add_user(con, args.name, _read_new_password(args), args.role, jurisdiction_code=args.jurisdiction,
-                  actor=actor)
+                  user=actor)
     print(f"added {args.name} ({args.role})")
 
 
@@ -86,9 +88,7 @@ def _token(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
         return
     user = resolve_user(con, args)
     name = args.name or user.username
-    if name != user.username:
-        user.require("users")
-    count = auth.revoke_tokens(con, name, actor=user.username)
+    count = auth.revoke_tokens(con, name, user=user)
     print(f"revoked {count} token(s) of {name}")
 
 
@@ -101,16 +101,18 @@ def run(args: argparse.Namespace) -> int:
     elif args.action == "token":
         _token(con, args)
     elif args.action == "list":
-        _acting_admin(con, args)
-        for row in auth.list_users(con):
+        user = resolve_user(con, args)
+        accounts = auth.list_users(con, user)
+        for row in accounts:
             print("\t".join("" if v is None else str(v) for v in row.values()))
+        audit_export(args, con, user, len(accounts), read_only=False)
     elif args.action == "remove":
         admin = _acting_admin(con, args)
-        auth.remove_user(con, args.name, actor=admin.username)
+        auth.remove_user(con, args.name, user=admin)
         print(f"removed {args.name}")
     else:
         admin = _acting_admin(con, args)
-        auth.reset_password(con, args.name, _read_new_password(args), actor=admin.username)
+        auth.reset_password(con, args.name, _read_new_password(args), user=admin)
         print(f"password reset for {args.name}")
     return 0
 

@@ -10,9 +10,8 @@ text's topics again. Loading: ``ingest demands|comments FILE``.
 from __future__ import annotations
 
 import argparse
-import sys
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, open_store, print_table, resolve_user
 from analytics.cli.prevention import add_selection_arguments, selection
 
 
@@ -21,7 +20,6 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from analytics import voice
-    from analytics.output import render
 
     if args.action in ("dictionary-set", "retag"):
         con = open_store(args, write=True)
@@ -34,11 +32,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     con = open_store(args)
     if args.action == "dictionary":
-        resolve_user(con, args)
+        user = resolve_user(con, args)
         table = pd.DataFrame([{"topic": t.topic, "label_zh": t.label_zh, "label_en": t.label_en,
                                "keywords": " ".join(t.keywords)} for t in voice.topics(con)])
     else:
         sel = selection(con, args)
+        user = sel.user
         if args.action == "topics":
             table = voice.topic_counts(con, sel, args.kind)
         elif args.action == "evidence":
@@ -49,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             table = voice.demand_texts(con, sel, topic=args.topic)
         else:
             table = voice.comments_feed(con, sel, topic=args.topic, tone=args.tone)
-    sys.stdout.write(render(table, args.format))
+    print_table(args, con, user, table, args.format)
     return 0
 
 

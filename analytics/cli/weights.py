@@ -9,10 +9,9 @@ with :func:`analytics.weighting.rake_weights` and rebuilds the indicator cells i
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
-from analytics.cli import add_db_argument, add_user_argument, open_store, resolve_user
+from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, print_table, resolve_user
 from analytics.errors import WeightingError
 
 if TYPE_CHECKING:
@@ -63,24 +62,26 @@ def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     return table.round({"n_eff": 1, "deff": 3, "weight_min": 4, "weight_max": 4})
 
 
-def _print_show(con: duckdb.DuckDBPyConnection, fmt: str, batch_ids: list[int] | None = None,
-                user: User | None = None) -> None:
+def _print_show(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, fmt: str, user: User,
+                batch_ids: list[int] | None = None, *, read_only: bool) -> None:
+    """The weights table, printed as an audited export (:func:`analytics.cli.audit_export` closes a
+    read-only ``con``)."""
     from analytics import compare
-    from analytics.output import render
 
     table = show_table(con, batch_ids, user)
-    if fmt == "text":
-        last = compare.last_weighting(con)
-        if last is None:
-            print("Weights in use: design weights (never raked).")
-        else:
-            print(f"Last change: {last['action']} by {last['actor']} at {last['logged_at']:%Y-%m-%d %H:%M}.")
-        print("Kish effective n = (sum w)^2 / sum w^2; design effect deff = n / n_eff (respondents of loaded batches).")
-        print("Batches raked separately, or not raked, carry weights on different scales: read the overall and "
-              "district rows for one raked population (--batch).")
-        print(table.to_string(index=False, na_rep=""))
+    if fmt != "text":
+        print_table(args, con, user, table, fmt, read_only=read_only)
+        return
+    last = compare.last_weighting(con)
+    if last is None:
+        print("Weights in use: design weights (never raked).")
     else:
-        sys.stdout.write(render(table, fmt))
+        print(f"Last change: {last['action']} by {last['actor']} at {last['logged_at']:%Y-%m-%d %H:%M}.")
+    print("Kish effective n = (sum w)^2 / sum w^2; design effect deff = n / n_eff (respondents of loaded batches).")
+    print("Batches raked separately, or not raked, carry weights on different scales: read the overall and "
+          "district rows for one raked population (--batch).")
+    print(table.to_string(index=False, na_rep=""), flush=True)
+    audit_export(args, con, user, len(table), read_only=read_only)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,11 +91,10 @@ def run(args: argparse.Namespace) -> int:
     con = open_store(args, write=args.action != "show")
     user = resolve_user(con, args)
     if args.action == "show":
-        _print_show(con, args.format, args.batch, user)
+        _print_show(args, con, args.format, user, args.batch, read_only=True)
         return 0
-    user.require("weights")
     if args.action == "reset":
-        count = compare.reset_and_refresh(con, batch_ids=args.batch, actor=user.username)
+        count = compare.reset_and_refresh(con, batch_ids=args.batch, user=user)
         print(f"Reset {count} respondents to their design weights; indicator cells rebuilt.")
     else:
         frame = compare.read_margins(args.margins)
@@ -107,13 +107,14 @@ def run(args: argparse.Namespace) -> int:
                 if column != "population":
                     recodes.setdefault(str(column), {}).update(every)
         results = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=args.batch, trim=trim,
-                                           per_batch=args.per_batch, actor=user.username, recodes=recodes)
+                                           per_batch=args.per_batch, user=user, recodes=recodes)
         for batch_ids, result in results:
             print(f"Raked batch(es) {', '.join(map(str, batch_ids))}: {result.iterations} iterations, largest margin "
                   f"error {result.max_margin_error:.2e}, weights {result.weight_min:.4g}–{result.weight_max:.4g}, "
                   f"Kish deff {result.deff_kish:.3f}.")
         print("Indicator cells rebuilt; use --weighted (or the sidebar toggle) for weighted estimates.")
-    _print_show(con, "text", args.batch if args.action == "reset" else [b for ids, _r in results for b in ids])
+    shown = args.batch if args.action == "reset" else [b for ids, _r in results for b in ids]
+    _print_show(args, con, "text", user, shown, read_only=False)
     return 0
 
 

@@ -15,10 +15,10 @@ import duckdb
 import pandas as pd
 
 from analytics import store
-from analytics.auth import User
 from analytics.engine import refresh_cells
 from analytics.errors import IngestError, UnknownNameError
 from analytics.ingest.sqlrun import fetch_one, run_script
+from analytics.roles import User
 from analytics.sqlfiles import query_df
 
 
@@ -27,12 +27,13 @@ def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return query_df(con, "batch_list")
 
 
-def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, actor: str = "local") -> dict[str, int]:
+def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: User) -> dict[str, int]:
     """Remove one loaded batch's rows; returns how many rows of each table went.
 
-    A jurisdictions batch is refused while respondents, cases or other jurisdictions refer to the
-    jurisdictions it loaded.
+    ``user`` needs the ``remove_batch`` permission (admins) and is the audit actor. A jurisdictions batch
+    is refused while respondents, cases or other jurisdictions refer to the jurisdictions it loaded.
     """
+    user.require("remove_batch")
     rows = con.execute("SELECT kind, status, source_name FROM batches WHERE batch_id = $b",
                        {"b": int(batch_id)}).fetchall()
     if not rows:
@@ -59,7 +60,7 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, actor: str = 
         before = int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
         run_script(con, "ingest_remove_batch", params)
         counts["jurisdictions"] = before - int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
-        store.audit(con, actor, "batch.remove", {"batch_id": int(batch_id), "kind": kind,
+        store.audit(con, user.username, "batch.remove", {"batch_id": int(batch_id), "kind": kind,
                                                  "source_name": source_name, **counts})
         store.bump_data_version(con)
         refresh_cells(con)

@@ -38,6 +38,7 @@ from analytics import vocabulary as F
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import pii
 from analytics.ingest.reading import Layout
+from analytics.roles import User
 
 MAPPINGS_DIR = store.REPO_ROOT / "data" / "mappings"
 SPEC_KEYS = {"kind", "name", "description", "columns", "constants", "value_maps", "items", "indicators", "options"}
@@ -267,8 +268,10 @@ def _read_json(path: Path) -> Any:
         raise ConfigError(f"The mapping file {path} is not valid JSON: {exc}") from exc
 
 
-def save_mapping(con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any], *, actor: str = "local") -> None:
-    """Save (or replace) a mapping by name, so the next file from the same source reuses it."""
+def save_mapping(con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any], *, user: User) -> None:
+    """Save (or replace) a mapping by name, so the next file from the same source reuses it (``user`` needs the
+    ``mappings`` permission and is the audit actor)."""
+    user.require("mappings")
     clean_name = name.strip()
     if not clean_name or len(clean_name) > 80:
         raise ConfigError("A mapping name must be 1 to 80 characters.")
@@ -282,7 +285,7 @@ def save_mapping(con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any]
         "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, spec = excluded.spec, updated_at = excluded.updated_at",
         {"n": clean_name, "k": kind, "s": text},
     )
-    store.audit(con, actor, "mapping.save", {"name": clean_name, "kind": kind})
+    store.audit(con, user.username, "mapping.save", {"name": clean_name, "kind": kind})
 
 
 def load_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:

@@ -71,6 +71,7 @@ from analytics.ingest.reading import (
 )
 from analytics.ingest.sqlrun import fetch_one, ident, run, run_script
 from analytics.ingest.workbook import WorkbookLimits
+from analytics.roles import User
 from analytics.sqlfiles import load_sql
 
 DEFAULT_UPLOAD_MAX_MB = 200
@@ -216,7 +217,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
                 mapping: str | dict[str, Any] | None = None, sheet: str | None = None,
                 encoding: str | None = None, dayfirst: bool | None = None,
                 constants: dict[str, str] | None = None, create_jurisdictions: bool = False,
-                dry_run: bool = False, actor: str = "local", source_name: str | None = None,
+                dry_run: bool = False, user: User, source_name: str | None = None,
                 delimiter: str | None = None, header_row: int | None = None, within: str | None = None,
                 acknowledged: list[str] | None = None) -> IngestResult:
     """Check a whole file and, unless ``dry_run``, load it as one batch in one transaction.
@@ -228,7 +229,12 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
     look like indicator questions and are, as the analyst confirmed, not to be loaded. Raises
     :class:`IngestError` listing every problem (row as in
     the file, column, value) when the file is rejected; the database is then unchanged.
+
+    ``user`` needs the ``upload`` permission (a dry run too: it reads the whole file into the store's
+    scratch tables) and is the audit actor; a survey mapping that adds items or indicators also needs
+    ``definitions``. Refused with :class:`AccessDenied` before the file is opened.
     """
+    user.require("upload")
     _check_kind(kind)
     spec, mapping_name = resolve_mapping(con, kind, mapping)
     check_indicators(spec)
@@ -255,7 +261,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
         problems.reset(con)
         try:
             return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
-                           create_jurisdictions, dry_run, actor, limits)
+                           create_jurisdictions, dry_run, user, limits)
         finally:
             _drop_temp(con)
             records.drop_temp(con)
@@ -305,7 +311,7 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
 
 def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
             mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
-            create_jurisdictions: bool, dry_run: bool, actor: str, limits: WorkbookLimits) -> IngestResult:
+            create_jurisdictions: bool, dry_run: bool, user: User, limits: WorkbookLimits) -> IngestResult:
     if layout.format == "csv" and layout.encoding in CJK_ENCODINGS:
         _check_mixed_encoding(con, src, layout, dry_run)
     try:
@@ -391,7 +397,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     # Free text is redacted here, after the checks and before the load: the load takes text only from the
     # redacted copy, so no stored table (nor the batch summary) ever holds the original.
     summary.update(records.prepare_text(con, kind))
-    batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, actor)
+    batch_id = _load(con, kind, src, plan, spec, summary, mapping_name, items, survey_mode, user)
     return IngestResult(batch_id, rows, summary)
 
 
@@ -410,8 +416,8 @@ def _answer_values(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | Non
             for r in frame.itertuples(index=False)]
 
 
-def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes,
-                  **kwargs: Any) -> pd.DataFrame:
+def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+                  user: User, **kwargs: Any) -> pd.DataFrame:
     """The distinct answers of a survey file's item columns that need a value map, counted over the whole file.
 
     Columns: column (header), item, value (as in the file), count (rows), code (what it maps to now; empty
@@ -420,15 +426,15 @@ def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Pa
     choice_labels (code -> {"zh": .., "en": ..}; don't-know codes have none). Only columns of items with a
     code list that hold text answers or unknown values are listed, each with at most
     ``ANSWER_VALUES_PER_COLUMN`` values. Runs a check of the file (``ingest_file(..., dry_run=True)`` with
-    ``kwargs``); nothing is written. Empty for other kinds, or when the file is rejected before its answers
-    are read (its problems then say why).
+    ``kwargs``, as ``user``, who needs ``upload``); nothing is written. Empty for other kinds, or when the file is
+    rejected before its answers are read (its problems then say why).
     """
     columns = ["column", "item", "value", "count", "code", "unknown", "guess", "choices", "choice_labels"]
     if kind != "survey":
         return pd.DataFrame(columns=columns)
     kwargs["dry_run"] = True
     try:
-        rows = ingest_file(con, kind, source, **kwargs).summary.get("answer_values")
+        rows = ingest_file(con, kind, source, user=user, **kwargs).summary.get("answer_values")
     except IngestError as exc:
         rows = exc.answer_values
     frame = pd.DataFrame(rows or [], columns=columns[:-3])
@@ -1227,7 +1233,7 @@ def _failpoint(name: str) -> None:
 
 def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan, spec: dict[str, Any],
           summary: dict[str, Any], mapping_name: str | None, items: dict[str, definitions.Item],
-          survey_mode: str | None, actor: str) -> int:
+          survey_mode: str | None, user: User) -> int:
     """Insert the checked rows as one batch, in one transaction with its audit entry and cell refresh."""
     rows = summary["rows_loaded"]
     with store.transaction(con):
@@ -1242,13 +1248,13 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
             run_script(con, "ingest_create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
         if kind == "survey":
             for name in spec["items"]:
-                definitions.save_item(con, items[name], actor=actor)
+                definitions.save_item(con, items[name], user=user)
             run_script(con, "ingest_survey_load", {"batch_id": batch_id,
                                                     "file_mode": spec["options"].get("survey_mode")})
             for raw in spec["indicators"]:
-                definitions.save_indicator(con, _indicator(raw), actor=actor)
+                definitions.save_indicator(con, _indicator(raw), user=user)
             if spec["options"].get("wave_order"):
-                waves.save_wave_order(con, spec["options"]["wave_order"])
+                waves.save_wave_order(con, spec["options"]["wave_order"], user=user)
         elif kind == "cases":
             params: dict[str, Any] = {"batch_id": batch_id}
             keep = set(spec["options"].get("keep_existing") or [])
@@ -1269,7 +1275,7 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
         if kind == "survey" and survey_mode is not None:
             given = sorted({*given, "mode"})
         run_script(con, "ingest_batch_fields", {"batch_id": batch_id, "fields": given})
-        store.audit(con, actor, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
+        store.audit(con, user.username, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
                                                "rows": rows, "sha256": src.sha256, "mapping": mapping_name})
         store.bump_data_version(con)
         if spec["indicators"]:  # definitions may have changed: every cell may change

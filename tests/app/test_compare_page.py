@@ -20,9 +20,9 @@ def cells(frame) -> str:
 
 def expected(path, **options):
     con = store.connect(path)
-    table = compare.compare_table(con, Selection(periods=("2025Q4",), **options), indicator="visibility")
+    result = compare.compare_table(con, Selection(periods=("2025Q4",), **options), indicator="visibility")
     con.close()
-    return table.set_index("jurisdiction")
+    return result.frame.set_index("jurisdiction"), result.meta
 
 
 @pytest.mark.parametrize(("lang", "title", "suppressed"), [("zh", "辖区比较", "样本过小"),
@@ -34,8 +34,8 @@ def test_compare_page_shows_engine_figures_and_hides_suppressed(app, synthetic_d
     assert not at.exception, at.exception
     text = all_text(at)
     assert title in text
-    table = expected(synthetic_db_path)
-    assert pct(table.attrs["overall"]) in text
+    table, meta = expected(synthetic_db_path)
+    assert pct(meta["overall"]) in text
     shown = cells(at.dataframe[0].value)
     s1 = table.loc["S1"]
     assert f"{pct(s1['estimate'])} (" in shown and f"{pct(s1['shrunken'])} (" in shown
@@ -49,7 +49,7 @@ def test_compare_page_weighted_and_peer_group_editor(app, synthetic_db_path):
     at = app("en", weighted=True)
     at.switch_page("app_pages/compare.py")
     at.run()
-    weighted = expected(synthetic_db_path, weighted=True)
+    weighted, _meta = expected(synthetic_db_path, weighted=True)
     assert f"{pct(weighted.loc['S2', 'estimate'])} (" in cells(at.dataframe[0].value)
     assert "weighted, base = effective n" in all_text(at)
 

@@ -13,6 +13,7 @@ import pytest
 from google.protobuf.json_format import MessageToDict
 
 from analytics import store
+from analytics.roles import LOCAL_USER
 from tests.data.test_hostile_input import load_hostile_city
 from tests.data.test_ingest_fixtures import FIXTURES
 
@@ -28,7 +29,7 @@ def synthetic_db_path(tmp_path, monkeypatch):
 
     path = tmp_path / "hostile.duckdb"
     con = store.connect(path)
-    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv")
+    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv", user=LOCAL_USER)
     load_hostile_city(con)
     con.close()
     return path

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import auth, store
 from analytics.demo import build_demo_database
+from analytics.roles import LOCAL_USER
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 def demo_file(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("integrity_page") / "demo.duckdb"
     con = store.connect(path)
-    build_demo_database(con)
+    build_demo_database(con, user=LOCAL_USER)
     con.close()
     return path
 
@@ -101,7 +102,7 @@ def test_exclusion_shows_on_compare_and_can_be_restored(demo_app):
 
 def test_leader_sees_flags_but_no_respondent_rows(demo_app):
     con = store.connect(demo_app.path)
-    auth.add_user(con, "root", "a long password", "admin")
+    auth.add_user(con, "root", "a long password", "admin", user=LOCAL_USER)
     con.close()
     at = demo_app("en", user=auth.User("boss", "leader"))
     text = text_of(at)

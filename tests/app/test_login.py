@@ -1,11 +1,13 @@
+
 """Sign-in gate in AppTest: local mode without accounts, login required with accounts, lockout."""
 
 from analytics import auth, store
+from analytics.roles import LOCAL_USER
 
 
 def add_account(path, name="chief", role="admin", jurisdiction=None):
     con = store.connect(path)
-    auth.add_user(con, name, "a long password", role, jurisdiction_code=jurisdiction)
+    auth.add_user(con, name, "a long password", role, jurisdiction_code=jurisdiction, user=LOCAL_USER)
     con.close()
 
 

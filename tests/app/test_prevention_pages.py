@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from analytics import forum, store
+from analytics.roles import LOCAL_USER, User
 from tests.app.test_core_pages import all_text
 from tests.data.test_scope_cli import add_prevention_and_voice
 
@@ -14,8 +15,8 @@ from tests.data.test_scope_cli import add_prevention_and_voice
 def with_records(synthetic_db_path, tmp_path):
     con = store.connect(synthetic_db_path)
     add_prevention_and_voice(con, tmp_path)
-    store.set_setting(con, "suppress_below_n_eff", 0)
-    store.set_setting(con, "caution_below_n_eff", 0)
+    store.set_setting(con, "suppress_below_n_eff", 0, user=LOCAL_USER)
+    store.set_setting(con, "caution_below_n_eff", 0, user=LOCAL_USER)
     con.close()
     return synthetic_db_path
 
@@ -52,7 +53,7 @@ def test_voice_page_shows_topics_with_their_words_and_redacted_texts(app, with_r
 
 def test_forum_actions_from_topics_show_counts(with_records):
     con = store.connect(with_records)
-    assert forum.add_topic_actions(con, "S1", "2026Q1", "test") == 2
+    assert forum.add_topic_actions(con, "S1", "2026Q1", user=User("test", "admin")) == 2
     rows = forum.list_actions(con, "S1", "2026Q1", "en")
     con.close()
     assert [r.said for r in rows] == ["Parking (2 demands)", "Noise (1 demands)"]

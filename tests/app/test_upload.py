@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth, store
 from analytics.i18n import t
 from analytics.ingest import ingest_file
+from analytics.roles import LOCAL_USER
 from analytics.selection import Selection
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +31,7 @@ def upload_app(tmp_path, monkeypatch):
     db = tmp_path / "upload.duckdb"
     monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
     con = store.connect(db)
-    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv")
+    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv", user=LOCAL_USER)
     con.close()
     monkeypatch.setenv("JINGMIN_DB", str(db))
     st.cache_data.clear()

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from analytics.roles import LOCAL_USER
 
 AS_LIMIT_BYTES = 3_000_000_000
 
@@ -39,7 +40,7 @@ def ingest(db: str, path: str) -> dict[str, object]:
     con.execute("INSERT INTO jurisdictions (code, name_zh, name_en, parent_code, level) "
                 "VALUES ('S01', '一所', 'S1', NULL, 'station')")
     try:
-        result = ingest_file(con, "survey", path, constants={"mode": "phone"})
+        result = ingest_file(con, "survey", path, constants={"mode": "phone"}, user=LOCAL_USER)
     except IngestError as exc:
         return {"outcome": "rejected", "codes": sorted({p.code for p in exc.problems}),
                 "messages": [p.text("en") for p in exc.problems[:3]]}

@@ -19,6 +19,7 @@ from analytics.engine import refresh_cells
 from analytics.errors import AccessDenied, IngestError
 from analytics.ingest import ingest_file
 from analytics.selection import Selection
+from analytics.roles import LOCAL_USER, User
 
 ADMIN = User("ana", "analyst")
 PERIOD = "2025Q4"
@@ -58,7 +59,7 @@ def _internal(con, tmp_path, rows: list[tuple], name: str = "internal.csv", **kw
                                         "参考人数"])
     path = tmp_path / name
     frame.to_csv(path, index=False)
-    return ingest_file(con, "internal", path, **kwargs)
+    return ingest_file(con, "internal", path, **kwargs, user=LOCAL_USER)
 
 
 def _db(tmp_path, name="a.duckdb"):
@@ -318,7 +319,7 @@ def test_removing_an_internal_batch_removes_its_values(tmp_path):
 
     con = _db(tmp_path)
     result = _internal(con, tmp_path, [("甲派出所", PERIOD, "clue_detection", "", 20, 40, "", "", "")])
-    remove_batch(con, result.batch_id, actor="ana")
+    remove_batch(con, result.batch_id, user=User('ana', "admin"))
     assert con.execute("SELECT count(*) FROM internal_values").fetchall()[0][0] == 0
 
 

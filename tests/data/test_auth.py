@@ -11,6 +11,7 @@ import pytest
 from analytics import auth, engine
 from analytics.errors import AccessDenied, UnknownNameError
 from tests.conftest import REPO, build_synthetic_city
+from analytics.roles import LOCAL_USER
 
 
 @pytest.fixture
@@ -24,14 +25,14 @@ def city(tmp_path):
 
 
 def test_passwords_are_hashed_with_argon2(city):
-    auth.add_user(city, "chief", "correct horse battery", "admin")
+    auth.add_user(city, "chief", "correct horse battery", "admin", user=LOCAL_USER)
     stored = city.execute("SELECT password_hash FROM users").fetchall()[0][0]
     assert stored.startswith("$argon2id$") and "correct horse" not in stored
     assert auth.authenticate(city, "chief", "correct horse battery") == auth.User("chief", "admin", None)
 
 
 def test_lockout_after_repeated_failures_and_reset(city):
-    auth.add_user(city, "ana", "a long password", "analyst")
+    auth.add_user(city, "ana", "a long password", "analyst", user=LOCAL_USER)
     now = dt.datetime(2026, 1, 1, 9, 0)
     for _ in range(auth.MAX_FAILED_ATTEMPTS - 1):
         with pytest.raises(AccessDenied, match="Wrong user name or password"):
@@ -58,12 +59,12 @@ def test_unknown_user_gets_the_same_message(city):
 ])
 def test_bad_accounts_are_refused(city, args, error):
     with pytest.raises((AccessDenied, UnknownNameError), match=error):
-        auth.add_user(city, *args)
+        auth.add_user(city, *args, user=LOCAL_USER)
     assert city.execute("SELECT count(*) FROM batches").fetchall()[0][0] == 1
 
 
 def test_station_user_sees_own_station_and_the_averages_above_only(city):
-    station = auth.add_user(city, "s1chief", "a long password", "station", jurisdiction_code="S1")
+    station = auth.add_user(city, "s1chief", "a long password", "station", jurisdiction_code="S1", user=LOCAL_USER)
     assert auth.visible_codes(city, station) == {"S1", "D1", "C"}
     for level, expected in (("station", {"S1"}), ("district", {"D1"}), ("city", {"C"})):
         table = engine.indicator_table(city, Selection(period_kind='all', level=level, user=station))
@@ -72,7 +73,7 @@ def test_station_user_sees_own_station_and_the_averages_above_only(city):
     sibling = engine.indicator_table(city, Selection(period_kind='all', level='station', jurisdiction_codes=('S2',), user=station))
     assert sibling.empty
     assert set(engine.coverage(city, station)["code"]) == {"S1"}
-    leader = auth.add_user(city, "boss", "a long password", "leader")
+    leader = auth.add_user(city, "boss", "a long password", "leader", user=LOCAL_USER)
     assert set(engine.indicator_table(city, Selection(period_kind='all', level='station', user=leader))["jurisdiction"]) == {
         "S1", "S2", "S3", "S4", "S5"}
 

@@ -17,6 +17,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analytics import cases, link, store
 from analytics.auth import User
+from analytics.roles import LOCAL_USER
 
 CASES_SQL = """
 INSERT INTO jurisdictions (code, name_zh, name_en, parent_code, level, population) VALUES
@@ -165,20 +166,20 @@ def test_periods_follow_reported_at(case_db):
 
 
 def test_settings_change_weights_and_deadlines(case_db):
-    store.set_setting(case_db, "basic_satisfied_weight", 0.5)
+    store.set_setting(case_db, "basic_satisfied_weight", 0.5, user=LOCAL_USER)
     t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'), metrics=['callback_satisfaction'])
     assert value(t, "callback_satisfaction", "S1") == pytest.approx(2.5 / 5)
-    store.set_setting(case_db, "petition_deadline_days", 45)      # A7 (42 days) becomes on time
+    store.set_setting(case_db, "petition_deadline_days", 45, user=LOCAL_USER)      # A7 (42 days) becomes on time
     t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'), metrics=['petition_on_time'])
     assert value(t, "petition_on_time", "S1") == pytest.approx(2 / 3)
-    store.set_setting(case_db, "petition_deadline_days", 90)      # A8's deadline (2025-06-18) not yet passed
+    store.set_setting(case_db, "petition_deadline_days", 90, user=LOCAL_USER)      # A8's deadline (2025-06-18) not yet passed
     t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'), metrics=['petition_on_time'])
     assert (value(t, "petition_on_time", "S1", column="n"), value(t, "petition_on_time", "S1")) == (2, 1.0)
 
 
 def test_small_bases_are_suppressed_for_rates_and_durations(case_db):
-    store.set_setting(case_db, "suppress_below_n_eff", 3)
-    store.set_setting(case_db, "caution_below_n_eff", 5)
+    store.set_setting(case_db, "suppress_below_n_eff", 3, user=LOCAL_USER)
+    store.set_setting(case_db, "caution_below_n_eff", 5, user=LOCAL_USER)
     t = cases.case_metrics(case_db, Selection(period_kind='all', level='station'))
     assert value(t, "solved_rate", "S1", column="flag") == "caution"           # n = 3
     assert value(t, "small_solved_rate", "S1", column="flag") == "suppressed"  # n = 2
@@ -256,7 +257,7 @@ def test_link_table_and_spearman(case_db):
     assert list(table["jurisdiction"]) == ["S1", "S2", "S3"]
     assert table["metric_value"].tolist() == pytest.approx([0.6, 0.5, 0.0])
     assert table["indicator_estimate"].tolist() == pytest.approx([0.4, 0.8, 0.5])
-    store.set_setting(case_db, "suppress_below_n_eff", 2)   # S3's single callback is now suppressed
+    store.set_setting(case_db, "suppress_below_n_eff", 2, user=LOCAL_USER)   # S3's single callback is now suppressed
     assert list(link.link_table(case_db, Selection(period_kind='all'), metric='callback_satisfaction', indicator='satisfaction')["jurisdiction"]) \
         == ["S1", "S2"]
 

@@ -23,6 +23,7 @@ from analytics import auth, store
 from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied
 from analytics.ingest import pii
+from analytics.roles import LOCAL_USER
 
 ADMIN, ADMIN_PW = "root", "admin password 1"
 LEADER, LEADER_PW = "boss", "leader password 1"
@@ -36,8 +37,8 @@ def mode(path: Path) -> int:
 def accounts_db(tmp_path) -> Path:
     path = tmp_path / "acc" / "accounts.duckdb"
     con = store.connect(path)
-    auth.add_user(con, ADMIN, ADMIN_PW, "admin")
-    auth.add_user(con, LEADER, LEADER_PW, "leader")
+    auth.add_user(con, ADMIN, ADMIN_PW, "admin", user=LOCAL_USER)
+    auth.add_user(con, LEADER, LEADER_PW, "leader", user=LOCAL_USER)
     con.close()
     return path
 

@@ -9,6 +9,7 @@ with closed forms, independently of analytics.stats wherever the formula is shor
 """
 
 from __future__ import annotations
+
 from analytics.selection import Selection
 
 import json
@@ -25,6 +26,7 @@ from analytics import compare, engine, stats, store
 from analytics.cli import main
 from analytics.errors import JingminError, UnknownNameError
 from analytics.output import to_csv_text
+from analytics.roles import LOCAL_USER, User
 
 Q4 = {"S1": (100, 50), "S2": (100, 55), "S3": (100, 60), "S4": (100, 52), "S5": (120, 67), "S6": (200, 170),
       "S7": (10, 9)}
@@ -101,11 +103,12 @@ def _p0(codes=None) -> float:
 
 
 def test_funnel_limits_and_z_equal_the_closed_form_around_the_pooled_rate(con):
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table = table_result.frame
     assert list(table.columns) == compare.COMPARE_COLUMNS
     p0 = _p0()
-    assert table.attrs["overall"] == pytest.approx(p0, rel=1e-12)
-    assert table.attrs["units"] == 6 and table.attrs["base"] == "n"
+    assert table_result.meta["overall"] == pytest.approx(p0, rel=1e-12)
+    assert table_result.meta["units"] == 6 and table_result.meta["base"] == "n"
     for code, (n, x) in _unsuppressed().items():
         row = table.set_index("jurisdiction").loc[code]
         sd = math.sqrt(p0 * (1 - p0) / n)
@@ -125,7 +128,8 @@ def test_funnel_limits_and_z_equal_the_closed_form_around_the_pooled_rate(con):
 
 
 def test_constructed_outlier_is_above_and_an_average_station_within(con):
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility').set_index("jurisdiction")
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table = table_result.frame.set_index("jurisdiction")
     assert table.loc["S6", "funnel_class"] == "above"
     assert table.loc["S6", "funnel_class_998"] == "above"  # z ≈ 6.5: beyond the 99.8% limits too
     assert table.loc["S3", "funnel_class"] == "within"      # 60% vs 63.1% on n=100
@@ -134,22 +138,25 @@ def test_constructed_outlier_is_above_and_an_average_station_within(con):
 
 
 def test_overdispersion_widens_the_limits_by_phi_only_when_significant(con):
-    plain = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
-    wide = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', overdispersion=True)
+    plain_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    plain = plain_result.frame
+    wide_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', overdispersion=True)
+    wide = wide_result.frame
     p0 = _p0()
     rates = np.array([x / n for n, x in _unsuppressed().values()])
     bases = np.array([n for n, _x in _unsuppressed().values()], dtype=float)
     phi = stats.overdispersion_phi(rates, bases, p0)
-    assert plain.attrs["phi"] == pytest.approx(phi) and plain.attrs["phi_applied"] == 1.0
+    assert plain_result.meta["phi"] == pytest.approx(phi) and plain_result.meta["phi_applied"] == 1.0
     assert phi * 6 > sps.chi2.ppf(0.95, 5)  # the outlier makes over-dispersion significant
-    assert wide.attrs["phi_significant"] and wide.attrs["phi_applied"] == pytest.approx(phi)
+    assert wide_result.meta["phi_significant"] and wide_result.meta["phi_applied"] == pytest.approx(phi)
     row = wide.set_index("jurisdiction").loc["S2"]
     assert row["limit95_high"] == pytest.approx(p0 + Z95 * math.sqrt(phi * p0 * (1 - p0) / 100))
     assert row["z"] == pytest.approx((0.55 - p0) / math.sqrt(phi * p0 * (1 - p0) / 100))
     # a peer group without the outlier is not over-dispersed: nothing is widened
-    compare.save_peer_group(con, "calm", ["S2", "S3", "S4"])
-    calm = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='calm', overdispersion=True)
-    assert not calm.attrs["phi_significant"] and calm.attrs["phi_applied"] == 1.0
+    compare.save_peer_group(con, "calm", ["S2", "S3", "S4"], user=LOCAL_USER)
+    calm_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='calm', overdispersion=True)
+    calm = calm_result.frame
+    assert not calm_result.meta["phi_significant"] and calm_result.meta["phi_applied"] == 1.0
 
 
 def test_funnel_curve_is_the_hand_derived_limits_on_a_geometric_grid():
@@ -175,16 +182,17 @@ def test_funnel_curve_is_the_hand_derived_limits_on_a_geometric_grid():
 
 
 def test_suppressed_unit_is_listed_without_numbers_and_left_out_of_everything(con):
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table = table_result.frame
     row = table.iloc[-1]
     assert row["jurisdiction"] == "S7" and row["flag"] == "suppressed" and row["funnel_class"] == "suppressed"
     assert row["n"] == 10 and row["base"] == 10  # bases are always shown
     numbers = [c for c in compare.COMPARE_COLUMNS if c not in
                ("jurisdiction", "name_zh", "name_en", "n", "n_eff", "base", "flag", "funnel_class", "funnel_class_998")]
     assert row[numbers].isna().all()
-    assert table.attrs["suppressed"] == ["S7"]
+    assert table_result.meta["suppressed"] == ["S7"]
     with_s7 = (sum(x for _n, x in Q4.values())) / sum(n for n, _x in Q4.values())
-    assert table.attrs["overall"] != pytest.approx(with_s7)  # S7's respondents are not in p0
+    assert table_result.meta["overall"] != pytest.approx(with_s7)  # S7's respondents are not in p0
     assert sorted(table["rank"].dropna()) == [1, 2, 3, 4, 5, 6]  # ranked among the six others
     csv_line = [line for line in to_csv_text(table).splitlines() if line.startswith("S7,")][0]
     assert "0.9" not in csv_line  # S7's 90% appears nowhere
@@ -197,7 +205,8 @@ def test_suppressed_unit_is_listed_without_numbers_and_left_out_of_everything(co
 
 def test_shrunken_estimates_are_the_beta_binomial_posterior_means_of_an_independent_fit(con):
     """Refit the prior with scipy's beta-binomial pmf and Nelder-Mead (not analytics.stats' gradient code)."""
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table = table_result.frame
     shown = table[table["funnel_class"] != "suppressed"].set_index("jurisdiction")
     n = np.array([Q4[c][0] for c in shown.index], dtype=float)
     x = np.array([Q4[c][1] for c in shown.index], dtype=float)
@@ -210,9 +219,9 @@ def test_shrunken_estimates_are_the_beta_binomial_posterior_means_of_an_independ
     fit = optimize.minimize(negloglik, np.log([5.0, 4.0]), method="Nelder-Mead",
                             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
     alpha, beta = np.exp(fit.x)
-    assert table.attrs["shrinkage"]
-    assert table.attrs["prior_alpha"] == pytest.approx(alpha, rel=1e-3)
-    assert table.attrs["prior_beta"] == pytest.approx(beta, rel=1e-3)
+    assert table_result.meta["shrinkage"]
+    assert table_result.meta["prior_alpha"] == pytest.approx(alpha, rel=1e-3)
+    assert table_result.meta["prior_beta"] == pytest.approx(beta, rel=1e-3)
     np.testing.assert_allclose(shown["shrunken"], (x + alpha) / (n + alpha + beta), atol=1e-5)
     np.testing.assert_allclose(shown["shrunken_low"], sps.beta.ppf(0.025, x + alpha, n - x + beta), atol=1e-5)
     np.testing.assert_allclose(shown["shrunken_high"], sps.beta.ppf(0.975, x + alpha, n - x + beta), atol=1e-5)
@@ -224,7 +233,8 @@ def test_rank_and_rank_interval_known_by_hand(con):
     """Ranks by estimate (S6 85% > S3 60% > S5 55.8% > S2 55% > S4 52% > S1 50%); S6 is 12 SEs clear, so first
     in every draw; the rest lie within about 2 SEs of each other, so none is sure of its place and each
     interval spans at least three ranks but never reaches 1."""
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table = table_result.frame
     shown = table[table["funnel_class"] != "suppressed"].set_index("jurisdiction")
     assert list(shown.index) == ["S6", "S3", "S5", "S2", "S4", "S1"]
     assert shown["rank"].tolist() == [1, 2, 3, 4, 5, 6]
@@ -232,34 +242,37 @@ def test_rank_and_rank_interval_known_by_hand(con):
     others = shown.drop(index="S6")
     assert (others["rank_low"] >= 2).all() and (others["rank_high"] - others["rank_low"] >= 2).all()
     assert others["rank_high"].max() == 6 and others["rank_low"].min() == 2
-    again = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    again = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility').frame
     pd.testing.assert_frame_equal(table, again)  # fixed seed: page and CLI agree
 
 
 def test_weighted_comparison_uses_neff_and_the_ratio_estimator(con):
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',), weighted=True), indicator='visibility')
-    assert table.attrs["base"] == "n_eff"
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',), weighted=True), indicator='visibility')
+    table = table_result.frame
+    assert table_result.meta["base"] == "n_eff"
     num, den = con.execute(
         "SELECT sum(r.weight * (a.code = '1')::INT), sum(r.weight) FROM respondents r JOIN answers a USING "
         "(respondent_key) WHERE a.code <> '9' AND r.jurisdiction_code <> 'S7' AND r.interview_date >= DATE "
         "'2025-10-01'").fetchone()
-    assert table.attrs["overall"] == pytest.approx(num / den)
+    assert table_result.meta["overall"] == pytest.approx(num / den)
     s6 = table.set_index("jurisdiction").loc["S6"]
     assert s6["base"] == pytest.approx(s6["n_eff"]) and s6["n_eff"] < s6["n"]
 
 
 def test_fewer_than_three_units_skip_shrinkage(con):
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',), jurisdiction_codes=('S1', 'S2')), indicator='visibility')
-    assert table.attrs["units"] == 2 and not table.attrs["shrinkage"]
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',), jurisdiction_codes=('S1', 'S2')), indicator='visibility')
+    table = table_result.frame
+    assert table_result.meta["units"] == 2 and not table_result.meta["shrinkage"]
     assert table["shrunken"].isna().all() and table["rank"].notna().all()
 
 
 def test_empty_period_and_unknown_indicator(con):
-    assert compare.compare_table(con, Selection(period_kind='quarter', periods=('2024Q1',)), indicator='visibility').empty
+    assert compare.compare_table(con, Selection(period_kind='quarter', periods=('2024Q1',)), indicator='visibility').frame.empty
     with pytest.raises(UnknownNameError):
-        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='nope')
-    city = compare.compare_table(con, Selection(period_kind='all', periods=('all',), level='district'), indicator='visibility')
-    assert list(city["jurisdiction"]) == ["D2", "D1"] and city.attrs["units"] == 2
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='nope').frame
+    city_result = compare.compare_table(con, Selection(period_kind='all', periods=('all',), level='district'), indicator='visibility')
+    city = city_result.frame
+    assert list(city["jurisdiction"]) == ["D2", "D1"] and city_result.meta["units"] == 2
 
 
 # ------------------------------------------------------------------------------------------ peer groups
@@ -267,18 +280,19 @@ def test_empty_period_and_unknown_indicator(con):
 
 def test_peer_group_filter_save_list_delete_audited(con):
     version = store.data_version(con)
-    assert compare.save_peer_group(con, " inner ", ["S1", "S2", "S3"], actor="tester") == "station"
+    assert compare.save_peer_group(con, " inner ", ["S1", "S2", "S3"], user=User('tester', "admin")) == "station"
     assert store.data_version(con) == version + 1
     assert compare.peer_group_codes(con, "inner") == ["S1", "S2", "S3"]
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='inner')
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='inner')
+    table = table_result.frame
     assert sorted(table["jurisdiction"]) == ["S1", "S2", "S3"]
-    assert table.attrs["overall"] == pytest.approx(_p0(["S1", "S2", "S3"]))
-    compare.save_peer_group(con, "inner", ["S1", "S2"])  # replaces the members
+    assert table_result.meta["overall"] == pytest.approx(_p0(["S1", "S2", "S3"]))
+    compare.save_peer_group(con, "inner", ["S1", "S2"], user=LOCAL_USER)  # replaces the members
     assert compare.peer_group_codes(con, "inner") == ["S1", "S2"]
     actions = con.execute("SELECT action, actor, detail FROM audit_log WHERE action LIKE 'peers.%' "
                           "ORDER BY audit_id").fetchall()
     assert actions[0][:2] == ("peers.save", "tester") and json.loads(actions[0][2])["members"] == ["S1", "S2", "S3"]
-    assert compare.delete_peer_group(con, "inner") == 2
+    assert compare.delete_peer_group(con, "inner", user=LOCAL_USER) == 2
     assert compare.list_peer_groups(con).empty
 
 
@@ -290,20 +304,20 @@ def test_peer_group_filter_save_list_delete_audited(con):
 ])
 def test_peer_group_errors(con, name, codes, key):
     with pytest.raises(JingminError) as info:
-        compare.save_peer_group(con, name, codes)
+        compare.save_peer_group(con, name, codes, user=LOCAL_USER)
     assert info.value.message_key == key
     assert compare.list_peer_groups(con).empty
 
 
 def test_peer_group_level_must_match_and_must_exist(con):
-    compare.save_peer_group(con, "districts", ["D1", "D2"])
+    compare.save_peer_group(con, "districts", ["D1", "D2"], user=LOCAL_USER)
     with pytest.raises(JingminError) as info:
-        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='districts')
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='districts').frame
     assert info.value.message_key == "error.compare.group_level"
     with pytest.raises(UnknownNameError):
-        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='missing')
+        compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='missing').frame
     with pytest.raises(UnknownNameError):
-        compare.delete_peer_group(con, "missing")
+        compare.delete_peer_group(con, "missing", user=LOCAL_USER)
 
 
 # ------------------------------------------------------------------------------------------ trends and modes
@@ -385,7 +399,8 @@ def test_cli_compare_prints_the_same_figures(db_path, capsys):
     captured = capsys.readouterr()
     rows = {r["jurisdiction"]: r for r in json.loads(captured.out)}
     con = store.connect(db_path)
-    table = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility').set_index("jurisdiction")
+    table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility')
+    table = table_result.frame.set_index("jurisdiction")
     con.close()
     for code in ("S1", "S6"):
         for column in ("estimate", "base", "limit95_low", "limit998_high", "z", "shrunken", "rank_low", "rank_high"):

@@ -10,6 +10,7 @@ import pytest
 
 from analytics import demo, published, store
 from analytics.selection import Selection
+from analytics.roles import LOCAL_USER
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +20,7 @@ def figures(tmp_path_factory):
     try:
         saved = demo.DEMO_FILES
         demo.DEMO_FILES = [("jurisdictions", "jurisdictions.csv")]
-        demo.build_demo_database(con)
+        demo.build_demo_database(con, user=LOCAL_USER)
     finally:
         demo.DEMO_FILES = saved
     table = published.published_table(con, Selection(period_kind="all"))

@@ -9,6 +9,7 @@ import pytest
 from analytics import drivers, store
 from analytics.auth import User
 from analytics.errors import DefinitionError, UnknownNameError
+from analytics.roles import LOCAL_USER
 
 ITEMS = ["attitude", "response_speed", "fairness", "communication", "result"]
 
@@ -93,7 +94,7 @@ def test_small_groups_are_suppressed(survey_db):
     result = drivers.key_drivers(con, Selection(period_kind="year", periods=("2024",),
                                                    jurisdiction_codes=("S1",)), n_boot=0)
     assert result.empty                                       # nobody interviewed before 2025
-    store.set_setting(con, "suppress_below_n_eff", 1000)
+    store.set_setting(con, "suppress_below_n_eff", 1000, user=LOCAL_USER)
     result = drivers.key_drivers(con, Selection(), n_boot=0)
     assert (result["flag"] == "suppressed").all() and result["weight"].isna().all()
     assert result["performance"].isna().all()

@@ -11,6 +11,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analytics import engine, store
 from analytics.definitions import get_indicator, save_indicator
+from analytics.roles import LOCAL_USER
 
 
 def row(table, **where):
@@ -61,7 +62,7 @@ def test_top2_box_and_three_level_scale_weight(fixture_db):
     assert row(three, jurisdiction="S1")["estimate"] == pytest.approx(2 / 3)   # 基本满意 counts as satisfied
     definition = get_indicator(fixture_db, "satisfaction_3")
     save_indicator(fixture_db, definition.__class__(**{**definition.__dict__,
-                                                       "scoring": {"3": 1.0, "2": 0.5, "1": 0.0}}))
+                                                       "scoring": {"3": 1.0, "2": 0.5, "1": 0.0}}), user=LOCAL_USER)
     engine.refresh_cells(fixture_db)
     three = engine.indicator_table(fixture_db, Selection(period_kind='all', level='station'), indicators=['satisfaction_3'])
     assert row(three, jurisdiction="S1")["estimate"] == pytest.approx(0.5)
@@ -87,8 +88,8 @@ def test_weighted_estimate_and_linearised_se_by_hand(fixture_db):
 
 
 def test_small_bases_are_suppressed_with_no_number(fixture_db):
-    store.set_setting(fixture_db, "suppress_below_n_eff", 3)
-    store.set_setting(fixture_db, "caution_below_n_eff", 5)
+    store.set_setting(fixture_db, "suppress_below_n_eff", 3, user=LOCAL_USER)
+    store.set_setting(fixture_db, "caution_below_n_eff", 5, user=LOCAL_USER)
     table = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     s2 = row(table, jurisdiction="S2", period="2025Q1")
     assert s2["flag"] == "suppressed"
@@ -162,7 +163,7 @@ def test_csv_and_json_never_carry_a_suppressed_number(fixture_db):
 
     unweighted_line, unweighted = s2_exports(False)
     assert unweighted["estimate"] == 0.5 and "0.5" in unweighted_line.split(",")  # visible when not suppressed
-    store.set_setting(fixture_db, "suppress_below_n_eff", 3)
+    store.set_setting(fixture_db, "suppress_below_n_eff", 3, user=LOCAL_USER)
     for weighted, rate in ((False, 0.5), (True, 0.25)):
         line, record = s2_exports(weighted)
         assert record["flag"] == "suppressed" and record["n"] == 2

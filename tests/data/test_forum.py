@@ -27,6 +27,7 @@ from analytics.errors import AccessDenied, UnknownNameError
 from analytics.periods import period_kind as _period_kind
 from analytics.presentation import pct
 from analytics.selection import Selection
+from analytics.roles import User
 
 PERIOD = "2025Q4"
 ACTIONS = [
@@ -85,7 +86,7 @@ def build_forum_city(path: Path, *, actions: bool = True) -> Path:
     engine.refresh_cells(con)
     _insert_cases(con)
     if actions:
-        forum.save_actions(con, "S1", PERIOD, ACTIONS, actor="test")
+        forum.save_actions(con, "S1", PERIOD, ACTIONS, user=User('test', "admin"))
     con.close()
     return path
 
@@ -286,7 +287,7 @@ def test_station_user_sees_its_own_forum_and_not_a_sibling(con):
 def test_save_actions_inserts_updates_deletes_in_order_with_audit(small_db):
     version = store.data_version(small_db)
     first = forum.save_actions(small_db, "S1", PERIOD, [*ACTIONS, {"concern": "", "action": "", "status": None}],
-                               actor="alice")
+                               user=User('alice', "admin"))
     assert (first.inserted, first.updated, first.deleted) == (2, 0, 0)
     rows = forum.list_actions(small_db, "S1", PERIOD, "en")
     assert [(r.concern, r.status, r.status_label, r.updated_by) for r in rows] == [
@@ -300,7 +301,7 @@ def test_save_actions_inserts_updates_deletes_in_order_with_audit(small_db):
          "status": "done"},
         {"action_id": np.nan, "concern": "  Noise at night  ", "action": None, "status": None},
     ]
-    second = forum.save_actions(small_db, "S1", PERIOD, edited, actor=User("bob", "analyst"))
+    second = forum.save_actions(small_db, "S1", PERIOD, edited, user=User("bob", "analyst"))
     assert (second.inserted, second.updated, second.deleted) == (1, 1, 1)
     rows = forum.list_actions(small_db, "S1", PERIOD, "zh")
     assert [(r.concern, r.action, r.status, r.updated_by) for r in rows] == [
@@ -314,7 +315,7 @@ def test_save_actions_inserts_updates_deletes_in_order_with_audit(small_db):
     # saving the same rows again changes nothing and does not bump the version
     version = store.data_version(small_db)
     again = forum.save_actions(small_db, "S1", PERIOD, forum.actions_frame(small_db, "S1", PERIOD).to_dict("records"),
-                               actor="bob")
+                               user=User('bob', "admin"))
     assert not again.changed and store.data_version(small_db) == version
     assert forum.list_actions(small_db, "S2", PERIOD) == [] and forum.list_actions(small_db, "S1", "2025Q3") == []
 
@@ -329,24 +330,24 @@ def test_save_actions_inserts_updates_deletes_in_order_with_audit(small_db):
      "forum.error.too_many"),
 ])
 def test_invalid_rows_are_rejected_and_nothing_is_written(small_db, rows, key):
-    forum.save_actions(small_db, "S1", PERIOD, ACTIONS[:1], actor="a")
+    forum.save_actions(small_db, "S1", PERIOD, ACTIONS[:1], user=User('a', "admin"))
     before = forum.list_actions(small_db, "S1", PERIOD)
     with pytest.raises(forum.ForumInputError) as info:
-        forum.save_actions(small_db, "S1", PERIOD, rows, actor="a")
+        forum.save_actions(small_db, "S1", PERIOD, rows, user=User('a', "admin"))
     assert info.value.message_key == key
     assert forum.list_actions(small_db, "S1", PERIOD) == before
 
 
 def test_rows_of_another_jurisdiction_cannot_be_edited_or_saved_without_the_right(small_db):
-    forum.save_actions(small_db, "S2", PERIOD, ACTIONS[:1], actor="a")
+    forum.save_actions(small_db, "S2", PERIOD, ACTIONS[:1], user=User('a', "admin"))
     other = forum.list_actions(small_db, "S2", PERIOD)[0]
     with pytest.raises(forum.ForumInputError):
         forum.save_actions(small_db, "S1", PERIOD, [{"action_id": other.action_id, "concern": "mine now",
-                                                     "action": "", "status": "done"}], actor="a")
+                                                     "action": "", "status": "done"}], user=User('a', "admin"))
     with pytest.raises(AccessDenied):
-        forum.save_actions(small_db, "S2", PERIOD, [], actor=User("s1", "station", "S1"))
+        forum.save_actions(small_db, "S2", PERIOD, [], user=User("s1", "station", "S1"))
     with pytest.raises(AccessDenied):
-        forum.save_actions(small_db, "S1", PERIOD, [], actor=User("boss", "leader"))
+        forum.save_actions(small_db, "S1", PERIOD, [], user=User("boss", "leader"))
     with pytest.raises(UnknownNameError):
-        forum.save_actions(small_db, "S9", PERIOD, ACTIONS, actor="a")
+        forum.save_actions(small_db, "S9", PERIOD, ACTIONS, user=User('a', "admin"))
     assert forum.list_actions(small_db, "S2", PERIOD)[0].concern == ACTIONS[0]["concern"]

@@ -17,6 +17,7 @@ from analytics.cli import main as cli_main
 from analytics.errors import JingminError
 from analytics.ingest import ingest_file
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER
 
 FIXTURES = base.FIXTURES
 secret = base.secret  # the corpus fixtures: a fresh copy of the registry database per test
@@ -50,7 +51,7 @@ def load_hostile_city(con) -> None:
     """Three stations with hostile names, and a survey of 40 respondents each in 2025Q1 and 2025Q2."""
     rows = [["code", "name_zh", "name_en", "parent_code", "level"]]
     rows += [[code, zh, en, "D01", "station"] for code, (zh, en) in HOSTILE_STATIONS.items()]
-    ingest_file(con, "jurisdictions", csv_bytes(rows), source_name="hostile_stations.csv")
+    ingest_file(con, "jurisdictions", csv_bytes(rows), source_name="hostile_stations.csv", user=LOCAL_USER)
     survey = [["问卷编号", "调查日期", "派出所", "满意度", "安全感"]]
     for code in HOSTILE_STATIONS:
         for i in range(40):
@@ -59,7 +60,7 @@ def load_hostile_city(con) -> None:
             q2 = "非常满意" if i < 16 else "不满意"
             survey.append([f"{code}-a{i}", "2025-02-10", code, q1, "安全"])
             survey.append([f"{code}-b{i}", "2025-05-10", code, q2, "安全"])
-    ingest_file(con, "survey", csv_bytes(survey), source_name="hostile_survey.csv", constants={"mode": "phone"})
+    ingest_file(con, "survey", csv_bytes(survey), source_name="hostile_survey.csv", constants={"mode": "phone"}, user=LOCAL_USER)
     con.execute("UPDATE settings SET value = '0' WHERE name IN ('suppress_below_n_eff', 'caution_below_n_eff')")
 
 
@@ -79,7 +80,7 @@ def test_sql_in_station_names_and_codes_is_only_data(reg_db):
     rows = [["code", "name_zh", "parent_code", "level"], [DROP, "注入派出所", "D01", "station"]]
     middle = counts(reg_db)
     try:
-        ingest_file(reg_db, "jurisdictions", csv_bytes(rows), source_name="code.csv")
+        ingest_file(reg_db, "jurisdictions", csv_bytes(rows), source_name="code.csv", user=LOCAL_USER)
     except JingminError:
         assert counts(reg_db) == middle
     else:
@@ -90,7 +91,7 @@ def test_sql_in_station_names_and_codes_is_only_data(reg_db):
 
 def test_sql_in_a_survey_station_value_with_create_jurisdictions(reg_db):
     survey = [["问卷编号", "调查日期", "派出所", "满意度"], ["Q1", "2025-03-05", DROP, "满意"]]
-    result = ingest_file(reg_db, "survey", csv_bytes(survey), source_name="s.csv", create_jurisdictions=True)
+    result = ingest_file(reg_db, "survey", csv_bytes(survey), source_name="s.csv", create_jurisdictions=True, user=LOCAL_USER)
     created = result.summary["created_jurisdictions"]
     assert created[0][0] == DROP and re.fullmatch(r"X[0-9A-F]{8}", created[0][1])  # a safe code is made up
     assert reg_db.execute("SELECT name_zh FROM jurisdictions WHERE code = $c", {"c": created[0][1]}).fetchall() == [
@@ -108,7 +109,7 @@ def test_sql_in_item_codes_and_mapping_names_is_rejected_cleanly(reg_db, spec):
     data = csv_bytes([["问卷编号", "调查日期", "派出所", "满意度"], ["Q1", "2025-03-05", "S01", "满意"]])
     before = counts(reg_db)
     with pytest.raises(JingminError):
-        ingest_file(reg_db, "survey", data, source_name="items.csv", mapping=spec)
+        ingest_file(reg_db, "survey", data, source_name="items.csv", mapping=spec, user=LOCAL_USER)
     assert counts(reg_db) == before
 
 

@@ -11,6 +11,7 @@ from analytics import engine
 from analytics.errors import IngestError
 from analytics.ingest import ingest_file
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER
 
 secret = base.secret
 registry_template = base.registry_template
@@ -107,7 +108,7 @@ def test_each_load_adds_its_cells_and_equals_a_rebuild(reg_db, tmp_path, stateme
     ]
     for n, (prefix, clusters, expected) in enumerate(loads):
         statements.clear()
-        ingest_file(reg_db, "survey", write_survey(tmp_path / f"{prefix}.csv", prefix, 60, clusters=clusters, seed=n))
+        ingest_file(reg_db, "survey", write_survey(tmp_path / f"{prefix}.csv", prefix, 60, clusters=clusters, seed=n), user=LOCAL_USER)
         other = ({"indicator_cells_add_batch", "refresh_indicator_cells"} - {expected}).pop()
         assert expected in statements and other not in statements
         after_load = cells(reg_db)
@@ -118,7 +119,7 @@ def test_each_load_adds_its_cells_and_equals_a_rebuild(reg_db, tmp_path, stateme
 
 
 def test_cells_are_the_per_psu_sums_by_hand(reg_db, tmp_path):
-    ingest_file(reg_db, "survey", write_survey(tmp_path / "a.csv", "A", 120, clusters=["k1", "k2", "k3", ""], seed=5))
+    ingest_file(reg_db, "survey", write_survey(tmp_path / "a.csv", "A", 120, clusters=["k1", "k2", "k3", ""], seed=5), user=LOCAL_USER)
     clustered = reg_db.execute("SELECT count(*) FROM respondents WHERE cluster IS NOT NULL").fetchall()[0][0]
     assert 0 < clustered < 120
     got = cells(reg_db)
@@ -133,6 +134,6 @@ def test_two_columns_for_one_item_are_rejected(reg_db, tmp_path):
     mapping = {"kind": "survey", "columns": {"respondent_id": "respondent_id", "interview_date": "interview_date",
                                              "jurisdiction": "jurisdiction", "q1": "seen_police", "q2": "seen_police"}}
     with pytest.raises(IngestError) as err:
-        ingest_file(reg_db, "survey", path, mapping=mapping)
+        ingest_file(reg_db, "survey", path, mapping=mapping, user=LOCAL_USER)
     assert [(p.column, p.key) for p in err.value.problems if p.code == "mapping"] == [("q2", "field_taken")]
     assert reg_db.execute("SELECT count(*) FROM respondents").fetchall()[0][0] == 0

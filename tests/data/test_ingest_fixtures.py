@@ -13,6 +13,7 @@ import pytest
 from analytics import store
 from analytics.errors import IngestError
 from analytics.ingest import ingest_file, problems_frame, report_lines
+from analytics.roles import LOCAL_USER
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ingest"
 SNAPSHOT_TABLES = ("batches", "respondents", "answers", "case_events", "jurisdictions", "items", "indicators",
@@ -30,7 +31,7 @@ def registry_template(tmp_path_factory):
     """A database with the fixture registry (C01 > D01, D02 > S01..S05) loaded as batch 1, built once."""
     path = tmp_path_factory.mktemp("ingest_template") / "template.duckdb"
     con = store.connect(path)
-    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv")
+    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv", user=LOCAL_USER)
     con.close()
     return path
 
@@ -56,7 +57,7 @@ def rejected(con, kind, name, **kwargs) -> list[str]:
     """Ingest a fixture that must be rejected; return the report lines after checking nothing changed."""
     before = snapshot(con)
     with pytest.raises(IngestError) as info:
-        ingest_file(con, kind, FIXTURES / name, **kwargs)
+        ingest_file(con, kind, FIXTURES / name, **kwargs, user=LOCAL_USER)
     assert snapshot(con) == before
     return report_lines(info.value)
 
@@ -73,7 +74,7 @@ def answers(con, batch_id) -> dict:
 
 
 def test_gbk_chinese_headers_station_names_text_answers(reg_db):
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", constants={"mode": "phone"})
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", constants={"mode": "phone"}, user=LOCAL_USER)
     s = result.summary
     assert (result.batch_id, result.rows) == (2, 6)
     assert (s["encoding"], s["delimiter"], s["header_row"]) == ("GB18030 (GBK)", "comma", 1)
@@ -108,7 +109,7 @@ def test_gbk_chinese_headers_station_names_text_answers(reg_db):
 
 
 def test_no_clear_personal_data_anywhere(reg_db):
-    ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv")
+    ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", user=LOCAL_USER)
     tables = [r[0] for r in reg_db.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
     for table in tables:
         text = reg_db.execute("SELECT string_agg(CAST(t AS VARCHAR), '|') FROM " + table + " t").fetchall()[0][0] or ""
@@ -117,7 +118,7 @@ def test_no_clear_personal_data_anywhere(reg_db):
 
 
 def test_utf16_tab_english_headers_dayfirst_detected(reg_db):
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_utf16_tab.txt")
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_utf16_tab.txt", user=LOCAL_USER)
     s = result.summary
     assert (result.rows, s["encoding"], s["delimiter"], s["dayfirst"], s["survey_mode"]) == (
         4, "UTF-16 with BOM", "tab", True, "phone")
@@ -132,7 +133,7 @@ def test_utf16_tab_english_headers_dayfirst_detected(reg_db):
 
 
 def test_bom_semicolons_quotes_datetimes_and_excel_serials(reg_db):
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_bom_semicolon.csv")
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_bom_semicolon.csv", user=LOCAL_USER)
     assert (result.rows, result.summary["encoding"], result.summary["delimiter"]) == (4, "UTF-8 with BOM",
                                                                                       "semicolon")
     assert result.summary["ignored_columns"] == ["备注"]
@@ -145,7 +146,7 @@ def test_bom_semicolons_quotes_datetimes_and_excel_serials(reg_db):
 
 
 def test_xlsx_with_title_row_blank_rows_dates_and_serials(reg_db):
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_title_row.xlsx", sheet="结果")
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_title_row.xlsx", sheet="结果", user=LOCAL_USER)
     s = result.summary
     assert (result.rows, s["format"], s["sheet"], s["header_row"], s["blank_rows"]) == (4, "xlsx", "结果", 3, 1)
     assert s["personal_data"] == [{"column": "联系电话", "kind": "phone", "action": "hashed into person_hash"}]
@@ -160,7 +161,7 @@ def test_xlsx_with_title_row_blank_rows_dates_and_serials(reg_db):
 
 def test_station_own_file_takes_whole_file_values(reg_db):
     result = ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv",
-                         constants={"jurisdiction": "江北路派出所", "interview_date": "2025年3月", "mode": "电话"})
+                         constants={"jurisdiction": "江北路派出所", "interview_date": "2025年3月", "mode": "电话"}, user=LOCAL_USER)
     assert (result.rows, result.summary["survey_mode"]) == (2, "phone")
     assert reg_db.execute("SELECT DISTINCT jurisdiction_code, interview_date FROM respondents WHERE batch_id = 2"
                           ).fetchall() == [("S03", dt.date(2025, 3, 1))]
@@ -172,12 +173,12 @@ def test_ambiguous_dates_need_a_stated_order(reg_db):
         "ambiguous_dates: 1",
         "  Dates such as '05/03/2025' can be read day-first or month-first; say which (--dayfirst or --monthfirst).",
     ]
-    ingest_file(reg_db, "survey", FIXTURES / "survey_ambiguous_dates.csv", dayfirst=False)
+    ingest_file(reg_db, "survey", FIXTURES / "survey_ambiguous_dates.csv", dayfirst=False, user=LOCAL_USER)
     assert reg_db.execute("SELECT min(interview_date) FROM respondents").fetchall() == [(dt.date(2025, 5, 3),)]
 
 
 def test_jurisdictions_update_gbk_chinese_headers(reg_db):
-    result = ingest_file(reg_db, "jurisdictions", FIXTURES / "jurisdictions_update.csv")
+    result = ingest_file(reg_db, "jurisdictions", FIXTURES / "jurisdictions_update.csv", user=LOCAL_USER)
     assert (result.rows, result.summary["added"], result.summary["updated"]) == (2, 1, 1)
     assert reg_db.execute("SELECT code, name_en, parent_code, level, population, batch_id FROM jurisdictions "
                           "WHERE code IN ('S01', 'S06') ORDER BY 1").fetchall() == [
@@ -263,7 +264,7 @@ def test_every_value_problem_is_reported_with_row_column_and_value(reg_db):
 
 def test_full_report_frame_for_download(reg_db):
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", FIXTURES / "bad_values.csv")
+        ingest_file(reg_db, "survey", FIXTURES / "bad_values.csv", user=LOCAL_USER)
     frame = problems_frame(info.value)
     assert list(frame.columns) == ["row", "column", "value", "code", "message"]
     assert len(frame) == 10
@@ -273,7 +274,7 @@ def test_full_report_frame_for_download(reg_db):
 
 
 def test_duplicates_against_loaded_data_and_the_same_file_twice(reg_db):
-    ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv")
+    ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", user=LOCAL_USER)
     assert rejected(reg_db, "survey", "survey_dup_loaded.csv") == [
         "Rejected survey_dup_loaded.csv: 1 problem found; nothing was loaded.",
         "duplicate_loaded: 1",
@@ -292,7 +293,7 @@ def test_duplicates_against_loaded_data_and_the_same_file_twice(reg_db):
 
 def test_dry_run_checks_without_loading(reg_db):
     before = snapshot(reg_db)
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", dry_run=True)
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", dry_run=True, user=LOCAL_USER)
     assert (result.batch_id, result.rows, result.dry_run) == (None, 6, True)
     assert snapshot(reg_db) == before
     lines = rejected(reg_db, "survey", "bad_values.csv", dry_run=True)
@@ -313,7 +314,7 @@ def test_personal_data_never_mapped_to_a_clear_field(reg_db):
     ]
     # The report masks the number too.
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", FIXTURES / "survey_pii_clear.csv")
+        ingest_file(reg_db, "survey", FIXTURES / "survey_pii_clear.csv", user=LOCAL_USER)
     assert [p.value for p in info.value.problems if p.code == "personal_data"] == ["139****5678"]
 
 

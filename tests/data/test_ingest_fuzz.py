@@ -17,6 +17,7 @@ from analytics.errors import ConfigError, IngestError, JingminError
 from analytics import vocabulary as F
 from analytics.ingest import ingest_file
 from tests.data.test_ingest_fixtures import FIXTURES
+from analytics.roles import LOCAL_USER
 
 FINGERPRINT_TABLES = ("batches", "respondents", "answers", "case_events", "jurisdictions", "indicator_cells",
                       "audit_log", "items", "indicators", "mappings", "settings", "users")
@@ -44,9 +45,9 @@ def fuzz_db(tmp_path_factory):
         patch.setenv("JINGMIN_SECRET", "fuzz-secret-0123456789abcdef")
         path = tmp_path_factory.mktemp("fuzz") / "fuzz.duckdb"
         con = store.connect(path)
-        ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv")
-        ingest_file(con, "survey", FIXTURES / "survey_gbk_chinese.csv")
-        ingest_file(con, "cases", FIXTURES / "cases_export.csv")
+        ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv", user=LOCAL_USER)
+        ingest_file(con, "survey", FIXTURES / "survey_gbk_chinese.csv", user=LOCAL_USER)
+        ingest_file(con, "cases", FIXTURES / "cases_export.csv", user=LOCAL_USER)
         yield con
         con.close()
 
@@ -55,7 +56,7 @@ def check(con, kind: str, data: bytes, name: str = "fuzz.csv", **kwargs) -> None
     """The property: load, or a JingminError with the database unchanged."""
     before = fingerprint(con)
     try:
-        ingest_file(con, kind, data, source_name=name, **kwargs)
+        ingest_file(con, kind, data, source_name=name, **kwargs, user=LOCAL_USER)
     except JingminError:
         assert fingerprint(con) == before
     # anything else propagates and fails the test
@@ -218,7 +219,7 @@ def test_lone_cr_before_a_chinese_character_in_a_crlf_file_loads(fuzz_db):
     reads fine; the file now loads, with rows numbered by record."""
     data = ("respondent_id,interview_date,jurisdiction,satisfaction,stratum\r\n"
             "CR1,2025-03-05,S01,5,\"a\r张\"\r\nCR2,2025-03-05,S01,4,b\r\n").encode("utf-8")
-    result = ingest_file(fuzz_db, "survey", data, source_name="crlf.csv")
+    result = ingest_file(fuzz_db, "survey", data, source_name="crlf.csv", user=LOCAL_USER)
     assert result.rows == 2
     assert fuzz_db.execute("SELECT stratum FROM respondents WHERE batch_id = $b ORDER BY respondent_id",
                            {"b": result.batch_id}).fetchall() == [("a\r张",), ("b",)]
@@ -228,7 +229,7 @@ def check_raises(con, kind: str, data: bytes, **kwargs) -> None:
     """Ingest that must fail: re-raise its JingminError after checking the database is unchanged."""
     before = fingerprint(con)
     try:
-        ingest_file(con, kind, data, source_name="regression.csv", **kwargs)
+        ingest_file(con, kind, data, source_name="regression.csv", **kwargs, user=LOCAL_USER)
     finally:
         assert fingerprint(con) == before
 

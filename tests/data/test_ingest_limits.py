@@ -18,6 +18,7 @@ from analytics.errors import IngestError
 from analytics.ingest import ingest_file, propose_mapping
 from analytics.ingest.reading import mixed_encoding_lines
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER
 
 REPO = Path(__file__).resolve().parents[2]
 secret = base.secret
@@ -56,7 +57,7 @@ def test_column_limit_is_a_setting_and_is_checked_by_the_proposal_too(reg_db):
     before = snapshot(reg_db)
     for call in (lambda: propose_mapping(reg_db, "survey", wide_bytes(11), source_name="wide.csv"),
                  lambda: ingest_file(reg_db, "survey", wide_bytes(11), source_name="wide.csv",
-                                     constants={"mode": "phone"})):
+                                     constants={"mode": "phone"}, user=LOCAL_USER)):
         with pytest.raises(IngestError) as info:
             call()
         (problem,) = info.value.problems
@@ -65,13 +66,13 @@ def test_column_limit_is_a_setting_and_is_checked_by_the_proposal_too(reg_db):
                                       "Remove the columns you do not need, or split the file.")
         assert problem.text("zh").startswith("文件有 11 列，最多允许 10 列")
     assert snapshot(reg_db) == before
-    assert ingest_file(reg_db, "survey", wide_bytes(10), source_name="ok.csv", constants={"mode": "phone"}).rows == 1
+    assert ingest_file(reg_db, "survey", wide_bytes(10), source_name="ok.csv", constants={"mode": "phone"}, user=LOCAL_USER).rows == 1
 
 
 def test_a_header_line_longer_than_the_sample_is_refused_with_a_clear_reason(reg_db):
     header = ",".join(f"column_{i:07d}" for i in range(30_000))  # about 450 KB on one line
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", (header + "\n1\n").encode(), source_name="huge_header.csv")
+        ingest_file(reg_db, "survey", (header + "\n1\n").encode(), source_name="huge_header.csv", user=LOCAL_USER)
     (problem,) = info.value.problems
     assert problem.code == "too_many_columns"
     assert "256 KB" in problem.text("en")
@@ -86,7 +87,7 @@ def test_a_cell_longer_than_the_limit_is_an_error_with_row_and_column(reg_db):
     before = snapshot(reg_db)
     with pytest.raises(IngestError) as info:
         ingest_file(reg_db, "survey", ("\n".join(rows) + "\n").encode(), source_name="long.csv",
-                    constants={"mode": "phone"})
+                    constants={"mode": "phone"}, user=LOCAL_USER)
     found = [(p.row, p.column, p.code, p.text("en")) for p in info.value.problems]
     assert found == [
         (3, "备注", "cell_too_long", "a cell of 101 characters; at most 100 are accepted (setting "
@@ -108,7 +109,7 @@ def test_an_absurd_weight_is_an_error_with_row_column_and_value(reg_db):
     weights = ["1.2", "0.8", "1e308", "1", "1.1", "0.9", "1e-9"]
     before = snapshot(reg_db)
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv", constants={"mode": "phone"})
+        ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv", constants={"mode": "phone"}, user=LOCAL_USER)
     found = [(p.row, p.column, p.value, p.code, p.text("en")) for p in info.value.problems]
     assert found == [
         (4, "权重", "1e308", "bad_weight", "weight 1e308 is more than 100 times the median weight 1; the largest "
@@ -126,7 +127,7 @@ def test_an_absurd_weight_is_an_error_with_row_column_and_value(reg_db):
 def test_a_non_finite_or_non_positive_weight_is_an_error(reg_db, value, key):
     with pytest.raises(IngestError) as info:
         ingest_file(reg_db, "survey", weighted_survey(["1", value, "1"]), source_name="w.csv",
-                    constants={"mode": "phone"})
+                    constants={"mode": "phone"}, user=LOCAL_USER)
     assert [(p.row, p.column, p.value, p.code, p.key) for p in info.value.problems] == [
         (3, "权重", value, "bad_number", key)]
 
@@ -134,10 +135,10 @@ def test_a_non_finite_or_non_positive_weight_is_an_error(reg_db, value, key):
 def test_weights_within_the_ratio_load_and_the_ratio_is_a_setting(reg_db):
     weights = ["0.05", "1", "400", "2", "1"]  # 8000-fold: within the default 10,000
     assert ingest_file(reg_db, "survey", weighted_survey(weights), source_name="w.csv",
-                       constants={"mode": "phone"}).rows == 5
+                       constants={"mode": "phone"}, user=LOCAL_USER).rows == 5
     reg_db.execute("INSERT OR REPLACE INTO settings VALUES ('weight_max_ratio', '100')")
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", weighted_survey(weights, "b"), source_name="w2.csv", constants={"mode": "phone"})
+        ingest_file(reg_db, "survey", weighted_survey(weights, "b"), source_name="w2.csv", constants={"mode": "phone"}, user=LOCAL_USER)
     # sqrt(100) = 10 times the median (1) either way: 0.05 and 400 are out, 2 is in
     assert [(p.row, p.value) for p in info.value.problems] == [(2, "0.05"), (4, "400")]
 
@@ -162,7 +163,7 @@ def test_a_file_mixing_gbk_and_utf8_lines_is_rejected_with_the_lines_that_differ
     data = b"\n".join(gbk[:11] + utf8[:2] + gbk[11:30] + utf8[2:] + gbk[30:]) + b"\n"
     before = snapshot(reg_db)
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", data, source_name="mixed.csv", constants={"mode": "phone"})
+        ingest_file(reg_db, "survey", data, source_name="mixed.csv", constants={"mode": "phone"}, user=LOCAL_USER)
     found = [(p.row, p.code) for p in info.value.problems]
     assert found == [(12, "mixed_encoding"), (13, "mixed_encoding"), (33, "mixed_encoding")]
     assert info.value.problems[0].text("en") == (
@@ -178,7 +179,7 @@ def test_pure_gbk_files_are_not_taken_for_mixed(reg_db, tmp_path):
     assert all(w.encode("gbk").decode("utf-8") for w in accidental)
     lines = [HEADER, *survey_lines(30)] + [f"g{i},2025-03-05,S01,4,{word}" for i, word in enumerate(accidental)]
     result = ingest_file(reg_db, "survey", ("\n".join(lines) + "\n").encode("gbk"), source_name="gbk.csv",
-                         constants={"mode": "phone"})
+                         constants={"mode": "phone"}, user=LOCAL_USER)
     assert result.rows == 34 and result.summary["encoding"] == "GB18030 (GBK)"
     notes = reg_db.execute("SELECT count(*) FROM respondents WHERE batch_id = $b", {"b": result.batch_id}).fetchall()
     assert notes == [(34,)]
@@ -188,7 +189,7 @@ def test_the_shipped_gbk_survey_and_a_utf8_file_pass_the_encoding_check(reg_db):
     found = mixed_encoding_lines(GBK_DEMO)
     assert (found.utf8_lines, found.gb_lines, found.first_gb_line) == ([], 10582, 1)
     utf8 = ("\n".join([HEADER, *survey_lines(50)]) + "\n").encode("utf-8")
-    assert ingest_file(reg_db, "survey", utf8, source_name="u.csv", constants={"mode": "phone"}).rows == 50
+    assert ingest_file(reg_db, "survey", utf8, source_name="u.csv", constants={"mode": "phone"}, user=LOCAL_USER).rows == 50
 
 
 def test_utf8_lines_that_also_decode_as_gbk_are_found_too(reg_db):
@@ -201,5 +202,5 @@ def test_utf8_lines_that_also_decode_as_gbk_are_found_too(reg_db):
     for encoding in (None, "gb18030"):
         with pytest.raises(IngestError) as info:
             ingest_file(reg_db, "survey", data, source_name="mixed2.csv", encoding=encoding,
-                        constants={"mode": "phone"})
+                        constants={"mode": "phone"}, user=LOCAL_USER)
         assert [(p.row, p.code) for p in info.value.problems] == [(6, "mixed_encoding")]

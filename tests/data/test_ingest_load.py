@@ -26,6 +26,7 @@ from analytics.ingest import (
     suggest_mapping,
 )
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER, User
 
 # The same fixtures as the corpus tests: a fresh copy of the registry database per test.
 secret = base.secret
@@ -66,11 +67,11 @@ def audit_actions(con):
 
 
 def test_remove_survey_batch_removes_exactly_its_rows(reg_db):
-    first = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv")
-    second = ingest_file(reg_db, "survey", FIXTURES / "survey_bom_semicolon.csv")
+    first = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", user=LOCAL_USER)
+    second = ingest_file(reg_db, "survey", FIXTURES / "survey_bom_semicolon.csv", user=LOCAL_USER)
     assert reg_db.execute("SELECT count(*) FROM indicator_cells WHERE jurisdiction_code = 'S02'").fetchall()[0][0] > 0
     version = store.data_version(reg_db)
-    counts = remove_batch(reg_db, first.batch_id, actor="tester")
+    counts = remove_batch(reg_db, first.batch_id, user=User('tester', "admin"))
     assert counts == {"respondents": 6, "answers": 30, "case_events": 0, "jurisdictions": 0}
     assert reg_db.execute("SELECT batch_id, count(*) FROM respondents GROUP BY 1").fetchall() == [(second.batch_id, 4)]
     assert reg_db.execute("SELECT DISTINCT batch_id FROM answers").fetchall() == [(second.batch_id,)]
@@ -84,16 +85,16 @@ def test_remove_survey_batch_removes_exactly_its_rows(reg_db):
                              ).fetchall()[0][0]
     assert n_cells == 4
     with pytest.raises(UnknownNameError, match="already removed"):
-        remove_batch(reg_db, first.batch_id)
+        remove_batch(reg_db, first.batch_id, user=LOCAL_USER)
     with pytest.raises(UnknownNameError, match="There is no batch 99"):
-        remove_batch(reg_db, 99)
+        remove_batch(reg_db, 99, user=LOCAL_USER)
     # A removed file can be loaded again.
-    assert ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv").rows == 6
+    assert ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", user=LOCAL_USER).rows == 6
 
 
 def test_case_update_supersedes_and_carries_missing_fields_forward(reg_db):
-    ingest_file(reg_db, "cases", FIXTURES / "cases_export.csv")
-    update = ingest_file(reg_db, "cases", FIXTURES / "cases_update.csv")
+    ingest_file(reg_db, "cases", FIXTURES / "cases_export.csv", user=LOCAL_USER)
+    update = ingest_file(reg_db, "cases", FIXTURES / "cases_update.csv", user=LOCAL_USER)
     assert (update.summary["new_cases"], update.summary["updated_cases"]) == (1, 1)
     row = reg_db.execute("SELECT batch_id, category, is_small, status, outcome, mediation_agreed, closed_at, "
                          "reporter_hash IS NOT NULL FROM cases WHERE case_id = 'AJ002'").fetchall()[0]
@@ -102,36 +103,36 @@ def test_case_update_supersedes_and_carries_missing_fields_forward(reg_db):
     assert reg_db.execute("SELECT callback_result FROM cases WHERE case_id = 'AJ003'").fetchall() == [
         ("basically_satisfied",)]
     assert reg_db.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 5
-    remove_batch(reg_db, update.batch_id)
+    remove_batch(reg_db, update.batch_id, user=LOCAL_USER)
     assert reg_db.execute("SELECT status, outcome FROM cases WHERE case_id = 'AJ002'").fetchall() == [("open", None)]
     assert reg_db.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 4
 
 
 def test_jurisdiction_batch_in_use_is_not_removed(reg_db):
-    ingest_file(reg_db, "survey", FIXTURES / "survey_bom_semicolon.csv")
+    ingest_file(reg_db, "survey", FIXTURES / "survey_bom_semicolon.csv", user=LOCAL_USER)
     before = snapshot(reg_db)
     with pytest.raises(IngestError, match="4 respondents, 0 case rows and 0 jurisdictions from other batches"):
-        remove_batch(reg_db, 1)
+        remove_batch(reg_db, 1, user=LOCAL_USER)
     assert snapshot(reg_db) == before
 
 
 def test_create_jurisdictions_adds_stations_and_removal_takes_them_back(reg_db):
     with pytest.raises(IngestError):
         ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv",
-                    constants={"jurisdiction": "新城派出所", "interview_date": "2025-03"})
+                    constants={"jurisdiction": "新城派出所", "interview_date": "2025-03"}, user=LOCAL_USER)
     result = ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv", create_jurisdictions=True,
-                         constants={"jurisdiction": "新城派出所", "interview_date": "2025-03", "mode": "sms"})
+                         constants={"jurisdiction": "新城派出所", "interview_date": "2025-03", "mode": "sms"}, user=LOCAL_USER)
     code = result.summary["created_jurisdictions"][0][1]
     assert result.summary["created_jurisdictions"] == [("新城派出所", code)] and code.startswith("X")
     assert reg_db.execute("SELECT name_zh, parent_code, level, batch_id FROM jurisdictions WHERE code = $c",
                           {"c": code}).fetchall() == [("新城派出所", "C01", "station", result.batch_id)]
-    remove_batch(reg_db, result.batch_id)
+    remove_batch(reg_db, result.batch_id, user=LOCAL_USER)
     assert reg_db.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": code}).fetchall() == [(0,)]
 
 
 def test_sql_in_headers_and_values_is_only_data(reg_db):
     header = "x'); DROP TABLE batches; --"
-    result = ingest_file(reg_db, "survey", FIXTURES / "injection.csv", mapping={"columns": {header: "stratum"}})
+    result = ingest_file(reg_db, "survey", FIXTURES / "injection.csv", mapping={"columns": {header: "stratum"}}, user=LOCAL_USER)
     assert result.rows == 2
     assert reg_db.execute("SELECT respondent_id, stratum FROM respondents ORDER BY 1").fetchall() == [
         ("I01", "'); DELETE FROM respondents; --"), ("I02", "abc")]
@@ -151,14 +152,14 @@ def test_saved_mapping_is_reused_for_the_next_file_from_the_same_source(reg_db):
     assert proposal.suggested_mapping is None
     spec = proposal.spec()
     spec["constants"] = {"jurisdiction": "S03", "interview_date": "2025-03", "mode": "face_to_face"}
-    save_mapping(reg_db, "S03 own survey", spec, actor="tester")
+    save_mapping(reg_db, "S03 own survey", spec, user=User('tester', "admin"))
     assert list_mappings(reg_db, "survey")["name"].tolist() == ["S03 own survey"]
     assert load_mapping(reg_db, "S03 own survey")["constants"]["jurisdiction"] == "S03"
     again = propose_mapping(reg_db, "survey", FIXTURES / "survey_station_own.csv")
     assert (again.suggested_mapping, again.mapping_name, again.missing_required) == (
         "S03 own survey", "S03 own survey", [])
     assert suggest_mapping(reg_db, "survey", ["问卷编号", "满意度", "安全感", "备注"]) == "S03 own survey"
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv", mapping="S03 own survey")
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv", mapping="S03 own survey", user=LOCAL_USER)
     assert (result.rows, result.summary["mapping_name"], result.summary["survey_mode"]) == (
         2, "S03 own survey", "face_to_face")
     assert reg_db.execute("SELECT mapping_name FROM batches WHERE batch_id = $b", {"b": result.batch_id}
@@ -173,7 +174,7 @@ def test_value_map_override_and_new_item(reg_db):
         "value_maps": {"service_score": {"满意": "A", "一般": "B"}},
         "constants": {"jurisdiction": "S01", "interview_date": "2025-03-05"},
     }
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv", mapping=mapping)
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_station_own.csv", mapping=mapping, user=LOCAL_USER)
     assert result.summary["items"] == ["safety", "service_score"]
     assert reg_db.execute("SELECT code FROM answers WHERE item = 'service_score' ORDER BY respondent_key"
                           ).fetchall() == [("A",), ("B",)]
@@ -197,7 +198,7 @@ def test_row_numbers_stay_exact_deep_in_a_large_file(reg_db, tmp_path):
     path = tmp_path / "big.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", path)
+        ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     assert [(p.row, p.code, p.value) for p in info.value.problems] == [
         (201, "too_few_fields", None), (25001, "invalid_code", "8")]
 
@@ -207,7 +208,7 @@ def test_row_numbers_stay_exact_deep_in_a_large_file(reg_db, tmp_path):
 
 
 def test_killed_loader_leaves_database_unchanged(reg_db, tmp_path):
-    ingest_file(reg_db, "cases", FIXTURES / "cases_export.csv")
+    ingest_file(reg_db, "cases", FIXTURES / "cases_export.csv", user=LOCAL_USER)
     before = snapshot(reg_db)
     reg_db.close()
     lines = ["问卷编号,调查日期,派出所,满意度,安全感,手机"]
@@ -239,7 +240,7 @@ def test_killed_loader_leaves_database_unchanged(reg_db, tmp_path):
     assert snapshot(con) == before
     assert con.execute("SELECT count(*) FROM respondents WHERE respondent_id LIKE 'K%'").fetchall() == [(0,)]
     # The database still works and the same file now loads.
-    assert ingest_file(con, "survey", big).rows == 12000
+    assert ingest_file(con, "survey", big, user=LOCAL_USER).rows == 12000
     con.close()
 
 
@@ -286,18 +287,18 @@ def test_cli_exit_codes_and_streams(reg_db, tmp_path, capsys):
 
 def test_real_files_load_with_shipped_mappings_and_show_figures(tmp_path, secret, real_data):
     con = store.connect(tmp_path / "real.duckdb")
-    ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv")
-    ess = ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
+    ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv", user=LOCAL_USER)
+    ess = ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5", user=LOCAL_USER)
     assert (ess.rows, ess.summary["dont_know"], ess.summary["survey_mode"]) == (1704, 3, "face_to_face")
     table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['trust_police_6_10'])
     row = table.iloc[0]
     assert (row["jurisdiction"], row["n"], row["n_dk"]) == ("BE", 1701, 3)
     assert row["estimate"] == pytest.approx((258 + 427 + 295 + 67 + 39) / 1701)  # answers 6, 7, 8, 9, 10
     police = real_data / "police_uk_street_outcomes_2023_03"
-    street = ingest_file(con, "cases", police / "2023-03-city-of-london-street.csv", mapping="police_uk_street")
+    street = ingest_file(con, "cases", police / "2023-03-city-of-london-street.csv", mapping="police_uk_street", user=LOCAL_USER)
     # 709 rows: 38 anti-social behaviour rows without a Crime ID, 11 repeated ids -> 660 distinct crimes.
     assert (street.rows, street.summary["rows_skipped"], street.summary["superseded_in_file"]) == (660, 38, 11)
-    outcomes = ingest_file(con, "cases", police / "2023-03-city-of-london-outcomes.csv", mapping="police_uk_outcomes")
+    outcomes = ingest_file(con, "cases", police / "2023-03-city-of-london-outcomes.csv", mapping="police_uk_outcomes", user=LOCAL_USER)
     # 618 outcome rows for 606 distinct crimes.
     assert (outcomes.rows, outcomes.summary["superseded_in_file"]) == (606, 12)
     assert outcomes.summary["new_cases"] + outcomes.summary["updated_cases"] == 606
@@ -314,8 +315,8 @@ def test_ess_belgium_loads_as_a_0_10_trust_mean_equal_to_pandas(tmp_path, secret
     from analytics.presentation import estimate_text
 
     con = store.connect(tmp_path / "ess.duckdb")
-    ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv")
-    ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5")
+    ingest_file(con, "jurisdictions", REPO / "data" / "mappings" / "real_jurisdictions.csv", user=LOCAL_USER)
+    ingest_file(con, "survey", real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv", mapping="ess_be5", user=LOCAL_USER)
     row = engine.indicator_table(con, Selection(period_kind='all', level='station'), indicators=['trust_police_mean']).iloc[0]
     y = pd.read_csv(real_data / "ess_belgium_r5_trust_police" / "ESSBE5.csv")["trstplc"].dropna()
     se = y.std(ddof=1) / len(y) ** 0.5

@@ -9,6 +9,7 @@ from analytics import engine, store
 from analytics.errors import IngestError
 from analytics.ingest import ingest_file, propose_mapping, report_lines
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER
 
 secret = base.secret
 registry_template = base.registry_template
@@ -48,11 +49,11 @@ def test_long_english_headers_are_proposed_for_the_key_indicators(reg_db, tmp_pa
         "Comments": ("ignore", ""),
     }
     assert proposal.unmapped_items == {}
-    result = ingest_file(reg_db, "survey", path)
+    result = ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     got = answers(reg_db, result.batch_id)
     assert [got[(r, "seen_police")] for r in ("E01", "E02", "E03", "E04")] == ["1", "0", "1", "9"]
     assert [got[(r, "knows_contact")] for r in ("E01", "E02", "E03", "E04")] == ["1", "1", "0", "1"]
-    store.set_setting(reg_db, "suppress_below_n_eff", 0)  # four respondents: show the estimates
+    store.set_setting(reg_db, "suppress_below_n_eff", 0, user=LOCAL_USER)  # four respondents: show the estimates
     table = engine.indicator_table(reg_db, Selection(period_kind='month', level='station', jurisdiction_codes=('S01',)))
     by_key = dict(zip(table["indicator"], table["estimate"], strict=True))
     # By hand: visibility 2 yes of 3 substantive answers (don't know left out); awareness 3 of 4;
@@ -72,7 +73,7 @@ def test_unmapped_indicator_like_column_must_be_acknowledged(reg_db, tmp_path):
     assert proposal.unmapped_items == {"Officers seen on foot nearby": "seen_police"}
     before = snapshot(reg_db)
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", path)
+        ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     assert snapshot(reg_db) == before
     assert report_lines(info.value)[1:3] == [
         "unmapped_item_column: 1",
@@ -82,7 +83,7 @@ def test_unmapped_indicator_like_column_must_be_acknowledged(reg_db, tmp_path):
     zh = info.value.problems[0].text("zh")
     assert zh.startswith("这一列看起来是指标题目 seen_police 的答案")
     result = ingest_file(reg_db, "survey", path,
-                         mapping={"options": {"acknowledged": ["Officers seen on foot nearby"]}})
+                         mapping={"options": {"acknowledged": ["Officers seen on foot nearby"]}}, user=LOCAL_USER)
     assert result.rows == 2
     assert result.warnings[0:1] == ["These columns look like indicator questions and were, as confirmed, not loaded: "
                                "Officers seen on foot nearby."]
@@ -96,7 +97,7 @@ def test_chinese_indicator_like_column_by_shared_characters(reg_db, tmp_path):
     proposal = propose_mapping(reg_db, "survey", path)
     assert proposal.unmapped_items == {"近三个月是否看到巡逻民警": "seen_police"}
     mapped = ingest_file(reg_db, "survey", path, mapping={
-        "columns": {"近三个月是否看到巡逻民警": "seen_police"}, "value_maps": {"seen_police": {"看到": "1"}}})
+        "columns": {"近三个月是否看到巡逻民警": "seen_police"}, "value_maps": {"seen_police": {"看到": "1"}}}, user=LOCAL_USER)
     assert answers(reg_db, mapped.batch_id)[("Z01", "seen_police")] == "1"
 
 
@@ -111,7 +112,7 @@ def write_csv(path, text):
 def rejected_lines(con, kind, path, **kwargs):
     before = snapshot(con)
     with pytest.raises(IngestError) as info:
-        ingest_file(con, kind, path, **kwargs)
+        ingest_file(con, kind, path, **kwargs, user=LOCAL_USER)
     assert snapshot(con) == before
     return report_lines(info.value)
 
@@ -129,7 +130,7 @@ def test_second_city_cannot_take_over_the_first_citys_codes(reg_db, tmp_path):
     own = write_csv(tmp_path / "chi2.csv", "code,name_zh,name_en,parent_code,level\n"
                     "CHI,芝加哥,Chicago,,city\nCHI-D01,第1警区,D01,CHI,district\nCHI-S01,一号站,S01,CHI-D01,station\n"
                     "CHI-S02,二号站,S02,CHI-D01,station\n")
-    assert ingest_file(reg_db, "jurisdictions", own).summary["added"] == 4
+    assert ingest_file(reg_db, "jurisdictions", own, user=LOCAL_USER).summary["added"] == 4
     assert reg_db.execute("SELECT count(*) FROM jurisdictions WHERE parent_code IS NULL").fetchall() == [(2,)]
 
 
@@ -138,7 +139,7 @@ def two_cities(reg_db, tmp_path):
     ingest_file(reg_db, "jurisdictions", write_csv(
         tmp_path / "chi.csv", "code,name_zh,name_en,parent_code,level\n"
         "CHI,芝加哥,Chicago,,city\nCHI-D01,第1警区,D01,CHI,district\nCHI-S01,一号站,S01,CHI-D01,station\n"
-        "CHI-S02,二号站,S02,CHI-D01,station\n"))
+        "CHI-S02,二号站,S02,CHI-D01,station\n"), user=LOCAL_USER)
     return reg_db
 
 
@@ -158,7 +159,7 @@ def test_codes_shared_by_two_cities_are_never_matched_silently(two_cities, tmp_p
         "file belongs to (Upload page 'Parent jurisdiction'; --within CODE) or recode it in the mapping's "
         "value_maps.jurisdiction")
     # Within Chicago, S01 and S02 are Chicago's stations: 2 respondents at CHI-S01, 1 at CHI-S02.
-    result = ingest_file(two_cities, "survey", path, constants={"mode": "phone"}, within="CHI")
+    result = ingest_file(two_cities, "survey", path, constants={"mode": "phone"}, within="CHI", user=LOCAL_USER)
     assert two_cities.execute("SELECT jurisdiction_code, count(*) FROM respondents WHERE batch_id = $b "
                               "GROUP BY 1 ORDER BY 1", {"b": result.batch_id}).fetchall() == [
         ("CHI-S01", 2), ("CHI-S02", 1)]
@@ -184,7 +185,7 @@ def test_jurisdiction_recode_is_applied_and_unused_keys_are_errors(two_cities, t
                                               "R01,2025-03-05,Station one,5\nR02,2025-03-05,Station one,4\n"
                                               "R03,2025-03-05,S02,4\n")
     recode = {"value_maps": {"jurisdiction": {"Station one": "S01"}}, "constants": {"mode": "phone"}}
-    result = ingest_file(two_cities, "survey", path, mapping=recode, within="C01")
+    result = ingest_file(two_cities, "survey", path, mapping=recode, within="C01", user=LOCAL_USER)
     assert two_cities.execute("SELECT jurisdiction_code, count(*) FROM respondents WHERE batch_id = $b "
                               "GROUP BY 1 ORDER BY 1", {"b": result.batch_id}).fetchall() == [("S01", 2), ("S02", 1)]
     other = write_csv(tmp_path / "recode2.csv", "Respondent ID,Interview date,Station,Overall satisfaction,备注\n"

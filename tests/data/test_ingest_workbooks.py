@@ -22,6 +22,7 @@ from analytics.errors import IngestError
 from analytics.ingest import ingest_file
 from analytics.ingest.pipeline import RowAccountingError, check_row_accounting
 from tests.data.test_ingest_fixtures import FIXTURES, reg_db, registry_template, secret  # noqa: F401
+from analytics.roles import LOCAL_USER
 
 REPO = Path(__file__).resolve().parents[2]
 HEADER = ["问卷编号", "调查日期", "派出所", "总体满意度"]
@@ -45,17 +46,17 @@ def test_a_row_of_long_note_cells_is_loaded_not_lost(reg_db, tmp_path):  # noqa:
     # 25 cells of 30,000 characters each (within Excel's limit): 2.25 MB of UTF-8, over DuckDB's CSV line limit,
     # which made the old temp-CSV path drop this row silently ("59 rows", exit 0).
     path = survey_workbook(tmp_path / "notes.xlsx", 60, {30: ["说" * 30_000] * 25})
-    result = ingest_file(reg_db, "survey", path)
+    result = ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     s = result.summary
     assert (result.rows, s["rows_in_file"], s["rows_loaded"], s["rows_rejected"]) == (60, 60, 60, 0)
     assert reg_db.execute("SELECT count(*) FROM respondents").fetchall()[0][0] == 60
 
 
 def test_rows_in_file_equal_loaded_plus_rejected_for_csv_too(reg_db):  # noqa: F811 (the imported fixture)
-    result = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", dry_run=True)
+    result = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", dry_run=True, user=LOCAL_USER)
     assert result.summary["rows_in_file"] == result.rows > 0
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", FIXTURES / "ragged_rows.csv")
+        ingest_file(reg_db, "survey", FIXTURES / "ragged_rows.csv", user=LOCAL_USER)
     assert info.value.params["rows_in_file"] >= info.value.params["rows_with_problems"] > 0
 
 
@@ -220,7 +221,7 @@ def test_a_cell_longer_than_excel_allows_is_a_problem_of_its_row_and_column(reg_
     path = bomb(tmp_path / "long.xlsx", [(SHEET_HEAD, 1), (data_row(2), 1), (long_row, 1), (data_row(4), 1),
                                          (SHEET_TAIL, 1)])
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", path, constants={"mode": "phone"})
+        ingest_file(reg_db, "survey", path, constants={"mode": "phone"}, user=LOCAL_USER)
     found = [(p.row, p.column, p.code, p.params.get("length")) for p in info.value.problems]
     assert (3, "派出所", "cell_too_long", 40_000) in found
     assert info.value.params["rows_in_file"] == 3
@@ -230,7 +231,7 @@ def test_a_sheet_whose_only_row_is_too_large_is_not_header_only(reg_db, tmp_path
     long_row = data_row(2).replace(b"<t>R2</t>", b"<t>" + "说".encode() * 1_000_000 + b"</t>")
     path = bomb(tmp_path / "one.xlsx", [(SHEET_HEAD, 1), (long_row, 1), (SHEET_TAIL, 1)])
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", path)
+        ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     found = [(p.row, p.column, p.code, p.params.get("length")) for p in info.value.problems if p.row]
     assert (2, "问卷编号", "cell_too_long", 1_000_000) in found
     assert "header_only" not in info.value.params["counts"]

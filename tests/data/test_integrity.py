@@ -14,6 +14,7 @@ from analytics.errors import AccessDenied, UnknownNameError
 from analytics.selection import Selection
 from analytics.sqlfiles import execute
 from tests.conftest import build_synthetic_city
+from analytics.roles import LOCAL_USER
 
 SIMS = 200
 UNITS = 16
@@ -279,7 +280,7 @@ def demo_db(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("integrity_demo") / "demo.duckdb"
     con = store.connect(path)
-    build_demo_database(con)
+    build_demo_database(con, user=LOCAL_USER)
     con.close()
     return path
 
@@ -314,13 +315,13 @@ def test_demo_exclusion_changes_the_sensitivity_ranking_and_is_restorable(demo_d
     path.write_bytes(demo_db.read_bytes())
     con = store.connect(path)
     sel = Selection(periods=("2026Q3",), user=auth.User("ana", "analyst"))
-    before = integrity.sensitivity_table(con, sel)
+    before = integrity.sensitivity_table(con, sel).frame
     rows = integrity.flagged_rows(con, sel)
     assert set(rows["unit"]) == {"S10"} and rows["f_burst"].sum() == 40
     n = integrity.exclude_flagged(con, sel)
     assert n == len(rows)
     assert integrity.exclude_flagged(con, sel) == 0  # never excluded twice
-    after = integrity.sensitivity_table(con, sel).set_index("jurisdiction")
+    after = integrity.sensitivity_table(con, sel).frame.set_index("jurisdiction")
     s10 = after.loc["S10"]
     assert s10["n_excluded"] == n and s10["n_kept"] == s10["n"] - n
     assert s10["estimate_kept"] < s10["estimate"]
@@ -331,7 +332,7 @@ def test_demo_exclusion_changes_the_sensitivity_ranking_and_is_restorable(demo_d
     actions = [r[0] for r in con.execute("SELECT action FROM audit_log WHERE action LIKE 'integrity.%'").fetchall()]
     assert actions == ["integrity.exclude"]
     assert integrity.restore(con, sel) == n
-    restored = integrity.sensitivity_table(con, sel)
+    restored = integrity.sensitivity_table(con, sel).frame
     assert restored["n_excluded"].sum() == 0
     assert len(integrity.exclusions(con, sel)) == n  # restored rows stay listed
     con.close()
@@ -362,7 +363,7 @@ def test_exclusions_change_the_ranking_as_computed_by_hand(city):
     dropped = s3_happy[: 2 * len(s3_happy) // 3]
     execute(city, "integrity/exclude", {"keys": [int(k) for k in dropped], "reasons": ["test"] * len(dropped),
                                         "period": "2025Q4", "actor": "ana"})
-    table = integrity.sensitivity_table(city, sel).set_index("jurisdiction")
+    table = integrity.sensitivity_table(city, sel).frame.set_index("jurisdiction")
     kept = answers[~answers["respondent_key"].isin(dropped)]
     by_hand = {}
     for name, frame in (("all", answers), ("kept", kept)):
@@ -396,7 +397,7 @@ def test_station_user_sees_only_its_own_units_with_the_same_q_values(city):
     mine = leader[leader["jurisdiction"] == "S1"].reset_index(drop=True)
     pd.testing.assert_frame_equal(station.reset_index(drop=True), mine)
     sens = integrity.sensitivity_table(city, Selection(periods=("2025Q4",), user=auth.User("s1", "station", "S1")))
-    assert list(sens["jurisdiction"]) == ["S1"]
+    assert list(sens.frame["jurisdiction"]) == ["S1"]
 
 
 def test_integrity_needs_a_period(city):

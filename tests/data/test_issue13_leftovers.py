@@ -11,6 +11,7 @@ from analytics.cli import main
 from analytics.errors import IngestError
 from analytics.ingest import ingest_file, problems_frame
 from tests.data import test_open_vocab as ov
+from analytics.roles import LOCAL_USER
 
 secret = ov.secret
 registry_template = ov.registry_template
@@ -25,7 +26,7 @@ def test_age_out_of_range_is_a_row_problem_naming_row_column_and_value(reg_db, t
     rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(ages)]
     before = snapshot(reg_db)
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "survey", ov.write(tmp_path, "ages.csv", ov.survey_csv(rows, HEADER)))
+        ingest_file(reg_db, "survey", ov.write(tmp_path, "ages.csv", ov.survey_csv(rows, HEADER)), user=LOCAL_USER)
     assert snapshot(reg_db) == before  # all or nothing
     frame = problems_frame(info.value, "en")
     # Header is line 1, so the file rows of -3, 121 and 150 are 3, 4 and 7; 0 and 120 are possible ages and
@@ -40,7 +41,7 @@ def test_age_out_of_range_is_a_row_problem_naming_row_column_and_value(reg_db, t
 
 def test_possible_ages_load(reg_db, tmp_path):
     rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(["0", "120", "45.5"])]
-    result = ingest_file(reg_db, "survey", ov.write(tmp_path, "ages.csv", ov.survey_csv(rows, HEADER)))
+    result = ingest_file(reg_db, "survey", ov.write(tmp_path, "ages.csv", ov.survey_csv(rows, HEADER)), user=LOCAL_USER)
     assert result.rows == 3
 
 
@@ -48,7 +49,7 @@ def test_weights_rake_recode_from_the_cli(reg_db, tmp_path, capsys):
     header = "问卷编号,调查日期,派出所,调查方式,总体满意度,年龄段"
     bands = ["16-24"] * 5 + ["25-34"] * 5 + ["35+"] * 10
     rows = [(f"B{i}", "2025-03-05", "S01", "phone", "满意", band) for i, band in enumerate(bands)]
-    result = ingest_file(reg_db, "survey", ov.write(tmp_path, "bands.csv", ov.survey_csv(rows, header)))
+    result = ingest_file(reg_db, "survey", ov.write(tmp_path, "bands.csv", ov.survey_csv(rows, header)), user=LOCAL_USER)
     reg_db.close()
     db = str(tmp_path / "t.duckdb")
     margins = tmp_path / "margins.csv"

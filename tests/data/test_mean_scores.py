@@ -17,6 +17,7 @@ from statsmodels.stats.weightstats import DescrStatsW
 
 from analytics import definitions, engine, stats, store
 from analytics.errors import DefinitionError
+from analytics.roles import LOCAL_USER
 
 SCORES = np.arange(11)
 
@@ -37,10 +38,10 @@ def _city(con, frame: pd.DataFrame) -> None:
     con.execute("INSERT INTO answers SELECT * FROM ans")
     item = definitions.Item("trust_0_10", "信任（0–10分）", "Trust (0–10)", "scale0_10",
                             {str(v): {"zh": str(v), "en": str(v)} for v in SCORES}, ["88"])
-    definitions.save_item(con, item)
-    definitions.save_indicator(con, definitions.mean_indicator("trust_mean", item))
-    store.set_setting(con, "suppress_below_n_eff", 0)
-    store.set_setting(con, "caution_below_n_eff", 0)
+    definitions.save_item(con, item, user=LOCAL_USER)
+    definitions.save_indicator(con, definitions.mean_indicator("trust_mean", item), user=LOCAL_USER)
+    store.set_setting(con, "suppress_below_n_eff", 0, user=LOCAL_USER)
+    store.set_setting(con, "caution_below_n_eff", 0, user=LOCAL_USER)
     engine.refresh_cells(con)
 
 
@@ -133,8 +134,8 @@ def test_mean_interval_is_clipped_to_the_scale():
 
 def test_mean_is_suppressed_by_n_eff_like_a_rate(mean_db):
     con, _frame_ = mean_db
-    store.set_setting(con, "suppress_below_n_eff", 100)
-    store.set_setting(con, "caution_below_n_eff", 200)
+    store.set_setting(con, "suppress_below_n_eff", 100, user=LOCAL_USER)
+    store.set_setting(con, "caution_below_n_eff", 200, user=LOCAL_USER)
     table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['trust_mean'])
     by = table.set_index("jurisdiction")
     assert by.loc["S2", "flag"] == "suppressed" and by.loc["S2", ["estimate", "se", "ci_low", "ci_high"]].isna().all()
@@ -144,7 +145,7 @@ def test_mean_is_suppressed_by_n_eff_like_a_rate(mean_db):
 def test_rates_beside_a_mean_keep_their_figures(fixture_db):
     before = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
     item = definitions.get_item(fixture_db, "satisfaction")
-    definitions.save_indicator(fixture_db, definitions.mean_indicator("satisfaction_mean", item))
+    definitions.save_indicator(fixture_db, definitions.mean_indicator("satisfaction_mean", item), user=LOCAL_USER)
     engine.refresh_cells(fixture_db)
     after = engine.indicator_table(fixture_db, Selection(period_kind='quarter', level='station'))
     rates = after[after["indicator"] == "visibility"].reset_index(drop=True)

@@ -14,6 +14,7 @@ from analytics.errors import IngestError, WeightingError
 from analytics.ingest import ingest_file, problems_frame
 from analytics.weighting import label_report, parse_band, rake_weights
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER
 
 secret = base.secret
 registry_template = base.registry_template
@@ -46,7 +47,7 @@ def test_gbk_three_mode_wave_with_chinese_answers_loads(reg_db, tmp_path):
             ("P1", "2025-03-07", "南港路派出所", "电话", "一般"), ("P2", "2025-03-07", "南港路派出所", "电话调查", "满意"),
             ("Q1", "2025-03-08", "南港路派出所", "扫码评警", "非常满意"), ("V1", "2025-03-08", "南港路派出所", "IVR", "满意")]
     path = write(tmp_path, "three_mode.csv", survey_csv(rows), encoding="gbk")
-    result = ingest_file(reg_db, "survey", path)
+    result = ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     assert result.summary["encoding"] == "GB18030 (GBK)"
     assert result.summary["survey_modes"] == {"ivr": 1, "mail": 2, "online": 2, "phone": 2, "qr_code": 1}
     assert result.summary["survey_mode"] == "ivr+mail+online+phone+qr_code"
@@ -63,7 +64,7 @@ def test_gbk_three_mode_wave_with_chinese_answers_loads(reg_db, tmp_path):
 
 def test_unknown_mode_label_is_kept_with_a_warning(reg_db, tmp_path):
     rows = [("K1", "2025-03-05", "S01", "Kiosk", "满意"), ("K2", "2025-03-05", "S01", "KIOSK ", "满意")]
-    result = ingest_file(reg_db, "survey", write(tmp_path, "kiosk.csv", survey_csv(rows)))
+    result = ingest_file(reg_db, "survey", write(tmp_path, "kiosk.csv", survey_csv(rows)), user=LOCAL_USER)
     assert result.summary["survey_modes"] == {"kiosk": 2}
     assert any("kiosk" in w and "value_maps.mode" in w for w in result.warnings)
 
@@ -76,7 +77,7 @@ def test_a_change_of_the_mode_mix_is_a_break(reg_db, tmp_path):
     for month, phone, web in (("03", 4, 4), ("04", 1, 7), ("05", 2, 6)):
         rows += [(f"R{month}p{i}", f"2025-{month}-10", "S01", "电话", "满意") for i in range(phone)]
         rows += [(f"R{month}w{i}", f"2025-{month}-10", "S01", "网络", "满意") for i in range(web)]
-    ingest_file(reg_db, "survey", write(tmp_path, "mix.csv", survey_csv(rows)))
+    ingest_file(reg_db, "survey", write(tmp_path, "mix.csv", survey_csv(rows)), user=LOCAL_USER)
     breaks = compare.mode_breaks(reg_db, Selection(), indicators=['satisfaction'], by_jurisdiction=False)
     assert breaks[["month_before", "month_after", "modes_before", "modes_after", "mix_before", "mix_after"]
                   ].to_dict("records") == [{
@@ -100,13 +101,13 @@ def vendor_file(tmp_path, bands=VENDOR_BANDS, education=None):
 
 
 def test_vendor_age_bands_load_and_rake_to_matching_margins(reg_db, tmp_path):
-    result = ingest_file(reg_db, "survey", vendor_file(tmp_path))
+    result = ingest_file(reg_db, "survey", vendor_file(tmp_path), user=LOCAL_USER)
     assert result.rows == 30
     stored = reg_db.execute("SELECT code, count(*) FROM answers WHERE item = 'age_band' GROUP BY 1 ORDER BY 1"
                             ).fetchall()
     assert stored == [("16-34", 10), ("35-54", 12), ("55+", 8)]
     margins = pd.DataFrame({"age_band": ["16-34", "35-54", "55+"], "population": [400.0, 350.0, 250.0]})
-    rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id])
+    rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id], user=LOCAL_USER)
     w = weights(reg_db, result.batch_id)
     # One margin: weight = population / respondents of the band: 400/10, 350/12, 250/8.
     assert w["A000"] == pytest.approx(40.0)
@@ -115,15 +116,15 @@ def test_vendor_age_bands_load_and_rake_to_matching_margins(reg_db, tmp_path):
 
 
 def test_labels_match_case_folded(reg_db, tmp_path):
-    result = ingest_file(reg_db, "survey", vendor_file(tmp_path))
+    result = ingest_file(reg_db, "survey", vendor_file(tmp_path), user=LOCAL_USER)
     margins = pd.DataFrame({"education": ["COLLEGE", "School"], "population": [600.0, 400.0]})
-    rake_weights(reg_db, [margins], dims=[["education"]], batch_ids=[result.batch_id])
+    rake_weights(reg_db, [margins], dims=[["education"]], batch_ids=[result.batch_id], user=LOCAL_USER)
     w = weights(reg_db, result.batch_id)
     assert (w["A001"], w["A000"]) == (pytest.approx(600 / 15), pytest.approx(400 / 15))  # 15 of each
 
 
 def test_unmatched_bands_are_named_with_a_split_or_merge_proposal(reg_db, tmp_path):
-    result = ingest_file(reg_db, "survey", vendor_file(tmp_path, bands=VENDOR_BANDS[:-1] + ["60-69"]))
+    result = ingest_file(reg_db, "survey", vendor_file(tmp_path, bands=VENDOR_BANDS[:-1] + ["60-69"]), user=LOCAL_USER)
     margins = pd.DataFrame({"age_band": ["18-29", "30-44", "45-59", "60+"],
                             "population": [250.0, 250.0, 250.0, 250.0]})
     report = label_report(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id])
@@ -137,7 +138,7 @@ def test_unmatched_bands_are_named_with_a_split_or_merge_proposal(reg_db, tmp_pa
     assert set(report.loc[report["side"] == "margins", "label"]) == {"18-29", "30-44", "45-59", "60+"}
     before = weights(reg_db, result.batch_id)
     with pytest.raises(WeightingError) as info:
-        rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id])
+        rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id], user=LOCAL_USER)
     assert "age_band=35-54 (12 respondents)" in str(info.value)
     assert "recode 60-69 -> 60+" in str(info.value)
     assert {r["label"] for r in info.value.params["unmatched"] if r["side"] == "sample"} == {
@@ -146,12 +147,12 @@ def test_unmatched_bands_are_named_with_a_split_or_merge_proposal(reg_db, tmp_pa
 
 
 def test_a_proposed_recode_applies(reg_db, tmp_path):
-    result = ingest_file(reg_db, "survey", vendor_file(tmp_path, bands=["16-24"] * 5 + ["25-34"] * 5 + ["35+"] * 10))
+    result = ingest_file(reg_db, "survey", vendor_file(tmp_path, bands=["16-24"] * 5 + ["25-34"] * 5 + ["35+"] * 10), user=LOCAL_USER)
     margins = pd.DataFrame({"age_band": ["16-34", "35+"], "population": [300.0, 700.0]})
     report = label_report(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id])
     recodes = {"age_band": {r.label: r.recode_to for r in report.itertuples() if r.side == "sample"}}
     assert recodes == {"age_band": {"16-24": "16-34", "25-34": "16-34"}}
-    rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id], recodes=recodes)
+    rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id], recodes=recodes, user=LOCAL_USER)
     w = weights(reg_db, result.batch_id)
     assert (w["A000"], w["A010"]) == (pytest.approx(30.0), pytest.approx(70.0))  # 300/10, 700/10
 
@@ -160,10 +161,10 @@ def test_age_in_years_is_banded_to_the_margins_bands(reg_db, tmp_path):
     ages = ["16", "20", "34", "35", "54.0", "55", "70", "80"]
     header = "问卷编号,调查日期,派出所,调查方式,总体满意度,年龄"
     rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(ages)]
-    result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)))
+    result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)), user=LOCAL_USER)
     assert result.rows == 8
     margins = pd.DataFrame({"age_band": ["16-34", "35-54", "55岁及以上"], "population": [300.0, 400.0, 300.0]})
-    rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id])
+    rake_weights(reg_db, [margins], dims=[["age_band"]], batch_ids=[result.batch_id], user=LOCAL_USER)
     w = weights(reg_db, result.batch_id)
     # 16-34: 16, 20, 34 (3) -> 100 each; 35-54: 35, 54.0 (2) -> 200; 55+: 55, 70, 80 (3) -> 100.
     assert [round(w[f"Y{i}"], 6) for i in range(8)] == [100, 100, 100, 200, 200, 100, 100, 100]
@@ -207,8 +208,8 @@ OUTCOME_ROWS = [
 
 @pytest.fixture
 def small_bases(reg_db):
-    store.set_setting(reg_db, "suppress_below_n_eff", 1)
-    store.set_setting(reg_db, "caution_below_n_eff", 1)
+    store.set_setting(reg_db, "suppress_below_n_eff", 1, user=LOCAL_USER)
+    store.set_setting(reg_db, "caution_below_n_eff", 1, user=LOCAL_USER)
     return reg_db
 
 
@@ -219,7 +220,7 @@ def metric(table, key, station="S01"):
 
 def test_case_export_with_everyday_outcomes_loads_and_feeds_the_rates(small_bases, tmp_path):
     con = small_bases
-    result = ingest_file(con, "cases", write(tmp_path, "outcomes.csv", case_rows(OUTCOME_ROWS)))
+    result = ingest_file(con, "cases", write(tmp_path, "outcomes.csv", case_rows(OUTCOME_ROWS)), user=LOCAL_USER)
     assert result.rows == 15
     families = dict(con.execute("SELECT case_id, outcome FROM cases").fetchall())
     assert [families[c] for c in ("D3", "D4", "D5", "D6", "D7", "C5")] == [
@@ -248,7 +249,7 @@ def test_case_export_with_everyday_outcomes_loads_and_feeds_the_rates(small_base
 def test_a_mapped_label_leaves_other(small_bases, tmp_path):
     spec = {"value_maps": {"outcome": {"销案": "withdrawn"}, "category": {"噪音扰民": "dispute"}}}
     result = ingest_file(small_bases, "cases", write(tmp_path, "outcomes.csv", case_rows(OUTCOME_ROWS)),
-                         mapping=spec)
+                         mapping=spec, user=LOCAL_USER)
     assert result.summary["unmapped_labels"] == {}
     assert small_bases.execute("SELECT category, outcome FROM cases WHERE case_id IN ('O1', 'C5') ORDER BY case_id"
                                ).fetchall() == [("theft", "withdrawn"), ("dispute", "answered")]
@@ -256,12 +257,12 @@ def test_a_mapped_label_leaves_other(small_bases, tmp_path):
 
 def test_case_file_without_callbacks_is_no_data_not_zero(small_bases, tmp_path):
     con = small_bases
-    ingest_file(con, "cases", write(tmp_path, "no_callbacks.csv", case_rows(OUTCOME_ROWS[:3])))
+    ingest_file(con, "cases", write(tmp_path, "no_callbacks.csv", case_rows(OUTCOME_ROWS[:3])), user=LOCAL_USER)
     # S02 gives callbacks: 2 closed cases, 1 called back -> 50%.
     with_callbacks = ("案件编号,所属派出所,案件类别,报案时间,结案时间,案件状态,回访时间\n"
                       "B1,S02,纠纷,2025-03-01 08:00,2025-03-02 08:00,已结案,2025-03-03 08:00\n"
                       "B2,S02,纠纷,2025-03-01 08:00,2025-03-02 08:00,已结案,\n")
-    ingest_file(con, "cases", write(tmp_path, "callbacks.csv", with_callbacks))
+    ingest_file(con, "cases", write(tmp_path, "callbacks.csv", with_callbacks), user=LOCAL_USER)
     table = cases.case_metrics(con, Selection(period_kind='all'))
     n, value, flag = metric(table, "callback_coverage", "S01")
     assert flag == "no_data" and math.isnan(value)
@@ -278,7 +279,7 @@ def test_bad_case_file_is_all_or_nothing_and_labels_are_not_problems(reg_db, tmp
             "E2,S01,盗窃,2025-03-01 08:00,,处理中,\n")
     before = snapshot(reg_db)
     with pytest.raises(IngestError) as info:
-        ingest_file(reg_db, "cases", write(tmp_path, "bad.csv", text, encoding="gbk"))
+        ingest_file(reg_db, "cases", write(tmp_path, "bad.csv", text, encoding="gbk"), user=LOCAL_USER)
     assert snapshot(reg_db) == before
     frame = problems_frame(info.value, "zh")
     assert sorted(frame["code"]) == ["duplicate_id", "impossible_date"]
@@ -288,12 +289,12 @@ def test_bad_case_file_is_all_or_nothing_and_labels_are_not_problems(reg_db, tmp
 def test_rake_and_refresh_takes_batches_with_age_in_years_and_proposed_recodes(reg_db, tmp_path):
     header = "问卷编号,调查日期,派出所,调查方式,总体满意度,年龄"
     rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(["20", "40", "16-24"])]
-    result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)))
+    result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)), user=LOCAL_USER)
     frame = pd.DataFrame({"age_band": ["16-34", "35+"], "population": [600.0, 400.0]})
     report = compare.margin_label_report(reg_db, frame, dims=[["age_band"]])
     # '16-24' is not a number of years: it is a label, inside the margin band 16-34.
     assert compare.proposed_recodes(report) == {"age_band": {"16-24": "16-34"}}
-    runs = compare.rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=compare.proposed_recodes(report))
+    runs = compare.rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=compare.proposed_recodes(report), user=LOCAL_USER)
     assert [ids for ids, _r in runs] == [[result.batch_id]]  # 'age' answers make the batch rakeable
     w = weights(reg_db, result.batch_id)
     assert (w["Y0"], w["Y1"], w["Y2"]) == (pytest.approx(300.0), pytest.approx(400.0), pytest.approx(300.0))

@@ -14,6 +14,7 @@ from analytics import auth, forum, prevention, report, store, textprivacy, voice
 from analytics.errors import AccessDenied, IngestError
 from analytics.ingest.pipeline import ingest_file
 from analytics.selection import Selection
+from analytics.roles import LOCAL_USER, User
 
 JURISDICTIONS = """code,name_zh,name_en,parent_code,level
 C,测试市,Test City,,city
@@ -72,7 +73,7 @@ K3,调查问卷,S2,2026-02-03,总体还可以，希望多巡逻
 def _load(con, tmp_path: Path, kind: str, text: str, name: str) -> None:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    ingest_file(con, kind, path, actor="test")
+    ingest_file(con, kind, path, user=User('test', "admin"))
 
 
 @pytest.fixture
@@ -82,8 +83,8 @@ def city(tmp_path):
                              ("disputes", DISPUTES, "d.csv"), ("hazards", HAZARDS, "h.csv"),
                              ("demands", DEMANDS, "q.csv"), ("comments", COMMENTS, "k.csv")):
         _load(con, tmp_path, kind, text, name)
-    store.set_setting(con, "suppress_below_n_eff", 0)
-    store.set_setting(con, "caution_below_n_eff", 0)
+    store.set_setting(con, "suppress_below_n_eff", 0, user=LOCAL_USER)
+    store.set_setting(con, "caution_below_n_eff", 0, user=LOCAL_USER)
     yield con
     con.close()
 
@@ -166,14 +167,14 @@ def test_dispute_rows_of_one_dispute_must_agree_and_dates_be_in_order(tmp_path):
            "J1,S2,2026-01-10,邻里纠纷,调解成功,2026-01-05,13900000002\n")
     (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
     with pytest.raises(IngestError) as caught:
-        ingest_file(con, "disputes", tmp_path / "bad.csv", actor="test")
+        ingest_file(con, "disputes", tmp_path / "bad.csv", user=User('test', "admin"))
     codes = sorted(p.code for p in caught.value.problems)
     assert codes == ["date_order", "date_order", "rows_disagree"]
     assert con.execute("SELECT count(*) FROM dispute_events").fetchone()[0] == 0
     hazards = "隐患编号,所属派出所,发现日期,整改期限,整改日期\nH1,S1,2026-01-10,2026-01-20,2026-01-01\n"
     (tmp_path / "h.csv").write_text(hazards, encoding="utf-8")
     with pytest.raises(IngestError):
-        ingest_file(con, "hazards", tmp_path / "h.csv", actor="test")
+        ingest_file(con, "hazards", tmp_path / "h.csv", user=User('test', "admin"))
     con.close()
 
 
@@ -291,19 +292,19 @@ def test_roles_and_scope(city):
 
 def test_forum_table_built_from_action_records_in_both_languages(city):
     forum.save_actions(city, "S1", "2026Q1", [{"concern": "夜间照明", "action": "已修路灯", "status": "done"}],
-                       actor="test")
-    added = forum.add_topic_actions(city, "S1", "2026Q1", "test", top=5)
+                       user=User('test', "admin"))
+    added = forum.add_topic_actions(city, "S1", "2026Q1", user=User("test", "admin"), top=5)
     assert added == 2  # parking (Q1, Q2) and noise (Q2) in S1 in 2026Q1
     zh = forum.list_actions(city, "S1", "2026Q1", "zh")
     en = forum.list_actions(city, "S1", "2026Q1", "en")
     assert [a.concern_text for a in zh] == ["夜间照明", "停车难（2 件诉求）", "噪音扰民（1 件诉求）"]
     assert [a.concern_text for a in en][1:] == ["停车难 — Parking (2 demands)", "噪音扰民 — Noise (1 demands)"]
-    assert forum.add_topic_actions(city, "S1", "2026Q1", "test") == 0  # every topic has its row now
+    assert forum.add_topic_actions(city, "S1", "2026Q1", user=User("test", "admin")) == 0  # every topic has its row now
     # still editable: the action of a topic row is typed in and saved; the topic link stays
     rows = [{"action_id": a.action_id, "concern": a.concern, "action": "加装车位" if i == 1 else a.action,
              "status": a.status} for i, a in enumerate(zh)]
-    forum.save_actions(city, "S1", "2026Q1", rows, actor="test")
+    forum.save_actions(city, "S1", "2026Q1", rows, user=User('test', "admin"))
     again = forum.list_actions(city, "S1", "2026Q1", "zh")
     assert again[1].action == "加装车位" and again[1].topics == ("parking",)
-    store.set_setting(city, "suppress_below_n_eff", 30)
+    store.set_setting(city, "suppress_below_n_eff", 30, user=LOCAL_USER)
     _ = report  # the exports read the same rows (analytics.report uses ActionRow.concern_text)

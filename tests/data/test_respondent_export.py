@@ -14,6 +14,7 @@ from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied, UnknownNameError
 from analytics.ingest import ingest_file, respondent_export
 from tests.data import test_ingest_fixtures as base
+from analytics.roles import LOCAL_USER
 
 FIXTURES = base.FIXTURES
 secret = base.secret  # the corpus fixtures: a fresh copy of the registry database per test
@@ -27,10 +28,10 @@ PII = ("13800138000", "139 0013 9000", "张三", "李四", "person_hash")
 @pytest.fixture
 def survey_db(reg_db):
     """The fixture registry with the GBK survey (phone numbers hashed, names dropped) and accounts."""
-    batch = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", constants={"mode": "phone"})
+    batch = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", constants={"mode": "phone"}, user=LOCAL_USER)
     for name, role, code in (("ana", "analyst", None), ("root", "admin", None), ("boss", "leader", None),
                              ("s1chief", "station", "S01")):
-        auth.add_user(reg_db, name, "a long password", role, jurisdiction_code=code)
+        auth.add_user(reg_db, name, "a long password", role, jurisdiction_code=code, user=LOCAL_USER)
     assert batch.batch_id == BATCH
     return reg_db
 
@@ -75,7 +76,7 @@ def test_only_loaded_survey_batches(survey_db):
 
 
 def test_local_single_user_may_export(reg_db):
-    batch = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv")
+    batch = ingest_file(reg_db, "survey", FIXTURES / "survey_gbk_chinese.csv", user=LOCAL_USER)
     assert len(respondent_export(reg_db, batch.batch_id, auth.LOCAL_USER)) == 6
 
 

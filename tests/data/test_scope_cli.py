@@ -30,6 +30,9 @@ from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied
 from analytics.ingest import ingest_file
 from tests.conftest import build_synthetic_city
+from analytics.roles import LOCAL_USER, User
+from analytics.roles import User
+from analytics.roles import User
 
 STATION = "s1chief"
 PASSWORD = "a long password"
@@ -55,7 +58,7 @@ def add_prevention_and_voice(con, folder: Path) -> None:
     con.execute("SELECT max(nextval('batch_id_seq')) FROM range((SELECT max(batch_id) FROM batches))")
     for kind, text in (("disputes", DISPUTES), ("hazards", HAZARDS), ("demands", DEMANDS), ("comments", COMMENTS)):
         (folder / f"{kind}.csv").write_text(text, encoding="utf-8")
-        ingest_file(con, kind, folder / f"{kind}.csv", actor="test")
+        ingest_file(con, kind, folder / f"{kind}.csv", user=User('test', "admin"))
 
 
 def build_scope_city(path: Path) -> Path:
@@ -65,14 +68,14 @@ def build_scope_city(path: Path) -> Path:
     con = store.connect(path)
     build_synthetic_city(con)
     add_cases_and_drivers(con)
-    compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], actor="test")
+    compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], user=User('test', "admin"))
     forum.save_actions(con, "S2", PERIOD, [{"concern": "乙派出所 concern", "action": "S2 action",
-                                            "status": "planned"}], actor="test")
+                                            "status": "planned"}], user=User('test', "admin"))
     add_internal_evaluation(con, path.parent)
     add_prevention_and_voice(con, path.parent)
     for name, role, code in ((STATION, "station", "S1"), ("boss", "leader", None), ("ana", "analyst", None),
                              ("root", "admin", None)):
-        auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code)
+        auth.add_user(con, name, PASSWORD, role, jurisdiction_code=code, user=LOCAL_USER)
     con.close()
     return path
 
@@ -87,7 +90,7 @@ def add_internal_evaluation(con, folder: Path) -> None:
         lines += [f"{code},{PERIOD},two_way_familiarity,{code}-J{k},25,35,,," for k in (1, 2)]
     path = folder / "internal_scope.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    ingest_file(con, "internal", path, actor="test")
+    ingest_file(con, "internal", path, user=User('test', "admin"))
     path.unlink()
 
 

@@ -19,6 +19,7 @@ from analytics import engine, store
 from analytics.weighting import rake_weights
 from tests.reference.reference import HERE, design, figures
 from tests.reference.reference import rake_weights as r_rake_weights
+from analytics.roles import LOCAL_USER
 
 R = figures()
 LEVEL_OF = {"city": "city", "D1": "district", "D2": "district", "S1": "station", "S2": "station", "S3": "station"}
@@ -74,7 +75,7 @@ def test_weighted_estimates_equal_svymean_and_svyciprop(reference_db):
 
 
 def test_weighted_interval_follows_the_confidence_level_setting(reference_db):
-    store.set_setting(reference_db, "confidence_level", 0.9)
+    store.set_setting(reference_db, "confidence_level", 0.9, user=LOCAL_USER)
     s1 = _rows(reference_db, weighted=True)["S1"]
     assert s1["ci_low"] == pytest.approx(R["design", "S1", "logit_low_t_90"], rel=1e-9)
     assert s1["ci_high"] == pytest.approx(R["design", "S1", "logit_high_t_90"], rel=1e-9)
@@ -92,7 +93,7 @@ def test_unweighted_intervals_equal_prop_test(reference_db):
 def test_raked_weights_equal_r_rake(reference_db):
     ds = pd.read_csv(HERE / "margin_district_sex.csv", dtype={"district": str, "sex": str})
     age = pd.read_csv(HERE / "margin_age.csv", dtype={"age_band": str})
-    rake_weights(reference_db, [ds, age], dims=[["district", "sex"], ["age_band"]], tol=1e-12, max_iter=1000)
+    rake_weights(reference_db, [ds, age], dims=[["district", "sex"], ["age_band"]], tol=1e-12, max_iter=1000, user=LOCAL_USER)
     ours = reference_db.execute("SELECT respondent_id, weight FROM respondents").df().set_index("respondent_id")
     theirs = r_rake_weights()
     assert len(ours) == len(theirs) == 134

@@ -18,6 +18,7 @@ from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import ingest_file, propose_mapping
 from analytics.selection import Selection
 from tests.data import test_open_vocab as ov
+from analytics.roles import LOCAL_USER
 
 secret = ov.secret
 registry_template = ov.registry_template
@@ -27,8 +28,8 @@ _reg_db = ov.reg_db
 @pytest.fixture
 def reg_db(_reg_db):
     """The registry database with small bases shown (the files here have ten respondents a wave)."""
-    store.set_setting(_reg_db, "suppress_below_n_eff", 1)
-    store.set_setting(_reg_db, "caution_below_n_eff", 1)
+    store.set_setting(_reg_db, "suppress_below_n_eff", 1, user=LOCAL_USER)
+    store.set_setting(_reg_db, "caution_below_n_eff", 1, user=LOCAL_USER)
     return _reg_db
 
 FIRST, SECOND = "FY22Q1", "2022年第二轮"
@@ -51,8 +52,8 @@ def _second_wave(tmp_path, blank_row=True):
 
 @pytest.fixture
 def two_waves(reg_db, tmp_path):
-    first = ingest_file(reg_db, "survey", _first_wave(tmp_path), constants={"wave": FIRST})
-    second = ingest_file(reg_db, "survey", _second_wave(tmp_path))
+    first = ingest_file(reg_db, "survey", _first_wave(tmp_path), constants={"wave": FIRST}, user=LOCAL_USER)
+    second = ingest_file(reg_db, "survey", _second_wave(tmp_path), user=LOCAL_USER)
     return reg_db, first, second
 
 
@@ -115,8 +116,8 @@ def test_month_figures_ignore_waves(two_waves):
 
 def test_a_mapping_may_order_waves(reg_db, tmp_path):
     spec = {"options": {"wave_order": [SECOND, FIRST]}}
-    ingest_file(reg_db, "survey", _first_wave(tmp_path), constants={"wave": FIRST})
-    ingest_file(reg_db, "survey", _second_wave(tmp_path), mapping=spec)
+    ingest_file(reg_db, "survey", _first_wave(tmp_path), constants={"wave": FIRST}, user=LOCAL_USER)
+    ingest_file(reg_db, "survey", _second_wave(tmp_path), mapping=spec, user=LOCAL_USER)
     assert waves.wave_labels(reg_db) == [SECOND, FIRST]
     table = engine.indicator_table(reg_db, Selection(period_kind='wave', level='station'), indicators=['satisfaction'])
     assert table["period"].tolist() == [SECOND, FIRST]
@@ -127,14 +128,14 @@ def test_a_mapping_may_order_waves(reg_db, tmp_path):
 def test_a_bad_wave_order_loads_nothing(reg_db, tmp_path):
     before = ov.snapshot(reg_db)
     with pytest.raises(ConfigError, match="once"):
-        ingest_file(reg_db, "survey", _second_wave(tmp_path), mapping={"options": {"wave_order": [FIRST, FIRST]}})
+        ingest_file(reg_db, "survey", _second_wave(tmp_path), mapping={"options": {"wave_order": [FIRST, FIRST]}}, user=LOCAL_USER)
     assert ov.snapshot(reg_db) == before
 
 
 def test_removing_a_batch_removes_its_wave(two_waves):
     con, first, _second = two_waves
     from analytics.ingest import remove_batch
-    remove_batch(con, first.batch_id)
+    remove_batch(con, first.batch_id, user=LOCAL_USER)
     assert waves.wave_labels(con) == [SECOND]
     table = engine.indicator_table(con, Selection(period_kind='wave', level='station'), indicators=['satisfaction'])
     assert table["period"].tolist() == [SECOND]

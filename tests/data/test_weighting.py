@@ -19,6 +19,7 @@ import pytest
 from analytics import store
 from analytics.errors import WeightingError
 from analytics.weighting import RakeResult, rake_weights, reset_weights
+from analytics.roles import LOCAL_USER, User
 
 DISTRICT_OF = {"S11": "D1", "S12": "D1", "S21": "D2"}
 
@@ -157,7 +158,7 @@ def test_rake_matches_numpy_ipf_and_meets_margins(db) -> None:
     con, people = db
     ds, age = _margins()
     version0 = store.data_version(con)
-    result = rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]], tol=1e-10, actor="tester")
+    result = rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]], tol=1e-10, user=User('tester', "admin"))
     assert isinstance(result, RakeResult) and result.converged
     assert 2 <= result.iterations <= 50
     assert result.max_margin_error < 1e-10
@@ -200,7 +201,7 @@ def test_rake_single_batch_station_dimension_and_trim(db) -> None:
     age = pd.DataFrame({"age_band": ["1", "2", "3"], "population": [300.0, 300.0, 400.0]})
     trim = (0.4, 2.0)
     result = rake_weights(con, [st, age], dims=[["station"], ["age_band"]], batch_ids=[1], trim=trim, tol=1e-8,
-                          max_iter=200)
+                          max_iter=200, user=LOCAL_USER)
     assert result.max_margin_error < 1e-8
     got = _weights(con).set_index("respondent_key")["weight"]
     # same number of trim-and-rake cycles in the reference: same fixed-point path
@@ -222,7 +223,7 @@ def test_totals_within_tolerance_are_rescaled(db) -> None:
     con, people = db
     ds, age = _margins()
     age["population"] *= 1.0005  # 0.05% apart: accepted, rescaled to margin 1's total
-    rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]])
+    rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]], user=LOCAL_USER)
     total = con.execute("SELECT sum(weight) FROM respondents WHERE batch_id IN (1, 2)").fetchone()[0]
     assert total == pytest.approx(10_000.0, rel=1e-6)
 
@@ -230,15 +231,15 @@ def test_totals_within_tolerance_are_rescaled(db) -> None:
 def test_reset_weights(db) -> None:
     con, people = db
     ds, age = _margins()
-    rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]])
+    rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]], user=LOCAL_USER)
     version = store.data_version(con)
-    assert reset_weights(con, [1]) == 70
+    assert reset_weights(con, [1], user=LOCAL_USER) == 70
     w = _weights(con).set_index("respondent_key")["weight"]
     b1 = people[people["batch_id"] == 1]
     np.testing.assert_array_equal(w.loc[b1["respondent_key"]].to_numpy(), b1["design_weight"].to_numpy())
     assert not np.allclose(w.loc[people.loc[people["batch_id"] == 2, "respondent_key"]].to_numpy(),
                            people.loc[people["batch_id"] == 2, "design_weight"].fillna(1).to_numpy())
-    assert reset_weights(con) == 91
+    assert reset_weights(con, user=LOCAL_USER) == 91
     assert store.data_version(con) == version + 2
 
 
@@ -277,7 +278,7 @@ def test_errors_leave_weights_unchanged(db, case) -> None:
     _name, margins, dims, kwargs, message = case
     before = _state(con)
     with pytest.raises(WeightingError, match=message.replace("(", r"\(")):
-        rake_weights(con, margins, dims=dims, **kwargs)
+        rake_weights(con, margins, dims=dims, **kwargs, user=LOCAL_USER)
     after = _state(con)
     pd.testing.assert_frame_equal(after[0], before[0])
     assert after[1:] == before[1:]
@@ -292,9 +293,9 @@ def test_unanswered_item_and_bad_design_weight(db) -> None:
     con.execute("DELETE FROM answers WHERE item = 'age_band' AND respondent_key IN (5, 6)")
     before = _state(con)
     with pytest.raises(WeightingError, match="2 of 90 respondents have no answer to item 'age_band'"):
-        rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]])
+        rake_weights(con, [ds, age], dims=[["district", "sex"], ["age_band"]], user=LOCAL_USER)
     assert _state(con)[1:] == before[1:]
     con.execute("UPDATE respondents SET design_weight = -1 WHERE respondent_key = 8")
     with pytest.raises(WeightingError, match="design weight"):
-        rake_weights(con, [ds], dims=[["district", "sex"]])
+        rake_weights(con, [ds], dims=[["district", "sex"]], user=LOCAL_USER)
     pd.testing.assert_frame_equal(_weights(con), before[0])

@@ -20,6 +20,7 @@ import pytest
 
 from analytics import auth, compare, engine, store
 from analytics.cli import main
+from analytics.roles import LOCAL_USER
 
 AGES = ["18-29", "30-44", "45-59", "60+"]
 
@@ -146,7 +147,7 @@ def test_bad_margins_or_role_fail_with_a_message_and_change_nothing(city, tmp_pa
     assert main(["weights", "rake", "--margins", str(broken), "--db", str(city)]) == 2
     assert "positive number" in capsys.readouterr().err
     con = store.connect(city)
-    auth.add_user(con, "boss", "a-long-password-1", "leader")
+    auth.add_user(con, "boss", "a-long-password-1", "leader", user=LOCAL_USER)
     con.close()
     monkeypatch.setattr(sys, "stdin", io.StringIO("a-long-password-1\n"))
     assert main(["weights", "rake", "--margins", str(margins_file), "--user", "boss", "--password-stdin",

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from analytics.output import neutralise_formula, to_csv_text
+from analytics.output import neutralise_formula, to_csv_bytes, to_csv_text
 
 REPO = Path(__file__).resolve().parents[2]
 UI_FILES = sorted((REPO / "app_pages").glob("*.py")) + [REPO / "dashboard.py"]
-# The builders a download may hand over: CSV text with formulas neutralised, the forum reports, or the
+# The builders a download may hand over: CSV bytes/text with formulas neutralised, the forum reports, or the
 # assessment workbook (its text cells go through output.neutralise_formula).
-SAFE_WRITERS = {"to_csv_text", "build_pptx", "build_html", "render", "workbook_bytes"}
+SAFE_WRITERS = {"to_csv_text", "to_csv_bytes", "build_pptx", "build_html", "render", "workbook_bytes"}
 # Files that write CSV themselves: the CSV writer; the demo generator (the demo *input* files). The upload
 # reader no longer stages workbooks as CSV (issue 21: they stream into DuckDB), so it is not here.
 CSV_WRITERS = {"analytics/output.py", "tools/demo_data.py"}
@@ -52,8 +52,60 @@ def test_every_download_button_gets_its_data_from_a_safe_writer():
                                                                  None)
             if data is None or not names_used(data) & SAFE_WRITERS:
                 offenders.append(f"{path.relative_to(REPO)}:{call.lineno}")
-    assert seen >= 7  # overview, compare, cases x2, upload report, data respondents, forum x2
-    assert offenders == [], "download data must come from to_csv_text or the report builders"
+    assert seen >= 3  # common.download_csv (every CSV), forum PPTX and HTML
+    assert offenders == [], "download data must come from to_csv_bytes or the report builders"
+
+
+def _keyword(call: ast.Call, name: str, position: int | None = None) -> ast.AST | None:
+    if position is not None and len(call.args) > position:
+        return call.args[position]
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def _is_csv_download(call: ast.Call) -> bool:
+    """A download_button that hands over CSV: mime text/csv (or none: Streamlit guesses from the data), a .csv
+    file name, or data from a CSV writer."""
+    mime = _keyword(call, "mime")
+    file_name = _keyword(call, "file_name")
+    data = _keyword(call, "data", 1)
+    return (mime is None or (isinstance(mime, ast.Constant) and "csv" in str(mime.value))
+            or any(isinstance(n, ast.Constant) and str(n.value).endswith(".csv") for n in ast.walk(file_name or
+                                                                                              ast.Constant(None)))
+            or bool(data is not None and names_used(data) & {"to_csv_text", "to_csv_bytes", "render"}))
+
+
+def download_buttons_outside_the_helper() -> list[tuple[str, ast.Call]]:
+    out = []
+    for path in UI_FILES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        helper = next((n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "download_csv"), None)
+        inside = {id(n) for n in ast.walk(helper)} if helper else set()
+        for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call)
+                     and getattr(n.func, "attr", getattr(n.func, "id", None)) == "download_button"):
+            if id(call) not in inside:
+                out.append((f"{path.relative_to(REPO)}:{call.lineno}", call))
+    return out
+
+
+def test_every_csv_download_goes_through_common_download_csv():
+    """One helper writes every CSV download (UTF-8 with BOM, through analytics.output) and audits the click; a
+    page calling st.download_button for CSV itself would bypass both. The forum's PPTX/HTML keep their own."""
+    direct = [where for where, call in download_buttons_outside_the_helper() if _is_csv_download(call)]
+    assert direct == [], "use common.download_csv(label, frame, file_name, key) for CSV downloads"
+    helper_calls = sum(len(list(calls(path, "download_csv"))) for path in UI_FILES)
+    assert helper_calls >= 6  # overview, compare, cases x2, upload problems, data respondents
+
+
+def test_the_rule_recognises_a_direct_csv_button():
+    call = ast.parse('st.download_button("x", to_csv_text(t), file_name="a.csv")').body[0].value
+    pptx = ast.parse('st.download_button("x", build, file_name=f"{n}.pptx", mime=PPTX_MIME)').body[0].value
+    assert _is_csv_download(call) and not _is_csv_download(pptx)
+
+
+def test_csv_downloads_carry_the_bom_and_the_same_text():
+    frame = pd.DataFrame({"派出所": ["甲", "=1+1"], "n": [3, 4]})
+    data = to_csv_bytes(frame)
+    assert data.startswith(b"\xef\xbb\xbf") and data[3:].decode("utf-8") == to_csv_text(frame)
 
 
 EXPORT_OPTION = "client.disableDataExport"

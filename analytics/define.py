@@ -30,8 +30,9 @@ from analytics.errors import DefinitionError, UnknownNameError
 from analytics.sqlfiles import execute, query_df
 from analytics.store import audit, bump_data_version, transaction
 
-_BUILT_IN_ITEMS = frozenset(i.item for i in definitions.DEFAULT_ITEMS)
-_BUILT_IN_INDICATORS = frozenset(i.key for i in definitions.default_indicators())
+# Names the store puts back on every start (store.seed_defaults), hence never removed.
+BUILT_IN_ITEMS = frozenset(i.item for i in definitions.DEFAULT_ITEMS)
+BUILT_IN_INDICATORS = frozenset(i.key for i in definitions.default_indicators())
 
 
 def numeric_scales() -> list[str]:
@@ -48,7 +49,8 @@ def make_item(name: str, label_zh: str, label_en: str, scale: str, *,
     Raises DefinitionError for an unknown scale.
     """
     if scale not in SCALES:
-        raise DefinitionError(f"Item {name!r}: unknown scale {scale!r}; known scales: {', '.join(SCALES)}.")
+        raise DefinitionError(f"Item {name!r}: unknown scale {scale!r}; known scales: {', '.join(SCALES)}.",
+                              key="error.defs.unknown_scale", name=name, scale=scale, known=", ".join(SCALES))
     labels = {str(k).strip(): v for k, v in (code_labels or {}).items()}
     numeric = SCALES[scale].codes()
     codes = {c: labels.get(c, {"zh": c, "en": c}) for c in numeric} if numeric else {}
@@ -59,12 +61,29 @@ def make_item(name: str, label_zh: str, label_en: str, scale: str, *,
                 [str(c).strip() for c in dk_codes if str(c).strip()])
 
 
+def parse_code_labels(lines: list[str]) -> dict[str, dict[str, str]]:
+    """Answer-code labels from lines ``CODE=中文|English`` (one label serves both languages when there is no
+    ``|``; blank lines are skipped). Raises DefinitionError for a line without ``CODE=``."""
+    labels: dict[str, dict[str, str]] = {}
+    for line in (raw.strip() for raw in lines):
+        if not line:
+            continue
+        code, sep, text = line.partition("=")
+        if not sep or not code.strip():
+            raise DefinitionError(f"Code label {line!r}: write CODE=中文|English, e.g. 5=非常满意|Very satisfied.",
+                                  key="error.defs.bad_code_line", line=line)
+        zh, _bar, en = text.partition("|")
+        labels[code.strip()] = {"zh": zh.strip() or code.strip(), "en": en.strip() or zh.strip() or code.strip()}
+    return labels
+
+
 def rate_indicator(key: str, item: Item, top_codes: list[str], *, label_zh: str = "", label_en: str = "",
                    description_zh: str = "", description_en: str = "", sort_order: int = 100) -> Indicator:
     """A top-box rate: the answers in ``top_codes`` score 1, every other substantive code of the item 0."""
     top = {str(c).strip() for c in top_codes if str(c).strip()}
     if not top:
-        raise DefinitionError(f"Indicator {key!r}: choose at least one answer code that counts (the top box).")
+        raise DefinitionError(f"Indicator {key!r}: choose at least one answer code that counts (the top box).",
+                              key="error.defs.no_top_codes", name=key)
     scoring = {code: 1.0 if code in top else 0.0 for code in item.codes}
     scoring.update({code: 1.0 for code in top - set(item.codes)})  # unknown codes: named by check_indicator
     return Indicator(key.strip(), label_zh.strip() or item.label_zh, label_en.strip() or item.label_en,
@@ -75,32 +94,41 @@ def check_item(con: duckdb.DuckDBPyConnection, item: Item) -> None:
     """Raise DefinitionError unless ``item`` can be saved: see the module docstring for the rules."""
     if not definitions.KEY_PATTERN.match(item.item):
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' "
-                              "(start with a letter, at most 40).")
+                              "(start with a letter, at most 40).", key="error.defs.bad_name", name=item.item)
     scale = SCALES.get(item.scale)
     if scale is None:
-        raise DefinitionError(f"Item {item.item!r}: unknown scale {item.scale!r}; known scales: {', '.join(SCALES)}.")
+        raise DefinitionError(f"Item {item.item!r}: unknown scale {item.scale!r}; known scales: {', '.join(SCALES)}.",
+                              key="error.defs.unknown_scale", name=item.item, scale=item.scale,
+                              known=", ".join(SCALES))
     on_scale = scale.codes()
     if on_scale:
         outside = sorted(set(item.codes) - set(on_scale))
         if outside:
             raise DefinitionError(f"Item {item.item!r}: codes {', '.join(outside)} are outside the scale "
-                                  f"{item.scale} ({scale.low}–{scale.high}).")
+                                  f"{item.scale} ({scale.low}–{scale.high}).", key="error.defs.code_off_scale",
+                                  name=item.item, codes=", ".join(outside), scale=item.scale,
+                                  low=scale.low, high=scale.high)
         answers = sorted(set(item.dk_codes) & set(on_scale), key=int)
         if answers:
             raise DefinitionError(f"Item {item.item!r}: don't-know code {', '.join(answers)} is an answer on the "
-                                  f"scale {item.scale} ({scale.low}–{scale.high}); use a code outside it, e.g. 88.")
+                                  f"scale {item.scale} ({scale.low}–{scale.high}); use a code outside it, e.g. 88.",
+                                  key="error.defs.dk_on_scale", name=item.item, codes=", ".join(answers),
+                                  scale=item.scale, low=scale.low, high=scale.high)
     elif item.scale == "categorical" and not item.codes:
-        raise DefinitionError(f"Item {item.item!r}: a categorical item needs its answer codes listed.")
+        raise DefinitionError(f"Item {item.item!r}: a categorical item needs its answer codes listed.",
+                              key="error.defs.no_codes", name=item.item)
     both = sorted(set(item.codes) & set(item.dk_codes))
     if both:
-        raise DefinitionError(f"Item {item.item!r}: codes {', '.join(both)} are both answers and don't-know.")
+        raise DefinitionError(f"Item {item.item!r}: codes {', '.join(both)} are both answers and don't-know.",
+                              key="error.defs.code_both", name=item.item, codes=", ".join(both))
     if item.scale != definitions.OPEN_SCALE:
         loaded = query_df(con, "definitions/item_answer_codes", {"item": item.item})
         lost = loaded[~loaded["code"].isin([*item.codes, *item.dk_codes])]
         if not lost.empty:
             listed = ", ".join(f"{c} ({n})" for c, n in zip(lost["code"], lost["answers"], strict=True))
             raise DefinitionError(f"Item {item.item!r}: loaded answers have codes this definition does not allow: "
-                                  f"{listed}. Keep them as answers or don't-know codes.")
+                                  f"{listed}. Keep them as answers or don't-know codes.",
+                                  key="error.defs.loaded_codes_lost", name=item.item, codes=listed)
 
 
 def check_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, item: Item | None = None) -> None:
@@ -114,16 +142,22 @@ def check_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, item: Item |
     unknown = sorted(set(ind.scoring) - set(source.codes))
     if unknown:
         raise DefinitionError(f"Indicator {ind.key!r} scores codes {', '.join(unknown)}, which item {source.item!r} "
-                              f"does not have (its codes: {', '.join(source.codes) or 'none listed'}).")
+                              f"does not have (its codes: {', '.join(source.codes) or 'none listed'}).",
+                              key="error.defs.code_not_in_item", name=ind.key, codes=", ".join(unknown),
+                              item=source.item, known=", ".join(source.codes) or "—")
     if ind.kind == "mean":
         scale = SCALES[source.scale]
         if scale.low is None or scale.high is None:
             raise DefinitionError(
                 f"Indicator {ind.key!r}: a mean score needs a numeric scale, and item {source.item!r} has scale "
-                f"{source.scale!r}; use one of {', '.join(numeric_scales())}, or a rate.")
+                f"{source.scale!r}; use one of {', '.join(numeric_scales())}, or a rate.",
+                key="error.defs.mean_not_numeric", name=ind.key, item=source.item, scale=source.scale,
+                known=", ".join(numeric_scales()))
         if (float(ind.scale_min), float(ind.scale_max)) != (float(scale.low), float(scale.high)):
             raise DefinitionError(f"Indicator {ind.key!r}: a mean on {source.scale} runs from {scale.low} to "
-                                  f"{scale.high}, not from {ind.scale_min:g} to {ind.scale_max:g}.")
+                                  f"{scale.high}, not from {ind.scale_min:g} to {ind.scale_max:g}.",
+                                  key="error.defs.mean_range", name=ind.key, scale=source.scale, low=scale.low,
+                                  high=scale.high)
 
 
 def _snapshot(value: Item | Indicator | None) -> dict[str, Any] | None:
@@ -152,14 +186,17 @@ def remove_item(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> Non
     """Remove an item no indicator reads and no loaded answer carries (``definitions``; audited)."""
     user.require("definitions")
     old = definitions.get_item(con, name)
-    if name in _BUILT_IN_ITEMS:
-        raise DefinitionError(f"Item {name!r} is built in and cannot be removed (it may be edited).")
+    if name in BUILT_IN_ITEMS:
+        raise DefinitionError(f"Item {name!r} is built in and cannot be removed (it may be edited).",
+                              key="error.defs.built_in", name=name)
     readers = sorted(i.key for i in definitions.list_indicators(con, enabled_only=False) if i.item == name)
     if readers:
-        raise DefinitionError(f"Item {name!r} is read by indicators {', '.join(readers)}: remove them first.")
+        raise DefinitionError(f"Item {name!r} is read by indicators {', '.join(readers)}: remove them first.",
+                              key="error.defs.item_in_use", name=name, indicators=", ".join(readers))
     loaded = int(query_df(con, "definitions/item_answer_codes", {"item": name})["answers"].sum())
     if loaded:
-        raise DefinitionError(f"Item {name!r} has {loaded} loaded answers: remove the batches that hold them first.")
+        raise DefinitionError(f"Item {name!r} has {loaded} loaded answers: remove the batches that hold them first.",
+                              key="error.defs.item_has_answers", name=name, n=loaded)
     with transaction(con):
         execute(con, "definitions/item_delete", {"item": name})
         audit(con, user.username, "definition.item_remove", {"name": name, "before": _snapshot(old), "after": None})
@@ -187,13 +224,15 @@ def remove_indicator(con: duckdb.DuckDBPyConnection, key: str, *, user: User) ->
     assessment target, scheme or published result uses are refused, naming the uses."""
     user.require("definitions")
     old = definitions.get_indicator(con, key)
-    if key in _BUILT_IN_INDICATORS:
-        raise DefinitionError(f"Indicator {key!r} is built in and cannot be removed (it may be edited).")
+    if key in BUILT_IN_INDICATORS:
+        raise DefinitionError(f"Indicator {key!r} is built in and cannot be removed (it may be edited).",
+                              key="error.defs.built_in", name=key)
     uses = query_df(con, "definitions/indicator_uses", {"key": key})
     uses = uses[uses["n"] > 0]
     if not uses.empty:
         listed = ", ".join(f"{u} ({n})" for u, n in zip(uses["used_by"], uses["n"], strict=True))
-        raise DefinitionError(f"Indicator {key!r} is used by: {listed}; remove those first.")
+        raise DefinitionError(f"Indicator {key!r} is used by: {listed}; remove those first.",
+                              key="error.defs.indicator_in_use", name=key, uses=listed)
     with transaction(con):
         execute(con, "definitions/indicator_delete", {"key": key})
         audit(con, user.username, "definition.indicator_remove", {"name": key, "before": _snapshot(old),
@@ -207,4 +246,5 @@ def item_or_error(con: duckdb.DuckDBPyConnection, name: str) -> Item:
         return definitions.get_item(con, name)
     except UnknownNameError:
         known = ", ".join(i.item for i in definitions.list_items(con))
-        raise DefinitionError(f"No item named {name!r}. Defined items: {known}.") from None
+        raise DefinitionError(f"No item named {name!r}. Defined items: {known}.", key="error.defs.unknown_item",
+                              name=name, known=known) from None

@@ -28,15 +28,6 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
-def _code_labels(values: list[str] | None) -> dict[str, dict[str, str]]:
-    """``--code CODE=中文|English`` (or one label for both languages) as the item's code labels."""
-    labels = {}
-    for code, text in _pairs(values, "--code").items():
-        zh, _sep, en = text.partition("|")
-        labels[code] = {"zh": zh.strip() or code, "en": en.strip() or zh.strip() or code}
-    return labels
-
-
 def _items_frame(con):  # noqa: ANN001, ANN202 (pandas imported lazily)
     import pandas as pd
 
@@ -78,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         if args.kind == "items":
             if args.action == "add":
                 item = define.make_item(args.name, args.label_zh or "", args.label_en or "", args.scale,
-                                        code_labels=_code_labels(args.code), dk_codes=args.dk)
+                                        code_labels=define.parse_code_labels(args.code or []), dk_codes=args.dk)
                 define.define_item(con, item, user=user)
                 print(f"Saved item {item.item!r} ({item.scale}, codes {', '.join(item.codes) or '—'}; "
                       f"don't know {', '.join(item.dk_codes) or '—'}).")

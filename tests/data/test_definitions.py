@@ -199,3 +199,34 @@ def test_every_change_is_audited_with_the_definition_before_and_after(fixture_db
     assert details[3]["before"]["scoring"]["4"] == 0.0 and details[3]["after"]["scoring"]["4"] == 1.0
     assert details[4]["after"] is None and details[4]["before"]["key"] == "q_top"
     assert details[5]["after"] is None and details[5]["before"]["item"] == "q_extra"
+
+
+def documented_commands() -> list[list[str]]:
+    """Every ``python -m analytics definitions`` line of docs/ingest.md (continuations joined), as arguments."""
+    import shlex
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    text = text.replace("\\\n", " ")
+    commands = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("python -m analytics definitions"):
+            line = line.replace(" [--format csv|json]", "")
+            commands.append(shlex.split(line)[3:])
+    return commands
+
+
+def test_docs_list_every_scale_and_their_definition_commands_run(capsys, fx_path):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "ingest.md").read_text(encoding="utf-8")
+    section = text[text.index("## Answer scales and indicator kinds"):]
+    assert all(f"| `{name}` |" in section for name in definitions.SCALES)
+    commands = documented_commands()
+    kinds = {(c[1], c[2], "--kind" in c and c[c.index("--kind") + 1]) for c in commands}
+    assert {("items", "add", False), ("indicators", "add", False), ("indicators", "add", "mean"),
+            ("items", "remove", False), ("indicators", "remove", False)} <= kinds
+    for argv in commands:  # in the order shown: add, list, then remove
+        code, _out, err = cli(capsys, *argv, "--db", str(fx_path))
+        assert code == 0, (argv, err)

@@ -17,7 +17,7 @@ edited but not removed: the store puts missing ones back on every start.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import duckdb
@@ -86,8 +86,28 @@ def rate_indicator(key: str, item: Item, top_codes: list[str], *, label_zh: str 
                               key="error.defs.no_top_codes", name=key)
     scoring = {code: 1.0 if code in top else 0.0 for code in item.codes}
     scoring.update({code: 1.0 for code in top - set(item.codes)})  # unknown codes: named by check_indicator
+    # Without a description, the formula in words (the Data page and exports show it beside the scoring).
+    names_zh = "、".join(f"“{item.codes.get(c, {}).get('zh', c)}”" for c in scoring if c in top)
+    names_en = ", ".join(f"'{item.codes.get(c, {}).get('en', c)}'" for c in scoring if c in top)
     return Indicator(key.strip(), label_zh.strip() or item.label_zh, label_en.strip() or item.label_en,
-                     description_zh, description_en, item.item, scoring, list(item.dk_codes), sort_order)
+                     description_zh.strip() or f"“{item.label_zh}”回答{names_zh}的占比（“说不清”不计入分母）。",
+                     description_en.strip() or f"Share answering {names_en} to '{item.label_en}' "
+                                               "(don't know excluded).",
+                     item.item, scoring, list(item.dk_codes), sort_order)
+
+
+def mean_score_indicator(key: str, item: Item, *, label_zh: str = "", label_en: str = "", description_zh: str = "",
+                         description_en: str = "", unit: str = "", sort_order: int = 100) -> Indicator:
+    """A mean score over a numeric-scale item (see :func:`analytics.definitions.mean_indicator`), described in
+    words when no description is given. Raises DefinitionError for a non-numeric scale."""
+    ind = definitions.mean_indicator(key.strip(), item, label_zh=label_zh.strip() or None,
+                                     label_en=label_en.strip() or None, unit=unit.strip(), sort_order=sort_order,
+                                     description_zh=description_zh.strip(), description_en=description_en.strip())
+    scale = SCALES[item.scale]
+    return replace(ind, description_zh=ind.description_zh or
+                   f"“{item.label_zh}”的平均分（{scale.low}–{scale.high} 分；“说不清”不计入）。",
+                   description_en=ind.description_en or
+                   f"Mean score of '{item.label_en}' ({scale.low}–{scale.high}; don't know excluded).")
 
 
 def check_item(con: duckdb.DuckDBPyConnection, item: Item) -> None:

@@ -114,10 +114,10 @@ def saved(message: str) -> None:
 
 def item_editor(current: User) -> None:
     """Define (or redefine) an item, or remove a custom one; the engine checks the permission and audits."""
-    st.markdown(f"**{common.tr('defs.items.title')}**")
-    name = st.text_input(common.tr("defs.item.name"), key="defs_item_name")
-    label_zh = st.text_input(common.tr("defs.item.label_zh"), key="defs_item_label_zh")
-    label_en = st.text_input(common.tr("defs.item.label_en"), key="defs_item_label_en")
+    left, middle, right = st.columns(3)
+    name = left.text_input(common.tr("defs.item.name"), key="defs_item_name")
+    label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_item_label_zh")
+    label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_item_label_en")
     scale = st.selectbox(common.tr("defs.item.scale"), list(SCALES), key="defs_item_scale",
                          format_func=lambda s: f"{s} — {SCALES[s].description}")
     codes = st.text_area(common.tr("defs.item.codes"), key="defs_item_codes")
@@ -149,11 +149,11 @@ def item_editor(current: User) -> None:
 
 def indicator_editor(current: User) -> None:
     """Define (or redefine) a top-box rate or a mean score over an item, or remove a custom indicator."""
-    st.markdown(f"**{common.tr('defs.indicators.title')}**")
     items = {i.item: i for i in definitions.list_items(common.cursor())}
-    key = st.text_input(common.tr("defs.ind.key"), key="defs_ind_key")
-    label_zh = st.text_input(common.tr("defs.item.label_zh"), key="defs_ind_label_zh")
-    label_en = st.text_input(common.tr("defs.item.label_en"), key="defs_ind_label_en")
+    left, middle, right = st.columns(3)
+    key = left.text_input(common.tr("defs.ind.key"), key="defs_ind_key")
+    label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_ind_label_zh")
+    label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_ind_label_en")
     item_name = st.selectbox(common.tr("defs.ind.item"), list(items), key="defs_ind_item",
                              format_func=lambda n: f"{n} — {items[n].label_zh if lang == 'zh' else items[n].label_en}"
                              f" ({items[n].scale})")
@@ -173,8 +173,7 @@ def indicator_editor(current: User) -> None:
             if kind == "rate":
                 ind = define.rate_indicator(key, item, top, label_zh=label_zh, label_en=label_en)
             else:
-                ind = definitions.mean_indicator(key.strip(), item, label_zh=label_zh.strip() or None,
-                                                 label_en=label_en.strip() or None, unit=unit.strip())
+                ind = define.mean_score_indicator(key, item, label_zh=label_zh, label_en=label_en, unit=unit)
             with common.writer() as con:
                 define.define_indicator(con, ind, user=current)
         except JingminError as exc:

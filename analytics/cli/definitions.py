@@ -55,7 +55,7 @@ def _indicators_frame(con):  # noqa: ANN001, ANN202
 def run(args: argparse.Namespace) -> int:
     """List, add or remove an item or an indicator."""
     # The engine is imported here, not at the top: --help builds every parser and must stay light.
-    from analytics import define, definitions
+    from analytics import define
     from analytics.errors import DefinitionError
     from analytics.output import render
 
@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         if args.kind_ == "mean":
             if args.top:
                 raise DefinitionError("--top is for a rate; a mean score scores each answer by its value.")
-            ind = definitions.mean_indicator(args.key, item, unit=args.unit or "", **labels)
+            ind = define.mean_score_indicator(args.key, item, unit=args.unit or "", **labels)
         else:
             ind = define.rate_indicator(args.key, item, args.top or list(scores), **labels)
         if scores:  # explicit scores replace the ones built from --top or the scale

@@ -196,6 +196,9 @@ def test_every_change_is_audited_with_the_definition_before_and_after(fixture_db
     assert (details[1]["before"]["label_en"], details[1]["after"]["label_en"]) == ("Extra question",
                                                                                    "Extra question (v2)")
     assert details[2]["after"]["scoring"] == {"5": 1.0, "4": 0.0, "3": 0.0, "2": 0.0, "1": 0.0}
+    # without a description given, the formula in words
+    assert details[2]["after"]["description_en"] == "Share answering '5' to 'Extra question' (don't know excluded)."
+    assert details[2]["after"]["description_zh"] == "“附加题”回答“5”的占比（“说不清”不计入分母）。"
     assert details[3]["before"]["scoring"]["4"] == 0.0 and details[3]["after"]["scoring"]["4"] == 1.0
     assert details[4]["after"] is None and details[4]["before"]["key"] == "q_top"
     assert details[5]["after"] is None and details[5]["before"]["item"] == "q_extra"

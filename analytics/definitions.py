@@ -228,10 +228,13 @@ def mean_indicator(key: str, item: Item, *, label_zh: str | None = None, label_e
     if scale is None or scale.low is None or scale.high is None:
         raise DefinitionError(
             f"Item {item.item!r} has scale {item.scale!r}, which has no numeric values; a mean score needs one "
-            f"of: {', '.join(n for n, s in SCALES.items() if s.low is not None)}.")
+            f"of: {', '.join(n for n, s in SCALES.items() if s.low is not None)}.", key="error.defs.mean_not_numeric",
+            name=key, item=item.item, scale=item.scale,
+            known=", ".join(n for n, s in SCALES.items() if s.low is not None))
     scoring = {code: float(code) for code in scale.codes() if code in item.codes}
     if not scoring:
-        raise DefinitionError(f"Item {item.item!r} has none of the codes {scale.low}..{scale.high} of its scale.")
+        raise DefinitionError(f"Item {item.item!r} has none of the codes {scale.low}..{scale.high} of its scale.",
+                              key="error.defs.no_codes", name=item.item)
     return Indicator(key, label_zh or item.label_zh, label_en or item.label_en, description_zh, description_en,
                      item.item, scoring, list(item.dk_codes), sort_order, True, "mean",
                      float(scale.low), float(scale.high), unit)
@@ -241,12 +244,15 @@ def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
     """Raise DefinitionError when an indicator cannot be computed as defined."""
     if not KEY_PATTERN.match(ind.key):
         raise DefinitionError(
-            f"Indicator key {ind.key!r} must be lower-case letters, digits and '_' (start with a letter, ≤ 40).")
+            f"Indicator key {ind.key!r} must be lower-case letters, digits and '_' (start with a letter, ≤ 40).",
+            key="error.defs.bad_name", name=ind.key)
     if ind.item not in known_items:
         raise DefinitionError(f"Indicator {ind.key!r} reads item {ind.item!r}, which is not defined. "
-                              f"Known items: {', '.join(sorted(known_items))}")
+                              f"Known items: {', '.join(sorted(known_items))}", key="error.defs.unknown_item",
+                              name=ind.item, known=", ".join(sorted(known_items)))
     if not ind.scoring:
-        raise DefinitionError(f"Indicator {ind.key!r} has an empty scoring map.")
+        raise DefinitionError(f"Indicator {ind.key!r} has an empty scoring map.", key="error.defs.no_scoring",
+                              name=ind.key)
     if ind.kind not in INDICATOR_KINDS:
         raise DefinitionError(f"Indicator {ind.key!r} has kind {ind.kind!r}; use one of: {', '.join(INDICATOR_KINDS)}.")
     low, high = (0.0, 1.0) if ind.kind == "rate" else (float(ind.scale_min), float(ind.scale_max))
@@ -258,10 +264,12 @@ def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
             raise DefinitionError(
                 f"Indicator {ind.key!r}: score of code {code!r} is {score!r}; scores must be in "
                 f"[{low:g}, {high:g}]" + (" (a rate; define kind 'mean' for a mean score)." if ind.kind == "rate"
-                                          else " (the scale's range)."))
+                                          else " (the scale's range)."),
+                key="error.defs.score_range", name=ind.key, code=code, score=score, low=f"{low:g}", high=f"{high:g}")
     overlap = set(ind.scoring) & set(ind.dk_codes)
     if overlap:
-        raise DefinitionError(f"Indicator {ind.key!r}: codes {sorted(overlap)} are both scored and don't-know.")
+        raise DefinitionError(f"Indicator {ind.key!r}: codes {sorted(overlap)} are both scored and don't-know.",
+                              key="error.defs.code_both", name=ind.key, codes=", ".join(sorted(overlap)))
 
 
 # The stored row of one definition, to tell whether a save changed it.

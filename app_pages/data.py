@@ -4,9 +4,9 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import engine, geo, ingest, published, store
+from analytics import define, definitions, engine, geo, ingest, published, store
 from analytics.auth import User
-from analytics.definitions import list_indicators
+from analytics.definitions import SCALES, list_indicators
 from analytics.errors import JingminError
 from analytics.i18n import has
 from app_pages import common
@@ -104,6 +104,96 @@ def published_loads(current: User) -> None:
         st.rerun()
 
 
+def saved(message: str) -> None:
+    """Run the page again, so that the tables above show the change, and say what was saved there."""
+    st.session_state["defs_saved"] = message
+    st.rerun()
+
+
+def item_editor(current: User) -> None:
+    """Define (or redefine) an item, or remove a custom one; the engine checks the permission and audits."""
+    left, middle, right = st.columns(3)
+    name = left.text_input(common.tr("defs.item.name"), key="defs_item_name")
+    label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_item_label_zh")
+    label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_item_label_en")
+    scale = st.selectbox(common.tr("defs.item.scale"), list(SCALES), key="defs_item_scale",
+                         format_func=lambda s: f"{s} — {SCALES[s].description}")
+    codes = st.text_area(common.tr("defs.item.codes"), key="defs_item_codes")
+    dk = st.text_input(common.tr("defs.item.dk"), key="defs_item_dk")
+    if st.button(common.tr("defs.item.save"), key="defs_item_save"):
+        dk_codes = [c.strip() for c in dk.split(",") if c.strip()] or None
+        try:
+            item = define.make_item(name, label_zh, label_en, scale, dk_codes=dk_codes,
+                                    code_labels=define.parse_code_labels(codes.splitlines()))
+            with common.writer() as con:
+                define.define_item(con, item, user=current)
+        except JingminError as exc:
+            common.show_error(exc)
+        else:
+            saved(common.tr("defs.item.saved", name=common.plain(item.item), scale=item.scale))
+    removable = [i.item for i in definitions.list_items(common.cursor()) if i.item not in define.BUILT_IN_ITEMS]
+    if not removable:
+        return
+    picked = st.selectbox(common.tr("defs.item.remove_pick"), removable, key="defs_item_remove_pick")
+    if st.button(common.tr("defs.item.remove"), key="defs_item_remove"):
+        try:
+            with common.writer() as con:
+                define.remove_item(con, picked, user=current)
+        except JingminError as exc:
+            common.show_error(exc)
+        else:
+            saved(common.tr("defs.item.removed", name=common.plain(picked)))
+
+
+def indicator_editor(current: User) -> None:
+    """Define (or redefine) a top-box rate or a mean score over an item, or remove a custom indicator."""
+    items = {i.item: i for i in definitions.list_items(common.cursor())}
+    left, middle, right = st.columns(3)
+    key = left.text_input(common.tr("defs.ind.key"), key="defs_ind_key")
+    label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_ind_label_zh")
+    label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_ind_label_en")
+    item_name = st.selectbox(common.tr("defs.ind.item"), list(items), key="defs_ind_item",
+                             format_func=lambda n: f"{n} — {items[n].label_zh if lang == 'zh' else items[n].label_en}"
+                             f" ({items[n].scale})")
+    kinds = {k: common.tr(f"defs.ind.kind.{k}") for k in definitions.INDICATOR_KINDS}
+    kind = st.radio(common.tr("defs.ind.kind_label"), list(kinds), key="defs_ind_kind", format_func=kinds.__getitem__,
+                    horizontal=True)
+    item = items[item_name]
+    top: list[str] = []
+    unit = ""
+    if kind == "rate":
+        top = st.multiselect(common.tr("defs.ind.top"), list(item.codes), key="defs_ind_top",
+                             format_func=lambda c: f"{c} {item.codes[c].get(lang, c)}")
+    else:
+        unit = st.text_input(common.tr("defs.ind.unit"), key="defs_ind_unit")
+    if st.button(common.tr("defs.ind.save"), key="defs_ind_save"):
+        try:
+            if kind == "rate":
+                ind = define.rate_indicator(key, item, top, label_zh=label_zh, label_en=label_en)
+            else:
+                ind = define.mean_score_indicator(key, item, label_zh=label_zh, label_en=label_en, unit=unit)
+            with common.writer() as con:
+                define.define_indicator(con, ind, user=current)
+        except JingminError as exc:
+            common.show_error(exc)
+        else:
+            saved(common.tr("defs.ind.saved", name=common.plain(ind.key)))
+    removable = [i.key for i in list_indicators(common.cursor(), enabled_only=False)
+                 if i.key not in define.BUILT_IN_INDICATORS]
+    if not removable:
+        st.caption(common.tr("defs.none_removable"))
+        return
+    picked = st.selectbox(common.tr("defs.ind.remove_pick"), removable, key="defs_ind_remove_pick")
+    if st.button(common.tr("defs.ind.remove"), key="defs_ind_remove"):
+        try:
+            with common.writer() as con:
+                define.remove_indicator(con, picked, user=current)
+        except JingminError as exc:
+            common.show_error(exc)
+        else:
+            saved(common.tr("defs.ind.removed", name=common.plain(picked)))
+
+
 st.title(common.tr("data.title"))
 lang = common.lang()
 
@@ -147,6 +237,17 @@ for ind in list_indicators(common.cursor()):
             "data.formula", scoring=scoring, dk=", ".join(ind.dk_codes) or "—"),
     })
 st.dataframe(pd.DataFrame(rows), width="stretch", hide_index=True)
+
+if user.can("definitions"):
+    st.subheader(common.tr("defs.editor.title"))
+    st.caption(common.tr("defs.editor.help"))
+    if "defs_saved" in st.session_state:
+        st.success(st.session_state.pop("defs_saved"))
+    items_tab, indicators_tab = st.tabs([common.tr("defs.items.title"), common.tr("defs.indicators.title")])
+    with items_tab:
+        item_editor(user)
+    with indicators_tab:
+        indicator_editor(user)
 
 boundary_upload(user)
 

@@ -1,15 +1,20 @@
 """indicator_cells: a load adds its batch's cells instead of rebuilding, and the sums equal a by-hand
-per-PSU computation (clustered and unclustered respondents, weights, strata, don't-know answers)."""
+per-PSU computation (clustered and unclustered respondents, weights, strata, don't-know answers), after any
+sequence of batches added and removed (a hypothesis property test, derandomised and bounded)."""
 
 import csv
 import json
 import random
+import shutil
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from analytics import engine
+from analytics import engine, store
 from analytics.errors import IngestError
-from analytics.ingest import ingest_file
+from analytics.ingest import ingest_file, remove_batch
 from tests.data import test_ingest_fixtures as base
 from analytics.roles import LOCAL_USER
 
@@ -100,32 +105,69 @@ def statements(monkeypatch):
     return names
 
 
-def test_each_load_adds_its_cells_and_equals_a_rebuild(reg_db, tmp_path, statements):
-    loads = [
-        ("A", ["k1", "k2", "", "", ""], "indicator_cells_add_batch"),   # first survey batch: nothing to share
-        ("B", ["k3", "", ""], "indicator_cells_add_batch"),             # new clusters only
-        ("C", ["k1", "k2"], "refresh_indicator_cells"),                  # clusters of batch A again: rebuild
-    ]
-    for n, (prefix, clusters, expected) in enumerate(loads):
-        statements.clear()
-        ingest_file(reg_db, "survey", write_survey(tmp_path / f"{prefix}.csv", prefix, 60, clusters=clusters, seed=n), user=LOCAL_USER)
-        other = ({"indicator_cells_add_batch", "refresh_indicator_cells"} - {expected}).pop()
-        assert expected in statements and other not in statements
-        after_load = cells(reg_db)
-        assert len(after_load) > 0
-        assert_same(after_load, by_hand(reg_db))
-        engine.refresh_cells(reg_db)
-        assert_same(after_load, cells(reg_db))
+def shares_a_cluster(con, batch_id: int) -> bool:
+    """Whether a respondent of ``batch_id`` has a cluster that a respondent of another batch has in the same
+    jurisdiction, month, stratum and wave (computed in pandas, apart from the engine's SQL)."""
+    resp = con.execute("SELECT batch_id, cluster, jurisdiction_code, interview_date, stratum, wave FROM respondents "
+                       "WHERE cluster IS NOT NULL").df()
+    resp["month"] = pd.to_datetime(resp["interview_date"]).dt.to_period("M")
+    resp[["stratum", "wave"]] = resp[["stratum", "wave"]].fillna("")
+    on = ["cluster", "jurisdiction_code", "month", "stratum", "wave"]
+    new, old = resp[resp["batch_id"] == batch_id], resp[resp["batch_id"] != batch_id]
+    return not new[on].merge(old[on].drop_duplicates(), on=on).empty
 
 
-def test_cells_are_the_per_psu_sums_by_hand(reg_db, tmp_path):
-    ingest_file(reg_db, "survey", write_survey(tmp_path / "a.csv", "A", 120, clusters=["k1", "k2", "k3", ""], seed=5), user=LOCAL_USER)
-    clustered = reg_db.execute("SELECT count(*) FROM respondents WHERE cluster IS NOT NULL").fetchall()[0][0]
-    assert 0 < clustered < 120
-    got = cells(reg_db)
-    assert_same(got, by_hand(reg_db))
-    # The PSU count is clusters plus lone respondents with a substantive answer, not respondents.
-    assert (got["n_psu"] < got["n"]).any()
+CLUSTERS = ["k1", "k2", "k3", "k4", ""]  # "" = a respondent without a cluster (its own PSU)
+STEPS = st.lists(st.one_of(
+    st.tuples(st.just("add"), st.lists(st.sampled_from(CLUSTERS), min_size=1, max_size=4), st.integers(8, 40),
+              st.integers(0, 2**16)),
+    st.tuples(st.just("remove"), st.integers(0, 3), st.just(0), st.just(0)),
+), min_size=1, max_size=4)
+
+
+def test_cells_after_batches_added_and_removed_equal_the_sums_by_hand_and_a_rebuild(
+        secret, registry_template, tmp_path, statements):
+    """Any sequence of survey batches loaded (clusters new or shared with loaded ones, with lone respondents,
+    weights, strata, don't-know answers) and removed: after each step the cells equal the per-PSU sums by hand
+    and a full rebuild; a load adds its cells unless it shares a cluster with another batch, then rebuilds."""
+    seen = {"indicator_cells_add_batch": 0, "refresh_indicator_cells": 0, "remove": 0, "psu_below_n": 0}
+    runs = iter(range(10**6))
+
+    @settings(max_examples=10, derandomize=True, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(STEPS)
+    def batches(steps):
+        path = tmp_path / f"run{next(runs)}.duckdb"
+        shutil.copyfile(registry_template, path)
+        con = store.connect(path)
+        try:
+            loaded: list[int] = []
+            for number, (action, clusters, rows, seed) in enumerate(steps):
+                statements.clear()
+                if action == "add":
+                    file = write_survey(tmp_path / f"b{number}.csv", f"B{number}_", rows, clusters=clusters, seed=seed)
+                    batch_id = ingest_file(con, "survey", file, user=LOCAL_USER).batch_id
+                    loaded.append(batch_id)
+                    expected = ("refresh_indicator_cells" if shares_a_cluster(con, batch_id)
+                                else "indicator_cells_add_batch")
+                    other = ({"indicator_cells_add_batch", "refresh_indicator_cells"} - {expected}).pop()
+                    assert expected in statements and other not in statements
+                    seen[expected] += 1
+                elif loaded:
+                    remove_batch(con, loaded.pop(clusters % len(loaded)), user=LOCAL_USER)
+                    seen["remove"] += 1
+                after = cells(con)
+                assert_same(after, by_hand(con))
+                engine.refresh_cells(con)
+                assert_same(after, cells(con))
+                # The PSU count is clusters plus lone respondents with a substantive answer, not respondents.
+                seen["psu_below_n"] += int((after["n_psu"] < after["n"]).any())
+        finally:
+            con.close()
+            path.unlink()
+
+    batches()
+    assert all(seen.values()), seen
 
 
 def test_two_columns_for_one_item_are_rejected(reg_db, tmp_path):

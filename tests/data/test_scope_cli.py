@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import auth, compare, forum, report, store
+from analytics import auth, compare, define, forum, report, store
 from analytics.cli import build_parser
 from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied
@@ -96,7 +96,14 @@ def add_internal_evaluation(con, folder: Path) -> None:
 
 @pytest.fixture(scope="module")
 def scope_db(tmp_path_factory) -> Path:
-    return build_scope_city(tmp_path_factory.mktemp("scope") / "scope.duckdb")
+    path = build_scope_city(tmp_path_factory.mktemp("scope") / "scope.duckdb")
+    # A removable item and indicator, so that a refused removal proves the refusal, not a missing name.
+    con = store.connect(path)
+    item = define.make_item("q_station", "派出所题", "Station question", "likert5")
+    define.define_item(con, item, user=auth.LOCAL_USER)
+    define.define_indicator(con, define.rate_indicator("q_station_top", item, ["5"]), user=auth.LOCAL_USER)
+    con.close()
+    return path
 
 
 def command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], bool]:
@@ -167,6 +174,9 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["assess", "--period", PERIOD, "--format", "xlsx", "--out", "{out}.xlsx"],
     ],
     ("targets", "list"): [["targets", "list"]],
+    ("definitions", "items", "list"): [["definitions", "items", "list"], ["definitions", "items", "list", "--format",
+                                                                         "json"]],
+    ("definitions", "indicators", "list"): [["definitions", "indicators", "list"]],
     ("weights", "show"): [["weights", "show"], ["weights", "show", "--format", "csv"]],
     ("users", "token", "create"): [["users", "token", "create", "--out", "{out}.token", "--days", "1"]],
     ("users", "token", "revoke"): [["users", "token", "revoke"]],
@@ -190,6 +200,11 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("results", "remove"): [["results", "remove", "1"]],
     ("targets", "set"): [["targets", "set", "indicator", "satisfaction", "0.8"]],
     ("targets", "remove"): [["targets", "remove", "indicator", "satisfaction"]],
+    ("definitions", "items", "add"): [["definitions", "items", "add", "q_new", "--scale", "likert5"]],
+    ("definitions", "items", "remove"): [["definitions", "items", "remove", "q_station"]],
+    ("definitions", "indicators", "add"): [["definitions", "indicators", "add", "sat_top1", "--item", "satisfaction",
+                                            "--top", "5"]],
+    ("definitions", "indicators", "remove"): [["definitions", "indicators", "remove", "q_station_top"]],
     ("weights", "rake"): [["weights", "rake", "--margins", "{fixture}"]],
     ("weights", "reset"): [["weights", "reset"]],
     ("report",): [["report", "--jurisdiction", "S2", "--period", PERIOD, "--format", "html", "--out", "{out}.html"]],
@@ -209,7 +224,9 @@ NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "c
                # the topic dictionary is the same for everyone and names no jurisdiction
                "voice dictionary",
                # the station's evidence words: the scope city's other stations have other words, not names
-               "voice evidence"}
+               "voice evidence",
+               # definitions name no jurisdiction
+               "definitions items list", "definitions items list --format json", "definitions indicators list"}
 # Commands without --user: administration of the database file itself, no figures printed.
 EXEMPT = {
     ("demo",): "builds a new database; refuses one that holds data",
@@ -294,7 +311,9 @@ def test_station_user_is_refused(capsys, monkeypatch, scope_db, tmp_path, path, 
 
 COUNTS = ("SELECT (SELECT count(*) FROM batches), (SELECT count(*) FROM peer_groups), "
           "(SELECT sum(weight) FROM respondents), (SELECT string_agg(username || password_hash, ',' ORDER BY username) "
-          "FROM users), (SELECT count(*) FROM cli_tokens), (SELECT count(*) FROM assessment_targets)")
+          "FROM users), (SELECT count(*) FROM cli_tokens), (SELECT count(*) FROM assessment_targets), "
+          "(SELECT string_agg(item || scale || codes, ',' ORDER BY item) FROM items), "
+          "(SELECT string_agg(key || scoring, ',' ORDER BY key) FROM indicators)")
 # One invocation per command path: the first case of the path in ALLOWED, else in REFUSED.
 FIRST_CASE = {path: (ALLOWED.get(path) or REFUSED[path])[0] for path in set(ALLOWED) | set(REFUSED)}
 

@@ -112,9 +112,14 @@ _cell = st.one_of(st.sampled_from(TEXTS), st.text(max_size=6), st.none(), st.jus
                   st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True))
 
 
-@settings(max_examples=150, deadline=None)
+# Fewer, larger tables than before (150 x up to 25 rows): about as many random cells, a third of the time (the
+# cost is per table: the oracle copies and writes a frame each time); empty and one-row tables are still drawn.
+# Rounding a float near the largest double overflows inside pandas (inf, as the pandas writer gives too): the
+# bytes are compared below, so the warning says nothing.
+@pytest.mark.filterwarnings("ignore:overflow encountered in multiply:RuntimeWarning")
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.tuples(_cell, st.sampled_from(TEXTS), st.floats(allow_nan=True, allow_infinity=True),
-                          st.integers(-10**9, 10**9)), max_size=25))
+                          st.integers(-10**9, 10**9)), max_size=75))
 def test_random_tables_same_bytes(rows):
     frame = pd.DataFrame(rows, columns=["mixed", "text", "float", "int"])
     if rows:

@@ -1,5 +1,6 @@
 """The layer rules in pyproject.toml ([tool.importlinter]) hold: the engine never imports the UI, and each engine
-layer imports only the layers below it. Run as a test so the README's test command (and so CI) enforces them."""
+layer imports only the layers below it. Run as a test so the README's test command (and so CI) enforces them.
+In tests/data, not tests/unit: each test runs lint-imports over the whole tree in a child process (seconds)."""
 
 import shutil
 import subprocess

@@ -196,7 +196,9 @@ def define_item(con: duckdb.DuckDBPyConnection, item: Item, *, user: User) -> No
     for ind in readers:
         check_indicator(con, ind, item)
     with transaction(con):
-        definitions.save_item(con, item)
+        # The permission is checked above and this module writes the audit entry with the definition before
+        # and after, so the write itself goes through the unaudited store step (one entry per change).
+        definitions._store_item(con, item, None)
         audit(con, user.username, "definition.item_save",
               {"name": item.item, "before": _snapshot(old), "after": _snapshot(item)})
         bump_data_version(con)
@@ -232,7 +234,7 @@ def define_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, user: Us
     check_indicator(con, ind)
     old = next((i for i in definitions.list_indicators(con, enabled_only=False) if i.key == ind.key), None)
     with transaction(con):
-        definitions.save_indicator(con, ind)
+        definitions._store_indicator(con, ind, None)  # audited below with before and after (see define_item)
         refresh_cells(con)
         audit(con, user.username, "definition.indicator_save",
               {"name": ind.key, "before": _snapshot(old), "after": _snapshot(ind)})

@@ -16,6 +16,8 @@ Scenarios, each ``--repeat`` times (medians reported, the 1-minute load average 
   run dashboard.py`` there, and the first page: from navigation start to the end of the first run, which
   builds the demo database from ``data/demo/`` on first use (``analytics.store.connect``). The spawn → healthy
   time of the server is recorded beside it.
+* ``--before TREE``: the demo scenario again, served from an older source tree (``demo_before``),
+  interleaved with the others: the same-run baseline of what changed.
 * per dataset (``demo``: the database the fresh clone built; ``1m``: ``benchmarks/data/work/bench_1000000.duckdb``,
   built by ``run.py``, copied), a server started on a copy (cold Streamlit caches each repeat), then in one
   new browser session: the first page (a new session), every page of the navigation in order (first visit:
@@ -258,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--db-1m", type=Path, default=DEFAULT_1M, help="the 1M store (run.py builds it)")
     parser.add_argument("--datasets", nargs="+", default=["demo", "1m"], choices=["demo", "1m"])
+    parser.add_argument("--before", type=Path, help="also serve the demo from this older source tree (same run), "
+                        "e.g. `git archive main | tar -x -C /tmp/mainx`: scenario 'demo_before'")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "jingmin_browser_bench")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -282,12 +286,14 @@ def main(argv: list[str] | None = None) -> int:
                 load = os.getloadavg()
                 figures, demo_db = fresh_clone(browser, args.work, log)
                 record("fresh", figures, load)
-            sources = {"demo": demo_db, "1m": args.db_1m}
+            sources = {"demo": demo_db, "1m": args.db_1m, "demo_before": demo_db}
+            trees = {"demo_before": args.before}
+            plan = [*args.datasets, *(["demo_before"] if args.before else [])]
             for rep in range(args.repeat):
-                for name in args.datasets:
+                for name in plan:
                     copy = args.work / f"{name}_copy.duckdb"
                     shutil.copyfile(sources[name], copy)
-                    server = Server(REPO, copy, log)
+                    server = Server(trees.get(name) or REPO, copy, log)
                     try:
                         load = os.getloadavg()
                         try:

@@ -347,12 +347,11 @@ def samplics_cells(df: Any, indicators: list[Any], stations: set[str]) -> tuple[
     station level, every district and city cell); returns the table and the seconds spent per level."""
     import warnings
 
-    import numpy as np
     import pandas as pd
     from samplics.estimation import TaylorEstimator
     from samplics.utils.types import PopParam
 
-    rows, seconds = [], dict.fromkeys(LEVELS, 0.0)
+    rows, seconds, zero_cells, single_cells = [], dict.fromkeys(LEVELS, 0.0), 0, 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # samplics announces it is archived, and a 1-respondent cell divides by 0
         for ind in indicators:
@@ -361,21 +360,32 @@ def samplics_cells(df: Any, indicators: list[Any], stations: set[str]) -> tuple[
             yv = y.to_numpy(float)[keep]
             wv = df["weight"].fillna(1.0).to_numpy(float)[keep]
             for level in LEVELS:
-                codes = df[level].to_numpy()[keep]
-                months = df["month"].to_numpy()[keep]
-                frame = pd.DataFrame({"code": codes, "month": months})
+                frame = pd.DataFrame({"code": df[level].to_numpy()[keep], "month": df["month_text"].to_numpy()[keep]})
                 if level == "station":
                     frame = frame[frame["code"].isin(stations)]
                 start = time.perf_counter()
+                positions = frame.index.to_numpy()
                 for (code, month), index in frame.groupby(["code", "month"], observed=True).indices.items():
-                    at = frame.index.to_numpy()[index]
+                    at = positions[index]
+                    if len(at) < 2:  # samplics divides by n - 1; the engine suppresses such cells anyway
+                        single_cells += 1
+                        continue
                     est = TaylorEstimator(PopParam.mean)
-                    est.estimate(y=yv[at], samp_weight=wv[at])
-                    rows.append((ind.key, level, code, month.strftime("%Y-%m"), len(at), est.point_est,
-                                 est.stderror))
+                    try:
+                        est.estimate(y=yv[at], samp_weight=wv[at])
+                        point = est.point_est
+                    except ZeroDivisionError:
+                        # samplics always computes the coefficient of variation, se / estimate, and fails
+                        # when the estimate is 0; 1 - y has estimate 1 - p and the same linearised SE.
+                        est = TaylorEstimator(PopParam.mean)
+                        est.estimate(y=1.0 - yv[at], samp_weight=wv[at])
+                        point = 1.0 - est.point_est
+                        zero_cells += 1
+                    rows.append((ind.key, level, code, month, len(at), point, est.stderror))
                 seconds[level] += time.perf_counter() - start
     out = pd.DataFrame(rows, columns=["indicator", "level", "jurisdiction", "period", "n", "estimate", "se"])
-    out["se"] = out["se"].astype(float).where(out["n"] > 1, np.nan)
+    seconds["cells_with_estimate_0"] = zero_cells
+    seconds["cells_of_one_respondent_skipped"] = single_cells
     return out, seconds
 
 
@@ -418,9 +428,12 @@ def work_samplics(p: dict[str, Any]) -> dict[str, Any]:
     engine_all = engine_all[engine_all["indicator"].isin(keys)]
     pandas_s, base = _timed(lambda: pandas_indicators(df, indicators, weighted=True, level_conf=level_conf,
                                                       suppress_below=suppress))
+    # Month labels as text once, untimed (the pandas baseline's frame is also prepared before its clock starts).
+    df["month_text"] = df["month"].astype(str)
     stations = sorted(df["station"].dropna().unique())
     picked = set(np.random.default_rng(20).choice(stations, size=min(p["stations"], len(stations)), replace=False))
     samplics_s, (samp, by_level) = _timed(lambda: samplics_cells(df, indicators, picked))
+    counts = {k: by_level.pop(k) for k in ("cells_with_estimate_0", "cells_of_one_respondent_skipped")}
     engine_cells = int((engine_all["n"] > 0).sum())
     station_cells = int(((engine_all["level"] == "station") & (engine_all["n"] > 0)).sum())
     sampled_station_cells = int((samp["level"] == "station").sum())
@@ -431,6 +444,8 @@ def work_samplics(p: dict[str, Any]) -> dict[str, Any]:
     return {"engine_weighted_seconds": engine_s, "pandas_weighted_seconds": pandas_s,
             "samplics_seconds": samplics_s, "samplics_cells": len(samp), "stations_sampled": len(picked),
             "samplics_station_cells": sampled_station_cells, "samplics_seconds_by_level": by_level,
+            "samplics_cells_with_estimate_0": counts["cells_with_estimate_0"],
+            "samplics_cells_of_one_respondent_skipped": counts["cells_of_one_respondent_skipped"],
             "engine_cells": engine_cells, "engine_station_cells": station_cells,
             "samplics_seconds_all_cells_extrapolated": extrapolated,
             "indicators": sorted(keys), "respondents": len(df), "peak_rss_mb": peak_rss_mb(),

@@ -54,6 +54,7 @@ HEADER = ["问卷编号", "调查日期", "所属派出所", "是否见过民警
           "总体满意度", "安全感", "信任度", "服务态度", "出警速度", "执法公正", "沟通解释", "办理结果", "性别",
           "年龄段", "联系电话"]
 TIMEOUT_MS = 300_000
+WAIT_S = 1800  # the longest a session waits for the others (every wait is bounded)
 DONE_JS = """(n) => (window.__stRuns || 0) > n
     && document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
 
@@ -135,14 +136,17 @@ async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, cou
     out: dict[str, Any] = {"times": [], "errors": []}
     page = await new_page(browser)
     try:
-        start = time.perf_counter()
-        await page.goto(url + "/", timeout=TIMEOUT_MS)
-        await settle(page)
-        out["first_page"] = time.perf_counter() - start
-        out["tiles_before"] = await tiles(page)
-        counter[0] += 1
-        if counter[0] == total:
-            opened.set()
+        try:
+            start = time.perf_counter()
+            await page.goto(url + "/", timeout=TIMEOUT_MS)
+            await settle(page)
+            out["first_page"] = time.perf_counter() - start
+            out["tiles_before"] = await tiles(page)
+        finally:
+            # Counted even when opening failed: the uploader waits for every session, never forever.
+            counter[0] += 1
+            if counter[0] == total:
+                opened.set()
         for _ in range(rounds):
             for path in PAGES:
                 try:
@@ -152,7 +156,7 @@ async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, cou
                     out["errors"] += await problems(page)
                 except PlaywrightError as exc:
                     out["errors"].append(f"{path}: {str(exc)[:200]}")
-        await upload_done.wait()
+        await asyncio.wait_for(upload_done.wait(), timeout=WAIT_S)
         # The next interaction of the same session (a reload would be a new session).
         out["after_seconds"] = await goto(page, "trends") + await goto(page, "")
         out["tiles_after"] = await tiles(page)
@@ -171,7 +175,7 @@ async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
     try:
         await page.goto(url + "/", timeout=TIMEOUT_MS)
         await settle(page)
-        await opened.wait()
+        await asyncio.wait_for(opened.wait(), timeout=WAIT_S)
         await goto(page, "upload")
         start = time.perf_counter()
         chooser = page.locator(ui.MAIN).locator('[data-testid="stFileUploaderDropzoneInput"]')
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the uploaded survey file")
     parser.add_argument("--demo", type=Path, help="a demo database (default: built with python -m analytics demo)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "jingmin_concurrency_bench")
+    parser.add_argument("--tree", type=Path, default=REPO, help="serve the app from this source tree")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "JINGMIN_SECRET": BENCH_SECRET, "PYTHONPATH": str(REPO)}
@@ -243,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     log = args.work / "streamlit.log"
     load = os.getloadavg()
     started = dt.datetime.now().isoformat(timespec="seconds")
-    server = Server(REPO, db, log)
+    server = Server(args.tree, db, log)
     try:
         found = asyncio.run(scenario(server.url, args.sessions, args.rounds, upload))
     finally:

@@ -420,6 +420,16 @@ def indicator_table(sel: Selection, *, changes: bool = True, level: str | None =
 
 def show_fig(fig: Any) -> None:
     """Draw a plotly figure with the app's common chart settings; text from the data is HTML-escaped."""
+    draw_fig(prepare_fig(fig))
+
+
+def draw_fig(fig: Any) -> None:
+    """Draw a figure :func:`prepare_fig` has prepared (Streamlit only reads it: a cached figure may be drawn)."""
+    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+
+
+def prepare_fig(fig: Any) -> Any:
+    """``fig`` with data text HTML-escaped and the app's common layout, changed in place and returned."""
     for trace in fig.data:
         for field in CHART_TEXT_FIELDS:
             # Assigned back only when escaping changes something: plotly validates (and copies) every
@@ -430,7 +440,7 @@ def show_fig(fig: Any) -> None:
         fig.layout.title.text = html.escape(fig.layout.title.text, quote=False)
     fig.update_layout(font={"family": "Noto Sans CJK SC, Microsoft YaHei, sans-serif", "size": 13},
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, colorway=PALETTE)
-    st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
+    return fig
 
 
 def indicator_labels() -> dict[str, str]:

@@ -10,6 +10,8 @@ from analytics.selection import Selection
 from app_pages import common
 
 MAX_LINES = 8
+# Chart sets kept (each a few figures of a few hundred points): sessions with other choices share the rest.
+FIGURE_CACHE_ENTRIES = 64
 BREAK_COLOUR = "#8d96a3"
 
 
@@ -135,44 +137,64 @@ pub_shown = st.multiselect(common.tr("published.trends_pick"), list(pub_options)
 
 breaks_all = mode_break_table(common.data_version(), f.with_(jurisdiction_codes=tuple(shown)))
 vs_words = {p: common.compared_with(f, p) for p in f.periods}
-columns = st.columns(2)
-for index, (key, label) in enumerate(labels.items()):
-    data = table[(table["indicator"] == key) & table["jurisdiction"].isin(shown)]
-    if data.empty:
-        continue
-    fig = go.Figure()
-    # A rate is drawn in percent; a mean score on its own scale (e.g. 0–10), never as a percentage.
-    mean = bool(data["kind"].eq("mean").any())
-    factor = 1.0 if mean else 100.0
-    digits = mean_digits(data.iloc[0]) if mean else 1
-    unit = str(data["unit"].iloc[0]) if mean else "%"
-    for color_index, code in enumerate(shown):
-        series = data[data["jurisdiction"] == code].sort_values("period_start")
-        if series.empty:
+
+
+@st.cache_resource(show_spinner=False, max_entries=FIGURE_CACHE_ENTRIES)
+def trend_charts(version: str, sel_key: str, language: str, lines: tuple[str, ...], published: tuple[str, ...],
+                 _sel: Selection) -> list[tuple[int, go.Figure, list[str]]]:
+    """(position, figure, notes) per indicator for these choices, built once per data version and choices.
+
+    The arguments are everything the charts are drawn from (the table, names, breaks, comparison words and
+    published figures follow from the data version, the selection with its user, the language and the
+    picked lines and series). Shared by every session without a copy: the figures are prepared here and
+    only read afterwards.
+    """
+    charts = []
+    for index, (key, label) in enumerate(labels.items()):
+        data = table[(table["indicator"] == key) & table["jurisdiction"].isin(lines)]
+        if data.empty:
             continue
-        color = common.PALETTE[color_index % len(common.PALETTE)]
-        band_x = list(series["period"]) + list(series["period"])[::-1]
-        band_y = list(factor * series["ci_high"]) + list(factor * series["ci_low"])[::-1]
-        fig.add_trace(go.Scatter(x=band_x, y=band_y, fill="toself", fillcolor=color, opacity=0.15,
-                                 mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False))
-        caution = series["flag"].eq("caution")
-        fig.add_trace(go.Scatter(
-            x=series["period"], y=factor * series["estimate"], mode="lines+markers", name=names[code],
-            line={"color": color}, connectgaps=False,
-            marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
-            customdata=series[["n", "ci_low", "ci_high"]].assign(
-                ci_low=factor * series["ci_low"], ci_high=factor * series["ci_high"],
-                change=[f"{vs_words.get(r['period'], '')}: {change_cell(r) or common.tr('change.none')}"
-                        if pd.notna(r["change"]) else "" for r in series.to_dict("records")]),
-            hovertemplate=f"%{{x}}: %{{y:.{digits}f}}{'' if mean else '%'} "
-                          f"(%{{customdata[1]:.{digits}f}}–%{{customdata[2]:.{digits}f}}), n=%{{customdata[0]}}"
-                          "<br>%{customdata[3]}<extra>%{fullData.name}</extra>"))
-    fig.update_layout(title=label, yaxis_title=unit, height=340, legend={"orientation": "h", "y": -0.2},
-                      xaxis={"type": "category"})
-    notes = annotate(fig, data, key, breaks_all)
-    if add_published(fig, data, key, factor, mean, digits):
-        notes.append(common.tr("published.trends_note"))
+        fig = go.Figure()
+        # A rate is drawn in percent; a mean score on its own scale (e.g. 0–10), never as a percentage.
+        mean = bool(data["kind"].eq("mean").any())
+        factor = 1.0 if mean else 100.0
+        digits = mean_digits(data.iloc[0]) if mean else 1
+        unit = str(data["unit"].iloc[0]) if mean else "%"
+        # Two traces per jurisdiction (the interval band as one filled polygon, the line), never one per point.
+        for color_index, code in enumerate(lines):
+            series = data[data["jurisdiction"] == code].sort_values("period_start")
+            if series.empty:
+                continue
+            color = common.PALETTE[color_index % len(common.PALETTE)]
+            band_x = list(series["period"]) + list(series["period"])[::-1]
+            band_y = list(factor * series["ci_high"]) + list(factor * series["ci_low"])[::-1]
+            fig.add_trace(go.Scatter(x=band_x, y=band_y, fill="toself", fillcolor=color, opacity=0.15,
+                                     mode="lines", line={"width": 0}, hoverinfo="skip", showlegend=False))
+            caution = series["flag"].eq("caution")
+            fig.add_trace(go.Scatter(
+                x=series["period"], y=factor * series["estimate"], mode="lines+markers", name=names[code],
+                line={"color": color}, connectgaps=False,
+                marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
+                customdata=series[["n", "ci_low", "ci_high"]].assign(
+                    ci_low=factor * series["ci_low"], ci_high=factor * series["ci_high"],
+                    change=[f"{vs_words.get(r['period'], '')}: {change_cell(r) or common.tr('change.none')}"
+                            if pd.notna(r["change"]) else "" for r in series.to_dict("records")]),
+                hovertemplate=f"%{{x}}: %{{y:.{digits}f}}{'' if mean else '%'} "
+                              f"(%{{customdata[1]:.{digits}f}}–%{{customdata[2]:.{digits}f}}), n=%{{customdata[0]}}"
+                              "<br>%{customdata[3]}<extra>%{fullData.name}</extra>"))
+        fig.update_layout(title=label, yaxis_title=unit, height=340, legend={"orientation": "h", "y": -0.2},
+                          xaxis={"type": "category"})
+        notes = annotate(fig, data, key, breaks_all)
+        if add_published(fig, data, key, factor, mean, digits):
+            notes.append(common.tr("published.trends_note"))
+        charts.append((index, common.prepare_fig(fig), notes))
+    return charts
+
+
+columns = st.columns(2)
+charts = trend_charts(common.data_version(), repr(f), lang, tuple(shown), tuple(pub_shown), f)
+for index, fig, notes in charts:
     with columns[index % 2]:
-        common.show_fig(fig)
+        common.draw_fig(fig)
         for note in notes:
             st.caption(note)

@@ -18,6 +18,11 @@ Tasks:
   statistics from all respondents, rolled back);
 * ``pandas`` — the same table computed with pandas ``groupby`` from a wide respondent frame, as an analyst
   would write it; the worker then asserts that the engine's numbers agree;
+* ``samplics`` — the second baseline (issue 20.5): the weighted table's estimate and linearised SE per cell
+  from samplics ``TaylorEstimator`` (mean of the 0/1 score, one PSU per respondent, each cell estimated as
+  its own sample, as ``by=`` does), beside the engine and pandas in the same process; every district and
+  city cell, and the cells of ``--samplics-stations`` stations drawn at random (seed 20), because samplics
+  takes one Python call per cell; the worker asserts equal estimates and SEs;
 * ``compare`` — ``compare.compare_table`` (funnel, over-dispersion, shrinkage, 2,000-draw rank intervals) for
   all stations, satisfaction, the latest quarter, unweighted and weighted;
 * ``page_overview`` / ``page_compare`` — the Overview and Compare pages through Streamlit's AppTest: first
@@ -60,7 +65,7 @@ SURVEY_CONSTANTS = {"mode": "phone"}
 LEVELS = ("station", "district", "city")
 TOLERANCE = 1e-9
 ALL_TASKS = ("floor", "ingest", "ingest_gbk", "floor_cases", "ingest_cases", "indicators", "pandas", "compare",
-             "page_overview", "page_compare")
+             "samplics", "page_overview", "page_compare")
 PAGE_ROW_LIMIT = 2_000_000  # page renders are measured at N = 1M (the issue's target); skipped above
 
 
@@ -337,6 +342,118 @@ def work_pandas(p: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def samplics_cells(df: Any, indicators: list[Any], stations: set[str]) -> tuple[Any, dict[str, float]]:
+    """The weighted monthly table from samplics ``TaylorEstimator``, one call per cell (``stations``' cells at
+    station level, every district and city cell); returns the table and the seconds spent per level."""
+    import warnings
+
+    import pandas as pd
+    from samplics.estimation import TaylorEstimator
+    from samplics.utils.types import PopParam
+
+    rows, seconds, zero_cells, single_cells = [], dict.fromkeys(LEVELS, 0.0), 0, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # samplics announces it is archived, and a 1-respondent cell divides by 0
+        for ind in indicators:
+            y = df[ind.item].map(ind.scoring)
+            keep = y.notna().to_numpy()
+            yv = y.to_numpy(float)[keep]
+            wv = df["weight"].fillna(1.0).to_numpy(float)[keep]
+            for level in LEVELS:
+                frame = pd.DataFrame({"code": df[level].to_numpy()[keep], "month": df["month_text"].to_numpy()[keep]})
+                if level == "station":
+                    frame = frame[frame["code"].isin(stations)]
+                start = time.perf_counter()
+                positions = frame.index.to_numpy()
+                for (code, month), index in frame.groupby(["code", "month"], observed=True).indices.items():
+                    at = positions[index]
+                    if len(at) < 2:  # samplics divides by n - 1; the engine suppresses such cells anyway
+                        single_cells += 1
+                        continue
+                    est = TaylorEstimator(PopParam.mean)
+                    try:
+                        est.estimate(y=yv[at], samp_weight=wv[at])
+                        point = est.point_est
+                    except ZeroDivisionError:
+                        # samplics always computes the coefficient of variation, se / estimate, and fails
+                        # when the estimate is 0; 1 - y has estimate 1 - p and the same linearised SE.
+                        est = TaylorEstimator(PopParam.mean)
+                        est.estimate(y=1.0 - yv[at], samp_weight=wv[at])
+                        point = 1.0 - est.point_est
+                        zero_cells += 1
+                    rows.append((ind.key, level, code, month, len(at), point, est.stderror))
+                seconds[level] += time.perf_counter() - start
+    out = pd.DataFrame(rows, columns=["indicator", "level", "jurisdiction", "period", "n", "estimate", "se"])
+    seconds["cells_with_estimate_0"] = zero_cells
+    seconds["cells_of_one_respondent_skipped"] = single_cells
+    return out, seconds
+
+
+def _agree_on_sample(engine_all: Any, other: Any, name: str) -> dict[str, Any]:
+    """Estimates and SEs of ``other`` equal the engine's on every cell the engine publishes (not suppressed)."""
+    import numpy as np
+
+    keys = ["indicator", "level", "jurisdiction", "period"]
+    merged = other.merge(engine_all, on=keys, how="left", suffixes=("_o", "_e"))
+    assert merged["n_e"].notna().all(), f"{name}: cells the engine does not have"
+    assert (merged["n_o"] == merged["n_e"]).all(), f"{name}: bases n differ"
+    shown = merged["estimate_e"].notna().to_numpy()
+    worst = {}
+    for col in ("estimate", "se"):
+        a, b = merged[f"{col}_o"].to_numpy(float)[shown], merged[f"{col}_e"].to_numpy(float)[shown]
+        diff = np.abs(a - b) / np.maximum(1.0, np.abs(b))
+        worst[col] = float(diff.max()) if diff.size else 0.0
+        assert worst[col] < TOLERANCE, f"{name}: {col} differs by {worst[col]}"
+    return {"cells_compared": int(shown.sum()), "cells_suppressed_by_engine": int((~shown).sum()),
+            "max_relative_difference": worst}
+
+
+def work_samplics(p: dict[str, Any]) -> dict[str, Any]:
+    """Time the weighted table three ways on the same respondents (engine, pandas, samplics on sampled cells)
+    and assert equal estimates and SEs."""
+    import numpy as np
+    import pandas as pd
+
+    from analytics import definitions, store
+
+    con = store.connect(p["db"])
+    indicators = [i for i in definitions.list_indicators(con) if i.enabled and i.kind != "mean"]
+    keys = {i.key for i in indicators}
+    df = _load_wide_frame(con)
+    level_conf = float(store.get_setting(con, "confidence_level"))
+    suppress = float(store.get_setting(con, "suppress_below_n_eff"))
+    engine_s, tables = _timed(lambda: _engine_tables(con, True))
+    con.close()
+    engine_all = pd.concat([t.assign(level=level) for level, t in tables.items()], ignore_index=True)
+    engine_all = engine_all[engine_all["indicator"].isin(keys)]
+    pandas_s, base = _timed(lambda: pandas_indicators(df, indicators, weighted=True, level_conf=level_conf,
+                                                      suppress_below=suppress))
+    # Month labels as text once, untimed (the pandas baseline's frame is also prepared before its clock starts).
+    df["month_text"] = df["month"].astype(str)
+    stations = sorted(df["station"].dropna().unique())
+    picked = set(np.random.default_rng(20).choice(stations, size=min(p["stations"], len(stations)), replace=False))
+    samplics_s, (samp, by_level) = _timed(lambda: samplics_cells(df, indicators, picked))
+    counts = {k: by_level.pop(k) for k in ("cells_with_estimate_0", "cells_of_one_respondent_skipped")}
+    engine_cells = int((engine_all["n"] > 0).sum())
+    station_cells = int(((engine_all["level"] == "station") & (engine_all["n"] > 0)).sum())
+    sampled_station_cells = int((samp["level"] == "station").sum())
+    # Station cells are alike (a few dozen respondents each): their time scales with their number; the
+    # district and city cells were all measured.
+    extrapolated = (by_level["station"] / max(sampled_station_cells, 1) * station_cells
+                    + by_level["district"] + by_level["city"])
+    return {"engine_weighted_seconds": engine_s, "pandas_weighted_seconds": pandas_s,
+            "samplics_seconds": samplics_s, "samplics_cells": len(samp), "stations_sampled": len(picked),
+            "samplics_station_cells": sampled_station_cells, "samplics_seconds_by_level": by_level,
+            "samplics_cells_with_estimate_0": counts["cells_with_estimate_0"],
+            "samplics_cells_of_one_respondent_skipped": counts["cells_of_one_respondent_skipped"],
+            "engine_cells": engine_cells, "engine_station_cells": station_cells,
+            "samplics_seconds_all_cells_extrapolated": extrapolated,
+            "indicators": sorted(keys), "respondents": len(df), "peak_rss_mb": peak_rss_mb(),
+            "agreement_samplics": _agree_on_sample(engine_all, samp, "samplics"),
+            "agreement_pandas": _agree_on_sample(engine_all, base[["indicator", "level", "jurisdiction", "period",
+                                                                    "n", "estimate", "se"]], "pandas")}
+
+
 def work_compare(p: dict[str, Any]) -> dict[str, Any]:
     """Time the comparison of all stations for one indicator and the latest quarter, unweighted and weighted."""
     from analytics import compare, engine, store
@@ -431,7 +548,8 @@ def work_page_compare(p: dict[str, Any]) -> dict[str, Any]:
 
 WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "ingest": work_ingest, "floor": work_floor, "indicators": work_indicators, "pandas": work_pandas,
-    "compare": work_compare, "page_overview": work_page_overview, "page_compare": work_page_compare,
+    "compare": work_compare, "samplics": work_samplics, "page_overview": work_page_overview,
+    "page_compare": work_page_compare,
 }
 
 
@@ -461,7 +579,8 @@ def _median(runs: list[dict[str, Any]]) -> dict[str, float]:
     return {k: statistics.median(r[k] for r in runs) for k in keys if all(k in r for r in runs)}
 
 
-def _plan(rows: int, paths: dict[str, Path], work: Path, tasks: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+def _plan(rows: int, paths: dict[str, Path], work: Path, tasks: list[str],
+          samplics_stations: int = 50) -> dict[str, tuple[str, dict[str, Any]]]:
     db = work / f"bench_{rows}.duckdb"
     plan: dict[str, tuple[str, dict[str, Any]]] = {
         "floor": ("floor", {"db": str(work / "floor.duckdb"), "file": str(paths["survey"])}),
@@ -475,6 +594,7 @@ def _plan(rows: int, paths: dict[str, Path], work: Path, tasks: list[str]) -> di
         "indicators": ("indicators", {"db": str(db)}),
         "pandas": ("pandas", {"db": str(db)}),
         "compare": ("compare", {"db": str(db), "indicator": "satisfaction"}),
+        "samplics": ("samplics", {"db": str(db), "stations": samplics_stations}),
         "page_overview": ("page_overview", {"db": str(db)}),
         "page_compare": ("page_compare", {"db": str(db)}),
     }
@@ -488,7 +608,7 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
     targets: dict[str, Any] = {}
     if "ingest" in med and "floor" in med:
         ratios["ingest_vs_floor"] = med["ingest"]["seconds"] / med["floor"]["seconds"]
-        targets["ingest_at_most_2x_floor"] = ratios["ingest_vs_floor"] <= 2.0
+        targets["ingest_at_most_3x_floor"] = ratios["ingest_vs_floor"] <= 3.0  # issue 20.4
     if "ingest_gbk" in med and "floor" in med:
         ratios["ingest_gbk_vs_floor"] = med["ingest_gbk"]["seconds"] / med["floor"]["seconds"]
     if "ingest_cases" in med and "floor_cases" in med:
@@ -502,6 +622,11 @@ def summarise(results: dict[str, Any]) -> dict[str, Any]:
         targets["indicators_weighted_at_most_3s"] = e["weighted_seconds"] <= 3.0
         targets["indicators_at_least_10x_pandas"] = min(ratios["pandas_vs_engine_unweighted"],
                                                         ratios["pandas_vs_engine_weighted"]) >= 10.0
+    if "samplics" in med:
+        m = med["samplics"]
+        ratios["samplics_all_cells_extrapolated_vs_engine_weighted"] = (
+            m["samplics_seconds_all_cells_extrapolated"] / m["engine_weighted_seconds"])
+        ratios["pandas_vs_engine_weighted_same_process"] = m["pandas_weighted_seconds"] / m["engine_weighted_seconds"]
     rerenders = {f"{page}.{k}": v for page in ("page_overview", "page_compare") if page in med
                  for k, v in med[page].items() if k.startswith("rerender_") and "no_change" not in k}
     if rerenders:
@@ -526,6 +651,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_OUT, help="folder of the generated inputs")
     parser.add_argument("--work", type=Path, default=DEFAULT_OUT / "work", help="folder for the benchmark databases")
     parser.add_argument("--tasks", nargs="+", choices=ALL_TASKS, default=None, help="run only these tasks")
+    parser.add_argument("--samplics-stations", type=int, default=50,
+                        help="stations whose cells samplics estimates (all district and city cells too)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -539,7 +666,7 @@ def main(argv: list[str] | None = None) -> int:
         tasks = [t for t in tasks if not t.startswith("page_")]
     args.work.mkdir(parents=True, exist_ok=True)
     paths = generate(args.rows, args.data, gbk="ingest_gbk" in tasks, cases="ingest_cases" in tasks)
-    plan = _plan(args.rows, paths, args.work, tasks)
+    plan = _plan(args.rows, paths, args.work, tasks, args.samplics_stations)
     log = args.work / f"run_{args.rows}.log"
     results: dict[str, Any] = {
         "rows": args.rows, "repeat": args.repeat, "started": dt.datetime.now().isoformat(timespec="seconds"),
@@ -547,7 +674,8 @@ def main(argv: list[str] | None = None) -> int:
         "tasks": {},
     }
     bench_db = args.work / f"bench_{args.rows}.duckdb"
-    needs_db = any(t in tasks for t in ("indicators", "pandas", "compare", "page_overview", "page_compare"))
+    needs_db = any(t in tasks for t in ("indicators", "pandas", "compare", "samplics", "page_overview",
+                                        "page_compare"))
     if needs_db and not bench_db.exists() and "ingest" in plan:
         plan["ingest"][1]["keep_as"] = str(bench_db)
     elif needs_db and not bench_db.exists():

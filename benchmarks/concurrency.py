@@ -1,0 +1,297 @@
+"""Concurrency (issue 20.3): 20 browser sessions switching pages on the demo while one uploads 100k rows.
+
+One command::
+
+    python benchmarks/concurrency.py --out benchmarks/results_concurrency.json
+
+One ``streamlit run`` on a copy of the demo database (built by ``python -m analytics demo`` if ``--demo`` is
+not given), loopback only; one headless Chromium with ``--sessions`` browser contexts (each a Streamlit
+session) driven concurrently by Playwright's async API. Every session opens the app, then walks the pages
+``--rounds`` times (a bounded loop), timing each switch from the click to the end of its run (the browser's
+clock, as ``browser.py``). Once every session has opened, one more session uploads a ``--rows``-row survey
+file (the demo phone survey's GBK layout: Chinese headers and station names, text answers; every answer
+"very dissatisfied" in August 2026, so the city's 2026Q3 satisfaction must move) through the Upload page.
+
+Recorded: every page time (p50, p95, max), errors (an exception box, an error alert, a timeout, a page
+error in the browser), the upload's time, and, after the walks, each session's next interaction (the
+Overview): its headline tiles must equal those the uploader sees after the load and differ from those it
+saw before. After the server stops, the database must hold the uploaded file as exactly one batch with
+``--rows`` respondents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import duckdb  # noqa: E402
+from playwright.async_api import Error as PlaywrightError  # noqa: E402
+from playwright.async_api import async_playwright  # noqa: E402
+
+from analytics.i18n import t  # noqa: E402
+from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, CLOCK_SCRIPT, Server  # noqa: E402
+from benchmarks.run import BENCH_SECRET, machine  # noqa: E402
+from tests.e2e import ui  # noqa: E402
+
+PAGES = ("trends", "compare", "breakdowns", "data", "")  # "" = Overview, the default page
+HEADER = ["问卷编号", "调查日期", "所属派出所", "是否见过民警巡逻", "是否认识社区民警", "是否知道报警求助方式",
+          "总体满意度", "安全感", "信任度", "服务态度", "出警速度", "执法公正", "沟通解释", "办理结果", "性别",
+          "年龄段", "联系电话"]
+TIMEOUT_MS = 300_000
+WAIT_S = 1800  # the longest a session waits for the others (every wait is bounded)
+DONE_JS = """(n) => (window.__stRuns || 0) > n
+    && document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def write_upload(path: Path, db: Path, rows: int) -> None:
+    """``rows`` interviews at the demo's stations in August 2026, GBK with CRLF, everyone very dissatisfied."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        stations = [r[0] for r in con.execute(
+            "SELECT name_zh FROM jurisdictions WHERE level = 'station' ORDER BY code").fetchall()]
+    finally:
+        con.close()
+    lines = [",".join(HEADER)]
+    for i in range(1, rows + 1):
+        lines.append(",".join([f"CONC-{i:07d}", f"2026/8/{1 + i % 28}", stations[i % len(stations)],
+                               "是" if i % 2 else "否", "否", "是", "非常不满意", "一般", "不信任", "不满意", "一般",
+                               "一般", "一般", "不满意", "男" if i % 3 else "女",
+                               ("18-29", "30-44", "45-59", "60+")[i % 4], f"139{i:08d}"]))
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gbk"))
+
+
+async def new_page(browser: Any) -> Any:
+    context = await browser.new_context(viewport=ui.VIEWPORT, locale="zh-CN")
+    await context.add_init_script(ui.INIT_SCRIPT)
+    await context.add_init_script(CLOCK_SCRIPT)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = await context.new_page()
+    page.errors = []  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: page.errors.append(str(e)[:300]))
+    return page
+
+
+async def settle(page: Any) -> None:
+    await page.wait_for_selector(ui.MAIN, timeout=TIMEOUT_MS)
+    await page.wait_for_function(ui.IDLE_JS, timeout=TIMEOUT_MS, polling=100)
+    await page.wait_for_timeout(200)
+    await page.wait_for_function(ui.IDLE_JS, timeout=TIMEOUT_MS, polling=100)
+
+
+async def problems(page: Any) -> list[str]:
+    found = [f"exception: {x[:200]}" for x in await page.locator(ui.EXCEPTION).all_inner_texts()]
+    found += [f"error: {x[:200]}" for x in await page.locator(ui.MAIN).locator(
+        '[data-testid="stAlertContentError"]').all_inner_texts()]
+    return found
+
+
+async def timed(page: Any, action: Any) -> float:
+    """Click → end of the last run it caused (s, browser clock); then wait until the page is settled."""
+    before = await page.evaluate("() => window.__stRuns || 0")
+    start = await page.evaluate("() => performance.now()")
+    await action()
+    await page.wait_for_function(DONE_JS, arg=before, timeout=TIMEOUT_MS, polling=100)
+    await settle(page)
+    return (await page.evaluate("() => window.__stRunEnd") - start) / 1000
+
+
+async def goto(page: Any, path: str) -> float:
+    if path:
+        link = page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').first
+    else:
+        hrefs = await page.eval_on_selector_all('[data-testid="stSidebarNav"] a', "els => els.map(e => e.href)")
+        index = next(i for i, h in enumerate(hrefs) if h.rstrip("/").count("/") == 2)
+        link = page.locator('[data-testid="stSidebarNav"] a').nth(index)
+    return await timed(page, link.click)
+
+
+async def tiles(page: Any) -> dict[str, str]:
+    out = {}
+    for tile in await page.locator(ui.MAIN).locator('[data-testid="stMetric"]').all():
+        label = (await tile.locator('[data-testid="stMetricLabel"]').inner_text()).strip()
+        out[label] = (await tile.locator('[data-testid="stMetricValue"]').inner_text()).strip()
+    return out
+
+
+async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, counter: list[int],
+                 total: int, upload_done: asyncio.Event) -> dict[str, Any]:
+    """One session: open, remember the tiles, walk the pages ``rounds`` times, then (after the upload) the
+    Overview once more."""
+    out: dict[str, Any] = {"times": [], "errors": []}
+    page = await new_page(browser)
+    try:
+        try:
+            start = time.perf_counter()
+            await page.goto(url + "/", timeout=TIMEOUT_MS)
+            await settle(page)
+            out["first_page"] = time.perf_counter() - start
+            out["tiles_before"] = await tiles(page)
+        finally:
+            # Counted even when opening failed: the uploader waits for every session, never forever.
+            counter[0] += 1
+            if counter[0] == total:
+                opened.set()
+        for _ in range(rounds):
+            for path in PAGES:
+                try:
+                    seconds = await goto(page, path)
+                    out["times"].append({"page": path or "overview", "seconds": seconds,
+                                         "during_upload": not upload_done.is_set()})
+                    out["errors"] += await problems(page)
+                except PlaywrightError as exc:
+                    out["errors"].append(f"{path}: {str(exc)[:200]}")
+        await asyncio.wait_for(upload_done.wait(), timeout=WAIT_S)
+        # The next interaction of the same session (a reload would be a new session).
+        out["after_seconds"] = await goto(page, "trends") + await goto(page, "")
+        out["tiles_after"] = await tiles(page)
+        out["errors"] += await problems(page)
+        out["errors"] += page.errors
+    finally:
+        await page.context.close()
+    return out
+
+
+async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
+                   upload_done: asyncio.Event) -> dict[str, Any]:
+    """Wait until every walker has opened, then load ``file`` through the Upload page."""
+    out: dict[str, Any] = {"errors": []}
+    page = await new_page(browser)
+    try:
+        await page.goto(url + "/", timeout=TIMEOUT_MS)
+        await settle(page)
+        await asyncio.wait_for(opened.wait(), timeout=WAIT_S)
+        await goto(page, "upload")
+        start = time.perf_counter()
+        chooser = page.locator(ui.MAIN).locator('[data-testid="stFileUploaderDropzoneInput"]')
+        await timed(page, lambda: chooser.set_input_files(str(file)))
+        await page.locator(ui.MAIN).get_by_role("heading", name=t("upload.mapping", "zh")).wait_for()
+        mode = page.locator(ui.MAIN).get_by_role("textbox", name="mode", exact=True)
+        if not await mode.is_visible():
+            await page.locator(ui.MAIN).get_by_text(t("upload.constants", "zh")).click()
+
+        async def fill_mode() -> None:
+            await mode.fill("phone")
+            await mode.press("Enter")
+        await timed(page, fill_mode)
+        load_button = page.locator(ui.MAIN).get_by_role("button", name=t("upload.load", "zh"))
+        out["load_click_to_end"] = await timed(page, load_button.click)
+        out["upload_seconds"] = time.perf_counter() - start
+        out["messages"] = await page.locator(ui.MAIN).locator(
+            '[data-testid="stAlertContentSuccess"]').all_inner_texts()
+        out["errors"] += await problems(page)
+        await goto(page, "")
+        out["tiles_after"] = await tiles(page)
+        out["errors"] += page.errors
+    finally:
+        upload_done.set()
+        await page.context.close()
+    return out
+
+
+async def scenario(url: str, sessions: int, rounds: int, file: Path) -> dict[str, Any]:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            opened, upload_done = asyncio.Event(), asyncio.Event()
+            counter = [0]
+            jobs = [walker(browser, url, rounds, opened, counter, sessions, upload_done) for _ in range(sessions)]
+            results = await asyncio.gather(uploader(browser, url, file, opened, upload_done), *jobs,
+                                           return_exceptions=True)
+        finally:
+            await browser.close()
+    failed = [repr(r)[:500] for r in results if isinstance(r, BaseException)]
+    return {"uploader": results[0] if not isinstance(results[0], BaseException) else None,
+            "walkers": [r for r in results[1:] if not isinstance(r, BaseException)], "crashed": failed}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run the scenario once and write the figures to ``--out``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=HERE / "results_concurrency.json")
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2, help="walks over the pages per session (bounded)")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows of the uploaded survey file")
+    parser.add_argument("--demo", type=Path, help="a demo database (default: built with python -m analytics demo)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "jingmin_concurrency_bench")
+    parser.add_argument("--tree", type=Path, default=REPO, help="serve the app from this source tree")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "JINGMIN_SECRET": BENCH_SECRET, "PYTHONPATH": str(REPO)}
+    demo = args.demo or args.work / "demo.duckdb"
+    if not demo.exists():
+        subprocess.run([sys.executable, "-m", "analytics", "demo", "--db", str(demo)], cwd=REPO, env=env, check=True)
+    db = args.work / "served.duckdb"
+    shutil.copyfile(demo, db)
+    upload = args.work / f"survey_phone_2026q3_concurrency_{args.rows}_gbk.csv"
+    write_upload(upload, db, args.rows)
+    log = args.work / "streamlit.log"
+    load = os.getloadavg()
+    started = dt.datetime.now().isoformat(timespec="seconds")
+    server = Server(args.tree, db, log)
+    try:
+        found = asyncio.run(scenario(server.url, args.sessions, args.rounds, upload))
+    finally:
+        server.stop()
+    load_after = os.getloadavg()
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        batches = con.execute("SELECT batch_id, row_count, status FROM batches WHERE source_name = $name",
+                              {"name": upload.name}).fetchall()
+        respondents = con.execute("SELECT count(*) FROM respondents r JOIN batches b USING (batch_id) "
+                                  "WHERE b.source_name = $name", {"name": upload.name}).fetchone()[0]
+    finally:
+        con.close()
+    walkers, up = found["walkers"], found["uploader"] or {}
+    times = [x["seconds"] for w in walkers for x in w["times"]]
+    during = [x["seconds"] for w in walkers for x in w["times"] if x["during_upload"]]
+    errors = [e for w in walkers for e in w["errors"]] + up.get("errors", []) + found["crashed"]
+    up_tiles = up.get("tiles_after")
+    sees_new = [bool(w.get("tiles_before")) and w.get("tiles_after") == up_tiles
+                and w.get("tiles_after") != w.get("tiles_before") for w in walkers]
+    summary = {
+        "page_switches": len(times), "p50_s": statistics.median(times) if times else None,
+        "p95_s": percentile(times, 0.95) if times else None, "max_s": max(times) if times else None,
+        "p95_during_upload_s": percentile(during, 0.95) if during else None, "switches_during_upload": len(during),
+        "first_page_p95_s": percentile([w["first_page"] for w in walkers], 0.95) if walkers else None,
+        "errors": len(errors), "upload_seconds": up.get("upload_seconds"),
+        "load_click_to_end_s": up.get("load_click_to_end"), "upload_batches": batches,
+        "upload_respondents": respondents, "sessions_completed": len(walkers),
+        "sessions_seeing_new_data": sum(sees_new),
+    }
+    targets = {"p95_at_most_4s": summary["p95_s"] is not None and summary["p95_s"] <= 4.0,
+               "no_errors": not errors,
+               "upload_landed_once": len(batches) == 1 and respondents == args.rows,
+               "every_session_sees_new_data": len(walkers) == args.sessions and all(sees_new)}
+    results = {"started": started, "machine": machine(), "sessions": args.sessions, "rounds": args.rounds,
+               "rows": args.rows, "pages": [p or "overview" for p in PAGES], "loadavg_before": load,
+               "loadavg_after": load_after, "summary": summary, "targets": targets, "errors": errors[:50],
+               "uploader": up, "walkers": walkers,
+               "finished": dt.datetime.now().isoformat(timespec="seconds")}
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    print(json.dumps({"summary": summary, "targets": targets, "errors": errors[:10]}, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,10 +12,11 @@ Rows without a ``kind`` (case metrics, older callers) are rates.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
-from analytics.i18n import t
+from analytics.i18n import has, t
 
 
 def _missing(value: Any) -> bool:
@@ -112,3 +113,51 @@ def jurisdiction_name(row: dict[str, Any] | Any, lang: str) -> str:
     """The jurisdiction's name in ``lang``, falling back to its code."""
     name = row["name_zh"] if lang == "zh" else row["name_en"]
     return name if isinstance(name, str) and name else str(row["jurisdiction"])
+
+
+# Detail values that are codes of a known vocabulary, shown by their label: detail key -> catalog prefix.
+_AUDIT_VALUE_LABELS = {"kind": "upload.kind.", "role": "role.", "level": "level."}
+
+
+def _audit_value(key: str, value: Any, lang: str) -> str:
+    """One value of an audit entry's detail as text (codes of a known vocabulary by their label)."""
+    if value is None or value == []:
+        return t("audit.value.none", lang)
+    if isinstance(value, bool):
+        return t(f"audit.value.{str(value).lower()}", lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_audit_value(key, v, lang) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_audit_value(k, v, lang)}" for k, v in value.items())
+    prefix = _AUDIT_VALUE_LABELS.get(key)
+    if prefix and isinstance(value, str) and has(prefix + value):
+        return t(prefix + value, lang)
+    return str(value)
+
+
+def audit_action(action: str, lang: str) -> str:
+    """An audit-log action ('batch.load') by its label in ``lang``; an action without one is shown as it is."""
+    key = f"audit.action.{action}"
+    return t(key, lang) if has(key) else action
+
+
+def audit_detail(action: str, detail: str | dict[str, Any] | None, lang: str) -> str:
+    """An audit-log entry's detail (stored as JSON) as a sentence in ``lang``, never as raw JSON.
+
+    Each action has a sentence in the catalog naming the facts worth reading; an entry written before its
+    sentence existed, or missing one of its facts, lists its values only (no keys, no braces).
+    """
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail) if detail.strip() else {}
+        except json.JSONDecodeError:
+            return detail  # not JSON: already text
+    detail = detail if isinstance(detail, dict) else {}
+    values = {k: _audit_value(k, v, lang) for k, v in detail.items()}
+    key = f"audit.detail.{action}"
+    if has(key):
+        try:
+            return t(key, lang, **values)
+        except KeyError:
+            pass  # an older entry without one of the facts the sentence names
+    return " · ".join(v for v in values.values() if v)

@@ -487,6 +487,22 @@ def cached_alerts(sel: Selection) -> pd.DataFrame:
     return _alerts(data_version(), repr(sel), sel)
 
 
+def batch_labels(batches: pd.DataFrame) -> pd.DataFrame:
+    """The batch list as a person reads it: kinds, statuses and survey modes in the chosen language, no "None"."""
+    kinds = {k: tr(f"upload.kind.{k}") for k in batches["kind"].dropna().unique() if has(f"upload.kind.{k}")}
+    modes = {m: tr(f"compare.mode.{m}") for m in batches["survey_mode"].dropna().unique() if has(f"compare.mode.{m}")}
+    statuses = {s: tr(f"batch.status_value.{s}") for s in batches["status"].dropna().unique()
+                if has(f"batch.status_value.{s}")}
+    shown = batches.copy()
+    # A label a file gave itself (a survey mode outside the catalog) is kept as the file wrote it.
+    shown["kind"] = [kinds.get(k, k) for k in shown["kind"]]
+    shown["status"] = [statuses.get(s, s) for s in shown["status"]]
+    shown["survey_mode"] = ["" if pd.isna(m) else modes.get(m, m) for m in shown["survey_mode"]]
+    if "mapping_name" in shown:
+        shown["mapping_name"] = ["" if pd.isna(m) else m for m in shown["mapping_name"]]
+    return shown
+
+
 def natural_key(code: Any) -> tuple:
     """Sort key putting S2 before S10 (numbers inside codes compared as numbers)."""
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(code)))

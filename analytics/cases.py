@@ -75,7 +75,7 @@ from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import CALENDAR_KINDS, parse_period
-from analytics.presentation import rate_cell
+from analytics.presentation import natural_order, rate_cell
 from analytics.selection import Selection
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
@@ -200,7 +200,7 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
     out["level"] = out["level"].fillna(level)
     order = {key: i for i, key in enumerate(METRICS)}
     out["_order"] = out["metric"].map(order)
-    out = out.sort_values(["_order", "jurisdiction", "period_start"])
+    out = out.sort_values(["_order", "jurisdiction", "period_start"], key=natural_order)
     return out[CASE_COLUMNS].reset_index(drop=True)
 
 

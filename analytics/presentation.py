@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from analytics.i18n import has, t
@@ -69,6 +70,43 @@ def pct(value: Any, digits: int = 1) -> str:
     return f"{100 * float(value):.{digits}f}%"
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def natural_text(code: Any) -> str:
+    """A jurisdiction code as a sort key in natural order: digit runs zero-padded, so 'S2' sorts before 'S10'
+    and '2' before '10' (the same order as the registry's SQL, analytics/sql/jurisdiction_list.sql)."""
+    return _DIGITS.sub(lambda m: m.group().lstrip("0").zfill(30), str(code).lower())
+
+
+def natural_order(column: Any) -> Any:
+    """``sort_values(key=...)``: the jurisdiction columns by :func:`natural_text`, any other column as it is."""
+    if getattr(column, "name", None) in ("jurisdiction", "code", "jurisdiction_code"):
+        return column.map(natural_text)
+    return column
+
+
+def signed(value: Any, digits: int = 1) -> str:
+    """A signed number ('+1.2', '-0.4'); a value that rounds to zero is '0.0', never '-0.0' or '+0.0'.
+    Empty for a missing value."""
+    if _missing(value):
+        return ""
+    text = f"{float(value):+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def p_text(p: Any, digits: int = 3, *, relation: bool = False) -> str:
+    """A p-value as printed: '< 0.001' below 0.001 (never '0' or '0.000'), else ``digits`` decimals.
+    ``relation``: with '= ' before a printed value, for a sentence ('p = 0.012', 'p < 0.001').
+    Empty for a missing value."""
+    if _missing(p):
+        return ""
+    floor = 10.0 ** -digits
+    if float(p) < floor:
+        return f"< {floor:.{digits}f}"
+    return f"{'= ' if relation else ''}{float(p):.{digits}f}"
+
+
 def interval_text(low: Any, high: Any, digits: int = 1, *, row: Any = None) -> str:
     """An interval as '74.1–82.0' (percent points), or '6.3–6.5' for a mean-score ``row``; empty when missing."""
     if _missing(low) or _missing(high):
@@ -100,7 +138,7 @@ def change_cell(row: dict[str, Any] | Any) -> str:
     change = row.get("change") if hasattr(row, "get") else row["change"]
     if _missing(change):
         return ""
-    text = f"{float(change):+.{mean_digits(row)}f}" if is_mean(row) else f"{100 * float(change):+.1f}"
+    text = signed(change, mean_digits(row)) if is_mean(row) else signed(100 * float(change))
     direction = row.get("direction", "") if hasattr(row, "get") else row["direction"]
     if direction == "up":
         return "▲ " + text

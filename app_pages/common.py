@@ -33,6 +33,7 @@ from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
 from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods
+from analytics.presentation import natural_text
 from analytics.selection import COMPARISONS, Selection, comparison_words
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -503,9 +504,9 @@ def batch_labels(batches: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def natural_key(code: Any) -> tuple:
-    """Sort key putting S2 before S10 (numbers inside codes compared as numbers)."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(code)))
+def natural_key(code: Any) -> str:
+    """Sort key putting S2 before S10 (numbers inside codes compared as numbers; any mix of codes compares)."""
+    return natural_text(code)
 
 
 def visible_codes() -> set[str] | None:

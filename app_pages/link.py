@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import cases, link
 from analytics.errors import JingminError
-from analytics.presentation import jurisdiction_name
+from analytics.presentation import jurisdiction_name, p_text, signed
 from analytics.selection import Selection
 from app_pages import common
 
@@ -81,9 +81,10 @@ else:
     scale = 100.0 if unit == "rate" else 1.0
     names = [jurisdiction_name(r, lang) for r in table.to_dict("records")]
     tiles = st.columns(4)
-    tiles[0].metric(tr("link.rho"), f"{corr.rho:+.2f}" if np.isfinite(corr.rho) else "—")
-    tiles[1].metric(tr("link.p_value"), f"{corr.p_value:.3f}" if np.isfinite(corr.p_value) else "—")
-    tiles[2].metric(tr("link.ci"), f"{corr.ci_low:+.2f} – {corr.ci_high:+.2f}" if np.isfinite(corr.ci_low) else "—")
+    tiles[0].metric(tr("link.rho"), signed(corr.rho, 2) if np.isfinite(corr.rho) else "—")
+    tiles[1].metric(tr("link.p_value"), p_text(corr.p_value) if np.isfinite(corr.p_value) else "—")
+    tiles[2].metric(tr("link.ci"), f"{signed(corr.ci_low, 2)} – {signed(corr.ci_high, 2)}"
+                    if np.isfinite(corr.ci_low) else "—")
     tiles[3].metric(tr("link.n"), str(corr.n))
     if corr.n < 5:
         st.warning(tr("link.too_few"))
@@ -129,8 +130,8 @@ shown = pd.DataFrame({
     tr("col.n") + " (" + tr("link.callback") + ")": gaps["callback_n"],
     tr("link.survey"): (100 * gaps["survey_estimate"]).round(1),
     tr("col.n") + " (" + tr("link.survey") + ")": gaps["survey_n"],
-    tr("link.gap"): (100 * gaps["gap"]).round(1),
-    tr("link.p_value"): gaps["p_excess_adjusted"].round(4),
+    tr("link.gap"): [signed(100 * v) for v in gaps["gap"]],
+    tr("link.p_value"): [p_text(v) for v in gaps["p_excess_adjusted"]],
     tr("link.flagged"): np.where(gaps["flagged"], "⚑", ""),
 })
 st.dataframe(shown, width="stretch", hide_index=True)

@@ -74,7 +74,7 @@ from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
-from analytics.periods import CALENDAR_KINDS, parse_period
+from analytics.periods import CALENDAR_KINDS, label_for, parse_period
 from analytics.presentation import natural_order, rate_cell
 from analytics.selection import Selection
 from analytics.sqlfiles import query_df
@@ -299,3 +299,27 @@ def metric_cell(row: dict | pd.Series, lang: str) -> str:
         return f"{t('flag.suppressed_short', lang)} (n={n})"
     text = f"{format_value(row['value'], row['unit'], lang)} n={n}"
     return text + " ⚠" if row["flag"] == "caution" else text
+
+
+# A scorecard with more than this share of its cells suppressed is offered the rolling 12 months instead.
+MOSTLY_SUPPRESSED = 0.5
+
+
+def suppressed_share(table: pd.DataFrame) -> float:
+    """The share of a scorecard's cells (rows of :func:`case_metrics`) that are suppressed, among those with
+    data (a 'no data' cell is not a small base). 0.0 for an empty table."""
+    with_data = table[table["flag"] != NO_DATA]
+    return float(with_data["flag"].eq("suppressed").mean()) if len(with_data) else 0.0
+
+
+def offer_rolling(table: pd.DataFrame, period_kind: str) -> bool:
+    """Whether a scorecard of one month or quarter (rows of :func:`case_metrics`) is mostly suppressed, so
+    the page offers the rolling 12 months (whose bases are 4 to 12 times larger) instead."""
+    return period_kind in ("month", "quarter") and suppressed_share(table) > MOSTLY_SUPPRESSED
+
+
+def rolling_window(period: str) -> str:
+    """The rolling 12-month window (label, e.g. '2026-09R12') ending with the last month of ``period``
+    (a month, quarter or year label)."""
+    _kind, _first, last = parse_period(period)
+    return label_for("rolling12", last.replace(day=1))

@@ -72,6 +72,18 @@ if chosen == "all":
 else:
     now = table[table["period"] == chosen]
     city_now = city[city["period"] == chosen]
+    share = cases.suppressed_share(now)
+    # A quarter (or month) whose scorecard is mostly suppressed: one click to the rolling 12 months, whose
+    # bases are about four times larger, instead of a grid of 'too few cases'.
+    if cases.offer_rolling(now, f.period_kind):
+        st.info(tr("cases.mostly_suppressed", period=chosen, share=f"{100 * share:.0f}%"))
+        if st.toggle(tr("cases.rolling_toggle", period=chosen), key=f"cases_rolling_{chosen}"):
+            window = cases.rolling_window(chosen)
+            rolling = case_table(version, "rolling12", f.level, f.jurisdiction_codes, *who)
+            now = rolling[rolling["period"] == window]
+            rolling_city = case_table(version, "rolling12", "city", (), *who)
+            city_now = rolling_city[rolling_city["period"] == window]
+            period_label = tr("cases.rolling_label", period=chosen, window=window)
 
 # --- headline tiles ------------------------------------------------------------------------------
 st.subheader(tr("cases.headline", period=period_label))
@@ -108,8 +120,9 @@ st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 
                             for label in scorecard.columns})
 if now["flag"].eq(cases.NO_DATA).any():
     st.caption(tr("flag.no_data_help"))
-st.download_button(tr("cases.download"), to_csv_text(now), file_name=f"jingmin_cases_{chosen}.csv",
-                   mime="text/csv", on_click=common.audit_download, args=(f"jingmin_cases_{chosen}.csv",))
+csv_name = f"jingmin_cases_{now['period'].iloc[0] if len(now) else chosen}.csv"  # the rolling window's label too
+st.download_button(tr("cases.download"), to_csv_text(now), file_name=csv_name, mime="text/csv",
+                   on_click=common.audit_download, args=(csv_name,))
 
 # --- trends --------------------------------------------------------------------------------------
 st.subheader(tr("cases.trends"))

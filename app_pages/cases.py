@@ -89,22 +89,24 @@ else:
 st.subheader(tr("cases.headline", period=period_label))
 city_rows = city_now.drop_duplicates("metric").set_index("metric")
 keys = list(cases.METRICS)
-for start in range(0, len(keys), 6):
-    tiles = st.columns(6)
-    for tile, key in zip(tiles, keys[start:start + 6], strict=False):
+# Four tiles a row, labels wrapping: six a row cut both labels and values ('17.0 …') at 1280 px.
+TILES_PER_ROW = 4
+for start in range(0, len(keys), TILES_PER_ROW):
+    tiles = st.columns(TILES_PER_ROW)
+    for tile, key in zip(tiles, keys[start:start + TILES_PER_ROW], strict=False):
         if key not in city_rows.index:
             continue
         row = city_rows.loc[key]
         if row["flag"] == cases.NO_DATA:
-            tile.metric(labels[key], cases.NO_DATA_MARK, help=f"{tr('flag.no_data_help')} {defs[key]}")
+            common.metric_tile(tile, labels[key], cases.NO_DATA_MARK, f"{tr('flag.no_data_help')} {defs[key]}")
             continue
         if row["flag"] == "suppressed":
-            tile.metric(labels[key], tr("flag.suppressed_short"), help=defs[key])
+            common.metric_tile(tile, labels[key], tr("flag.suppressed_short"), defs[key])
             continue
         text = cases.format_value(row["value"], row["unit"], lang)
         extra = (f"{tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; "
                  if row["unit"] == "rate" else "")
-        tile.metric(labels[key], text, help=f"{defs[key]} {extra}n={int(row['n'])}")
+        common.metric_tile(tile, labels[key], text, f"{defs[key]} {extra}n={int(row['n'])}")
 
 # --- scorecard -----------------------------------------------------------------------------------
 st.subheader(tr("cases.scorecard"))

@@ -88,15 +88,26 @@ else:
     tiles[3].metric(tr("link.n"), str(corr.n))
     if corr.n < 5:
         st.warning(tr("link.too_few"))
+    xs, ys = scale * table["metric_value"], 100 * table["indicator_estimate"]
+    x_range, y_range = common.padded_range(xs), common.padded_range(ys)
+    # Labels go where they overlap no other label or point and stay inside the plot (700 x 340 px is the
+    # plot area at 1280 px wide, the narrowest layout); a name that fits nowhere is in the hover only.
+    positions, shown_names = common.label_positions(xs, ys, names, x_range=x_range, y_range=y_range,
+                                                    width_px=700, height_px=340)
     fig = go.Figure(go.Scatter(
-        x=scale * table["metric_value"], y=100 * table["indicator_estimate"], mode="markers+text", text=names,
-        textposition="top center", marker={"size": 11, "color": common.PALETTE[0]},
-        customdata=table[["metric_n", "indicator_n"]],
-        hovertemplate="%{text}<br>%{x:.1f} (n=%{customdata[0]})<br>%{y:.1f}% (n=%{customdata[1]})<extra></extra>"))
+        x=xs, y=ys, mode="markers+text", text=shown_names, textposition=positions, cliponaxis=False,
+        marker={"size": 11, "color": common.PALETTE[0]}, textfont={"size": common.LABEL_FONT_PX},
+        customdata=np.column_stack([table["metric_n"], table["indicator_n"], names]),
+        hovertemplate="%{customdata[2]}<br>%{x:.1f} (n=%{customdata[0]})<br>%{y:.1f}% (n=%{customdata[1]})"
+                      "<extra></extra>"))
     x_title = metric_labels[metric] + (" (%)" if unit == "rate" else f" ({tr(f'unit.{unit}')})")
     fig.update_layout(xaxis_title=x_title, yaxis_title=indicator_labels[indicator] + " (%)", height=460,
-                      title=f"{metric_labels[metric]} × {indicator_labels[indicator]}")
+                      title=f"{metric_labels[metric]} × {indicator_labels[indicator]}",
+                      xaxis={"range": x_range}, yaxis={"range": y_range})
     common.show_fig(fig)
+    hidden = sum(1 for text in shown_names if not text)
+    if hidden:
+        st.caption(tr("chart.labels_hidden", n=hidden))
 
 # --- self-report gap -----------------------------------------------------------------------------
 st.subheader(tr("link.gap_title"))

@@ -301,7 +301,8 @@ def metric_cell(row: dict | pd.Series, lang: str) -> str:
     return text + " ⚠" if row["flag"] == "caution" else text
 
 
-# A scorecard with more than this share of its cells suppressed is offered the rolling 12 months instead.
+# A scorecard column (one metric) with more than this share of its cells suppressed: the page offers the
+# rolling 12 months instead.
 MOSTLY_SUPPRESSED = 0.5
 
 
@@ -312,10 +313,16 @@ def suppressed_share(table: pd.DataFrame) -> float:
     return float(with_data["flag"].eq("suppressed").mean()) if len(with_data) else 0.0
 
 
+def mostly_suppressed(table: pd.DataFrame) -> list[str]:
+    """The metrics (in :data:`METRICS` order) most of whose cells in a one-period scorecard (rows of
+    :func:`case_metrics`) are suppressed, among the cells with data."""
+    return [key for key in METRICS if suppressed_share(table[table["metric"] == key]) > MOSTLY_SUPPRESSED]
+
+
 def offer_rolling(table: pd.DataFrame, period_kind: str) -> bool:
-    """Whether a scorecard of one month or quarter (rows of :func:`case_metrics`) is mostly suppressed, so
-    the page offers the rolling 12 months (whose bases are 4 to 12 times larger) instead."""
-    return period_kind in ("month", "quarter") and suppressed_share(table) > MOSTLY_SUPPRESSED
+    """Whether a scorecard of one month or quarter has metrics whose cells are mostly suppressed, so the page
+    offers the rolling 12 months (whose bases are 4 to 12 times larger) instead."""
+    return period_kind in ("month", "quarter") and bool(mostly_suppressed(table))
 
 
 def rolling_window(period: str) -> str:

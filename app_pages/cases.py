@@ -72,11 +72,11 @@ if chosen == "all":
 else:
     now = table[table["period"] == chosen]
     city_now = city[city["period"] == chosen]
-    share = cases.suppressed_share(now)
-    # A quarter (or month) whose scorecard is mostly suppressed: one click to the rolling 12 months, whose
-    # bases are about four times larger, instead of a grid of 'too few cases'.
+    # A quarter (or month) whose scorecard columns are mostly suppressed: one click to the rolling 12 months,
+    # whose bases are about four times larger, instead of columns of 'too few cases'.
     if cases.offer_rolling(now, f.period_kind):
-        st.info(tr("cases.mostly_suppressed", period=chosen, share=f"{100 * share:.0f}%"))
+        sparse = [labels[k] for k in cases.mostly_suppressed(now)]
+        st.info(tr("cases.mostly_suppressed", period=chosen, metrics=("、" if f.lang == "zh" else ", ").join(sparse)))
         if st.toggle(tr("cases.rolling_toggle", period=chosen), key=f"cases_rolling_{chosen}"):
             window = cases.rolling_window(chosen)
             rolling = case_table(version, "rolling12", f.level, f.jurisdiction_codes, *who)

@@ -162,9 +162,22 @@ def test_a_missing_field_is_named_by_its_label_with_the_pages_own_advice(registr
     assert messages and not [m for m in messages if CLI_ADVICE.search(m)], messages
 
 
-def test_sidebar_local_mode_notice_gives_no_command():
+# Messages pages show (sidebar, empty pages, the Forum's wave notice): no command line as advice.
+PAGE_MESSAGES = ("login.local_help", "sidebar.no_data", "cases.no_cases", "prevention.no_data", "voice.no_data",
+                 "waves.forum_calendar_only", "ingest.page_msg.missing_field", "ingest.page_note.no_survey_mode")
+
+
+@pytest.mark.parametrize("key", PAGE_MESSAGES)
+def test_page_messages_give_no_command(key):
     for lang in ("zh", "en"):
-        assert not CLI_ADVICE.search(t("login.local_help", lang))
+        assert not CLI_ADVICE.search(t(key, lang)) and "ingest " not in t(key, lang), t(key, lang)
+
+
+def test_every_kind_of_file_has_a_label():
+    from analytics import vocabulary as F
+    from analytics.i18n import has
+
+    assert [k for k in F.KINDS if not has(f"upload.kind.{k}")] == []
 
 
 def test_every_audited_action_reads_as_a_sentence():

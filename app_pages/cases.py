@@ -76,13 +76,14 @@ else:
     # whose bases are about four times larger, instead of columns of 'too few cases'.
     if cases.offer_rolling(now, f.period_kind):
         sparse = [labels[k] for k in cases.mostly_suppressed(now)]
-        st.info(tr("cases.mostly_suppressed", period=chosen, metrics=("、" if f.lang == "zh" else ", ").join(sparse)))
+        st.info(tr("cases.mostly_suppressed", period=chosen, metrics=("、" if lang == "zh" else ", ").join(sparse)))
         if st.toggle(tr("cases.rolling_toggle", period=chosen), key=f"cases_rolling_{chosen}"):
             window = cases.rolling_window(chosen)
-            rolling = case_table(version, "rolling12", f.level, f.jurisdiction_codes, *who)
-            now = rolling[rolling["period"] == window]
-            rolling_city = case_table(version, "rolling12", "city", (), *who)
-            city_now = rolling_city[rolling_city["period"] == window]
+            rolling = f.with_(period_kind="rolling12", periods=(window,))
+            now = case_table(version, rolling)
+            now = now[now["period"] == window]
+            city_now = case_table(version, rolling.with_(level="city", jurisdiction_codes=()))
+            city_now = city_now[city_now["period"] == window]
             period_label = tr("cases.rolling_label", period=chosen, window=window)
 
 # --- headline tiles ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import pytest
 
 from analytics import cases, store
 from analytics.i18n import t
+from analytics.selection import Selection
 from tests.app.test_case_pages import add_cases_and_drivers
 
 
@@ -30,8 +31,8 @@ def test_suppressed_share_and_rolling_window():
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_mostly_suppressed_quarter_offers_the_rolling_12_months(app, sparse_cases_db, lang):
     con = store.connect(sparse_cases_db)
-    quarter = cases.case_metrics(con, period_kind="quarter", level="station")
-    rolling = cases.case_metrics(con, period_kind="rolling12", level="station")
+    quarter = cases.case_metrics(con, Selection(period_kind="quarter", level="station"))
+    rolling = cases.case_metrics(con, Selection(period_kind="rolling12", level="station"))
     con.close()
     latest = quarter.sort_values("period_start")["period"].iloc[-1]
     share = cases.suppressed_share(quarter[quarter["period"] == latest])

@@ -9,6 +9,7 @@ import pytest
 from analytics import compare, engine, store
 from analytics.i18n import t
 from analytics.presentation import natural_text, p_text, signed
+from analytics.selection import Selection
 
 
 def all_text(at) -> str:
@@ -79,7 +80,8 @@ def test_funnel_defaults_to_adjusted_limits_when_overdispersion_is_significant(a
     indicator = at.selectbox(key="cmp_indicator").value
     period = at.selectbox(key="cmp_period_quarter").value
     con = store.connect(synthetic_db_path)
-    plain = compare.compare_table(con, indicator=indicator, period=period, level="station")
+    plain = compare.compare_table(con, Selection(period_kind="quarter", periods=(period,), level="station"),
+                                  indicator=indicator)
     con.close()
     (toggle,) = [w for w in at.toggle if w.key.startswith("cmp_overdispersion")]
     assert toggle.value is bool(plain.attrs["phi_significant"])
@@ -101,7 +103,8 @@ def test_funnel_default_on_overdispersed_data(app, synthetic_db_path, lang):
                 "WHEN r.jurisdiction_code = 'S2' THEN '0' ELSE answers.code END "
                 "FROM respondents r WHERE r.respondent_key = answers.respondent_key AND answers.item = 'seen_police'")
     engine.refresh_cells(con)
-    table = compare.compare_table(con, indicator="visibility", period="2025Q4", level="station")
+    table = compare.compare_table(con, Selection(period_kind="quarter", periods=("2025Q4",), level="station"),
+                                  indicator="visibility")
     con.close()
     assert table.attrs["phi_significant"]
     at = open_compare(app, lang)

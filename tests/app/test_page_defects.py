@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth, store
 from analytics.i18n import t
 from analytics.ingest import ingest_file
-from app_pages import common
+from analytics.selection import Selection
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "ingest"
@@ -63,7 +63,7 @@ def page(name: str, lang: str) -> AppTest:
     at = AppTest.from_file(str(REPO / "app_pages" / f"{name}.py"), default_timeout=60)
     at.session_state["lang"] = lang
     at.session_state["_user"] = auth.LOCAL_USER
-    at.session_state["_filters"] = common.Filters(lang, "quarter", (), "station", (), False)
+    at.session_state["_filters"] = Selection()
     at.run()
     assert not at.exception, at.exception
     return at

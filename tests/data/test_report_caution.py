@@ -14,6 +14,8 @@ from pptx.util import Pt
 
 from analytics import forum, report, store
 from analytics.i18n import t
+from analytics.periods import period_kind
+from analytics.selection import Selection
 from tests.data.test_forum import PERIOD, build_forum_city
 
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -23,7 +25,8 @@ A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 @pytest.fixture(scope="module")
 def summary_of(tmp_path_factory):
     con = store.connect(build_forum_city(tmp_path_factory.mktemp("caution") / "forum.duckdb"))
-    memo = {lang: forum.forum_summary(con, "S1", PERIOD, lang) for lang in ("zh", "en")}
+    sel = Selection(period_kind=period_kind(PERIOD), periods=(PERIOD,))
+    memo = {lang: forum.forum_summary(con, sel, "S1", lang) for lang in ("zh", "en")}
     con.close()
     return memo
 

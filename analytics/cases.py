@@ -74,8 +74,8 @@ from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
-from analytics.periods import CALENDAR_KINDS, parse_period
-from analytics.presentation import rate_cell
+from analytics.periods import CALENDAR_KINDS, label_for, parse_period
+from analytics.presentation import natural_order, rate_cell
 from analytics.selection import Selection
 from analytics.sqlfiles import query_df
 from analytics.store import get_setting
@@ -200,7 +200,7 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
     out["level"] = out["level"].fillna(level)
     order = {key: i for i, key in enumerate(METRICS)}
     out["_order"] = out["metric"].map(order)
-    out = out.sort_values(["_order", "jurisdiction", "period_start"])
+    out = out.sort_values(["_order", "jurisdiction", "period_start"], key=natural_order)
     return out[CASE_COLUMNS].reset_index(drop=True)
 
 
@@ -299,3 +299,34 @@ def metric_cell(row: dict | pd.Series, lang: str) -> str:
         return f"{t('flag.suppressed_short', lang)} (n={n})"
     text = f"{format_value(row['value'], row['unit'], lang)} n={n}"
     return text + " ⚠" if row["flag"] == "caution" else text
+
+
+# A scorecard column (one metric) with more than this share of its cells suppressed: the page offers the
+# rolling 12 months instead.
+MOSTLY_SUPPRESSED = 0.5
+
+
+def suppressed_share(table: pd.DataFrame) -> float:
+    """The share of a scorecard's cells (rows of :func:`case_metrics`) that are suppressed, among those with
+    data (a 'no data' cell is not a small base). 0.0 for an empty table."""
+    with_data = table[table["flag"] != NO_DATA]
+    return float(with_data["flag"].eq("suppressed").mean()) if len(with_data) else 0.0
+
+
+def mostly_suppressed(table: pd.DataFrame) -> list[str]:
+    """The metrics (in :data:`METRICS` order) most of whose cells in a one-period scorecard (rows of
+    :func:`case_metrics`) are suppressed, among the cells with data."""
+    return [key for key in METRICS if suppressed_share(table[table["metric"] == key]) > MOSTLY_SUPPRESSED]
+
+
+def offer_rolling(table: pd.DataFrame, period_kind: str) -> bool:
+    """Whether a scorecard of one month or quarter has metrics whose cells are mostly suppressed, so the page
+    offers the rolling 12 months (whose bases are 4 to 12 times larger) instead."""
+    return period_kind in ("month", "quarter") and bool(mostly_suppressed(table))
+
+
+def rolling_window(period: str) -> str:
+    """The rolling 12-month window (label, e.g. '2026-09R12') ending with the last month of ``period``
+    (a month, quarter or year label)."""
+    _kind, _first, last = parse_period(period)
+    return label_for("rolling12", last.replace(day=1))

@@ -58,6 +58,7 @@ from analytics.auth import User, visible_codes
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import label_for, parse_period, period_kind
+from analytics.presentation import natural_order
 from analytics.result import Result
 from analytics.selection import Selection
 from analytics.sqlfiles import query_df
@@ -311,7 +312,7 @@ def compare_table(
     out.loc[suppressed, _HIDDEN_WHEN_SUPPRESSED] = np.nan
     out["_order"] = np.where(suppressed, 1, 0)
     out = out.sort_values(["_order", "estimate", "jurisdiction"], ascending=[True, False, True],
-                          na_position="last").drop(columns="_order").reset_index(drop=True)
+                          na_position="last", key=natural_order).drop(columns="_order").reset_index(drop=True)
     out = out[COMPARE_COLUMNS]
     meta.update(overall=p0, phi=phi, phi_applied=phi_used, phi_significant=phi_significant, units=k,
                  suppressed=sorted(table.loc[suppressed, "jurisdiction"]))

@@ -41,6 +41,7 @@ from analytics.auth import User, visible_codes
 from analytics.choices import LEVELS as LEVELS  # re-exported as engine.LEVELS
 from analytics.errors import UnknownNameError
 from analytics.periods import WAVE_KIND, parse_period, previous_period
+from analytics.presentation import natural_order
 from analytics.selection import Selection
 from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
@@ -146,7 +147,8 @@ def _wave_table(con: DuckDBPyConnection, *, level: str, indicators: Sequence[str
     table = _estimates(con, raw, level=level, weighted=weighted)
     # Wave order (a mapping may order waves other than by first interview date), not period_start order.
     rank = table["period"].map(order)
-    return (table.assign(_rank=rank).sort_values(["indicator", "jurisdiction", "_rank"], kind="stable")
+    return (table.assign(_rank=rank).sort_values(["indicator", "jurisdiction", "_rank"], kind="stable",
+                                                 key=natural_order)
             .drop(columns="_rank").reset_index(drop=True))
 
 
@@ -261,7 +263,8 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
     names = jurisdictions(con).set_index("code")[["name_zh", "name_en", "level"]]
     out = out.join(names, on="jurisdiction")
     out["level"] = out["level"].fillna(level)
-    return out[TIDY_COLUMNS].sort_values(["indicator", "jurisdiction", "period_start"]).reset_index(drop=True)
+    return (out[TIDY_COLUMNS].sort_values(["indicator", "jurisdiction", "period_start"], key=natural_order)
+            .reset_index(drop=True))
 
 
 def indicator_scales(con: DuckDBPyConnection) -> pd.DataFrame:

@@ -44,6 +44,7 @@ from scipy import stats as sps
 
 from analytics import cases, engine, stats
 from analytics.errors import UnknownNameError
+from analytics.presentation import natural_order
 from analytics.selection import Selection
 from analytics.store import get_setting
 
@@ -110,7 +111,7 @@ def link_table(con: DuckDBPyConnection, sel: Selection, *, metric: str, indicato
         "value": "metric_value", "se": "metric_se", "n": "metric_n", "flag": "metric_flag",
         "estimate": "indicator_estimate", "se_survey": "indicator_se", "n_survey": "indicator_n",
         "flag_survey": "indicator_flag"})
-    return merged[LINK_COLUMNS].sort_values("jurisdiction").reset_index(drop=True)
+    return merged[LINK_COLUMNS].sort_values("jurisdiction", key=natural_order).reset_index(drop=True)
 
 
 def _rank_rows(values: np.ndarray) -> np.ndarray:

@@ -12,10 +12,12 @@ Rows without a ``kind`` (case metrics, older callers) are rates.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Any
 
-from analytics.i18n import t
+from analytics.i18n import has, t
 
 
 def _missing(value: Any) -> bool:
@@ -68,6 +70,43 @@ def pct(value: Any, digits: int = 1) -> str:
     return f"{100 * float(value):.{digits}f}%"
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def natural_text(code: Any) -> str:
+    """A jurisdiction code as a sort key in natural order: digit runs zero-padded, so 'S2' sorts before 'S10'
+    and '2' before '10' (the same order as the registry's SQL, analytics/sql/jurisdiction_list.sql)."""
+    return _DIGITS.sub(lambda m: m.group().lstrip("0").zfill(30), str(code).lower())
+
+
+def natural_order(column: Any) -> Any:
+    """``sort_values(key=...)``: the jurisdiction columns by :func:`natural_text`, any other column as it is."""
+    if getattr(column, "name", None) in ("jurisdiction", "code", "jurisdiction_code"):
+        return column.map(natural_text)
+    return column
+
+
+def signed(value: Any, digits: int = 1) -> str:
+    """A signed number ('+1.2', '-0.4'); a value that rounds to zero is '0.0', never '-0.0' or '+0.0'.
+    Empty for a missing value."""
+    if _missing(value):
+        return ""
+    text = f"{float(value):+.{digits}f}"
+    return text[1:] if float(text) == 0 else text
+
+
+def p_text(p: Any, digits: int = 3, *, relation: bool = False) -> str:
+    """A p-value as printed: '< 0.001' below 0.001 (never '0' or '0.000'), else ``digits`` decimals.
+    ``relation``: with '= ' before a printed value, for a sentence ('p = 0.012', 'p < 0.001').
+    Empty for a missing value."""
+    if _missing(p):
+        return ""
+    floor = 10.0 ** -digits
+    if float(p) < floor:
+        return f"< {floor:.{digits}f}"
+    return f"{'= ' if relation else ''}{float(p):.{digits}f}"
+
+
 def interval_text(low: Any, high: Any, digits: int = 1, *, row: Any = None) -> str:
     """An interval as '74.1–82.0' (percent points), or '6.3–6.5' for a mean-score ``row``; empty when missing."""
     if _missing(low) or _missing(high):
@@ -99,7 +138,7 @@ def change_cell(row: dict[str, Any] | Any) -> str:
     change = row.get("change") if hasattr(row, "get") else row["change"]
     if _missing(change):
         return ""
-    text = f"{float(change):+.{mean_digits(row)}f}" if is_mean(row) else f"{100 * float(change):+.1f}"
+    text = signed(change, mean_digits(row)) if is_mean(row) else signed(100 * float(change))
     direction = row.get("direction", "") if hasattr(row, "get") else row["direction"]
     if direction == "up":
         return "▲ " + text
@@ -112,3 +151,51 @@ def jurisdiction_name(row: dict[str, Any] | Any, lang: str) -> str:
     """The jurisdiction's name in ``lang``, falling back to its code."""
     name = row["name_zh"] if lang == "zh" else row["name_en"]
     return name if isinstance(name, str) and name else str(row["jurisdiction"])
+
+
+# Detail values that are codes of a known vocabulary, shown by their label: detail key -> catalog prefix.
+_AUDIT_VALUE_LABELS = {"kind": "upload.kind.", "role": "role.", "level": "level."}
+
+
+def _audit_value(key: str, value: Any, lang: str) -> str:
+    """One value of an audit entry's detail as text (codes of a known vocabulary by their label)."""
+    if value is None or value == []:
+        return t("audit.value.none", lang)
+    if isinstance(value, bool):
+        return t(f"audit.value.{str(value).lower()}", lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_audit_value(key, v, lang) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_audit_value(k, v, lang)}" for k, v in value.items())
+    prefix = _AUDIT_VALUE_LABELS.get(key)
+    if prefix and isinstance(value, str) and has(prefix + value):
+        return t(prefix + value, lang)
+    return str(value)
+
+
+def audit_action(action: str, lang: str) -> str:
+    """An audit-log action ('batch.load') by its label in ``lang``; an action without one is shown as it is."""
+    key = f"audit.action.{action}"
+    return t(key, lang) if has(key) else action
+
+
+def audit_detail(action: str, detail: str | dict[str, Any] | None, lang: str) -> str:
+    """An audit-log entry's detail (stored as JSON) as a sentence in ``lang``, never as raw JSON.
+
+    Each action has a sentence in the catalog naming the facts worth reading; an entry written before its
+    sentence existed, or missing one of its facts, lists its values only (no keys, no braces).
+    """
+    if isinstance(detail, str):
+        try:
+            detail = json.loads(detail) if detail.strip() else {}
+        except json.JSONDecodeError:
+            return detail  # not JSON: already text
+    detail = detail if isinstance(detail, dict) else {}
+    values = {k: _audit_value(k, v, lang) for k, v in detail.items()}
+    key = f"audit.detail.{action}"
+    if has(key):
+        try:
+            return t(key, lang, **values)
+        except KeyError:
+            pass  # an older entry without one of the facts the sentence names
+    return " · ".join(v for v in values.values() if v)

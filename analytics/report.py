@@ -49,10 +49,26 @@ FONTS = {"zh": "Microsoft YaHei", "en": "Calibri"}
 HTML_FONTS = '"Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "Source Han Sans SC", system-ui, sans-serif'
 ACTION_ROWS_PER_SLIDE = 6
 MAX_LABELLED_POINTS = 8  # trend charts with more periods label only the latest point
+CAUTION = "caution"  # a rate's flag when its base is small: drawn hollow, with the note under the chart
+WHITE = "#ffffff"
 
 SLIDE_W = Inches(13.333)
 SLIDE_H = Inches(7.5)
 MARGIN = Inches(0.5)
+
+
+# One place's column values (None: no column) and each value's flag (ok | caution | suppressed | missing).
+ColumnSeries = tuple[str, Sequence[float | None], Sequence[str]]
+
+
+def _caution_points(flags: Sequence[str], values: Sequence[float | None]) -> list[int]:
+    """Indices of the drawn values flagged 'use with caution' (a suppressed value is never drawn: it is None)."""
+    return [i for i, (flag, value) in enumerate(zip(flags, values, strict=True)) if flag == CAUTION
+            and value is not None]
+
+
+def _has_caution(series: Sequence[ColumnSeries]) -> bool:
+    return any(_caution_points(flags, values) for _name, values, flags in series)
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -114,12 +130,18 @@ def _tick_text(value: float, rate: Rate) -> str:
     return f"{value:g}" if rate.is_mean else f"{round(100 * value)}%"
 
 
-def method_lines(summary: ForumSummary) -> list[str]:
-    """How to read the figures, one sentence each, with the settings in force (shown on the page too)."""
+def method_lines(summary: ForumSummary, *, public: bool = False) -> list[str]:
+    """How to read the figures, one sentence each, with the settings in force (shown on the page too).
+
+    ``public``: the lines residents see on a slide or in the HTML report, without the data version (an
+    analyst's reference, kept in the speaker notes and the HTML's metadata).
+    """
     lang, level = summary.lang, _level_text(summary)
     weighting = t("forum.report.weighted" if summary.weighted else "forum.report.unweighted", lang)
+    source = (t("forum.report.method_source_public", lang, weighting=weighting) if public else
+              t("forum.report.method_source", lang, weighting=weighting, version=summary.data_version))
     lines = [
-        t("forum.report.method_source", lang, weighting=weighting, version=summary.data_version),
+        source,
         t("forum.report.method_interval", lang, level=level),
         t("forum.report.method_change", lang, level=level),
         t("forum.report.method_suppressed", lang, suppress=f"{summary.suppress_below:g}"),
@@ -209,10 +231,12 @@ class _Deck:
         self.paragraphs(frame, [(title, 32, True, PLACE_COLORS[0])])
         bar = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, MARGIN, Inches(1.22), Inches(1.2), Inches(0.06))
         self.plain(bar, PLACE_COLORS[0])
-        footer = t("forum.report.footer", self.lang, version=self.summary.data_version)
+        # Residents see no data version (it means nothing to them); the presenter finds it in the notes.
+        footer = t("forum.report.footer_public", self.lang)
         self.textbox(slide, MARGIN, SLIDE_H - Inches(0.45), SLIDE_W - 2 * MARGIN, Inches(0.3),
                      [(f"{self.summary.place.name} · {self.summary.period_name} · {footer}", 10, False, MUTED)])
-        slide.notes_slide.notes_text_frame.text = notes
+        version = t("forum.report.notes_version", self.lang, version=self.summary.data_version)
+        slide.notes_slide.notes_text_frame.text = f"{notes}\n{version}" if notes else version
         return slide
 
     @staticmethod
@@ -243,6 +267,11 @@ class _Deck:
         size = 50 if len(rate.text) <= 5 else 38
         big = (rate.text, size, True, PLACE_COLORS[0]) if rate.shown else (rate.text, 24, True, MUTED)
         self.paragraphs(frame, [(label, 18, True, INK), big, *lines], space_after=4)
+
+    def caution_note(self, slide: Any, left: int, top: int, width: int) -> None:
+        """The note that says what a hollow point or column means (drawn under a chart that has one)."""
+        self.textbox(slide, left, top, width, Inches(0.35),
+                     [(t("forum.report.caution_note", self.lang), 12, False, MUTED)]).name = "Caution note"
 
     # --- charts
     def chart_fonts(self, chart: Any, size: float) -> None:
@@ -280,6 +309,16 @@ class _Deck:
             series.marker.format.fill.fore_color.rgb = color
             series.marker.format.line.color.rgb = color
         chart.has_title = False
+        for index, series in enumerate(chart.plots[0].series):
+            color = PLACE_COLORS[index % len(PLACE_COLORS)]
+            for point in _caution_points(tile.trend[index].flags, tile.trend[index].values):
+                marker = series.points[point].marker
+                marker.style = XL_MARKER_STYLE.CIRCLE
+                marker.size = 11 if index == 0 else 8
+                marker.format.fill.solid()
+                marker.format.fill.fore_color.rgb = _rgb(WHITE)
+                marker.format.line.color.rgb = _rgb(color)
+                marker.format.line.width = Pt(2.25)
         own = chart.plots[0].series[0]
         if len(self.summary.trend_periods) <= MAX_LABELLED_POINTS:
             labels = own.data_labels
@@ -288,19 +327,30 @@ class _Deck:
             labels.show_value = True
             labels.position = XL_LABEL_POSITION.ABOVE
             self.style(labels.font, 12, bold=True, color=PLACE_COLORS[0])
+            labelled = [i for i, v in enumerate(tile.trend[0].values) if v is not None]
         else:  # many periods: label the latest value only, the rest would overlap
-            shown = [i for i, v in enumerate(tile.trend[0].values) if v is not None]
-            for index in shown[-1:]:
+            labelled = [i for i, v in enumerate(tile.trend[0].values) if v is not None][-1:]
+            for index in labelled:
                 label = own.points[index].data_label
                 label.position = XL_LABEL_POSITION.ABOVE
                 self.style(label.font, 12, bold=True, color=PLACE_COLORS[0])
+        for index in set(labelled) & set(_caution_points(tile.trend[0].flags, tile.trend[0].values)):
+            # A caution point's label says so, in the muted colour: not an ordinary, confident figure.
+            label = own.points[index].data_label
+            label.position = XL_LABEL_POSITION.ABOVE
+            frame = label.text_frame
+            frame.text = tile.rate.format(tile.trend[0].values[index]) + t("forum.report.caution_mark", self.lang)
+            for paragraph in frame.paragraphs:
+                for run in paragraph.runs:
+                    self.style(run.font, 11, color=MUTED)
 
-    def column_chart(self, slide: Any, categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]],
+    def column_chart(self, slide: Any, categories: Sequence[str], series: Sequence[ColumnSeries],
                      left: int, top: int, width: int, height: int, label_size: float = 10) -> None:
-        """Clustered columns: one series per place, values as proportions shown in percent."""
+        """Clustered columns: one series per place, values as proportions shown in percent; a caution value's
+        column is hollow (outline only) and its label says so; suppressed values have no column."""
         data = CategoryChartData(number_format="0.0%")
         data.categories = list(categories)
-        for name, values in series:
+        for name, values, _flags in series:
             data.add_series(name, list(values))
         chart = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_CLUSTERED, left, top, width, height, data).chart
         chart.has_title = False
@@ -325,6 +375,20 @@ class _Deck:
             labels.show_value = True
             labels.position = XL_LABEL_POSITION.OUTSIDE_END
             self.style(labels.font, label_size, color=INK)
+            _name, values, flags = series[index]
+            color = PLACE_COLORS[index % len(PLACE_COLORS)]
+            for point in _caution_points(flags, values):
+                bar = item.points[point]
+                bar.format.fill.solid()
+                bar.format.fill.fore_color.rgb = _rgb(WHITE)
+                bar.format.line.color.rgb = _rgb(color)
+                bar.format.line.width = Pt(2)
+                frame = bar.data_label.text_frame
+                frame.text = pct(values[point]) + t("forum.report.caution_mark", self.lang)
+                bar.data_label.position = XL_LABEL_POSITION.OUTSIDE_END
+                for paragraph in frame.paragraphs:
+                    for run in paragraph.runs:
+                        self.style(run.font, label_size, color=MUTED)
 
     def table(self, slide: Any, rows: Sequence[Sequence[str]], left: int, top: int, width: int,
               widths: Sequence[float], *, size: float = 14, row_height: float = 0.45) -> None:
@@ -404,7 +468,11 @@ def _indicator_slide(deck: _Deck, tile: Tile) -> None:
     if parents:
         lines.append((" · ".join(f"{p.name} {p.text}" for p in parents), 15, False, INK))
     deck.textbox(slide, MARGIN, Inches(1.5), Inches(4.9), Inches(5.2), lines, space_after=10).name = "Rate"
-    deck.line_chart(slide, tile, Inches(5.7), Inches(1.45), SLIDE_W - Inches(5.7) - MARGIN, Inches(5.5))
+    caution = any(_caution_points(x.flags, x.values) for x in tile.trend)
+    deck.line_chart(slide, tile, Inches(5.7), Inches(1.45), SLIDE_W - Inches(5.7) - MARGIN,
+                    Inches(5.05 if caution else 5.5))
+    if caution:
+        deck.caution_note(slide, Inches(5.7), Inches(6.5), SLIDE_W - Inches(5.7) - MARGIN)
 
 
 def _compare_slide(deck: _Deck) -> None:
@@ -414,8 +482,8 @@ def _compare_slide(deck: _Deck) -> None:
         return
     # Rates share one 0–100% axis; a mean score (e.g. 0–10) cannot, so it is in the table below only.
     rates = [tile for tile in s.tiles if not tile.rate.is_mean]
-    series = [(place.name, [_estimate(_rate_of(tile, index, s)) for tile in rates])
-              for index, place in enumerate(places)]
+    series = [(place.name, [_estimate(_rate_of(tile, index, s)) for tile in rates],
+               [_flag(_rate_of(tile, index, s)) for tile in rates]) for index, place in enumerate(places)]
     title = t("forum.report.compare" if s.district is not None else "forum.report.compare_city", s.lang)
     notes = "\n".join(f"{tile.label}: " + " · ".join(f"{r.name} {r.text}" for r in (tile.rate, tile.district, tile.city)
                                                      if r is not None) for tile in s.tiles)
@@ -423,6 +491,8 @@ def _compare_slide(deck: _Deck) -> None:
     if rates:
         deck.column_chart(slide, [tile.label for tile in rates], series, MARGIN, Inches(1.4),
                           SLIDE_W - 2 * MARGIN, Inches(3.75))
+        if _has_caution(series):
+            deck.caution_note(slide, MARGIN, Inches(5.0), SLIDE_W - 2 * MARGIN)
     header = [t("col.jurisdiction", s.lang)] + [tile.label for tile in s.tiles]
     body = [[place.name] + [_text(_rate_of(tile, index, s)) for tile in s.tiles] for index, place in enumerate(places)]
     first = 0.16
@@ -433,6 +503,10 @@ def _compare_slide(deck: _Deck) -> None:
 
 def _estimate(rate: Rate | None) -> float | None:
     return rate.estimate if rate is not None else None
+
+
+def _flag(rate: Rate | None) -> str:
+    return rate.flag if rate is not None else "missing"
 
 
 def _text(rate: Rate | None) -> str:
@@ -464,8 +538,10 @@ def _cases_slide(deck: _Deck) -> None:
     for index, figure in enumerate(s.cases):
         deck.tile(slide, MARGIN + index * (width + gap), Inches(1.5), width, Inches(2.6), figure.label,
                   figure.rate, [(figure.sentence, 13, False, MUTED)])
-    series = [(place.name, [_estimate(_case_rate_of(f, index, s)) for f in s.cases])
-              for index, place in enumerate(_places(s))]
+    series = [(place.name, [_estimate(_case_rate_of(f, index, s)) for f in s.cases],
+               [_flag(_case_rate_of(f, index, s)) for f in s.cases]) for index, place in enumerate(_places(s))]
+    if _has_caution(series):
+        deck.caution_note(slide, MARGIN, SLIDE_H - Inches(0.8), SLIDE_W - 2 * MARGIN)
     deck.column_chart(slide, [f.label for f in s.cases], series, MARGIN, Inches(4.25), SLIDE_W - 2 * MARGIN,
                       Inches(2.75))
 
@@ -526,15 +602,12 @@ def _assessment_slides(deck: _Deck) -> None:
 
 def _method_slide(deck: _Deck) -> None:
     s = deck.summary
-    lines = method_lines(s)
-    notes = "\n".join([*lines, t("forum.report.method_command", s.lang), s.indicators_command])
+    lines = method_lines(s, public=True)
+    # The command that reproduces the figures is for the analyst presenting them: speaker notes only.
+    notes = "\n".join([*method_lines(s), t("forum.report.method_command", s.lang), s.indicators_command])
     slide = deck.slide(t("forum.report.method", s.lang), notes)
     body = [("• " + line, 20, False, INK) for line in lines]
-    body.append((t("forum.report.method_command", s.lang), 16, False, MUTED))
-    body.append((s.indicators_command, 13, False, INK))
-    box = deck.textbox(slide, MARGIN, Inches(1.6), SLIDE_W - 2 * MARGIN, Inches(4.8), body, space_after=12)
-    for run in box.text_frame.paragraphs[-1].runs:
-        run.font.name = "Consolas"
+    deck.textbox(slide, MARGIN, Inches(1.6), SLIDE_W - 2 * MARGIN, Inches(4.8), body, space_after=12)
 
 
 def build_pptx(summary: ForumSummary) -> bytes:
@@ -643,6 +716,7 @@ def _svg_line(summary: ForumSummary, tile: Tile) -> str:
     def y(v: float) -> float:
         return top + (high - v) / (high - low) * (height - top - bottom)
 
+    mark = t("forum.report.caution_mark", summary.lang)
     parts = [f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{_e(tile.label)}" '
              f'xmlns="http://www.w3.org/2000/svg">']
     ticks = [low + k * tick_step for k in range(round((high - low) / tick_step) + 1)]
@@ -672,18 +746,24 @@ def _svg_line(summary: ForumSummary, tile: Tile) -> str:
             pts = " ".join(f"{x(i):.1f},{y(series.values[i]):.1f}" for i in run)  # type: ignore[arg-type]
             parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="{3 if index == 0 else 2}" '
                          f'points="{pts}"/>')
+        caution = set(_caution_points(series.flags, series.values))
         for i in shown:
             value = series.values[i]
             assert value is not None
-            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="{5 if index == 0 else 3.5}" fill="{color}">'
-                         f'<title>{_e(series.place.name)} {_e(periods[i])}: {_e(tile.rate.format(value))}'
-                         '</title></circle>')
+            text = tile.rate.format(value) + (mark if i in caution else "")
+            # A caution point is hollow (white fill, coloured ring) and its label muted and marked.
+            fill, ring = ((WHITE, f' stroke="{color}" stroke-width="2.2" class="caution"') if i in caution
+                          else (color, ""))
+            parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="{5 if index == 0 else 3.5}" fill="{fill}"'
+                         f'{ring}><title>{_e(series.place.name)} {_e(periods[i])}: {_e(text)}</title></circle>')
             if index == 0 and (len(periods) <= MAX_LABELLED_POINTS or i == shown[-1]):
                 parts.append(f'<text class="value" x="{x(i):.1f}" y="{y(value) - 10:.1f}" text-anchor="middle" '
-                             f'font-size="12" font-weight="700" fill="{color}">{_e(tile.rate.format(value))}</text>')
+                             f'font-size="12" font-weight="700" fill="{MUTED if i in caution else color}">'
+                             f'{_e(text)}</text>')
     parts.append("</svg>")
     band_name = t("forum.report.series_interval", summary.lang, name=own.place.name, level=_level_text(summary))
-    return "".join(parts) + _legend([s.place for s in tile.trend], band=band_name)
+    note = _caution_html(summary.lang) if any(_caution_points(x.flags, x.values) for x in tile.trend) else ""
+    return "".join(parts) + _legend([s.place for s in tile.trend], band=band_name) + note
 
 
 def _runs(indices: Sequence[int]) -> list[list[int]]:
@@ -697,8 +777,13 @@ def _runs(indices: Sequence[int]) -> list[list[int]]:
     return runs
 
 
-def _svg_columns(categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]]) -> str:
-    """Clustered columns as inline SVG on a 0–100% axis, each bar labelled with its rate (rates only)."""
+def _caution_html(lang: str) -> str:
+    return f'<p class="note caution-note">{_e(t("forum.report.caution_note", lang))}</p>'
+
+
+def _svg_columns(categories: Sequence[str], series: Sequence[ColumnSeries], lang: str = "zh") -> str:
+    """Clustered columns as inline SVG on a 0–100% axis, each bar labelled with its rate (rates only); a caution
+    value's bar is hollow and its label marked, a suppressed value has no bar."""
     width, height = 1100, 330
     left, right, top, bottom = 50, 10, 24, 46
     group = (width - left - right) / max(1, len(categories))
@@ -715,17 +800,21 @@ def _svg_columns(categories: Sequence[str], series: Sequence[tuple[str, Sequence
                      f'fill="{MUTED}">{round(100 * tick)}%</text>')
     for c, category in enumerate(categories):
         x0 = left + c * group + (group - bar * len(series)) / 2
-        for s, (name, values) in enumerate(series):
+        for s, (name, values, flags) in enumerate(series):
             value = values[c]
             if value is None:
                 continue
             color = PLACE_COLORS[s % len(PLACE_COLORS)]
             bx = x0 + s * bar
+            caution = flags[c] == CAUTION
+            text = pct(value) + (t("forum.report.caution_mark", lang) if caution else "")
+            fill = (f'fill="{WHITE}" stroke="{color}" stroke-width="2" class="caution"' if caution
+                    else f'fill="{color}"')
             parts.append(f'<rect x="{bx + 2:.1f}" y="{y(value):.1f}" width="{bar - 4:.1f}" '
-                         f'height="{y(0) - y(value):.1f}" fill="{color}"><title>{_e(name)}: {_e(pct(value))}'
+                         f'height="{y(0) - y(value):.1f}" {fill}><title>{_e(name)}: {_e(text)}'
                          f'</title></rect>')
             parts.append(f'<text class="value" x="{bx + bar / 2:.1f}" y="{y(value) - 5:.1f}" text-anchor="middle" '
-                         f'font-size="11" fill="{INK}">{_e(pct(value))}</text>')
+                         f'font-size="11" fill="{MUTED if caution else INK}">{_e(text)}</text>')
         parts.append(f'<text class="category" x="{left + c * group + group / 2:.1f}" y="{height - 18}" '
                      f'text-anchor="middle" font-size="13" fill="{INK}">{_e(category)}</text>')
     parts.append("</svg>")
@@ -763,7 +852,8 @@ def _compare_html(summary: ForumSummary) -> str:
         return ""
     lang = summary.lang
     rates = [tile for tile in summary.tiles if not tile.rate.is_mean]  # a mean cannot share the 0–100% axis
-    series = [(p.name, [_estimate(_rate_of(tile, i, summary)) for tile in rates]) for i, p in enumerate(places)]
+    series = [(p.name, [_estimate(_rate_of(tile, i, summary)) for tile in rates],
+               [_flag(_rate_of(tile, i, summary)) for tile in rates]) for i, p in enumerate(places)]
     head = "".join(f"<th>{_e(tile.label)}</th>" for tile in summary.tiles)
     rows = []
     for i, place in enumerate(places):
@@ -774,7 +864,8 @@ def _compare_html(summary: ForumSummary) -> str:
         rows.append(f"<tr><th scope=\"row\">{_e(place.name)}</th>{''.join(cells)}</tr>")
     title = t("forum.report.compare" if summary.district is not None else "forum.report.compare_city", lang)
     return (f'<section id="compare"><h2>{_e(title)}</h2>{_legend(places)}'
-            f"{_svg_columns([tile.label for tile in rates], series) if rates else ''}"
+            f"{_svg_columns([tile.label for tile in rates], series, lang) if rates else ''}"
+            f"{_caution_html(lang) if rates and _has_caution(series) else ''}"
             f'<table class="compare"><thead><tr><th>{_e(t("col.jurisdiction", lang))}</th>{head}</tr></thead>'
             f"<tbody>{''.join(rows)}</tbody></table></section>")
 
@@ -847,6 +938,10 @@ def build_html(summary: ForumSummary) -> str:
         "<!DOCTYPE html>",
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # For the analyst (like a slide's speaker notes): the data version and the command reproducing the
+        # figures travel in the file's metadata, not in the text residents read.
+        f'<meta name="jingmin-data-version" content="{_e(summary.data_version)}">',
+        f'<meta name="jingmin-reproduce" content="{_e(summary.indicators_command)}">',
         f"<title>{_e(summary.title)} · {_e(summary.period_name)}</title><style>{_CSS}</style></head><body>",
         f'<header><h1>{_e(summary.title)}</h1><p class="subtitle">{_e(summary.subtitle)}</p>'
         f'<p class="chain">{_e(chain)}</p></header>',
@@ -863,11 +958,9 @@ def build_html(summary: ForumSummary) -> str:
     parts.append(_assessment_html(summary))
     parts.append(_cases_html(summary))
     parts.append(_actions_html(summary))
-    method = "".join(f"<li>{_e(line)}</li>" for line in method_lines(summary))
-    parts.append(f'<section id="method"><h2>{_e(t("forum.report.method", lang))}</h2><ul>{method}</ul>'
-                 f'<p class="muted">{_e(t("forum.report.method_command", lang))}</p>'
-                 f"<p><code>{_e(summary.indicators_command)}</code></p></section>")
-    parts.append(f'<footer>{_e(t("forum.report.footer", lang, version=summary.data_version))}</footer>')
+    method = "".join(f"<li>{_e(line)}</li>" for line in method_lines(summary, public=True))
+    parts.append(f'<section id="method"><h2>{_e(t("forum.report.method", lang))}</h2><ul>{method}</ul></section>')
+    parts.append(f'<footer>{_e(t("forum.report.footer_public", lang))}</footer>')
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 

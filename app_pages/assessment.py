@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import assessment
 from analytics.errors import JingminError
-from analytics.presentation import jurisdiction_name
+from analytics.presentation import jurisdiction_name, signed
 from analytics.selection import Selection
 from app_pages import common
 
@@ -56,7 +56,7 @@ def ranked_table(result: assessment.Assessment, names: dict[str, str], labels: d
             tr("col.jurisdiction"): names.get(r["jurisdiction"], r["jurisdiction"]),
             tr("assess.col.score"): score_text(r["score"], r["ci_low"], r["ci_high"]) or tr("assess.not_assessable"),
             tr("assess.col.change"): "" if pd.isna(r["change"]) else
-            f"{r['change']:+.1f}" + (" *" if r["change_significant"] else ""),
+            signed(r["change"]) + (" *" if r["change_significant"] else ""),
             tr("assess.col.missing"): int(r["components_missing"]),
         }
         mine = comp[(comp["jurisdiction"] == r["jurisdiction"]) & (comp["period"] == r["period"])

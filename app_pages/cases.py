@@ -71,27 +71,42 @@ if chosen == "all":
 else:
     now = table[table["period"] == chosen]
     city_now = city[city["period"] == chosen]
+    # A quarter (or month) whose scorecard columns are mostly suppressed: one click to the rolling 12 months,
+    # whose bases are about four times larger, instead of columns of 'too few cases'.
+    if cases.offer_rolling(now, f.period_kind):
+        sparse = [labels[k] for k in cases.mostly_suppressed(now)]
+        st.info(tr("cases.mostly_suppressed", period=chosen, metrics=("、" if lang == "zh" else ", ").join(sparse)))
+        if st.toggle(tr("cases.rolling_toggle", period=chosen), key=f"cases_rolling_{chosen}"):
+            window = cases.rolling_window(chosen)
+            rolling = f.with_(period_kind="rolling12", periods=(window,))
+            now = case_table(version, rolling)
+            now = now[now["period"] == window]
+            city_now = case_table(version, rolling.with_(level="city", jurisdiction_codes=()))
+            city_now = city_now[city_now["period"] == window]
+            period_label = tr("cases.rolling_label", period=chosen, window=window)
 
 # --- headline tiles ------------------------------------------------------------------------------
 st.subheader(tr("cases.headline", period=period_label))
 city_rows = city_now.drop_duplicates("metric").set_index("metric")
 keys = list(cases.METRICS)
-for start in range(0, len(keys), 6):
-    tiles = st.columns(6)
-    for tile, key in zip(tiles, keys[start:start + 6], strict=False):
+# Four tiles a row, labels wrapping: six a row cut both labels and values ('17.0 …') at 1280 px.
+TILES_PER_ROW = 4
+for start in range(0, len(keys), TILES_PER_ROW):
+    tiles = st.columns(TILES_PER_ROW)
+    for tile, key in zip(tiles, keys[start:start + TILES_PER_ROW], strict=False):
         if key not in city_rows.index:
             continue
         row = city_rows.loc[key]
         if row["flag"] == cases.NO_DATA:
-            tile.metric(labels[key], cases.NO_DATA_MARK, help=f"{tr('flag.no_data_help')} {defs[key]}")
+            common.metric_tile(tile, labels[key], cases.NO_DATA_MARK, f"{tr('flag.no_data_help')} {defs[key]}")
             continue
         if row["flag"] == "suppressed":
-            tile.metric(labels[key], tr("flag.suppressed_short"), help=defs[key])
+            common.metric_tile(tile, labels[key], tr("flag.suppressed_short"), defs[key])
             continue
         text = cases.format_value(row["value"], row["unit"], lang)
         extra = (f"{tr('col.ci')}: {100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}; "
                  if row["unit"] == "rate" else "")
-        tile.metric(labels[key], text, help=f"{defs[key]} {extra}n={int(row['n'])}")
+        common.metric_tile(tile, labels[key], text, f"{defs[key]} {extra}n={int(row['n'])}")
 
 # --- scorecard -----------------------------------------------------------------------------------
 st.subheader(tr("cases.scorecard"))
@@ -107,7 +122,8 @@ st.dataframe(scorecard, width="stretch", height=min(36 * (len(scorecard) + 1) + 
                             for label in scorecard.columns})
 if now["flag"].eq(cases.NO_DATA).any():
     st.caption(tr("flag.no_data_help"))
-common.download_csv(tr("cases.download"), now, f"jingmin_cases_{chosen}.csv", key="cases_download")
+csv_name = f"jingmin_cases_{now['period'].iloc[0] if len(now) else chosen}.csv"  # the rolling window's label too
+common.download_csv(tr("cases.download"), now, csv_name, key="cases_download")
 
 # --- trends --------------------------------------------------------------------------------------
 st.subheader(tr("cases.trends"))

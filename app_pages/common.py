@@ -34,6 +34,7 @@ from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
 from analytics.output import to_csv_bytes
 from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods
+from analytics.presentation import natural_text
 from analytics.selection import COMPARISONS, Selection, comparison_words
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -510,12 +511,98 @@ def cached_alerts(sel: Selection) -> pd.DataFrame:
     return _alerts(data_version(), repr(sel), sel)
 
 
-def natural_key(code: Any) -> tuple:
-    """Sort key putting S2 before S10 (numbers inside codes compared as numbers)."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(code)))
+def batch_labels(batches: pd.DataFrame) -> pd.DataFrame:
+    """The batch list as a person reads it: kinds, statuses and survey modes in the chosen language, no "None"."""
+    kinds = {k: tr(f"upload.kind.{k}") for k in batches["kind"].dropna().unique() if has(f"upload.kind.{k}")}
+    modes = {m: tr(f"compare.mode.{m}") for m in batches["survey_mode"].dropna().unique() if has(f"compare.mode.{m}")}
+    statuses = {s: tr(f"batch.status_value.{s}") for s in batches["status"].dropna().unique()
+                if has(f"batch.status_value.{s}")}
+    shown = batches.copy()
+    # A label a file gave itself (a survey mode outside the catalog) is kept as the file wrote it.
+    shown["kind"] = [kinds.get(k, k) for k in shown["kind"]]
+    shown["status"] = [statuses.get(s, s) for s in shown["status"]]
+    shown["survey_mode"] = ["" if pd.isna(m) else modes.get(m, m) for m in shown["survey_mode"]]
+    if "mapping_name" in shown:
+        shown["mapping_name"] = ["" if pd.isna(m) else m for m in shown["mapping_name"]]
+    return shown
+
+
+def natural_key(code: Any) -> str:
+    """Sort key putting S2 before S10 (numbers inside codes compared as numbers; any mix of codes compares)."""
+    return natural_text(code)
 
 
 def visible_codes() -> set[str] | None:
     """The jurisdiction codes this run's user may see (None: all)."""
     visible = auth.visible_codes(cursor(), user())
     return None if visible is None else set(visible)
+
+
+def metric_tile(container: Any, label: str, value: str, help_text: str | None = None) -> None:
+    """A headline figure whose label wraps instead of being cut ('90th pct. time to first response' at
+    1280 px): the label as text with the help icon, the value as a metric without its own label."""
+    container.markdown(f"**{plain(label)}**", help=help_text)
+    container.metric(label, value, label_visibility="collapsed")
+
+
+# ---------------------------------------------------------------- labelled scatter charts (issue 15 item 7)
+# Where a point's label may go, in order of preference: (plotly textposition, dx, dy) with the label box's
+# anchor offset from the point in pixels (dx: -1 box left of the point, 0 centred, +1 right; dy likewise up).
+LABEL_POSITIONS = (("top center", 0, 1), ("bottom center", 0, -1), ("middle right", 1, 0), ("middle left", -1, 0),
+                   ("top right", 1, 1), ("top left", -1, 1), ("bottom right", 1, -1), ("bottom left", -1, -1))
+LABEL_FONT_PX = 12
+LABEL_GAP_PX = 8  # from the point's centre to the label's nearest edge (the marker's radius and a little air)
+
+
+def label_width(text: str) -> float:
+    """The width in pixels of a chart label at ``LABEL_FONT_PX`` (a CJK character is about one em, Latin 0.6)."""
+    return sum(LABEL_FONT_PX if ord(ch) > 0x2E80 else 0.6 * LABEL_FONT_PX for ch in str(text))
+
+
+def padded_range(values: Any, pad: float = 0.08) -> list[float]:
+    """An axis range around ``values`` with ``pad`` of their span (at least 1 unit) on each side."""
+    low, high = float(min(values)), float(max(values))
+    span = max(high - low, 1.0)
+    return [low - pad * span, high + pad * span]
+
+
+def label_positions(xs: Any, ys: Any, texts: Any, *, x_range: list[float], y_range: list[float],
+                    width_px: float, height_px: float) -> tuple[list[str], list[str]]:
+    """Places for scatter labels so that none overlaps another label or a point, or crosses the plot's edge.
+
+    Points are placed greedily (the most crowded first); each label takes the first of ``LABEL_POSITIONS``
+    that fits. A label that fits nowhere is left out (its name stays in the hover). Returns (textposition,
+    text) per point. ``width_px``/``height_px``: the plot area's size (an estimate is enough).
+    """
+    xs, ys, texts = [float(v) for v in xs], [float(v) for v in ys], [str(v) for v in texts]
+    sx = width_px / (x_range[1] - x_range[0])
+    sy = height_px / (y_range[1] - y_range[0])
+    px = [(x - x_range[0]) * sx for x in xs]
+    py = [(y - y_range[0]) * sy for y in ys]  # upwards
+    height = LABEL_FONT_PX + 4
+    points = [(x - 5, y - 5, x + 5, y + 5) for x, y in zip(px, py, strict=True)]
+    placed: list[tuple[float, float, float, float]] = []
+    positions, shown = ["top center"] * len(xs), [""] * len(xs)
+
+    def crowding(i: int) -> int:
+        return sum(abs(px[i] - px[j]) < 80 and abs(py[i] - py[j]) < 30 for j in range(len(xs)))
+
+    for i in sorted(range(len(xs)), key=crowding, reverse=True):
+        width = label_width(texts[i])
+        for name, dx, dy in LABEL_POSITIONS:
+            left = px[i] - width / 2 if dx == 0 else (px[i] + LABEL_GAP_PX if dx > 0 else px[i] - LABEL_GAP_PX - width)
+            bottom = py[i] - height / 2 if dy == 0 else (py[i] + LABEL_GAP_PX if dy > 0
+                                                        else py[i] - LABEL_GAP_PX - height)
+            box = (left, bottom, left + width, bottom + height)
+            inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width_px and box[3] <= height_px
+            clear = not any(_overlap(box, other) for other in placed) and not any(
+                _overlap(box, p) for j, p in enumerate(points) if j != i)
+            if inside and clear:
+                placed.append(box)
+                positions[i], shown[i] = name, texts[i]
+                break
+    return positions, shown
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

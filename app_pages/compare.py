@@ -13,7 +13,7 @@ from analytics import compare, integrity
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.periods import period_kind
-from analytics.presentation import change_cell, interval_text, jurisdiction_name, pct
+from analytics.presentation import change_cell, interval_text, jurisdiction_name, pct, signed
 from analytics.result import Result
 from analytics.selection import Selection
 from app_pages import common
@@ -102,9 +102,11 @@ def caterpillar_figure(table: pd.DataFrame, meta: Mapping[str, Any], names: dict
 
 
 def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[str, str],
-                 changes: dict[str, str], change_title: str) -> pd.DataFrame:
+                 changes: dict[str, str], change_title: str, weighted: bool = False) -> pd.DataFrame:
     """Direct vs shrunken estimate, its change (``changes``: text per jurisdiction, under ``change_title``),
-    rank interval and funnel class, as text (no number for suppressed rows)."""
+    rank interval and funnel class, as text (no number for suppressed rows).
+
+    The base column is shown only for weighted figures (the effective base): unweighted, it is n again."""
     # Catalog texts looked up once, not per row (each lookup reads the session state).
     col = {key: tr(key) for key in ("col.jurisdiction", "col.n", "compare.col.base", "compare.col.direct",
                                     "compare.col.shrunken", "compare.col.rank", "compare.col.z", "compare.col.class")}
@@ -115,14 +117,14 @@ def result_table(table: pd.DataFrame, names: dict[str, str], class_names: dict[s
         rows.append({
             col["col.jurisdiction"]: names[r["jurisdiction"]],
             col["col.n"]: int(r["n"]),
-            col["compare.col.base"]: f"{r['base']:.0f}",
+            **({col["compare.col.base"]: f"{r['base']:.0f}"} if weighted else {}),
             col["compare.col.direct"]: (f"{suppressed_short} (n={int(r['n'])})" if suppressed
                                         else f"{pct(r['estimate'])} ({interval_text(r['ci_low'], r['ci_high'])})"),
             col["compare.col.shrunken"]: ("" if suppressed or pd.isna(r["shrunken"]) else f"{pct(r['shrunken'])} "
                                           f"({interval_text(r['shrunken_low'], r['shrunken_high'])})"),
             col["compare.col.rank"]: ("" if pd.isna(r["rank"]) else
                                       f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})"),
-            col["compare.col.z"]: "" if pd.isna(r["z"]) else f"{r['z']:+.2f}",
+            col["compare.col.z"]: signed(r["z"], 2),
             col["compare.col.class"]: class_names[r["funnel_class"]],
             change_title: "" if suppressed else changes.get(r["jurisdiction"], ""),
         })
@@ -268,17 +270,29 @@ for widget_key, allowed in ((f"cmp_period_{f.period_kind}", f.periods), (f"cmp_g
         del st.session_state[widget_key]  # a period out of range, or a deleted group: back to the default
 
 left, middle, right = st.columns(3)
-indicator = left.selectbox(tr("compare.indicator"), list(labels), key="cmp_indicator", format_func=labels.__getitem__)
+# Open on an indicator that has figures in the latest period at this level, not on the first one defined.
+latest = common.indicator_table(f, changes=False, periods=(f.latest,))
+with_data = set(latest.loc[latest["estimate"].notna(), "indicator"]) if not latest.empty else set()
+first = next((i for i, key in enumerate(labels) if key in with_data), 0)
+indicator = left.selectbox(tr("compare.indicator"), list(labels), index=first, key="cmp_indicator",
+                           format_func=labels.__getitem__)
 periods = list(f.periods)
 period = middle.selectbox(tr("compare.period"), periods, index=len(periods) - 1, key=f"cmp_period_{f.period_kind}")
 group = right.selectbox(tr("compare.peer_group"), list(group_labels), key=f"cmp_group_{f.level}",
                         format_func=group_labels.__getitem__)
-overdispersion = st.toggle(tr("compare.overdispersion"), key="cmp_overdispersion",
-                           help=tr("compare.overdispersion_help"))
 
 result = None
+overdispersion = False
 try:
-    result = comparison(version, f.with_(periods=(period,)), indicator, group or None, overdispersion)
+    result = comparison(version, f.with_(periods=(period,)), indicator, group or None, False)
+    # Significant over-dispersion: the adjusted limits are the default (the unadjusted ones would flag
+    # jurisdictions for differences that are not theirs); the user may switch back, per selection.
+    significant = bool(result.meta.get("phi_significant", False))
+    overdispersion = st.toggle(tr("compare.overdispersion"), value=significant,
+                               key=f"cmp_overdispersion_{indicator}_{period}_{f.level}_{group}_{f.weighted}",
+                               help=tr("compare.overdispersion_help"))
+    if overdispersion:
+        result = comparison(version, f.with_(periods=(period,)), indicator, group or None, True)
 except JingminError as exc:
     common.show_error(exc)
 
@@ -294,8 +308,8 @@ elif result is not None:
         counts = table["funnel_class"].value_counts()
         st.caption(tr("compare.counts", above=int(counts.get("above", 0)), below=int(counts.get("below", 0))))
     if meta["phi"] == meta["phi"]:  # not nan
-        key = ("compare.phi_applied" if meta["phi_applied"] != 1.0 else
-               "compare.phi_significant" if meta["phi_significant"] else "compare.phi_not_significant")
+        key = ("compare.phi_default_adjusted" if meta["phi_applied"] != 1.0 else
+               "compare.phi_unadjusted_by_choice" if meta["phi_significant"] else "compare.phi_not_significant")
         st.caption(tr(key, phi=f"{meta['phi']:.2f}"))
     if meta["suppressed"]:
         st.caption(tr("compare.suppressed_list", names="、".join(common.plain(names[c]) for c in meta["suppressed"])))
@@ -319,7 +333,8 @@ elif result is not None:
     change_text = dict(zip(changed["jurisdiction"], [change_cell(r) for r in changed.to_dict("records")],
                            strict=True))
     vs = common.compared_with(f, period)
-    st.dataframe(result_table(table, names, class_names, change_text, vs or tr("col.change")), width="stretch",
+    st.dataframe(result_table(table, names, class_names, change_text, vs or tr("col.change"),
+                              weighted=bool(meta["weighted"])), width="stretch",
                  hide_index=True)
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
     common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download")

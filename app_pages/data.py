@@ -9,6 +9,7 @@ from analytics.auth import User
 from analytics.definitions import SCALES, list_indicators
 from analytics.errors import JingminError
 from analytics.i18n import has
+from analytics.presentation import audit_action, audit_detail
 from app_pages import common
 
 
@@ -204,7 +205,8 @@ if user.can("view_all"):
     if batches.empty:
         st.info(common.tr("data.no_batches"))
     else:
-        shown = batches[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status", "survey_mode"]]
+        shown = common.batch_labels(batches)[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status",
+                                              "survey_mode"]]
         st.dataframe(shown.rename(columns={c: common.tr(f"batch.{c}") for c in shown.columns}),
                      width="stretch", hide_index=True)
         if user.can("respondent_download"):
@@ -259,5 +261,8 @@ st.caption(common.tr("data.version", version=store.data_version(common.cursor())
 if user.can("audit"):
     st.subheader(common.tr("data.audit"))
     audit = engine.audit_log(common.cursor())
+    # The detail is stored as JSON for machines; a person reads the action and a sentence in their language.
+    audit["detail"] = [audit_detail(a, d, lang) for a, d in zip(audit["action"], audit["detail"], strict=True)]
+    audit["action"] = [audit_action(a, lang) for a in audit["action"]]
     st.dataframe(audit.rename(columns={c: common.tr(f"data.audit_col.{c}") for c in audit.columns
                                        if has(f"data.audit_col.{c}")}), width="stretch", hide_index=True)

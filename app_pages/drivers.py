@@ -76,18 +76,34 @@ with left:
     common.show_fig(fig)
 with right:
     fig = go.Figure()
+    placed = data[data["performance"].notna()]
+    x_range = common.padded_range(100 * placed["performance"]) if len(placed) else None
+    y_range = common.padded_range(100 * placed["share"]) if len(placed) else None
+    # Half the page wide: about 380 x 230 px of plot at 1280 px; labels kept inside and apart.
+    where = dict(zip(placed.index, zip(*common.label_positions(
+        100 * placed["performance"], 100 * placed["share"], placed[label_col], x_range=x_range, y_range=y_range,
+        width_px=380, height_px=230), strict=True), strict=True)) if len(placed) else {}
     for quadrant, rows in data.groupby("quadrant"):
         fig.add_trace(go.Scatter(
-            x=100 * rows["performance"], y=100 * rows["share"], mode="markers+text", text=rows[label_col],
-            textposition="top center", name=tr(f"quadrant.{quadrant}") if quadrant else "—",
+            x=100 * rows["performance"], y=100 * rows["share"], mode="markers+text", cliponaxis=False,
+            text=[where.get(i, ("", ""))[1] for i in rows.index],
+            textposition=[where.get(i, ("top center", ""))[0] for i in rows.index],
+            name=tr(f"quadrant.{quadrant}") if quadrant else "—", customdata=rows[label_col],
             marker={"size": 13, "color": QUADRANT_COLORS.get(quadrant, common.PALETTE[5])},
-            hovertemplate="%{text}: %{x:.1f}% / %{y:.1f}%<extra></extra>"))
+            textfont={"size": common.LABEL_FONT_PX},
+            hovertemplate="%{customdata}: %{x:.1f}% / %{y:.1f}%<extra></extra>"))
     if data["performance"].notna().any():
         fig.add_vline(x=100 * data["performance"].mean(), line_dash="dash", line_color=common.PALETTE[6])
     fig.add_hline(y=100 * data["share"].mean(), line_dash="dash", line_color=common.PALETTE[6])
     fig.update_layout(title=tr("drivers.ipa"), xaxis_title=tr("drivers.performance"),
-                      yaxis_title=tr("drivers.importance"), height=380, legend={"orientation": "h", "y": -0.25})
+                      yaxis_title=tr("drivers.importance_axis"), height=380,
+                      legend={"orientation": "h", "y": -0.25})
+    if x_range is not None:
+        fig.update_layout(xaxis={"range": x_range}, yaxis={"range": y_range})
     common.show_fig(fig)
+    hidden = sum(1 for i in placed.index if not where[i][1])
+    if hidden:
+        st.caption(tr("chart.labels_hidden", n=hidden))
 st.caption(tr("drivers.ipa_caption"))
 top = data.sort_values("priority_rank")
 if top["priority"].notna().any():

@@ -7,7 +7,7 @@ import streamlit as st
 
 from analytics import cases, link
 from analytics.errors import JingminError
-from analytics.presentation import jurisdiction_name
+from analytics.presentation import jurisdiction_name, p_text, signed
 from analytics.selection import Selection
 from app_pages import common
 
@@ -81,21 +81,33 @@ else:
     scale = 100.0 if unit == "rate" else 1.0
     names = [jurisdiction_name(r, lang) for r in table.to_dict("records")]
     tiles = st.columns(4)
-    tiles[0].metric(tr("link.rho"), f"{corr.rho:+.2f}" if np.isfinite(corr.rho) else "—")
-    tiles[1].metric(tr("link.p_value"), f"{corr.p_value:.3f}" if np.isfinite(corr.p_value) else "—")
-    tiles[2].metric(tr("link.ci"), f"{corr.ci_low:+.2f} – {corr.ci_high:+.2f}" if np.isfinite(corr.ci_low) else "—")
+    tiles[0].metric(tr("link.rho"), signed(corr.rho, 2) if np.isfinite(corr.rho) else "—")
+    tiles[1].metric(tr("link.p_value"), p_text(corr.p_value) if np.isfinite(corr.p_value) else "—")
+    tiles[2].metric(tr("link.ci"), f"{signed(corr.ci_low, 2)} – {signed(corr.ci_high, 2)}"
+                    if np.isfinite(corr.ci_low) else "—")
     tiles[3].metric(tr("link.n"), str(corr.n))
     if corr.n < 5:
         st.warning(tr("link.too_few"))
+    xs, ys = scale * table["metric_value"], 100 * table["indicator_estimate"]
+    x_range, y_range = common.padded_range(xs), common.padded_range(ys)
+    # Labels go where they overlap no other label or point and stay inside the plot (700 x 340 px is the
+    # plot area at 1280 px wide, the narrowest layout); a name that fits nowhere is in the hover only.
+    positions, shown_names = common.label_positions(xs, ys, names, x_range=x_range, y_range=y_range,
+                                                    width_px=700, height_px=340)
     fig = go.Figure(go.Scatter(
-        x=scale * table["metric_value"], y=100 * table["indicator_estimate"], mode="markers+text", text=names,
-        textposition="top center", marker={"size": 11, "color": common.PALETTE[0]},
-        customdata=table[["metric_n", "indicator_n"]],
-        hovertemplate="%{text}<br>%{x:.1f} (n=%{customdata[0]})<br>%{y:.1f}% (n=%{customdata[1]})<extra></extra>"))
+        x=xs, y=ys, mode="markers+text", text=shown_names, textposition=positions, cliponaxis=False,
+        marker={"size": 11, "color": common.PALETTE[0]}, textfont={"size": common.LABEL_FONT_PX},
+        customdata=np.column_stack([table["metric_n"], table["indicator_n"], names]),
+        hovertemplate="%{customdata[2]}<br>%{x:.1f} (n=%{customdata[0]})<br>%{y:.1f}% (n=%{customdata[1]})"
+                      "<extra></extra>"))
     x_title = metric_labels[metric] + (" (%)" if unit == "rate" else f" ({tr(f'unit.{unit}')})")
     fig.update_layout(xaxis_title=x_title, yaxis_title=indicator_labels[indicator] + " (%)", height=460,
-                      title=f"{metric_labels[metric]} × {indicator_labels[indicator]}")
+                      title=f"{metric_labels[metric]} × {indicator_labels[indicator]}",
+                      xaxis={"range": x_range}, yaxis={"range": y_range})
     common.show_fig(fig)
+    hidden = sum(1 for text in shown_names if not text)
+    if hidden:
+        st.caption(tr("chart.labels_hidden", n=hidden))
 
 # --- self-report gap -----------------------------------------------------------------------------
 st.subheader(tr("link.gap_title"))
@@ -129,8 +141,8 @@ shown = pd.DataFrame({
     tr("col.n") + " (" + tr("link.callback") + ")": gaps["callback_n"],
     tr("link.survey"): (100 * gaps["survey_estimate"]).round(1),
     tr("col.n") + " (" + tr("link.survey") + ")": gaps["survey_n"],
-    tr("link.gap"): (100 * gaps["gap"]).round(1),
-    tr("link.p_value"): gaps["p_excess_adjusted"].round(4),
+    tr("link.gap"): [signed(100 * v) for v in gaps["gap"]],
+    tr("link.p_value"): [p_text(v) for v in gaps["p_excess_adjusted"]],
     tr("link.flagged"): np.where(gaps["flagged"], "⚑", ""),
 })
 st.dataframe(shown, width="stretch", hide_index=True)

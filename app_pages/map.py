@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import geo
-from analytics.presentation import estimate_text, interval_text, jurisdiction_name
+from analytics.presentation import estimate_text, interval_text, jurisdiction_name, signed
 from app_pages import common
 
 # Same classes and colours as the Overview's heat-map; suppressed and empty areas hatched grey.
@@ -86,7 +86,7 @@ for code in drawn:
     if not pd.isna(row["change"]):
         words = common.tr(f"change.{row['direction']}" if row["direction"] in ("up", "down") else "change.none")
         scaled = row["change"] if row["kind"] == "mean" else 100 * row["change"]
-        change = f"{common.tr('col.change')}: {scaled:+.1f} · {words}".replace("-0.0", "0.0")
+        change = f"{common.tr('col.change')}: {signed(scaled)} · {words}"
     hover_text.append(common.tr("map.hover", name=names.get(code, code), value=estimate_text(row),
                                 interval=interval_text(row["ci_low"], row["ci_high"], row=row), n=int(row["n"]),
                                 vs=common.tr(f"leaders.class.{row['vs_average']}"), change=change))

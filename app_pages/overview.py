@@ -125,7 +125,8 @@ def attention_text(item: dict) -> str:
 TOP = 8  # lines shown with links; the rest in one expander
 items = attention.to_dict("records")
 for item in items[:TOP]:
-    cols = st.columns([8, 1, 1], vertical_alignment="center")
+    # The links need room for their words ("Trends", "Compare") at 1280 px: a tenth each cut them.
+    cols = st.columns([6, 2, 2], vertical_alignment="center")
     cols[0].markdown(("▼ " if item["reason"] != "fall" else "↘ ") + common.plain(attention_text(item)))
     cols[1].page_link("app_pages/trends.py", label=common.tr("leaders.link.trends"), icon=":material/show_chart:")
     cols[2].page_link("app_pages/compare.py", label=common.tr("leaders.link.compare"), icon=":material/leaderboard:")

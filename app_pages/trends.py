@@ -5,7 +5,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import compare
-from analytics.presentation import change_cell, jurisdiction_name, mean_digits
+from analytics.presentation import change_cell, jurisdiction_name, mean_digits, p_text, signed
 from analytics.selection import Selection
 from app_pages import common
 
@@ -53,8 +53,8 @@ def annotate(fig: go.Figure, data: pd.DataFrame, key: str, breaks: pd.DataFrame)
         for r in tests.to_dict("records"):
             name = common.plain(names[r["jurisdiction"]])
             if r["direction"]:
-                text = common.tr(f"compare.trends.{r['direction']}", name=name, slope=f"{100 * r['slope']:+.1f}",
-                                 p="<0.001" if r["p_adjusted"] < 0.001 else f"{r['p_adjusted']:.3f}")
+                text = common.tr(f"compare.trends.{r['direction']}", name=name, slope=signed(100 * r["slope"]),
+                                 p=p_text(r["p_adjusted"], relation=True))
             elif pd.isna(r["z"]):
                 text = common.tr("compare.trends.untestable", name=name)
             else:

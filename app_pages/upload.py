@@ -15,9 +15,10 @@ import streamlit as st
 
 from analytics import engine, ingest, published
 from analytics import vocabulary as F
+from analytics.definitions import list_items
 from analytics.errors import JingminError
 from analytics.i18n import has
-from analytics.ingest.problems import note_text, rows_accounted
+from analytics.ingest.problems import field_label, note_text, rows_accounted
 from analytics.roles import User
 from app_pages import common
 
@@ -81,8 +82,11 @@ def edit_mapping(proposal: ingest.MappingProposal, editor_key: str) -> pd.DataFr
     frame["personal_data"] = [tr(f"upload.pii.{k}") if k else "" for k in frame["personal_data"]]
     labels = {c: tr(f"upload.col.{c}") for c in EDITOR_COLUMNS}
     config = {c: st.column_config.Column(labels[c], disabled=True) for c in EDITOR_COLUMNS}
+    # Targets by their label, with the code beside it (the code is what saved mappings and the CLI use).
+    items = {i.item: i.label_zh if common.lang() == "zh" else i.label_en for i in list_items(common.cursor())}
+    targets = {c: f"{items[c] if c in items else field_label(c, common.lang())} ({c})" for c in proposal.target_choices}
     config["target"] = st.column_config.SelectboxColumn(labels["target"], options=proposal.target_choices,
-                                                        required=True)
+                                                        required=True, format_func=targets.__getitem__)
     return st.data_editor(frame, column_config=config, hide_index=True, width="stretch", key=editor_key,
                           num_rows="fixed")
 
@@ -90,13 +94,14 @@ def edit_mapping(proposal: ingest.MappingProposal, editor_key: str) -> pd.DataFr
 def whole_file_values(proposal: ingest.MappingProposal, mapped: set[str]) -> dict[str, str]:
     """Inputs for fields the file lacks: one value for every row."""
     if proposal.missing_required:
-        st.warning(tr("upload.missing_required", fields=", ".join(proposal.missing_required)))
+        st.warning(tr("upload.missing_required", fields=", ".join(
+            field_label(name, common.lang()) for name in proposal.missing_required)))
     values = {}
     with st.expander(tr("upload.constants"), expanded=bool(proposal.missing_required)):
         for name in F.FIELDS[proposal.kind]:
             if name in mapped:
                 continue
-            value = st.text_input(name, value=proposal.constants.get(name, ""),
+            value = st.text_input(field_label(name, common.lang()), value=proposal.constants.get(name, ""),
                                   key=f"up_const_{proposal.kind}_{name}")
             if value.strip():
                 values[name] = value.strip()
@@ -240,11 +245,11 @@ def show_summary(result: ingest.IngestResult) -> None:
         action = tr("upload.pii.hashed") if entry["action"].startswith("hashed") else tr("upload.pii.dropped")
         st.text(tr("upload.personal_data", column=entry["column"], kind=tr(f"upload.pii.{entry['kind']}"),
                    action=action))
-    for warning in result.warning_texts(common.lang()):
+    for warning in result.warning_texts(common.lang(), surface="page"):
         st.text(warning)
     if "rows_in_file" in summary:  # batches loaded before issue 21 did not count them
         st.text(rows_accounted(summary, common.lang()))
-    facts = [(tr(f"upload.fact.{key}"), _fact_text(summary[key])) for key in SUMMARY_FACTS
+    facts = [(tr(f"upload.fact.{key}"), _fact_text(_labelled(key, summary[key]))) for key in SUMMARY_FACTS
              if summary.get(key) not in (None, "", [], {})]
     st.dataframe(pd.DataFrame(facts, columns=[tr("upload.fact.what"), tr("upload.fact.value")]),
                  hide_index=True, width="stretch")
@@ -257,6 +262,15 @@ SUMMARY_FACTS = ["batch_id", "source_name", "format", "sheet", "encoding", "deli
                  "interview_dates", "survey_mode", "new_cases", "updated_cases", "superseded_in_file", "reported",
                  "added", "updated", "created_jurisdictions", "mapping_name", "constants", "ignored_columns",
                  "sha256"]
+
+
+def _labelled(key: str, value: Any) -> Any:
+    """A summary value with codes shown by their labels: the fields of the whole-file values, the survey mode."""
+    if key == "constants" and isinstance(value, dict):
+        return {field_label(k, common.lang()): v for k, v in value.items()}
+    if key == "survey_mode" and isinstance(value, str) and has(f"compare.mode.{value}"):
+        return tr(f"compare.mode.{value}")
+    return value
 
 
 def _fact_text(value: Any) -> str:
@@ -282,7 +296,7 @@ def show_problems(exc: JingminError) -> None:
                                                           else c for c in counts],
                                tr("upload.col.count"): list(counts.values())}),
                  width="stretch", hide_index=True)
-    report = ingest.problems_frame(exc, common.lang())
+    report = ingest.problems_frame(exc, common.lang(), surface="page")
     st.caption(tr("upload.problem_rows"))
     shown = report.head(200).assign(code=lambda d: [tr(f"ingest.problem.{c}") if has(f"ingest.problem.{c}") else c
                                                    for c in d["code"]])
@@ -526,7 +540,7 @@ def run_results(data: bytes, name: str, spec: published.ResultsSpec, create: boo
     if dry_run:
         st.success(tr("published.upload.checked", figures=result.rows, not_published=summary["not_published"]))
         for warning in summary["warnings"]:
-            st.text(note_text(warning, common.lang()))
+            st.text(note_text(warning, common.lang(), surface="page"))
         return
     st.session_state["up_flash"] = (tr("published.upload.loaded", load=result.load_id, figures=result.rows), None)
     st.rerun()
@@ -542,20 +556,36 @@ def batches_section() -> None:
     if batches.empty:
         st.info(tr("data.no_batches"))
         return
-    shown = batches[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status", "survey_mode",
-                     "mapping_name"]]
-    names = {c: tr(f"batch.{c}") for c in shown.columns if c != "mapping_name"}
-    names["mapping_name"] = tr("upload.col.mapping")
-    st.dataframe(shown.rename(columns=names), width="stretch", hide_index=True)
+    shown = common.batch_labels(batches)[["batch_id", "kind", "source_name", "row_count", "loaded_at", "status",
+                                          "survey_mode", "mapping_name"]]
+    st.dataframe(shown.rename(columns={c: tr(f"batch.{c}") for c in shown.columns}), width="stretch",
+                 hide_index=True)
     if not common.user().can("remove_batch"):
         return
-    loaded = batches[batches["status"] == "loaded"]
+    remove_section(batches[batches["status"] == "loaded"])
+
+
+def remove_section(loaded: pd.DataFrame) -> None:
+    """Removal of one batch: nothing is preselected, and the button works only once the user has ticked a box
+    that names the batch and its row count (a removal cannot be undone)."""
     if loaded.empty:
         return
-    labels = {int(r["batch_id"]): f"{r['batch_id']}: {r['source_name']} ({r['kind']}, {r['row_count']})"
-              for r in loaded.to_dict("records")}
-    picked = st.selectbox(tr("upload.remove"), list(labels), format_func=labels.__getitem__, key="up_remove_id")
-    if st.button(tr("upload.remove_button"), key="up_remove"):
+    kinds = {k: tr(f"upload.kind.{k}") if has(f"upload.kind.{k}") else k for k in loaded["kind"].unique()}
+    facts = {int(r["batch_id"]): {"batch_id": int(r["batch_id"]), "source": r["source_name"],
+                                  "kind": kinds[r["kind"]], "rows": int(r["row_count"])}
+             for r in loaded.to_dict("records")}
+    labels = {b: tr("upload.remove_label", **v) for b, v in facts.items()}
+    st.subheader(tr("upload.remove"))
+    picked = st.selectbox(tr("upload.remove_pick"), list(labels), index=None, format_func=labels.__getitem__,
+                          placeholder=tr("upload.remove_pick"), key="up_remove_id")
+    if picked is None:
+        return
+    chosen = facts[picked]
+    st.warning(tr("upload.remove_warning", **{k: common.plain(v) for k, v in chosen.items()}))
+    # The box's key names the batch, so ticking it for one batch never carries over to another.
+    confirmed = st.checkbox(tr("upload.remove_confirm", batch_id=picked, rows=chosen["rows"]),
+                            key=f"up_remove_confirm_{picked}")
+    if st.button(tr("upload.remove_button"), key="up_remove", disabled=not confirmed, type="primary"):
         try:
             with common.writer() as con:
                 counts = ingest.remove_batch(con, picked, user=common.user())

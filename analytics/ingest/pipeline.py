@@ -113,9 +113,10 @@ class IngestResult:
         """Things worth knowing that did not stop the load, in English."""
         return self.warning_texts("en")
 
-    def warning_texts(self, lang: str) -> list[str]:
-        """Things worth knowing that did not stop the load, in ``lang`` (zh or en)."""
-        return [problems.note_text(entry, lang) for entry in self.summary.get("warnings", [])]
+    def warning_texts(self, lang: str, surface: str = "cli") -> list[str]:
+        """Things worth knowing that did not stop the load, in ``lang`` (zh or en), worded for ``surface``
+        ('cli' or 'page': a page names its own controls, not command-line flags)."""
+        return [problems.note_text(entry, lang, surface) for entry in self.summary.get("warnings", [])]
 
 
 @dataclass

@@ -20,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from analytics.errors import IngestError
-from analytics.i18n import t
+from analytics.i18n import has, t
 
 # The full report keeps at most this many problems (a file where every one of 10M rows is wrong
 # would otherwise build 10M Python objects); the counts per code are always complete.
@@ -47,11 +47,14 @@ class Problem:
         """The message in English (CLI, logs)."""
         return self.text("en")
 
-    def text(self, lang: str) -> str:
-        """The message in ``lang`` (zh or en)."""
+    def text(self, lang: str, surface: str = "cli") -> str:
+        """The message in ``lang`` (zh or en). On ``surface`` 'page' a message that names a command-line flag
+        has its page wording (``ingest.page_msg.<key>``: the page's own controls, fields by their labels)."""
         # A parameter given as {"t": key} is itself a catalog message (a label such as "phone numbers").
         params = {name: t(value["t"], lang) if isinstance(value, dict) else value
                   for name, value in self.params.items()}
+        if surface == "page" and has(f"ingest.page_msg.{self.key}"):
+            return t(f"ingest.page_msg.{self.key}", lang, **_field_labels(params, lang))
         return t(f"ingest.msg.{self.key}", lang, **params)
 
     def __str__(self) -> str:
@@ -138,9 +141,22 @@ def note(key: str, **params: Any) -> dict[str, Any]:
     return {"key": key, "params": params}
 
 
-def note_text(entry: dict[str, Any], lang: str) -> str:
-    """A warning made by :func:`note`, in ``lang``."""
+def note_text(entry: dict[str, Any], lang: str, surface: str = "cli") -> str:
+    """A warning made by :func:`note`, in ``lang``; on ``surface`` 'page' in its page wording when it has one
+    (``ingest.page_note.<key>``: no command-line flags on a page)."""
+    if surface == "page" and has(f"ingest.page_note.{entry['key']}"):
+        return t(f"ingest.page_note.{entry['key']}", lang, **_field_labels(entry["params"], lang))
     return t(f"ingest.note.{entry['key']}", lang, **entry["params"])
+
+
+def field_label(name: str, lang: str) -> str:
+    """A canonical field (or mapping target) by its label in ``lang``; a name without one as it is."""
+    return t(f"field.{name}", lang) if has(f"field.{name}") else name
+
+
+def _field_labels(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """``params`` with a ``field`` parameter given by its label (for the page wordings)."""
+    return {k: field_label(v, lang) if k == "field" and isinstance(v, str) else v for k, v in params.items()}
 
 
 def file_error(source_name: str, code: str, key: str, params: dict[str, Any] | None = None) -> IngestError:
@@ -152,11 +168,11 @@ def file_error(source_name: str, code: str, key: str, params: dict[str, Any] | N
                        counts={code: 1}, total=1, source=source_name, truncated=False)
 
 
-def problems_frame(problems: IngestError | Iterable[Problem], lang: str = "en") -> pd.DataFrame:
-    """The full problem list as a DataFrame (row, column, value, code, message in ``lang``) for a CSV
-    download."""
+def problems_frame(problems: IngestError | Iterable[Problem], lang: str = "en", surface: str = "cli") -> pd.DataFrame:
+    """The full problem list as a DataFrame (row, column, value, code, message in ``lang``, worded for
+    ``surface``: 'cli' or 'page') for a CSV download."""
     items = problems.problems if isinstance(problems, IngestError) else list(problems)
-    return pd.DataFrame([[p.row, p.column, p.value, p.code, p.text(lang)] for p in items],
+    return pd.DataFrame([[p.row, p.column, p.value, p.code, p.text(lang, surface)] for p in items],
                         columns=REPORT_COLUMNS).astype({"row": "Int64"})
 
 

@@ -12,4 +12,6 @@ FROM jurisdictions j
 LEFT JOIN s ON s.code = j.code
 LEFT JOIN c ON c.code = j.code
 WHERE s.code IS NOT NULL OR c.code IS NOT NULL
-ORDER BY j.code;
+-- Codes in natural order (S2 before S10, 2 before 10): digit runs compare as numbers.
+ORDER BY list_transform(regexp_extract_all(j.code, '\d+|\D+'), lambda part: CASE WHEN regexp_full_match(part, '\d+')
+             THEN lpad(ltrim(part, '0'), 30, '0') ELSE lower(part) END), j.code;

@@ -6,6 +6,7 @@ import pytest
 
 from analytics import cases, drivers, link, store
 from analytics.i18n import t
+from analytics.presentation import p_text, signed
 from analytics.selection import Selection
 
 CATEGORIES = np.array(["theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other"])
@@ -140,7 +141,12 @@ def test_link_page_correlation_and_gap(app, synthetic_db_path, lang, title):
     assert f"{corr.rho:+.2f}" in tiles.values()
     assert str(corr.n) in tiles.values()
     gap_table = at.dataframe[0].value
-    assert list(gap_table.iloc[:, 5]) == pytest.approx(list((100 * gaps["gap"]).round(1)))
+    # Signed text, never '-0.0'; p-values as '< 0.001', never '0' (issue 15 item 7).
+    assert list(gap_table.iloc[:, 5]) == [signed(100 * g) for g in gaps["gap"]]
+    p_values = list(gap_table[t("link.p_value", lang)])
+    assert p_values == [p_text(p) for p in gaps["p_excess_adjusted"]]
+    assert not [p for p in p_values if p.strip("0.") == ""]
+    assert tiles[t("link.p_value", lang)] == p_text(corr.p_value)
 
 
 @pytest.mark.parametrize(("lang", "title"), [("zh", "满意度驱动因素"), ("en", "What drives satisfaction")])

@@ -80,7 +80,10 @@ def test_upload_page_ingests_a_file_after_confirming_the_mapping(upload_app, lan
     assert facts["导入行数" if lang == "zh" else "Rows loaded"] == "6"
     assert facts["编码" if lang == "zh" else "Encoding"].startswith("GB18030")
     batches = table_with(at, "批次号" if lang == "zh" else "Batch")
-    assert batches.iloc[0].tolist()[:4] == [2, "survey", "survey_gbk_chinese.csv", 6]
+    # Kind, status and survey mode in the user's language (issue 15 item 7): not 'survey', 'loaded', 'phone'.
+    row = batches.iloc[0].tolist()
+    assert row[:4] == [2, t("upload.kind.survey", lang), "survey_gbk_chinese.csv", 6]
+    assert row[5:7] == [t("batch.status_value.loaded", lang), t("compare.mode.phone", lang)]
     con = store.connect(db)
     assert con.execute("SELECT count(*), min(b.survey_mode), min(r.survey_mode) FROM respondents r "
                        "JOIN batches b USING (batch_id)").fetchall() == [(6, "phone", "phone")]

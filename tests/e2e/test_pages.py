@@ -86,3 +86,40 @@ def test_sign_in_page_in_both_languages(page, server_factory, db_copy, output_di
     ui.rerun(page, lambda: main.get_by_role("button", name=t("login.submit", "en")).click())
     main.get_by_role("heading", name=t("overview.title", "en")).wait_for()
     assert ui.exceptions(page) == []
+
+
+LEADER_PAGES = ("overview", "map", "breakdowns")
+OVERFLOW_JS = """() => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const block = document.querySelector('[data-testid="stMainBlockContainer"]').getBoundingClientRect();
+  const out = [];
+  if (main.scrollWidth > main.clientWidth + 1) {
+    out.push(`the page scrolls sideways (${main.scrollWidth} > ${main.clientWidth})`);
+  }
+  for (const el of document.querySelectorAll('[data-testid="stMainBlockContainer"] [data-testid="stDataFrame"], '
+                                             + '[data-testid="stMainBlockContainer"] .js-plotly-plot')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > block.right + 1) {
+      out.push(`${el.dataset.testid || 'chart'} ends at ${box.right} > ${block.right}`);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 1440])
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_leaders_pages_fit_1280_and_1440_pixels(page, app_server, output_dir, lang, width):
+    """Issue 15: Overview, Map and Breakdowns at 1280 and 1440 px in both languages, nothing cut at the right;
+    the screenshots are test-output/e2e/leaders/LANG_PAGE_WIDTH.png."""
+    page.set_viewport_size({"width": width, "height": 900})
+    ui.open_app(page, app_server.url)
+    if lang != "zh":
+        ui.set_language(page, LANGUAGE_NAMES[lang])
+    problems = []
+    for name in LEADER_PAGES:
+        ui.goto(page, "" if name == "overview" else name)
+        shot = ui.full_screenshot(page, output_dir / "leaders" / f"{lang}_{name}_{width}.png")
+        assert ui.exceptions(page) == [], f"{name}: exception (screenshot {shot})"
+        problems += [f"{name} {lang} {width}px: {p} (screenshot {shot})" for p in page.evaluate(OVERFLOW_JS)]
+    assert problems == []

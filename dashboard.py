@@ -57,7 +57,7 @@ try:
                                default=True)], position="hidden").run()
     else:
         st.session_state["_user"] = user
-        navigation = st.navigation(PAGES)
+        navigation = st.navigation(PAGES, expanded=True)  # every page listed, none behind "View more"
         st.session_state["_filters"] = common.sidebar()
         navigation.run()
 except StoreBusyError:

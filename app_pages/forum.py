@@ -329,7 +329,7 @@ summary = pick_benchmark(summary)
 if with_assessment:
     try:
         summary = dataclasses.replace(summary, assessment=cached_assessment(
-            version, summary, (code, period, f.lang, f.weighted), user, repr(user)))
+            version, summary, (code, period, common.lang(), f.weighted), user, repr(user)))
     except JingminError as exc:
         common.show_error(exc)
 show_assessment(summary)

@@ -65,8 +65,8 @@ def latest_period(frame: pd.DataFrame) -> str:
     return str((in_range if not in_range.empty else frame).sort_values("period_start")["period"].iloc[-1])
 
 
-shown = table.assign(place=[jurisdiction_name(r, f.lang) for _i, r in table.iterrows()],
-                     text=[cell(r, f.lang) for _i, r in table.iterrows()])
+shown = table.assign(place=[jurisdiction_name(r, common.lang()) for _i, r in table.iterrows()],
+                     text=[cell(r, common.lang()) for _i, r in table.iterrows()])
 sections = {
     "disputes": ["disputes_found", "disputes_mediated", "mediation_rate", "escalations", "escalation_rate"],
     "hazards": ["hazards_found", "hazards_rectified", "rectified_on_time_rate", "hazards_overdue",
@@ -99,7 +99,7 @@ for section, metrics in sections.items():
             st.info(tr("prevention.no_escalations"))
         else:
             view = pd.DataFrame({
-                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, f.lang)
+                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang())
                                                     for _i, r in escalation_rows.iterrows()],
                 tr("prevention.col.dispute_id"): escalation_rows["dispute_id"],
                 tr("prevention.col.dispute_type"): escalation_rows["dispute_type_label"],
@@ -118,7 +118,8 @@ for section, metrics in sections.items():
             st.info(tr("prevention.no_overdue"))
         else:
             view = pd.DataFrame({
-                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, f.lang) for _i, r in overdue.iterrows()],
+                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang())
+                                                    for _i, r in overdue.iterrows()],
                 tr("prevention.col.hazard_id"): overdue["hazard_id"],
                 tr("prevention.col.place_category"): overdue["place_category_label"],
                 tr("prevention.col.severity"): overdue["severity_label"],

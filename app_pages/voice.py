@@ -53,7 +53,7 @@ sel = Selection(period_kind=f.period_kind, level=f.level,
 key = repr(sel)
 try:
     tables = summary_tables(version, key, sel)
-    names = labels(version, f.lang)
+    names = labels(version, common.lang())
 except JingminError as exc:
     common.show_error(exc)
     st.stop()
@@ -61,7 +61,7 @@ topics = tables["topics"]
 if topics.empty and tables["tones"].empty:
     st.info(tr("voice.no_data"))
     st.stop()
-place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, f.lang)
+place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, common.lang())
                for r in common.cached_jurisdictions(version).to_dict("records")}
 
 st.header(tr("voice.section.topics"))

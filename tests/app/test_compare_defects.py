@@ -81,18 +81,18 @@ def test_funnel_defaults_to_adjusted_limits_when_overdispersion_is_significant(a
     period = at.selectbox(key="cmp_period_quarter").value
     con = store.connect(synthetic_db_path)
     plain = compare.compare_table(con, Selection(period_kind="quarter", periods=(period,), level="station"),
-                                  indicator=indicator)
+                                  indicator=indicator).meta
     con.close()
     (toggle,) = [w for w in at.toggle if w.key.startswith("cmp_overdispersion")]
-    assert toggle.value is bool(plain.attrs["phi_significant"])
+    assert toggle.value is bool(plain["phi_significant"])
     text = all_text(at)
-    if plain.attrs["phi_significant"]:
-        assert t("compare.phi_default_adjusted", "en", phi=f"{plain.attrs['phi']:.2f}") in text
+    if plain["phi_significant"]:
+        assert t("compare.phi_default_adjusted", "en", phi=f"{plain['phi']:.2f}") in text
         toggle.set_value(False)
         at.run()
-        assert t("compare.phi_unadjusted_by_choice", "en", phi=f"{plain.attrs['phi']:.2f}") in all_text(at)
+        assert t("compare.phi_unadjusted_by_choice", "en", phi=f"{plain['phi']:.2f}") in all_text(at)
     else:
-        assert t("compare.phi_not_significant", "en", phi=f"{plain.attrs['phi']:.2f}") in text
+        assert t("compare.phi_not_significant", "en", phi=f"{plain['phi']:.2f}") in text
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -104,13 +104,13 @@ def test_funnel_default_on_overdispersed_data(app, synthetic_db_path, lang):
                 "FROM respondents r WHERE r.respondent_key = answers.respondent_key AND answers.item = 'seen_police'")
     engine.refresh_cells(con)
     table = compare.compare_table(con, Selection(period_kind="quarter", periods=("2025Q4",), level="station"),
-                                  indicator="visibility")
+                                  indicator="visibility").meta
     con.close()
-    assert table.attrs["phi_significant"]
+    assert table["phi_significant"]
     at = open_compare(app, lang)
     at.selectbox(key="cmp_indicator").set_value("visibility")
     at.run()
     (toggle,) = [w for w in at.toggle if w.key.startswith("cmp_overdispersion")]
     assert toggle.value is True
-    phi = f"{table.attrs['phi']:.2f}"
+    phi = f"{table['phi']:.2f}"
     assert t("compare.phi_default_adjusted", lang, phi=phi) in all_text(at)

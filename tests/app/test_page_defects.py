@@ -27,9 +27,9 @@ def _db(tmp_path, monkeypatch, with_survey: bool) -> Path:
     db = tmp_path / "defects.duckdb"
     monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
     con = store.connect(db)
-    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv")
+    ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv", user=auth.LOCAL_USER)
     if with_survey:
-        ingest_file(con, "survey", FIXTURES / "survey_gbk_chinese.csv")
+        ingest_file(con, "survey", FIXTURES / "survey_gbk_chinese.csv", user=auth.LOCAL_USER)
     con.close()
     return db
 

@@ -2,8 +2,9 @@
 
 1. The app opens on the Overview with headline tiles and the scorecard; switching the language to English and
    back changes every label (title, sidebar, navigation, tiles, scorecard columns).
-2. With a station and a period picked in the sidebar, the satisfaction cell the scorecard shows is exactly
-   what ``python -m analytics indicators`` prints for the same selection, formatted as the pages format it.
+2. With a station and a period picked in the sidebar, the satisfaction cell the heat-map scorecard shows is
+   exactly what ``python -m analytics indicators`` prints for the same selection, and the scorecard's CSV
+   download carries the same estimate, interval and base.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import math
 import pytest
 
 from analytics.i18n import t
-from analytics.presentation import pct, rate_cell
 from tests.e2e import reference, ui
 
 pytestmark = pytest.mark.e2e
@@ -35,7 +35,10 @@ def assert_overview_in(page, lang: str, labels: dict[str, str], names: list[str]
     assert list(tiles) == list(labels.values()), tiles
     assert all(value.endswith("%") or value == t("flag.suppressed_short", lang) for value in tiles.values()), tiles
     rows = scorecard(page, lang)
-    assert list(rows[0]) == [t("col.jurisdiction", lang), *labels.values()]
+    # one column per indicator, then the sparkline of the first indicator's last periods
+    first = next(iter(labels.values()))
+    assert list(rows[0]) == [t("col.jurisdiction", lang), *labels.values(),
+                             t("leaders.heatmap.trend", lang, indicator=first)]
     assert [r[t("col.jurisdiction", lang)] for r in rows] == names
     side = ui.sidebar(page)
     for key in ("sidebar.granularity", "sidebar.period_range", "sidebar.level", "sidebar.jurisdictions"):
@@ -88,19 +91,20 @@ def test_scorecard_figure_equals_the_cli(page, app_server, demo_db, output_dir, 
     ui.set_slider(page, t("sidebar.period_range", "zh"), "end", period)
     main = ui.main(page)
     assert main.get_by_role("heading", name=t("overview.headline", "zh", period=period)).is_visible()
-    assert main.get_by_text(t("overview.caption", "zh", period=period, level=t("level.station", "zh"))).is_visible()
+    caption = t("leaders.heatmap.caption", "zh", period=period, level=t("level.station", "zh"))
+    assert main.get_by_text(caption).is_visible()
 
     rows = scorecard(page, "zh")
     assert [r[t("col.jurisdiction", "zh")] for r in rows] == [name]
     expected = cli_row.result()
-    shown = rows[0][label]
-    # The cell is rate_cell(row) followed, after two spaces, by the change against the previous period.
-    assert shown.split("  ")[0] == rate_cell(expected, "zh"), (shown, expected)
+    shown = ui.heatmap_number(rows[0][label])
+    # The heat-map cell holds the rate in percent, or nothing when suppressed; the glyph and the formatting
+    # are drawn on the canvas only. Interval and base are checked in the CSV below.
     if expected["flag"] == "suppressed":
         assert expected["estimate"] is None or math.isnan(expected["estimate"])
-        assert shown.startswith(t("flag.suppressed_short", "zh")) and "%" not in shown.split("  ")[0]
+        assert shown is None, rows[0]
     else:
-        assert shown.startswith(pct(expected["estimate"]) + " ")
+        assert shown == pytest.approx(100 * expected["estimate"], abs=1e-9), (rows[0], expected)
 
     # The scorecard's own CSV download carries the same tidy numbers as the CLI.
     _name, data = ui.download(page, lambda: main.get_by_role("button", name=t("overview.download", "zh")).click())

@@ -53,7 +53,9 @@ def test_every_page_loads_without_an_exception(page, app_server, output_dir, lan
             problems.append(f"{name}: 'Page not found' (screenshot {shot})")
         if not ui.main(page).locator("h1").count():
             problems.append(f"{name}: no page title (screenshot {shot})")
-        chosen = ui.sidebar(page).locator('[data-testid="stRadio"] input[type="radio"]:checked')
+        # the language radio (the sidebar also has the comparison rule's radio)
+        language = ui.sidebar(page).locator('[data-testid="stRadio"]').filter(has_text=t("sidebar.language", lang))
+        chosen = language.locator('input[type="radio"]:checked')
         if chosen.count() != 1 or ui.sidebar(page).get_by_text(t("sidebar.filters", lang), exact=True).count() != 1:
             problems.append(f"{name}: the sidebar is not drawn in {lang}")
         if lang == "en":

@@ -19,7 +19,8 @@ import duckdb
 import pytest
 
 from analytics.i18n import t
-from analytics.presentation import pct, rate_cell
+from analytics.ingest.problems import field_label
+from analytics.presentation import pct
 from tests.e2e import reference, ui
 from tests.e2e.server import cli
 
@@ -90,13 +91,18 @@ def show_station(page, server, code: str, name: str) -> None:
     ui.multiselect_add(page, t("sidebar.jurisdictions", "zh"), code, f"{name} ({code})")
 
 
-def overview_figures(page, label: str) -> tuple[str, str]:
-    """(the city tile's satisfaction, the one scorecard row's satisfaction cell without the change)."""
+def overview_figures(page, label: str) -> tuple[str, float | None]:
+    """(the city tile's satisfaction, the number the one heat-map row's satisfaction cell holds)."""
     ui.goto(page, "")
     assert ui.main(page).get_by_role("heading", name=t("overview.headline", "zh", period=PERIOD)).is_visible()
     rows = ui.grid_with_column(page, t("col.jurisdiction", "zh"))
     assert len(rows) == 1, rows
-    return ui.metrics(page)[label], rows[0][label].split("  ")[0]
+    return ui.metrics(page)[label], ui.heatmap_number(rows[0][label])
+
+
+def heat(row: dict) -> float | None:
+    """What the heat-map holds for a CLI row: the rate in percent, or None when suppressed."""
+    return None if row["flag"] == "suppressed" else pytest.approx(100 * row["estimate"], abs=1e-9)
 
 
 def open_upload(page) -> None:
@@ -140,7 +146,7 @@ def test_upload_gbk_survey_changes_the_figures_and_removal_restores_them(
     answers = int(re.search(r"answers (\d+)", out).group(1))
     after_jobs = station_and_city(loaded)
     city_tile, cell = overview_figures(page, label)
-    assert (city_tile, cell) == (pct(before["city"]["estimate"]), rate_cell(before["station"], "zh"))
+    assert (city_tile, cell) == (pct(before["city"]["estimate"]), heat(before["station"]))
 
     after = results(after_jobs)
     assert after["station"]["n"] == before["station"]["n"] + ROWS
@@ -155,7 +161,7 @@ def test_upload_gbk_survey_changes_the_figures_and_removal_restores_them(
     column, target = t("upload.col.column", "zh"), t("upload.col.target", "zh")
     mapping = ui.grid_with_column(page, target)
     assert {r[column]: r[target] for r in mapping} == TARGETS
-    mode = ui.main(page).get_by_role("textbox", name="mode", exact=True)
+    mode = ui.main(page).get_by_role("textbox", name=field_label("mode", "zh"), exact=True)
     if not mode.is_visible():
         ui.main(page).get_by_text(t("upload.constants", "zh")).click()
     ui.rerun(page, lambda: (mode.fill("phone"), mode.press("Enter")))
@@ -170,24 +176,30 @@ def test_upload_gbk_survey_changes_the_figures_and_removal_restores_them(
     new = [r for r in batch_rows(page) if r[t("batch.batch_id", "zh")] == str(batch_id)]
     assert len(new) == 1, new
     assert (new[0][t("batch.source_name", "zh")], new[0][t("batch.row_count", "zh")], new[0][t("batch.status", "zh")],
-            new[0][t("batch.survey_mode", "zh")]) == (upload.name, str(ROWS), "loaded", "phone")
+            new[0][t("batch.survey_mode", "zh")]) == (
+        upload.name, str(ROWS), t("batch.status_value.loaded", "zh"), t("compare.mode.phone", "zh"))
 
     # The figures are now those of the CLI on the database where the CLI loaded the same file.
     city_tile, cell = overview_figures(page, label)
-    assert (city_tile, cell) == (pct(after["city"]["estimate"]), rate_cell(after["station"], "zh"))
+    assert (city_tile, cell) == (pct(after["city"]["estimate"]), heat(after["station"]))
     ui.full_screenshot(page, shots / "3_overview_after_upload.png")
 
     # Remove the batch on the Upload page; the figures come back.
     open_upload(page)
-    ui.choose(page, t("upload.remove", "zh"), f"{batch_id}: {upload.name} (survey, {ROWS})", scope=ui.main(page))
+    ui.choose(page, t("upload.remove_pick", "zh"), t("upload.remove_label", "zh", batch_id=batch_id, source=upload.name,
+                                                   kind=t("upload.kind.survey", "zh"), rows=ROWS),
+              scope=ui.main(page))
+    # the button works only once the box naming the batch and its rows is ticked
+    ui.rerun(page, lambda: ui.main(page).get_by_text(
+        t("upload.remove_confirm", "zh", batch_id=batch_id, rows=ROWS), exact=True).click())
     ui.rerun(page, lambda: ui.main(page).get_by_role("button", name=t("upload.remove_button", "zh")).click())
     removed_text = t("upload.removed", "zh", batch_id=batch_id, respondents=ROWS, answers=answers, case_events=0)
     ui.main(page).get_by_text(removed_text).wait_for()
     ui.goto(page, "data")
     gone = [r for r in batch_rows(page) if r[t("batch.batch_id", "zh")] == str(batch_id)]
-    assert [r[t("batch.status", "zh")] for r in gone] in ([], ["removed"]), gone
+    assert [r[t("batch.status", "zh")] for r in gone] in ([], [t("batch.status_value.removed", "zh")]), gone
     city_tile, cell = overview_figures(page, label)
-    assert (city_tile, cell) == (pct(before["city"]["estimate"]), rate_cell(before["station"], "zh"))
+    assert (city_tile, cell) == (pct(before["city"]["estimate"]), heat(before["station"]))
     ui.full_screenshot(page, shots / "3_overview_after_removal.png")
 
     # The served database: figures as before, the batch recorded as removed.
@@ -218,7 +230,7 @@ def test_broken_file_is_rejected_with_a_report_and_nothing_changes(
     show_station(page, server, CODE, name)
     before, batches_before = (job.result() for job in jobs)
     _city, cell = overview_figures(page, label)
-    assert cell == rate_cell(before, "zh")
+    assert cell == heat(before)
     open_upload(page)
     choose_file(page, broken)
     ui.rerun(page, lambda: ui.main(page).get_by_role("button", name=t("upload.load", "zh")).click())
@@ -240,7 +252,7 @@ def test_broken_file_is_rejected_with_a_report_and_nothing_changes(
     shown = [r[t("batch.batch_id", "zh")] for r in batch_rows(page)]
     assert shown == [str(b["batch_id"]) for b in batches_before]
     _city, cell = overview_figures(page, label)
-    assert cell == rate_cell(before, "zh")
+    assert cell == heat(before)
 
     server.stop()
     assert data_state(served) == state_before

@@ -308,13 +308,22 @@ def grids(page: Page) -> list[Locator]:
 
 
 def grid_with_column(page: Page, column: str) -> list[dict[str, str]]:
-    """Rows of the first grid on the page (top to bottom) that has ``column``."""
-    seen = []
-    for grid in grids(page):
-        rows = grid_rows(page, grid)
-        if rows and column in rows[0]:
-            return rows
-        seen.append(list(rows[0]) if rows else [])
+    """Rows of the first grid on the page (top to bottom) that has ``column``.
+
+    A grid draws its accessibility table a few frames after it appears (longer on a loaded machine), so the
+    page is read again until a grid with the column shows up or 20 s have passed.
+    """
+    deadline = time.monotonic() + 20
+    while True:
+        seen = []
+        for grid in grids(page):
+            rows = grid_rows(page, grid)
+            if rows and column in rows[0]:
+                return rows
+            seen.append(list(rows[0]) if rows else [])
+        if time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(300)
     raise AssertionError(f"no grid has a column {column!r}; the grids' columns: {seen}")
 
 
@@ -334,3 +343,15 @@ def full_screenshot(page: Page, path: Path, settle_first: bool = True) -> Path:
     finally:
         page.set_viewport_size(size)
     return path
+
+
+# The Overview's heat-map holds numbers (so a column sorts by value) and draws them through a styler. The
+# grid's accessibility table, which these helpers read, carries the number underneath, not the drawn text:
+# the rate in percent (or the mean score), and -1 for a suppressed or empty cell (app_pages/overview.py).
+HEATMAP_HIDDEN = -1.0
+
+
+def heatmap_number(text: str) -> float | None:
+    """The number a heat-map cell holds, read from the accessibility table; None for a hidden cell."""
+    value = float(text)
+    return None if value == HEATMAP_HIDDEN else value

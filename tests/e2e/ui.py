@@ -250,7 +250,11 @@ def download(page: Page, trigger: Callable[[], object], timeout: float = 60_000)
         raise AssertionError(f"no download within {timeout / 1000:.0f}s: {exc}\nbrowser:\n{log}") from exc
     failure = item.failure()
     assert failure is None, f"download {item.suggested_filename} failed: {failure}"
-    return item.suggested_filename, Path(item.path()).read_bytes()
+    data = Path(item.path()).read_bytes()
+    # A download button's click also reruns the script (its audit callback): a click on the next button
+    # while that run redraws the page can be lost, so wait for the page to be idle again.
+    settle(page)
+    return item.suggested_filename, data
 
 
 _GRID_CELLS = """(grid) => {

@@ -486,11 +486,12 @@ def _internal_values(raw: pd.DataFrame, suppress_below: float, caution_below: fl
 
 
 def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Scheme,
-                     periods: Sequence[str] | None = None) -> pd.DataFrame:
+                     periods: Sequence[str] | None = None, *, without_excluded: bool = False) -> pd.DataFrame:
     """Every component of ``scheme`` per jurisdiction and period, in the shape ``COMPONENT_COLUMNS``.
 
     ``periods`` defaults to the selection's periods. The jurisdictions are those of ``sel`` narrowed to what
-    ``sel.user`` may see (station users: their subtree and the averages above it).
+    ``sel.user`` may see (station users: their subtree and the averages above it). ``without_excluded``: survey
+    indicators without the respondents excluded after integrity alerts (see :func:`assess`).
     """
     labels = list(periods if periods is not None else sel.periods)
     wanted = _wanted(labels)
@@ -499,7 +500,7 @@ def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Sch
     by_source: dict[str, list[str]] = {s: [c.component for c in scheme.components if c.source == s] for s in SOURCES}
     if by_source["indicator"] and labels:  # no period: no figures (an empty choice would mean every period)
         table = engine.indicator_table(con, sel.with_(jurisdiction_codes=tuple(codes or ()), periods=tuple(labels)),
-                                       indicators=by_source["indicator"])
+                                       indicators=by_source["indicator"], without_excluded=without_excluded)
         if not table.empty:
             frames.append(pd.DataFrame({
                 "jurisdiction": table["jurisdiction"], "period": table["period"], "source": "indicator",
@@ -531,7 +532,8 @@ def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Sch
 
 
 def _pair_correlations(con: duckdb.DuckDBPyConnection, sel: Selection, indicators: list[str],
-                       codes: list[str] | None, periods: Sequence[str]) -> pd.DataFrame:
+                       codes: list[str] | None, periods: Sequence[str], *, without_excluded: bool = False
+                       ) -> pd.DataFrame:
     """Correlation r of two indicators' estimates per jurisdiction and period (pairs a < b).
 
     From the respondents' linearised scores z_ai = w_i (y_ai - p_a) / W_a: Cov(p_a, p_b) = Σ_i z_ai z_bi over the
@@ -541,7 +543,7 @@ def _pair_correlations(con: duckdb.DuckDBPyConnection, sel: Selection, indicator
         return pd.DataFrame(columns=["jurisdiction", "period", "a", "b", "r"])
     raw = query_df(con, "assessment/indicator_pairs", {
         **_wanted(periods), "level": sel.level, "jurisdictions": codes, "indicators": indicators,
-        "weighted": sel.weighted})
+        "weighted": sel.weighted, "without_excluded": without_excluded})
     if raw.empty:
         return pd.DataFrame(columns=["jurisdiction", "period", "a", "b", "r"])
     own = raw[raw["a"] == raw["b"]].set_index(["jurisdiction", "period", "a"])
@@ -648,7 +650,8 @@ def _complete(comp: pd.DataFrame, scheme: Scheme, jurisdictions: pd.DataFrame, p
     return merged
 
 
-def assess(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: str | Scheme | None = None) -> Assessment:
+def assess(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: str | Scheme | None = None, *,
+           without_excluded: bool = False) -> Assessment:
     """Composite scores per jurisdiction (at ``sel.level``) and period of ``sel``, ranked, with components.
 
     ``scheme``: a saved scheme's name, a :class:`Scheme` (e.g. an unsaved draft shown beside the saved one) or
@@ -657,6 +660,10 @@ def assess(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: str | Scheme 
     period); ``components`` one row per jurisdiction x period x component with its value, interval, flag,
     normalised value ``u``, ``weight``, ``points`` it contributes, target and status. Suppressed or missing
     components follow the scheme's missing rule.
+
+    ``without_excluded``: the survey components (their values, intervals and correlations) leave out the
+    respondents an analyst excluded after integrity alerts; internal and case components are unchanged. Only the
+    sensitivity view (:func:`analytics.integrity.assessment_sensitivity`) asks for this.
     """
     chosen = scheme if isinstance(scheme, Scheme) else get_scheme(con, scheme)
     validate_scheme(con, chosen)
@@ -669,11 +676,11 @@ def assess(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: str | Scheme 
     at_level = registry[registry["level"] == sel.level]
     if codes is not None:
         at_level = at_level[at_level["code"].isin(codes)]
-    raw = component_values(con, sel, chosen, all_periods)
+    raw = component_values(con, sel, chosen, all_periods, without_excluded=without_excluded)
     comp = _complete(raw, chosen, at_level, all_periods)
     comp = _normalise(comp, chosen)
     indicators = [c.component for c in chosen.components if c.source == "indicator"]
-    corr = _pair_correlations(con, sel, indicators, codes, all_periods)
+    corr = _pair_correlations(con, sel, indicators, codes, all_periods, without_excluded=without_excluded)
     scores, comp = _scores(comp, chosen, corr)
     level_conf = float(get_setting(con, "confidence_level"))
     z = float(sps.norm.ppf(0.5 + level_conf / 2))

@@ -84,6 +84,7 @@ def indicator_table(
     *,
     indicators: Sequence[str] | None = None,
     changes: bool = False,
+    without_excluded: bool = False,
 ) -> pd.DataFrame:
     """Indicator estimates for ``sel`` in the tidy shape (see ``TIDY_COLUMNS``), one row per cell.
 
@@ -101,6 +102,11 @@ def indicator_table(
     well, the change columns (``CHANGE_COLUMNS``, see :func:`add_changes`) are added, and only the chosen
     periods are returned: the Benjamini–Hochberg adjustment is across the jurisdictions returned, per
     indicator and period.
+
+    ``without_excluded`` leaves out the respondents an analyst excluded after integrity alerts (only the
+    sensitivity view asks for this; every other figure uses every respondent): what they add to the sums is
+    subtracted from the cells' (``sql/integrity/excluded_stats.sql``), which gives the same estimates, weighted
+    or not, as cells built without them. Not for survey waves.
     """
     previous = None
     if changes and sel.period_kind == WAVE_KIND:
@@ -110,12 +116,15 @@ def indicator_table(
     else:
         needed = sel.periods_with_comparisons() if changes else sel.periods
     if sel.period_kind == WAVE_KIND:
+        if without_excluded:
+            raise UnknownNameError("The sensitivity view is by period, not by survey wave.",
+                                   key="integrity.sens.no_waves")
         table = _wave_table(con, level=sel.level, indicators=indicators, jurisdiction_codes=sel.jurisdiction_codes,
                             weighted=sel.weighted, user=sel.user, periods=list(needed) or None)
     else:
         starts = _period_starts(sel.period_kind, list(needed) if needed else None)
         jurisdiction_codes = scope_codes(con, sel.user, sel.jurisdiction_codes)
-        raw = query_df(con, "indicator_stats", {
+        params = {
             "level": sel.level,
             "period_kind": sel.period_kind,
             "indicators": list(indicators) if indicators else None,
@@ -123,13 +132,37 @@ def indicator_table(
             "date_from": None,
             "date_to": None,
             "period_starts": starts,
-        })
+        }
+        raw = query_df(con, "indicator_stats", params)
+        if without_excluded:
+            raw = _minus_excluded(con, raw, {k: v for k, v in params.items() if k not in ("date_from", "date_to")})
         table = _estimates(con, raw, level=sel.level, weighted=sel.weighted)
     if not changes:
         return table
     if table.empty:
         return pd.DataFrame(columns=TIDY_COLUMNS + CHANGE_COLUMNS)
     return add_changes(table, lag=sel.comparison, periods=sel.periods or None, previous=previous)
+
+
+STAT_KEYS = ["indicator", "jurisdiction", "period", "period_start", "period_end", "stratum"]
+STAT_SUMS = ["n", "n_dk", "n_psu", "sum_y", "sum_y2", "sum_w", "sum_w2", "sum_wy", "psu_aa", "psu_ab", "psu_bb"]
+
+
+def _minus_excluded(con: DuckDBPyConnection, raw: pd.DataFrame, params: dict) -> pd.DataFrame:
+    """``raw`` (indicator_stats rows) less what the excluded respondents add to each row's sums."""
+    if raw.empty:
+        return raw
+    delta = query_df(con, "integrity/excluded_stats", params)
+    if delta.empty:
+        return raw
+    for column in ("period_start", "period_end"):  # one type on both sides of the merge
+        delta[column] = pd.to_datetime(delta[column]).astype(raw[column].dtype)
+    merged = raw.merge(delta, on=STAT_KEYS, how="left", suffixes=("", "_x"))
+    out = raw.copy()
+    for column in STAT_SUMS:
+        less = merged[f"{column}_x"].fillna(0).to_numpy()
+        out[column] = (merged[column].to_numpy() - less).astype(raw[column].dtype)
+    return out
 
 
 def _wave_table(con: DuckDBPyConnection, *, level: str, indicators: Sequence[str] | None,

@@ -49,7 +49,8 @@ needs (no timestamps, no interviewers, no cases) gives no rows, never ``ok``.
 
 Respondent rows behind a flag are for analysts and admins (permission ``integrity``); leaders and station
 users see the flags and evidence only. Excluding flagged respondents affects only the sensitivity view
-(:func:`sensitivity_table`), is audited, listed and restorable (:func:`restore`).
+(:func:`sensitivity_table` on Compare, :func:`assessment_sensitivity` for the assessment ranking), is audited,
+listed and restorable (:func:`restore`).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats as sps
 
-from analytics import engine, link, sqlfiles, stats
+from analytics import assessment, engine, link, sqlfiles, stats
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period, previous_period
@@ -104,6 +105,11 @@ FLAG_COLUMNS = ["check", "unit_kind", "jurisdiction", "name_zh", "name_en", "uni
 SUMMARY_COLUMNS = ["jurisdiction", "name_zh", "name_en", "flag", *CHECKS]
 SENSITIVITY_COLUMNS = ["jurisdiction", "name_zh", "name_en", "n", "estimate", "rank", "n_excluded", "n_kept",
                        "estimate_kept", "rank_kept", "rank_change"]
+ASSESSMENT_SENSITIVITY_COLUMNS = [
+    "jurisdiction", "name_zh", "name_en", "period", "n_excluded",
+    "score", "ci_low", "ci_high", "rank", "rank_low", "rank_high", "apart_from_next",
+    "score_kept", "ci_low_kept", "ci_high_kept", "rank_kept", "rank_low_kept", "rank_high_kept", "apart_from_next_kept",
+    "score_change", "rank_change", "rank_kept_outside_interval"]
 ROW_COLUMNS = ["respondent_key", "respondent_id", "batch_id", "unit", "station", "interviewer", "channel",
                "interview_date", "interview_start", "duration_min", "n_items", "n_top", "straight", "sat_top",
                "too_fast", "is_repeat", "f_straight", "f_duration", "f_repeat", "f_burst", "excluded"]
@@ -715,3 +721,55 @@ def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicat
     }).sort_values(["rank", "jurisdiction"], na_position="last").reset_index(drop=True)
     return Result(out, {"indicator": indicator, "kind": found[0][0] or "rate", "period": _label,
                         "level": sel.level, "n_excluded": int(out["n_excluded"].sum())})
+
+
+def _excluded_counts(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Sequence[str]) -> pd.DataFrame:
+    """Respondents now excluded per unit (at ``sel.level``) and period: columns jurisdiction, period, n_excluded."""
+    frames = []
+    for label in periods:
+        _kind, start, end = parse_period(label)
+        counts = query_df(con, "integrity/excluded_counts", {"level": sel.level, "date_from": start, "date_to": end})
+        frames.append(counts.rename(columns={"unit": "jurisdiction"}).assign(period=label))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["jurisdiction", "period",
+                                                                                     "n_excluded"])
+
+
+def assessment_sensitivity(con: duckdb.DuckDBPyConnection, sel: Selection,
+                           scheme: str | assessment.Scheme | None = None) -> Result:
+    """The assessment ranking with every respondent and without the respondents now excluded, side by side.
+
+    Both sides are :func:`analytics.assessment.assess` of the same scheme and selection (weighted or not as
+    ``sel`` says); the second leaves the excluded respondents out of the survey components (values, intervals and
+    their correlations), internal and case components being the same on both sides. ``frame`` has
+    :data:`ASSESSMENT_SENSITIVITY_COLUMNS`, one row per jurisdiction and period the user may see (a station user:
+    its own subtree, as :func:`assess`): score in points 0..100 with its 95% interval, rank with its simulated
+    95% interval and whether it can be told apart from the next one down (``apart_from_next``), the same with
+    ``_kept``, ``score_change`` = score kept − score (points), ``rank_change`` = rank kept − rank (positive: the
+    unit falls once doubtful answers are left out) and ``rank_kept_outside_interval`` (the rank kept lies outside
+    the rank interval from every respondent: a change larger than the ranking's own sampling uncertainty).
+    ``n_excluded`` counts the respondents interviewed in the period and excluded now. ``meta``: scheme, level,
+    periods and ``n_excluded`` (total over the rows at the level).
+
+    Like the Compare view, the figures are aggregates every role that may see the assessment may see; the
+    excluded respondents themselves are listed (:func:`exclusions`) and restored (:func:`restore`) only with the
+    ``integrity`` permission.
+    """
+    every = assessment.assess(con, sel, scheme)
+    kept = assessment.assess(con, sel, every.scheme, without_excluded=True)
+    keys = ["jurisdiction", "period"]
+    columns = ["score", "ci_low", "ci_high", "rank", "rank_low", "rank_high", "apart_from_next"]
+    left = every.scores[["jurisdiction", "name_zh", "name_en", "period", *columns]]
+    right = kept.scores[[*keys, *columns]].rename(columns={c: f"{c}_kept" for c in columns})
+    out = left.merge(right, on=keys, how="outer")
+    counts = _excluded_counts(con, sel, list(sel.periods))
+    out = out.merge(counts, on=keys, how="left")
+    out["n_excluded"] = out["n_excluded"].fillna(0).astype(int)
+    out["score_change"] = out["score_kept"] - out["score"]
+    out["rank_change"] = out["rank_kept"] - out["rank"]
+    with np.errstate(invalid="ignore"):
+        outside = (out["rank_kept"] < out["rank_low"]) | (out["rank_kept"] > out["rank_high"])
+    out["rank_kept_outside_interval"] = outside.where(out["rank"].notna() & out["rank_kept"].notna(), pd.NA)
+    out = out.sort_values(["period", "rank", "jurisdiction"], na_position="last").reset_index(drop=True)
+    return Result(out[ASSESSMENT_SENSITIVITY_COLUMNS],
+                  {"scheme": every.scheme.name, "level": sel.level, "periods": list(sel.periods),
+                   "n_excluded": int(out["n_excluded"].sum())})

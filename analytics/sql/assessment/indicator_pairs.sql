@@ -2,6 +2,7 @@
 -- (a <= b), over the respondents who answered both (don't-know excluded), with weight w (1 when $weighted is
 -- false or the weight is missing). From these the correlation of two indicators' estimates is computed
 -- (analytics.assessment): the estimates come from the same respondents, so their errors are correlated.
+-- $without_excluded leaves out the respondents excluded after integrity alerts (the sensitivity view).
 WITH wanted AS (
     SELECT unnest($labels) AS period, CAST(unnest($starts) AS DATE) AS period_start,
            CAST(unnest($ends) AS DATE) AS period_end
@@ -23,6 +24,8 @@ scored AS MATERIALIZED (
     JOIN jurisdiction_ancestors anc ON anc.code = r.jurisdiction_code AND anc.ancestor_level = $level
     JOIN wanted w ON r.interview_date BETWEEN w.period_start AND w.period_end
     WHERE ($jurisdictions IS NULL OR list_contains($jurisdictions, anc.ancestor_code))
+      AND (NOT $without_excluded OR r.respondent_key NOT IN (
+              SELECT respondent_key FROM integrity_exclusions WHERE restored_at IS NULL))
 )
 SELECT x.jurisdiction, x.period, x.indicator AS a, y.indicator AS b,
        count(*) AS n_ab,

@@ -2,8 +2,9 @@
 
 Prints the scores (CSV or JSON on stdout; the scheme's formula on stderr), or with ``--components`` one row
 per jurisdiction x component (value, interval, points, target status), or with ``--officers`` the internal
-measures per officer. ``--format xlsx --out FILE`` writes the workbook (scores, components, targets, formula),
-and that export is audited.
+measures per officer, or with ``--sensitivity`` the ranking with every respondent and without those excluded after
+integrity alerts, side by side (issue 18). ``--format xlsx --out FILE`` writes the workbook (scores,
+components, targets, formula), and that export is audited.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from analytics.errors import ConfigError
 def run(args: argparse.Namespace) -> int:
     """Assess, then print the table or write the workbook."""
     # The engine is imported here, not at the top: --help builds every parser and must stay light.
-    from analytics import assessment, store
+    from analytics import assessment, integrity, store
     from analytics.periods import period_kind
 
     out = Path(args.out).expanduser() if args.out else None
     if args.format == "xlsx" and (out is None or out.is_dir() or not out.parent.exists()):
         raise ConfigError("--format xlsx needs --out FILE.xlsx in an existing folder.")
+    if args.format == "xlsx" and args.sensitivity:
+        raise ConfigError("--sensitivity prints csv or json; the workbook holds the assessment itself.")
     con = open_store(args)
     try:
         sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period)
@@ -33,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
         result = assessment.assess(con, sel, args.scheme)
         labels = assessment.component_labels(con, args.lang)
         officers = assessment.officer_table(con, sel) if args.officers else None
+        sensitivity = integrity.assessment_sensitivity(con, sel, result.scheme) if args.sensitivity else None
     finally:
         con.close()
     print(assessment.formula_text(result.scheme, labels, args.lang), file=sys.stderr)
@@ -47,7 +51,13 @@ def run(args: argparse.Namespace) -> int:
             con.close()
         print(f"wrote {out} ({len(data)} bytes)", file=sys.stderr)
         return 0
-    if officers is not None:
+    if sensitivity is not None:
+        # Never silent: how many respondents are left out and where they are listed (and restored).
+        print(f"{sensitivity.meta['n_excluded']} respondents excluded after integrity alerts are left out of the "
+              "survey components on the right (score_kept, rank_kept); they are listed and can be restored on "
+              "the Integrity page", file=sys.stderr)
+        table = sensitivity.frame
+    elif officers is not None:
         table = officers
     elif args.components:
         table = result.components
@@ -76,6 +86,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     view = parser.add_mutually_exclusive_group()
     view.add_argument("--components", action="store_true", help="one row per jurisdiction x component")
     view.add_argument("--officers", action="store_true", help="internal measures per officer")
+    view.add_argument("--sensitivity", action="store_true",
+                      help="the ranking with every respondent and without those excluded after integrity alerts, "
+                           "side by side (rank change, rank intervals)")
     parser.add_argument("--format", default="csv", choices=["csv", "json", "xlsx"])
     parser.add_argument("--out", metavar="FILE", help="the workbook to write (with --format xlsx)")
     parser.add_argument("--lang", default="zh", choices=["zh", "en"], help="language of the formula and workbook")

@@ -4,6 +4,8 @@ against a rebuild of the cells without them (weighted, clustered); who may see w
 
 from __future__ import annotations
 
+import io
+import json
 import math
 
 import numpy as np
@@ -138,3 +140,34 @@ def test_leaving_out_excluded_equals_rebuilding_the_cells_without_them(tmp_path,
                                got["estimate"].to_numpy(float), equal_nan=True)
     for con in stores:
         con.close()
+
+
+# ------------------------------------------------------------------------------------------ command line
+
+def test_cli_prints_the_sensitivity_ranking_as_csv_and_json(hand, tmp_path, capsys):
+    from analytics import assessment as assessment_module
+    from analytics.cli import main
+    from analytics.roles import LOCAL_USER
+
+    assessment_module.save_scheme(hand, HAND, user=LOCAL_USER)
+    _exclude(hand, _s1_seen(hand, 20))
+    path = hand.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+                        ).fetchall()[0][0]
+    hand.close()
+    assert main(["assess", "--period", PERIOD, "--scheme", "hand", "--sensitivity", "--db", path]) == 0
+    captured = capsys.readouterr()
+    table = pd.read_csv(io.StringIO(captured.out)).set_index("jurisdiction")
+    # The hand figures of test_exclusions_change_the_assessment_ranking_as_computed_by_hand.
+    assert table.loc["S1", ["score", "score_kept"]].tolist() == pytest.approx([57.5, 50.0])
+    assert table.loc[["S1", "S2", "S3"], "rank_change"].tolist() == [2, -1, -1]
+    assert table.loc["S1", "n_excluded"] == 20
+    assert "20 respondents excluded" in captured.err and "Integrity page" in captured.err
+    assert main(["assess", "--period", PERIOD, "--scheme", "hand", "--sensitivity", "--format", "json",
+                 "--db", path]) == 0
+    rows = {r["jurisdiction"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["S2"]["rank"] == 2 and rows["S2"]["rank_kept"] == 1
+    assert rows["S1"]["score_kept"] == pytest.approx(50.0)
+    con = store.connect(path, read_only=True)
+    audited = con.execute("SELECT detail FROM audit_log WHERE action = 'export.cli'").fetchall()
+    con.close()
+    assert len(audited) == 2 and all("sensitivity" in d[0] for d in audited)

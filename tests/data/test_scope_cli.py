@@ -171,6 +171,7 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["assess", "--period", PERIOD, "--level", "district", "--format", "json"],
         ["assess", "--period", PERIOD, "--components", "--jurisdiction", "S2", "S3", "S1"],
         ["assess", "--period", PERIOD, "--officers"],
+        ["assess", "--period", PERIOD, "--sensitivity", "--format", "json"],
         ["assess", "--period", PERIOD, "--format", "xlsx", "--out", "{out}.xlsx"],
     ],
     ("targets", "list"): [["targets", "list"]],

@@ -7,9 +7,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import assessment
+from analytics import assessment, integrity
 from analytics.errors import JingminError
 from analytics.presentation import jurisdiction_name, signed
+from analytics.result import Result
 from analytics.selection import Selection
 from app_pages import common
 
@@ -26,6 +27,60 @@ def assessed(version: str, scheme_name: str | None, _sel: Selection, sel_key: st
 def officers(version: str, _sel: Selection, sel_key: str) -> pd.DataFrame:
     """Internal measures per officer of the stations the user may see (cached)."""
     return assessment.officer_table(common.cursor(), _sel)
+
+
+@st.cache_data(show_spinner=False)
+def sensitivity(version: str, scheme_name: str, _sel: Selection, sel_key: str) -> Result:
+    """The ranking with every respondent and without those excluded after integrity alerts (cached per data
+    version, scheme and selection, user included: a station user gets its own rows only)."""
+    return integrity.assessment_sensitivity(common.cursor(), _sel, scheme_name)
+
+
+def _rank_text(rank: Any, low: Any, high: Any) -> str:
+    return "" if pd.isna(rank) else f"{int(rank)} ({int(low)}–{int(high)})"
+
+
+def sensitivity_section(version: str, scheme_name: str, sel: Selection, names: dict[str, str]) -> None:
+    """Issue 18: the ranking with and without the respondents excluded after integrity alerts, side by side. Never
+    silent: how many are excluded and at which jurisdictions is stated; analysts are sent to the Integrity page,
+    where the rows are listed and restored (leaders and station users see the figures and flags, never rows)."""
+    try:
+        sens = sensitivity(version, scheme_name, sel, repr(sel))
+    except JingminError as exc:
+        common.show_error(exc)
+        return
+    table, excluded = sens.frame, int(sens.meta["n_excluded"])
+    with st.expander(tr("assess.sens.title"), expanded=excluded > 0):
+        if not excluded:
+            st.caption(tr("integrity.sens.none"))
+        else:
+            where = table[table["n_excluded"] > 0]
+            separator = "、" if common.lang() == "zh" else ", "
+            st.markdown(tr("assess.sens.count", n=excluded, where=separator.join(
+                f"{common.plain(names.get(c, c))} ({k})" for c, k in zip(where["jurisdiction"], where["n_excluded"],
+                                                                        strict=True))))
+        st.caption(tr("assess.sens.caption"))
+        yes, no, none = tr("assess.sens.yes"), tr("assess.sens.no"), tr("assess.not_assessable")
+        st.dataframe(pd.DataFrame({
+            tr("col.jurisdiction"): [names.get(c, c) for c in table["jurisdiction"]],
+            tr("integrity.sens.col.n_excluded"): table["n_excluded"],
+            tr("assess.sens.col.score"): [score_text(*v) or none for v in zip(table["score"], table["ci_low"],
+                                                                               table["ci_high"], strict=True)],
+            tr("assess.sens.col.rank"): [_rank_text(*v) for v in zip(table["rank"], table["rank_low"],
+                                                                      table["rank_high"], strict=True)],
+            tr("assess.sens.col.score_kept"): [score_text(*v) or none for v in zip(
+                table["score_kept"], table["ci_low_kept"], table["ci_high_kept"], strict=True)],
+            tr("assess.sens.col.rank_kept"): [_rank_text(*v) for v in zip(table["rank_kept"], table["rank_low_kept"],
+                                                                           table["rank_high_kept"], strict=True)],
+            tr("integrity.sens.col.rank_change"): [
+                signed(v, 0) for v in table["rank_change"]],
+            tr("assess.sens.col.outside"): [
+                "" if pd.isna(v) else (yes if v else no) for v in table["rank_kept_outside_interval"]],
+        }), width="stretch", hide_index=True)
+        if common.user().can("integrity"):
+            st.page_link("app_pages/integrity.py", label=tr("assess.sens.link"), icon=":material/fact_check:")
+        else:
+            st.caption(tr("assess.sens.rows_for_analysts"))
 
 
 def score_text(score: Any, low: Any, high: Any) -> str:
@@ -261,6 +316,9 @@ with st.expander(tr("assess.components_title")):
         tr("assess.col.status"): tr(f"assess.status.{r['status']}") if isinstance(r["status"], str) else "",
     } for r in result.components.to_dict("records")])
     st.dataframe(detail, width="stretch", hide_index=True)
+
+if result.scores["score"].notna().any():
+    sensitivity_section(version, scheme_name, sel, names)
 
 if compare_with:
     try:

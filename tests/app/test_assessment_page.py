@@ -68,3 +68,51 @@ def test_analyst_sets_a_target_and_saves_a_scheme_audited(app, synthetic_db_path
     assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'assessment.scheme_save' "
                        "AND actor = 'ana'").fetchall()[0][0] == 1
     con.close()
+
+
+def _exclude_s1(db, how_many: int = 25) -> None:
+    """Set aside ``how_many`` of S1's 2025Q4 respondents, as an analyst's exclusion would."""
+    from analytics.sqlfiles import execute
+
+    con = store.connect(db)
+    keys = [r[0] for r in con.execute(
+        "SELECT respondent_key FROM respondents WHERE jurisdiction_code = 'S1' AND interview_date "
+        "BETWEEN '2025-10-01' AND '2025-12-31' ORDER BY respondent_key LIMIT $n", {"n": how_many}).fetchall()]
+    execute(con, "integrity/exclude", {"keys": keys, "reasons": ["burst"] * len(keys), "period": "2025Q4",
+                                       "actor": "ana"})
+    con.close()
+
+
+def _sensitivity_table(at):
+    return next(d.value for d in at.dataframe if "Score (without excluded)" in d.value.columns
+                or "得分（排除后）" in d.value.columns)
+
+
+def test_sensitivity_section_states_the_exclusions_and_sends_analysts_to_the_integrity_page(app, synthetic_db_path):
+    _exclude_s1(synthetic_db_path)
+    at = open_as(app, synthetic_db_path, "ana", lang="en")
+    text = rendered(at)
+    assert "Sensitivity: the assessment ranking without doubtful answers" in text
+    assert "25 respondents are excluded now after integrity alerts, at: Station A (25)." in text
+    table = _sensitivity_table(at).set_index("Jurisdiction")
+    assert table.loc["Station A", "Excluded"] == 25 and table.loc["Station B", "Excluded"] == 0
+    ranked = table.loc[["Station A", "Station B", "Station C", "Station D"]]
+    assert ranked["Rank (without excluded)"].str.match(r"^\d+ \(\d+–\d+\)$").all()
+    assert table.loc["Station E", "Score (without excluded)"] == "not assessable"  # too few answers either way
+    assert set(ranked["Beyond the rank interval"]) <= {"yes", "no"}
+    assert [link.proto.page for link in at.get("page_link")] and any(
+        "Integrity page" in link.proto.label for link in at.get("page_link"))
+    assert "Analysts list and restore" not in text
+
+
+def test_sensitivity_section_for_a_leader_and_a_station_user(app, synthetic_db_path):
+    _exclude_s1(synthetic_db_path)
+    leader = open_as(app, synthetic_db_path, "boss")
+    text = rendered(leader)
+    assert "25 respondents are excluded now" in text and "Analysts list and restore" in text
+    assert not any("Integrity page" in link.proto.label for link in leader.get("page_link"))
+    # The station user of S1: its own row only, with its own exclusions counted.
+    s1 = open_as(app, synthetic_db_path, "s1chief", lang="zh")
+    table = _sensitivity_table(s1)
+    assert list(table["辖区"]) == ["甲派出所"] and list(table["排除数"]) == [25]
+    assert "乙派出所" not in rendered(s1) and "分析员" in rendered(s1)

@@ -46,6 +46,7 @@ from numpy.typing import ArrayLike
 from scipy import stats as sps
 
 from analytics import cases, engine, prevention, stats, voice
+from analytics.choices import PREVENTION_LINKABLE, VOICE_LINKABLE
 from analytics.errors import UnknownNameError
 from analytics.presentation import natural_order
 from analytics.selection import Selection
@@ -91,14 +92,6 @@ class XMetric:
     unit: str
     label_key: str
 
-
-# Prevention metrics that describe how well work is done, not how much of it there is: counts grow with a
-# station's size and would correlate with anything that does too.
-PREVENTION_LINKABLE = ("mediation_rate", "escalation_rate", "rectified_on_time_rate", "rectify_days_median",
-                       "unsolved_callback_coverage", "unsolved_callback_on_time", "unsolved_callback_days_median",
-                       "unsolved_opinion_coverage")
-VOICE_LINKABLE = (("demand_on_time_rate", "rate"), ("demand_answer_days_median", "days"),
-                  ("negative_comment_share", "rate"))
 
 X_METRICS: dict[str, XMetric] = {
     **{key: XMetric(key, "cases", key, metric.unit, f"metric.{key}") for key, metric in cases.METRICS.items()},

@@ -105,11 +105,14 @@ if user.can("definitions"):
                               else by_key[k].label(common.lang()))
         current = by_key.get(choice) if choice is not None else None
         with st.form(f"voice_edit_{choice or 'new'}"):
-            new_key = st.text_input(tr("voice.edit.key")) if current is None else current.topic
-            label_zh = st.text_input(tr("voice.edit.label_zh"), value=current.label_zh if current else "")
-            label_en = st.text_input(tr("voice.edit.label_en"), value=current.label_en if current else "")
-            words = st.text_area(tr("voice.edit.keywords"), value="\n".join(current.keywords) if current else "")
-            submitted = st.form_submit_button(tr("voice.edit.save"))
+            new_key = st.text_input(tr("voice.edit.key"), key="voice_edit_key") if current is None else current.topic
+            label_zh = st.text_input(tr("voice.edit.label_zh"), value=current.label_zh if current else "",
+                                     key=f"voice_edit_zh_{choice}")
+            label_en = st.text_input(tr("voice.edit.label_en"), value=current.label_en if current else "",
+                                     key=f"voice_edit_en_{choice}")
+            words = st.text_area(tr("voice.edit.keywords"), value="\n".join(current.keywords) if current else "",
+                                 key=f"voice_edit_words_{choice}")
+            submitted = st.form_submit_button(tr("voice.edit.save"), key="voice_edit_save")
         if submitted:
             # The engine checks the role, validates, saves and audits; the re-tagging is audited too.
             keywords = [w for w in re.split(r"[\n,，、;；]+", words) if w.strip()]

@@ -41,6 +41,17 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
 
 # Key-driver analysis (analytics.drivers): items, methods, grouping and resampling defaults.
 DEFAULT_DRIVER_ITEMS: tuple[str, ...] = ("attitude", "response_speed", "fairness", "communication", "result")
+# The prevention and voice metrics the Link page relates to survey indicators (issue 19): how well work is
+# done, not how much of it (counts grow with a station's size and would correlate with anything that does).
+PREVENTION_LINKABLE = ("mediation_rate", "escalation_rate", "rectified_on_time_rate", "rectify_days_median",
+                       "unsolved_callback_coverage", "unsolved_callback_on_time", "unsolved_callback_days_median",
+                       "unsolved_opinion_coverage")
+VOICE_LINKABLE = (("demand_on_time_rate", "rate"), ("demand_answer_days_median", "days"),
+                  ("negative_comment_share", "rate"))
+# Every Link x-metric key: a case metric's own key, prevention.<name>, voice.<name>.
+LINK_METRICS = (*METRICS, *(f"prevention.{name}" for name in PREVENTION_LINKABLE),
+                *(f"voice.{name}" for name, _unit in VOICE_LINKABLE))
+
 METHODS = ("lmg", "relative_weights")
 GROUP_LEVELS = ("district", "station")
 DEFAULT_SEED = 20240501

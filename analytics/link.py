@@ -1,9 +1,12 @@
-"""Linking case work to what residents say: per-jurisdiction correlation and the self-report gap.
+"""Linking police work to what residents say: per-jurisdiction correlation and the self-report gap.
 
-Both sides come from the existing engines: case metrics from :func:`analytics.cases.case_metrics`
-and survey indicators from :func:`analytics.engine.indicator_table`, for the same level, period
-granularity and period. Suppressed values (small bases) on either side are left out, so a
-jurisdiction enters an analysis only when both of its figures may be shown.
+Both sides come from the existing engines, for the same level, period granularity and period: the
+x-metric (:data:`X_METRICS`) from :func:`analytics.cases.case_metrics` (case work),
+:func:`analytics.prevention.prevention_metrics` (调结率, 民转刑率, hazards rectified on time, callbacks on
+unsolved cases and the opinions they collected) or :mod:`analytics.voice` (demands answered on time, days
+to answer, the share of comments the lexicon counts negative), and survey indicators from
+:func:`analytics.engine.indicator_table`. Suppressed values (small bases) on either side are left out, so
+a jurisdiction enters an analysis only when both of its figures may be shown.
 
 Methods
 -------
@@ -42,7 +45,8 @@ from duckdb import DuckDBPyConnection
 from numpy.typing import ArrayLike
 from scipy import stats as sps
 
-from analytics import cases, engine, stats
+from analytics import cases, engine, prevention, stats, voice
+from analytics.choices import PREVENTION_LINKABLE, VOICE_LINKABLE
 from analytics.errors import UnknownNameError
 from analytics.presentation import natural_order
 from analytics.selection import Selection
@@ -74,6 +78,85 @@ class Correlation:
     n_boot: int
 
 
+@dataclass(frozen=True)
+class XMetric:
+    """One metric the Link page can set against a survey indicator.
+
+    ``source`` is the engine it comes from ('cases', 'prevention' or 'voice'), ``name`` its key there,
+    ``unit`` 'rate' (a proportion), 'hours' or 'days', ``label_key`` the i18n key of its name.
+    """
+
+    key: str
+    source: str
+    name: str
+    unit: str
+    label_key: str
+
+
+X_METRICS: dict[str, XMetric] = {
+    **{key: XMetric(key, "cases", key, metric.unit, f"metric.{key}") for key, metric in cases.METRICS.items()},
+    **{f"prevention.{name}": XMetric(f"prevention.{name}", "prevention", name,
+                                     "days" if name.endswith("_median") else "rate", f"prevention.metric.{name}")
+       for name in PREVENTION_LINKABLE},
+    **{f"voice.{name}": XMetric(f"voice.{name}", "voice", name, unit, f"link.metric.{name}")
+       for name, unit in VOICE_LINKABLE},
+}
+METRIC_FRAME_COLUMNS = ["jurisdiction", "name_zh", "name_en", "period", "period_start", "value", "se", "n",
+                        "flag"]
+
+
+def _rate_se(value: pd.Series, n: pd.Series) -> np.ndarray:
+    """Binomial standard error sqrt(p(1 - p)/n) of a proportion over a census base (NaN without a value)."""
+    p = value.to_numpy(dtype=float)
+    base = n.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(base > 0, np.sqrt(p * (1.0 - p) / base), np.nan)
+
+
+def metric_frame(con: DuckDBPyConnection, sel: Selection, metric: str) -> pd.DataFrame:
+    """One x-metric per jurisdiction x period in one shape (:data:`METRIC_FRAME_COLUMNS`).
+
+    ``value`` is a proportion for rates, hours or days for durations, NaN when suppressed or without data;
+    ``se`` the binomial standard error of a rate (NaN for durations); ``n`` the metric's base (cases,
+    disputes, hazards, demands due or answered, comments). Scope and suppression are the source engine's.
+    """
+    if metric not in X_METRICS:
+        raise UnknownNameError(f"Unknown link metric {metric!r}; choose one of: {', '.join(X_METRICS)}")
+    spec = X_METRICS[metric]
+    if spec.source == "cases":
+        frame = cases.case_metrics(con, sel, metrics=[spec.name])
+    elif spec.source == "prevention":
+        frame = prevention.prevention_metrics(con, sel, metrics=[spec.name])
+        frame = frame.assign(se=_rate_se(frame["value"], frame["n"]) if spec.unit == "rate" else np.nan)
+    elif spec.name == "negative_comment_share":
+        raw = voice.tone_shares(con, sel)
+        frame = raw.assign(value=raw["negative_share"], n=raw["comments"],
+                           se=_rate_se(raw["negative_share"], raw["comments"]))
+    else:
+        raw = voice.answering(con, sel)
+        raw = raw[raw["channel"] == "all"]
+        if spec.name == "demand_on_time_rate":
+            frame = raw.assign(value=raw["on_time_rate"], n=raw["due"], se=_rate_se(raw["on_time_rate"], raw["due"]))
+        else:
+            # A median over the answered demands, shown under the same small-base rule as the on-time rate.
+            hidden = raw["flag"].eq("suppressed") | raw["answered"].eq(0)
+            frame = raw.assign(value=raw["answer_days_median"].where(~hidden), n=raw["answered"], se=np.nan)
+    if frame.empty:
+        return pd.DataFrame(columns=METRIC_FRAME_COLUMNS)
+    if "name_zh" not in frame.columns:
+        names = engine.jurisdictions(con).set_index("code")[["name_zh", "name_en"]]
+        frame = frame.join(names, on="jurisdiction")
+    return frame[METRIC_FRAME_COLUMNS].reset_index(drop=True)
+
+
+def metric_periods(con: DuckDBPyConnection, period_kind: str, metric: str) -> list[str]:
+    """Period labels of ``period_kind`` in which ``metric`` has records anywhere in the city, in time order.
+
+    Which periods exist does not depend on the user (no figure is returned, only labels)."""
+    frame = metric_frame(con, Selection(period_kind=period_kind, level="city"), metric)
+    return list(dict.fromkeys(frame.sort_values("period_start")["period"]))
+
+
 def _choose_period(periods_a: Sequence[str], periods_b: Sequence[str], period: str | None) -> str | None:
     """The requested period, or the latest one present on both sides (labels sort in time order)."""
     common = sorted(set(periods_a) & set(periods_b))
@@ -87,23 +170,22 @@ def _choose_period(periods_a: Sequence[str], periods_b: Sequence[str], period: s
 
 
 def link_table(con: DuckDBPyConnection, sel: Selection, *, metric: str, indicator: str) -> pd.DataFrame:
-    """One row per jurisdiction at ``sel.level`` with a shown (not suppressed) case metric and survey indicator.
+    """One row per jurisdiction at ``sel.level`` with a shown (not suppressed) x-metric and survey indicator.
 
-    The period is the latest of ``sel.periods`` (of ``sel.period_kind``) that both sides have, or the
-    latest both have at all when ``sel.periods`` is empty; a single chosen period that one side lacks is
-    an error that lists the periods available. Columns: ``LINK_COLUMNS``; rates are proportions,
-    durations hours or days as the metric's unit says. ``sel.weighted`` applies to the survey side; a
-    scoped ``sel.user`` gets only the jurisdictions it may see.
+    ``metric`` is a key of :data:`X_METRICS` (a case metric's own key, ``prevention.<name>`` or
+    ``voice.<name>``). The period is the latest of ``sel.periods`` (of ``sel.period_kind``) that both sides
+    have, or the latest both have at all when ``sel.periods`` is empty; a single chosen period that one
+    side lacks is an error that lists the periods available. Columns: ``LINK_COLUMNS``; rates are
+    proportions, durations hours or days as the metric's unit says. ``sel.weighted`` applies to the survey
+    side; a scoped ``sel.user`` gets only the jurisdictions it may see.
     """
-    if metric not in cases.METRICS:
-        raise UnknownNameError(f"Unknown case metric {metric!r}; choose one of: {', '.join(cases.METRICS)}")
-    case_table = cases.case_metrics(con, sel, metrics=[metric])
+    left_all = metric_frame(con, sel, metric)
     survey = engine.indicator_table(con, sel, indicators=[indicator])
     requested = sel.periods[0] if len(sel.periods) == 1 and sel.periods[0] != "all" else None
-    chosen = _choose_period(case_table["period"].unique(), survey["period"].unique(), requested)
+    chosen = _choose_period(left_all["period"].unique(), survey["period"].unique(), requested)
     if chosen is None:
         return pd.DataFrame(columns=LINK_COLUMNS)
-    left = case_table[(case_table["period"] == chosen) & case_table["value"].notna()]
+    left = left_all[(left_all["period"] == chosen) & left_all["value"].notna()].assign(metric=metric)
     right = survey[(survey["period"] == chosen) & survey["estimate"].notna()]
     merged = left.merge(right[["jurisdiction", "indicator", "estimate", "se", "n", "flag"]], on="jurisdiction",
                         suffixes=("", "_survey"))

@@ -27,7 +27,11 @@ Definitions (n = the base)
 * ``unsolved_cases``: crime cases with outcome ``unsolved`` or still open without an outcome, by
   report date. ``unsolved_callback_coverage`` = those with a callback / all of them;
   ``unsolved_callback_on_time`` = called back within ``unsolved_callback_days`` (setting, default 30) /
-  those called back or past that deadline; ``unsolved_callback_days_median``: report to callback.
+  those called back or past that deadline; ``unsolved_callback_days_median``: report to callback;
+  ``unsolved_opinion_coverage`` (征求意见) = those whose reporter was asked for opinions and suggestions /
+  those called back whose file says whether opinions were asked (a case file that gives the opinion text
+  says yes). The opinions themselves are stored only redacted, as callback comments tagged with topics
+  like every comment (:func:`unsolved_opinions`, :func:`opinion_topics`).
 
 The as-of day is the latest date any dispute, hazard or case row carries (:func:`as_of_date`), not the
 clock. Rates carry a Wilson interval at the ``confidence_level`` setting and the same small-base flags
@@ -56,7 +60,7 @@ from analytics.store import get_setting
 METRICS = ("disputes_found", "disputes_mediated", "mediation_rate", "escalations", "escalation_rate",
            "hazards_found", "hazards_rectified", "rectified_on_time_rate", "hazards_overdue", "rectify_days_median",
            "unsolved_cases", "unsolved_callback_coverage", "unsolved_callback_on_time",
-           "unsolved_callback_days_median")
+           "unsolved_callback_days_median", "unsolved_opinion_coverage")
 COUNT_METRICS = ("disputes_found", "disputes_mediated", "escalations", "hazards_found", "hazards_rectified",
                  "hazards_overdue", "unsolved_cases")
 COLUMNS = ["jurisdiction", "name_zh", "name_en", "period", "period_start", "period_end", "metric", "unit", "n",
@@ -150,3 +154,24 @@ def overdue_hazards(con: DuckDBPyConnection, sel: Selection, *, as_of: date | No
     params = _params(con, sel, as_of, None, None)
     return query_df(con, "prevention/overdue", {k: params[k] for k in ("level", "jurisdictions", "stations",
                                                                         "as_of")})
+
+
+def unsolved_opinions(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+    """Opinions collected in callbacks on unsolved cases, newest first: case id, station, callback day,
+    redacted text, lexicon tone, topics and the words that caused them.
+
+    Residents' words: AccessDenied unless ``sel.user`` has ``record_detail`` (analyst, admin); others see
+    :func:`opinion_topics`.
+    """
+    sel.user.require("record_detail")
+    params = _params(con, sel, None, None, None)
+    return query_df(con, "prevention/opinions", {k: params[k] for k in (
+        "level", "jurisdictions", "stations", "date_from", "date_to", "crime_categories")})
+
+
+def opinion_topics(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+    """Topics of the opinions collected on unsolved cases per jurisdiction (``jurisdiction, topic, n``):
+    counts only, for every role, within what ``sel.user`` may see."""
+    params = _params(con, sel, None, None, None)
+    return query_df(con, "prevention/opinion_topics", {k: params[k] for k in (
+        "level", "jurisdictions", "stations", "date_from", "date_to", "crime_categories")})

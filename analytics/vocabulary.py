@@ -22,7 +22,7 @@ IGNORE = "ignore"
 PERSON_HASH = {"survey": "person_hash", "cases": "reporter_hash", "disputes": "party_hash"}
 # Free-text fields: redacted (phones, ID numbers, plates, house numbers, names) before anything is stored,
 # so the PII check that rejects a personal value in an ordinary text field does not apply to them.
-FREE_TEXT = {"demands": ("text", "reply"), "comments": ("text",)}
+FREE_TEXT = {"demands": ("text", "reply"), "comments": ("text",), "cases": ("opinion_text",)}
 
 
 @dataclass(frozen=True)
@@ -99,6 +99,10 @@ FIELDS: dict[str, dict[str, Field]] = {
         Field("rectified_at", "timestamp"),
         Field("callback_operator", "text"),
         Field("dispute_ref", "text"),
+        # Callbacks on unsolved cases: whether opinions were asked for, and what the reporter said (free text,
+        # stored only redacted, as a callback comment).
+        Field("opinion_collected", "bool"),
+        Field("opinion_text", "text"),
     ]},
     "disputes": {f.name: f for f in [  # one row per dispute x party (a dispute may repeat, once per party)
         Field("dispute_id", "text", required=True),
@@ -216,6 +220,10 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "callback_operator": ("callback_operator", "回访人", "回访民警", "回访人员", "回访员", "callback operator",
                               "callback by"),
         "dispute_ref": ("dispute_ref", "关联纠纷编号", "纠纷编号", "dispute id", "dispute ref"),
+        "opinion_collected": ("opinion_collected", "是否征求意见", "征求意见", "是否征求意见建议", "意见征集",
+                              "是否听取意见", "opinion collected", "opinions collected", "opinions asked"),
+        "opinion_text": ("opinion_text", "意见建议内容", "征求意见内容", "群众意见", "报案人意见", "回访意见",
+                         "意见建议", "opinion", "opinions", "opinion text", "reporter opinion"),
     },
     "disputes": {
         "dispute_id": ("dispute_id", "纠纷编号", "矛盾纠纷编号", "编号", "dispute id", "ID"),
@@ -393,7 +401,7 @@ FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
 }
 BOOL_MAP = {"1": "true", "0": "false", "是": "true", "否": "false", "yes": "true", "no": "false", "y": "true",
             "n": "false", "true": "true", "false": "false", "有": "true", "没有": "false", "成功": "true",
-            "未成功": "false"}
+            "未成功": "false", "已征求": "true", "未征求": "false"}
 
 _FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _HEADER_DROP = re.compile(r"[\s_\-.:：/\\()（）\[\]【】?？*#\"'“”]+")

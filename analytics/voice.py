@@ -149,25 +149,51 @@ def save_topic(con: DuckDBPyConnection, topic: str, label_zh: str, label_en: str
 def retag(con: DuckDBPyConnection, user: User) -> int:
     """Derive every stored text's topics again with the current dictionary (given topics stay).
 
-    Works on the stored, already redacted texts, one segmentation per distinct text. Returns the number
-    of derived (record, topic) rows written. Needs ``definitions``.
+    Works on the stored, already redacted texts: jieba segments each distinct text once in Python (the
+    segmenter has no SQL form), and DuckDB joins the (text, topic, evidence) rows back to every record
+    carrying that text. Returns the number of derived (record, topic) rows written. Needs ``definitions``;
+    audited as ``voice.retag``.
     """
     user.require("definitions")
     dictionary = topics(con)
-    stored = query_df(con, "voice/stored_texts")
-    cache = {text: textprivacy.tag(text, dictionary) for text in stored["text"].drop_duplicates()}
-    rows = [(r.record_kind, r.record_id, int(r.batch_id), topic, list(words))
-            for r in stored.itertuples(index=False) for topic, words in cache[r.text].items()]
-    frame = pd.DataFrame(rows, columns=["record_kind", "record_id", "batch_id", "topic", "evidence"])
-    con.register("jm_retag", frame)
+    texts = query_df(con, "voice/distinct_texts")["text"]
+    rows = [(text, topic, list(words)) for text in texts
+            for topic, words in textprivacy.tag(text, dictionary).items()]
+    frame = pd.DataFrame(rows, columns=["text", "topic", "evidence"])
+    con.register("jm_retag_texts", frame)
     try:
         with store.transaction(con):
             execute(con, "voice/retag")
-            store.audit(con, user.username, "voice.retag", {"rows": len(rows)})
+            written = int(con.execute("SELECT count(*) FROM text_topics WHERE origin = 'derived'").fetchone()[0])
+            store.audit(con, user.username, "voice.retag", {"rows": written})
             store.bump_data_version(con)
     finally:
-        con.unregister("jm_retag")
-    return len(rows)
+        con.unregister("jm_retag_texts")
+    return written
+
+
+def tone_shares(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+    """Share of comments the lexicon counted negative per jurisdiction x period (by comment date).
+
+    Columns ``jurisdiction, period, period_start, comments, negative, negative_share, ci_low, ci_high,
+    flag``: the share is negative / comments (a proportion) with a Wilson interval at the
+    ``confidence_level`` setting and the small-base rule on the number of comments (suppressed shares carry
+    no value). The tone is a lexicon count, not a measured opinion: the share describes the wording of the
+    comments received, and comments are not a sample of residents. Counts only: every role.
+    """
+    frame = query_df(con, "voice/tone_periods", {**_scope(con, sel), "period_kind": sel.period_kind})
+    if frame.empty:
+        return frame.assign(negative_share=[], ci_low=[], ci_high=[], flag=[])
+    n = frame["comments"].to_numpy(dtype=float)
+    x = frame["negative"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(n > 0, x / n, np.nan)
+    low, high = stats.wilson_interval(x, n, float(store.get_setting(con, "confidence_level")))
+    flag = stats.small_base_flag(n, float(store.get_setting(con, "suppress_below_n_eff")),
+                                 float(store.get_setting(con, "caution_below_n_eff")))
+    frame["negative_share"], frame["ci_low"], frame["ci_high"], frame["flag"] = share, low, high, flag
+    frame.loc[frame["flag"] == "suppressed", ["negative_share", "ci_low", "ci_high"]] = np.nan
+    return frame
 
 
 @dataclass(frozen=True)

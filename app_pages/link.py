@@ -1,11 +1,11 @@
-"""Link: a case metric against a survey indicator per jurisdiction, and the self-report gap."""
+"""Link: a case, prevention or voice metric against a survey indicator per jurisdiction, and the self-report gap."""
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import cases, link
+from analytics import link
 from analytics.errors import JingminError
 from analytics.presentation import jurisdiction_name, p_text, signed
 from analytics.selection import Selection
@@ -13,12 +13,9 @@ from app_pages import common
 
 
 @st.cache_data(show_spinner=False)
-def periods_with_cases(version: str, period_kind: str) -> list[str]:
-    """Period labels of the granularity that have case figures, in time order."""
-    # Every case in the city: which periods exist does not depend on the user or the jurisdictions.
-    table = cases.case_metrics(common.cursor(), Selection(period_kind=period_kind, level="city"),
-                               metrics=["callback_coverage"])
-    return list(dict.fromkeys(table.sort_values("period_start")["period"]))
+def periods_with_metric(version: str, period_kind: str, metric: str) -> list[str]:
+    """Period labels of the granularity in which the metric has records anywhere, in time order."""
+    return link.metric_periods(common.cursor(), period_kind, metric)
 
 
 @st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
@@ -41,22 +38,24 @@ st.title(tr("link.title"))
 st.caption(tr("link.caption"))
 version = common.data_version()
 indicator_labels = common.indicator_labels()
-metric_labels = {key: tr(f"metric.{key}") for key in cases.METRICS}
+metric_labels = {key: tr(spec.label_key) for key, spec in link.X_METRICS.items()}
+source_labels = {key: tr(f"link.source.{spec.source}") for key, spec in link.X_METRICS.items()}
 
-case_periods = periods_with_cases(version, f.period_kind)
-if not case_periods:
-    st.info(tr("cases.no_cases"))
-    st.stop()
 if not indicator_labels or not f.periods:
     st.info(tr("sidebar.no_data"))
     st.stop()
-common_periods = [p for p in f.periods if p in case_periods]
-options = ["all", *reversed(common_periods)]
 
 c1, c2, c3 = st.columns(3)
-metrics = list(cases.METRICS)
+metrics = list(link.X_METRICS)
+# Grouped by where the metric comes from (case work, prevention, residents' voice), named in the label.
 metric = c1.selectbox(tr("link.metric"), metrics, index=metrics.index("callback_satisfaction"),
-                      format_func=metric_labels.__getitem__, key="link_metric")
+                      format_func=lambda k: f"{source_labels[k]} · {metric_labels[k]}", key="link_metric")
+metric_period_list = periods_with_metric(version, f.period_kind, metric)
+if not metric_period_list:
+    st.info(tr("link.no_metric_data"))
+    st.stop()
+common_periods = [p for p in f.periods if p in metric_period_list]
+options = ["all", *reversed(common_periods)]
 indicators = list(indicator_labels)
 indicator = c2.selectbox(tr("link.indicator"), indicators,
                          index=indicators.index("satisfaction") if "satisfaction" in indicators else 0,
@@ -77,7 +76,7 @@ except JingminError as exc:
 if table.empty:
     st.info(tr("link.no_points"))
 else:
-    unit = cases.METRICS[metric].unit
+    unit = link.X_METRICS[metric].unit
     scale = 100.0 if unit == "rate" else 1.0
     names = [jurisdiction_name(r, lang) for r in table.to_dict("records")]
     tiles = st.columns(4)

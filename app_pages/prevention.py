@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import prevention
+from analytics import prevention, voice
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.presentation import jurisdiction_name, rate_cell
@@ -27,6 +27,15 @@ def detail_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> t
     return rows, prevention.overdue_hazards(cur, _sel)
 
 
+@st.cache_data(show_spinner=False)
+def opinion_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[pd.DataFrame | None,
+                                                                                       pd.DataFrame]:
+    """Opinions collected on unsolved cases (None for roles without record detail) and their topic counts."""
+    cur = common.cursor()
+    rows = prevention.unsolved_opinions(cur, _sel) if _user.can("record_detail") else None
+    return rows, prevention.opinion_topics(cur, _sel)
+
+
 def cell(row: pd.Series, lang: str) -> str:
     """A metric value as shown: counts as integers, days with one decimal, rates with interval and base."""
     if row["unit"] == "count":
@@ -34,6 +43,13 @@ def cell(row: pd.Series, lang: str) -> str:
     if row["unit"] == "days":
         return "—" if pd.isna(row["value"]) else f"{row['value']:.1f}"
     return rate_cell({**row.to_dict(), "estimate": row["value"]}, lang)
+
+
+def listed(values: object, names: dict[str, str] | None = None) -> str:
+    """A list cell as text (DuckDB lists arrive as arrays; no topic as NaN)."""
+    if not hasattr(values, "__len__") or isinstance(values, str):
+        return ""
+    return "、".join(names.get(v, v) if names else str(v) for v in values)
 
 
 f = common.filters()
@@ -50,6 +66,8 @@ key = repr(sel)
 try:
     table = metric_table(version, key, sel)
     escalation_rows, overdue = detail_tables(version, key, sel, user)
+    opinion_rows, opinion_counts = opinion_tables(version, key, sel, user)
+    topic_names = voice.topic_labels(common.cursor(), common.lang())
     window = int(get_setting(common.cursor(), "escalation_window_days"))
 except JingminError as exc:
     common.show_error(exc)
@@ -65,6 +83,8 @@ def latest_period(frame: pd.DataFrame) -> str:
     return str((in_range if not in_range.empty else frame).sort_values("period_start")["period"].iloc[-1])
 
 
+place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, common.lang())
+               for r in common.cached_jurisdictions(version).to_dict("records")}
 shown = table.assign(place=[jurisdiction_name(r, common.lang()) for _i, r in table.iterrows()],
                      text=[cell(r, common.lang()) for _i, r in table.iterrows()])
 sections = {
@@ -72,7 +92,7 @@ sections = {
     "hazards": ["hazards_found", "hazards_rectified", "rectified_on_time_rate", "hazards_overdue",
                 "rectify_days_median"],
     "callbacks": ["unsolved_cases", "unsolved_callback_coverage", "unsolved_callback_on_time",
-                  "unsolved_callback_days_median"],
+                  "unsolved_callback_days_median", "unsolved_opinion_coverage"],
 }
 for section, metrics in sections.items():
     st.header(tr(f"prevention.section.{section}"))
@@ -128,3 +148,27 @@ for section, metrics in sections.items():
                 tr("prevention.col.days_overdue"): overdue["days_overdue"],
             })
             st.dataframe(view, width="stretch", hide_index=True)
+    if section == "callbacks":
+        st.subheader(tr("prevention.section.opinions"))
+        st.caption(tr("prevention.opinions_note"))
+        if opinion_rows is None:
+            st.info(tr("prevention.opinions_hidden"))
+            if not opinion_counts.empty:
+                counts = opinion_counts.assign(
+                    place=[place_names.get(c, c) for c in opinion_counts["jurisdiction"]],
+                    topic_name=[topic_names.get(k, k) for k in opinion_counts["topic"]])
+                table = counts.pivot_table(index="topic_name", columns="place", values="n", fill_value=0)
+                table.index.name = tr("voice.col.topic")
+                st.dataframe(table, width="stretch")
+        elif opinion_rows.empty:
+            st.info(tr("prevention.no_opinions"))
+        else:
+            st.dataframe(pd.DataFrame({
+                tr("prevention.col.case_id"): opinion_rows["case_id"],
+                tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in opinion_rows["station"]],
+                tr("voice.col.date"): opinion_rows["commented_at"].astype(str),
+                tr("voice.col.text"): opinion_rows["text"],
+                tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in opinion_rows["tone"]],
+                tr("voice.col.topic"): [listed(v, topic_names) for v in opinion_rows["topics"]],
+                tr("voice.col.evidence"): [listed(v) for v in opinion_rows["evidence"]],
+            }), width="stretch", hide_index=True)

@@ -1,5 +1,7 @@
 """Voice: residents' demands and comments, the topics derived from them with their evidence words."""
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -87,6 +89,58 @@ if not ev.empty:
     view = pd.DataFrame({tr("voice.col.topic"): [names.get(k, k) for k in grouped.index],
                          tr("voice.col.evidence"): grouped.to_numpy()})
     st.dataframe(view, width="stretch", hide_index=True)
+
+st.header(tr("voice.section.dictionary"))
+st.caption(tr("voice.dictionary_note"))
+dictionary = voice.topics(common.cursor())
+st.dataframe(pd.DataFrame({
+    tr("voice.col.topic"): [t.label(common.lang()) for t in dictionary],
+    tr("voice.col.keywords"): ["、".join(t.keywords) for t in dictionary],
+}), width="stretch", hide_index=True)
+if user.can("definitions"):
+    with st.expander(tr("voice.edit.title")):
+        by_key = {t.topic: t for t in dictionary}
+        choice = st.selectbox(tr("voice.edit.topic"), [None, *by_key], key="voice_edit_topic",
+                              format_func=lambda k: tr("voice.edit.new") if k is None
+                              else by_key[k].label(common.lang()))
+        current = by_key.get(choice) if choice is not None else None
+        with st.form(f"voice_edit_{choice or 'new'}"):
+            new_key = st.text_input(tr("voice.edit.key"), key="voice_edit_key") if current is None else current.topic
+            label_zh = st.text_input(tr("voice.edit.label_zh"), value=current.label_zh if current else "",
+                                     key=f"voice_edit_zh_{choice}")
+            label_en = st.text_input(tr("voice.edit.label_en"), value=current.label_en if current else "",
+                                     key=f"voice_edit_en_{choice}")
+            words = st.text_area(tr("voice.edit.keywords"), value="\n".join(current.keywords) if current else "",
+                                 key=f"voice_edit_words_{choice}")
+            submitted = st.form_submit_button(tr("voice.edit.save"), key="voice_edit_save")
+        if submitted:
+            # The engine checks the role, validates, saves and audits; the re-tagging is audited too.
+            keywords = [w for w in re.split(r"[\n,，、;；]+", words) if w.strip()]
+            try:
+                with common.writer() as con:
+                    voice.save_topic(con, new_key, label_zh, label_en, keywords, user)
+                    written = voice.retag(con, user)
+            except JingminError as exc:
+                common.show_error(exc)
+            else:
+                st.session_state["voice_edit_done"] = (new_key.strip().lower(), written)
+                st.rerun()
+    # Shown outside the expander, which is closed again after the rerun that shows the new dictionary.
+    done = st.session_state.pop("voice_edit_done", None)
+    if done is not None:
+        topic_key, written = done
+        st.success(tr("voice.edit.saved", topic=by_key[topic_key].label(common.lang())
+                      if topic_key in by_key else topic_key, rows=written))
+        # The evidence of the edited topic across demands and comments, read after the re-tagging.
+        found = pd.concat([voice.evidence(common.cursor(), sel, kind) for kind in voice.RECORD_KINDS])
+        found = found[(found["topic"] == topic_key) & found["word"].notna()]
+        if found.empty:
+            st.info(tr("voice.edit.none_marked"))
+        else:
+            words_n = found.groupby("word", as_index=False)["n"].sum().sort_values("n", ascending=False)
+            st.dataframe(pd.DataFrame({tr("voice.col.evidence"): words_n["word"],
+                                       tr("voice.col.count"): words_n["n"]}),
+                         width="stretch", hide_index=True)
 
 st.header(tr("voice.section.demands"))
 ans = tables["answering"]

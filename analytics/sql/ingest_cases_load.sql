@@ -2,10 +2,14 @@
 -- supersedes the old one (the cases view shows the newest loaded batch). Fields the file does not
 -- give ($given_x false) carry the case's current value forward; fields listed in the mapping's
 -- keep_existing ($keep_x true) keep the current value when there is one.
+-- An opinion text (redacted in TEMP ingest_text before this runs) is stored only as a callback comment
+-- ('case:' || case_id) with its tone and derived topics, never in case_events; giving one implies that
+-- opinions were collected.
 INSERT INTO case_events (batch_id, case_id, jurisdiction_code, category, is_small, reported_at,
                          first_response_at, closed_at, status, outcome, mediation_agreed, callback_at,
                          callback_result, rectification_status, rectified_at, reporter_hash,
-                         category_label, outcome_label, callback_operator, dispute_ref)
+                         category_label, outcome_label, callback_operator, dispute_ref,
+                         opinion_collected)
 SELECT
     $batch_id,
     n.case_id,
@@ -42,5 +46,19 @@ SELECT
     CASE WHEN $keep_callback_operator THEN coalesce(p.callback_operator, n.callback_operator)
          WHEN $given_callback_operator THEN n.callback_operator ELSE p.callback_operator END,
     CASE WHEN $keep_dispute_ref THEN coalesce(p.dispute_ref, n.dispute_ref)
-         WHEN $given_dispute_ref THEN n.dispute_ref ELSE p.dispute_ref END
+         WHEN $given_dispute_ref THEN n.dispute_ref ELSE p.dispute_ref END,
+    CASE WHEN $keep_opinion_collected AND p.opinion_collected IS NOT NULL THEN p.opinion_collected
+         WHEN $given_opinion_collected OR $given_opinion_text
+             THEN coalesce(n.opinion_collected, CASE WHEN n.opinion_text IS NOT NULL THEN true END, p.opinion_collected)
+         ELSE p.opinion_collected END
 FROM ingest_typed n LEFT JOIN cases p ON p.case_id = n.case_id;
+
+INSERT INTO comment_events (batch_id, comment_id, source, source_label, jurisdiction_code, commented_at, text,
+                            tone, tone_words, case_id)
+SELECT $batch_id, 'case:' || n.case_id, 'callback', NULL, n.jurisdiction,
+       CAST(coalesce(n.callback_at, n.reported_at) AS DATE), x.clean, x.tone, x.tone_words, n.case_id
+FROM ingest_typed n JOIN ingest_text x ON x.original = n.opinion_text;
+
+INSERT INTO text_topics (batch_id, record_kind, record_id, topic, origin, evidence)
+SELECT $batch_id, 'comment', 'case:' || n.case_id, g.topic, 'derived', g.evidence
+FROM ingest_typed n JOIN ingest_text_topics g ON g.original = n.opinion_text;

@@ -124,14 +124,14 @@ def test_cases_page_shows_no_data_as_a_dash_with_its_note(app, synthetic_db_path
     assert tiles[t("metric.response_hours_median", lang)] != "—"  # a field the batch gave
 
 
-@pytest.mark.parametrize(("lang", "title"), [("zh", "案件与民意"), ("en", "Case work and what residents say")])
+@pytest.mark.parametrize(("lang", "title"), [("zh", "案件与民意"), ("en", "Police work and what residents say")])
 def test_link_page_correlation_and_gap(app, synthetic_db_path, lang, title):
     at = app(lang)
     at.switch_page("app_pages/link.py")
     at.run()
     assert not at.exception, at.exception
     text = all_text(at)
-    assert (title if lang == "en" else "案件办理与群众评价") in text
+    assert (title if lang == "en" else "警务工作与群众评价") in text
     con = store.connect(synthetic_db_path)
     table = link.link_table(con, Selection(period_kind='all'), metric='callback_satisfaction', indicator='satisfaction')
     gaps = link.self_report_gap(con, Selection(period_kind='all'))

@@ -140,6 +140,11 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["cases", "--gap"],
         ["cases", "--jurisdiction", "S2", "D2"],
     ],
+    ("link",): [
+        ["link"],
+        ["link", "--correlation"],
+        ["link", "--metric", "voice.negative_comment_share", "--jurisdiction", "S1", "S2"],
+    ],
     ("drivers",): [
         ["drivers", "--bootstrap", "0"],
         ["drivers", "--by", "district", "--bootstrap", "0"],
@@ -222,6 +227,10 @@ NO_CONTRAST = {"indicators --level city --weighted", "drivers --bootstrap 0", "c
                # published figures are public and name no local jurisdiction
                "results --by jurisdiction,period --format json", "results list --format csv",
                "results loads --format json", "targets list",
+               # one correlation over the jurisdictions the user may see: no jurisdiction named
+               "link --correlation",
+               # a handful of comments per station: suppressed at the default base, so nothing is named
+               "link --metric voice.negative_comment_share --jurisdiction S1 S2",
                # the topic dictionary is the same for everyone and names no jurisdiction
                "voice dictionary",
                # the station's evidence words: the scope city's other stations have other words, not names

@@ -28,7 +28,8 @@ h AS (
 ),
 u AS (  -- crime cases not solved: outcome 'unsolved', or still open without an outcome
     SELECT a.ancestor_code AS jurisdiction, CAST(date_trunc('month', c.reported_at) AS DATE) AS month,
-           CAST(c.reported_at AS DATE) AS reported, CAST(c.callback_at AS DATE) AS called
+           CAST(c.reported_at AS DATE) AS reported, CAST(c.callback_at AS DATE) AS called,
+           c.opinion_collected AS opinion
     FROM cases c
     JOIN jurisdiction_ancestors a ON a.code = c.jurisdiction_code AND a.ancestor_level = $level
     WHERE c.reported_at IS NOT NULL
@@ -66,6 +67,9 @@ facts AS (
     UNION ALL SELECT jurisdiction, month, 'unsolved_callback_days_median', 'days', 1, NULL,
                      CAST(date_diff('day', reported, called) AS DOUBLE)
         FROM u WHERE called >= reported
+    -- of the callbacks whose file says whether opinions were asked for (NULL: not said, not in the base)
+    UNION ALL SELECT jurisdiction, month, 'unsolved_opinion_coverage', 'rate', 1, CAST(opinion AS INT), NULL
+        FROM u WHERE opinion IS NOT NULL AND (called IS NOT NULL OR opinion)
 ),
 bounds AS (SELECT min(month) AS first_month, max(month) AS last_month FROM facts),
 cal AS (SELECT c.* FROM bounds b, jm_calendar($period_kind, b.first_month, b.last_month) c)

@@ -167,6 +167,31 @@ def adjust_by_group(frame: pd.DataFrame, pvalues: np.ndarray, keys: tuple[str, .
     return out
 
 
+def target_rules(card: pd.DataFrame) -> pd.DataFrame:
+    """Which targets colour each indicator's cells of a :func:`scorecard`, so a page can say its rule.
+
+    One row per indicator × (target, direction) among the cells coloured by a target: ``indicator``,
+    ``target``, ``target_direction``, ``jurisdictions`` (their codes, sorted), ``main`` (True for the
+    target most of the indicator's cells have; ties go to the lower target) and ``partly`` (True when some
+    of the indicator's cells have no target and keep the level-average rule). Indicators without any
+    target have no row. Sorted by indicator, main first, then target.
+    """
+    columns = ["indicator", "target", "target_direction", "jurisdictions", "main", "partly"]
+    with_target = card[card["colour_rule"].eq("target")] if "colour_rule" in card else card.iloc[0:0]
+    if with_target.empty:
+        return pd.DataFrame(columns=columns)
+    groups = (with_target.groupby(["indicator", "target", "target_direction"], sort=True)["jurisdiction"]
+              .agg(lambda codes: tuple(sorted(codes))).reset_index(name="jurisdictions"))
+    groups["size"] = groups["jurisdictions"].map(len)
+    ranked = groups.sort_values(["indicator", "size", "target"], ascending=[True, False, True], kind="stable")
+    groups["main"] = groups.index.isin(ranked.groupby("indicator").head(1).index)
+    cells = card.groupby("indicator")["jurisdiction"].size()
+    targeted = with_target.groupby("indicator")["jurisdiction"].size()
+    groups["partly"] = groups["indicator"].map(targeted < cells.reindex(targeted.index)).astype(bool)
+    out = groups.sort_values(["indicator", "main", "target"], ascending=[True, False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
 REASONS = ("missed", "below", "fall")  # the order reasons are joined in ``reason`` and said on the page
 
 

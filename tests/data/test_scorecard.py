@@ -144,3 +144,15 @@ def test_needs_attention_adds_missed_targets_ordered_by_gap(city):
     assert list(listed["reason"]) == ["missed+below", "fall", "missed"]
     assert list(listed["size"]) == pytest.approx([0.40, 0.25, 0.05])
     assert listed.loc[0, "target_gap"] == pytest.approx(0.30 - 0.70)
+
+
+def test_target_rules_say_which_target_colours_each_column(city):
+    _set_targets(city, (0.60, "*"), (0.70, "S2"))
+    sel = Selection(period_kind="quarter", periods=("2025Q2",), level="station")
+    rules = scorecard.target_rules(scorecard.scorecard(city, sel))
+    assert list(rules["indicator"]) == ["visibility", "visibility"]  # no other indicator has a target
+    assert list(rules["target"]) == pytest.approx([0.60, 0.70])
+    assert list(rules["main"]) == [True, False]
+    assert list(rules["jurisdictions"]) == [("S1", "S3", "S4"), ("S2",)]
+    assert not rules["partly"].any()  # every station has one (S10 has no answers, so no cell)
+    assert scorecard.target_rules(scorecard.scorecard(city, sel.with_(jurisdiction_codes=("S1",)))).shape[0] == 1

@@ -511,6 +511,13 @@ def cached_alerts(sel: Selection) -> pd.DataFrame:
     return _alerts(data_version(), repr(sel), sel)
 
 
+# The glyph of each colour class of the heat-map and the map (analytics.scorecard colour_class), so the class
+# reads without colour: ▲ ● ▼ against the level average; ✔ ✔? ✘? ✘ against a target ('?': the interval still
+# holds the target); ▨ (hatched grey) when there is no figure to judge.
+CLASS_GLYPHS = {"above": "▲", "within": "●", "below": "▼", "suppressed": "▨", "no_data": "▨", "no_reference": "",
+                "met": "✔", "likely_met": "✔?", "likely_missed": "✘?", "missed": "✘", "not_assessable": "▨"}
+
+
 def target_words(row: dict[str, Any]) -> str:
     """A target as '≥ 70.0%' (higher is better) or '≤ 2.0 / 5' (lower is better), in the row's units
     (``row`` has ``target``, ``target_direction`` and the indicator's ``kind``/scale columns)."""

@@ -77,7 +77,8 @@ for cls, colour in FILL.items():
     fig.add_trace(go.Scatter(
         x=lons, y=lats, mode="lines", fill="toself", fillcolor=colour, line={"color": "#555555", "width": 1},
         fillpattern={"shape": "/", "fgcolor": "#888888", "bgcolor": colour} if cls in HATCHED else None,
-        name=common.tr(f"leaders.class.{cls}"), hoverinfo="skip", showlegend=True))
+        name=f"{common.CLASS_GLYPHS[cls]} {common.tr(f'leaders.class.{cls}')}".strip(), hoverinfo="skip",
+        showlegend=True))
 for code in drawn:
     row = rows.get(code)
     cx, cy = geo.centroid(shapes[code])
@@ -99,7 +100,9 @@ for code in drawn:
                                     f" ({common.target_words(row)})" if row["colour_rule"] == "target" else ""),
                                 change=change))
 fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers+text", marker={"size": 6, "color": "#333333"},
-                         text=[names.get(c, c) for c in drawn], textposition="top center",
+                         # each area's glyph beside its name: the class reads without the colour
+                         text=[f"{common.CLASS_GLYPHS[rows[c]['colour_class'] if c in rows else 'no_data']} "
+                               f"{names.get(c, c)}".strip() for c in drawn], textposition="top center",
                          textfont={"size": 11}, hovertext=hover_text, hoverinfo="text", showlegend=False))
 mid_lat = sum(hover_y) / len(hover_y) if hover_y else 30.0
 fig.update_xaxes(visible=False)

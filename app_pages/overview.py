@@ -11,21 +11,21 @@ from app_pages import common
 
 # Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour).
 HIDDEN_CELL = -1.0
-CLASS_STYLE = {
-    "above": ("▲", "background-color: #c6dbef; color: #08306b"),
-    "within": ("●", "background-color: #ffffff; color: #222222"),
-    "below": ("▼", "background-color: #f4c7c3; color: #67000d"),
-    "suppressed": ("▨", "background-color: #d9d9d9; color: #555555"),
-    "no_data": ("▨", "background-color: #d9d9d9; color: #555555"),
-    "no_reference": ("", "background-color: #ffffff; color: #222222"),
-    # Cells with an assessment target: a tick or a cross says met or missed, '?' says the interval still holds
-    # the target (likely), and the same blue/red scale, darker when certain, says it without the glyph.
-    "met": ("✔", "background-color: #9ecae1; color: #08306b"),
-    "likely_met": ("✔?", "background-color: #deebf7; color: #08306b"),
-    "likely_missed": ("✘?", "background-color: #fde0dd; color: #67000d"),
-    "missed": ("✘", "background-color: #f4a6a0; color: #67000d"),
-    "not_assessable": ("▨", "background-color: #d9d9d9; color: #555555"),
+CLASS_CSS = {
+    "above": "background-color: #c6dbef; color: #08306b",
+    "within": "background-color: #ffffff; color: #222222",
+    "below": "background-color: #f4c7c3; color: #67000d",
+    "suppressed": "background-color: #d9d9d9; color: #555555",
+    "no_data": "background-color: #d9d9d9; color: #555555",
+    "no_reference": "background-color: #ffffff; color: #222222",
+    # Cells with an assessment target: the same blue/red scale, darker when the interval is clear of the target.
+    "met": "background-color: #9ecae1; color: #08306b",
+    "likely_met": "background-color: #deebf7; color: #08306b",
+    "likely_missed": "background-color: #fde0dd; color: #67000d",
+    "missed": "background-color: #f4a6a0; color: #67000d",
+    "not_assessable": "background-color: #d9d9d9; color: #555555",
 }
+CLASS_STYLE = {cls: (common.CLASS_GLYPHS[cls], css) for cls, css in CLASS_CSS.items()}
 HIDDEN_CLASSES = ("suppressed", "no_data", "not_assessable")
 
 f = common.filters()

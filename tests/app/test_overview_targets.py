@@ -90,8 +90,10 @@ def test_map_uses_the_same_rule(app, synthetic_db_path):
     assert not at.exception
     traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     by_name = {t.get("name"): t for t in traces if t.get("fill") == "toself"}
-    assert set(by_name) == {"target missed", "target likely missed", "target not assessable (suppressed or no data)"}
-    assert by_name["target missed"]["x"].count(None) == 1  # S1 and S3: two shapes
-    assert by_name["target not assessable (suppressed or no data)"]["fillpattern"]["shape"] == "/"
+    assert set(by_name) == {"✘ target missed", "✘? target likely missed",
+                            "▨ target not assessable (suppressed or no data)"}
+    assert by_name["✘ target missed"]["x"].count(None) == 1  # S1 and S3: two shapes
+    assert by_name["▨ target not assessable (suppressed or no data)"]["fillpattern"]["shape"] == "/"
+    assert traces[-1]["text"][:4] == ["✘ Station A", "✘? Station B", "✘ Station C", "▨ Station D"]
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Visibility has an assessment target (≥ 70.0%; Station A: ≥ 95.0%)" in captions

@@ -527,18 +527,21 @@ def target_words(row: dict[str, Any]) -> str:
 
 def target_rules_text(card: pd.DataFrame, indicator: str, names: dict[str, str]) -> tuple[str, bool] | None:
     """The targets that colour ``indicator``'s cells, in words ('≥ 70.0%; Station B: ≥ 75.0%': the target most
-    cells have, then the others by jurisdiction), and whether some cells have none and keep the level-average
-    rule; from :func:`analytics.scorecard.target_rules`. None when no cell of it has a target."""
+    cells have, then the others by jurisdiction; every one by jurisdiction when some cells have none), and
+    whether some cells have none and keep the level-average rule; from
+    :func:`analytics.scorecard.target_rules`. None when no cell of it has a target."""
     rules = scorecard.target_rules(card)
     rules = rules[rules["indicator"] == indicator]
     if rules.empty:
         return None
     sample = card[card["indicator"] == indicator].iloc[0].to_dict()  # kind and scale of the indicator
     join = ("、" if lang() == "zh" else ", ").join
-    parts = [target_words({**sample, **rule}) if rule["main"] else tr(
+    partly = bool(rules["partly"].iloc[0])
+    # When some jurisdictions have no target, every target is said with whose it is, the main one too.
+    parts = [target_words({**sample, **rule}) if rule["main"] and not partly else tr(
         "leaders.target.for_some", names=join(names.get(c, c) for c in rule["jurisdictions"]),
         target=target_words({**sample, **rule})) for rule in rules.to_dict("records")]
-    return tr("leaders.attention.join").join(parts), bool(rules["partly"].iloc[0])
+    return tr("leaders.attention.join").join(parts), partly
 
 
 def target_rule_text(card: pd.DataFrame, indicator: str, label: str, names: dict[str, str]) -> str | None:

@@ -97,3 +97,19 @@ def test_map_uses_the_same_rule(app, synthetic_db_path):
     assert traces[-1]["text"][:4] == ["✘ Station A", "✘? Station B", "✘ Station C", "▨ Station D"]
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Visibility has an assessment target (≥ 70.0%; Station A: ≥ 95.0%)" in captions
+
+
+def test_a_column_with_targets_for_some_jurisdictions_names_them(app, synthetic_db_path):
+    con = store.connect(synthetic_db_path)
+    assessment.remove_target(con, "indicator", "visibility", user=User("analyst", "analyst"), scope="*")
+    con.close()
+    # Only S1's 95% target is left: S1 missed, the others back on the level average (S2 within, S3 below).
+    at = app("en")
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert ("Visibility (target Station A: ≥ 95.0%; the other jurisdictions by the level average)" in captions)
+    element = heatmap(at)
+    data, shown = element.value, shown_cells(element)
+    order, col = list(data[data.columns[0]]), list(data.columns).index("Visibility")
+    assert shown.iloc[order.index("Station A"), col] == "✘ 90.0%"
+    assert shown.iloc[order.index("Station B"), col] == "● 65.0%"
+    assert shown.iloc[order.index("Station C"), col] == "▼ 30.0%"

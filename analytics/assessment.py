@@ -414,8 +414,11 @@ def target_status(estimate: np.ndarray, low: np.ndarray, high: np.ndarray, targe
     return out
 
 
-def _targets_for(con: duckdb.DuckDBPyConnection, comp: pd.DataFrame, level: str) -> pd.DataFrame:
-    """``target`` and ``direction`` per component row: most specific scope, then latest effective date."""
+def targets_for(con: duckdb.DuckDBPyConnection, comp: pd.DataFrame, level: str) -> pd.DataFrame:
+    """``comp`` with ``target`` and ``direction`` per row (NaN/None where no target applies): the most specific
+    scope (jurisdiction code, then ``level:<level>``, then ``*``), then the latest effective date on or before
+    the first day of the row's period. ``comp`` needs ``jurisdiction``, ``period`` (concrete labels, not
+    'all'), ``source`` and ``component``; the scorecard resolves its colour targets with it too."""
     targets = list_targets(con)
     out = comp.assign(target=np.nan, direction=None)
     if targets.empty or comp.empty:
@@ -693,7 +696,7 @@ def assess(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: str | Scheme 
     scores = scores.join(names, on="jurisdiction")
     scores = scores.sort_values(["period", "rank", "jurisdiction"], na_position="last").reset_index(drop=True)
     comp = comp[comp["period"].isin(shown)].copy()
-    comp = _targets_for(con, comp.reset_index(drop=True), sel.level)
+    comp = targets_for(con, comp.reset_index(drop=True), sel.level)
     comp["status"] = target_status(comp["value"], comp["ci_low"], comp["ci_high"], comp["target"],
                                    comp["direction"].fillna("higher"))
     comp.loc[comp["target"].isna(), "status"] = None

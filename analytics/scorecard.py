@@ -21,8 +21,17 @@ the jurisdictions of each indicator and period, like changes over time. ``vs_ave
 estimate is ever shown); 'no_data' for a jurisdiction without answers; 'no_reference' at city level,
 which has no level above it.
 
-"Needs attention" lists jurisdiction × indicator cells significantly below the average or with a
-significant fall under the selection's comparison rule (BH-adjusted), largest gap first.
+Assessment targets (issue 16) take over the colour where they exist: when a target applies to the cell's
+indicator (``source='indicator'``; scope and effective date resolved exactly as the Assessment page does,
+:func:`analytics.assessment.targets_for`), the cell's ``colour_class`` is the target status that respects the
+95% interval (:func:`analytics.assessment.target_status`): 'met' (interval entirely on the good side),
+'likely_met', 'likely_missed', 'missed' (interval entirely on the wrong side) or 'not_assessable'
+(suppressed or no data). Without a target it is ``vs_average``. ``colour_rule`` says which ('target' or
+'average'), so a page can say which rule each column uses; ``vs_average`` is computed either way.
+
+"Needs attention" lists jurisdiction × indicator cells significantly below the average, that missed their
+target (the whole interval on the wrong side: 'likely missed' is not listed, it cannot be told from meeting
+it), or with a significant fall under the selection's comparison rule (BH-adjusted), largest gap first.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ import pandas as pd
 from duckdb import DuckDBPyConnection
 from scipy.stats import norm
 
-from analytics import engine, stats
+from analytics import assessment, engine, stats
 from analytics.periods import available_periods, with_comparison_periods
 from analytics.selection import Selection
 
@@ -41,6 +50,8 @@ CLASSES = ("above", "within", "below", "suppressed", "no_data", "no_reference")
 SPARK_PERIODS = 8  # periods of history drawn per row
 PARENT_LEVEL = {"station": "city", "district": "city", "city": None}
 SCORECARD_COLUMNS = ["avg_estimate", "gap", "gap_se", "gap_p", "gap_p_adjusted", "vs_average"]
+TARGET_COLUMNS = ["target", "target_direction", "target_status", "target_gap", "colour_rule", "colour_class"]
+TARGET_CLASSES = assessment.STATUSES  # met, likely_met, likely_missed, missed, not_assessable
 
 
 def _latest_only(sel: Selection) -> Selection:
@@ -69,16 +80,25 @@ def scorecard(con: DuckDBPyConnection, sel: Selection, *, alpha: float = ALPHA) 
     Columns: the engine's tidy and change columns (``change`` in proportion or score points against the
     period ``sel.comparison`` names, ``direction`` 'up'/'down' only when significant after BH), ``prev_flag``,
     ``avg_estimate`` (the level average), ``gap`` = estimate − average (same units), ``gap_se``, ``gap_p``,
-    ``gap_p_adjusted`` and ``vs_average`` (one of :data:`CLASSES`, see the module docstring). Empty when
-    ``sel`` has no period.
+    ``gap_p_adjusted`` and ``vs_average`` (one of :data:`CLASSES`, see the module docstring), and the
+    target columns :data:`TARGET_COLUMNS`: ``target`` and ``target_direction`` ('higher'/'lower') where an
+    assessment target applies, ``target_status`` (one of :data:`TARGET_CLASSES`, None without a target),
+    ``target_gap`` = estimate − target (same units as ``gap``), ``colour_rule`` ('target' or 'average') and
+    ``colour_class`` (the target status or ``vs_average``: what the heat-map and the map colour by). Empty
+    when ``sel`` has no period.
     """
     if sel.latest is None:
         return pd.DataFrame(columns=[*engine.TIDY_COLUMNS, *engine.CHANGE_COLUMNS, "prev_flag",
-                                     *SCORECARD_COLUMNS])
+                                     *SCORECARD_COLUMNS, *TARGET_COLUMNS])
     table = _table_with_changes(con, sel, sel.level, sel.jurisdiction_codes)
-    parent = PARENT_LEVEL[sel.level]
     if table.empty:
-        return table.assign(**{c: pd.Series(dtype=float) for c in SCORECARD_COLUMNS})
+        return table.assign(**{c: pd.Series(dtype=float) for c in [*SCORECARD_COLUMNS, *TARGET_COLUMNS]})
+    return _with_targets(con, _against_average(con, sel, table, alpha), sel.level)
+
+
+def _against_average(con: DuckDBPyConnection, sel: Selection, table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """``table`` with the level-average columns :data:`SCORECARD_COLUMNS` (see the module docstring)."""
+    parent = PARENT_LEVEL[sel.level]
     out = table.copy()
     if parent is None:
         for column in SCORECARD_COLUMNS[:-1]:
@@ -113,6 +133,29 @@ def scorecard(con: DuckDBPyConnection, sel: Selection, *, alpha: float = ALPHA) 
     return out
 
 
+def _with_targets(con: DuckDBPyConnection, card: pd.DataFrame, level: str) -> pd.DataFrame:
+    """``card`` with :data:`TARGET_COLUMNS`: the Assessment page's own target resolution and status rule."""
+    out = card.reset_index(drop=True)
+    concrete = out["period"].ne("all")  # a target takes effect from a date: 'all' periods have none to compare
+    found = assessment.targets_for(
+        con, out.loc[concrete, ["jurisdiction", "period"]].assign(
+            source="indicator", component=out.loc[concrete, "indicator"]).reset_index(drop=True), level)
+    target = np.full(len(out), np.nan)
+    direction = np.full(len(out), None, dtype=object)
+    target[concrete.to_numpy()] = found["target"].to_numpy(float)
+    direction[concrete.to_numpy()] = found["direction"].to_numpy(object)
+    has_target = np.isfinite(target)
+    status = assessment.target_status(out["estimate"], out["ci_low"], out["ci_high"], target,
+                                      np.where(has_target, direction, "higher"))
+    out["target"] = target
+    out["target_direction"] = direction
+    out["target_status"] = np.where(has_target, status, None)
+    out["target_gap"] = out["estimate"].to_numpy(float) - target
+    out["colour_rule"] = np.where(has_target, "target", "average")
+    out["colour_class"] = np.where(has_target, status, out["vs_average"].to_numpy(object))
+    return out
+
+
 def adjust_by_group(frame: pd.DataFrame, pvalues: np.ndarray, keys: tuple[str, ...] = ("indicator", "period")
                     ) -> np.ndarray:
     """Benjamini–Hochberg adjusted ``pvalues`` within each group of ``frame``'s ``keys`` (NaN stays NaN)."""
@@ -124,24 +167,58 @@ def adjust_by_group(frame: pd.DataFrame, pvalues: np.ndarray, keys: tuple[str, .
     return out
 
 
+def target_rules(card: pd.DataFrame) -> pd.DataFrame:
+    """Which targets colour each indicator's cells of a :func:`scorecard`, so a page can say its rule.
+
+    One row per indicator × (target, direction) among the cells coloured by a target: ``indicator``,
+    ``target``, ``target_direction``, ``jurisdictions`` (their codes, sorted), ``main`` (True for the
+    target most of the indicator's cells have; ties go to the lower target) and ``partly`` (True when some
+    of the indicator's cells have no target and keep the level-average rule). Indicators without any
+    target have no row. Sorted by indicator, main first, then target.
+    """
+    columns = ["indicator", "target", "target_direction", "jurisdictions", "main", "partly"]
+    with_target = card[card["colour_rule"].eq("target")] if "colour_rule" in card else card.iloc[0:0]
+    if with_target.empty:
+        return pd.DataFrame(columns=columns)
+    groups = (with_target.groupby(["indicator", "target", "target_direction"], sort=True)["jurisdiction"]
+              .agg(lambda codes: tuple(sorted(codes))).reset_index(name="jurisdictions"))
+    groups["size"] = groups["jurisdictions"].map(len)
+    ranked = groups.sort_values(["indicator", "size", "target"], ascending=[True, False, True], kind="stable")
+    groups["main"] = groups.index.isin(ranked.groupby("indicator").head(1).index)
+    cells = card.groupby("indicator")["jurisdiction"].size()
+    targeted = with_target.groupby("indicator")["jurisdiction"].size()
+    groups["partly"] = groups["indicator"].map(targeted < cells.reindex(targeted.index)).astype(bool)
+    out = groups.sort_values(["indicator", "main", "target"], ascending=[True, False, True], kind="stable")
+    return out[columns].reset_index(drop=True)
+
+
+REASONS = ("missed", "below", "fall")  # the order reasons are joined in ``reason`` and said on the page
+
+
 def needs_attention(card: pd.DataFrame) -> pd.DataFrame:
     """The cells of a :func:`scorecard` a leader should look at, largest gap first.
 
-    A cell is listed when it is significantly below the level average (``reason`` 'below') and/or fell
-    significantly against its comparison period ('fall'); ``size`` is the larger of the two gaps in
-    absolute value (proportion or score points; rates and means are not mixed within an indicator).
-    Ties are broken by jurisdiction code and indicator so the order is stable.
+    A cell is listed when it missed its assessment target (``target_status`` 'missed': the whole interval
+    on the wrong side), is significantly below the level average ('below') and/or fell significantly
+    against its comparison period ('fall'); ``reason`` joins those that hold with '+', in
+    :data:`REASONS` order (e.g. 'missed+below'). ``size`` is the largest of the gaps that hold, in
+    absolute value (|estimate − target|, |estimate − average|, |change|; proportion or score points,
+    never mixed within an indicator). Ties are broken by jurisdiction code and indicator so the order is
+    stable.
     """
+    missed = card["target_status"].eq("missed") if "target_status" in card else pd.Series(False, index=card.index)
     below = card["vs_average"].eq("below")
     fall = card["direction"].eq("down")
-    listed = card[below | fall].copy()
+    listed = card[missed | below | fall].copy()
     if listed.empty:
         return listed.assign(reason=pd.Series(dtype=str), size=pd.Series(dtype=float))
-    b, f = below[listed.index], fall[listed.index]
-    listed["reason"] = np.where(b & f, "below+fall", np.where(b, "below", "fall"))
+    m, b, f = missed[listed.index], below[listed.index], fall[listed.index]
+    flags = pd.DataFrame({"missed": m, "below": b, "fall": f})
+    listed["reason"] = ["+".join(r for r in REASONS if row[r]) for row in flags.to_dict("records")]
+    short = np.where(m, listed["target_gap"].abs() if "target_gap" in listed else 0.0, 0.0)
     gap = np.where(b, listed["gap"].abs(), 0.0)
     drop = np.where(f, listed["change"].abs(), 0.0)
-    listed["size"] = np.fmax(gap, drop)
+    listed["size"] = np.fmax(np.fmax(short, gap), drop)
     return listed.sort_values(["size", "jurisdiction", "indicator"], ascending=[False, True, True],
                               kind="stable").reset_index(drop=True)
 

@@ -34,7 +34,7 @@ from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
 from analytics.output import to_csv_bytes
 from analytics.periods import PERIOD_KINDS, WAVE_KIND, available_periods
-from analytics.presentation import natural_text
+from analytics.presentation import estimate_text, natural_text
 from analytics.selection import COMPARISONS, Selection, comparison_words
 
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -509,6 +509,50 @@ def _alerts(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
 def cached_alerts(sel: Selection) -> pd.DataFrame:
     """The alerts digest of ``sel`` (the same table as ``python -m analytics alerts``), cached."""
     return _alerts(data_version(), repr(sel), sel)
+
+
+# The glyph of each colour class of the heat-map and the map (analytics.scorecard colour_class), so the class
+# reads without colour: ▲ ● ▼ against the level average; ✔ ✔? ✘? ✘ against a target ('?': the interval still
+# holds the target); ▨ (hatched grey) when there is no figure to judge.
+CLASS_GLYPHS = {"above": "▲", "within": "●", "below": "▼", "suppressed": "▨", "no_data": "▨", "no_reference": "",
+                "met": "✔", "likely_met": "✔?", "likely_missed": "✘?", "missed": "✘", "not_assessable": "▨"}
+
+
+def target_words(row: dict[str, Any]) -> str:
+    """A target as '≥ 70.0%' (higher is better) or '≤ 2.0 / 5' (lower is better), in the row's units
+    (``row`` has ``target``, ``target_direction`` and the indicator's ``kind``/scale columns)."""
+    side = "lower" if row.get("target_direction") == "lower" else "higher"
+    return tr(f"leaders.target.{side}", target=estimate_text({**row, "estimate": row["target"]}))
+
+
+def target_rules_text(card: pd.DataFrame, indicator: str, names: dict[str, str]) -> tuple[str, bool] | None:
+    """The targets that colour ``indicator``'s cells, in words ('≥ 70.0%; Station B: ≥ 75.0%': the target most
+    cells have, then the others by jurisdiction; every one by jurisdiction when some cells have none), and
+    whether some cells have none and keep the level-average rule; from
+    :func:`analytics.scorecard.target_rules`. None when no cell of it has a target."""
+    rules = scorecard.target_rules(card)
+    rules = rules[rules["indicator"] == indicator]
+    if rules.empty:
+        return None
+    sample = card[card["indicator"] == indicator].iloc[0].to_dict()  # kind and scale of the indicator
+    join = ("、" if lang() == "zh" else ", ").join
+    partly = bool(rules["partly"].iloc[0])
+    # When some jurisdictions have no target, every target is said with whose it is, the main one too.
+    parts = [target_words({**sample, **rule}) if rule["main"] and not partly else tr(
+        "leaders.target.for_some", names=join(names.get(c, c) for c in rule["jurisdictions"]),
+        target=target_words({**sample, **rule})) for rule in rules.to_dict("records")]
+    return tr("leaders.attention.join").join(parts), partly
+
+
+def target_rule_text(card: pd.DataFrame, indicator: str, label: str, names: dict[str, str]) -> str | None:
+    """A heat-map column's rule when targets colour it: 'Visibility (target ≥ 70.0%; Station B: ≥ 75.0%)', or
+    None when the level average colours it all."""
+    found = target_rules_text(card, indicator, names)
+    if found is None:
+        return None
+    targets, partly = found
+    return tr("leaders.target.column_partly" if partly else "leaders.target.column", indicator=label,
+              targets=targets)
 
 
 def batch_labels(batches: pd.DataFrame) -> pd.DataFrame:

@@ -10,10 +10,13 @@ from analytics import geo
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name, signed
 from app_pages import common
 
-# Same classes and colours as the Overview's heat-map; suppressed and empty areas hatched grey.
+# Same classes and colours as the Overview's heat-map; suppressed and empty areas hatched grey. Areas with an
+# assessment target are coloured by its status (analytics.scorecard: colour_class), as the heat-map's cells.
 FILL = {"above": "#9ecae1", "within": "#ffffff", "below": "#f4a6a0", "suppressed": "#d9d9d9",
-        "no_data": "#d9d9d9", "no_reference": "#ffffff"}
-HATCHED = {"suppressed", "no_data"}
+        "no_data": "#d9d9d9", "no_reference": "#ffffff",
+        "met": "#9ecae1", "likely_met": "#deebf7", "likely_missed": "#fde0dd", "missed": "#f4a6a0",
+        "not_assessable": "#d9d9d9"}
+HATCHED = {"suppressed", "no_data", "not_assessable"}
 
 
 @st.cache_data(show_spinner=False)
@@ -43,6 +46,9 @@ st.caption(common.tr("map.caption", indicator=labels[key], period=f.latest, leve
 rows = {r["jurisdiction"]: r for r in card[card["indicator"] == key].to_dict("records")}
 registry = common.cached_jurisdictions(common.data_version())
 names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, lang) for r in registry.to_dict("records")}
+rule = common.target_rules_text(card, key, names)
+if rule:
+    st.caption(common.plain(common.tr("map.target_caption", indicator=labels[key], targets=rule[0])))
 # Only what the user may see and chose: the scorecard's rows, or the registry's when a place has no answers.
 wanted = set(rows) | (set(f.jurisdiction_codes) if f.jurisdiction_codes else set())
 if not f.jurisdiction_codes:
@@ -58,7 +64,7 @@ for cls, colour in FILL.items():
     lats: list = []
     for code in drawn:
         row = rows.get(code)
-        if (row["vs_average"] if row else "no_data") != cls:
+        if (row["colour_class"] if row else "no_data") != cls:
             continue
         x, y = geo.outline(shapes[code])
         if lons:
@@ -71,7 +77,8 @@ for cls, colour in FILL.items():
     fig.add_trace(go.Scatter(
         x=lons, y=lats, mode="lines", fill="toself", fillcolor=colour, line={"color": "#555555", "width": 1},
         fillpattern={"shape": "/", "fgcolor": "#888888", "bgcolor": colour} if cls in HATCHED else None,
-        name=common.tr(f"leaders.class.{cls}"), hoverinfo="skip", showlegend=True))
+        name=f"{common.CLASS_GLYPHS[cls]} {common.tr(f'leaders.class.{cls}')}".strip(), hoverinfo="skip",
+        showlegend=True))
 for code in drawn:
     row = rows.get(code)
     cx, cy = geo.centroid(shapes[code])
@@ -89,9 +96,13 @@ for code in drawn:
         change = f"{common.tr('col.change')}: {signed(scaled)} · {words}"
     hover_text.append(common.tr("map.hover", name=names.get(code, code), value=estimate_text(row),
                                 interval=interval_text(row["ci_low"], row["ci_high"], row=row), n=int(row["n"]),
-                                vs=common.tr(f"leaders.class.{row['vs_average']}"), change=change))
+                                vs=common.tr(f"leaders.class.{row['colour_class']}") + (
+                                    f" ({common.target_words(row)})" if row["colour_rule"] == "target" else ""),
+                                change=change))
 fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers+text", marker={"size": 6, "color": "#333333"},
-                         text=[names.get(c, c) for c in drawn], textposition="top center",
+                         # each area's glyph beside its name: the class reads without the colour
+                         text=[f"{common.CLASS_GLYPHS[rows[c]['colour_class'] if c in rows else 'no_data']} "
+                               f"{names.get(c, c)}".strip() for c in drawn], textposition="top center",
                          textfont={"size": 11}, hovertext=hover_text, hoverinfo="text", showlegend=False))
 mid_lat = sum(hover_y) / len(hover_y) if hover_y else 30.0
 fig.update_xaxes(visible=False)

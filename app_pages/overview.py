@@ -11,14 +11,22 @@ from app_pages import common
 
 # Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour).
 HIDDEN_CELL = -1.0
-CLASS_STYLE = {
-    "above": ("▲", "background-color: #c6dbef; color: #08306b"),
-    "within": ("●", "background-color: #ffffff; color: #222222"),
-    "below": ("▼", "background-color: #f4c7c3; color: #67000d"),
-    "suppressed": ("▨", "background-color: #d9d9d9; color: #555555"),
-    "no_data": ("▨", "background-color: #d9d9d9; color: #555555"),
-    "no_reference": ("", "background-color: #ffffff; color: #222222"),
+CLASS_CSS = {
+    "above": "background-color: #c6dbef; color: #08306b",
+    "within": "background-color: #ffffff; color: #222222",
+    "below": "background-color: #f4c7c3; color: #67000d",
+    "suppressed": "background-color: #d9d9d9; color: #555555",
+    "no_data": "background-color: #d9d9d9; color: #555555",
+    "no_reference": "background-color: #ffffff; color: #222222",
+    # Cells with an assessment target: the same blue/red scale, darker when the interval is clear of the target.
+    "met": "background-color: #9ecae1; color: #08306b",
+    "likely_met": "background-color: #deebf7; color: #08306b",
+    "likely_missed": "background-color: #fde0dd; color: #67000d",
+    "missed": "background-color: #f4a6a0; color: #67000d",
+    "not_assessable": "background-color: #d9d9d9; color: #555555",
 }
+CLASS_STYLE = {cls: (common.CLASS_GLYPHS[cls], css) for cls, css in CLASS_CSS.items()}
+HIDDEN_CLASSES = ("suppressed", "no_data", "not_assessable")
 
 f = common.filters()
 sel = f  # the sidebar's selection: every figure and change below is for it
@@ -111,15 +119,24 @@ attention = scorecard.needs_attention(card)
 if attention.empty:
     st.success(common.tr("leaders.attention.none"))
 def attention_text(item: dict) -> str:
-    """One needs-attention line: the gap to the average when below it, else the fall."""
+    """One needs-attention line: the figure, then each reason it is listed (target missed, below the level
+    average, a significant fall) with its gap."""
     name = jurisdiction_name(item, lang)
     label = labels.get(item["indicator"], item["indicator"])
-    if item["reason"] in ("below", "below+fall"):
-        return common.tr("leaders.attention.below", name=name, indicator=label, value=estimate_text(item),
-                         average=estimate_text({**item, "estimate": item["avg_estimate"]}),
-                         gap=points(abs(item["gap"]), item).lstrip("+"))
-    return common.tr("leaders.attention.fall", name=name, indicator=label, value=estimate_text(item),
-                     prev=item["prev_period"], change=points(abs(item["change"]), item).lstrip("+"))
+    clauses = []
+    for reason in item["reason"].split("+"):
+        if reason == "missed":
+            clauses.append(common.tr("leaders.attention.clause.missed", target=common.target_words(item),
+                                     gap=points(abs(item["target_gap"]), item).lstrip("+")))
+        elif reason == "below":
+            clauses.append(common.tr("leaders.attention.clause.below",
+                                     average=estimate_text({**item, "estimate": item["avg_estimate"]}),
+                                     gap=points(abs(item["gap"]), item).lstrip("+")))
+        else:
+            clauses.append(common.tr("leaders.attention.clause.fall", prev=item["prev_period"],
+                                     change=points(abs(item["change"]), item).lstrip("+")))
+    return (common.tr("leaders.attention.head", name=name, indicator=label, value=estimate_text(item))
+            + common.tr("leaders.attention.join").join(clauses))
 
 
 TOP = 8  # lines shown with links; the rest in one expander
@@ -142,8 +159,6 @@ st.caption(common.tr("leaders.heatmap.caption", period=f.latest, level=common.tr
 if card.empty:
     st.info(common.tr("overview.no_rows"))
     st.stop()
-if f.level == "city":
-    st.caption(common.tr("leaders.heatmap.no_reference"))
 
 keys = [k for k in labels if k in set(card["indicator"])]
 registry = common.cached_jurisdictions(common.data_version())
@@ -167,12 +182,26 @@ for key in keys:
             r = by_cell.loc[(code, key)]
             scale = 1.0 if r["kind"] == "mean" else 100.0
             column_values.append(r["estimate"] * scale if not pd.isna(r["estimate"]) else math.nan)
-            column_classes.append(r["vs_average"])
+            column_classes.append(r["colour_class"])
         else:
             column_values.append(math.nan)
             column_classes.append("no_data")
     values[labels[key]] = column_values
     classes[labels[key]] = column_classes
+
+# Which rule colours each column, in words: the assessment target where one applies, else the level average.
+target_columns, average_columns = [], []
+for key in keys:
+    words = common.target_rule_text(card, key, labels[key], names)
+    (target_columns if words else average_columns).append(words or labels[key])
+join_names = ("、" if lang == "zh" else ", ").join
+if target_columns:
+    # Names come from the registry: escaped, so a station called '**x**' reads literally.
+    st.caption(common.plain(common.tr("leaders.heatmap.rule_target", columns=common.tr("leaders.attention.join").join(
+        target_columns)) + (" " + common.tr("leaders.heatmap.rule_average", columns=join_names(average_columns))
+                            if average_columns else "")))
+if f.level == "city" and average_columns:
+    st.caption(common.tr("leaders.heatmap.no_reference"))
 
 trend_key = st.selectbox(common.tr("leaders.heatmap.trend_of"), keys, format_func=labels.__getitem__,
                          key="ov_trend_of")
@@ -187,10 +216,17 @@ frame = pd.DataFrame(values)
 # The grid draws a missing number as "None" whatever the styler says, so suppressed and no-data cells hold a
 # value below every rate or score (they sort to one end) and show their text through the styler.
 for key in keys:
-    hidden = [i for i, c in enumerate(classes[labels[key]]) if c in ("suppressed", "no_data")]
+    hidden = [i for i, c in enumerate(classes[labels[key]]) if c in HIDDEN_CLASSES]
     frame.loc[hidden, labels[key]] = HIDDEN_CELL
 suppressed_text = "▨ " + common.tr("flag.suppressed_short")
 no_data_text = "▨ " + common.tr("flag.no_data")
+
+
+def suppressed_rows(key: str, rows: list[int]) -> list[int]:
+    """Those of ``rows`` (positions in ``codes``) whose cell of indicator ``key`` is suppressed: a target that
+    cannot be assessed says why, a small base or no answers at all."""
+    flags = by_cell["flag"]
+    return [i for i in rows if (codes[i], key) in flags.index and flags.loc[(codes[i], key)] == "suppressed"]
 
 
 def style_column(column: pd.Series) -> list[str]:
@@ -212,9 +248,11 @@ for key in keys:
         rows = [i for i, c in enumerate(classes[column]) if c == cls]
         if not rows:
             continue
-        if cls in ("suppressed", "no_data"):
-            text = suppressed_text if cls == "suppressed" else no_data_text
-            styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[rows, [column]])
+        if cls in HIDDEN_CLASSES:
+            small = suppressed_rows(key, rows)
+            for part, text in ((small, suppressed_text), ([i for i in rows if i not in small], no_data_text)):
+                if part:
+                    styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[part, [column]])
         else:
             styler = styler.format(shown_as(glyph, 2 if is_mean else 1, not is_mean),
                                    subset=pd.IndexSlice[rows, [column]], na_rep=no_data_text)
@@ -246,6 +284,10 @@ if picked:
         common.tr("leaders.detail.vs_average"): [common.tr(f"leaders.class.{r['vs_average']}")
                                                  if isinstance(r["vs_average"], str) else ""
                                                  for r in detail.to_dict("records")],
+        **({common.tr("leaders.detail.vs_target"): [
+            common.tr(f"leaders.class.{r['target_status']}") + " (" + common.target_words(r) + ")"
+            if isinstance(r["target_status"], str) else "" for r in detail.to_dict("records")]}
+           if detail["target_status"].notna().any() else {}),
     }), hide_index=True, width="stretch")
 
 csv_name = f"jingmin_scorecard_{f.latest}.csv"

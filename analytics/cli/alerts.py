@@ -41,10 +41,11 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``alerts`` command."""
     parser = subparsers.add_parser(
-        "alerts", help="what a leader should know this period: significant falls, below average, newly "
-                       "suppressed, dissatisfied callbacks not rectified",
+        "alerts", help="what a leader should know this period: significant falls, targets missed, below "
+                       "average, newly suppressed, dissatisfied callbacks not rectified",
         description="List this period's alerts at one level: significant falls against the comparison period "
-                    "(Benjamini-Hochberg adjusted), jurisdictions significantly below the level average, cells "
+                    "(Benjamini-Hochberg adjusted), assessment targets missed (the whole 95% interval on the wrong "
+                    "side of the target), jurisdictions significantly below the level average, cells "
                     "suppressed now that were shown before, and dissatisfied callbacks not rectified after "
                     "--days days. Exit code 0 whether or not anything is listed; rows in a stable order.")
     parser.add_argument("--period", required=True, metavar="LABEL",

@@ -89,3 +89,51 @@ def test_open_callbacks_past_the_deadline(city_path):
     assert list(late["jurisdiction"]) == ["S1"]
     assert int(late["count"].iloc[0]) == 1  # K2 waited 3 days as of the latest case data (2025-06-28)
     assert isinstance(table, pd.DataFrame)
+
+
+# ---------------------------------------------------------------- targets missed (issue 15 item 5)
+# Targets: visibility 70% for every jurisdiction, 95% for S1. Wilson 95% intervals by hand (n = 200, z = 1.96):
+# S3 p = .30 -> (.2408, .3668), entirely below .70: missed by 40.0 points; S1 p = .90 -> (.8506, .9343), entirely
+# below .95: missed by 5.0 points; S2 p = .65 -> (.5816, .7127) holds .70: likely missed, not an alert.
+
+
+def _with_targets(path):
+    from analytics import assessment
+    from analytics.auth import User
+
+    con = store.connect(path)
+    for value, scope in ((0.70, "*"), (0.95, "S1")):
+        assessment.set_target(con, "indicator", "visibility", value, user=User("analyst", "analyst"), scope=scope)
+    con.close()
+
+
+def test_target_missed_rows_after_falls_largest_shortfall_first(city_path):
+    _with_targets(city_path)
+    con = store.connect(city_path, read_only=True)
+    table = alerts.alerts(con, SEL)
+    con.close()
+    assert list(zip(table["kind"], table["jurisdiction"], strict=True)) == [
+        ("fall", "S2"), ("target_missed", "S3"), ("target_missed", "S1"), ("below_average", "S3"),
+        ("newly_suppressed", "S4")]
+    missed = table[table["kind"] == "target_missed"].set_index("jurisdiction")
+    assert list(missed["target"]) == pytest.approx([0.70, 0.95])
+    assert missed.loc["S3", "ci_high"] == pytest.approx(0.3668, abs=5e-5)
+    assert missed.loc["S1", "ci_high"] == pytest.approx(0.9343, abs=5e-5)
+
+
+def test_target_missed_in_the_cli_text_and_json(city_path, capsys):
+    _with_targets(city_path)
+    assert cli_main(["alerts", "--period", "2025Q2", "--db", str(city_path), "--lang", "en"]) == 0
+    text = capsys.readouterr().out
+    assert ("Station C: Visibility is 30.0% (95% interval 24.1–36.7%), short of its target of 70.0% by 40.0 "
+            "points: the whole interval is below the target.") in text
+    assert "Station A: Visibility is 90.0% (95% interval 85.1–93.4%), short of its target of 95.0% by 5.0" in text
+    assert "[Target missed]" in text and "Station B: Visibility is 65.0%" not in text  # likely missed: no alert
+    assert cli_main(["alerts", "--period", "2025Q2", "--db", str(city_path)]) == 0
+    zh = capsys.readouterr().out
+    assert "[未达目标] 丙派出所：见警率为 30.0%（95% 区间 24.1–36.7%），未达到目标 70.0%，差 40.0 个百分点，整个区间都低于目标。" in zh
+    assert cli_main(["alerts", "--period", "2025Q2", "--db", str(city_path), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    missed = [r for r in rows if r["kind"] == "target_missed"]
+    assert [(r["jurisdiction"], r["target"]) for r in missed] == [("S3", 0.7), ("S1", 0.95)]
+    assert missed[0]["estimate"] == pytest.approx(0.30)

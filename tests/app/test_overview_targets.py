@@ -1,0 +1,115 @@
+"""Issue 15 with assessment targets (issue 16): on the crafted city (tests/data/leaders_city.py) with a visibility
+target, the Overview colours that column by the target status, says which rule each column uses, lists the
+missed target under "Needs attention" and in the alerts section; the Map colours by the same rule."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analytics import assessment, store
+from analytics.auth import User
+from tests.app.test_leaders_pages import DEMO_SHAPES, heatmap, shown_cells, square
+from tests.data import leaders_city
+
+# Wilson 95% intervals of 2025Q2 visibility by hand (tests/data/test_scorecard.py): S1 .90 (.8506, .9343),
+# S2 .65 (.5816, .7127), S3 .30 (.2408, .3668); S4 suppressed (10 answers). Targets: 70% for every station,
+# 95% for S1 -> S1 missed (.9343 < .95), S2 likely missed (.65 < .70 <= .7127), S3 missed, S4 not assessable.
+
+
+@pytest.fixture
+def synthetic_db_path(tmp_path):
+    path = tmp_path / "targets.duckdb"
+    con = store.connect(path)
+    leaders_city.build(con)
+    for value, scope in ((0.70, "*"), (0.95, "S1")):
+        assessment.set_target(con, "indicator", "visibility", value, user=User("analyst", "analyst"), scope=scope)
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_target_column_is_coloured_by_the_target_status(app, lang):
+    at = app(lang)
+    element = heatmap(at)
+    data, shown = element.value, shown_cells(element)
+    label = "见警率" if lang == "zh" else "Visibility"
+    first = data.columns[0]
+    order = list(data[first])
+    names = {"S1": ("甲派出所", "Station A"), "S2": ("乙派出所", "Station B"), "S3": ("丙派出所", "Station C"),
+             "S4": ("丁派出所", "Station D")}
+    row = {code: order.index(pair[lang == "en"]) for code, pair in names.items()}
+    col = list(data.columns).index(label)
+    assert shown.iloc[row["S1"], col] == "✘ 90.0%"  # above the average, yet its own 95% target is missed
+    assert shown.iloc[row["S2"], col] == "✘? 65.0%"
+    assert shown.iloc[row["S3"], col] == "✘ 30.0%"
+    assert shown.iloc[row["S4"], col].startswith("▨") and "6" not in shown.iloc[row["S4"], col]
+    styles = element.proto.arrow_data.styler.styles
+    assert "#f4a6a0" in styles and "#fde0dd" in styles  # missed, likely missed
+
+
+def test_caption_says_which_rule_each_column_uses(app):
+    at = app("en")
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Columns coloured by the assessment target: Visibility (target ≥ 70.0%; Station A: ≥ 95.0%)" in captions
+    assert "✔ met" in captions and "✘? likely missed" in captions
+    assert "Columns coloured by the level average:" not in captions  # the crafted city has one indicator
+    zh = " ".join(c.value for c in app("zh").caption).replace("\\", "")
+    assert "按考核目标着色的列：见警率（目标 ≥ 70.0%；甲派出所：≥ 95.0%）" in zh
+
+
+def test_needs_attention_lists_the_missed_targets_with_their_gap(app):
+    at = app("en")
+    lines = [m.value.replace("\\", "") for m in at.markdown if m.value.startswith(("▼", "↘"))]
+    # S3: missed by 40.0 and below the average by 31.6 -> first; S2: the fall of 25.0; S1: missed by 5.0.
+    assert len(lines) == 3
+    assert lines[0].startswith("▼ Station C · Visibility: 30.0%, missed its target of ≥ 70.0% (by 40.0")
+    assert "below the level average of 61.6% (by 31.6)" in lines[0]
+    assert lines[1].startswith("↘ Station B") and "down 25.0 since 2025Q1" in lines[1]
+    assert lines[2].startswith("▼ Station A · Visibility: 90.0%, missed its target of ≥ 95.0% (by 5.0")
+
+
+def test_alerts_section_has_the_target_missed_sentences(app):
+    at = app("en")
+    text = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert "Target missed** · Station C: Visibility is 30.0% (95% interval 24.1–36.7%), short of its target" in text
+
+
+def test_map_uses_the_same_rule(app, synthetic_db_path):
+    from analytics import geo
+
+    con = store.connect(synthetic_db_path)
+    text = DEMO_SHAPES % ",".join(square(c, 114 + i / 10) for i, c in enumerate(["S1", "S2", "S3", "S4"]))
+    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
+                        user=User("t", "admin"))
+    con.close()
+    at = app("en")
+    at.switch_page("app_pages/map.py")
+    at.run()
+    assert not at.exception
+    traces = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
+    by_name = {t.get("name"): t for t in traces if t.get("fill") == "toself"}
+    assert set(by_name) == {"✘ target missed", "✘? target likely missed",
+                            "▨ target not assessable (suppressed or no data)"}
+    assert by_name["✘ target missed"]["x"].count(None) == 1  # S1 and S3: two shapes
+    assert by_name["▨ target not assessable (suppressed or no data)"]["fillpattern"]["shape"] == "/"
+    assert traces[-1]["text"][:4] == ["✘ Station A", "✘? Station B", "✘ Station C", "▨ Station D"]
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Visibility has an assessment target (≥ 70.0%; Station A: ≥ 95.0%)" in captions
+
+
+def test_a_column_with_targets_for_some_jurisdictions_names_them(app, synthetic_db_path):
+    con = store.connect(synthetic_db_path)
+    assessment.remove_target(con, "indicator", "visibility", user=User("analyst", "analyst"), scope="*")
+    con.close()
+    # Only S1's 95% target is left: S1 missed, the others back on the level average (S2 within, S3 below).
+    at = app("en")
+    captions = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert ("Visibility (target Station A: ≥ 95.0%; the other jurisdictions by the level average)" in captions)
+    element = heatmap(at)
+    data, shown = element.value, shown_cells(element)
+    order, col = list(data[data.columns[0]]), list(data.columns).index("Visibility")
+    assert shown.iloc[order.index("Station A"), col] == "✘ 90.0%"
+    assert shown.iloc[order.index("Station B"), col] == "● 65.0%"
+    assert shown.iloc[order.index("Station C"), col] == "▼ 30.0%"

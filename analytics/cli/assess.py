@@ -75,8 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "assess", help="composite assessment scores per jurisdiction with intervals and rank intervals",
         description="Score every jurisdiction of a level for one period with an assessment scheme (default: the "
-                    "default scheme): score in points 0-100 with a 95%% interval (delta method), rank with a "
-                    "simulated 95%% interval, change against the comparison period. The formula goes to stderr.")
+                    "default scheme): score in points 0-100 with a 95% interval (delta method), rank with a "
+                    "simulated 95% interval, change against the comparison period. The formula goes to stderr.")
     parser.add_argument("--scheme", metavar="NAME", help="a saved scheme (default: the default scheme)")
     parser.add_argument("--period", required=True, metavar="LABEL", help="2026Q3, 2026-03, 2026 or 2026-03R12")
     parser.add_argument("--level", default="station", choices=LEVELS)

@@ -53,8 +53,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "compare", help="compare jurisdictions: funnel limits, z, class, shrunken estimate, rank interval",
         description="For one indicator and period, print each jurisdiction's rate, base (n, or Kish n_eff when "
-                    "weighted), 95%% and 99.8%% funnel limits around the pooled rate (Spiegelhalter 2005), z-score "
-                    "and class, empirical-Bayes (beta-binomial) shrunken estimate and rank with a simulated 95%% "
+                    "weighted), 95% and 99.8% funnel limits around the pooled rate (Spiegelhalter 2005), z-score "
+                    "and class, empirical-Bayes (beta-binomial) shrunken estimate and rank with a simulated 95% "
                     "interval. Suppressed jurisdictions are listed with class 'suppressed' and no numbers, and are "
                     "left out of the pooled rate, the shrinkage fit and the ranks.")
     parser.add_argument("--indicator", required=True, metavar="KEY", help="indicator key, e.g. satisfaction")

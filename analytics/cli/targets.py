@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``targets`` command group."""
     parser = subparsers.add_parser(
         "targets", help="assessment targets: set | list | remove",
-        description="A target is a value on the component's own scale (a rate as a proportion: 0.85 for 85%%) and "
+        description="A target is a value on the component's own scale (a rate as a proportion: 0.85 for 85%) and "
                     "a direction, for every jurisdiction (scope *), a level (level:station) or one jurisdiction "
                     "code, from a period on. Setting and removing need the analyst or admin role and are audited.")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")

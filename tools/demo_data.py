@@ -26,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from statistics import NormalDist
@@ -242,8 +243,26 @@ CASES_TOTAL_TARGET = 15000
 HOUR_WEIGHTS = np.array([2, 1.5, 1, 1, 1, 1.5, 3, 5, 7, 8, 8, 7, 6, 7, 7, 7, 7, 7, 8, 8, 7, 5, 4, 3])
 CASE_HEADERS = ("案件编号", "所属派出所", "案件类别", "是否小案", "报案时间", "首次响应时间", "结案时间",
                 "案件状态", "处理结果", "是否达成调解协议", "回访时间", "回访结果", "整改状态", "整改时间",
-                "报案人电话")
+                "是否征求意见", "意见建议内容", "报案人电话")
 CALLBACK_RESULTS = ("满意", "基本满意", "不满意")
+# Callbacks on unsolved cases (立破案告知, 征求意见建议): the share that asked the reporter for opinions, per
+# station (S07, poor at callbacks, seldom asks), and what reporters said. One text carries a phone number and a
+# name on purpose: the pipeline must redact them before anything is stored.
+OPINION_ASKED_P = {"S07": 0.35}
+OPINION_ASKED_DEFAULT = 0.75
+OPINION_TEXT_P = 0.6
+OPINION_TEXTS = (
+    "希望尽快破案，追回被盗电动车",
+    "小区监控坏了很久，建议督促物业修好",
+    "晚上巡逻少，希望多派民警巡逻",
+    "民警态度很好，但一直没有进展消息",
+    "希望定期告知办案进展",
+    "小区门口路灯不亮，晚上不安全",
+    "建议在菜市场附近增加巡逻",
+    "有线索请联系我，电话13912345678，找王建国",
+    "诈骗的钱能不能追回来，希望给个说法",
+    "没有意见，谢谢民警",
+)
 
 
 # =================================================================================================
@@ -746,6 +765,15 @@ def _case_snapshot(truth: pd.DataFrame, at: np.datetime64) -> pd.DataFrame:
     dispute = truth["category"].to_numpy() == "纠纷"
     outcome = truth["outcome"].to_numpy(dtype=object)
     mediation = np.where(dispute & is_closed, np.where(outcome == "调解成功", "是", "否"), None)
+    # Opinions asked at callbacks on unsolved cases. The draw hangs on the case id (not on a random stream),
+    # so a case shows the same answer in the export and the later update, and the other columns stay as they were.
+    unsolved_cb = has_cb & (outcome == "未破")
+    draw = np.array([zlib.crc32(c.encode()) for c in truth["case_id"]], dtype=np.int64)
+    u_asked, u_text, pick = draw % 1000 / 1000, (draw // 1000) % 1000 / 1000, (draw // 1_000_000) % len(OPINION_TEXTS)
+    asked_p = np.array([OPINION_ASKED_P.get(s, OPINION_ASKED_DEFAULT) for s in truth["station"]])
+    asked = unsolved_cb & (u_asked < asked_p)
+    opinion_asked = np.where(unsolved_cb, np.where(asked, "是", "否"), None)
+    opinion_text = np.where(asked & (u_text < OPINION_TEXT_P), np.array(OPINION_TEXTS, dtype=object)[pick], None)
     return pd.DataFrame({
         "案件编号": truth["case_id"],
         "所属派出所": truth["station"],
@@ -761,6 +789,8 @@ def _case_snapshot(truth: pd.DataFrame, at: np.datetime64) -> pd.DataFrame:
         "回访结果": cb_result,
         "整改状态": rect_status,
         "整改时间": _fmt_minutes(rect_at),
+        "是否征求意见": opinion_asked,
+        "意见建议内容": opinion_text,
         "报案人电话": truth["phone"],
     }, columns=list(CASE_HEADERS))
 

@@ -287,3 +287,30 @@ def test_an_unknown_wave_is_refused_and_calendar_only_additions_say_so(con):
     with pytest.raises(ConfigError) as info:
         forum.with_benchmark(con, s, "London (MPS)")
     assert info.value.message_key == "forum.error.wave_benchmark"
+
+
+def test_the_overview_scorecard_compares_a_wave_with_the_wave_before(con):
+    from analytics import scorecard
+
+    table = scorecard.scorecard(con, Selection(period_kind="wave", periods=(W1, W2, W3)))
+    row = table[(table["jurisdiction"] == "S02") & (table["indicator"] == "satisfaction")].iloc[0]
+    assert row["prev_period"] == W2 and row["change"] == pytest.approx(-0.30)
+    assert row["p_adjusted"] == pytest.approx(2 * z_p(28, 40, 16, 40)) and row["direction"] == "down"
+    history = scorecard.history(con, Selection(period_kind="wave", periods=(W3,), jurisdiction_codes=("S01",)),
+                                "satisfaction")
+    assert history["period"].tolist() == [W1, W2, W3]
+
+
+def test_a_trend_test_over_waves_steps_one_per_wave_in_wave_order(con):
+    from analytics import compare, engine
+    from scipy.stats import linregress
+
+    table = engine.indicator_table(con, Selection(period_kind="wave", jurisdiction_codes=("S01",)),
+                                   indicators=["satisfaction"])
+    (row,) = compare.trend_tests(table).to_dict("records")
+    # Cochran–Armitage with scores 0, 1, 2 (waves, not months: 0, 2, 9): the slope is the least-squares slope of
+    # the 120 answers on their wave's score, as a linear regression of 0/1 outcomes computes it.
+    x = [0] * 40 + [1] * 40 + [2] * 40
+    y = [1] * 20 + [0] * 20 + [1] * 32 + [0] * 8 + [1] * 30 + [0] * 10
+    assert row["periods"] == 3 and row["first_period"] == W1 and row["last_period"] == W3
+    assert row["slope"] == pytest.approx(linregress(x, y).slope)

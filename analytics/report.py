@@ -651,6 +651,7 @@ h2 { font-size: 1.55rem; margin: 34px 0 12px; color: var(--accent); border-botto
      padding-bottom: 4px; }
 h3 { font-size: 1.15rem; margin: 0 0 4px; }
 .subtitle { font-size: 1.25rem; margin: 0; }
+.compared { font-size: 1.05rem; margin: 4px 0 0; }
 .chain, .muted, .note { color: var(--muted); }
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 14px; }
 .tile { background: var(--tile); border-radius: 12px; padding: 14px 16px; break-inside: avoid; }

@@ -555,7 +555,7 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
         if period not in order:
             raise UnknownNameError(
                 f"{period!r} is not a survey wave of the loaded data; waves: {', '.join(order) or 'none'}.",
-                key="forum.error.unknown_wave", wave=period, waves="、".join(order) or "—")
+                key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
         lag = "previous"  # a wave has no "year earlier": both rules mean the wave before (analytics.waves)
         index = order.index(period)
         periods = order[max(0, index - TREND_LENGTH[WAVE_KIND] + 1):index + 1]
@@ -931,7 +931,7 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
         if period not in order:
             raise UnknownNameError(
                 f"{period!r} is not a survey wave of the loaded data; waves: {', '.join(order) or 'none'}.",
-                key="forum.error.unknown_wave", wave=period, waves="、".join(order) or "—")
+                key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
     else:
         parse_period(period)
     if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:

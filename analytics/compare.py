@@ -57,7 +57,7 @@ from analytics import engine, stats, store
 from analytics.auth import User, visible_codes
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
-from analytics.periods import label_for, parse_period, period_kind
+from analytics.periods import WAVE_KIND, label_for, parse_period, period_kind
 from analytics.presentation import natural_order
 from analytics.result import Result
 from analytics.selection import Selection
@@ -353,22 +353,28 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     survey-mode change (from ``month_before`` to ``month_after``).
     Fewer than two usable periods give nan. Rolling 12-month windows raise :class:`CompareError`.
     Mean-score indicators (kind 'mean') are left out: Cochran–Armitage is a test for proportions.
+    Survey waves (labels that are not calendar periods) are scored by their order in ``table``, which is
+    the engine's wave order (a mapping may order waves other than by first interview date): one step per
+    wave, whatever the months between them.
     """
     if "kind" in table.columns:
         table = table[table["kind"] != "mean"]
     if table.empty:
         return pd.DataFrame(columns=TREND_COLUMNS)
-    kinds = {period_kind(label) for label in table["period"].unique()}
+    kinds = {_kind_of(label) for label in table["period"].unique()}
     if "rolling12" in kinds:
         raise CompareError("Rolling 12-month windows overlap (successive windows share respondents), so a trend "
                            "test over them is not valid; use months, quarters or years.",
                            key="error.compare.rolling_trend")
-    periods = table[["period", "period_start"]].drop_duplicates().sort_values("period_start")
-    score_of = {label: float(i) for i, label in enumerate(periods["period"])}
+    if WAVE_KIND in kinds:
+        labels = list(pd.unique(table["period"]))
+    else:
+        labels = list(table[["period", "period_start"]].drop_duplicates().sort_values("period_start")["period"])
+    score_of = {label: float(i) for i, label in enumerate(labels)}
     weighted = bool(table["weighted"].iloc[0])
     rows = []
     for (indicator, code), group in table.groupby(["indicator", "jurisdiction"], sort=True):
-        group = group.sort_values("period_start")
+        group = group.assign(_score=group["period"].map(score_of)).sort_values("_score", kind="stable")
         ok = group["estimate"].notna() & group["flag"].ne("suppressed")
         used = group[ok]
         n = (used["n_eff"] if weighted else used["n"]).to_numpy(float)
@@ -401,6 +407,14 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     out["significant"] = out["p_adjusted"] < alpha
     out["direction"] = np.where(out["significant"], np.where(out["slope"] > 0, "up", "down"), "")
     return out[TREND_COLUMNS]
+
+
+def _kind_of(label: str) -> str:
+    """The kind of a period label, WAVE_KIND for a survey wave's free-text label (FY22Q1, 2021年第二轮)."""
+    try:
+        return period_kind(label)
+    except UnknownNameError:
+        return WAVE_KIND
 
 
 def mode_breaks(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicators: Sequence[str] | None = None,

@@ -36,22 +36,22 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics import assessment, cases, engine, published, store, voice
+from analytics import assessment, cases, engine, published, store, voice, waves
 from analytics.auth import LOCAL_USER, User, visible_codes
 from analytics.definitions import list_indicators
-from analytics.errors import AccessDenied, JingminError, UnknownNameError
+from analytics.errors import AccessDenied, ConfigError, JingminError, UnknownNameError
 from analytics.i18n import LANGUAGES, t
-from analytics.periods import label_for, parse_period, previous_period
+from analytics.periods import WAVE_KIND, label_for, parse_period, previous_period
 from analytics.presentation import jurisdiction_name, mean_digits, value_text
-from analytics.selection import Selection
+from analytics.selection import Selection, comparison_words
 from analytics.sqlfiles import execute, query_df
 
 STATUSES = ("planned", "in_progress", "done")
 MAX_CONCERN_CHARS = 300
 MAX_ACTION_CHARS = 600
 MAX_ACTION_ROWS = 100
-# How many periods the trend shows, ending at the chosen one.
-TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5, "rolling12": 12}
+# How many periods the trend shows, ending at the chosen one (survey waves: the last 8 waves, in wave order).
+TREND_LENGTH = {"month": 12, "quarter": 8, "year": 5, "rolling12": 12, WAVE_KIND: 8}
 # Case-work figures residents ask about at forums, in the order shown.
 CASE_METRICS = ("callback_coverage", "callback_satisfaction", "small_solved_rate", "mediation_rate")
 
@@ -291,6 +291,9 @@ class ForumSummary:
     actions: tuple[ActionRow, ...]
     data_version: int
     indicators_command: str
+    # What the changes are against, in words: '与上一期（2026Q2）比较', or for a survey wave
+    # '2021年第二轮与上一轮调查2021年第一轮比较（两轮相隔约 7 个月）'.
+    compared: str = ""
     # Added on request (with_benchmark / with_assessment): the page, the reports and the CLI show them alike.
     benchmark: Benchmark | None = None
     assessment: AssessmentFigures | None = None
@@ -325,8 +328,13 @@ def trend_periods(label: str, count: int | None = None) -> list[str]:
     return [label_for(kind, _add_months(end_month, -step * k)) for k in range(count - 1, -1, -1)]
 
 
-def period_name(label: str, lang: str) -> str:
-    """A period as people say it: '2025年第3季度' / 'Q3 2025', '2025年3月' / '2025-03'."""
+def period_name(label: str, lang: str, kind: str | None = None) -> str:
+    """A period as people say it: '2025年第3季度' / 'Q3 2025', '2025年3月' / '2025-03'.
+
+    ``kind`` WAVE_KIND: ``label`` is a survey wave, named as the data wrote it ('2021年第二轮', 'FY22Q1').
+    """
+    if kind == WAVE_KIND:
+        return t("forum.period_name.wave", lang, label=label)
     kind, start, end = parse_period(label)
     if kind == "quarter":
         return t("forum.period_name.quarter", lang, year=start.year, quarter=(start.month - 1) // 3 + 1)
@@ -383,21 +391,25 @@ def _rate(row: Mapping[str, Any] | None, place: Place, lang: str, *, value_colum
                 _number(row["ci_low"]), _number(row["ci_high"]), value_text(estimate, row), **scale)
 
 
-def _ref(lag: str, period: str, lang: str) -> str:
-    return t(f"forum.ref.{lag}", lang, period=period_name(period, lang))
+def _change(row: Mapping[str, Any] | None, lag: str, period: str | None, comparison: Mapping[str, Any] | None,
+            lang: str, kind: str | None = None) -> Change:
+    """The change sentences for one rate (``row`` from ``add_changes``), never a suppressed number.
 
-
-def _change(row: Mapping[str, Any] | None, lag: str, period: str, comparison: Mapping[str, Any] | None,
-            lang: str) -> Change:
-    """The change sentences for one rate (``row`` from ``add_changes``), never a suppressed number."""
-    ref = _ref(lag, period, lang)
-    ref_short = t(f"forum.ref_short.{lag}", lang)
+    ``period`` is the comparison period (None: there is none, e.g. the first survey wave); ``kind``
+    WAVE_KIND names it as the previous wave ("the previous wave (2021年第一轮)"), whatever the gap in months.
+    """
+    ref_kind = "wave" if kind == WAVE_KIND else lag
 
     def untested(status: str, sentence: str) -> Change:
         return Change(lag, period, None, None, None, status, sentence, sentence, "")
 
     if row is None or str(row["flag"]) == "suppressed" or _number(row["estimate"]) is None:
         return untested("not_reported", t("forum.change.not_reported", lang))
+    if period is None:
+        return untested("no_data", t("forum.change.first_wave", lang))
+    # A wave is named as written inside the phrase: "the previous wave (2021年第一轮)".
+    ref = t(f"forum.ref.{ref_kind}", lang, period=period if kind == WAVE_KIND else period_name(period, lang))
+    ref_short = t(f"forum.ref_short.{ref_kind}", lang)
     if comparison is None:
         return untested("no_data", t("forum.change.no_data", lang, ref=ref))
     if str(comparison["flag"]) == "suppressed" or _number(row["prev_estimate"]) is None:
@@ -523,14 +535,38 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
     the jurisdiction has no survey data; AccessDenied when a scoped user (station role) may not see the
     jurisdiction. A station user sees its own subtree and the district and city above it, which is
     exactly what a forum shows.
+
+    Survey waves (``sel.period_kind`` WAVE_KIND, :mod:`analytics.waves`): the chosen wave is compared with
+    the wave before it in wave order, whatever the months between them (under either comparison rule, as
+    ``indicators --by jurisdiction,wave``), with the same test, adjustment and suppression; the trend is the
+    last waves in wave order. Case records and residents' demands are dated, not in waves: a wave's forum
+    has no case-work figures and no demand counts beside its "you said, we did" rows.
     """
     if lang not in LANGUAGES:
         raise UnknownNameError(f"Unknown language {lang!r}; use one of: {', '.join(LANGUAGES)}")
     period = sel.latest
     if period is None or period == "all":
-        raise UnknownNameError("Choose a month, quarter, year or rolling 12-month period for the forum.")
-    kind, start, _end = parse_period(period)
+        raise UnknownNameError("Choose a month, quarter, year, rolling 12-month period or survey wave for the "
+                               "forum.")
+    kind = sel.period_kind
     weighted, user, lag = sel.weighted, sel.user, sel.comparison
+    if kind == WAVE_KIND:
+        order = waves.wave_labels(con)
+        if period not in order:
+            raise UnknownNameError(
+                f"{period!r} is not a survey wave of the loaded data; waves: {', '.join(order) or 'none'}.",
+                key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
+        lag = "previous"  # a wave has no "year earlier": both rules mean the wave before (analytics.waves)
+        index = order.index(period)
+        periods = order[max(0, index - TREND_LENGTH[WAVE_KIND] + 1):index + 1]
+        comparison: str | None = order[index - 1] if index else None
+        window = tuple(periods)  # in wave order; the wave before is the trend's last but one
+    else:
+        kind = parse_period(period)[0]
+        periods = trend_periods(period)
+        comparison = previous_period(period, lag=lag)
+        # The trend window plus the comparison period (a year earlier lies outside a 12-month trend).
+        window = tuple(sorted({*periods, *([comparison] if comparison else [])}, key=lambda p: parse_period(p)[1]))
     registry = engine.jurisdictions(con)
     place = _place(registry, jurisdiction, lang)
     if place is None:
@@ -541,11 +577,6 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
     district = _place(registry, record["district_code"], lang) if place.level == "station" else None
     city = _place(registry, record["city_code"], lang) if place.level != "city" else None
 
-    periods = trend_periods(period)
-    comparison = previous_period(period, lag=lag)
-    # The trend window plus the comparison period (a year earlier lies outside a 12-month trend).
-    window = tuple(sorted({*periods, *([comparison] if comparison else [])}, key=lambda p: parse_period(p)[1]))
-
     def one(p: Place) -> Selection:
         return sel.with_(level=p.level, jurisdiction_codes=(p.code,), periods=window)
 
@@ -553,7 +584,7 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
     if own.empty or not own["period"].eq(period).any():
         raise UnknownNameError(
             f"{place.code} has no survey data in {period}.", key="forum.error.no_data",
-            jurisdiction=place.name, period=period_name(period, lang))
+            jurisdiction=place.name, period=period_name(period, lang, kind))
     family = change_family(sel, place)
     changed = engine.indicator_table(con, family, changes=True)
     changed = changed[changed["jurisdiction"] == place.code]
@@ -571,8 +602,8 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
         if now is None:
             continue
         rate = _rate(now, place, lang)
-        changes = [_change(changed_rows.get((ind.key, period)), lag, str(comparison),
-                           own_rows.get((ind.key, comparison)), lang)]
+        changes = [_change(changed_rows.get((ind.key, period)), lag, comparison,
+                           own_rows.get((ind.key, comparison)) if comparison else None, lang, kind)]
         parent_rates = {p.level: _rate(parent_rows[p.level].get((ind.key, period)), p, lang)
                         for p in (district, city) if p is not None}
         trend = [_series(own_rows, place, periods, ind.key)]
@@ -584,15 +615,28 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
 
     return ForumSummary(
         lang=lang, place=place, district=district, city=city, period=period, period_kind=kind,
-        period_name=period_name(period, lang), weighted=weighted, confidence=confidence,
+        period_name=period_name(period, lang, kind), weighted=weighted, confidence=confidence,
         suppress_below=float(store.get_setting(con, "suppress_below_n_eff")),
         title=t("forum.report.title", lang, name=place.name),
-        subtitle=t("forum.report.subtitle", lang, period=period_name(period, lang)),
+        subtitle=t("forum.report.subtitle", lang, period=period_name(period, lang, kind)),
         tiles=tuple(tiles), trend_periods=tuple(periods),
-        cases=tuple(_case_figures(con, sel, place, district, city, lang)),
-        actions=tuple(list_actions(con, place.code, period, lang)),
+        cases=tuple(_case_figures(con, sel, place, district, city, lang)) if kind != WAVE_KIND else (),
+        actions=tuple(list_actions(con, place.code, period, lang, period_kind=kind)),
         data_version=store.data_version(con),
-        indicators_command=indicators_command(family))
+        indicators_command=indicators_command(family),
+        compared=(_wave_compared(con, period, comparison, lang) if kind == WAVE_KIND
+                  else comparison_words(lag, period, lang)))
+
+
+def _wave_compared(con: duckdb.DuckDBPyConnection, wave: str, previous: str | None, lang: str) -> str:
+    """'2021年第二轮与上一轮调查2021年第一轮比较（两轮相隔约 7 个月）': the wave, the wave before it and the
+    months between their first interviews (calendar months, so 10 January and 12 September are 8 apart)."""
+    if previous is None:
+        return t("forum.compared.first_wave", lang, wave=wave)
+    first = {str(r["label"]): pd.Timestamp(r["first_date"]) for r in waves.wave_list(con).to_dict("records")}
+    months = abs((first[wave].year - first[previous].year) * 12 + first[wave].month - first[previous].month)
+    key = "forum.compared.wave" if months >= 2 else "forum.compared.wave_close"
+    return t(key, lang, wave=wave, prev=previous, months=months)
 
 
 def _published_interval(row: Mapping[str, Any], lang: str) -> str:
@@ -619,6 +663,7 @@ def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: 
     figure mapped to an indicator in the period. Published figures are public: no user scope applies.
     """
     lang = summary.lang
+    _calendar_only(summary, "benchmark")
     sel = Selection(period_kind=summary.period_kind, periods=(summary.period,))
     table = published.published_table(con, sel, areas=[(root, code)], group=group)
     table = table[table["period"].eq(summary.period) & table["indicator"].notna()]
@@ -642,6 +687,14 @@ def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: 
     area = str(table["jurisdiction_name"].iloc[0]) + (f" · {group}" if group else "")
     return replace(summary, benchmark=Benchmark(area=area, lines=tuple(lines),
                                                 note=t("published.forum_note", lang)))
+
+
+def _calendar_only(summary: ForumSummary, what: str) -> None:
+    """ConfigError for a survey wave's forum: published figures and assessment targets are per calendar
+    period, and a wave's fieldwork dates are not one (``what``: 'benchmark' or 'assessment')."""
+    if summary.period_kind == WAVE_KIND:
+        raise ConfigError(f"The {what} is for calendar periods (month, quarter, year); {summary.period!r} is a "
+                          "survey wave.", key=f"forum.error.wave_{what}", wave=summary.period)
 
 
 def _component_value(row: Mapping[str, Any]) -> str:
@@ -670,6 +723,7 @@ def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, us
     said so, never shown as a number.
     """
     lang = summary.lang
+    _calendar_only(summary, "assessment")
     sel = Selection(period_kind=summary.period_kind, periods=(summary.period,), level=summary.place.level,
                     weighted=summary.weighted, user=user or LOCAL_USER)
     result = assessment.assess(con, sel, scheme)
@@ -744,10 +798,15 @@ def _case_figures(con: duckdb.DuckDBPyConnection, sel: Selection, place: Place, 
 
 
 def list_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
-                 lang: str = "zh") -> list[ActionRow]:
-    """The "you said, we did" rows of a jurisdiction and period, in their set order."""
+                 lang: str = "zh", *, period_kind: str | None = None) -> list[ActionRow]:
+    """The "you said, we did" rows of a jurisdiction and period, in their set order.
+
+    ``period_kind`` WAVE_KIND: ``period`` is a survey wave's label; demands are dated, not in waves, so its
+    rows carry no demand counts.
+    """
     frame = query_df(con, "forum_actions_list", {"jurisdiction": jurisdiction, "period": period})
-    counts = {c.topic: c for c in voice.forum_topics(con, jurisdiction, period, lang)} if not frame.empty else {}
+    counts = ({c.topic: c for c in voice.forum_topics(con, jurisdiction, period, lang)}
+              if not frame.empty and period_kind != WAVE_KIND else {})
 
     def said(topics: tuple[str, ...]) -> str:
         return "；".join(t("forum.said", lang, topic=counts[k].label, n=counts[k].n) for k in topics if k in counts)
@@ -852,7 +911,7 @@ def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict
 
 
 def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
-                 rows: Iterable[Mapping[str, Any]], *, user: User) -> SaveResult:
+                 rows: Iterable[Mapping[str, Any]], *, user: User, period_kind: str | None = None) -> SaveResult:
     """Replace the "you said, we did" rows of a jurisdiction and period with ``rows``, in one transaction.
 
     ``rows`` are mappings with ``concern``, ``action``, ``status`` (planned / in_progress / done) and,
@@ -860,18 +919,26 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
     rows without an id are added; the order of ``rows`` is the order shown. Rows with neither concern
     nor action are ignored. The change is recorded in the audit log and bumps the data version.
     ``user``'s right to edit this jurisdiction is checked first (:func:`can_edit`: ``forum_edit``, a station
-    only in its own subtree); they are the audit actor.
+    only in its own subtree); they are the audit actor. ``period_kind`` WAVE_KIND: ``period`` is a survey
+    wave's label (UnknownNameError unless it is a wave of the loaded data); otherwise a calendar label.
     """
     if not can_edit(con, user, jurisdiction):
         raise AccessDenied(f"User {user.username!r} may not edit the forum of {jurisdiction}.",
                            key="forum.error.not_editable", code=jurisdiction)
     actor = user.username
-    parse_period(period)
+    if period_kind == WAVE_KIND:
+        order = waves.wave_labels(con)
+        if period not in order:
+            raise UnknownNameError(
+                f"{period!r} is not a survey wave of the loaded data; waves: {', '.join(order) or 'none'}.",
+                key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
+    else:
+        parse_period(period)
     if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:
         raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",
                                key="forum.error.unknown_jurisdiction", code=jurisdiction)
     place = {"jurisdiction": jurisdiction, "period": period}
-    before = {r.action_id: r for r in list_actions(con, jurisdiction, period)}
+    before = {r.action_id: r for r in list_actions(con, jurisdiction, period, period_kind=period_kind)}
     cleaned = _clean_rows(rows, set(before))
     kept = {r["action_id"] for r in cleaned if r["action_id"] is not None}
     deleted = [before[i] for i in before if i not in kept]

@@ -36,6 +36,7 @@ from pptx.util import Emu, Inches, Pt
 from analytics.errors import UnknownNameError
 from analytics.forum import CaseFigure, Change, ForumSummary, Place, Rate, Tile
 from analytics.i18n import t
+from analytics.periods import WAVE_KIND
 from analytics.presentation import pct
 
 # One palette for the jurisdiction, its district and the city (the dashboard's first colours).
@@ -146,9 +147,17 @@ def method_lines(summary: ForumSummary, *, public: bool = False) -> list[str]:
         t("forum.report.method_change", lang, level=level),
         t("forum.report.method_suppressed", lang, suppress=f"{summary.suppress_below:g}"),
     ]
+    if summary.period_kind == WAVE_KIND:
+        lines.append(t("forum.report.method_wave", lang))
     if summary.cases:
         lines.append(t("forum.report.method_cases", lang))
     return lines
+
+
+def trend_title(summary: ForumSummary) -> str:
+    """The trend section's heading: 'The last 8 periods', or for survey waves 'The last 3 survey waves'."""
+    key = "forum.report.trend_wave" if summary.period_kind == WAVE_KIND else "forum.report.trend"
+    return t(key, summary.lang, count=len(summary.trend_periods))
 
 
 def _tile_notes(summary: ForumSummary, tile: Tile) -> str:
@@ -428,6 +437,8 @@ def _title_slide(deck: _Deck) -> None:
     box = deck.textbox(slide, Inches(0.9), Inches(2.1), SLIDE_W - Inches(1.8), Inches(3.2), [
         (s.title, 44, True, PLACE_COLORS[0]),
         (s.subtitle, 26, False, INK),
+        # What every change in the deck is against ("2021年第二轮与上一轮调查2021年第一轮比较…").
+        *([(s.compared, 18, False, INK)] if s.compared else []),
         (chain, 16, False, MUTED),
     ], space_after=14)
     box.name = "Title"
@@ -640,6 +651,7 @@ h2 { font-size: 1.55rem; margin: 34px 0 12px; color: var(--accent); border-botto
      padding-bottom: 4px; }
 h3 { font-size: 1.15rem; margin: 0 0 4px; }
 .subtitle { font-size: 1.25rem; margin: 0; }
+.compared { font-size: 1.05rem; margin: 4px 0 0; }
 .chain, .muted, .note { color: var(--muted); }
 .tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(250px, 1fr)); gap: 14px; }
 .tile { background: var(--tile); border-radius: 12px; padding: 14px 16px; break-inside: avoid; }
@@ -944,7 +956,8 @@ def build_html(summary: ForumSummary) -> str:
         f'<meta name="jingmin-reproduce" content="{_e(summary.indicators_command)}">',
         f"<title>{_e(summary.title)} · {_e(summary.period_name)}</title><style>{_CSS}</style></head><body>",
         f'<header><h1>{_e(summary.title)}</h1><p class="subtitle">{_e(summary.subtitle)}</p>'
-        f'<p class="chain">{_e(chain)}</p></header>',
+        + (f'<p class="compared">{_e(summary.compared)}</p>' if summary.compared else "")
+        + f'<p class="chain">{_e(chain)}</p></header>',
     ]
     if summary.tiles:
         parts.append(f'<section id="key-figures"><h2>{_e(t("forum.report.key_figures", lang))}</h2>'
@@ -952,7 +965,7 @@ def build_html(summary: ForumSummary) -> str:
                      "</section>")
         parts.append(_compare_html(summary))
         parts.append(_benchmark_html(summary))
-        trend = t("forum.report.trend", lang, count=len(summary.trend_periods))
+        trend = trend_title(summary)
         parts.append(f'<section id="indicators" class="page"><h2>{_e(trend)}</h2>'
                      f'{"".join(_indicator_html(summary, tile) for tile in summary.tiles)}</section>')
     parts.append(_assessment_html(summary))

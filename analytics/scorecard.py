@@ -41,8 +41,8 @@ import pandas as pd
 from duckdb import DuckDBPyConnection
 from scipy.stats import norm
 
-from analytics import assessment, engine, stats
-from analytics.periods import available_periods, with_comparison_periods
+from analytics import assessment, engine, stats, waves
+from analytics.periods import WAVE_KIND, available_periods, with_comparison_periods
 from analytics.selection import Selection
 
 ALPHA = 0.05
@@ -62,12 +62,19 @@ def _latest_only(sel: Selection) -> Selection:
 def _table_with_changes(con: DuckDBPyConnection, sel: Selection, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
     """Indicator table of ``sel``'s latest period at ``level`` with change columns under ``sel.comparison``."""
     shown = [sel.latest] if sel.latest else None
-    needed = tuple(with_comparison_periods(shown, lag=sel.comparison)) if shown else ()
+    # A survey wave is compared with the wave before it (whatever the months between), as engine.indicator_table.
+    previous = waves.previous_waves(con) if sel.period_kind == WAVE_KIND else None
+    if not shown:
+        needed: tuple[str, ...] = ()
+    elif previous is not None:
+        needed = tuple(waves.with_previous_waves(con, shown))
+    else:
+        needed = tuple(with_comparison_periods(shown, lag=sel.comparison))
     # The comparison periods' flags are needed too (prev_flag): the table of both, then the engine's changes.
     table = engine.indicator_table(con, sel.with_(level=level, jurisdiction_codes=codes, periods=needed))
     if table.empty:
         return table.assign(**{c: pd.Series(dtype=float) for c in [*engine.CHANGE_COLUMNS, "prev_flag"]})
-    changed = engine.add_changes(table, lag=sel.comparison, periods=shown)
+    changed = engine.add_changes(table, lag=sel.comparison, periods=shown, previous=previous)
     prev = table.set_index(["indicator", "jurisdiction", "period"])["flag"]
     changed["prev_flag"] = prev.reindex(pd.MultiIndex.from_arrays(
         [changed["indicator"], changed["jurisdiction"], changed["prev_period"]])).to_numpy()
@@ -232,7 +239,8 @@ def history(con: DuckDBPyConnection, sel: Selection, indicator: str, *,
     """
     if sel.latest is None:
         return pd.DataFrame(columns=["jurisdiction", "period", "estimate"])
-    labels = available_periods(engine.data_months(con), sel.period_kind)
+    labels = (waves.wave_labels(con) if sel.period_kind == WAVE_KIND  # waves in wave order
+              else available_periods(engine.data_months(con), sel.period_kind))
     if sel.latest in labels:
         labels = labels[: labels.index(sel.latest) + 1]
     wanted = labels[-periods:]

@@ -32,6 +32,7 @@ CLEAN_CSS = """<style>
 .block-container { padding-top: 1.2rem; max-width: 100%; }
 [data-testid="stMetricValue"] { font-size: 4.2rem; }
 </style>"""
+FILE_UNSAFE = re.compile(r"[^\w.-]+")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:=-])")
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 TILES_PER_ROW = 4
@@ -137,7 +138,8 @@ def show_cases(s: ForumSummary) -> None:
     """Case-work figures: callbacks, satisfaction at callback, small cases solved, disputes mediated."""
     st.header(tr("forum.page.cases"))
     if not s.cases:
-        st.info(tr("forum.page.no_cases"))
+        # case records are dated, not in survey waves: say so rather than "no cases"
+        st.info(tr("forum.page.cases_by_period" if s.period_kind == WAVE_KIND else "forum.page.no_cases"))
         return
     for column, figure in zip(st.columns(len(s.cases)), s.cases, strict=True):
         with column.container(border=True):
@@ -167,7 +169,9 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
         st.dataframe(frame, width="stretch", hide_index=True)
         return
     st.caption(tr("forum.page.actions_help"))
-    if st.button(tr("forum.page.from_topics"), help=tr("forum.page.from_topics_help"), key="forum_from_topics"):
+    # Demand topics are counted per calendar period; a survey wave has no demand counts to start rows from.
+    if s.period_kind != WAVE_KIND and st.button(tr("forum.page.from_topics"), help=tr("forum.page.from_topics_help"),
+                                                key="forum_from_topics"):
         try:
             with common.writer() as con:
                 added = forum.add_topic_actions(con, s.place.code, s.period, user=common.user(),
@@ -201,7 +205,7 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
         try:
             with common.writer() as con:
                 result = forum.save_actions(con, s.place.code, s.period, edited.to_dict("records"),
-                                            user=common.user())
+                                            user=common.user(), period_kind=s.period_kind)
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -214,7 +218,8 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
 def show_downloads(s: ForumSummary) -> None:
     """PowerPoint and HTML, built from the same summary when the button is pressed."""
     st.header(tr("forum.page.downloads"))
-    name = f"jingmin_forum_{s.place.code}_{s.period}_{s.lang}"
+    # a wave label is free text ('2021年第二轮', 'FY22/Q1'): keep it a plain file name
+    name = f"jingmin_forum_{s.place.code}_{FILE_UNSAFE.sub('_', s.period)}_{s.lang}"
     left, right = st.columns(2)
     left.download_button(tr("forum.page.download_pptx"), functools.partial(report.build_pptx, s),
                          file_name=f"{name}.pptx", mime=PPTX_MIME, key="forum_pptx", icon=":material/slideshow:",
@@ -227,7 +232,10 @@ def show_downloads(s: ForumSummary) -> None:
 def pick_benchmark(s: ForumSummary) -> ForumSummary:
     """"London 63%, our city 58%": a chosen external area's published figures beside our city's own, for the
     forum's period, each with its source and labelled as published (no significance test, no arrow). The chosen
-    benchmark goes into the downloads too (:func:`analytics.forum.with_benchmark`)."""
+    benchmark goes into the downloads too (:func:`analytics.forum.with_benchmark`). Published figures are per
+    calendar period: none is offered for a survey wave."""
+    if s.period_kind == WAVE_KIND:
+        return s
     figures = common.published_figures(f, periods=(s.period,))
     figures = figures[figures["indicator"].notna() & figures["period"].eq(s.period)]
     options = common.published_area_options(figures)
@@ -294,10 +302,10 @@ st.markdown(BASE_CSS + (CLEAN_CSS if clean else ""), unsafe_allow_html=True)
 
 registry = common.cached_jurisdictions(version)
 visible = visible_codes(common.cursor(), user)
-if f.period_kind == WAVE_KIND:  # the forum's sentences name calendar periods (第三季度, a year earlier)
-    st.info(tr("waves.forum_calendar_only"))
-    st.stop()
-periods = list(reversed(available_periods(common.cached_months(version), f.period_kind)))
+# Survey waves are offered in wave order (latest first), like calendar periods; a wave is compared with the wave
+# before it (analytics.forum.forum_summary).
+periods = list(reversed(common.cached_waves(version) if f.period_kind == WAVE_KIND
+                        else available_periods(common.cached_months(version), f.period_kind)))
 if not periods:
     st.info(tr("sidebar.no_data"))
     st.stop()
@@ -310,7 +318,8 @@ with st.expander(tr("forum.page.settings"), expanded=not clean):
         period = st.selectbox(tr("forum.page.period"), periods,
                               index=periods.index(f.latest) if f.latest in periods else 0,
                               key=f"forum_period_{f.period_kind}")
-    with_assessment = st.checkbox(tr("assess.forum.option"), key="forum_assessment")
+    # the assessment's targets are per calendar period: not offered for a survey wave
+    with_assessment = f.period_kind != WAVE_KIND and st.checkbox(tr("assess.forum.option"), key="forum_assessment")
 
 try:
     summary = cached_summary(version, f.with_(periods=(period,)), code, common.lang())
@@ -320,7 +329,7 @@ except JingminError as exc:
 
 st.title(plain(summary.title))
 st.subheader(plain(summary.subtitle))
-st.caption(common.compared_with(f, period))  # the sidebar's comparison rule, as on every page
+st.caption(plain(summary.compared))  # the sidebar's comparison rule (for a wave: the wave before), as on every page
 show_tiles(summary)
 if not clean:
     st.caption(plain(" ".join(report.method_lines(summary))))

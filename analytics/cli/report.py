@@ -7,11 +7,24 @@ import sys
 from pathlib import Path
 
 from analytics.cli import add_db_argument, add_user_argument, build_selection, open_store, resolve_user
-from analytics.errors import ConfigError
+from analytics.errors import ConfigError, UnknownNameError
 from analytics.i18n import LANGUAGES
-from analytics.periods import period_kind
+from analytics.periods import CALENDAR_KINDS, WAVE_KIND, period_kind
 
 FORMATS = ("pptx", "html")
+BY_KINDS = tuple(k for k in CALENDAR_KINDS if k != "all") + (WAVE_KIND,)
+
+
+def report_kind(by: str | None, period: str) -> str:
+    """The period kind of the report: ``--by`` (``wave`` or ``jurisdiction,wave`` as ``indicators`` takes it, or a
+    calendar kind), or without it the kind of the ``--period`` label (calendar labels only)."""
+    if by is None:
+        return period_kind(period)
+    kind = by.split(",", 1)[1].strip() if by.strip().startswith("jurisdiction,") else by.strip()
+    if kind not in BY_KINDS:
+        raise UnknownNameError(f"--by {by!r}: use one of {', '.join(BY_KINDS)} (or jurisdiction,KIND as for "
+                               "`indicators`).")
+    return kind
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         user = resolve_user(con, args)
         # --jurisdiction names the forum's place: not a filter of the jurisdictions its changes are tested among.
-        sel = build_selection(con, args, period_kind=period_kind(args.period), period=args.period,
+        # A survey wave (--by wave) is checked against the loaded waves by forum_summary, which names them.
+        sel = build_selection(con, args, period_kind=report_kind(args.by, args.period), period=args.period,
                               jurisdiction_codes=())
         summary = forum.forum_summary(con, sel, args.jurisdiction, args.lang)
         if args.benchmark:
@@ -42,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     con = open_store(args, write=True)
     try:
         detail = {"file": out.name, "jurisdiction": args.jurisdiction, "period": args.period, "format": args.format}
+        if summary.period_kind == WAVE_KIND:
+            detail["by"] = WAVE_KIND
         # The additions are named only when asked for, so a plain report's entry reads as before.
         if args.benchmark:
             detail["benchmark"] = args.benchmark + (f" · {args.benchmark_area}" if args.benchmark_area else "")
@@ -64,7 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "the same selection; suppressed (small-sample) rates are shown as suppressed.")
     parser.add_argument("--jurisdiction", required=True, metavar="CODE", help="jurisdiction code, e.g. S03")
     parser.add_argument("--period", required=True, metavar="LABEL",
-                        help="period label: 2026Q3, 2026-09, 2026 or 2026-09R12 (granularity follows the label)")
+                        help="period label: 2026Q3, 2026-09, 2026 or 2026-09R12 (granularity follows the label), "
+                             "or with --by wave a survey wave's label such as FY22Q1")
+    parser.add_argument("--by", metavar="KIND",
+                        help="period granularity: wave (survey waves, compared with the wave before whatever the "
+                             "gap; also jurisdiction,wave as `indicators` takes it) or month, quarter, year, "
+                             "rolling12 (default: follows --period)")
     parser.add_argument("--lang", default="zh", choices=LANGUAGES, help="language of titles, text and notes")
     parser.add_argument("--format", default="pptx", choices=FORMATS)
     parser.add_argument("--out", required=True, metavar="FILE", help="file to write")

@@ -164,7 +164,7 @@ def test_a_missing_field_is_named_by_its_label_with_the_pages_own_advice(registr
 
 # Messages pages show (sidebar, empty pages, the Forum's wave notice): no command line as advice.
 PAGE_MESSAGES = ("login.local_help", "sidebar.no_data", "cases.no_cases", "prevention.no_data", "voice.no_data",
-                 "waves.forum_calendar_only", "ingest.page_msg.missing_field", "ingest.page_note.no_survey_mode")
+                 "forum.page.cases_by_period", "ingest.page_msg.missing_field", "ingest.page_note.no_survey_mode")
 
 
 @pytest.mark.parametrize("key", PAGE_MESSAGES)

@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import link
 from analytics.errors import JingminError
+from analytics.periods import WAVE_KIND
 from analytics.presentation import jurisdiction_name, p_text, signed
 from analytics.selection import Selection
 from app_pages import common
@@ -43,6 +44,10 @@ source_labels = {key: tr(f"link.source.{spec.source}") for key, spec in link.X_M
 
 if not indicator_labels or not f.periods:
     st.info(tr("sidebar.no_data"))
+    st.stop()
+if f.period_kind == WAVE_KIND:
+    # the metrics beside the survey are dated records, so a survey wave has no period of theirs to match
+    st.info(tr("link.by_calendar_period"))
     st.stop()
 
 c1, c2, c3 = st.columns(3)

@@ -110,3 +110,18 @@ def test_overview_and_trends_open_with_survey_waves(wave_page, page):
     at.switch_page(f"app_pages/{page}.py")
     at.run()
     assert not at.exception, at.exception
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_link_page_on_waves_says_to_choose_a_calendar_period(city, monkeypatch, lang):
+    """The Link page relates dated police-work records to the survey; on waves it says so instead of failing."""
+    monkeypatch.setenv("JINGMIN_DB", str(city))
+    st.cache_data.clear()
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    at.session_state["_granularity"] = "wave"
+    at.run()
+    at.switch_page("app_pages/link.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.info] == [t("link.by_calendar_period", lang)]

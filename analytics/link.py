@@ -140,7 +140,10 @@ def metric_frame(con: DuckDBPyConnection, sel: Selection, metric: str) -> pd.Dat
         else:
             # A median over the answered demands, shown under the same small-base rule as the on-time rate.
             hidden = raw["flag"].eq("suppressed") | raw["answered"].eq(0)
-            frame = raw.assign(value=raw["answer_days_median"].where(~hidden), n=raw["answered"], se=np.nan)
+            # no answered demand: no median at all, which is "no data", not an ok figure without a value
+            flag = raw["flag"].where(~(raw["answered"].eq(0) & raw["flag"].ne("suppressed")), "no_data")
+            frame = raw.assign(value=raw["answer_days_median"].where(~hidden), n=raw["answered"], se=np.nan,
+                               flag=flag)
     if frame.empty:
         return pd.DataFrame(columns=METRIC_FRAME_COLUMNS)
     if "name_zh" not in frame.columns:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from scipy import stats as sps
 
@@ -217,3 +218,14 @@ def test_opinion_comments_join_the_comment_feed(opinion_city):
     assert len(feed) == 6
     assert sorted(opinion_city.execute("SELECT case_id FROM comments WHERE source = 'callback' AND case_id IS NOT "
                                        "NULL").fetchall()) == [("C1",), ("C3",), ("C9",)]
+
+
+def test_days_to_answer_without_an_answered_demand_is_no_data(opinion_city):
+    # Demands: S1 answered Q1 (4 days) and Q2 (36 days); S2's Q3 and S3's Q4 are not answered, so S2 and S3
+    # have no median at all: "no data", never an ok figure with an empty value.
+    frame = link.metric_frame(opinion_city, ALL, "voice.demand_answer_days_median").set_index("jurisdiction")
+    assert frame.loc["S1", "flag"] == "ok"
+    assert frame.loc["S1", "value"] == pytest.approx(20.0)  # median of 4 and 36 days
+    for code in ("S2", "S3"):
+        assert frame.loc[code, "flag"] == "no_data", frame
+        assert pd.isna(frame.loc[code, "value"])

@@ -175,14 +175,14 @@ class ResultsLoad:
 @contextmanager
 def _source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | bytes,
             source_name: str | None) -> Iterator[SourceFile]:
-    """The upload as a SourceFile; a gzipped CSV (``.csv.gz``) is decompressed into the upload's private
-    directory first, bounded by the upload limit (the sha256 stays that of the file as given)."""
+    """The upload as a SourceFile; a gzipped CSV (``.csv.gz``) is decompressed into an in-memory file first
+    (never to disk), bounded by the upload limit (the sha256 stays that of the file as given)."""
     max_bytes = int(upload_limit_mb(con) * 1_048_576)
     with open_source(source, source_name, max_bytes, temp_root=temp_root(con)) as src:
         if not src.head(2).startswith(GZIP_MAGIC):
             yield src
             return
-        assert src.path is not None  # a gzip file is not a workbook, so it is on disk
+        assert src.path is not None  # a gzip file is not a workbook, so it has a path
         plain = src.temp_path(".csv")
         try:
             with gzip.open(src.path, "rb") as zipped, plain.open("wb") as out:

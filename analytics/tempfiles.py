@@ -1,7 +1,14 @@
-"""Private temporary files: where an upload's bytes may touch disk, and how they are removed.
+"""Private temporary files: an upload's copies kept in memory, and the private directory they belong to.
 
-An upload can hold personal data (phone numbers, names), so its temporary copies never go to the
-shared system temp directory. They live in ``<data dir>/.jingmin_tmp/<pid>-<random>/`` (the data
+An upload can hold personal data (phone numbers, names) in clear: its personal columns are hashed or
+dropped only when it is loaded. So its copies (the uploaded bytes of a text file, a UTF-8 transcode of a
+GBK or UTF-16 file, a decompressed ``.csv.gz``) are never written to disk: :func:`memory_file` keeps
+each in an anonymous in-memory file (Linux ``memfd_create``), which DuckDB's CSV reader opens by its
+path ``/proc/self/fd/N`` like any file. It takes memory, not disk, and vanishes with the process,
+even one killed by SIGKILL; its size is bounded by the upload limit (``upload_max_mb``). On a system
+without ``memfd_create`` the copy falls back to a file (0600) in the private directory below.
+
+The private directories live in ``<data dir>/.jingmin_tmp/<pid>-<random>/`` (the data
 dir is the database file's folder), the directories mode 0700 and the files mode 0600. The
 directory is removed when the work ends (success, error, or a signal the CLI turns into a clean
 exit), and at interpreter exit; one left by a process that died without cleaning up (SIGKILL, power
@@ -24,6 +31,7 @@ from pathlib import Path
 
 TEMP_DIR_NAME = ".jingmin_tmp"
 _LIVE: set[Path] = set()  # this process's private directories, removed at exit if still there
+_MEMORY: dict[Path, list[int]] = {}  # the in-memory files (descriptors) of each private directory
 
 
 def temp_root(data_dir: str | os.PathLike[str] | None) -> Path:
@@ -59,14 +67,39 @@ def private_dir(root: Path) -> Iterator[Path]:
 
 
 def new_file(directory: Path, suffix: str = "") -> Path:
-    """A new empty file (mode 0600) in a private directory made by :func:`private_dir`."""
+    """A new empty file (mode 0600) on disk in a private directory made by :func:`private_dir`."""
     fd, name = tempfile.mkstemp(prefix="jingmin_", suffix=suffix, dir=directory)
     os.close(fd)  # mkstemp creates the file 0600 whatever the umask
     return Path(name)
 
 
+def memory_file(directory: Path, suffix: str = "", data: bytes | None = None) -> Path:
+    """A new file held in memory only, with ``data`` written to it; its path opens it like a file.
+
+    The path is ``/proc/self/fd/N``: valid in this process only (DuckDB's threads included), and for as
+    long as ``directory`` (made by :func:`private_dir`) lives; its removal closes the file and frees
+    the memory. Opening the path for writing truncates the file, as for a file on disk. Where Linux's
+    ``memfd_create`` is missing, a file (0600) in ``directory`` instead (see the module's docstring).
+    """
+    if not hasattr(os, "memfd_create"):
+        path = new_file(directory, suffix)
+        if data is not None:
+            path.write_bytes(data)
+        return path
+    # CLOEXEC: a process this one starts must not inherit the upload.
+    fd = os.memfd_create(f"jingmin-upload{suffix}", os.MFD_CLOEXEC)
+    _MEMORY.setdefault(directory, []).append(fd)
+    if data is not None:
+        with open(fd, "wb", closefd=False) as out:
+            out.write(data)
+    return Path(f"/proc/self/fd/{fd}")
+
+
 def remove(path: Path) -> None:
-    """Remove one private directory and everything in it (no error if it is already gone)."""
+    """Remove one private directory and everything in it, and close its in-memory files (no error if it is
+    already gone)."""
+    for fd in _MEMORY.pop(path, []):
+        os.close(fd)
     shutil.rmtree(path, ignore_errors=True)
     _LIVE.discard(path)
 

@@ -7,8 +7,9 @@ temporary UTF-8 file in 1 MB chunks, and ``.xlsx`` sheets are streamed by the bo
 :mod:`analytics.ingest.workbook` straight into a DuckDB TEMP table in Arrow batches (no temporary
 file), each row with its sheet row number.
 
-Temporary files (an uploaded text file's bytes, a transcoded copy) are made only in the private
-directory of :mod:`analytics.tempfiles` (0700, files 0600), removed when the upload's work ends.
+Copies of an upload (an uploaded text file's bytes, a transcoded copy) hold its personal columns in
+clear, so they never touch the disk: they are in-memory files (:func:`analytics.tempfiles.memory_file`)
+that DuckDB reads by path, freed when the upload's work ends.
 
 Staged columns are named ``c0, c1, ...``; the header text from the file is kept only as data, so
 no identifier in any SQL statement ever comes from a file.
@@ -80,8 +81,9 @@ ARROW_BATCH_CHARS = 32 * 1_048_576
 class SourceFile:
     """The uploaded file as DuckDB will read it, with its identity (name, size, sha256).
 
-    ``path`` is the file on disk, or None for an uploaded workbook, which is read from ``data`` in
-    memory. ``temp_dir`` is the private directory (0700) of this upload's temporary files.
+    ``path`` is the file as DuckDB reads it: the user's file on disk, an in-memory copy of uploaded
+    bytes (a ``/proc/self/fd/N`` path), or None for an uploaded workbook, which is read from ``data``.
+    ``temp_dir`` is the private directory (0700) that owns this upload's temporary files.
     """
 
     path: Path | None
@@ -92,8 +94,8 @@ class SourceFile:
     data: bytes | None = None
 
     def temp_path(self, suffix: str) -> Path:
-        """A new temporary file (mode 0600) in the private directory, deleted with this source."""
-        return tempfiles.new_file(self.temp_dir, suffix)
+        """A new empty in-memory file (never on disk: it may hold personal data), freed with this source."""
+        return tempfiles.memory_file(self.temp_dir, suffix)
 
     def head(self, size: int) -> bytes:
         """The first ``size`` bytes."""
@@ -149,8 +151,9 @@ def open_source(source: str | os.PathLike[str] | bytes, source_name: str | None,
     private directory under ``temp_root`` (see :mod:`analytics.tempfiles`; None: the per-user
     fallback for a database without a folder), removed when the block ends however it ends.
 
-    Uploaded bytes of a workbook stay in memory; uploaded bytes of a text file are written (0600)
-    to the private directory, since DuckDB's CSV reader reads files. ``digest=False`` skips the
+    Uploaded bytes of a workbook stay in memory; uploaded bytes of a text file are copied into an
+    in-memory file (:func:`analytics.tempfiles.memory_file`), since DuckDB's CSV reader reads files by
+    path: nothing of the upload is written to disk. ``digest=False`` skips the
     sha256 of the whole file (a proposal only reads a sample).
     """
     with tempfiles.private_dir(temp_root or tempfiles.temp_root(None)) as temp_dir:
@@ -161,9 +164,7 @@ def open_source(source: str | os.PathLike[str] | bytes, source_name: str | None,
             if bytes(source[:4]) == ZIP_MAGIC:
                 data, path = bytes(source), None
             else:
-                path = tempfiles.new_file(temp_dir, Path(name).suffix[:16])
-                with path.open("wb") as out:
-                    out.write(source)
+                path = tempfiles.memory_file(temp_dir, Path(name).suffix[:16], bytes(source))
         else:
             path = Path(source).expanduser()
             name = source_name or path.name
@@ -467,7 +468,8 @@ def stage(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout,
 
 
 def _transcode(src: SourceFile, encoding: str) -> Path:
-    """Stream the file into a UTF-8 temp file; a byte that does not decode rejects the file."""
+    """Stream the file into a UTF-8 copy held in memory (it holds the personal columns in clear); a byte that
+    does not decode rejects the file. The copy is at most 1.5 times the file (2 GBK bytes become 3)."""
     out_path = src.temp_path(".csv")
     decoder = codecs.getincrementaldecoder(encoding)()
     offset = 0

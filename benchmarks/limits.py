@@ -212,8 +212,8 @@ def run_case(name: str) -> dict[str, object]:
 
 
 def _outcome(code: int, text: str) -> str:
-    # The ingest command exits 1 for a rejected file (the README's table says 2; noted in benchmarks/README.md).
-    if "Traceback" in text or code not in (0, 1, 2):
+    # The ingest command exits 2 for a rejected file (README, "Exit codes").
+    if "Traceback" in text or code not in (0, 2):
         return "crashed"
     return "loaded" if code == 0 else "refused"
 

@@ -196,7 +196,7 @@ def _run_results(args: argparse.Namespace) -> int:
     except IngestError as exc:
         for line in report_lines(exc, first=args.show):
             print(line, file=sys.stderr)
-        return 1
+        return exc.exit_code  # 2: a problem with the input (README, "Exit codes")
     s = result.summary
     if result.dry_run:
         print(f"Checked {s['source_name']} (published results): {result.rows} figures would be loaded "
@@ -247,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
                 _write_draft(con, args, constants, exc)
             except IngestError:  # the file itself cannot be read: there is no mapping to draft
                 print(f"no mapping written to {args.write_mapping}: the file cannot be read", file=sys.stderr)
-        return 1
+        return exc.exit_code  # 2: a problem with the input (README, "Exit codes")
     print("\n".join(summary_lines(result)))
     if args.write_mapping:
         _write_json(args.write_mapping, dict(result.summary.get("mapping_spec") or {}))

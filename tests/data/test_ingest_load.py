@@ -251,7 +251,7 @@ def test_killed_loader_leaves_database_unchanged(reg_db, tmp_path):
 def test_cli_exit_codes_and_streams(reg_db, tmp_path, capsys):
     db = str(tmp_path / "t.duckdb")
     reg_db.close()
-    assert cli_main(["ingest", "survey", str(FIXTURES / "bad_values.csv"), "--db", db]) == 1
+    assert cli_main(["ingest", "survey", str(FIXTURES / "bad_values.csv"), "--db", db]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines()[:3] == ["Rejected bad_values.csv: 10 problems found; nothing was loaded.",

@@ -41,7 +41,8 @@ if not shapes:
 
 card = common.cached_scorecard(sel)
 keys = [k for k in labels if k in set(card["indicator"])] or list(labels)
-key = st.selectbox(common.tr("map.indicator"), keys, format_func=labels.__getitem__, key="map_indicator")
+# The picker's key carries the language (common.picker): its labels follow a language switch.
+key = common.picker(common.tr("map.indicator"), keys, "map_indicator", format_func=labels.__getitem__)
 st.caption(common.tr("map.caption", indicator=labels[key], period=f.latest, level=common.tr(f"level.{f.level}")))
 rows = {r["jurisdiction"]: r for r in card[card["indicator"] == key].to_dict("records")}
 registry = common.cached_jurisdictions(common.data_version())

@@ -294,7 +294,7 @@ for i, code in enumerate(order):
 fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.84, 0.16], horizontal_spacing=0.015)
 fig.add_trace(go.Heatmap(
     z=classes, x=list(range(len(keys))), y=list(range(len(order))), text=texts, texttemplate="%{text}",
-    textfont={"size": 13, "color": "#222222"}, customdata=numbers, colorscale=scale, zmin=0, zmax=steps,
+    textfont={"size": 12, "color": "#222222"}, customdata=numbers, colorscale=scale, zmin=0, zmax=steps,
     showscale=False, xgap=2, ygap=2, hoverinfo="text", hoverongaps=False), row=1, col=1)
 fig.add_trace(go.Scatter(x=spark_x, y=spark_y, mode="lines+markers", line={"color": "#1f4e8c", "width": 1.5},
                          marker={"size": 3}, hovertext=spark_hover, hoverinfo="text", connectgaps=False,
@@ -321,7 +321,8 @@ fig.update_xaxes(range=[-0.5, max(len(periods), 1) - 0.5], side="top", showtickl
                  showgrid=False, zeroline=False, title={"text": wrapped(trend_title, 18), "font": {"size": 12}},
                  row=1, col=2)
 # Rows top to bottom in the chosen order; the range ends at the last row (no empty row below it).
-fig.update_yaxes(tickvals=list(range(len(order))), ticktext=common.chart_text([names.get(c, c) for c in order]),
+# Long names over two lines: the columns get the room ('Xinhua Street Police Station' at 1280 px).
+fig.update_yaxes(tickvals=list(range(len(order))), ticktext=[wrapped(names.get(c, c), 16) for c in order],
                  range=[len(order) - 0.5, -0.5], fixedrange=True, showgrid=False, zeroline=False, automargin=True)
 fig = common.prepare_fig(fig)
 # Set after prepare_fig: each line's text is escaped above, and the '<br>' between lines must stay markup.

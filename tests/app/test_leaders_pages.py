@@ -30,7 +30,7 @@ class Heatmap:
     def __init__(self, spec: dict) -> None:
         trace = next(t for t in spec["data"] if t.get("type") == "heatmap")
         layout = spec["layout"]
-        self.rows = [html.unescape(n) for n in layout["yaxis"]["ticktext"]]
+        self.rows = [html.unescape(n.replace("<br>", " ")) for n in layout["yaxis"]["ticktext"]]
         self.columns = [html.unescape(c.replace("<br>", " ")) for c in layout["xaxis"]["ticktext"]]
         self.text, self.hover, self.numbers = trace["text"], trace["hovertext"], trace["customdata"]
         # The colour of a cell: its class index's slice of the discrete colour scale.

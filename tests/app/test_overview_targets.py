@@ -94,8 +94,16 @@ def test_map_uses_the_same_rule(app, synthetic_db_path):
     assert by_name["✘ target missed"]["x"].count(None) == 1  # S1 and S3: two shapes
     assert by_name["▨ target not assessable (suppressed or no data)"]["fillpattern"]["shape"] == "/"
     assert traces[-1]["text"][:4] == ["✘ Station A", "✘? Station B", "✘ Station C", "▨ Station D"]
+    # The hover's lines are broken by markup, not shown as an escaped "&lt;br&gt;".
+    assert traces[-1]["hovertext"][0].startswith("Station A<br>90.0%") and "&lt;" not in traces[-1]["hovertext"][0]
+    assert traces[-1]["hovertext"][3].split("<br>")[:2] == ["Station D", "suppressed (small base)"]
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Visibility has an assessment target (≥ 70.0%; Station A: ≥ 95.0%)" in captions
+    # The indicator picker follows a language switch (its key carries the language, common.picker).
+    at.session_state["lang"] = "zh"
+    at.run()
+    picker = at.selectbox(key="map_indicator_zh")
+    assert picker.label == "指标" and picker.format_func(picker.value) == "见警率"
 
 
 def test_a_column_with_targets_for_some_jurisdictions_names_them(app, synthetic_db_path):

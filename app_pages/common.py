@@ -211,6 +211,32 @@ def tr(key: str, **params: Any) -> str:
     return t(key, lang(), **params)
 
 
+def picker(label: str, options: list[Any], name: str, *, format_func: Any, default: Any = None,
+           container: Any = None, radio: bool = False) -> Any:
+    """A selectbox (or horizontal radio) whose shown labels follow a language switch; returns the choice.
+
+    Streamlit keeps a widget's option labels from the run that created it, so the key carries the language
+    (as the sidebar's do): a switch makes a new widget. The choice is kept under ``_<name>`` and carried over
+    to it; ``default`` (else the first option) when nothing valid is remembered.
+    """
+    remembered = st.session_state.get(f"_{name}", default)
+    index = options.index(remembered) if remembered in options else (
+        options.index(default) if default in options else 0)
+    box = container if container is not None else st
+    if radio:
+        value = box.radio(label, options, index=index, key=f"{name}_{lang()}", format_func=format_func,
+                          horizontal=True)
+    else:
+        value = box.selectbox(label, options, index=index, key=f"{name}_{lang()}", format_func=format_func)
+    st.session_state[f"_{name}"] = value
+    return value
+
+
+def chart_text(value: Any) -> Any:
+    """Text for a chart's layout (tick labels, titles), HTML-escaped like the data :func:`prepare_fig` escapes."""
+    return _chart_safe(value)
+
+
 def show_error(exc: JingminError) -> None:
     """Show an error a user caused, in their language when the catalog has its message."""
     # Messages quote values from files (names, cells, headers): shown as text, never as Markdown.

@@ -41,7 +41,8 @@ if not shapes:
 
 card = common.cached_scorecard(sel)
 keys = [k for k in labels if k in set(card["indicator"])] or list(labels)
-key = st.selectbox(common.tr("map.indicator"), keys, format_func=labels.__getitem__, key="map_indicator")
+# The picker's key carries the language (common.picker): its labels follow a language switch.
+key = common.picker(common.tr("map.indicator"), keys, "map_indicator", format_func=labels.__getitem__)
 st.caption(common.tr("map.caption", indicator=labels[key], period=f.latest, level=common.tr(f"level.{f.level}")))
 rows = {r["jurisdiction"]: r for r in card[card["indicator"] == key].to_dict("records")}
 registry = common.cached_jurisdictions(common.data_version())
@@ -86,15 +87,17 @@ for code in drawn:
     hover_y.append(cy)
     if row is None or pd.isna(row["estimate"]):
         status = "suppressed" if row is not None and row["flag"] == "suppressed" else "no_data"
-        hover_text.append(f"{names.get(code, code)}<br>{common.tr(f'leaders.class.{status}')}"
-                          + (f"<br>n = {int(row['n'])}" if row is not None else ""))
+        hover_text.append("<br>".join(common.chart_text(
+            [names.get(code, code), common.tr(f"leaders.class.{status}")]
+            + ([f"n = {int(row['n'])}"] if row is not None else []))))
         continue
     change = ""
     if not pd.isna(row["change"]):
         words = common.tr(f"change.{row['direction']}" if row["direction"] in ("up", "down") else "change.none")
         scaled = row["change"] if row["kind"] == "mean" else 100 * row["change"]
         change = f"{common.tr('col.change')}: {signed(scaled)} · {words}"
-    hover_text.append(common.tr("map.hover", name=names.get(code, code), value=estimate_text(row),
+    hover_text.append(common.tr("map.hover", name=common.chart_text(names.get(code, code)),
+                                value=estimate_text(row),
                                 interval=interval_text(row["ci_low"], row["ci_high"], row=row), n=int(row["n"]),
                                 vs=common.tr(f"leaders.class.{row['colour_class']}") + (
                                     f" ({common.target_words(row)})" if row["colour_rule"] == "target" else ""),
@@ -103,14 +106,18 @@ fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers+text", marker={"siz
                          # each area's glyph beside its name: the class reads without the colour
                          text=[f"{common.CLASS_GLYPHS[rows[c]['colour_class'] if c in rows else 'no_data']} "
                                f"{names.get(c, c)}".strip() for c in drawn], textposition="top center",
-                         textfont={"size": 11}, hovertext=hover_text, hoverinfo="text", showlegend=False))
+                         textfont={"size": 11}, hoverinfo="text", showlegend=False))
 mid_lat = sum(hover_y) / len(hover_y) if hover_y else 30.0
 fig.update_xaxes(visible=False)
 # Degrees of longitude shrink with latitude: keep shapes undistorted without any map projection service.
 fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)))
 fig.update_layout(height=620, legend={"orientation": "h", "y": -0.02}, plot_bgcolor="#ffffff",
                   dragmode="pan")
-common.show_fig(fig)
+fig = common.prepare_fig(fig)
+# The hover's lines are joined by the catalog's '<br>' (markup) around escaped names: set after prepare_fig, which
+# would escape the '<br>' too (the hover read "name<br>58.7%" literally).
+fig.data[-1].hovertext = hover_text
+common.draw_fig(fig)
 missing = [c for c in sorted(wanted, key=common.natural_key) if c not in shapes]
 if missing:
     st.caption(common.tr("map.missing", codes=", ".join(f"{names.get(c, c)} ({c})" for c in missing)))

@@ -1,31 +1,23 @@
 """Overview: the leaders' first screen — city headline, who needs attention, the heat-map scorecard, alerts."""
 
-import math
-
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
 from analytics import alerts, scorecard
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name
 from app_pages import common
 
-# Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour).
-HIDDEN_CELL = -1.0
-CLASS_CSS = {
-    "above": "background-color: #c6dbef; color: #08306b",
-    "within": "background-color: #ffffff; color: #222222",
-    "below": "background-color: #f4c7c3; color: #67000d",
-    "suppressed": "background-color: #d9d9d9; color: #555555",
-    "no_data": "background-color: #d9d9d9; color: #555555",
-    "no_reference": "background-color: #ffffff; color: #222222",
+# Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour). 'Within' is an
+# off-white so its cell still reads as a cell on the white chart; the Map uses the same scale.
+CLASS_FILL = {
+    "above": "#c6dbef", "within": "#f7f7f7", "below": "#f4c7c3", "suppressed": "#d9d9d9", "no_data": "#d9d9d9",
+    "no_reference": "#f7f7f7",
     # Cells with an assessment target: the same blue/red scale, darker when the interval is clear of the target.
-    "met": "background-color: #9ecae1; color: #08306b",
-    "likely_met": "background-color: #deebf7; color: #08306b",
-    "likely_missed": "background-color: #fde0dd; color: #67000d",
-    "missed": "background-color: #f4a6a0; color: #67000d",
-    "not_assessable": "background-color: #d9d9d9; color: #555555",
+    "met": "#9ecae1", "likely_met": "#deebf7", "likely_missed": "#fde0dd", "missed": "#f4a6a0",
+    "not_assessable": "#d9d9d9",
 }
-CLASS_STYLE = {cls: (common.CLASS_GLYPHS[cls], css) for cls, css in CLASS_CSS.items()}
 HIDDEN_CLASSES = ("suppressed", "no_data", "not_assessable")
 
 f = common.filters()
@@ -172,22 +164,14 @@ if allowed is not None:
 codes = sorted(set(at_level["code"]) | visible, key=common.natural_key)
 names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, lang) for r in registry.to_dict("records")}
 
-by_cell = card.set_index(["jurisdiction", "indicator"])
-values: dict[str, list] = {common.tr("col.jurisdiction"): [names.get(c, c) for c in codes]}
-classes: dict[str, list] = {}
-for key in keys:
-    column_values, column_classes = [], []
-    for code in codes:
-        if (code, key) in by_cell.index:
-            r = by_cell.loc[(code, key)]
-            scale = 1.0 if r["kind"] == "mean" else 100.0
-            column_values.append(r["estimate"] * scale if not pd.isna(r["estimate"]) else math.nan)
-            column_classes.append(r["colour_class"])
-        else:
-            column_values.append(math.nan)
-            column_classes.append("no_data")
-    values[labels[key]] = column_values
-    classes[labels[key]] = column_classes
+records = {(r["jurisdiction"], r["indicator"]): r for r in card.to_dict("records")}
+rows_of = {key: {code: records.get((code, key)) for code in codes} for key in keys}
+
+
+def cell_class(row: dict | None) -> str:
+    """The colour class of a cell (analytics.scorecard: colour_class); 'no_data' for a jurisdiction without it."""
+    return row["colour_class"] if row is not None and isinstance(row["colour_class"], str) else "no_data"
+
 
 # Which rule colours each column, in words: the assessment target where one applies, else the level average.
 target_columns, average_columns = [], []
@@ -203,71 +187,154 @@ if target_columns:
 if f.level == "city" and average_columns:
     st.caption(common.tr("leaders.heatmap.no_reference"))
 
-trend_key = st.selectbox(common.tr("leaders.heatmap.trend_of"), keys, format_func=labels.__getitem__,
-                         key="ov_trend_of")
+controls = st.columns(3)
+sort_names = {"code": common.tr("leaders.heatmap.sort_code"), **labels}
+sort_by = common.picker(common.tr("leaders.heatmap.sort_by"), ["code", *keys], "ov_sort_by",
+                        format_func=sort_names.__getitem__, container=controls[0])
+direction_names = {d: common.tr(f"leaders.heatmap.sort_{d}") for d in ("asc", "desc")}
+descending = common.picker(common.tr("leaders.heatmap.sort_order"), ["asc", "desc"], "ov_sort_order",
+                           format_func=direction_names.__getitem__, container=controls[1], radio=True) == "desc"
+trend_key = common.picker(common.tr("leaders.heatmap.trend_of"), keys, "ov_trend_of",
+                          format_func=labels.__getitem__, container=controls[2])
+
+
+def row_order() -> list[str]:
+    """``codes`` in the chosen order: by code (natural: S2 before S10) or by one indicator's value; cells with
+    no figure (suppressed, no data) stay last either way, ties in code order."""
+    if sort_by == "code":
+        return list(reversed(codes)) if descending else list(codes)
+    shown = {c: r["estimate"] for c, r in rows_of[sort_by].items()
+             if r is not None and cell_class(r) not in HIDDEN_CLASSES and not pd.isna(r["estimate"])}
+    ranked = sorted(shown, key=lambda c: -shown[c] if descending else shown[c])  # stable: code order on ties
+    return ranked + [c for c in codes if c not in shown]
+
+
+order = row_order()
+
+
+def cell_text(row: dict | None) -> str:
+    """What a cell shows: the class glyph and the rate (or the mean with its unit); the hatch glyph and why
+    when there is no figure (never a suppressed number)."""
+    cls = cell_class(row)
+    if cls in HIDDEN_CLASSES or row is None or pd.isna(row["estimate"]):
+        small = row is not None and row["flag"] == "suppressed"
+        return "▨ " + common.tr("flag.suppressed_short" if small else "flag.no_data")
+    return f"{common.CLASS_GLYPHS[cls]} {estimate_text(row)}".strip()
+
+
+def cell_hover(code: str, key: str, row: dict | None) -> list[str]:
+    """The hover lines of a cell: figure, interval, base, the change under the one comparison rule (points,
+    significance in words, the period it is compared with) and the colour class with its rule."""
+    head = f"{names.get(code, code)} · {labels[key]}"
+    if row is None or pd.isna(row["estimate"]):
+        status = "suppressed" if row is not None and row["flag"] == "suppressed" else "no_data"
+        lines = [head, common.tr(f"leaders.class.{status}")]
+        if row is not None and not pd.isna(row["n"]):
+            lines.append(common.tr("leaders.heatmap.hover.base", n=int(row["n"])))
+        return lines
+    lines = [f"{head}: {estimate_text(row)}",
+             common.tr("leaders.heatmap.hover.interval",
+                       interval=interval_text(row["ci_low"], row["ci_high"], row=row)),
+             common.tr("leaders.heatmap.hover.base", n=int(row["n"]))]
+    if pd.isna(row["change"]):
+        lines.append(common.tr("leaders.heatmap.hover.no_change", words=compared))
+    else:
+        words = common.tr(f"change.{row['direction']}" if row["direction"] in ("up", "down") else "change.none")
+        unit = common.tr("alerts.unit.score" if row.get("kind") == "mean" else "alerts.unit.points")
+        lines.append(common.tr("leaders.heatmap.hover.change", words=compared, change=points(row["change"], row),
+                               unit=unit, significance=words))
+    cls = cell_class(row)
+    if cls != "no_reference":
+        lines.append(common.tr(f"leaders.class.{cls}")
+                     + (f" ({common.target_words(row)})" if row.get("colour_rule") == "target" else ""))
+    return lines
+
+
+CLASS_LIST = list(CLASS_FILL)
+texts = [[cell_text(rows_of[k][c]) for k in keys] for c in order]
+classes = [[CLASS_LIST.index(cell_class(rows_of[k][c])) for k in keys] for c in order]
+# The number under each cell (the rate in percent, or the mean), for readers of the figure such as the
+# browser tests; None where nothing may be shown.
+numbers = [[None if cell_text(rows_of[k][c]).startswith("▨") else float(rows_of[k][c]["estimate"]) * (
+    1.0 if rows_of[k][c]["kind"] == "mean" else 100.0) for k in keys] for c in order]
+hover = [["<br>".join(common.chart_text(cell_hover(c, k, rows_of[k][c]))) for k in keys] for c in order]
+steps = len(CLASS_LIST)
+# One flat colour per class: each class index owns an equal slice of the scale.
+scale = [item for i, cls in enumerate(CLASS_LIST) for item in ([i / steps, CLASS_FILL[cls]],
+                                                                 [(i + 1) / steps, CLASS_FILL[cls]])]
+
 history = common.cached_history(sel, trend_key)
-trend_scale = 1.0 if (card[card["indicator"] == trend_key]["kind"] == "mean").any() else 100.0
-by_code = {code: [None if pd.isna(v) else float(v) * trend_scale for v in part.sort_values("period")["estimate"]]
-           for code, part in history.groupby("jurisdiction")}
-trend_title = common.tr("leaders.heatmap.trend", indicator=labels[trend_key])
-# A row whose every period is suppressed gets no line (the grid would print a list of empty values).
-values[trend_title] = [line if any(v is not None for v in line) else [] for line in (by_code.get(c, []) for c in codes)]
-frame = pd.DataFrame(values)
-# The grid draws a missing number as "None" whatever the styler says, so suppressed and no-data cells hold a
-# value below every rate or score (they sort to one end) and show their text through the styler.
-for key in keys:
-    hidden = [i for i, c in enumerate(classes[labels[key]]) if c in HIDDEN_CLASSES]
-    frame.loc[hidden, labels[key]] = HIDDEN_CELL
-suppressed_text = "▨ " + common.tr("flag.suppressed_short")
-no_data_text = "▨ " + common.tr("flag.no_data")
-
-
-def suppressed_rows(key: str, rows: list[int]) -> list[int]:
-    """Those of ``rows`` (positions in ``codes``) whose cell of indicator ``key`` is suppressed: a target that
-    cannot be assessed says why, a small base or no answers at all."""
-    flags = by_cell["flag"]
-    return [i for i in rows if (codes[i], key) in flags.index and flags.loc[(codes[i], key)] == "suppressed"]
-
-
-def style_column(column: pd.Series) -> list[str]:
-    """CSS of each cell of one indicator column, from its class."""
-    return [CLASS_STYLE[c][1] for c in classes[column.name]]
-
-
-def shown_as(glyph: str, decimals: int, percent: bool):
-    """Display of a cell of one class: its glyph and the value (the data underneath stay numbers, so
-    sorting by a column sorts by value)."""
-    return lambda value: f"{glyph} {value:.{decimals}f}{'%' if percent else ''}".strip()
-
-
-styler = frame.style.apply(style_column, subset=[labels[k] for k in keys])
-for key in keys:
-    is_mean = bool((card[card["indicator"] == key]["kind"] == "mean").any())
-    column = labels[key]
-    for cls, (glyph, _css) in CLASS_STYLE.items():
-        rows = [i for i, c in enumerate(classes[column]) if c == cls]
-        if not rows:
+periods = sorted(history["period"].unique())
+sample = card[card["indicator"] == trend_key].iloc[0].to_dict()  # kind, scale and unit of the trend indicator
+known = history["estimate"].dropna()
+low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 1.0)
+spark_x: list = []
+spark_y: list = []
+spark_hover: list = []
+series = {code: part.set_index("period")["estimate"] for code, part in history.groupby("jurisdiction")}
+for i, code in enumerate(order):
+    # Every row on one scale (the lowest to the highest value shown), drawn inside the row's band, higher up
+    # for a higher value: rows can be compared, not only read one by one.
+    line = series.get(code)
+    if line is None or line.dropna().empty:
+        continue
+    for j, period in enumerate(periods):
+        value = line.get(period)
+        spark_x.append(j)
+        if value is None or pd.isna(value):
+            spark_y.append(None)
+            spark_hover.append("")
             continue
-        if cls in HIDDEN_CLASSES:
-            small = suppressed_rows(key, rows)
-            for part, text in ((small, suppressed_text), ([i for i in rows if i not in small], no_data_text)):
-                if part:
-                    styler = styler.format(lambda _v, text=text: text, subset=pd.IndexSlice[part, [column]])
+        spark_y.append(i + 0.35 - 0.7 * ((float(value) - low) / (high - low) if high > low else 0.5))
+        spark_hover.append(f"{names.get(code, code)} · {period}: {estimate_text({**sample, 'estimate': value})}")
+    spark_x.append(None)
+    spark_y.append(None)
+    spark_hover.append("")
+
+fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.84, 0.16], horizontal_spacing=0.015)
+fig.add_trace(go.Heatmap(
+    z=classes, x=list(range(len(keys))), y=list(range(len(order))), text=texts, texttemplate="%{text}",
+    textfont={"size": 12, "color": "#222222"}, customdata=numbers, colorscale=scale, zmin=0, zmax=steps,
+    showscale=False, xgap=2, ygap=2, hoverinfo="text", hoverongaps=False), row=1, col=1)
+fig.add_trace(go.Scatter(x=spark_x, y=spark_y, mode="lines+markers", line={"color": "#1f4e8c", "width": 1.5},
+                         marker={"size": 3}, hovertext=spark_hover, hoverinfo="text", connectgaps=False,
+                         showlegend=False), row=1, col=2)
+
+
+def wrapped(label: str, width: int = 14) -> str:
+    """A column title broken over lines so seven of them fit 1280 px (escaped first: '<br>' is plotly's)."""
+    words, out, line = str(label).split(" "), [], ""
+    for word in words:
+        if line and len(line) + 1 + len(word) > width:
+            out.append(line)
+            line = word
         else:
-            styler = styler.format(shown_as(glyph, 2 if is_mean else 1, not is_mean),
-                                   subset=pd.IndexSlice[rows, [column]], na_rep=no_data_text)
-column_config = {
-    common.tr("col.jurisdiction"): st.column_config.TextColumn(pinned=True, width="medium"),
-    trend_title: st.column_config.LineChartColumn(width="small", y_min=0, y_max=100 if trend_scale == 100 else None),
-}
-for key in keys:
-    column_config[labels[key]] = st.column_config.NumberColumn(width="small")
-event = st.dataframe(styler, hide_index=True, width="stretch", column_config=column_config,
-                     height=min(35 * (len(frame) + 1) + 3, 700), on_select="rerun", selection_mode="single-row",
-                     key="ov_heatmap")
-picked = event.selection.rows if event is not None and hasattr(event, "selection") else []
-if picked:
-    code = codes[picked[0]]
+            line = f"{line} {word}".strip()
+    out.append(line)
+    return "<br>".join(common.chart_text(out))
+
+
+trend_title = common.tr("leaders.heatmap.trend", indicator=labels[trend_key])
+fig.update_xaxes(tickvals=list(range(len(keys))), ticktext=[wrapped(labels[k]) for k in keys], side="top",
+                 fixedrange=True, showgrid=False, zeroline=False, row=1, col=1)
+fig.update_xaxes(range=[-0.5, max(len(periods), 1) - 0.5], side="top", showticklabels=False, fixedrange=True,
+                 showgrid=False, zeroline=False, title={"text": wrapped(trend_title, 18), "font": {"size": 12}},
+                 row=1, col=2)
+# Rows top to bottom in the chosen order; the range ends at the last row (no empty row below it).
+# Long names over two lines: the columns get the room ('Xinhua Street Police Station' at 1280 px).
+fig.update_yaxes(tickvals=list(range(len(order))), ticktext=[wrapped(names.get(c, c), 16) for c in order],
+                 range=[len(order) - 0.5, -0.5], fixedrange=True, showgrid=False, zeroline=False, automargin=True)
+fig = common.prepare_fig(fig)
+# Set after prepare_fig: each line's text is escaped above, and the '<br>' between lines must stay markup.
+fig.data[0].hovertext = hover
+fig.update_layout(height=40 * len(order) + 120, margin={"l": 10, "r": 10, "t": 90, "b": 10},
+                  plot_bgcolor="#ffffff", hoverlabel={"align": "left"})
+common.draw_fig(fig)
+
+detail_names = {"": common.tr("leaders.heatmap.detail_none"), **{c: names.get(c, c) for c in order}}
+code = common.picker(common.tr("leaders.heatmap.detail_of"), ["", *order], "ov_detail",
+                     format_func=detail_names.__getitem__)
+if code:
     st.markdown("**" + common.plain(common.tr("leaders.detail.title", name=names.get(code, code))) + "**")
     detail = card[card["jurisdiction"] == code].set_index("indicator").reindex(keys).reset_index()
     st.dataframe(pd.DataFrame({

@@ -5,15 +5,7 @@ import pytest
 from analytics import engine, store
 from analytics.presentation import pct
 from analytics.selection import Selection
-
-
-def shown_cells(element):
-    """The text a styled table shows in each cell (Streamlit sends the Styler's display values)."""
-    import io
-
-    import pyarrow as pa
-
-    return pa.ipc.open_stream(io.BytesIO(element.proto.arrow_data.styler.display_values)).read_all().to_pandas()
+from tests.app.test_leaders_pages import heatmap
 
 
 def all_text(at) -> str:
@@ -32,28 +24,25 @@ def test_overview_shows_scorecard_with_engine_numbers(app, synthetic_db_path, la
     expected = engine.add_changes(engine.indicator_table(con, Selection(period_kind='quarter', level='station')))
     con.close()
     latest = expected[expected["period"] == "2025Q4"]
-    element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
-    frame = element.value
-    shown = shown_cells(element)
+    grid = heatmap(at)
     names = {"S1": ("甲派出所", "Station A"), "S2": ("乙派出所", "Station B"), "S3": ("丙派出所", "Station C"),
              "S4": ("丁派出所", "Station D"), "S5": ("戊派出所", "Station E")}
     labels = {"zh": ["见警率", "识警率", "知警率", "满意率", "安全感", "信任度"],
               "en": ["Visibility", "Familiarity", "Awareness", "Satisfaction", "Safety", "Trust"]}[lang]
     keys = ["visibility", "familiarity", "awareness", "satisfaction", "safety", "trust"]
-    assert list(frame.columns[1:7]) == labels  # then the sparkline column
-    row_of = {names[c][lang == "en"]: i for i, c in enumerate(sorted(names))}
-    assert list(frame.iloc[:, 0]) == list(row_of)
+    assert grid.columns[:6] == labels
+    assert grid.rows == [names[c][lang == "en"] for c in sorted(names)]
     suppressed = "▨ 样本过小" if lang == "zh" else "▨ suppressed"
     checked = 0
     for r in latest.to_dict("records"):
-        i, j = row_of[names[r["jurisdiction"]][lang == "en"]], 1 + keys.index(r["indicator"])
-        if r["flag"] == "suppressed":  # the tiny station: hatched label, never a number
-            # underneath: app_pages/overview.py's HIDDEN_CELL (-1, below every rate), never the estimate
-            assert shown.iloc[i, j] == suppressed and frame.iloc[i, j] == -1.0
+        name, label = names[r["jurisdiction"]][lang == "en"], labels[keys.index(r["indicator"])]
+        if r["flag"] == "suppressed":  # the tiny station: hatched label, never a number, not even underneath
+            assert grid.cell(name, label) == suppressed and grid.cell(name, label, "numbers") is None
             continue
         # written out here, not with analytics.presentation: a class glyph, then "57.4%"
-        assert frame.iloc[i, j] == pytest.approx(100 * r["estimate"])
-        assert shown.iloc[i, j][0] in "▲●▼" and shown.iloc[i, j][2:] == f"{100 * r['estimate']:.1f}%"
+        assert grid.cell(name, label, "numbers") == pytest.approx(100 * r["estimate"])
+        shown = grid.cell(name, label)
+        assert shown[0] in "▲●▼" and shown[2:] == f"{100 * r['estimate']:.1f}%"
         checked += 1
     assert checked == 24  # 4 stations x 6 indicators with numbers; Station E's 6 cells are suppressed
     headline = {m.label: m.value for m in at.metric}
@@ -91,8 +80,7 @@ def test_weighted_toggle_switches_estimates(app, synthetic_db_path):
     con.close()
     row = weighted[(weighted["period"] == "2025Q4") & (weighted["jurisdiction"] == "S2")
                    & (weighted["indicator"] == "trust")].iloc[0]
-    element = next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
-    cells = " ".join(str(v) for v in shown_cells(element).to_numpy().ravel())
+    cells = " ".join(str(v) for row in heatmap(at).text for v in row)
     assert pct(row["estimate"]) in cells
     unweighted = engine.indicator_table(store.connect(synthetic_db_path, read_only=True), Selection())
     other = unweighted[(unweighted["period"] == "2025Q4") & (unweighted["jurisdiction"] == "S2")

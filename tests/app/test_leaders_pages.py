@@ -3,9 +3,9 @@ needs attention, alerts section, map and breakdowns pages."""
 
 from __future__ import annotations
 
-import io
+import html
+import json
 
-import pyarrow as pa
 import pytest
 
 from analytics import scorecard, store
@@ -23,36 +23,111 @@ def synthetic_db_path(tmp_path):
     return path
 
 
-def shown_cells(element):
-    """The text a styled table shows in each cell (Streamlit sends the Styler's display values)."""
-    return pa.ipc.open_stream(io.BytesIO(element.proto.arrow_data.styler.display_values)).read_all().to_pandas()
+class Heatmap:
+    """The Overview's heat-map as the page sent it to the browser (the plotly figure's JSON): row names, column
+    titles, and per cell the text shown, the hover text, the number underneath and the fill colour."""
+
+    def __init__(self, spec: dict) -> None:
+        trace = next(t for t in spec["data"] if t.get("type") == "heatmap")
+        layout = spec["layout"]
+        self.rows = [html.unescape(n.replace("<br>", " ")) for n in layout["yaxis"]["ticktext"]]
+        self.columns = [html.unescape(c.replace("<br>", " ")) for c in layout["xaxis"]["ticktext"]]
+        self.text, self.hover, self.numbers = trace["text"], trace["hovertext"], trace["customdata"]
+        # The colour of a cell: its class index's slice of the discrete colour scale.
+        scale = trace["colorscale"]
+        self.fill = [[scale[2 * int(z)][1] for z in row] for row in trace["z"]]
+        self.spark = next(t for t in spec["data"] if t.get("type") == "scatter")
+        self.height = layout["height"]
+        self.y_range = layout["yaxis"]["range"]
+
+    def cell(self, row: str, column: str, what: str = "text"):
+        return getattr(self, what)[self.rows.index(row)][self.columns.index(column)]
 
 
-def heatmap(at):
-    return next(d for d in at.dataframe if d.proto.arrow_data.styler.display_values)
+def heatmap(at) -> Heatmap:
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if any(t.get("type") == "heatmap" for t in spec["data"]):
+            return Heatmap(spec)
+    raise AssertionError("no heat-map on the page")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_heatmap_cell_classes_follow_the_significance_rule(app, lang):
     at = app(lang)
-    element = heatmap(at)
-    data = element.value
-    shown = shown_cells(element)
+    grid = heatmap(at)
     label = "见警率" if lang == "zh" else "Visibility"
     names = {"S1": ("甲派出所", "Station A"), "S2": ("乙派出所", "Station B"), "S3": ("丙派出所", "Station C"),
              "S4": ("丁派出所", "Station D"), "S10": ("癸派出所", "Station J")}
-    first = data.columns[0]
-    rows = {code: list(data[first]).index(pair[lang == "en"]) for code, pair in names.items()}
-    assert list(rows) == ["S1", "S2", "S3", "S4", "S10"] and sorted(rows.values()) == list(rows.values())
-    col = list(data.columns).index(label)
-    assert shown.iloc[rows["S1"], col] == "▲ 90.0%"
-    assert shown.iloc[rows["S2"], col] == "● 65.0%"
-    assert shown.iloc[rows["S3"], col] == "▼ 30.0%"
-    assert shown.iloc[rows["S4"], col].startswith("▨") and "6" not in shown.iloc[rows["S4"], col]
-    assert shown.iloc[rows["S10"], col].startswith("▨")
-    styles = element.proto.arrow_data.styler.styles
-    assert "#c6dbef" in styles and "#f4c7c3" in styles and "#d9d9d9" in styles
-    assert data[label].iloc[rows["S1"]] == pytest.approx(90.0)  # numbers underneath: sorting is by value
+    name = {code: pair[lang == "en"] for code, pair in names.items()}
+    assert grid.rows == list(name.values())  # natural code order: S10 after S4
+    assert grid.cell(name["S1"], label) == "▲ 90.0%"
+    assert grid.cell(name["S2"], label) == "● 65.0%"
+    assert grid.cell(name["S3"], label) == "▼ 30.0%"
+    assert grid.cell(name["S4"], label) == ("▨ 样本过小" if lang == "zh" else "▨ suppressed")  # no number
+    assert grid.cell(name["S10"], label) == ("▨ 无数据" if lang == "zh" else "▨ no data")
+    assert [grid.cell(name[c], label, "fill") for c in ("S1", "S2", "S3", "S4", "S10")] == [
+        "#c6dbef", "#f7f7f7", "#f4c7c3", "#d9d9d9", "#d9d9d9"]
+    assert grid.cell(name["S1"], label, "numbers") == pytest.approx(90.0)
+    assert grid.cell(name["S4"], label, "numbers") is None  # a suppressed figure never reaches the browser
+    # No empty row under the last one: the axis ends half a row below it; height grows with the rows.
+    assert grid.y_range == [len(names) - 0.5, -0.5] and grid.height == 40 * len(names) + 120
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_heatmap_hover_has_interval_base_and_change(app, lang):
+    """Station B's visibility by hand (tests/data/leaders_city.py): 2025Q2 130 yes of 200 = 65.0%, Wilson 95%
+    interval (0.65 + 1.96²/400 ± 1.96·sqrt(0.65·0.35/200 + 1.96²/160000)) / (1 + 1.96²/200) = .5816–.7127;
+    2025Q1 180 of 200 = 90.0%, so -25.0 points, significant after BH (the alert of the same fall)."""
+    at = app(lang)
+    grid = heatmap(at)
+    name, label = ("乙派出所", "见警率") if lang == "zh" else ("Station B", "Visibility")
+    lines = grid.cell(name, label, "hover").split("<br>")
+    if lang == "en":
+        assert lines == ["Station B · Visibility: 65.0%", "95% interval: 58.2–71.3", "base: n = 200",
+                         "compared with the previous period (2025Q1): -25.0 points, significant fall",
+                         "not significantly different from average"]
+    else:
+        assert lines == ["乙派出所 · 见警率: 65.0%", "95%置信区间：58.2–71.3", "样本量：n = 200",
+                         "与上一期（2025Q1）比较：-25.0 个百分点，显著下降", "与平均无显著差异"]
+    suppressed = grid.cell("丁派出所" if lang == "zh" else "Station D", label, "hover").split("<br>")
+    assert suppressed[1] == ("样本过小，不予显示" if lang == "zh" else "suppressed (small base)")
+    assert all("%" not in line for line in suppressed)  # no figure of a suppressed cell, in the hover either
+
+
+def test_heatmap_sorts_by_a_column(app):
+    at = app("en")
+    at.selectbox(key="ov_sort_by_en").set_value("visibility").run()
+    assert heatmap(at).rows == ["Station C", "Station B", "Station A", "Station D", "Station J"]  # 30, 65, 90
+    at.radio(key="ov_sort_order_en").set_value("desc").run()
+    grid = heatmap(at)
+    # Highest first; cells with no figure stay last, in code order.
+    assert grid.rows == ["Station A", "Station B", "Station C", "Station D", "Station J"]
+    assert grid.cell("Station A", "Visibility") == "▲ 90.0%"  # each row keeps its own cells
+    # The chosen order survives a language switch (the widgets' keys carry the language).
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert heatmap(at).rows == ["甲派出所", "乙派出所", "丙派出所", "丁派出所", "癸派出所"]
+    at.radio(key="ov_sort_order_zh").set_value("asc").run()
+    assert heatmap(at).rows == ["丙派出所", "乙派出所", "甲派出所", "丁派出所", "癸派出所"]
+
+
+def test_pickers_follow_a_language_switch(app):
+    at = app("zh")
+    assert at.selectbox(key="ov_trend_of_zh").format_func("visibility") == "见警率"
+    at.session_state["lang"] = "en"
+    at.run()
+    trend = at.selectbox(key="ov_trend_of_en")
+    assert trend.label == "Trend line of" and trend.format_func(trend.value) == "Visibility"
+    assert "ov_trend_of_zh" not in [w.key for w in at.selectbox]
+
+
+def test_row_detail_from_the_picker(app):
+    at = app("en")
+    at.selectbox(key="ov_detail_en").set_value("S2").run()
+    assert any("Station B" in m.value for m in at.markdown)
+    detail = at.dataframe[-1].value
+    assert list(detail["Indicator"]) == ["Visibility"]
 
 
 def test_attention_list_equals_the_engine(app, synthetic_db_path):

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import cli, forum, report, store
 from analytics.selection import Selection
 from tests.app.conftest import REPO
+from tests.app.test_leaders_pages import heatmap
 from tests.data.test_forum import build_forum_city
 
 PERIOD = "2025Q4"
@@ -34,17 +35,17 @@ def city(tmp_path_factory):
     return build_forum_city(tmp_path_factory.mktemp("one_comparison") / "forum.duckdb")
 
 
-def overview(city, monkeypatch, comparison: str, row: int | None = None) -> AppTest:
+def overview(city, monkeypatch, comparison: str, code: str | None = None) -> AppTest:
     """The Overview (the dashboard's first page) in English with the sidebar's "compared with" choice, and
-    the heat-map row ``row`` picked (its detail table shows each indicator's change)."""
+    jurisdiction ``code`` picked under the heat-map (its detail table shows each indicator's change)."""
     monkeypatch.setenv("JINGMIN_DB", str(city))
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
     at.session_state["lang"] = "en"
     at.session_state["_comparison"] = comparison
-    if row is not None:
-        at.session_state["ov_heatmap"] = {"selection": {"rows": [row], "columns": []}}
+    if code is not None:
+        at.session_state["_ov_detail"] = code  # the detail picker's remembered choice (common.picker)
     at.run()
     assert not at.exception, at.exception
     return at
@@ -80,8 +81,9 @@ def test_overview_forum_and_cli_show_the_same_change(city, monkeypatch, comparis
     finally:
         con.close()
     compared, significant = 0, 0
-    for row, (code, name) in enumerate(NAMES.items()):  # the heat map lists S1..S5 in this order
-        picked = overview(city, monkeypatch, comparison, row)
+    grid = heatmap(at)
+    for code, name in NAMES.items():
+        picked = overview(city, monkeypatch, comparison, code)
         assert any(name in m.value for m in picked.markdown)  # the detail is this station's
         shown_changes = overview_changes(picked, comparison)
         html = report.build_html(summaries[code])
@@ -94,6 +96,10 @@ def test_overview_forum_and_cli_show_the_same_change(city, monkeypatch, comparis
                 continue
             shown, marked = shown_changes[label]
             assert shown == f"{100 * row['change']:+.1f}" == f"{100 * change.change:+.1f}", (code, key)
+            # The heat-map cell's hover says the same change, significance and comparison in words.
+            words = {"up": "significant rise", "down": "significant fall"}.get(row["direction"] or "",
+                                                                              "no significant change")
+            assert grid.cell(name, label, "hover").split("<br>")[3] == f"{WORDS[comparison]}: {shown} points, {words}"
             assert marked == bool(row["direction"]) == change.significant, (code, key)
             if change.significant:  # the report says it in the same words as the Forum page
                 assert change.sentence in html

@@ -10,7 +10,7 @@ import pytest
 
 from analytics import assessment, store
 from analytics.auth import User
-from tests.app.test_leaders_pages import DEMO_SHAPES, heatmap, shown_cells, square
+from tests.app.test_leaders_pages import DEMO_SHAPES, heatmap, square
 from tests.data import leaders_city
 
 # Wilson 95% intervals of 2025Q2 visibility by hand (tests/data/test_scorecard.py): S1 .90 (.8506, .9343),
@@ -32,21 +32,20 @@ def synthetic_db_path(tmp_path):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_target_column_is_coloured_by_the_target_status(app, lang):
     at = app(lang)
-    element = heatmap(at)
-    data, shown = element.value, shown_cells(element)
+    grid = heatmap(at)
     label = "见警率" if lang == "zh" else "Visibility"
-    first = data.columns[0]
-    order = list(data[first])
     names = {"S1": ("甲派出所", "Station A"), "S2": ("乙派出所", "Station B"), "S3": ("丙派出所", "Station C"),
              "S4": ("丁派出所", "Station D")}
-    row = {code: order.index(pair[lang == "en"]) for code, pair in names.items()}
-    col = list(data.columns).index(label)
-    assert shown.iloc[row["S1"], col] == "✘ 90.0%"  # above the average, yet its own 95% target is missed
-    assert shown.iloc[row["S2"], col] == "✘? 65.0%"
-    assert shown.iloc[row["S3"], col] == "✘ 30.0%"
-    assert shown.iloc[row["S4"], col].startswith("▨") and "6" not in shown.iloc[row["S4"], col]
-    styles = element.proto.arrow_data.styler.styles
-    assert "#f4a6a0" in styles and "#fde0dd" in styles  # missed, likely missed
+    name = {code: pair[lang == "en"] for code, pair in names.items()}
+    assert grid.cell(name["S1"], label) == "✘ 90.0%"  # above the average, yet its own 95% target is missed
+    assert grid.cell(name["S2"], label) == "✘? 65.0%"
+    assert grid.cell(name["S3"], label) == "✘ 30.0%"
+    assert grid.cell(name["S4"], label).startswith("▨") and "6" not in grid.cell(name["S4"], label)
+    assert [grid.cell(name[c], label, "fill") for c in ("S1", "S2", "S3", "S4")] == [
+        "#f4a6a0", "#fde0dd", "#f4a6a0", "#d9d9d9"]  # missed, likely missed, missed, not assessable
+    # The hover says the status and the target it is judged against.
+    assert grid.cell(name["S1"], label, "hover").split("<br>")[-1] == (
+        "未达目标 (≥ 95.0%)" if lang == "zh" else "target missed (≥ 95.0%)")
 
 
 def test_caption_says_which_rule_each_column_uses(app):
@@ -95,8 +94,16 @@ def test_map_uses_the_same_rule(app, synthetic_db_path):
     assert by_name["✘ target missed"]["x"].count(None) == 1  # S1 and S3: two shapes
     assert by_name["▨ target not assessable (suppressed or no data)"]["fillpattern"]["shape"] == "/"
     assert traces[-1]["text"][:4] == ["✘ Station A", "✘? Station B", "✘ Station C", "▨ Station D"]
+    # The hover's lines are broken by markup, not shown as an escaped "&lt;br&gt;".
+    assert traces[-1]["hovertext"][0].startswith("Station A<br>90.0%") and "&lt;" not in traces[-1]["hovertext"][0]
+    assert traces[-1]["hovertext"][3].split("<br>")[:2] == ["Station D", "suppressed (small base)"]
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert "Visibility has an assessment target (≥ 70.0%; Station A: ≥ 95.0%)" in captions
+    # The indicator picker follows a language switch (its key carries the language, common.picker).
+    at.session_state["lang"] = "zh"
+    at.run()
+    picker = at.selectbox(key="map_indicator_zh")
+    assert picker.label == "指标" and picker.format_func(picker.value) == "见警率"
 
 
 def test_a_column_with_targets_for_some_jurisdictions_names_them(app, synthetic_db_path):
@@ -107,9 +114,7 @@ def test_a_column_with_targets_for_some_jurisdictions_names_them(app, synthetic_
     at = app("en")
     captions = " ".join(c.value for c in at.caption).replace("\\", "")
     assert ("Visibility (target Station A: ≥ 95.0%; the other jurisdictions by the level average)" in captions)
-    element = heatmap(at)
-    data, shown = element.value, shown_cells(element)
-    order, col = list(data[data.columns[0]]), list(data.columns).index("Visibility")
-    assert shown.iloc[order.index("Station A"), col] == "✘ 90.0%"
-    assert shown.iloc[order.index("Station B"), col] == "● 65.0%"
-    assert shown.iloc[order.index("Station C"), col] == "▼ 30.0%"
+    grid = heatmap(at)
+    assert grid.cell("Station A", "Visibility") == "✘ 90.0%"
+    assert grid.cell("Station B", "Visibility") == "● 65.0%"
+    assert grid.cell("Station C", "Visibility") == "▼ 30.0%"

@@ -19,14 +19,10 @@ from tests.e2e import reference, ui
 pytestmark = pytest.mark.e2e
 
 
-def scorecard(page, lang: str) -> list[dict[str, str]]:
-    """The scorecard grid's rows, as shown."""
-    return ui.grid_with_column(page, t("col.jurisdiction", lang))
-
-
 def assert_overview_in(page, lang: str, labels: dict[str, str], names: list[str], output_dir) -> list[str]:
     """Check the Overview is drawn in ``lang``; return the labels still shown in the other language."""
     main = ui.main(page)
+    stale = []
     assert ui.exceptions(page) == []
     assert main.get_by_role("heading", name=t("overview.title", lang)).is_visible()
     assert main.get_by_role("heading", name=t("overview.scorecard", lang)).is_visible()
@@ -34,19 +30,21 @@ def assert_overview_in(page, lang: str, labels: dict[str, str], names: list[str]
     tiles = ui.metrics(page)
     assert list(tiles) == list(labels.values()), tiles
     assert all(value.endswith("%") or value == t("flag.suppressed_short", lang) for value in tiles.values()), tiles
-    rows = scorecard(page, lang)
-    # one column per indicator, then the sparkline of the first indicator's last periods
+    grid = ui.heatmap(page)
+    # one column per indicator, then the sparkline of the first indicator's last periods; one row per station
     first = next(iter(labels.values()))
-    assert list(rows[0]) == [t("col.jurisdiction", lang), *labels.values(),
-                             t("leaders.heatmap.trend", lang, indicator=first)]
-    assert [r[t("col.jurisdiction", lang)] for r in rows] == names
+    assert grid.columns == list(labels.values())
+    assert grid.trend == t("leaders.heatmap.trend", lang, indicator=first)
+    assert grid.rows == names
+    trend = main.get_by_role("combobox", name=t("leaders.heatmap.trend_of", lang)).input_value()
+    if trend != first:
+        stale.append(f"{lang}: the trend picker shows {trend!r}, expected {first!r}")
     side = ui.sidebar(page)
     for key in ("sidebar.granularity", "sidebar.period_range", "sidebar.level", "sidebar.jurisdictions"):
         assert side.get_by_text(t(key, lang), exact=True).first.is_visible(), key
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert t("nav.overview", lang) in nav and t("nav.data", lang) in nav, nav
     ui.full_screenshot(page, output_dir / "scenarios" / f"1_overview_{lang}.png")
-    stale = []
     for label_key, value_key in (("sidebar.granularity", "period.quarter"), ("sidebar.level", "level.station")):
         shown = side.get_by_role("combobox", name=t(label_key, lang)).input_value()
         if shown != t(value_key, lang):
@@ -94,17 +92,21 @@ def test_scorecard_figure_equals_the_cli(page, app_server, demo_db, output_dir, 
     caption = t("leaders.heatmap.caption", "zh", period=period, level=t("level.station", "zh"))
     assert main.get_by_text(caption).is_visible()
 
-    rows = scorecard(page, "zh")
-    assert [r[t("col.jurisdiction", "zh")] for r in rows] == [name]
+    grid = ui.heatmap(page)
+    assert grid.rows == [name]
     expected = cli_row.result()
-    shown = ui.heatmap_number(rows[0][label])
-    # The heat-map cell holds the rate in percent, or nothing when suppressed; the glyph and the formatting
-    # are drawn on the canvas only. Interval and base are checked in the CSV below.
+    shown = grid.cell(name, label, "numbers")
+    # The heat-map cell holds the rate in percent, or nothing when suppressed; its hover the interval and base.
+    hover = grid.cell(name, label, "hover")
     if expected["flag"] == "suppressed":
         assert expected["estimate"] is None or math.isnan(expected["estimate"])
-        assert shown is None, rows[0]
+        assert shown is None and grid.cell(name, label).startswith("▨"), grid.text
+        assert "%" not in hover, hover
     else:
-        assert shown == pytest.approx(100 * expected["estimate"], abs=1e-9), (rows[0], expected)
+        assert shown == pytest.approx(100 * expected["estimate"], abs=1e-9), (grid.text, expected)
+        interval = f"{100 * expected['ci_low']:.1f}–{100 * expected['ci_high']:.1f}"
+        assert t("leaders.heatmap.hover.interval", "zh", interval=interval) in hover.split("<br>"), hover
+    assert t("leaders.heatmap.hover.base", "zh", n=expected["n"]) in hover.split("<br>"), hover
 
     # The scorecard's own CSV download carries the same tidy numbers as the CLI.
     _name, data = ui.download(page, lambda: main.get_by_role("button", name=t("overview.download", "zh")).click())

@@ -95,9 +95,9 @@ def overview_figures(page, label: str) -> tuple[str, float | None]:
     """(the city tile's satisfaction, the number the one heat-map row's satisfaction cell holds)."""
     ui.goto(page, "")
     assert ui.main(page).get_by_role("heading", name=t("overview.headline", "zh", period=PERIOD)).is_visible()
-    rows = ui.grid_with_column(page, t("col.jurisdiction", "zh"))
-    assert len(rows) == 1, rows
-    return ui.metrics(page)[label], ui.heatmap_number(rows[0][label])
+    grid = ui.heatmap(page)
+    assert len(grid.rows) == 1, grid.rows
+    return ui.metrics(page)[label], grid.cell(grid.rows[0], label, "numbers")
 
 
 def heat(row: dict) -> float | None:

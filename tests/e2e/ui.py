@@ -349,13 +349,49 @@ def full_screenshot(page: Page, path: Path, settle_first: bool = True) -> Path:
     return path
 
 
-# The Overview's heat-map holds numbers (so a column sorts by value) and draws them through a styler. The
-# grid's accessibility table, which these helpers read, carries the number underneath, not the drawn text:
-# the rate in percent (or the mean score), and -1 for a suppressed or empty cell (app_pages/overview.py).
-HEATMAP_HIDDEN = -1.0
+# The Overview's heat-map is a plotly figure (app_pages/overview.py): the browser holds it as the plot div's
+# ``data`` and ``layout``. Rows are the y axis's tick labels, columns the x axis's; per cell the trace has the
+# text shown, the hover text and (customdata) the number underneath: the rate in percent or the mean score,
+# null for a suppressed or empty cell, which never reaches the browser.
+_HEATMAP_JS = """() => {
+    for (const el of document.querySelectorAll('[data-testid="stMainBlockContainer"] .js-plotly-plot')) {
+        const trace = (el.data || []).find(t => t.type === 'heatmap');
+        if (!trace) continue;
+        const unescape = s => { const d = document.createElement('textarea'); d.innerHTML = s; return d.value; };
+        const xaxis2 = el.layout.xaxis2 || {};
+        return {rows: el.layout.yaxis.ticktext.map(r => unescape(r.split('<br>').join(' '))),
+                columns: el.layout.xaxis.ticktext.map(c => unescape(c.split('<br>').join(' '))),
+                text: trace.text, hover: trace.hovertext, numbers: trace.customdata,
+                trend: unescape(((xaxis2.title || {}).text || '').split('<br>').join(' ')),
+                width: el.getBoundingClientRect().width};
+    }
+    return null;
+}"""
 
 
-def heatmap_number(text: str) -> float | None:
-    """The number a heat-map cell holds, read from the accessibility table; None for a hidden cell."""
-    value = float(text)
-    return None if value == HEATMAP_HIDDEN else value
+class Heatmap:
+    """The Overview's heat-map as drawn in the browser (see ``_HEATMAP_JS``)."""
+
+    def __init__(self, found: dict) -> None:
+        self.rows: list[str] = found["rows"]
+        self.columns: list[str] = found["columns"]
+        self.text: list[list[str]] = found["text"]
+        self.hover: list[list[str]] = found["hover"]
+        self.numbers: list[list[float | None]] = found["numbers"]
+        self.trend: str = found["trend"]
+        self.width: float = found["width"]
+
+    def cell(self, row: str, column: str, what: str = "text") -> str | float | None:
+        return getattr(self, what)[self.rows.index(row)][self.columns.index(column)]
+
+
+def heatmap(page: Page, timeout: float = 20) -> Heatmap:
+    """The Overview's heat-map figure (waits up to ``timeout`` seconds for plotly to draw it)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = page.evaluate(_HEATMAP_JS)
+        if found is not None:
+            return Heatmap(found)
+        if time.monotonic() > deadline:
+            raise AssertionError("no heat-map figure on the page")
+        page.wait_for_timeout(300)

@@ -45,6 +45,7 @@ from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
 from analytics.i18n import t  # noqa: E402
+from analytics.ingest.problems import field_label  # noqa: E402
 from benchmarks.browser import CHROMIUM, CHROMIUM_ARGS, CLOCK_SCRIPT, Server  # noqa: E402
 from benchmarks.run import BENCH_SECRET, machine  # noqa: E402
 from tests.e2e import ui  # noqa: E402
@@ -170,18 +171,37 @@ async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, cou
 async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
                    upload_done: asyncio.Event) -> dict[str, Any]:
     """Wait until every walker has opened, then load ``file`` through the Upload page."""
-    out: dict[str, Any] = {"errors": []}
+    out: dict[str, Any] = {"errors": [], "steps": []}
     page = await new_page(browser)
+    step_started = [time.perf_counter()]
+
+    async def step(name: str) -> None:
+        # Each step's wall time and whether the page showed the store's "busy" notices at its end, so a
+        # failed run says which step stalled (the last recorded step is the one before it).
+        busy = await page.get_by_text(t("error.store_busy", "zh")).count()
+        waiting = await page.get_by_text(t("store.waiting", "zh")).count()
+        now = time.perf_counter()
+        out["steps"].append({"step": name, "seconds": round(now - step_started[0], 3),
+                             "busy_notice": busy > 0, "waiting_notice": waiting > 0,
+                             "at": dt.datetime.now().isoformat(timespec="seconds")})
+        step_started[0] = now
+
     try:
         await page.goto(url + "/", timeout=TIMEOUT_MS)
         await settle(page)
+        await step("open")
         await asyncio.wait_for(opened.wait(), timeout=WAIT_S)
+        await step("others_opened")
         await goto(page, "upload")
+        await step("upload_page")
         start = time.perf_counter()
         chooser = page.locator(ui.MAIN).locator('[data-testid="stFileUploaderDropzoneInput"]')
         await timed(page, lambda: chooser.set_input_files(str(file)))
         await page.locator(ui.MAIN).get_by_role("heading", name=t("upload.mapping", "zh")).wait_for()
-        mode = page.locator(ui.MAIN).get_by_role("textbox", name="mode", exact=True)
+        await step("file_chosen")
+        # The constant's box is labelled in the page's language (it was the raw field name "mode" when this
+        # script was written: the first 20-session run waited 300 s for a box that no longer exists).
+        mode = page.locator(ui.MAIN).get_by_role("textbox", name=field_label("mode", "zh"), exact=True)
         if not await mode.is_visible():
             await page.locator(ui.MAIN).get_by_text(t("upload.constants", "zh")).click()
 
@@ -189,8 +209,10 @@ async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
             await mode.fill("phone")
             await mode.press("Enter")
         await timed(page, fill_mode)
+        await step("mode_filled")
         load_button = page.locator(ui.MAIN).get_by_role("button", name=t("upload.load", "zh"))
         out["load_click_to_end"] = await timed(page, load_button.click)
+        await step("load_clicked")
         out["upload_seconds"] = time.perf_counter() - start
         out["messages"] = await page.locator(ui.MAIN).locator(
             '[data-testid="stAlertContentSuccess"]').all_inner_texts()
@@ -198,6 +220,10 @@ async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
         await goto(page, "")
         out["tiles_after"] = await tiles(page)
         out["errors"] += page.errors
+    except (PlaywrightError, asyncio.TimeoutError) as exc:
+        # Kept with the steps so far (a crash in gather would lose them).
+        done = out["steps"][-1]["step"] if out["steps"] else "start"
+        out["errors"].append(f"uploader after step {done}: {str(exc)[:300]}")
     finally:
         upload_done.set()
         await page.context.close()

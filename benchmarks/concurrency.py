@@ -220,7 +220,7 @@ async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
         await goto(page, "")
         out["tiles_after"] = await tiles(page)
         out["errors"] += page.errors
-    except (PlaywrightError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, PlaywrightError) as exc:
         # Kept with the steps so far (a crash in gather would lose them).
         done = out["steps"][-1]["step"] if out["steps"] else "start"
         out["errors"].append(f"uploader after step {done}: {str(exc)[:300]}")

@@ -3,9 +3,24 @@
 The inputs are the files an analyst would receive (a GBK-encoded Chinese-header phone survey, an
 Excel export with a title row, a UTF-8-BOM SMS rating file, case exports); they go through the same
 ingestion pipeline as any upload. ``python -m tools.demo_data`` regenerates the inputs.
+
+A fresh clone does not run that pipeline (about 8 s on a quiet 2-core machine, 50 s under load): it
+imports ``data/demo/prebuilt/``, the same pipeline's result exported as Parquet by
+``python -m tools.demo_prebuilt`` (about 2 MB, imported in well under a second). Its manifest records a
+digest of the inputs, the migrations and this file; when they no longer match (an input or a migration
+changed and nobody re-exported) the clone builds from the inputs as before, and
+``tests/data/test_demo_prebuilt.py`` fails until the export is regenerated; the same test checks that a
+rebuild gives identical tables. Personal numbers in the demo are hashed with :data:`DEMO_SECRET`, a
+published key (the demo people are synthetic and their numbers are in ``data/demo/`` in clear): a
+clone's own secret (``data/.jingmin_secret``) is still created and used for every upload.
 """
 
 from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
 
 import duckdb
 
@@ -16,6 +31,10 @@ from analytics.roles import User
 from analytics.store import REPO_ROOT
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
+PREBUILT_DIR = DEMO_DIR / "prebuilt"
+MANIFEST = "manifest.json"
+# Not a secret: the key the shipped demo's synthetic phone numbers are hashed with (see the module docstring).
+DEMO_SECRET = "jingmin-demo-city-public-key-synthetic-people-only"
 
 # (kind, file name) in load order: the registry first, the case update after the cases it updates.
 DEMO_FILES: list[tuple[str, str]] = [
@@ -70,3 +89,56 @@ def build_demo_database(con: duckdb.DuckDBPyConnection, *, user: User) -> list[i
     geo.save_boundaries(con, geo.match_boundaries(con, shapes), source_name=DEMO_BOUNDARIES,
                         user=user)
     return batch_ids
+
+
+def inputs_digest() -> str:
+    """SHA-256 (hex) over what the demo database is built from: every data file in ``data/demo/`` (not
+    its README, not the prebuilt export), the schema migrations and this module (the published-results
+    specs live here)."""
+    from analytics.store import migration_texts
+
+    digest = hashlib.sha256()
+    parts = [(f.name, f.read_bytes()) for f in sorted(DEMO_DIR.iterdir()) if f.is_file() and f.suffix != ".md"]
+    parts += [(name, text.encode("utf-8")) for name, text in migration_texts()]
+    parts.append((Path(__file__).name, Path(__file__).read_bytes()))
+    for name, data in parts:
+        digest.update(name.encode("utf-8") + b"\0" + data + b"\0")
+    return digest.hexdigest()
+
+
+def prebuilt_is_current(folder: Path = PREBUILT_DIR) -> bool:
+    """Whether ``folder`` holds an export whose manifest matches today's inputs (:func:`inputs_digest`)."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return manifest.get("inputs_sha256") == inputs_digest()
+
+
+def export_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR) -> None:
+    """Write ``con``'s database (a demo just built with :data:`DEMO_SECRET`) to ``folder`` as DuckDB's
+    EXPORT DATABASE (schema.sql, load.sql, one zstd Parquet file per table) plus the manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    # EXPORT DATABASE takes no parameters; the folder is ours (a fixed path or the tool's argument).
+    con.execute(f"EXPORT DATABASE '{_sql_path(folder)}' (FORMAT parquet, COMPRESSION zstd)")  # noqa: S608
+    (folder / MANIFEST).write_text(json.dumps({"inputs_sha256": inputs_digest()}, indent=1) + "\n",
+                                   encoding="utf-8")
+
+
+def import_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR) -> bool:
+    """Fill ``con`` (a new, empty database, before any migration) from the export in ``folder`` when it is
+    current; returns False (nothing done) when it is missing or out of date, so the caller builds instead."""
+    if not prebuilt_is_current(folder):
+        return False
+    con.execute(f"IMPORT DATABASE '{_sql_path(folder)}'")  # noqa: S608 - see export_prebuilt
+    return True
+
+
+def _sql_path(folder: Path) -> str:
+    """A folder path for a SQL string literal: refused (never escaped) if it could end the literal."""
+    text = os.fspath(folder.resolve())
+    if "'" in text or "\\" in text:
+        raise ValueError(f"Unsupported characters in the demo export path {text!r}")
+    return text

@@ -162,6 +162,11 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+def migration_texts() -> list[tuple[str, str]]:
+    """Every shipped migration as (file name, SQL text), in order (the demo export's digest covers them)."""
+    return [(name, text) for _version, name, text in _migrations()]
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply pending migrations in order, each in its own transaction. Returns the versions applied."""
     con.execute(
@@ -303,10 +308,15 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     con = _open(db_path, read_only=False, on_wait=on_wait)
     _limit_memory(con)
     try:
-        migrate(con)
-        if is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH:
-            from analytics.demo import build_demo_database
+        demo = is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH
+        if demo:
+            from analytics.demo import build_demo_database, import_prebuilt
 
+            # The shipped export of the same pipeline's result when it is current (a fresh clone's first
+            # page in a fraction of a second instead of the build); else, below, the build itself.
+            demo = not import_prebuilt(con)
+        migrate(con)
+        if demo:
             # A new file has no account yet: the local admin builds the demo, as any first load.
             build_demo_database(con, user=LOCAL_USER)
     except duckdb.IOException as exc:

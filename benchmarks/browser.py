@@ -228,12 +228,13 @@ def session(browser: Any, url: str) -> dict[str, float]:
     return out
 
 
-def fresh_clone(browser: Any, folder: Path, log: Path) -> tuple[dict[str, float], Path]:
-    """A fresh clone's first page (with the demo build); returns the timings and the database it built."""
+def fresh_clone(browser: Any, folder: Path, log: Path, ref: str = "HEAD") -> tuple[dict[str, float], Path]:
+    """A fresh clone (``git archive ref``)'s first page, with whatever it does to make its demo database;
+    returns the timings and that database."""
     clone = folder / "clone"
     shutil.rmtree(clone, ignore_errors=True)
     clone.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD"], capture_output=True, check=True).stdout
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", ref], capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(clone)], input=archive, check=True)
     server = Server(clone, None, log)
     page = new_page(browser)
@@ -263,12 +264,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--before", type=Path, help="also serve the demo from this older source tree (same run), "
                         "e.g. `git archive main | tar -x -C /tmp/mainx`: scenario 'demo_before'")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "jingmin_browser_bench")
+    parser.add_argument("--fresh-before", metavar="REF",
+                        help="also time a fresh clone of this git ref (e.g. main), interleaved: 'fresh_before'")
+    parser.add_argument("--fresh-only", action="store_true", help="only the fresh-clone scenarios")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     log = args.work / "streamlit.log"
     results: dict[str, Any] = {"started": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
                                "repeat": args.repeat, "scenarios": {}}
-    if "1m" in args.datasets and not args.db_1m.exists():
+    if "1m" in args.datasets and not args.fresh_only and not args.db_1m.exists():
         raise SystemExit(f"{args.db_1m} is missing: python benchmarks/run.py --rows 1000000 --tasks ingest ...")
 
     def record(scenario: str, figures: dict[str, float], load: tuple[float, ...]) -> None:
@@ -286,6 +290,11 @@ def main(argv: list[str] | None = None) -> int:
                 load = os.getloadavg()
                 figures, demo_db = fresh_clone(browser, args.work, log)
                 record("fresh", figures, load)
+                if args.fresh_before:
+                    load = os.getloadavg()
+                    record("fresh_before", fresh_clone(browser, args.work, log, args.fresh_before)[0], load)
+            if args.fresh_only:
+                args.datasets, args.before = [], None
             sources = {"demo": demo_db, "1m": args.db_1m, "demo_before": demo_db}
             trees = {"demo_before": args.before}
             plan = [*args.datasets, *(["demo_before"] if args.before else [])]

@@ -102,10 +102,12 @@ def free_port() -> int:
 class Server:
     """``streamlit run dashboard.py`` in ``cwd`` on a free loopback port (``db`` None: the default database)."""
 
-    def __init__(self, cwd: Path, db: Path | None, log: Path) -> None:
+    def __init__(self, cwd: Path, db: Path | None, log: Path, pythonpath: tuple[Path, ...] = ()) -> None:
         self.cwd, self.db, self.log = cwd, db, log
         self.port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(cwd), "JINGMIN_SECRET": BENCH_SECRET}
+        # ``pythonpath``: folders before the tree (concurrency.py's thread-dump sitecustomize).
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([*map(str, pythonpath), str(cwd)]),
+               "JINGMIN_SECRET": BENCH_SECRET}
         env.pop("JINGMIN_DB", None)
         if db is None:
             env.pop("JINGMIN_SECRET")  # a fresh clone makes its own secret in its data/ folder

@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -130,6 +131,21 @@ async def tiles(page: Any) -> dict[str, str]:
     return out
 
 
+# A server process's every thread, written to its log on SIGUSR1 (benchmark only: a sitecustomize in the work
+# folder, never the app). Sent once when a page switch times out, to see what the stalled run waits for.
+DUMP_SITE = """import faulthandler, signal, sys
+faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
+"""
+DUMPS = {"pid": None, "sent": 0}
+
+
+def dump_server_threads() -> None:
+    """Ask the server for a thread dump (at most 3 per run: a stall repeats the same stacks)."""
+    if DUMPS["pid"] is not None and DUMPS["sent"] < 3:
+        os.kill(DUMPS["pid"], signal.SIGUSR1)
+        DUMPS["sent"] += 1
+
+
 async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, counter: list[int],
                  total: int, upload_done: asyncio.Event) -> dict[str, Any]:
     """One session: open, remember the tiles, walk the pages ``rounds`` times, then (after the upload) the
@@ -157,6 +173,7 @@ async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, cou
                     out["errors"] += await problems(page)
                 except PlaywrightError as exc:
                     out["errors"].append(f"{path}: {str(exc)[:200]}")
+                    dump_server_threads()
         await asyncio.wait_for(upload_done.wait(), timeout=WAIT_S)
         # The next interaction of the same session (a reload would be a new session).
         out["after_seconds"] = await goto(page, "trends") + await goto(page, "")
@@ -274,7 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     log = args.work / "streamlit.log"
     load = os.getloadavg()
     started = dt.datetime.now().isoformat(timespec="seconds")
-    server = Server(args.tree, db, log)
+    site = args.work / "dumpsite"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(DUMP_SITE, encoding="utf-8")
+    server = Server(args.tree, db, log, pythonpath=(site,))
+    DUMPS["pid"] = server.process.pid
     try:
         found = asyncio.run(scenario(server.url, args.sessions, args.rounds, upload))
     finally:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import geo, published
+from analytics import geo, published, sqlfiles
 from analytics.ingest import ingest_file
 from analytics.published import ResultsSpec
 from analytics.roles import User
@@ -122,7 +122,12 @@ def export_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR)
     for old in folder.iterdir():
         old.unlink()
     # EXPORT DATABASE takes no parameters; the folder is ours (a fixed path or the tool's argument).
-    con.execute(f"EXPORT DATABASE '{_sql_path(folder)}' (FORMAT parquet, COMPRESSION zstd)")  # noqa: S608
+    con.execute("EXPORT DATABASE " + sqlfiles.path_literal(folder) + " (FORMAT parquet, COMPRESSION zstd)")
+    # load.sql names each Parquet file by this machine's absolute path; IMPORT DATABASE resolves a bare file
+    # name inside the folder it imports, so keep only the names (no path of the building machine in the repo).
+    load = folder / "load.sql"
+    prefix = "'" + os.path.realpath(folder) + os.sep
+    load.write_text(load.read_text(encoding="utf-8").replace(prefix, "'"), encoding="utf-8")
     (folder / MANIFEST).write_text(json.dumps({"inputs_sha256": inputs_digest()}, indent=1) + "\n",
                                    encoding="utf-8")
 
@@ -132,13 +137,7 @@ def import_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR)
     current; returns False (nothing done) when it is missing or out of date, so the caller builds instead."""
     if not prebuilt_is_current(folder):
         return False
-    con.execute(f"IMPORT DATABASE '{_sql_path(folder)}'")  # noqa: S608 - see export_prebuilt
+    con.execute("IMPORT DATABASE " + sqlfiles.path_literal(folder))  # no parameters here either
     return True
 
 
-def _sql_path(folder: Path) -> str:
-    """A folder path for a SQL string literal: refused (never escaped) if it could end the literal."""
-    text = os.fspath(folder.resolve())
-    if "'" in text or "\\" in text:
-        raise ValueError(f"Unsupported characters in the demo export path {text!r}")
-    return text

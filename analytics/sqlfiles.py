@@ -12,6 +12,7 @@ costs well under a millisecond.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from importlib import resources
@@ -97,3 +98,16 @@ def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = Non
             con.execute(statement, used_params(statement, params))
     except duckdb.Error as exc:
         raise QueryError(f"DuckDB raised an error when running statement {name!r}: {exc}") from exc
+
+
+def path_literal(path: str | os.PathLike[str]) -> str:
+    """``path`` (resolved) as a quoted SQL string literal, for the few statements in which DuckDB binds no
+    parameter (EXPORT DATABASE, IMPORT DATABASE). Every other value is bound as a parameter.
+
+    A path holding a quote, a backslash or a control character is refused, never escaped, so the literal
+    cannot end early; the caller passes paths of its own (not text from an upload or a request).
+    """
+    text = os.fspath(os.path.realpath(path))
+    if re.search(r"['\\\x00-\x1f]", text):
+        raise ValueError(f"Unsupported characters in a path for SQL: {text!r}")
+    return "'" + text + "'"

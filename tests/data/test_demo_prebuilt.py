@@ -32,6 +32,23 @@ def test_the_export_matches_todays_inputs():
         "run `python -m tools.demo_prebuilt` and commit the result")
 
 
+def test_the_export_names_no_machine_path_and_imports_from_anywhere(tmp_path):
+    """A clone lives at any path: load.sql names bare Parquet files, and a copy of the folder imports."""
+    texts = {f.name: f.read_text(encoding="utf-8") for f in demo.PREBUILT_DIR.glob("*.sql")}
+    assert {"load.sql", "schema.sql"} <= set(texts)
+    assert [name for name, text in texts.items() if str(store.REPO_ROOT) in text or "FROM '/" in text] == []
+    copy = tmp_path / "elsewhere"
+    copy.mkdir()
+    for f in demo.PREBUILT_DIR.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    con = duckdb.connect(str(tmp_path / "x.duckdb"))
+    try:
+        assert demo.import_prebuilt(con, copy) is True
+        assert con.execute("SELECT count(*) FROM respondents").fetchone()[0] > 20_000
+    finally:
+        con.close()
+
+
 def test_a_fresh_default_database_is_imported_not_built(tmp_path, monkeypatch):
     """store.connect on a missing default file takes the export (fast) and ends up migrated and full."""
     monkeypatch.setattr(store, "DEFAULT_DB_PATH", tmp_path / "jingmin.duckdb")

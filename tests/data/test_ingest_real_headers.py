@@ -220,7 +220,7 @@ def test_cli_lists_distinct_unknown_values_and_writes_an_editable_mapping(reg_db
                      "Seen police patrol\n" + "\n".join(rows) + "\n")
     draft = tmp_path / "draft.json"
     assert cli_main(["ingest", "survey", str(path), "--db", db, "--set", "mode=phone",
-                     "--write-mapping", str(draft)]) == 1
+                     "--write-mapping", str(draft)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[:6] == [
         "Rejected words.csv: 5 problems found; nothing was loaded.",

@@ -33,6 +33,22 @@ def test_no_sql_built_with_f_strings():
     assert offenders == []
 
 
+def test_sql_text_is_concatenated_only_from_constants_or_a_checked_path():
+    """Where DuckDB binds no parameter (EXPORT/IMPORT DATABASE), a path goes through sqlfiles.path_literal;
+    any other piece joined into SQL text is an UPPER_CASE constant of the module, never a value."""
+    pattern = re.compile(r"""(execute|sql)\(\s*["'][^"']*["']\s*\+\s*(?P<piece>[\w.]+(\()?)""")
+    offenders = []
+    for path in ENGINE_FILES + UI_FILES:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            match = pattern.search(line)
+            if not match:
+                continue
+            piece = match.group("piece")
+            if piece != "sqlfiles.path_literal(" and not re.fullmatch(r"[A-Z][A-Z0-9_]*", piece):
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
 def test_ruff_clean():
     folders = ("analytics", "app_pages", "dashboard.py", "tests", "benchmarks", "tools")
     paths = [p for p in folders if (REPO / p).exists()]

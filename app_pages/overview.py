@@ -245,8 +245,9 @@ def cell_hover(code: str, key: str, row: dict | None) -> list[str]:
                                unit=unit, significance=words))
     cls = cell_class(row)
     if cls != "no_reference":
-        lines.append(common.tr(f"leaders.class.{cls}")
-                     + (f" ({common.target_words(row)})" if row.get("colour_rule") == "target" else ""))
+        status = common.tr(f"leaders.class.{cls}")
+        lines.append(common.tr("leaders.target.status_with_target", status=status, target=common.target_words(row))
+                     if row.get("colour_rule") == "target" else status)
     return lines
 
 
@@ -352,7 +353,8 @@ if code:
                                                  if isinstance(r["vs_average"], str) else ""
                                                  for r in detail.to_dict("records")],
         **({common.tr("leaders.detail.vs_target"): [
-            common.tr(f"leaders.class.{r['target_status']}") + " (" + common.target_words(r) + ")"
+            common.tr("leaders.target.status_with_target", status=common.tr(f"leaders.class.{r['target_status']}"),
+                      target=common.target_words(r))
             if isinstance(r["target_status"], str) else "" for r in detail.to_dict("records")]}
            if detail["target_status"].notna().any() else {}),
     }), hide_index=True, width="stretch")

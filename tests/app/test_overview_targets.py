@@ -45,7 +45,7 @@ def test_target_column_is_coloured_by_the_target_status(app, lang):
         "#f4a6a0", "#fde0dd", "#f4a6a0", "#d9d9d9"]  # missed, likely missed, missed, not assessable
     # The hover says the status and the target it is judged against.
     assert grid.cell(name["S1"], label, "hover").split("<br>")[-1] == (
-        "未达目标 (≥ 95.0%)" if lang == "zh" else "target missed (≥ 95.0%)")
+        "未达目标（≥ 95.0%）" if lang == "zh" else "target missed (≥ 95.0%)")
 
 
 def test_caption_says_which_rule_each_column_uses(app):

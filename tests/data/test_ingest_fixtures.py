@@ -224,8 +224,8 @@ def test_rows_with_too_many_or_too_few_fields_keep_their_line_numbers(reg_db):
         "too_many_fields: 1",
         "  row 5: has 5 fields; the header has 4",
         "invalid_code: 1",
-        "  row 6, column 满意度: '很好' is not a valid answer for satisfaction (valid: 5, 4, 3, 2, 1; don't know: 9); "
-        "add it to the value map",
+        "  row 6, column 满意度: '很好' is not yet mapped to an answer of satisfaction (codes: 5, 4, 3, 2, 1; don't know: 9); "
+        "choose its code in the value map",
         "bad_quote: 1",
         "  row 7: a quoted value is not closed or has text after its closing quote",
     ]
@@ -249,10 +249,10 @@ def test_every_value_problem_is_reported_with_row_column_and_value(reg_db):
         "ambiguous_jurisdiction: 1",
         "  row 6, column 派出所: '城关派出所' is the name of several jurisdictions (S04, S05); use the code",
         "invalid_code: 2",
-        "  row 7, column 总体满意度: '很满意啊' is not a valid answer for satisfaction (valid: 5, 4, 3, 2, 1; "
-        "don't know: 9); add it to the value map",
-        "  row 7, column 是否见过民警巡逻: '也许' is not a valid answer for seen_police (valid: 1, 0; don't know: 9); "
-        "add it to the value map",
+        "  row 7, column 总体满意度: '很满意啊' is not yet mapped to an answer of satisfaction (codes: 5, 4, 3, 2, 1; "
+        "don't know: 9); choose its code in the value map",
+        "  row 7, column 是否见过民警巡逻: '也许' is not yet mapped to an answer of seen_police (codes: 1, 0; don't know: 9); "
+        "choose its code in the value map",
         "missing_value: 1",
         "  row 8, column 问卷编号: respondent_id is blank",
         "duplicate_id: 1",
@@ -324,8 +324,8 @@ def test_xlsx_rows_keep_their_sheet_row_numbers(reg_db):
     assert rejected(reg_db, "survey", "survey_xlsx_bad.xlsx") == [
         "Rejected survey_xlsx_bad.xlsx: 2 problems found; nothing was loaded.",
         "invalid_code: 1",
-        "  row 4, column 总体满意度: '7' is not a valid answer for satisfaction (valid: 5, 4, 3, 2, 1; don't know: 9); "
-        "add it to the value map",
+        "  row 4, column 总体满意度: '7' is not yet mapped to an answer of satisfaction (codes: 5, 4, 3, 2, 1; don't know: 9); "
+        "choose its code in the value map",
         "too_many_fields: 1",
         "  row 5: has 5 filled cells; the header has 4",
     ]

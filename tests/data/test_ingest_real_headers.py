@@ -225,10 +225,10 @@ def test_cli_lists_distinct_unknown_values_and_writes_an_editable_mapping(reg_db
     assert err[:6] == [
         "Rejected words.csv: 5 problems found; nothing was loaded.",
         "invalid_code: 4",
-        "  rows 3, 4, 5 (3 rows), column Overall satisfaction: 'Quite satisfied' is not a valid answer for "
-        "satisfaction (valid: 5, 4, 3, 2, 1; don't know: 9); add it to the value map",
-        "  row 6, column Overall satisfaction: 'meh' is not a valid answer for satisfaction (valid: 5, 4, 3, 2, 1; "
-        "don't know: 9); add it to the value map",
+        "  rows 3, 4, 5 (3 rows), column Overall satisfaction: 'Quite satisfied' is not yet mapped to an answer of "
+        "satisfaction (codes: 5, 4, 3, 2, 1; don't know: 9); choose its code in the value map",
+        "  row 6, column Overall satisfaction: 'meh' is not yet mapped to an answer of satisfaction (codes: 5, 4, 3, 2, 1; "
+        "don't know: 9); choose its code in the value map",
         "unknown_jurisdiction: 1",
         "  row 7, column Station: 'Station one' is not a known jurisdiction; closest: 东湖路派出所 / Donghu Road "
         "Police Station (S01); 南港路派出所 / Nangang Road Police Station (S02); 江北路派出所 / Jiangbei Road Police "

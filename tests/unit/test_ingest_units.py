@@ -157,8 +157,8 @@ def test_report_lines_cap_each_code():
                         counts={"invalid_code": 8})
     assert report_lines(error, first=2) == [
         "Rejected f.csv: 8 problems found; nothing was loaded.", "invalid_code: 8",
-        "  row 2, column c: 'x2' is not a valid answer for c (valid: 1, 2); add it to the value map",
-        "  row 3, column c: 'x3' is not a valid answer for c (valid: 1, 2); add it to the value map",
+        "  row 2, column c: 'x2' is not yet mapped to an answer of c (codes: 1, 2); choose its code in the value map",
+        "  row 3, column c: 'x3' is not yet mapped to an answer of c (codes: 1, 2); choose its code in the value map",
         "  ... and 6 more"]
 
 

@@ -163,6 +163,45 @@ def centroid(geometry: dict[str, Any]) -> tuple[float, float]:
     return best[0], best[1]
 
 
+def label_width_px(text: str, font_px: float = 11.0) -> float:
+    """Approximate width of ``text`` in pixels at ``font_px``: CJK and other wide characters count a full
+    em, everything else ~0.6 em (a sans-serif's average Latin advance)."""
+    return sum(font_px if ord(ch) >= 0x2E80 else 0.6 * font_px for ch in text)
+
+
+def labels_collide(centres: Sequence[tuple[float, float]], texts: Sequence[str], *,
+                   plot_px: tuple[float, float] = (700.0, 560.0), lat_scale: float = 1.0,
+                   font_px: float = 11.0, gap_px: float = 2.0) -> bool:
+    """Whether centred text labels at ``centres`` (longitude, latitude) would overlap on a map drawn with
+    equal scales (one degree of latitude = ``lat_scale`` times the pixels of one degree of longitude) into
+    a plot area of ``plot_px`` (width, height in pixels).
+
+    The scale is the largest that fits every centre (the figure autoranges to the shapes, which are at
+    least that large, so real labels are no closer than estimated: a conservative test). A label is a box
+    of its estimated width and one line's height (1.3 × ``font_px``) around its centre.
+    """
+    if len(centres) < 2:
+        return False
+    xs = [c[0] for c in centres]
+    ys = [c[1] * lat_scale for c in centres]
+    span_x, span_y = max(xs) - min(xs), max(ys) - min(ys)
+    scales = [px / span for px, span in zip(plot_px, (span_x, span_y), strict=True) if span > 0]
+    if not scales:
+        return True  # every label at one point
+    per_degree = min(scales)
+    boxes = sorted(((x * per_degree, y * per_degree, label_width_px(text, font_px) / 2 + gap_px / 2)
+                    for x, y, text in zip(xs, ys, texts, strict=True)), key=lambda box: box[0])
+    half_height = 1.3 * font_px / 2 + gap_px / 2
+    widest = max(box[2] for box in boxes)
+    for i, (x, y, half_width) in enumerate(boxes):
+        for other_x, other_y, other_half in boxes[i + 1:]:
+            if other_x - x > half_width + widest:
+                break  # sorted by x: no later box can reach this one
+            if abs(other_x - x) < half_width + other_half and abs(other_y - y) < 2 * half_height:
+                return True
+    return False
+
+
 def boundary_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every stored shape's code, level, source file and load time (for the Data page)."""
     return query_df(con, "leaders/boundary_list", {"level": None, "codes": None}).drop(columns=["geometry"])

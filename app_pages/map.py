@@ -102,12 +102,19 @@ for code in drawn:
                                 vs=common.tr(f"leaders.class.{row['colour_class']}") + (
                                     f" ({common.target_words(row)})" if row["colour_rule"] == "target" else ""),
                                 change=change))
-fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers+text", marker={"size": 6, "color": "#333333"},
-                         # each area's glyph beside its name: the class reads without the colour
-                         text=[f"{common.CLASS_GLYPHS[rows[c]['colour_class'] if c in rows else 'no_data']} "
-                               f"{names.get(c, c)}".strip() for c in drawn], textposition="top center",
-                         textfont={"size": 11}, hoverinfo="text", showlegend=False))
 mid_lat = sum(hover_y) / len(hover_y) if hover_y else 30.0
+# Each area's glyph beside its name: the class reads without the colour. Names that would overlap (many small
+# or thin areas) become numbers, with the key under the map; the hover always names the area.
+glyphs = [common.CLASS_GLYPHS[rows[c]["colour_class"] if c in rows else "no_data"] for c in drawn]
+labels = [f"{glyph} {names.get(c, c)}".strip() for glyph, c in zip(glyphs, drawn, strict=True)]
+numbered = geo.labels_collide(list(zip(hover_x, hover_y, strict=True)), labels,
+                              lat_scale=1 / math.cos(math.radians(mid_lat)))
+if numbered:
+    labels = [f"{glyph} {number}".strip() for number, glyph in enumerate(glyphs, start=1)]
+# The marker is invisible: it only catches the hover at the label's place (the glyph already marks the spot).
+fig.add_trace(go.Scatter(x=hover_x, y=hover_y, mode="markers+text", marker={"size": 14, "opacity": 0},
+                         text=labels, textposition="middle center", textfont={"size": 11, "color": "#333333"},
+                         hoverinfo="text", showlegend=False))
 fig.update_xaxes(visible=False)
 # Degrees of longitude shrink with latitude: keep shapes undistorted without any map projection service.
 fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)))
@@ -118,6 +125,9 @@ fig = common.prepare_fig(fig)
 # would escape the '<br>' too (the hover read "name<br>58.7%" literally).
 fig.data[-1].hovertext = hover_text
 common.draw_fig(fig)
+if numbered:
+    st.caption(common.tr("map.key", areas=" · ".join(f"{number} {names.get(c, c)}"
+                                                   for number, c in enumerate(drawn, start=1))))
 missing = [c for c in sorted(wanted, key=common.natural_key) if c not in shapes]
 if missing:
     st.caption(common.tr("map.missing", codes=", ".join(f"{names.get(c, c)} ({c})" for c in missing)))

@@ -194,6 +194,32 @@ def test_map_draws_the_shapes_coloured_and_hatched(app, synthetic_db_path):
     assert "Station J (S10)" in captions  # no shape: listed, not drawn
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_map_numbers_the_areas_when_names_would_overlap(app, synthetic_db_path, lang):
+    import json
+
+    from analytics import geo
+    from analytics.auth import User
+
+    con = store.connect(synthetic_db_path)
+    # S1 and S2 almost on top of each other (0.001 degree apart across a 2-degree map): their names would overlap.
+    text = DEMO_SHAPES % ",".join(square(c, x) for c, x in zip(["S1", "S2", "S3", "S4"], [114, 114.001, 115, 116],
+                                                                 strict=True))
+    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
+                        user=User("t", "admin"))
+    con.close()
+    at = app(lang)
+    at.switch_page("app_pages/map.py")
+    at.run()
+    assert not at.exception
+    labels = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][-1]["text"]
+    assert [label.split(" ")[-1] for label in labels] == ["1", "2", "3", "4"]
+    captions = " ".join(c.value for c in at.caption)
+    key = {"en": "Numbers on the map: 1 Station A · 2 Station B · 3 Station C · 4 Station D",
+           "zh": "图上编号：1 甲派出所 · 2 乙派出所 · 3 丙派出所 · 4 丁派出所"}[lang]
+    assert key in captions
+
+
 def test_breakdowns_page_shows_groups_and_gaps(app):
     at = app("en")
     at.switch_page("app_pages/breakdowns.py")

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import forum, report
+from analytics import forum, report, report_common
 from analytics.auth import User, visible_codes
 from analytics.errors import JingminError
 from analytics.forum import AssessmentFigures, ForumSummary
@@ -101,7 +101,7 @@ def show_comparison(s: ForumSummary) -> None:
             x=[tile.label for tile in bars], y=[r.estimate if r is not None else None for r in shown],
             name=place.name, text=[r.text if r is not None and r.shown else "" for r in shown],
             textposition="outside", textfont={"size": 13},
-            marker_color=report.PLACE_COLORS[index % len(report.PLACE_COLORS)]))
+            marker_color=report_common.PLACE_COLORS[index % len(report_common.PLACE_COLORS)]))
         table[place.name] = [r.text if r is not None else "—" for r in rates]
     fig.update_layout(barmode="group", yaxis={"tickformat": ".0%", "range": [0, 1.08]}, height=420,
                       legend={"orientation": "h", "y": 1.1}, font={"size": 16})
@@ -124,8 +124,9 @@ def show_trend(s: ForumSummary) -> None:
             mode="lines+markers+text" if index == 0 else "lines+markers",
             text=[tile.rate.format(v) if v is not None else "" for v in series.values] if index == 0 else None,
             textposition="top center",
-            line={"color": report.PLACE_COLORS[index % len(report.PLACE_COLORS)], "width": 4 if index == 0 else 2}))
-    low, high = report.axis_range([v for series in tile.trend for v in series.values], tile.rate)
+            line={"color": report_common.PLACE_COLORS[index % len(report_common.PLACE_COLORS)],
+                  "width": 4 if index == 0 else 2}))
+    low, high = report_common.axis_range([v for series in tile.trend for v in series.values], tile.rate)
     step = (tile.rate.scale_max - tile.rate.scale_min) / 10 if tile.rate.is_mean else 0.1
     fig.update_layout(yaxis={"tickformat": "g" if tile.rate.is_mean else ".0%", "range": [low, high], "dtick": step},
                       xaxis={"type": "category"},
@@ -332,7 +333,7 @@ st.subheader(plain(summary.subtitle))
 st.caption(plain(summary.compared))  # the sidebar's comparison rule (for a wave: the wave before), as on every page
 show_tiles(summary)
 if not clean:
-    st.caption(plain(" ".join(report.method_lines(summary))))
+    st.caption(plain(" ".join(report_common.method_lines(summary))))
 show_comparison(summary)
 summary = pick_benchmark(summary)
 if with_assessment:

@@ -22,7 +22,7 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from analytics import cli, forum, report, store
+from analytics import cli, forum, report, report_pptx, store
 from analytics.i18n import t
 from analytics.periods import period_kind as _period_kind
 from analytics.presentation import pct
@@ -185,7 +185,7 @@ def test_pptx_chinese_text_carries_an_east_asian_font(summaries):
     deck = open_deck(summaries["S1", "zh"])
     xml = deck.slides[1].shapes.title.text_frame.paragraphs[0].runs[0].font._element
     ea = xml.find("{http://schemas.openxmlformats.org/drawingml/2006/main}ea")
-    assert ea is not None and ea.get("typeface") == report.FONTS["zh"]
+    assert ea is not None and ea.get("typeface") == report_pptx.FONTS["zh"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -12,7 +12,7 @@ from lxml import etree
 from pptx import Presentation
 from pptx.util import Pt
 
-from analytics import forum, report, store
+from analytics import forum, report, report_common, store
 from analytics.i18n import t
 from analytics.periods import period_kind
 from analytics.selection import Selection
@@ -110,14 +110,14 @@ def test_residents_see_no_command_and_no_data_version(summary_of, lang):
     for slide in deck.slides:
         shown = "\n".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
         assert "python -m" not in shown and version not in shown
-        assert report.method_lines(summary)[0] not in shown  # the source line that names the data version
+        assert report_common.method_lines(summary)[0] not in shown  # the source line that names the data version
     method = list(deck.slides)[-1]
     notes = method.notes_slide.notes_text_frame.text
     assert summary.indicators_command in notes
     assert t("forum.report.notes_version", lang, version=summary.data_version) in notes
     html = report.build_html(summary)
     body = html[html.index("<body>"):]
-    assert "python -m" not in body and version not in body and report.method_lines(summary)[0] not in body
+    assert "python -m" not in body and version not in body and report_common.method_lines(summary)[0] not in body
     assert f'content="{summary.data_version}"' in html
 
 

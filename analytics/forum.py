@@ -664,8 +664,10 @@ def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: 
     """
     lang = summary.lang
     _calendar_only(summary, "benchmark")
+    _known_area(con, root, code)
     sel = Selection(period_kind=summary.period_kind, periods=(summary.period,))
     table = published.published_table(con, sel, areas=[(root, code)], group=group)
+    unmapped = sorted(set(table.loc[table["period"].eq(summary.period) & table["indicator"].isna(), "measure_label"]))
     table = table[table["period"].eq(summary.period) & table["indicator"].notna()]
     by_indicator = {r["indicator"]: r for r in table.to_dict("records")}
     lines = []
@@ -682,11 +684,37 @@ def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: 
             sentence=published.comparison_text(row, own_text, t("published.our_city", lang), lang)))
     if not lines:
         area = root if not code else f"{code} · {root}"
+        if unmapped:
+            raise UnknownNameError(
+                f"{area} publishes {', '.join(unmapped)} for {summary.period}, but none of them is mapped to a "
+                "Jingmin indicator of this forum, so there is nothing to set beside ours.",
+                key="published.benchmark_unmapped", area=area, period=summary.period_name,
+                measures="、".join(unmapped) if lang == "zh" else ", ".join(unmapped))
         raise UnknownNameError(f"{area} has no published figure for {summary.period} that maps to an indicator.",
                                key="published.benchmark_missing", area=area, period=summary.period_name)
     area = str(table["jurisdiction_name"].iloc[0]) + (f" · {group}" if group else "")
     return replace(summary, benchmark=Benchmark(area=area, lines=tuple(lines),
                                                 note=t("published.forum_note", lang)))
+
+
+def _known_area(con: duckdb.DuckDBPyConnection, root: str, code: str) -> None:
+    """UnknownNameError naming the right choice when (``root``, ``code``) is no loaded external area: an
+    area given as the root ("河口市" instead of "江南省" with the area "河口市") or a name not loaded at all."""
+    areas = published.roots(con)
+    if ((areas["root"] == root) & (areas["code"] == code)).any():
+        return
+    under = areas[(areas["code"] == root) | (areas["name"].str.split(" · ").str[0] == root)]
+    if code == "" and len(under):
+        first = under.iloc[0]
+        raise UnknownNameError(
+            f"{root!r} is an area under the publisher {first['root']!r}, not a publisher: choose "
+            f"{first['root']!r} and its area {first['code']!r} (CLI: --benchmark {first['root']} "
+            f"--benchmark-area {first['code']}).",
+            key="published.benchmark_is_area", area=root, root=str(first["root"]), code=str(first["code"]))
+    known = ", ".join(sorted(set(areas["root"]))) or "-"
+    area = root if not code else f"{code} · {root}"
+    raise UnknownNameError(f"No published figures are loaded for {area!r}; publishers loaded: {known}.",
+                           key="published.benchmark_unknown", area=area, known=known)
 
 
 def _calendar_only(summary: ForumSummary, what: str) -> None:

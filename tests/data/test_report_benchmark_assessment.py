@@ -24,10 +24,13 @@ from tests.data.test_scope_cli import PERIOD, add_internal_evaluation
 
 SOURCE = "MPS Public Attitude Survey"
 # Trust without a base (no interval may be drawn); satisfaction with a base of 1000 (a Wilson interval).
+# Westminster: an area under the root; 2025Q2 has only a measure of its own (no Jingmin indicator).
 FILE = ("area;quarter;measure;value;base\n"
         f";{PERIOD};Trust;0,63;\n"
         f";{PERIOD};Satisfaction;0,875;1000\n"
-        ";2025Q3;Trust;0,61;\n")
+        ";2025Q3;Trust;0,61;\n"
+        f"Westminster;{PERIOD};Trust;0,58;\n"
+        ";2025Q2;Confidence;0,70;\n")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +49,7 @@ def city(tmp_path_factory) -> Path:
     spec = ResultsSpec(root="London (MPS)", columns={"jurisdiction": "area", "period": "quarter",
                                                       "measure": "measure", "value": "value", "n": "base"},
                        source=SOURCE, measures={"Trust": "trust", "Satisfaction": "satisfaction"})
-    published.load_results(con, folder / "mps.csv", spec, user=LOCAL_USER)
+    published.load_results(con, folder / "mps.csv", spec, user=LOCAL_USER, create_jurisdictions=True)
     con.close()
     return path
 
@@ -175,7 +178,21 @@ def test_cli_report_with_benchmark_and_assessment(city, tmp_path, summaries):
 def test_unknown_benchmark_area_is_an_error(city):
     con = store.connect(city, read_only=True)
     try:
-        with pytest.raises(UnknownNameError, match="no published figure"):
-            forum.with_benchmark(con, forum.forum_summary(con, Selection("quarter", (PERIOD,)), "S1", "en"), "Paris")
+        summary = forum.forum_summary(con, Selection("quarter", (PERIOD,)), "S1", "en")
+        with pytest.raises(UnknownNameError, match=r"No published figures are loaded for 'Paris'; publishers "
+                                                   r"loaded: London \(MPS\)") as unknown:
+            forum.with_benchmark(con, summary, "Paris")
+        assert unknown.value.message_key == "published.benchmark_unknown"
+        # An area given where the publisher belongs: the message names the publisher and the area to choose.
+        with pytest.raises(UnknownNameError, match=r"'Westminster' is an area under the publisher 'London \(MPS\)'"
+                                                   r".*--benchmark London \(MPS\) --benchmark-area Westminster"):
+            forum.with_benchmark(con, summary, "Westminster")
+        assert forum.with_benchmark(con, summary, "London (MPS)", "Westminster").benchmark.lines[0].published == "58%"
+        # A period whose only published measure has no indicator: the message lists what is published.
+        earlier = forum.forum_summary(con, Selection("quarter", ("2025Q2",)), "S1", "en")
+        with pytest.raises(UnknownNameError, match="publishes Confidence for 2025Q2, but none of them is "
+                                                   "mapped") as unmapped:
+            forum.with_benchmark(con, earlier, "London (MPS)")
+        assert unmapped.value.message_key == "published.benchmark_unmapped"
     finally:
         con.close()

@@ -65,19 +65,18 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics import vocabulary as F
 from analytics.auth import visible_codes
 from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases.METRICS, cases.Metric)
+from analytics.db import Connection, query_df
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import CALENDAR_KINDS, label_for, parse_period
 from analytics.presentation import natural_order, rate_cell
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
 CATEGORY_KEYS: tuple[str, ...] = F.CATEGORIES
@@ -102,7 +101,7 @@ def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
         raise UnknownNameError(f"Unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
 
 
-def latest_data_time(con: DuckDBPyConnection) -> datetime | None:
+def latest_data_time(con: Connection) -> datetime | None:
     """The latest timestamp in any current case row (report, response, close, callback, rectification).
 
     This is the "as of" time of deadlines and waiting times; None when there are no cases.
@@ -114,14 +113,14 @@ def latest_data_time(con: DuckDBPyConnection) -> datetime | None:
     return pd.Timestamp(value).to_pydatetime()
 
 
-def case_months(con: DuckDBPyConnection) -> list[date]:
+def case_months(con: Connection) -> list[date]:
     """The months (first days) in which cases were reported, in order."""
     frame = query_df(con, "cases_months")
     return [pd.Timestamp(v).date() for v in frame["month"]]
 
 
 def case_metrics(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     metrics: Sequence[str] | None = None,
@@ -172,7 +171,7 @@ def case_metrics(
     return _finish(con, raw, level=sel.level)
 
 
-def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.DataFrame:
+def _finish(con: Connection, raw: pd.DataFrame, *, level: str) -> pd.DataFrame:
     """Values, Wilson intervals, flags and suppression for the long SQL result (vectorised)."""
     out = raw.copy()
     n = out["n"].to_numpy(dtype=float)
@@ -205,7 +204,7 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
 
 
 def outcome_rate(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     categories: Sequence[str],
     outcomes: Sequence[str],
@@ -227,7 +226,7 @@ def outcome_rate(
     return table.assign(metric="outcome_rate")
 
 
-def open_loop(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
+def open_loop(con: Connection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Dissatisfied callbacks not yet rectified, oldest callback first, with days waited.
 
     One row per case: ``jurisdiction`` (at ``sel.level``, narrowed to ``sel.jurisdiction_codes``) and its
@@ -248,7 +247,7 @@ def open_loop(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None
     })
 
 
-def open_loop_summary(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
+def open_loop_summary(con: Connection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Per jurisdiction at ``sel.level``: dissatisfied callbacks ever, still pending, oldest and median wait (days).
 
     Jurisdictions with no dissatisfied callback at all have no row. Sorted by pending, then oldest.
@@ -268,7 +267,7 @@ def open_loop_summary(con: DuckDBPyConnection, sel: Selection, *, as_of: datetim
 # --------------------------------------------------------------------------------------------------
 
 
-def metric_definition(con: DuckDBPyConnection, key: str, lang: str) -> str:
+def metric_definition(con: Connection, key: str, lang: str) -> str:
     """The metric's definition in ``lang``, with the current settings filled in."""
     return t(f"metricdef.{key}", lang, weight=f"{float(get_setting(con, 'basic_satisfied_weight')):g}",
              days=int(get_setting(con, "petition_deadline_days")))

@@ -74,7 +74,7 @@ DEMO_PUBLISHED: list[tuple[str, ResultsSpec]] = [
 DEMO_BOUNDARIES = "boundaries.geojson"
 
 
-def build_demo_database(con: duckdb.DuckDBPyConnection, *, user: User) -> list[int]:
+def build_demo_database(con: duckdb.Connection, *, user: User) -> list[int]:
     """Load every demo input file through the ingestion pipeline, the published results with their specs, and
     store the demo boundaries, as ``user`` (who needs ``upload``: every step checks it); returns the batch ids
     (published loads not included: they are not batches)."""
@@ -115,7 +115,7 @@ def prebuilt_is_current(folder: Path = PREBUILT_DIR) -> bool:
     return manifest.get("inputs_sha256") == inputs_digest()
 
 
-def export_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR) -> None:
+def export_prebuilt(con: duckdb.Connection, folder: Path = PREBUILT_DIR) -> None:
     """Write ``con``'s database (a demo just built with :data:`DEMO_SECRET`) to ``folder`` as DuckDB's
     EXPORT DATABASE (schema.sql, load.sql, one zstd Parquet file per table) plus the manifest."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,7 @@ def export_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR)
                                    encoding="utf-8")
 
 
-def import_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR) -> bool:
+def import_prebuilt(con: duckdb.Connection, folder: Path = PREBUILT_DIR) -> bool:
     """Fill ``con`` (a new, empty database, before any migration) from the export in ``folder`` when it is
     current; returns False (nothing done) when it is missing or out of date, so the caller builds instead."""
     if not prebuilt_is_current(folder):

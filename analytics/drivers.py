@@ -51,7 +51,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics.auth import visible_codes
@@ -63,11 +62,11 @@ from analytics.choices import (  # re-exported: the command line reads them with
     GROUP_LEVELS,
     METHODS,
 )
+from analytics.db import Connection, query_df
 from analytics.definitions import get_indicator, list_items
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import DefinitionError, UnknownNameError
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
 MAX_DRIVERS = 12
@@ -156,7 +155,7 @@ def corr_from_moments(n: float, sums: np.ndarray, cross: np.ndarray) -> np.ndarr
 # --------------------------------------------------------------------------------------------------
 
 
-def available_drivers(con: DuckDBPyConnection, candidates: Sequence[str] = DEFAULT_DRIVER_ITEMS) -> list[str]:
+def available_drivers(con: Connection, candidates: Sequence[str] = DEFAULT_DRIVER_ITEMS) -> list[str]:
     """The candidate driver items that are defined and have at least one answer, in candidate order."""
     defined = {item.item for item in list_items(con)}
     present = set(query_df(con, "drivers_items_present", {"items": list(candidates)})["item"])
@@ -164,7 +163,7 @@ def available_drivers(con: DuckDBPyConnection, candidates: Sequence[str] = DEFAU
 
 
 def key_drivers(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     indicator: str = "satisfaction",
@@ -299,7 +298,7 @@ def _bootstrap(data: np.ndarray, method: str, n_boot: int, seed: int,
     return w_low, w_high, s_low, s_high, len(weights)
 
 
-def _add_performance(con: DuckDBPyConnection, out: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFrame:
+def _add_performance(con: Connection, out: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFrame:
     """Top-2-box share per group x item with Wilson interval and the survey small-base rule."""
     perf = perf.rename(columns={"grp": "group", "n": "performance_n"})
     out = out.merge(perf, on=["group", "item"], how="left")
@@ -332,7 +331,7 @@ def _add_quadrants(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _add_labels(con: DuckDBPyConnection, out: pd.DataFrame) -> pd.DataFrame:
+def _add_labels(con: Connection, out: pd.DataFrame) -> pd.DataFrame:
     labels = {item.item: (item.label_zh, item.label_en) for item in list_items(con)}
     out["label_zh"] = out["item"].map(lambda i: labels.get(i, (i, i))[0])
     out["label_en"] = out["item"].map(lambda i: labels.get(i, (i, i))[1])

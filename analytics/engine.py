@@ -34,16 +34,15 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import definitions, stats, waves
 from analytics.auth import User, visible_codes
 from analytics.choices import LEVELS as LEVELS  # re-exported as engine.LEVELS
+from analytics.db import Connection, execute, query_df
 from analytics.errors import UnknownNameError
 from analytics.periods import WAVE_KIND, parse_period, previous_period
 from analytics.presentation import natural_order
 from analytics.selection import Selection
-from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
 
 TIDY_COLUMNS = [
@@ -55,7 +54,7 @@ CHANGE_COLUMNS = ["prev_period", "prev_estimate", "change", "change_se", "z", "p
                   "significant", "direction"]
 
 
-def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) -> None:
+def refresh_cells(con: Connection, *, added_batch: int | None = None) -> None:
     """Bring ``indicator_cells`` up to date with respondents, answers and the enabled indicators.
 
     Call it inside the transaction that changed data, weights or definitions. ``added_batch``: the
@@ -73,13 +72,13 @@ def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) ->
     execute(con, "refresh_indicator_cells")
 
 
-def jurisdictions(con: DuckDBPyConnection) -> pd.DataFrame:
+def jurisdictions(con: Connection) -> pd.DataFrame:
     """The jurisdiction registry with district and city codes for each row."""
     return query_df(con, "jurisdiction_list")
 
 
 def indicator_table(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     indicators: Sequence[str] | None = None,
@@ -148,7 +147,7 @@ STAT_KEYS = ["indicator", "jurisdiction", "period", "period_start", "period_end"
 STAT_SUMS = ["n", "n_dk", "n_psu", "sum_y", "sum_y2", "sum_w", "sum_w2", "sum_wy", "psu_aa", "psu_ab", "psu_bb"]
 
 
-def _minus_excluded(con: DuckDBPyConnection, raw: pd.DataFrame, params: dict) -> pd.DataFrame:
+def _minus_excluded(con: Connection, raw: pd.DataFrame, params: dict) -> pd.DataFrame:
     """``raw`` (indicator_stats rows) less what the excluded respondents add to each row's sums."""
     if raw.empty:
         return raw
@@ -165,7 +164,7 @@ def _minus_excluded(con: DuckDBPyConnection, raw: pd.DataFrame, params: dict) ->
     return out
 
 
-def _wave_table(con: DuckDBPyConnection, *, level: str, indicators: Sequence[str] | None,
+def _wave_table(con: Connection, *, level: str, indicators: Sequence[str] | None,
                 jurisdiction_codes: Sequence[str] | None, weighted: bool, user: User | None,
                 periods: Sequence[str] | None) -> pd.DataFrame:
     """:func:`indicator_table` with one period per survey wave (same estimators, cells summed per wave)."""
@@ -203,7 +202,7 @@ def _period_starts(kind: str, periods: Sequence[str] | None) -> list[date] | Non
     return sorted(starts)
 
 
-def scope_codes(con: DuckDBPyConnection, user: User | None,
+def scope_codes(con: Connection, user: User | None,
                 requested: Sequence[str] | None) -> list[str] | None:
     """The jurisdiction filter to apply: the request narrowed to what ``user`` may see.
 
@@ -219,7 +218,7 @@ def scope_codes(con: DuckDBPyConnection, user: User | None,
     return allowed or ["\x00no-visible-jurisdiction"]
 
 
-def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weighted: bool) -> pd.DataFrame:
+def _estimates(con: Connection, raw: pd.DataFrame, *, level: str, weighted: bool) -> pd.DataFrame:
     keys = ["indicator", "jurisdiction", "period", "period_start", "period_end"]
     if raw.empty:
         return pd.DataFrame(columns=TIDY_COLUMNS)
@@ -300,7 +299,7 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
             .reset_index(drop=True))
 
 
-def indicator_scales(con: DuckDBPyConnection) -> pd.DataFrame:
+def indicator_scales(con: Connection) -> pd.DataFrame:
     """Per indicator key: ``kind`` ('rate' | 'mean'), ``scale_min``, ``scale_max`` and ``unit_label``."""
     rows = [(i.key, i.kind, i.scale_min if i.kind == "mean" else 0.0, i.scale_max if i.kind == "mean" else 1.0,
              i.unit_label) for i in definitions.list_indicators(con, enabled_only=False)]
@@ -395,24 +394,24 @@ def _benjamini_hochberg_by_group(groups: np.ndarray, pvalues: np.ndarray) -> np.
     return out
 
 
-def data_months(con: DuckDBPyConnection) -> list[date]:
+def data_months(con: Connection) -> list[date]:
     """The months (first days) that have survey data, in order."""
     rows = con.execute("SELECT DISTINCT month FROM indicator_cells ORDER BY month").fetchall()
     return [r[0] for r in rows]
 
 
-def batches(con: DuckDBPyConnection) -> pd.DataFrame:
+def batches(con: Connection) -> pd.DataFrame:
     """Every batch loaded (and removed), newest first."""
     return query_df(con, "batch_list")
 
 
-def coverage(con: DuckDBPyConnection, user: User | None = None) -> pd.DataFrame:
+def coverage(con: Connection, user: User | None = None) -> pd.DataFrame:
     """Respondents, survey date range and cases per jurisdiction that has data (scoped to ``user``)."""
     table = query_df(con, "coverage")
     allowed = scope_codes(con, user, None)
     return table if allowed is None else table[table["code"].isin(allowed)].reset_index(drop=True)
 
 
-def audit_log(con: DuckDBPyConnection, limit: int = 500) -> pd.DataFrame:
+def audit_log(con: Connection, limit: int = 500) -> pd.DataFrame:
     """The newest audit-log entries (admins only: callers check the permission)."""
     return query_df(con, "audit_list", {"limit": limit})

@@ -33,18 +33,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import assessment, cases, engine, published, store, voice, waves
 from analytics.auth import LOCAL_USER, User, visible_codes
+from analytics.db import Connection, execute, query_df
 from analytics.definitions import list_indicators
 from analytics.errors import AccessDenied, ConfigError, JingminError, UnknownNameError
 from analytics.i18n import LANGUAGES, t
 from analytics.periods import WAVE_KIND, label_for, parse_period, previous_period
 from analytics.presentation import jurisdiction_name, mean_digits, value_text
 from analytics.selection import Selection, comparison_words
-from analytics.sqlfiles import execute, query_df
 
 STATUSES = ("planned", "in_progress", "done")
 MAX_CONCERN_CHARS = 300
@@ -484,7 +483,7 @@ def indicators_command(sel: Selection) -> str:
 # --------------------------------------------------------------------------------------------- access
 
 
-def _check_visible(con: duckdb.DuckDBPyConnection, user: User | None, jurisdiction: str) -> None:
+def _check_visible(con: Connection, user: User | None, jurisdiction: str) -> None:
     """AccessDenied unless ``user`` may see ``jurisdiction`` (no user: the caller already checked)."""
     if user is None:
         return
@@ -494,7 +493,7 @@ def _check_visible(con: duckdb.DuckDBPyConnection, user: User | None, jurisdicti
                            code=jurisdiction)
 
 
-def can_edit(con: duckdb.DuckDBPyConnection, user: User, jurisdiction: str) -> bool:
+def can_edit(con: Connection, user: User, jurisdiction: str) -> bool:
     """Whether ``user`` may edit the "you said, we did" rows of ``jurisdiction``.
 
     Roles with ``forum_edit``; a station user only within its own subtree (not the district or
@@ -524,7 +523,7 @@ def change_family(sel: Selection, place: Place) -> Selection:
     return sel.with_(level=place.level, jurisdiction_codes=codes, periods=(sel.periods[-1],))
 
 
-def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: str,
+def forum_summary(con: Connection, sel: Selection, jurisdiction: str,
                   lang: str = "zh") -> ForumSummary:
     """Everything the forum shows for ``jurisdiction`` in ``sel.latest`` (a period of ``sel.period_kind``).
 
@@ -628,7 +627,7 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
                   else comparison_words(lag, period, lang)))
 
 
-def _wave_compared(con: duckdb.DuckDBPyConnection, wave: str, previous: str | None, lang: str) -> str:
+def _wave_compared(con: Connection, wave: str, previous: str | None, lang: str) -> str:
     """'2021年第二轮与上一轮调查2021年第一轮比较（两轮相隔约 7 个月）': the wave, the wave before it and the
     months between their first interviews (calendar months, so 10 January and 12 September are 8 apart)."""
     if previous is None:
@@ -651,7 +650,7 @@ def _published_interval(row: Mapping[str, Any], lang: str) -> str:
     return t(f"published.interval.{row['interval']}", lang, low=low, high=high, **extra)
 
 
-def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: str, code: str = "",
+def with_benchmark(con: Connection, summary: ForumSummary, root: str, code: str = "",
                    group: str = "") -> ForumSummary:
     """``summary`` with a published benchmark: for every indicator of the forum, the published figure of the
     external area (``root``, ``code``; '' = the root's whole area) for the forum's period beside our city's own
@@ -712,7 +711,7 @@ def _target_value(row: Mapping[str, Any]) -> str:
     return f"{arrow} {100 * row['target']:g}%" if row["kind"] == "rate" else f"{arrow} {row['target']:g}"
 
 
-def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, user: User | None = None,
+def with_assessment(con: Connection, summary: ForumSummary, *, user: User | None = None,
                     scheme: str | None = None) -> ForumSummary:
     """``summary`` with the place's composite assessment (考核) for the forum's period under ``scheme`` (None =
     the default): score (points 0-100) with its 95% interval, rank with its rank interval among the
@@ -760,7 +759,7 @@ def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, us
     return replace(summary, assessment=figures)
 
 
-def _case_figures(con: duckdb.DuckDBPyConnection, sel: Selection, place: Place, district: Place | None,
+def _case_figures(con: Connection, sel: Selection, place: Place, district: Place | None,
                   city: Place | None, lang: str) -> list[CaseFigure]:
     """The case-work figures for the period (none when the jurisdiction has no case in it)."""
     period = str(sel.latest)
@@ -797,7 +796,7 @@ def _case_figures(con: duckdb.DuckDBPyConnection, sel: Selection, place: Place, 
 # --------------------------------------------------------------------------------------------- actions
 
 
-def list_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
+def list_actions(con: Connection, jurisdiction: str, period: str,
                  lang: str = "zh", *, period_kind: str | None = None) -> list[ActionRow]:
     """The "you said, we did" rows of a jurisdiction and period, in their set order.
 
@@ -823,7 +822,7 @@ def _is_list(value: Any) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str)
 
 
-def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, *, user: User,
+def add_topic_actions(con: Connection, jurisdiction: str, period: str, *, user: User,
                       top: int = 5, lang: str = "zh") -> int:
     """Add a "you said, we did" row for each of the ``top`` most frequent demand topics of the period that no
     row answers yet (concern = the topic's name, action empty, status planned); returns the rows added.
@@ -845,7 +844,7 @@ def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period:
     return save_actions(con, jurisdiction, period, rows, user=user).inserted
 
 
-def actions_frame(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str) -> pd.DataFrame:
+def actions_frame(con: Connection, jurisdiction: str, period: str) -> pd.DataFrame:
     """The rows as a frame for editing: ``action_id, concern, action, status``."""
     rows = list_actions(con, jurisdiction, period)
     return pd.DataFrame({
@@ -910,7 +909,7 @@ def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict
     return cleaned
 
 
-def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
+def save_actions(con: Connection, jurisdiction: str, period: str,
                  rows: Iterable[Mapping[str, Any]], *, user: User, period_kind: str | None = None) -> SaveResult:
     """Replace the "you said, we did" rows of a jurisdiction and period with ``rows``, in one transaction.
 

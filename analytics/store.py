@@ -42,9 +42,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from analytics import tempfiles
+from analytics import db, tempfiles
+from analytics.db import Connection
 from analytics.errors import ConfigError, StoreBusyError, StoreError
 from analytics.roles import LOCAL_USER, User
 
@@ -167,7 +166,7 @@ def migration_texts() -> list[tuple[str, str]]:
     return [(name, text) for _version, name, text in _migrations()]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+def migrate(con: Connection) -> list[int]:
     """Apply pending migrations in order, each in its own transaction. Returns the versions applied."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
@@ -187,7 +186,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
-def _seed_defaults(con: duckdb.DuckDBPyConnection) -> None:
+def _seed_defaults(con: Connection) -> None:
     """Insert default settings, items and indicators that are missing (never overwrite edits)."""
     from analytics import definitions  # local import: definitions imports store helpers
 
@@ -221,20 +220,20 @@ _ADVICE_WRITE = ("Free disk space, or make the file, its .wal and its folder wri
                  "nothing of this change was saved.")
 
 
-def _store_error(db_path: Path, exc: duckdb.Error, doing: str, advice: str) -> StoreError:
+def _store_error(db_path: Path, exc: db.Error, doing: str, advice: str) -> StoreError:
     """The error for a file DuckDB cannot use, naming the file and what a person can do about it."""
     return StoreError(f"{doing} {db_path} failed: {exc}. {advice}", path=str(db_path))
 
 
-def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect`` that waits (bounded) while another process holds the file's lock."""
+def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> Connection:
+    """``db.connect`` that waits (bounded) while another process holds the file's lock."""
     allowed = lock_timeout()
     started = time.monotonic()
     delay = _FIRST_RETRY_S
     while True:
         try:
-            return duckdb.connect(str(db_path), read_only=read_only)
-        except duckdb.IOException as exc:
+            return db.connect(str(db_path), read_only=read_only)
+        except db.IOException as exc:
             if not _LOCK_CONFLICT.search(str(exc)):
                 raise _store_error(db_path, exc, "Opening", _ADVICE_OPEN) from exc
             waited = time.monotonic() - started
@@ -249,26 +248,26 @@ def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> du
                 on_wait(waited, allowed, int(holder.group(1)) if holder else None)
             time.sleep(min(delay, max(allowed - waited, 0.0)))
             delay = min(delay * 2, _MAX_RETRY_S)
-        except duckdb.Error as exc:
+        except db.Error as exc:
             # SerializationException and the like: the file exists but its contents are not a database
             # this DuckDB can read. A ConnectionException (mixed configs in one process) is a bug: not caught.
-            if isinstance(exc, duckdb.ConnectionException):
+            if isinstance(exc, db.ConnectionException):
                 raise
             raise _store_error(db_path, exc, "Opening", _ADVICE_OPEN) from exc
 
 
-def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+def _schema_is_current(con: Connection) -> bool:
     """Whether every shipped migration is recorded in ``schema_version`` (read-only check)."""
     latest = max(version for version, _name, _text in _migrations())
     try:
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    except duckdb.CatalogException:  # an empty file that nothing has migrated yet
+    except db.CatalogException:  # an empty file that nothing has migrated yet
         return False
     return row is not None and row[0] is not None and row[0] >= latest
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-            build_demo_if_new: bool = True, on_wait: WaitReporter | None = None) -> duckdb.DuckDBPyConnection:
+            build_demo_if_new: bool = True, on_wait: WaitReporter | None = None) -> Connection:
     """Open (creating if needed) the database and bring its schema up to date.
 
     ``read_only`` connections are what readers should use: any number of processes may hold one at
@@ -319,13 +318,13 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
         if demo:
             # A new file has no account yet: the local admin builds the demo, as any first load.
             build_demo_database(con, user=LOCAL_USER)
-    except duckdb.IOException as exc:
+    except db.IOException as exc:
         con.close()
         raise _store_error(db_path, exc, "Preparing", _ADVICE_WRITE) from exc
     return con
 
 
-def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+def _limit_memory(con: Connection) -> None:
     """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else 3GB; ``none`` keeps DuckDB's default.
 
     A SET, not a connect config, so that other connections to the same file without that config stay
@@ -335,12 +334,12 @@ def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
         return
     try:
         con.execute("SET memory_limit = $m", {"m": limit})
-    except duckdb.Error as exc:
+    except db.Error as exc:
         con.close()
         raise ConfigError(f"${MEMORY_LIMIT_ENV} must be a size such as 3GB or 800MB: {exc}") from exc
 
 
-def get_setting(con: duckdb.DuckDBPyConnection, name: str) -> Any:
+def get_setting(con: Connection, name: str) -> Any:
     """Return a setting's value (JSON-decoded); unknown names fall back to the declared default."""
     row = con.execute("SELECT value FROM settings WHERE name = $n", {"n": name}).fetchone()
     if row is None:
@@ -350,7 +349,7 @@ def get_setting(con: duckdb.DuckDBPyConnection, name: str) -> Any:
     return json.loads(row[0])
 
 
-def set_setting(con: duckdb.DuckDBPyConnection, name: str, value: Any, *, user: User) -> None:
+def set_setting(con: Connection, name: str, value: Any, *, user: User) -> None:
     """Change a setting (``user`` needs the ``settings`` permission: admins), record it in the audit log and
     bump the data version."""
     user.require("settings")
@@ -364,13 +363,13 @@ def set_setting(con: duckdb.DuckDBPyConnection, name: str, value: Any, *, user: 
     bump_data_version(con)
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> int:
+def data_version(con: Connection) -> int:
     """A counter that changes whenever data or definitions change: the page-layer cache key."""
     row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
     return int(row[0]) if row else 0
 
 
-def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+def bump_data_version(con: Connection) -> int:
     """Increment the data version (call inside the transaction that changed the data)."""
     con.execute(
         "INSERT INTO meta (key, value) VALUES ('data_version', '1') "
@@ -380,7 +379,7 @@ def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(con: Connection) -> Iterator[Connection]:
     """One all-or-nothing transaction: committed when the block ends normally, rolled back when anything
     (an error, an interrupt, a failed COMMIT) stops it, so no change is ever half-written.
 
@@ -396,7 +395,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         try:
             con.execute("COMMIT")
-        except duckdb.Error as exc:
+        except db.Error as exc:
             raise _store_error(db_file, exc, "Saving the changes to", _ADVICE_WRITE) from exc
         committed = True
     finally:
@@ -404,25 +403,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             _rollback_keeping_cause(con)
 
 
-def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
+def _database_file(con: Connection) -> Path:
     """The file behind ``con`` (read before a transaction: after a fatal write error it cannot be asked)."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
     return Path(row[0]) if row and row[0] else Path(":memory:")
 
 
-def _rollback_keeping_cause(con: duckdb.DuckDBPyConnection) -> None:
+def _rollback_keeping_cause(con: Connection) -> None:
     """ROLLBACK while an error propagates; if the ROLLBACK fails too, note it on that error instead."""
     # Read before the ROLLBACK: inside its except clause sys.exc_info() is the rollback's own error.
     propagating = sys.exc_info()[1]
     try:
         con.execute("ROLLBACK")
-    except duckdb.Error as rollback_error:
+    except db.Error as rollback_error:
         if propagating is None:
             raise
         propagating.add_note(f"(the rollback after it also failed: {rollback_error})")
 
 
-def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+def audit(con: Connection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
     """Append one entry to the audit log."""
     con.execute(
         "INSERT INTO audit_log (actor, action, detail) VALUES ($a, $x, $d)",

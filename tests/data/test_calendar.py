@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.periods import available_periods, label_for, parse_period
-from analytics.sqlfiles import execute, load_sql, requirements
+from analytics.db import execute
+from analytics.sqlfiles import load_sql, requirements
 
 KINDS = ("month", "quarter", "year", "rolling12", "all")
 

@@ -787,7 +787,7 @@ def officer_table(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Seque
     codes = engine.scope_codes(con, sel.user, list(sel.jurisdiction_codes) or None)
     stations = None
     if codes is not None:
-        registry = query_df(con, "jurisdiction_list")
+        registry = query_df(con, "jurisdictions/list")
         # The stations under the chosen (or visible) jurisdictions; the ancestors a station user sees add none.
         visible = engine.scope_codes(con, sel.user, None)
         under = registry[(registry["level"] == "station")

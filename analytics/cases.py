@@ -1,6 +1,6 @@
 """Case-work metrics per jurisdiction and period: how the police handled residents' own cases.
 
-Every figure is computed in DuckDB (``sql/cases_metrics.sql``) from the current state of each case
+Every figure is computed in DuckDB (``sql/cases/metrics.sql``) from the current state of each case
 (the ``cases`` view: the newest row of a loaded batch per ``case_id``, so later batches update
 earlier ones and removing a batch falls back to what the previous batch said). A district or city
 figure is aggregated from its stations' case rows, never by averaging station figures. A case
@@ -106,7 +106,7 @@ def latest_data_time(con: Connection) -> datetime | None:
 
     This is the "as of" time of deadlines and waiting times; None when there are no cases.
     """
-    frame = query_df(con, "cases_as_of")
+    frame = query_df(con, "cases/as_of")
     value = frame["as_of"].iloc[0] if not frame.empty else None
     if value is None or pd.isna(value):
         return None
@@ -115,7 +115,7 @@ def latest_data_time(con: Connection) -> datetime | None:
 
 def case_months(con: Connection) -> list[date]:
     """The months (first days) in which cases were reported, in order."""
-    frame = query_df(con, "cases_months")
+    frame = query_df(con, "cases/months")
     return [pd.Timestamp(v).date() for v in frame["month"]]
 
 
@@ -150,7 +150,7 @@ def case_metrics(
         as_of = latest_data_time(con)
     # The SQL filters on the periods' first days (a range); a non-contiguous choice is narrowed below.
     starts = [parse_period(label)[1] for label in sel.periods if label != "all"]
-    raw = query_df(con, "cases_metrics", {
+    raw = query_df(con, "cases/metrics", {
         "level": sel.level,
         "period_kind": sel.period_kind,
         "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
@@ -239,7 +239,7 @@ def open_loop(con: Connection, sel: Selection, *, as_of: datetime | None = None)
     if as_of is None:
         as_of = latest_data_time(con)
     visible = visible_codes(con, sel.user)
-    return query_df(con, "cases_open_loop", {
+    return query_df(con, "cases/open_loop", {
         "level": sel.level,
         "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
         "stations": sorted(visible) if visible is not None else None,
@@ -255,7 +255,7 @@ def open_loop_summary(con: Connection, sel: Selection, *, as_of: datetime | None
     """
     if as_of is None:
         as_of = latest_data_time(con)
-    return query_df(con, "cases_open_loop_summary", {
+    return query_df(con, "cases/open_loop_summary", {
         "level": sel.level,
         "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
         "as_of": as_of,

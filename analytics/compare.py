@@ -155,7 +155,7 @@ def _pooled_rate(con: Connection, *, indicator: str, period: str, kind: str, sta
     """The pooled rate of the respondents of ``codes`` (Σy/Σn, or Σwy/Σw weighted), from the cells."""
     if not codes:
         return float("nan")
-    raw = query_df(con, "indicator_stats", {
+    raw = query_df(con, "indicators/stats", {
         "level": level, "period_kind": kind, "indicators": [indicator], "jurisdictions": list(codes),
         "date_from": start, "date_to": start, "period_starts": None,
     })
@@ -433,7 +433,7 @@ def mode_breaks(con: Connection, sel: Selection, *, indicators: Sequence[str] | 
     walked, whatever ``sel.periods`` (a break just before the first period shown still explains it).
     """
     codes = engine.scope_codes(con, sel.user, sel.jurisdiction_codes)
-    months = query_df(con, "compare_mode_months", {
+    months = query_df(con, "compare/mode_months", {
         "indicators": list(indicators) if indicators else None, "level": sel.level if by_jurisdiction else None,
         "jurisdictions": list(codes) if codes else None,
     })
@@ -505,7 +505,7 @@ def list_peer_groups(con: Connection, user: User | None = None) -> pd.DataFrame:
 
     A scoped ``user`` (station role) sees only the members it may see (never a sibling station's name or code).
     """
-    groups = query_df(con, "compare_peer_groups")
+    groups = query_df(con, "peers/groups")
     visible = visible_codes(con, user) if user is not None else None
     if visible is None:
         return groups
@@ -648,7 +648,7 @@ def rakeable_batches(con: Connection, dims: Sequence[Sequence[str]],
     bands it (:func:`analytics.weighting.banded_dimensions`).
     """
     items = sorted({d for group in dims for d in group if d not in JURISDICTION_DIMS})
-    return query_df(con, "compare_weight_batches", {"items": items, "age_for": age_for,
+    return query_df(con, "weighting/weight_batches", {"items": items, "age_for": age_for,
                                                     "age_item": AGE_YEARS_ITEM})
 
 
@@ -734,7 +734,7 @@ def weights_summary(con: Connection, *, batch_ids: Sequence[int] | None = None,
     Per-indicator n_eff (don't-know excluded) is in every estimate. A scoped ``user`` (station role) gets the
     'all' row (the city) and the districts it may see only: batch rows can describe another station's own survey.
     """
-    raw = query_df(con, "compare_weight_summary",
+    raw = query_df(con, "weighting/weight_summary",
                    {"batches": None if batch_ids is None else [int(b) for b in batch_ids]})
     names = engine.jurisdictions(con).set_index("code")[["name_zh", "name_en"]]
     out = pd.DataFrame({

@@ -2,7 +2,7 @@
 
 Heavy work runs in DuckDB: :func:`refresh_cells` condenses respondents into sufficient
 statistics per indicator x jurisdiction x month x stratum (``indicator_cells``), and every
-table is a GROUP BY over those cells (``sql/indicator_stats.sql``). Because the statistics are
+table is a GROUP BY over those cells (``sql/indicators/stats.sql``). Because the statistics are
 sums, a district or city figure is computed from its respondents, never by averaging rates.
 The small tail (intervals, flags, tests) runs in numpy via :mod:`analytics.stats`.
 
@@ -63,18 +63,18 @@ def refresh_cells(con: Connection, *, added_batch: int | None = None) -> None:
     respondents already loaded, when the whole table is rebuilt. A load thus costs time in
     proportion to the batch, not to everything loaded before it.
     """
-    execute(con, "indicator_cells_macro")
+    execute(con, "indicators/cells_macro")
     if added_batch is not None:
-        shared = bool(query_df(con, "indicator_cells_shared_clusters", {"batch_id": added_batch})["shared"].iloc[0])
+        shared = bool(query_df(con, "indicators/cells_shared_clusters", {"batch_id": added_batch})["shared"].iloc[0])
         if not shared:
-            execute(con, "indicator_cells_add_batch", {"batch_id": added_batch})
+            execute(con, "indicators/cells_add_batch", {"batch_id": added_batch})
             return
-    execute(con, "refresh_indicator_cells")
+    execute(con, "indicators/refresh_cells")
 
 
 def jurisdictions(con: Connection) -> pd.DataFrame:
     """The jurisdiction registry with district and city codes for each row."""
-    return query_df(con, "jurisdiction_list")
+    return query_df(con, "jurisdictions/list")
 
 
 def indicator_table(
@@ -132,7 +132,7 @@ def indicator_table(
             "date_to": None,
             "period_starts": starts,
         }
-        raw = query_df(con, "indicator_stats", params)
+        raw = query_df(con, "indicators/stats", params)
         if without_excluded:
             raw = _minus_excluded(con, raw, {k: v for k, v in params.items() if k not in ("date_from", "date_to")})
         table = _estimates(con, raw, level=sel.level, weighted=sel.weighted)
@@ -402,16 +402,16 @@ def data_months(con: Connection) -> list[date]:
 
 def batches(con: Connection) -> pd.DataFrame:
     """Every batch loaded (and removed), newest first."""
-    return query_df(con, "batch_list")
+    return query_df(con, "ingest/batch_list")
 
 
 def coverage(con: Connection, user: User | None = None) -> pd.DataFrame:
     """Respondents, survey date range and cases per jurisdiction that has data (scoped to ``user``)."""
-    table = query_df(con, "coverage")
+    table = query_df(con, "indicators/coverage")
     allowed = scope_codes(con, user, None)
     return table if allowed is None else table[table["code"].isin(allowed)].reset_index(drop=True)
 
 
 def audit_log(con: Connection, limit: int = 500) -> pd.DataFrame:
     """The newest audit-log entries (admins only: callers check the permission)."""
-    return query_df(con, "audit_list", {"limit": limit})
+    return query_df(con, "store/audit_list", {"limit": limit})

@@ -803,7 +803,7 @@ def list_actions(con: Connection, jurisdiction: str, period: str,
     ``period_kind`` WAVE_KIND: ``period`` is a survey wave's label; demands are dated, not in waves, so its
     rows carry no demand counts.
     """
-    frame = query_df(con, "forum_actions_list", {"jurisdiction": jurisdiction, "period": period})
+    frame = query_df(con, "forum/actions_list", {"jurisdiction": jurisdiction, "period": period})
     counts = ({c.topic: c for c in voice.forum_topics(con, jurisdiction, period, lang)}
               if not frame.empty and period_kind != WAVE_KIND else {})
 
@@ -948,12 +948,12 @@ def save_actions(con: Connection, jurisdiction: str, period: str,
         return result
     with store.transaction(con):
         for row in deleted:
-            execute(con, "forum_action_delete", {**place, "action_id": row.action_id})
+            execute(con, "forum/action_delete", {**place, "action_id": row.action_id})
         for row in updated:
-            execute(con, "forum_action_update", {**place, **{k: v for k, v in row.items() if k != "topics"},
+            execute(con, "forum/action_update", {**place, **{k: v for k, v in row.items() if k != "topics"},
                                                  "actor": actor})
         for row in inserted:
-            execute(con, "forum_action_insert", {**place, **{k: v for k, v in row.items() if k != "action_id"},
+            execute(con, "forum/action_insert", {**place, **{k: v for k, v in row.items() if k != "action_id"},
                                                  "actor": actor})
         store.audit(con, actor, "forum.actions.save", {
             **place, "inserted": len(inserted), "updated": [r["action_id"] for r in updated],

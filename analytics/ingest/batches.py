@@ -22,7 +22,7 @@ from analytics.roles import User
 
 def list_batches(con: Connection) -> pd.DataFrame:
     """Every batch loaded (and removed), newest first: source, kind, rows, time, status, mapping."""
-    return query_df(con, "batch_list")
+    return query_df(con, "ingest/batch_list")
 
 
 def remove_batch(con: Connection, batch_id: int, *, user: User) -> dict[str, int]:
@@ -42,7 +42,7 @@ def remove_batch(con: Connection, batch_id: int, *, user: User) -> dict[str, int
                                key="ingest.batch_removed_already", batch_id=batch_id)
     params = {"batch_id": int(batch_id)}
     if kind == "jurisdictions":
-        refs = fetch_one(con, "ingest_batch_references", params)
+        refs = fetch_one(con, "ingest/batch_references", params)
         if any(refs.values()):
             raise IngestError(
                 f"Batch {batch_id} ({source_name}) cannot be removed: {refs['respondents']} respondents, "
@@ -56,7 +56,7 @@ def remove_batch(con: Connection, batch_id: int, *, user: User) -> dict[str, int
     }
     with store.transaction(con):
         before = int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
-        execute(con, "ingest_remove_batch", params)
+        execute(con, "ingest/remove_batch", params)
         counts["jurisdictions"] = before - int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
         store.audit(con, user.username, "batch.remove", {"batch_id": int(batch_id), "kind": kind,
                                                  "source_name": source_name, **counts})
@@ -85,7 +85,7 @@ def respondent_export(con: Connection, batch_id: int, user: User) -> pd.DataFram
     if kind != "survey" or status != "loaded":
         raise UnknownNameError(f"Batch {batch_id} is not a loaded survey batch; only survey respondents can be "
                                "downloaded.", key="export.not_survey", batch_id=batch_id)
-    long = query_df(con, "respondent_export", {"batch_id": int(batch_id)})
+    long = query_df(con, "ingest/respondent_export", {"batch_id": int(batch_id)})
     frame = long[["respondent_key", *RESPONDENT_COLUMNS]].drop_duplicates("respondent_key")
     answered = long.dropna(subset=["item"])
     if not answered.empty:

@@ -258,7 +258,7 @@ def ingest_file(con: Connection, kind: str, source: str | os.PathLike[str] | byt
                         header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"),
                         limits=limits)
         _check_width(con, src, layout)
-        execute(con, "ingest_macros")
+        execute(con, "ingest/macros")
         problems.reset(con)
         try:
             return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
@@ -339,7 +339,7 @@ def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: d
     for target, overrides in spec["value_maps"].items():
         vmaps.setdefault(target, {}).update(overrides)
     _value_maps(con, vmaps)
-    execute(con, "ingest_check_macros")
+    execute(con, "ingest/check_macros")
     if kind != "jurisdictions":
         _unused_recodes(con, spec)
     dayfirst = _decide_dayfirst(con, kind, plan, dayfirst)
@@ -349,7 +349,7 @@ def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: d
     _typed(con, kind, plan, dayfirst)
     _generic_checks(con, kind, plan)
     if kind != "jurisdictions":
-        execute(con, "ingest_jurisdiction_problems", {"within": spec["options"].get("within")})
+        execute(con, "ingest/jurisdiction_problems", {"within": spec["options"].get("within")})
 
     summary: dict[str, Any] = {
         "kind": kind, "source_name": src.name, "sha256": src.sha256, "size_bytes": src.size,
@@ -370,7 +370,7 @@ def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: d
     elif kind in F.RECORD_KINDS:
         records.check(con, kind, summary)
     else:
-        execute(con, "ingest_jurisdictions_check")
+        execute(con, "ingest/jurisdictions_check")
         stats = con.execute("SELECT count(*) FILTER (WHERE code IN (SELECT code FROM jurisdictions)), count(*) "
                             "FROM ingest_typed").fetchall()[0]
         summary["updated"], summary["added"] = int(stats[0]), int(stats[1] - stats[0])
@@ -927,7 +927,7 @@ def _resolve_jurisdictions(con: Connection, spec: dict[str, Any], create: bool) 
     if within is not None and not con.execute("SELECT 1 FROM jurisdictions WHERE code = $c",
                                               {"c": within}).fetchall():
         problems.add(con, "unknown_jurisdiction", "unknown_within", {"within": within})
-    execute(con, "ingest_jurisdiction_values", {"within": within})
+    execute(con, "ingest/jurisdiction_values", {"within": within})
     unknown = [r[0] for r in con.execute(
         "SELECT raw FROM ingest_jvals WHERE status = 'unknown' ORDER BY first_row").fetchall()]
     if not unknown:
@@ -1145,9 +1145,9 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
     """Answers, repeats and the survey mode; returns the batch's survey mode."""
     _item_defs(con, plan, items)
     if "weight" in plan.fields:  # one weight for the whole file has no spread
-        execute(con, "ingest_weight_check", {"header": plan.header("weight"),
+        execute(con, "ingest/weight_check", {"header": plan.header("weight"),
                                                 "max_ratio": float(store.get_setting(con, "weight_max_ratio"))})
-    execute(con, "ingest_survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
+    execute(con, "ingest/survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
                                               "age_max": F.AGE_YEARS_RANGE[1]})
     # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
     # the mix; a change of the mix between periods is what marks a trend break (analytics.compare).
@@ -1155,7 +1155,7 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
         con, "SELECT mode, count(*) FROM ingest_typed WHERE mode IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()}
     modes = list(mode_counts)
     survey_mode = "+".join(modes) if modes else spec["options"].get("survey_mode")
-    stats = fetch_one(con, "ingest_survey_stats")
+    stats = fetch_one(con, "ingest/survey_stats")
     summary.update(survey_mode=survey_mode, survey_modes=mode_counts,
                    respondents=stats["respondents"], answers=stats["answers"],
                    dont_know=stats["dont_know"], items=sorted({i for i, _c, _h in plan.items}),
@@ -1195,14 +1195,14 @@ def _case_checks(con: Connection, spec: dict[str, Any], summary: dict[str, Any])
         if dropped:
             summary["warnings"].append(problems.note("superseded_in_file", n=dropped))
         summary["superseded_in_file"] = dropped
-    execute(con, "ingest_cases_check")
-    stats = fetch_one(con, "ingest_cases_stats")
+    execute(con, "ingest/cases_check")
+    stats = fetch_one(con, "ingest/cases_stats")
     summary.update(new_cases=stats["new_cases"], updated_cases=stats["updated_cases"],
                    reported=[str(stats["first_reported"]), str(stats["last_reported"])])
     # Labels no value map knows are kept (family 'other'), never rejected and never counted as solved or
     # unsolved: the summary lists them with their counts so a person can map them.
     unmapped: dict[str, dict[str, int]] = {}
-    for name, label, n in run(con, load_sql("ingest_unmapped_labels")).fetchall():
+    for name, label, n in run(con, load_sql("ingest/unmapped_labels")).fetchall():
         unmapped.setdefault(str(name), {})[str(label)] = int(n)
     summary["unmapped_labels"] = unmapped
     for name, labels in unmapped.items():
@@ -1246,11 +1246,11 @@ def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[st
         ).fetchall()[0][0])
         summary["batch_id"] = batch_id
         if kind != "jurisdictions" and summary.get("created_jurisdictions"):
-            execute(con, "ingest_create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
+            execute(con, "ingest/create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
         if kind == "survey":
             for name in spec["items"]:
                 definitions.save_item(con, items[name], user=user)
-            execute(con, "ingest_survey_load", {"batch_id": batch_id,
+            execute(con, "ingest/survey_load", {"batch_id": batch_id,
                                                     "file_mode": spec["options"].get("survey_mode")})
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), user=user)
@@ -1263,7 +1263,7 @@ def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[st
                 params[f"given_{name}"] = plan.given(name)
                 params[f"keep_{name}"] = name in keep
             params["given_reporter_hash"] = plan.given("reporter_hash")
-            execute(con, "ingest_cases_load", params)
+            execute(con, "ingest/cases_load", params)
         elif kind == "internal":
             hash_ids = bool(spec["options"].get("hash_officer_id"))
             execute(con, "ingest_internal/load", {"batch_id": batch_id, "hash_officer_id": hash_ids,
@@ -1271,11 +1271,11 @@ def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[st
         elif kind in F.RECORD_KINDS:
             records.load(con, kind, batch_id, {name for name in F.targets_for(kind) if plan.given(name)})
         else:
-            execute(con, "ingest_jurisdictions_load", {"batch_id": batch_id})
+            execute(con, "ingest/jurisdictions_load", {"batch_id": batch_id})
         given = sorted(name for name in F.targets_for(kind) if plan.given(name))
         if kind == "survey" and survey_mode is not None:
             given = sorted({*given, "mode"})
-        execute(con, "ingest_batch_fields", {"batch_id": batch_id, "fields": given})
+        execute(con, "ingest/batch_fields", {"batch_id": batch_id, "fields": given})
         store.audit(con, user.username, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
                                                "rows": rows, "sha256": src.sha256, "mapping": mapping_name})
         store.bump_data_version(con)

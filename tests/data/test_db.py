@@ -17,15 +17,15 @@ def con():
 
 def test_a_named_query_on_a_database_without_its_tables_is_a_query_error_naming_the_file(con):
     with pytest.raises(QueryError) as info:
-        db.query_df(con, "batch_list")
-    assert "'batch_list'" in info.value.message and "report it" in info.value.message
+        db.query_df(con, "ingest/batch_list")
+    assert "'ingest/batch_list'" in info.value.message and "report it" in info.value.message
     assert isinstance(info.value.__cause__, duckdb.CatalogException)
 
 
 @pytest.mark.parametrize("call", [db.execute, db.fetch_one, db.fetch_all])
 def test_every_runner_wraps(con, call):
     with pytest.raises(QueryError) as info:
-        call(con, "batch_list")
+        call(con, "ingest/batch_list")
     assert isinstance(info.value.__cause__, duckdb.Error)
 
 

@@ -15,7 +15,7 @@ ITEMS = {i.item: i for i in DEFAULT_ITEMS}
 @pytest.fixture(scope="module")
 def macros():
     con = duckdb.connect()
-    execute(con, "ingest_macros")
+    execute(con, "ingest/macros")
     yield con
     con.close()
 

@@ -80,3 +80,14 @@ def test_migration_numbers_are_unique():
     names = [p.name for p in (REPO / "analytics" / "migrations").glob("*.sql")]
     numbers = [name.split("_", 1)[0] for name in names]
     assert len(numbers) == len(set(numbers)), sorted(names)
+
+
+def test_drivers_queries_share_one_respondent_filter():
+    """The respondent filter of key-driver analysis is written once (drivers/respondent_filter) and required by
+    each drivers query, not copied into them."""
+    from analytics.sqlfiles import load_sql, requirements
+
+    for name in ("drivers/moments", "drivers/sample", "drivers/performance"):
+        assert "drivers/respondent_filter" in requirements(name)
+        text = load_sql(name)
+        assert "jm_driver_respondents(" in text and "FROM respondents" not in text

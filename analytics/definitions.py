@@ -332,20 +332,6 @@ def _store_indicator(con: Connection, ind: Indicator, actor: str | None) -> None
     _audit_change(con, "indicators", ind.key, before, actor)
 
 
-def seed_default_definitions(con: Connection) -> None:
-    """Insert the default items and indicators that are missing; edited definitions are kept."""
-    have_items = {r[0] for r in con.execute("SELECT item FROM items").fetchall()}
-    for item in DEFAULT_ITEMS:
-        if item.item not in have_items:
-            _store_item(con, item, None)
-    have = {r[0] for r in con.execute("SELECT key FROM indicators").fetchall()}
-    row = con.execute("SELECT value FROM settings WHERE name = 'basic_satisfied_weight'").fetchone()
-    weight = float(json.loads(row[0])) if row else 1.0
-    for ind in default_indicators(weight):
-        if ind.key not in have:
-            _store_indicator(con, ind, None)
-
-
 def _item_from_row(row: tuple[Any, ...]) -> Item:
     return Item(row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]))
 

@@ -4,9 +4,9 @@ The default file is ``data/jingmin.duckdb`` beside the package; ``JINGMIN_DB`` o
 path overrides it. Migrations in ``analytics/migrations/NNNN_name.sql`` are applied in order,
 once each, and recorded in ``schema_version``; applying them again is a no-op.
 
-A freshly created default database is filled from the shipped demo inputs in ``data/demo/``
-(see :func:`analytics.demo.build_demo_database`) so that a fresh clone shows a populated
-dashboard without any setup.
+The store opens and migrates; it builds no data. The entry points (the dashboard's ``app_pages/common.py``, the
+CLI's ``open_store``) fill a missing default database from the shipped demo inputs in ``data/demo/`` through
+:func:`analytics.demo.ensure_default_database`, so that a fresh clone shows a populated dashboard without setup.
 
 DuckDB's ``memory_limit`` is 3GB on every connection (``JINGMIN_MEMORY_LIMIT`` sets another size,
 e.g. ``8GB``, or ``none`` for DuckDB's own default of 80% of RAM); work beyond it spills to
@@ -45,7 +45,7 @@ from typing import Any
 from analytics import db, tempfiles
 from analytics.db import Connection
 from analytics.errors import ConfigError, StoreBusyError, StoreError
-from analytics.roles import LOCAL_USER, User
+from analytics.roles import User
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
@@ -187,16 +187,13 @@ def migrate(con: Connection) -> list[int]:
 
 
 def _seed_defaults(con: Connection) -> None:
-    """Insert default settings, items and indicators that are missing (never overwrite edits)."""
-    from analytics import definitions  # local import: definitions imports store helpers
+    """Insert default settings, items and indicators that are missing (never overwrite edits).
 
+    The default definitions are written in :mod:`analytics.definitions`; ``tools/seed_sql.py`` turns them into
+    the named file ``store/seed_definitions`` run here, so this lowest layer imports nothing above it."""
     for name, (value, _help) in DEFAULT_SETTINGS.items():
-        con.execute(
-            "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO NOTHING",
-            {"n": name, "v": json.dumps(value)},
-        )
-    con.execute("INSERT INTO meta (key, value) VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
-    definitions.seed_default_definitions(con)
+        db.execute(con, "store/seed_setting", {"name": name, "value": json.dumps(value)})
+    db.execute(con, "store/seed_definitions")
 
 
 def lock_timeout() -> float:
@@ -267,7 +264,7 @@ def _schema_is_current(con: Connection) -> bool:
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-            build_demo_if_new: bool = True, on_wait: WaitReporter | None = None) -> Connection:
+            on_wait: WaitReporter | None = None, migrate_schema: bool = True) -> Connection:
     """Open (creating if needed) the database and bring its schema up to date.
 
     ``read_only`` connections are what readers should use: any number of processes may hold one at
@@ -276,9 +273,10 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     seconds for another process's lock (``on_wait`` is told how long it has waited) and then raises
     :class:`StoreBusyError`.
 
-    When the resolved path is the default file and it did not exist, it is filled from the shipped
-    demo inputs so a fresh clone shows a populated dashboard; a read-only open of a missing or
-    out-of-date file first does that (or the migration) in a short read-write open of its own.
+    A read-write open creates a missing file (migrated, with default settings and definitions, no data); a
+    read-only open of a missing file raises :class:`ConfigError`, and of an out-of-date one first migrates it in
+    a short read-write open of its own. ``migrate_schema=False`` (read-write only) leaves a new file empty, for
+    ``IMPORT DATABASE`` of a whole export (:func:`analytics.demo.import_prebuilt`), which creates the tables.
     """
     db_path = resolve_db_path(path)
     restrict_umask()
@@ -290,13 +288,12 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
                 _limit_memory(con)
                 return con
             con.close()
-        elif db_path != DEFAULT_DB_PATH or not build_demo_if_new:
+        else:
             raise ConfigError(f"No database at {db_path}. Run `python -m analytics demo --db {db_path}` first.")
-        connect(db_path, build_demo_if_new=build_demo_if_new, on_wait=on_wait).close()
+        connect(db_path, on_wait=on_wait).close()
         con = _open(db_path, read_only=True, on_wait=on_wait)
         _limit_memory(con)
         return con
-    is_new = not db_path.exists()
     try:
         db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
@@ -307,17 +304,8 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     con = _open(db_path, read_only=False, on_wait=on_wait)
     _limit_memory(con)
     try:
-        demo = is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH
-        if demo:
-            from analytics.demo import build_demo_database, import_prebuilt
-
-            # The shipped export of the same pipeline's result when it is current (a fresh clone's first
-            # page in a fraction of a second instead of the build); else, below, the build itself.
-            demo = not import_prebuilt(con)
-        migrate(con)
-        if demo:
-            # A new file has no account yet: the local admin builds the demo, as any first load.
-            build_demo_database(con, user=LOCAL_USER)
+        if migrate_schema:
+            migrate(con)
     except db.IOException as exc:
         con.close()
         raise _store_error(db_path, exc, "Preparing", _ADVICE_WRITE) from exc

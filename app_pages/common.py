@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import alerts, auth, engine, scorecard, store, waves
+from analytics import alerts, auth, demo, engine, scorecard, store, waves
 from analytics.auth import User
 from analytics.db import Connection
 from analytics.errors import JingminError
@@ -107,8 +107,10 @@ def _prepare(path: str) -> None:
     with _PREPARE_LOCK:
         if path in _PREPARED:
             return
-        with writer():
-            pass  # store.connect, read-write, builds and migrates
+        # A fresh clone: the default database is built from the demo city; otherwise a read-write open migrates.
+        if not demo.ensure_default_database(path, open_write=writer):
+            with writer():
+                pass
         _PREPARED.add(path)
 
 

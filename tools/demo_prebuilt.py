@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ[pii.SECRET_ENV] = demo.DEMO_SECRET
     with tempfile.TemporaryDirectory() as tmp:
-        con = store.connect(Path(tmp) / "demo.duckdb", build_demo_if_new=False)
+        con = store.connect(Path(tmp) / "demo.duckdb")
         try:
             demo.build_demo_database(con, user=store.LOCAL_USER)
             demo.export_prebuilt(con, args.out)

@@ -18,7 +18,7 @@ import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -166,6 +166,10 @@ def open_store(args: argparse.Namespace, *, write: bool = False) -> Connection:
     from analytics.auth import any_users
 
     db = getattr(args, "db", None)
+    if not store.resolve_db_path(db).exists():
+        from analytics.demo import ensure_default_database  # local import: loads the ingest pipeline
+
+        ensure_default_database(db, open_write=lambda: closing(store.connect(db, on_wait=_WaitReporter())))
     con = store.connect(db, read_only=not write, on_wait=_WaitReporter())
     if write or not hasattr(args, "password_stdin") or not any_users(con):
         return con

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     from analytics.roles import LOCAL_USER
 
     path = store.resolve_db_path(args.db)
-    con = store.connect(path, build_demo_if_new=False)
+    con = store.connect(path)
     if con.execute("SELECT count(*) FROM batches WHERE status = 'loaded'").fetchall()[0][0]:
         raise ConfigError(f"{path} already holds data; give a new file with --db PATH (or delete this one).")
     # A new database, as the local admin: like every command that administers the file itself (no --user;

@@ -83,7 +83,7 @@ def test_an_out_of_date_export_falls_back_to_the_build(tmp_path, monkeypatch):
 def test_the_export_equals_a_rebuild(tmp_path, monkeypatch):
     """Every table, row for row (EXCEPT ALL both ways, so duplicates count), but the build moments."""
     monkeypatch.setenv(pii.SECRET_ENV, demo.DEMO_SECRET)
-    rebuilt = store.connect(tmp_path / "rebuilt.duckdb", build_demo_if_new=False)
+    rebuilt = store.connect(tmp_path / "rebuilt.duckdb")
     demo.build_demo_database(rebuilt, user=store.LOCAL_USER)
     rebuilt.close()
     imported = duckdb.connect(str(tmp_path / "imported.duckdb"))

@@ -91,3 +91,11 @@ def test_drivers_queries_share_one_respondent_filter():
         assert "drivers/respondent_filter" in requirements(name)
         text = load_sql(name)
         assert "jm_driver_respondents(" in text and "FROM respondents" not in text
+
+
+def test_the_seed_file_is_generated_from_the_current_defaults():
+    """analytics/sql/store/seed_definitions.sql is what tools/seed_sql.py writes from analytics/definitions.py:
+    after editing a default, run `python -m tools.seed_sql`."""
+    from tools.seed_sql import OUT, seed_sql
+
+    assert OUT.read_text(encoding="utf-8") == seed_sql()

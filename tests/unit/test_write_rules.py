@@ -28,7 +28,7 @@ EXEMPT = {
     "store.bump_data_version": "called inside a checked write's transaction",
     "store.audit": "records what a checked write (or a sign-in, or an export) did",
     "engine.refresh_cells": "rebuilds the derived indicator cells from data already loaded; changes no fact",
-    "definitions.seed_default_definitions": "install-time defaults written by migrate, never over an edit",
+    "store._seed_defaults": "install-time defaults written by migrate, never over an edit",
     "auth.authenticate": "the sign-in itself: there is no user yet (failures and lockout are written)",
     "auth.authenticate_token": "the sign-in itself, with a command-line token",
 }

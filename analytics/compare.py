@@ -54,7 +54,7 @@ import pandas as pd
 
 from analytics import engine, stats, store
 from analytics.auth import User, visible_codes
-from analytics.db import Connection, query_df
+from analytics.db import Connection, execute, fetch_all, query_df
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import WAVE_KIND, label_for, parse_period, period_kind
@@ -543,9 +543,7 @@ def save_peer_group(con: Connection, name: str, codes: Sequence[str], *, user: U
         raise CompareError(f"A peer group compares jurisdictions of one level; these are {', '.join(levels)}.",
                            key="error.compare.group_mixed", levels=", ".join(levels))
     with store.transaction(con):
-        con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": clean})
-        con.executemany("INSERT INTO peer_groups (group_name, jurisdiction_code) VALUES (?, ?)",
-                        [(clean, code) for code in members])
+        execute(con, "peers/group_replace", {"group": clean, "codes": list(members)})
         store.audit(con, user.username, "peers.save", {"group": clean, "members": members, "level": levels[0]})
         store.bump_data_version(con)
     return levels[0]
@@ -557,7 +555,7 @@ def delete_peer_group(con: Connection, name: str, *, user: User) -> int:
     user.require("definitions")
     members = peer_group_codes(con, name)
     with store.transaction(con):
-        con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": name})
+        execute(con, "peers/group_delete", {"group": name})
         store.audit(con, user.username, "peers.remove", {"group": name, "members": members})
         store.bump_data_version(con)
     return len(members)
@@ -757,9 +755,7 @@ def weights_summary(con: Connection, *, batch_ids: Sequence[int] | None = None,
 
 def last_weighting(con: Connection) -> dict[str, Any] | None:
     """The newest ``weights.rake``/``weights.reset`` audit entry: action, actor, logged_at, detail; or None."""
-    rows = con.execute(
-        "SELECT action, actor, logged_at, detail FROM audit_log WHERE action IN ('weights.rake', 'weights.reset') "
-        "ORDER BY audit_id DESC LIMIT 1").fetchall()
+    rows = fetch_all(con, "weighting/last_weighting")
     if not rows:
         return None
     action, actor, logged_at, detail = rows[0]

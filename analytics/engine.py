@@ -38,7 +38,7 @@ import pandas as pd
 from analytics import definitions, stats, waves
 from analytics.auth import User, visible_codes
 from analytics.choices import LEVELS as LEVELS  # re-exported as engine.LEVELS
-from analytics.db import Connection, execute, query_df
+from analytics.db import Connection, execute, fetch_all, query_df
 from analytics.errors import UnknownNameError
 from analytics.periods import WAVE_KIND, parse_period, previous_period
 from analytics.presentation import natural_order
@@ -396,7 +396,7 @@ def _benjamini_hochberg_by_group(groups: np.ndarray, pvalues: np.ndarray) -> np.
 
 def data_months(con: Connection) -> list[date]:
     """The months (first days) that have survey data, in order."""
-    rows = con.execute("SELECT DISTINCT month FROM indicator_cells ORDER BY month").fetchall()
+    rows = fetch_all(con, "indicators/data_months")
     return [r[0] for r in rows]
 
 

@@ -37,7 +37,7 @@ import pandas as pd
 
 from analytics import assessment, cases, engine, published, store, voice, waves
 from analytics.auth import LOCAL_USER, User, visible_codes
-from analytics.db import Connection, execute, query_df
+from analytics.db import Connection, execute, fetch_all, fetch_one, query_df
 from analytics.definitions import list_indicators
 from analytics.errors import AccessDenied, ConfigError, JingminError, UnknownNameError
 from analytics.i18n import LANGUAGES, t
@@ -503,8 +503,7 @@ def can_edit(con: Connection, user: User, jurisdiction: str) -> bool:
         return False
     if not user.scoped:
         return True
-    rows = con.execute("SELECT code FROM jurisdiction_ancestors WHERE ancestor_code = $j",
-                       {"j": user.jurisdiction_code}).fetchall()
+    rows = fetch_all(con, "jurisdictions/descendants", {"code": user.jurisdiction_code})
     return jurisdiction in {r[0] for r in rows}
 
 
@@ -933,7 +932,7 @@ def save_actions(con: Connection, jurisdiction: str, period: str,
                 key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
     else:
         parse_period(period)
-    if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:
+    if not fetch_one(con, "jurisdictions/exists", {"code": jurisdiction})["found"]:
         raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",
                                key="forum.error.unknown_jurisdiction", code=jurisdiction)
     place = {"jurisdiction": jurisdiction, "period": period}

@@ -168,19 +168,15 @@ def migration_texts() -> list[tuple[str, str]]:
 
 def migrate(con: Connection) -> list[int]:
     """Apply pending migrations in order, each in its own transaction. Returns the versions applied."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    db.execute(con, "store/schema_version_create")
+    done = {row[0] for row in db.fetch_all(con, "store/schema_versions")}
     applied = []
     for version, name, text in _migrations():
         if version in done:
             continue
         with transaction(con):
             con.execute(text)
-            con.execute("INSERT INTO schema_version (version, name) VALUES ($v, $n)", {"v": version, "n": name})
+            db.execute(con, "store/schema_version_record", {"version": version, "name": name})
         applied.append(version)
     _seed_defaults(con)
     return applied
@@ -329,12 +325,12 @@ def _limit_memory(con: Connection) -> None:
 
 def get_setting(con: Connection, name: str) -> Any:
     """Return a setting's value (JSON-decoded); unknown names fall back to the declared default."""
-    row = con.execute("SELECT value FROM settings WHERE name = $n", {"n": name}).fetchone()
-    if row is None:
+    row = db.fetch_one(con, "store/setting_get", {"name": name})
+    if not row:
         if name not in DEFAULT_SETTINGS:
             raise ConfigError(f"Unknown setting {name!r}; known: {', '.join(sorted(DEFAULT_SETTINGS))}")
         return DEFAULT_SETTINGS[name][0]
-    return json.loads(row[0])
+    return json.loads(row["value"])
 
 
 def set_setting(con: Connection, name: str, value: Any, *, user: User) -> None:
@@ -343,26 +339,20 @@ def set_setting(con: Connection, name: str, value: Any, *, user: User) -> None:
     user.require("settings")
     if name not in DEFAULT_SETTINGS:
         raise ConfigError(f"Unknown setting {name!r}; known: {', '.join(sorted(DEFAULT_SETTINGS))}")
-    con.execute(
-        "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        {"n": name, "v": json.dumps(value)},
-    )
+    db.execute(con, "store/setting_set", {"name": name, "value": json.dumps(value)})
     audit(con, user.username, "setting.change", {"name": name, "value": value})
     bump_data_version(con)
 
 
 def data_version(con: Connection) -> int:
     """A counter that changes whenever data or definitions change: the page-layer cache key."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
-    return int(row[0]) if row else 0
+    row = db.fetch_one(con, "store/data_version")
+    return int(row["value"]) if row else 0
 
 
 def bump_data_version(con: Connection) -> int:
     """Increment the data version (call inside the transaction that changed the data)."""
-    con.execute(
-        "INSERT INTO meta (key, value) VALUES ('data_version', '1') "
-        "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)"
-    )
+    db.execute(con, "store/data_version_bump")
     return data_version(con)
 
 
@@ -393,8 +383,8 @@ def transaction(con: Connection) -> Iterator[Connection]:
 
 def _database_file(con: Connection) -> Path:
     """The file behind ``con`` (read before a transaction: after a fatal write error it cannot be asked)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else Path(":memory:")
+    row = db.fetch_one(con, "store/database_file")
+    return Path(row["path"]) if row and row["path"] else Path(":memory:")
 
 
 def _rollback_keeping_cause(con: Connection) -> None:
@@ -411,10 +401,8 @@ def _rollback_keeping_cause(con: Connection) -> None:
 
 def audit(con: Connection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
     """Append one entry to the audit log."""
-    con.execute(
-        "INSERT INTO audit_log (actor, action, detail) VALUES ($a, $x, $d)",
-        {"a": actor, "x": action, "d": json.dumps(detail or {}, ensure_ascii=False, default=str)},
-    )
+    db.execute(con, "store/audit_insert",
+               {"actor": actor, "action": action, "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)})
 
 
 class ProcessGate:

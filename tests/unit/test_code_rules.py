@@ -117,9 +117,11 @@ SQL_LITERALS_LEFT = {
     "analytics/ingest/mapping.py": 6,
     "analytics/ingest/pipeline.py": 80,
     "analytics/ingest/problems.py": 6,
+    "analytics/ingest/records.py": 7,  # arrived on main during the move (issue 14): next to move
     "analytics/ingest/reading.py": 6,
     "analytics/published.py": 16,
     "analytics/store.py": 2,
+    "analytics/voice.py": 1,  # arrived on main during the move (issue 14): next to move
     "analytics/weighting.py": 38,
 }
 

@@ -155,7 +155,7 @@ def overdue_hazards(con: Connection, sel: Selection, *, as_of: date | None = Non
                                                                         "as_of")})
 
 
-def unsolved_opinions(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def unsolved_opinions(con: Connection, sel: Selection) -> pd.DataFrame:
     """Opinions collected in callbacks on unsolved cases, newest first: case id, station, callback day,
     redacted text, lexicon tone, topics and the words that caused them.
 
@@ -168,7 +168,7 @@ def unsolved_opinions(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
         "level", "jurisdictions", "stations", "date_from", "date_to", "crime_categories")})
 
 
-def opinion_topics(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def opinion_topics(con: Connection, sel: Selection) -> pd.DataFrame:
     """Topics of the opinions collected on unsolved cases per jurisdiction (``jurisdiction, topic, n``):
     counts only, for every role, within what ``sel.user`` may see."""
     params = _params(con, sel, None, None, None)

@@ -171,7 +171,7 @@ def retag(con: Connection, user: User) -> int:
     return written
 
 
-def tone_shares(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def tone_shares(con: Connection, sel: Selection) -> pd.DataFrame:
     """Share of comments the lexicon counted negative per jurisdiction x period (by comment date).
 
     Columns ``jurisdiction, period, period_start, comments, negative, negative_share, ci_low, ci_high,

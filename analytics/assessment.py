@@ -72,7 +72,7 @@ from scipy import stats as sps
 from analytics import cases, engine, stats
 from analytics.auth import User
 from analytics.choices import ASSESSMENT_SOURCES, TARGET_DIRECTIONS
-from analytics.db import Connection, execute, query_df
+from analytics.db import Connection, execute, fetch_one, query_df
 from analytics.errors import JingminError, UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period
@@ -335,7 +335,7 @@ def _check_scope(con: Connection, scope: str) -> str:
     scope = scope.strip()
     if scope == "*" or (scope.startswith("level:") and scope[6:] in LEVELS):
         return scope
-    if con.execute("SELECT 1 FROM jurisdictions WHERE code = $c", {"c": scope}).fetchall():
+    if fetch_one(con, "jurisdictions/exists", {"code": scope})["found"]:
         return scope
     raise AssessmentError(f"Unknown target scope {scope!r}: use *, level:station|district|city or a jurisdiction "
                           "code.", key="error.assessment_bad_scope", scope=scope)

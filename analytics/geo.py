@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from analytics.auth import User
-from analytics.db import Connection, execute, query_df
+from analytics.db import Connection, execute, fetch_all, query_df
 from analytics.errors import IngestError
 from analytics.store import audit, bump_data_version, transaction
 
@@ -95,7 +95,7 @@ def _valid_geometry(geometry: Any) -> bool:
 def match_boundaries(con: Connection, shapes: dict[str, dict[str, Any]]) -> BoundaryMatch:
     """Split ``shapes`` into those whose code is in the registry and those that are not; list registry
     districts and stations that the file and the database together leave without a shape."""
-    registry = con.execute("SELECT code, level FROM jurisdictions").fetchall()
+    registry = fetch_all(con, "jurisdictions/levels")
     known = {code for code, _level in registry}
     stored = set(query_df(con, "leaders/boundary_list", {"level": None, "codes": None})["code"])
     matched = {code: geometry for code, geometry in shapes.items() if code in known}

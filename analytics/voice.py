@@ -26,7 +26,7 @@ import pandas as pd
 
 from analytics import stats, store, textprivacy
 from analytics.auth import User, visible_codes
-from analytics.db import Connection, execute, query_df
+from analytics.db import Connection, execute, fetch_one, query_df
 from analytics.engine import scope_codes
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.periods import parse_period
@@ -70,8 +70,8 @@ def evidence(con: Connection, sel: Selection, record_kind: str = "demand") -> pd
 
 
 def _as_of(con: Connection) -> datetime:
-    row = con.execute("SELECT greatest(max(received_at), max(answered_at)) FROM demands").fetchone()
-    return row[0] if row and row[0] is not None else datetime.now()
+    as_of = fetch_one(con, "voice/data_time").get("as_of")
+    return as_of if as_of is not None else datetime.now()
 
 
 def answering(con: Connection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
@@ -163,7 +163,7 @@ def retag(con: Connection, user: User) -> int:
     try:
         with store.transaction(con):
             execute(con, "voice/retag")
-            written = int(con.execute("SELECT count(*) FROM text_topics WHERE origin = 'derived'").fetchone()[0])
+            written = int(fetch_one(con, "voice/derived_topic_count")["n"])
             store.audit(con, user.username, "voice.retag", {"rows": written})
             store.bump_data_version(con)
     finally:

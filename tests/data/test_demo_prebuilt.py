@@ -14,6 +14,7 @@ import duckdb
 
 from analytics import demo, store
 from analytics.ingest import pii
+from analytics.roles import LOCAL_USER
 
 # Wall-clock moments of the build (a column set to now() by the load): they differ between any two builds.
 # Data times (reported_at, interview_start...) come from the files and are compared.
@@ -84,7 +85,7 @@ def test_the_export_equals_a_rebuild(tmp_path, monkeypatch):
     """Every table, row for row (EXCEPT ALL both ways, so duplicates count), but the build moments."""
     monkeypatch.setenv(pii.SECRET_ENV, demo.DEMO_SECRET)
     rebuilt = store.connect(tmp_path / "rebuilt.duckdb")
-    demo.build_demo_database(rebuilt, user=store.LOCAL_USER)
+    demo.build_demo_database(rebuilt, user=LOCAL_USER)
     rebuilt.close()
     imported = duckdb.connect(str(tmp_path / "imported.duckdb"))
     assert demo.import_prebuilt(imported)

@@ -51,12 +51,14 @@ def test_the_export_names_no_machine_path_and_imports_from_anywhere(tmp_path):
 
 
 def test_a_fresh_default_database_is_imported_not_built(tmp_path, monkeypatch):
-    """store.connect on a missing default file takes the export (fast) and ends up migrated and full."""
+    """The entry points' demo.ensure_default_database on a missing default file takes the export (fast); the file
+    ends up migrated and full."""
     monkeypatch.setattr(store, "DEFAULT_DB_PATH", tmp_path / "jingmin.duckdb")
     monkeypatch.setenv("JINGMIN_DB", str(tmp_path / "jingmin.duckdb"))
     built = []
     monkeypatch.setattr(demo, "build_demo_database", lambda *a, **k: built.append(1) or [])
     start = time.perf_counter()
+    assert demo.ensure_default_database()
     con = store.connect()
     seconds = time.perf_counter() - start
     try:

@@ -5,6 +5,7 @@ save_indicator store for the same defaults, for the shipped basic_satisfied_weig
 import pytest
 
 from analytics import definitions, store
+from analytics.roles import LOCAL_USER
 
 _ROWS = {"items": "SELECT * FROM items ORDER BY item", "indicators": "SELECT * FROM indicators ORDER BY key"}
 
@@ -17,9 +18,9 @@ def _saved_through_python(con, weight):
     con.execute("DELETE FROM indicators")
     con.execute("DELETE FROM items")
     for item in definitions.DEFAULT_ITEMS:
-        definitions.save_item(con, item)
+        definitions.save_item(con, item, user=LOCAL_USER)
     for ind in definitions.default_indicators(weight):
-        definitions.save_indicator(con, ind)
+        definitions.save_indicator(con, ind, user=LOCAL_USER)
     return _rows(con)
 
 
@@ -58,8 +59,22 @@ def test_the_store_builds_no_demo_the_entry_points_do(tmp_path, monkeypatch):
     con.close()
     assert not demo.ensure_default_database(default)  # exists: left alone
     default.unlink()
+    # Without a current export: built through the pipeline (here only the registry, as DEMO_FILES says).
+    monkeypatch.setattr(demo, "prebuilt_is_current", lambda folder=demo.PREBUILT_DIR: False)
     assert demo.ensure_default_database(default)
     con = store.connect(default, read_only=True)
     assert con.execute("SELECT kind FROM batches").fetchall() == [("jurisdictions",)]
     assert con.execute("SELECT count(*) FROM jurisdiction_boundaries").fetchall()[0][0] > 0
+    con.close()
+    default.unlink()
+    # With the shipped export current: imported whole (every demo batch, not the one DEMO_FILES names), then
+    # migrated like any file (the schema is current: nothing to apply).
+    monkeypatch.undo()
+    monkeypatch.setattr(store, "DEFAULT_DB_PATH", default)
+    assert demo.prebuilt_is_current()
+    assert demo.ensure_default_database(default)
+    con = store.connect(default, read_only=True)
+    kinds = {row[0] for row in con.execute("SELECT kind FROM batches").fetchall()}
+    assert {"jurisdictions", "survey", "cases"} <= kinds
+    assert con.execute("SELECT count(*) FROM batches").fetchall()[0][0] == len(demo.DEMO_FILES)
     con.close()

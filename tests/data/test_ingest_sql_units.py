@@ -5,9 +5,9 @@ import datetime as dt
 import duckdb
 import pytest
 
+from analytics.db import execute
 from analytics.definitions import DEFAULT_ITEMS
 from analytics.ingest import pii
-from analytics.db import execute as run_script
 
 ITEMS = {i.item: i for i in DEFAULT_ITEMS}
 

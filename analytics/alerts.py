@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import cases, scorecard
 from analytics.choices import ALERT_CALLBACK_DAYS
+from analytics.db import Connection
 from analytics.i18n import t
 from analytics.selection import Selection
 
@@ -36,7 +36,7 @@ ALERT_COLUMNS = ["kind", "jurisdiction", "name_zh", "name_en", "indicator", "per
 DEFAULT_CALLBACK_DAYS = ALERT_CALLBACK_DAYS
 
 
-def alerts(con: DuckDBPyConnection, sel: Selection, *, days: int = DEFAULT_CALLBACK_DAYS) -> pd.DataFrame:
+def alerts(con: Connection, sel: Selection, *, days: int = DEFAULT_CALLBACK_DAYS) -> pd.DataFrame:
     """The digest for ``sel.latest`` at ``sel.level`` (see the module docstring); :data:`ALERT_COLUMNS`.
 
     Estimates, changes and gaps are proportions for rates and score points for means (as the engine);
@@ -81,7 +81,7 @@ def _rows(part: pd.DataFrame, kind: str, *, size: pd.Series) -> pd.DataFrame:
         "ci_low": part["ci_low"], "ci_high": part["ci_high"], "_size": size[part.index].to_numpy(float)})
 
 
-def _open_callbacks(con: DuckDBPyConnection, sel: Selection, days: int) -> pd.DataFrame:
+def _open_callbacks(con: Connection, sel: Selection, days: int) -> pd.DataFrame:
     waiting = cases.open_loop(con, sel)
     late = waiting[waiting["days_waited"] >= days]
     if late.empty:

@@ -65,7 +65,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy import stats as sps
@@ -73,11 +72,11 @@ from scipy import stats as sps
 from analytics import cases, engine, stats
 from analytics.auth import User
 from analytics.choices import ASSESSMENT_SOURCES, TARGET_DIRECTIONS
+from analytics.db import Connection, execute, fetch_one, query_df
 from analytics.errors import JingminError, UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period
 from analytics.selection import LEVELS, Selection
-from analytics.sqlfiles import execute, query_df
 from analytics.store import audit, bump_data_version, get_setting
 
 SOURCES = ASSESSMENT_SOURCES
@@ -156,12 +155,12 @@ class Assessment:
 # Internal measures, schemes and targets (definitions)
 
 
-def measures(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def measures(con: Connection) -> pd.DataFrame:
     """The internal measures: key, labels, kind ('rate' | 'mean'), scale_min, scale_max, unit."""
     return query_df(con, "assessment/measures_list")
 
 
-def _component_scales(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, float, float]]:
+def _component_scales(con: Connection) -> dict[tuple[str, str], tuple[str, float, float]]:
     """(source, key) -> (kind, scale_min, scale_max) for every component that exists."""
     out: dict[tuple[str, str], tuple[str, float, float]] = {}
     for key, row in engine.indicator_scales(con).iterrows():
@@ -173,7 +172,7 @@ def _component_scales(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], t
     return out
 
 
-def component_labels(con: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
+def component_labels(con: Connection, lang: str) -> dict[str, str]:
     """``source:component`` -> its name in ``lang`` (indicators, internal measures, case metrics)."""
     from analytics.definitions import list_indicators
 
@@ -192,7 +191,7 @@ def _has(key: str) -> bool:
     return has(key)
 
 
-def list_schemes(con: duckdb.DuckDBPyConnection) -> list[Scheme]:
+def list_schemes(con: Connection) -> list[Scheme]:
     """Every saved scheme, the default first."""
     rows = query_df(con, "assessment/schemes_list")
     out = []
@@ -208,7 +207,7 @@ def list_schemes(con: duckdb.DuckDBPyConnection) -> list[Scheme]:
     return sorted(out, key=lambda s: (not s.is_default, s.name))
 
 
-def get_scheme(con: duckdb.DuckDBPyConnection, name: str | None = None) -> Scheme:
+def get_scheme(con: Connection, name: str | None = None) -> Scheme:
     """The scheme called ``name``, or the default scheme when ``name`` is None."""
     schemes = list_schemes(con)
     for scheme in schemes:
@@ -221,7 +220,7 @@ def get_scheme(con: duckdb.DuckDBPyConnection, name: str | None = None) -> Schem
     raise UnknownNameError(f"No assessment scheme named {name!r}; schemes: {known}.")
 
 
-def validate_scheme(con: duckdb.DuckDBPyConnection, scheme: Scheme) -> None:
+def validate_scheme(con: Connection, scheme: Scheme) -> None:
     """Raise :class:`AssessmentError` unless every component exists, weights are positive and sum to more than
     0, normalisations are complete and the missing rule is known. Nothing is saved here."""
     name = scheme.name.strip()
@@ -259,7 +258,7 @@ def validate_scheme(con: duckdb.DuckDBPyConnection, scheme: Scheme) -> None:
         raise AssessmentError("The weights must sum to a positive number.", key="error.assessment_weights_sum")
 
 
-def save_scheme(con: duckdb.DuckDBPyConnection, scheme: Scheme, *, user: User) -> None:
+def save_scheme(con: Connection, scheme: Scheme, *, user: User) -> None:
     """Save (create or replace) a scheme in one transaction, audited with the old and the new definition.
 
     Needs the ``definitions`` permission. A scheme saved as default becomes the only default; the first scheme
@@ -291,7 +290,7 @@ def save_scheme(con: duckdb.DuckDBPyConnection, scheme: Scheme, *, user: User) -
         bump_data_version(con)
 
 
-def set_default_scheme(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> None:
+def set_default_scheme(con: Connection, name: str, *, user: User) -> None:
     """Make ``name`` the default scheme (audited; ``definitions`` permission)."""
     from analytics.store import transaction
 
@@ -304,7 +303,7 @@ def set_default_scheme(con: duckdb.DuckDBPyConnection, name: str, *, user: User)
         bump_data_version(con)
 
 
-def delete_scheme(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> None:
+def delete_scheme(con: Connection, name: str, *, user: User) -> None:
     """Delete a scheme that is not the default (audited; ``definitions`` permission)."""
     from analytics.store import transaction
 
@@ -327,22 +326,22 @@ def _scheme_json(scheme: Scheme | None) -> dict | None:
          "floor": c.floor_value, "ceiling": c.ceiling_value} for c in scheme.components]}
 
 
-def list_targets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_targets(con: Connection) -> pd.DataFrame:
     """Every target: source, component, scope, effective_from, target, direction, updated_at, updated_by."""
     return query_df(con, "assessment/targets_list")
 
 
-def _check_scope(con: duckdb.DuckDBPyConnection, scope: str) -> str:
+def _check_scope(con: Connection, scope: str) -> str:
     scope = scope.strip()
     if scope == "*" or (scope.startswith("level:") and scope[6:] in LEVELS):
         return scope
-    if con.execute("SELECT 1 FROM jurisdictions WHERE code = $c", {"c": scope}).fetchall():
+    if fetch_one(con, "jurisdictions/exists", {"code": scope})["found"]:
         return scope
     raise AssessmentError(f"Unknown target scope {scope!r}: use *, level:station|district|city or a jurisdiction "
                           "code.", key="error.assessment_bad_scope", scope=scope)
 
 
-def set_target(con: duckdb.DuckDBPyConnection, source: str, component: str, target: float, *, user: User,
+def set_target(con: Connection, source: str, component: str, target: float, *, user: User,
                direction: str = "higher", scope: str = "*", effective_from: dt.date | str = dt.date(2000, 1, 1)
                ) -> None:
     """Set a target on the component's own scale (a rate as a proportion, 0.85 for 85%), audited.
@@ -377,7 +376,7 @@ def set_target(con: duckdb.DuckDBPyConnection, source: str, component: str, targ
         bump_data_version(con)
 
 
-def remove_target(con: duckdb.DuckDBPyConnection, source: str, component: str, *, user: User, scope: str = "*",
+def remove_target(con: Connection, source: str, component: str, *, user: User, scope: str = "*",
                   effective_from: dt.date | str = dt.date(2000, 1, 1)) -> None:
     """Remove one target (audited; ``definitions`` permission)."""
     from analytics.store import transaction
@@ -414,7 +413,7 @@ def target_status(estimate: np.ndarray, low: np.ndarray, high: np.ndarray, targe
     return out
 
 
-def targets_for(con: duckdb.DuckDBPyConnection, comp: pd.DataFrame, level: str) -> pd.DataFrame:
+def targets_for(con: Connection, comp: pd.DataFrame, level: str) -> pd.DataFrame:
     """``comp`` with ``target`` and ``direction`` per row (NaN/None where no target applies): the most specific
     scope (jurisdiction code, then ``level:<level>``, then ``*``), then the latest effective date on or before
     the first day of the row's period. ``comp`` needs ``jurisdiction``, ``period`` (concrete labels, not
@@ -488,7 +487,7 @@ def _internal_values(raw: pd.DataFrame, suppress_below: float, caution_below: fl
     return out
 
 
-def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Scheme,
+def component_values(con: Connection, sel: Selection, scheme: Scheme,
                      periods: Sequence[str] | None = None, *, without_excluded: bool = False) -> pd.DataFrame:
     """Every component of ``scheme`` per jurisdiction and period, in the shape ``COMPONENT_COLUMNS``.
 
@@ -534,7 +533,7 @@ def component_values(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: Sch
     return pd.concat(frames, ignore_index=True)[COMPONENT_COLUMNS]
 
 
-def _pair_correlations(con: duckdb.DuckDBPyConnection, sel: Selection, indicators: list[str],
+def _pair_correlations(con: Connection, sel: Selection, indicators: list[str],
                        codes: list[str] | None, periods: Sequence[str], *, without_excluded: bool = False
                        ) -> pd.DataFrame:
     """Correlation r of two indicators' estimates per jurisdiction and period (pairs a < b).
@@ -653,7 +652,7 @@ def _complete(comp: pd.DataFrame, scheme: Scheme, jurisdictions: pd.DataFrame, p
     return merged
 
 
-def assess(con: duckdb.DuckDBPyConnection, sel: Selection, scheme: str | Scheme | None = None, *,
+def assess(con: Connection, sel: Selection, scheme: str | Scheme | None = None, *,
            without_excluded: bool = False) -> Assessment:
     """Composite scores per jurisdiction (at ``sel.level``) and period of ``sel``, ranked, with components.
 
@@ -776,7 +775,7 @@ def formula_text(scheme: Scheme, labels: dict[str, str], lang: str) -> str:
 # Officers
 
 
-def officer_table(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Sequence[str] | None = None
+def officer_table(con: Connection, sel: Selection, periods: Sequence[str] | None = None
                   ) -> pd.DataFrame:
     """Internal measures per officer (station x officer x period x measure) with the same suppression as units.
 
@@ -787,7 +786,7 @@ def officer_table(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Seque
     codes = engine.scope_codes(con, sel.user, list(sel.jurisdiction_codes) or None)
     stations = None
     if codes is not None:
-        registry = query_df(con, "jurisdiction_list")
+        registry = query_df(con, "jurisdictions/list")
         # The stations under the chosen (or visible) jurisdictions; the ancestors a station user sees add none.
         visible = engine.scope_codes(con, sel.user, None)
         under = registry[(registry["level"] == "station")

@@ -22,10 +22,10 @@ import re
 import secrets
 from typing import NoReturn
 
-import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from analytics.db import Connection
 from analytics.errors import AccessDenied, UnknownNameError
 from analytics.roles import LOCAL_USER, PERMISSIONS, ROLES, User  # noqa: F401 (re-exported)
 from analytics.store import audit
@@ -50,7 +50,7 @@ def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(24))
 
 
-def any_users(con: duckdb.DuckDBPyConnection) -> bool:
+def any_users(con: Connection) -> bool:
     """Whether at least one account exists (then login is required)."""
     return con.execute("SELECT count(*) FROM users").fetchall()[0][0] > 0
 
@@ -61,7 +61,7 @@ def _check_new_password(password: str) -> None:
                            key="error.password_short", minimum=MIN_PASSWORD_LENGTH)
 
 
-def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: str, *,
+def add_user(con: Connection, username: str, password: str, role: str, *,
              jurisdiction_code: str | None = None, user: User) -> User:
     """Create an account (``user`` needs the ``users`` permission and is the audit actor; the very first
     account is made by the local admin). Station users need the jurisdiction whose subtree they may see."""
@@ -87,7 +87,7 @@ def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role:
     return User(username, role, jurisdiction_code)
 
 
-def remove_user(con: duckdb.DuckDBPyConnection, username: str, *, user: User) -> None:
+def remove_user(con: Connection, username: str, *, user: User) -> None:
     """Delete an account (``user`` needs the ``users`` permission)."""
     user.require("users")
     if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
@@ -97,7 +97,7 @@ def remove_user(con: duckdb.DuckDBPyConnection, username: str, *, user: User) ->
     audit(con, user.username, "user.remove", {"username": username})
 
 
-def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str, *, user: User) -> None:
+def reset_password(con: Connection, username: str, password: str, *, user: User) -> None:
     """Set a new password, clear any lockout and revoke the account's command-line tokens (a reset often
     follows a suspected compromise, so every old credential ends with it). ``user`` needs ``users``."""
     user.require("users")
@@ -110,7 +110,7 @@ def reset_password(con: duckdb.DuckDBPyConnection, username: str, password: str,
     audit(con, user.username, "user.reset_password", {"username": username})
 
 
-def list_users(con: duckdb.DuckDBPyConnection, user: User) -> list[dict[str, object]]:
+def list_users(con: Connection, user: User) -> list[dict[str, object]]:
     """Accounts without their password hashes (``user`` needs the ``users`` permission)."""
     user.require("users")
     rows = con.execute("SELECT username, role, jurisdiction_code, created_at, last_login, locked_until "
@@ -119,7 +119,7 @@ def list_users(con: duckdb.DuckDBPyConnection, user: User) -> list[dict[str, obj
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
-def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
+def get_user(con: Connection, username: str) -> User:
     """The account named ``username`` (for CLI ``--user``); UnknownNameError if absent."""
     rows = con.execute("SELECT username, role, jurisdiction_code FROM users WHERE username = $u",
                        {"u": username}).fetchall()
@@ -128,13 +128,13 @@ def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User:
     return User(*rows[0])
 
 
-def _account(con: duckdb.DuckDBPyConnection, username: str) -> tuple | None:
+def _account(con: Connection, username: str) -> tuple | None:
     rows = con.execute("SELECT username, role, jurisdiction_code, password_hash, failed_attempts, locked_until "
                        "FROM users WHERE username = $u", {"u": username}).fetchall()
     return rows[0] if rows else None
 
 
-def _refuse_if_locked(con: duckdb.DuckDBPyConnection, username: str, locked_until: dt.datetime | None,
+def _refuse_if_locked(con: Connection, username: str, locked_until: dt.datetime | None,
                       now: dt.datetime, via: str) -> None:
     if locked_until is not None and locked_until > now:
         audit(con, username, "login.locked", {"until": locked_until, "via": via})
@@ -142,7 +142,7 @@ def _refuse_if_locked(con: duckdb.DuckDBPyConnection, username: str, locked_unti
                            key="error.login_locked", until=f"{locked_until:%H:%M}")
 
 
-def _count_failure(con: duckdb.DuckDBPyConnection, username: str, failures: int, now: dt.datetime,
+def _count_failure(con: Connection, username: str, failures: int, now: dt.datetime,
                    reason: str, via: str) -> NoReturn:
     """Record one more failed attempt (locking the account at MAX_FAILED_ATTEMPTS), audit it and refuse."""
     failures += 1
@@ -156,7 +156,7 @@ def _count_failure(con: duckdb.DuckDBPyConnection, username: str, failures: int,
     raise AccessDenied("Wrong user name or password.", key="error.login_failed")
 
 
-def _signed_in(con: duckdb.DuckDBPyConnection, row: tuple, now: dt.datetime, via: str) -> User:
+def _signed_in(con: Connection, row: tuple, now: dt.datetime, via: str) -> User:
     name, role, jurisdiction = row[:3]
     con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = $n WHERE username = $u",
                 {"n": now, "u": name})
@@ -164,7 +164,7 @@ def _signed_in(con: duckdb.DuckDBPyConnection, row: tuple, now: dt.datetime, via
     return User(name, role, jurisdiction)
 
 
-def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str, *,
+def authenticate(con: Connection, username: str, password: str, *,
                  now: dt.datetime | None = None, via: str = "password") -> User:
     """Check a password; count failures, lock the account after repeated failures, audit every attempt.
 
@@ -194,7 +194,7 @@ def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(con: duckdb.DuckDBPyConnection, user: User, *, days: float = DEFAULT_TOKEN_DAYS,
+def create_token(con: Connection, user: User, *, days: float = DEFAULT_TOKEN_DAYS,
                  now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
     """A new command-line token for ``user``, valid for ``days`` (0 < days <= MAX_TOKEN_DAYS).
 
@@ -217,7 +217,7 @@ def create_token(con: duckdb.DuckDBPyConnection, user: User, *, days: float = DE
     return f"{user.username}:{secret}\n", expires
 
 
-def revoke_tokens(con: duckdb.DuckDBPyConnection, username: str, *, user: User) -> int:
+def revoke_tokens(con: Connection, username: str, *, user: User) -> int:
     """Delete every command-line token of ``username``; returns how many there were. Anyone may revoke their
     own tokens; another account's need the ``users`` permission."""
     if username != user.username:
@@ -228,7 +228,7 @@ def revoke_tokens(con: duckdb.DuckDBPyConnection, username: str, *, user: User) 
     return int(count)
 
 
-def authenticate_token(con: duckdb.DuckDBPyConnection, text: str, *, now: dt.datetime | None = None) -> User:
+def authenticate_token(con: Connection, text: str, *, now: dt.datetime | None = None) -> User:
     """Check a token file's text (``NAME:SECRET``). A wrong or expired token counts toward the
     account's lockout like a wrong password; every attempt is audited."""
     now = now or dt.datetime.now()
@@ -253,7 +253,7 @@ def authenticate_token(con: duckdb.DuckDBPyConnection, text: str, *, now: dt.dat
     return _signed_in(con, row, now, "token")
 
 
-def visible_codes(con: duckdb.DuckDBPyConnection, user: User) -> set[str] | None:
+def visible_codes(con: Connection, user: User) -> set[str] | None:
     """Jurisdiction codes whose figures ``user`` may see; None means all.
 
     A station user sees its own subtree and the jurisdictions above it (district and city

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 from scipy.stats import norm
 
 from analytics import engine, stats
+from analytics.db import Connection, query_df
 from analytics.errors import AccessDenied, UnknownNameError
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
 GROUP_COLUMNS = ["group", "n", "n_eff", "estimate", "se", "ci_low", "ci_high", "flag"]
@@ -50,13 +49,13 @@ class Breakdown:
     gaps: pd.DataFrame  # GAP_COLUMNS, one row per pair of unsuppressed groups
 
 
-def group_items(con: DuckDBPyConnection) -> pd.DataFrame:
+def group_items(con: Connection) -> pd.DataFrame:
     """Grouping fields loaded (open or categorical items answered): ``item``, ``label_zh``, ``label_en``,
     ``answered``; age band and sex first."""
     return query_df(con, "leaders/group_items")
 
 
-def breakdown(con: DuckDBPyConnection, sel: Selection, indicator: str, jurisdiction: str, group_item: str,
+def breakdown(con: Connection, sel: Selection, indicator: str, jurisdiction: str, group_item: str,
               ) -> Breakdown:
     """Rates (or mean scores) of ``indicator`` by ``group_item`` in ``jurisdiction`` for ``sel.latest``.
 
@@ -84,7 +83,7 @@ def breakdown(con: DuckDBPyConnection, sel: Selection, indicator: str, jurisdict
     return Breakdown(indicator, jurisdiction, sel.latest, group_item, kind, groups, group_gaps(groups, level))
 
 
-def _group_estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, weighted: bool, is_mean: bool,
+def _group_estimates(con: Connection, raw: pd.DataFrame, *, weighted: bool, is_mean: bool,
                      lower: float, upper: float) -> pd.DataFrame:
     if raw.empty:
         return pd.DataFrame(columns=GROUP_COLUMNS)

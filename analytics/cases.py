@@ -1,6 +1,6 @@
 """Case-work metrics per jurisdiction and period: how the police handled residents' own cases.
 
-Every figure is computed in DuckDB (``sql/cases_metrics.sql``) from the current state of each case
+Every figure is computed in DuckDB (``sql/cases/metrics.sql``) from the current state of each case
 (the ``cases`` view: the newest row of a loaded batch per ``case_id``, so later batches update
 earlier ones and removing a batch falls back to what the previous batch said). A district or city
 figure is aggregated from its stations' case rows, never by averaging station figures. A case
@@ -65,19 +65,18 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics import vocabulary as F
 from analytics.auth import visible_codes
 from analytics.choices import METRICS, Metric  # noqa: F401  (re-exported: cases.METRICS, cases.Metric)
+from analytics.db import Connection, query_df
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import CALENDAR_KINDS, label_for, parse_period
 from analytics.presentation import natural_order, rate_cell
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
 CATEGORY_KEYS: tuple[str, ...] = F.CATEGORIES
@@ -102,26 +101,26 @@ def _check_choice(value: str, allowed: Sequence[str], what: str) -> None:
         raise UnknownNameError(f"Unknown {what} {value!r}; choose one of: {', '.join(allowed)}")
 
 
-def latest_data_time(con: DuckDBPyConnection) -> datetime | None:
+def latest_data_time(con: Connection) -> datetime | None:
     """The latest timestamp in any current case row (report, response, close, callback, rectification).
 
     This is the "as of" time of deadlines and waiting times; None when there are no cases.
     """
-    frame = query_df(con, "cases_as_of")
+    frame = query_df(con, "cases/as_of")
     value = frame["as_of"].iloc[0] if not frame.empty else None
     if value is None or pd.isna(value):
         return None
     return pd.Timestamp(value).to_pydatetime()
 
 
-def case_months(con: DuckDBPyConnection) -> list[date]:
+def case_months(con: Connection) -> list[date]:
     """The months (first days) in which cases were reported, in order."""
-    frame = query_df(con, "cases_months")
+    frame = query_df(con, "cases/months")
     return [pd.Timestamp(v).date() for v in frame["month"]]
 
 
 def case_metrics(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     metrics: Sequence[str] | None = None,
@@ -151,7 +150,7 @@ def case_metrics(
         as_of = latest_data_time(con)
     # The SQL filters on the periods' first days (a range); a non-contiguous choice is narrowed below.
     starts = [parse_period(label)[1] for label in sel.periods if label != "all"]
-    raw = query_df(con, "cases_metrics", {
+    raw = query_df(con, "cases/metrics", {
         "level": sel.level,
         "period_kind": sel.period_kind,
         "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
@@ -172,7 +171,7 @@ def case_metrics(
     return _finish(con, raw, level=sel.level)
 
 
-def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.DataFrame:
+def _finish(con: Connection, raw: pd.DataFrame, *, level: str) -> pd.DataFrame:
     """Values, Wilson intervals, flags and suppression for the long SQL result (vectorised)."""
     out = raw.copy()
     n = out["n"].to_numpy(dtype=float)
@@ -205,7 +204,7 @@ def _finish(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str) -> pd.Dat
 
 
 def outcome_rate(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     categories: Sequence[str],
     outcomes: Sequence[str],
@@ -227,7 +226,7 @@ def outcome_rate(
     return table.assign(metric="outcome_rate")
 
 
-def open_loop(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
+def open_loop(con: Connection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Dissatisfied callbacks not yet rectified, oldest callback first, with days waited.
 
     One row per case: ``jurisdiction`` (at ``sel.level``, narrowed to ``sel.jurisdiction_codes``) and its
@@ -240,7 +239,7 @@ def open_loop(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None
     if as_of is None:
         as_of = latest_data_time(con)
     visible = visible_codes(con, sel.user)
-    return query_df(con, "cases_open_loop", {
+    return query_df(con, "cases/open_loop", {
         "level": sel.level,
         "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
         "stations": sorted(visible) if visible is not None else None,
@@ -248,7 +247,7 @@ def open_loop(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None
     })
 
 
-def open_loop_summary(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
+def open_loop_summary(con: Connection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Per jurisdiction at ``sel.level``: dissatisfied callbacks ever, still pending, oldest and median wait (days).
 
     Jurisdictions with no dissatisfied callback at all have no row. Sorted by pending, then oldest.
@@ -256,7 +255,7 @@ def open_loop_summary(con: DuckDBPyConnection, sel: Selection, *, as_of: datetim
     """
     if as_of is None:
         as_of = latest_data_time(con)
-    return query_df(con, "cases_open_loop_summary", {
+    return query_df(con, "cases/open_loop_summary", {
         "level": sel.level,
         "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
         "as_of": as_of,
@@ -268,7 +267,7 @@ def open_loop_summary(con: DuckDBPyConnection, sel: Selection, *, as_of: datetim
 # --------------------------------------------------------------------------------------------------
 
 
-def metric_definition(con: DuckDBPyConnection, key: str, lang: str) -> str:
+def metric_definition(con: Connection, key: str, lang: str) -> str:
     """The metric's definition in ``lang``, with the current settings filled in."""
     return t(f"metricdef.{key}", lang, weight=f"{float(get_setting(con, 'basic_satisfied_weight')):g}",
              days=int(get_setting(con, "petition_deadline_days")))

@@ -49,19 +49,18 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics import engine, stats, store
 from analytics.auth import User, visible_codes
+from analytics.db import Connection, execute, fetch_all, query_df
 from analytics.definitions import get_indicator
 from analytics.errors import JingminError, UnknownNameError, WeightingError
 from analytics.periods import WAVE_KIND, label_for, parse_period, period_kind
 from analytics.presentation import natural_order
 from analytics.result import Result
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.weighting import (
     AGE_YEARS_ITEM,
     JURISDICTION_DIMS,
@@ -129,7 +128,7 @@ def _period_filter(period: str) -> tuple[str, date | None]:
     return kind, start
 
 
-def _comparison_codes(con: duckdb.DuckDBPyConnection, level: str, peer_group: str | None,
+def _comparison_codes(con: Connection, level: str, peer_group: str | None,
                       jurisdiction_codes: Sequence[str] | None) -> list[str] | None:
     """The jurisdictions to compare: a peer group's members (narrowed by ``jurisdiction_codes``), or those."""
     if peer_group is None:
@@ -151,12 +150,12 @@ def _comparison_codes(con: duckdb.DuckDBPyConnection, level: str, peer_group: st
     return codes or ["\x00empty-peer-group"]
 
 
-def _pooled_rate(con: duckdb.DuckDBPyConnection, *, indicator: str, period: str, kind: str, start: date | None,
+def _pooled_rate(con: Connection, *, indicator: str, period: str, kind: str, start: date | None,
                  level: str, codes: Sequence[str], weighted: bool) -> float:
     """The pooled rate of the respondents of ``codes`` (Σy/Σn, or Σwy/Σw weighted), from the cells."""
     if not codes:
         return float("nan")
-    raw = query_df(con, "indicator_stats", {
+    raw = query_df(con, "indicators/stats", {
         "level": level, "period_kind": kind, "indicators": [indicator], "jurisdictions": list(codes),
         "date_from": start, "date_to": start, "period_starts": None,
     })
@@ -193,7 +192,7 @@ def _empty_comparison() -> pd.DataFrame:
 
 
 def compare_table(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     indicator: str,
@@ -417,7 +416,7 @@ def _kind_of(label: str) -> str:
         return WAVE_KIND
 
 
-def mode_breaks(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicators: Sequence[str] | None = None,
+def mode_breaks(con: Connection, sel: Selection, *, indicators: Sequence[str] | None = None,
                 by_jurisdiction: bool = True) -> pd.DataFrame:
     """Where the survey mode behind an indicator changes (columns ``BREAK_COLUMNS``).
 
@@ -434,7 +433,7 @@ def mode_breaks(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicators: S
     walked, whatever ``sel.periods`` (a break just before the first period shown still explains it).
     """
     codes = engine.scope_codes(con, sel.user, sel.jurisdiction_codes)
-    months = query_df(con, "compare_mode_months", {
+    months = query_df(con, "compare/mode_months", {
         "indicators": list(indicators) if indicators else None, "level": sel.level if by_jurisdiction else None,
         "jurisdictions": list(codes) if codes else None,
     })
@@ -501,19 +500,19 @@ def _check_group_name(name: str) -> str:
     return clean
 
 
-def list_peer_groups(con: duckdb.DuckDBPyConnection, user: User | None = None) -> pd.DataFrame:
+def list_peer_groups(con: Connection, user: User | None = None) -> pd.DataFrame:
     """Every peer group member: ``group_name, jurisdiction_code, name_zh, name_en, level``.
 
     A scoped ``user`` (station role) sees only the members it may see (never a sibling station's name or code).
     """
-    groups = query_df(con, "compare_peer_groups")
+    groups = query_df(con, "peers/groups")
     visible = visible_codes(con, user) if user is not None else None
     if visible is None:
         return groups
     return groups[groups["jurisdiction_code"].isin(visible)].reset_index(drop=True)
 
 
-def peer_group_codes(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+def peer_group_codes(con: Connection, name: str) -> list[str]:
     """The member codes of peer group ``name``; UnknownNameError if there is no such group."""
     groups = list_peer_groups(con)
     codes = list(groups.loc[groups["group_name"] == name, "jurisdiction_code"])
@@ -522,7 +521,7 @@ def peer_group_codes(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     return codes
 
 
-def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[str], *, user: User) -> str:
+def save_peer_group(con: Connection, name: str, codes: Sequence[str], *, user: User) -> str:
     """Create or replace peer group ``name`` with ``codes`` (at least 2 jurisdictions of one level); ``user``
     needs the ``definitions`` permission (peer groups define comparisons, like indicator definitions).
 
@@ -544,21 +543,19 @@ def save_peer_group(con: duckdb.DuckDBPyConnection, name: str, codes: Sequence[s
         raise CompareError(f"A peer group compares jurisdictions of one level; these are {', '.join(levels)}.",
                            key="error.compare.group_mixed", levels=", ".join(levels))
     with store.transaction(con):
-        con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": clean})
-        con.executemany("INSERT INTO peer_groups (group_name, jurisdiction_code) VALUES (?, ?)",
-                        [(clean, code) for code in members])
+        execute(con, "peers/group_replace", {"group": clean, "codes": list(members)})
         store.audit(con, user.username, "peers.save", {"group": clean, "members": members, "level": levels[0]})
         store.bump_data_version(con)
     return levels[0]
 
 
-def delete_peer_group(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> int:
+def delete_peer_group(con: Connection, name: str, *, user: User) -> int:
     """Delete peer group ``name`` (``user`` needs ``definitions``; audited as ``peers.remove``); returns the
     number of members removed."""
     user.require("definitions")
     members = peer_group_codes(con, name)
     with store.transaction(con):
-        con.execute("DELETE FROM peer_groups WHERE group_name = $g", {"g": name})
+        execute(con, "peers/group_delete", {"group": name})
         store.audit(con, user.username, "peers.remove", {"group": name, "members": members})
         store.bump_data_version(con)
     return len(members)
@@ -641,7 +638,7 @@ def margin_tables(frame: pd.DataFrame, dims: Sequence[Sequence[str]] | None = No
     return margins, groups
 
 
-def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]],
+def rakeable_batches(con: Connection, dims: Sequence[Sequence[str]],
                      age_for: str | None = None) -> pd.DataFrame:
     """Loaded survey batches with ``respondents`` and ``complete`` (answered every item dimension).
 
@@ -649,11 +646,11 @@ def rakeable_batches(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str
     bands it (:func:`analytics.weighting.banded_dimensions`).
     """
     items = sorted({d for group in dims for d in group if d not in JURISDICTION_DIMS})
-    return query_df(con, "compare_weight_batches", {"items": items, "age_for": age_for,
+    return query_df(con, "weighting/weight_batches", {"items": items, "age_for": age_for,
                                                     "age_item": AGE_YEARS_ITEM})
 
 
-def margin_label_report(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
+def margin_label_report(con: Connection, frame: pd.DataFrame, *,
                         dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
                         recodes: Mapping[str, Mapping[str, str]] | None = None) -> pd.DataFrame:
     """How the margins' labels meet the sample's (:func:`analytics.weighting.label_report`), before raking."""
@@ -670,14 +667,14 @@ def proposed_recodes(report: pd.DataFrame) -> dict[str, dict[str, str]]:
     return out
 
 
-def _refresh(con: duckdb.DuckDBPyConnection) -> None:
+def _refresh(con: Connection) -> None:
     """Rebuild the indicator cells from the new weights in one transaction, bumping the data version."""
     with store.transaction(con):
         engine.refresh_cells(con)
         store.bump_data_version(con)
 
 
-def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
+def rake_and_refresh(con: Connection, frame: pd.DataFrame, *,
                      dims: Sequence[Sequence[str]] | None = None, batch_ids: Sequence[int] | None = None,
                      trim: tuple[float, float] | None = None, per_batch: bool = False,
                      user: User, recodes: Mapping[str, Mapping[str, str]] | None = None,
@@ -714,7 +711,7 @@ def rake_and_refresh(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, *,
     return results
 
 
-def reset_and_refresh(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] | None = None,
+def reset_and_refresh(con: Connection, *, batch_ids: Sequence[int] | None = None,
                       user: User) -> int:
     """Undo raking (weights = design weights) and rebuild the cells; returns the respondents reset. ``user``
     needs the ``weights`` permission."""
@@ -723,7 +720,7 @@ def reset_and_refresh(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int
     return count
 
 
-def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] | None = None,
+def weights_summary(con: Connection, *, batch_ids: Sequence[int] | None = None,
                     user: User | None = None) -> pd.DataFrame:
     """Kish effective n and design effect of the weights in use: overall, per batch and per district.
 
@@ -735,7 +732,7 @@ def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] 
     Per-indicator n_eff (don't-know excluded) is in every estimate. A scoped ``user`` (station role) gets the
     'all' row (the city) and the districts it may see only: batch rows can describe another station's own survey.
     """
-    raw = query_df(con, "compare_weight_summary",
+    raw = query_df(con, "weighting/weight_summary",
                    {"batches": None if batch_ids is None else [int(b) for b in batch_ids]})
     names = engine.jurisdictions(con).set_index("code")[["name_zh", "name_en"]]
     out = pd.DataFrame({
@@ -756,11 +753,9 @@ def weights_summary(con: duckdb.DuckDBPyConnection, *, batch_ids: Sequence[int] 
     return out.reset_index(drop=True)
 
 
-def last_weighting(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:
+def last_weighting(con: Connection) -> dict[str, Any] | None:
     """The newest ``weights.rake``/``weights.reset`` audit entry: action, actor, logged_at, detail; or None."""
-    rows = con.execute(
-        "SELECT action, actor, logged_at, detail FROM audit_log WHERE action IN ('weights.rake', 'weights.reset') "
-        "ORDER BY audit_id DESC LIMIT 1").fetchall()
+    rows = fetch_all(con, "weighting/last_weighting")
     if not rows:
         return None
     action, actor, logged_at, detail = rows[0]

@@ -20,14 +20,12 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Any
 
-import duckdb
-
 from analytics import definitions
 from analytics.auth import User
+from analytics.db import Connection, execute, query_df
 from analytics.definitions import SCALES, Indicator, Item
 from analytics.engine import refresh_cells
 from analytics.errors import DefinitionError, UnknownNameError
-from analytics.sqlfiles import execute, query_df
 from analytics.store import audit, bump_data_version, transaction
 
 # Names the store puts back on every start (store.seed_defaults), hence never removed.
@@ -110,7 +108,7 @@ def mean_score_indicator(key: str, item: Item, *, label_zh: str = "", label_en: 
                    f"Mean score of '{item.label_en}' ({scale.low}–{scale.high}; don't know excluded).")
 
 
-def check_item(con: duckdb.DuckDBPyConnection, item: Item) -> None:
+def check_item(con: Connection, item: Item) -> None:
     """Raise DefinitionError unless ``item`` can be saved: see the module docstring for the rules."""
     if not definitions.KEY_PATTERN.match(item.item):
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' "
@@ -151,7 +149,7 @@ def check_item(con: duckdb.DuckDBPyConnection, item: Item) -> None:
                                   key="error.defs.loaded_codes_lost", name=item.item, codes=listed)
 
 
-def check_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, item: Item | None = None) -> None:
+def check_indicator(con: Connection, ind: Indicator, item: Item | None = None) -> None:
     """Raise DefinitionError unless ``ind`` can be computed from its item (``item``: that item's new definition,
     when checking the indicators of an item about to change)."""
     items = {i.item: i for i in definitions.list_items(con)}
@@ -184,7 +182,7 @@ def _snapshot(value: Item | Indicator | None) -> dict[str, Any] | None:
     return None if value is None else asdict(value)
 
 
-def define_item(con: duckdb.DuckDBPyConnection, item: Item, *, user: User) -> None:
+def define_item(con: Connection, item: Item, *, user: User) -> None:
     """Create or replace an item (``definitions`` permission; audited with the old and new definition).
 
     Replacing an item that indicators read checks those indicators against the new definition first.
@@ -204,7 +202,7 @@ def define_item(con: duckdb.DuckDBPyConnection, item: Item, *, user: User) -> No
         bump_data_version(con)
 
 
-def remove_item(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> None:
+def remove_item(con: Connection, name: str, *, user: User) -> None:
     """Remove an item no indicator reads and no loaded answer carries (``definitions``; audited)."""
     user.require("definitions")
     old = definitions.get_item(con, name)
@@ -225,7 +223,7 @@ def remove_item(con: duckdb.DuckDBPyConnection, name: str, *, user: User) -> Non
         bump_data_version(con)
 
 
-def define_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, user: User) -> None:
+def define_indicator(con: Connection, ind: Indicator, *, user: User) -> None:
     """Create or replace an indicator and rebuild the cells (``definitions`` permission; audited).
 
     The cells are rebuilt in the same transaction, so the new figures appear everywhere at once or not at all.
@@ -241,7 +239,7 @@ def define_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, user: Us
         bump_data_version(con)
 
 
-def remove_indicator(con: duckdb.DuckDBPyConnection, key: str, *, user: User) -> None:
+def remove_indicator(con: Connection, key: str, *, user: User) -> None:
     """Remove an indicator and its cells (``definitions``; audited). Built-in indicators and those that an
     assessment target, scheme or published result uses are refused, naming the uses."""
     user.require("definitions")
@@ -262,7 +260,7 @@ def remove_indicator(con: duckdb.DuckDBPyConnection, key: str, *, user: User) ->
         bump_data_version(con)
 
 
-def item_or_error(con: duckdb.DuckDBPyConnection, name: str) -> Item:
+def item_or_error(con: Connection, name: str) -> Item:
     """The item ``name``, or DefinitionError listing the items defined (for a definition that names it)."""
     try:
         return definitions.get_item(con, name)

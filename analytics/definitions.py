@@ -21,9 +21,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
-
 from analytics import store
+from analytics.db import Connection
 from analytics.errors import DefinitionError, UnknownNameError
 from analytics.roles import User
 
@@ -276,7 +275,7 @@ def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
 _STORED = {"items": "SELECT * FROM items WHERE item = $k", "indicators": "SELECT * FROM indicators WHERE key = $k"}
 
 
-def _audit_change(con: duckdb.DuckDBPyConnection, table: str, key: str, before: list[tuple[Any, ...]],
+def _audit_change(con: Connection, table: str, key: str, before: list[tuple[Any, ...]],
                   actor: str | None) -> None:
     """Audit a definition that the save changed (``table`` is 'items' or 'indicators', from this module)."""
     if actor is None:
@@ -286,14 +285,14 @@ def _audit_change(con: duckdb.DuckDBPyConnection, table: str, key: str, before: 
         store.audit(con, actor, f"definition.{table}", {"name": key, "new": not before})
 
 
-def save_item(con: duckdb.DuckDBPyConnection, item: Item, *, user: User) -> None:
+def save_item(con: Connection, item: Item, *, user: User) -> None:
     """Insert or replace an item definition; ``user`` needs the ``definitions`` permission and a change is
     written to the audit log under their name."""
     user.require("definitions")
     _store_item(con, item, user.username)
 
 
-def _store_item(con: duckdb.DuckDBPyConnection, item: Item, actor: str | None) -> None:
+def _store_item(con: Connection, item: Item, actor: str | None) -> None:
     """The write behind :func:`save_item`; ``actor=None`` (seeding a new store's defaults) is not audited."""
     if not KEY_PATTERN.match(item.item):
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' (≤ 40).")
@@ -309,14 +308,14 @@ def _store_item(con: duckdb.DuckDBPyConnection, item: Item, actor: str | None) -
     _audit_change(con, "items", item.item, before, actor)
 
 
-def save_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, *, user: User) -> None:
+def save_indicator(con: Connection, ind: Indicator, *, user: User) -> None:
     """Validate and insert or replace an indicator definition; ``user`` needs the ``definitions`` permission
     and a change is audited under their name."""
     user.require("definitions")
     _store_indicator(con, ind, user.username)
 
 
-def _store_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, actor: str | None) -> None:
+def _store_indicator(con: Connection, ind: Indicator, actor: str | None) -> None:
     """The write behind :func:`save_indicator`; ``actor=None`` (seeding defaults) is not audited."""
     validate_indicator(ind, {i.item for i in list_items(con)})
     before = con.execute(_STORED["indicators"], {"k": ind.key}).fetchall()
@@ -333,31 +332,17 @@ def _store_indicator(con: duckdb.DuckDBPyConnection, ind: Indicator, actor: str 
     _audit_change(con, "indicators", ind.key, before, actor)
 
 
-def seed_default_definitions(con: duckdb.DuckDBPyConnection) -> None:
-    """Insert the default items and indicators that are missing; edited definitions are kept."""
-    have_items = {r[0] for r in con.execute("SELECT item FROM items").fetchall()}
-    for item in DEFAULT_ITEMS:
-        if item.item not in have_items:
-            _store_item(con, item, None)
-    have = {r[0] for r in con.execute("SELECT key FROM indicators").fetchall()}
-    row = con.execute("SELECT value FROM settings WHERE name = 'basic_satisfied_weight'").fetchone()
-    weight = float(json.loads(row[0])) if row else 1.0
-    for ind in default_indicators(weight):
-        if ind.key not in have:
-            _store_indicator(con, ind, None)
-
-
 def _item_from_row(row: tuple[Any, ...]) -> Item:
     return Item(row[0], row[1], row[2], row[3], json.loads(row[4]), json.loads(row[5]))
 
 
-def list_items(con: duckdb.DuckDBPyConnection) -> list[Item]:
+def list_items(con: Connection) -> list[Item]:
     """All item definitions, by name."""
     rows = con.execute("SELECT item, label_zh, label_en, scale, codes, dk_codes FROM items ORDER BY item").fetchall()
     return [_item_from_row(r) for r in rows]
 
 
-def get_item(con: duckdb.DuckDBPyConnection, item: str) -> Item:
+def get_item(con: Connection, item: str) -> Item:
     """One item definition; UnknownNameError if absent."""
     row = con.execute("SELECT item, label_zh, label_en, scale, codes, dk_codes FROM items WHERE item = $i",
                       {"i": item}).fetchone()
@@ -366,7 +351,7 @@ def get_item(con: duckdb.DuckDBPyConnection, item: str) -> Item:
     return _item_from_row(row)
 
 
-def list_indicators(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True) -> list[Indicator]:
+def list_indicators(con: Connection, *, enabled_only: bool = True) -> list[Indicator]:
     """Indicator definitions in display order."""
     rows = con.execute(
         "SELECT key, label_zh, label_en, description_zh, description_en, item, scoring, dk_codes, sort_order, "
@@ -378,7 +363,7 @@ def list_indicators(con: duckdb.DuckDBPyConnection, *, enabled_only: bool = True
                       json.loads(r[7]), r[8], r[9], r[10], float(r[11]), float(r[12]), r[13]) for r in rows]
 
 
-def get_indicator(con: duckdb.DuckDBPyConnection, key: str) -> Indicator:
+def get_indicator(con: Connection, key: str) -> Indicator:
     """One indicator definition; UnknownNameError listing the known keys if absent."""
     for ind in list_indicators(con, enabled_only=False):
         if ind.key == key:

@@ -20,14 +20,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager, closing
 from pathlib import Path
 
-import duckdb
-
-from analytics import geo, published, sqlfiles
+from analytics import db, geo, published, sqlfiles, store
+from analytics.db import Connection
 from analytics.ingest import ingest_file
 from analytics.published import ResultsSpec
-from analytics.roles import User
+from analytics.roles import LOCAL_USER, User
 from analytics.store import REPO_ROOT
 
 DEMO_DIR = REPO_ROOT / "data" / "demo"
@@ -74,7 +75,7 @@ DEMO_PUBLISHED: list[tuple[str, ResultsSpec]] = [
 DEMO_BOUNDARIES = "boundaries.geojson"
 
 
-def build_demo_database(con: duckdb.DuckDBPyConnection, *, user: User) -> list[int]:
+def build_demo_database(con: Connection, *, user: User) -> list[int]:
     """Load every demo input file through the ingestion pipeline, the published results with their specs, and
     store the demo boundaries, as ``user`` (who needs ``upload``: every step checks it); returns the batch ids
     (published loads not included: they are not batches)."""
@@ -115,14 +116,15 @@ def prebuilt_is_current(folder: Path = PREBUILT_DIR) -> bool:
     return manifest.get("inputs_sha256") == inputs_digest()
 
 
-def export_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR) -> None:
+def export_prebuilt(con: Connection, folder: Path = PREBUILT_DIR) -> None:
     """Write ``con``'s database (a demo just built with :data:`DEMO_SECRET`) to ``folder`` as DuckDB's
     EXPORT DATABASE (schema.sql, load.sql, one zstd Parquet file per table) plus the manifest."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         old.unlink()
     # EXPORT DATABASE takes no parameters; the folder is ours (a fixed path or the tool's argument).
-    con.execute("EXPORT DATABASE " + sqlfiles.path_literal(folder) + " (FORMAT parquet, COMPRESSION zstd)")
+    db.run(con, "EXPORT DATABASE " + sqlfiles.path_literal(folder) + " (FORMAT parquet, COMPRESSION zstd)",
+           what="exporting the demo database")
     # load.sql names each Parquet file by this machine's absolute path; IMPORT DATABASE resolves a bare file
     # name inside the folder it imports, so keep only the names (no path of the building machine in the repo).
     load = folder / "load.sql"
@@ -132,12 +134,39 @@ def export_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR)
                                    encoding="utf-8")
 
 
-def import_prebuilt(con: duckdb.DuckDBPyConnection, folder: Path = PREBUILT_DIR) -> bool:
+def import_prebuilt(con: Connection, folder: Path = PREBUILT_DIR) -> bool:
     """Fill ``con`` (a new, empty database, before any migration) from the export in ``folder`` when it is
     current; returns False (nothing done) when it is missing or out of date, so the caller builds instead."""
     if not prebuilt_is_current(folder):
         return False
-    con.execute("IMPORT DATABASE " + sqlfiles.path_literal(folder))  # no parameters here either
+    db.run(con, "IMPORT DATABASE " + sqlfiles.path_literal(folder),  # no parameters here either
+           what="importing the prebuilt demo database")
     return True
 
 
+def ensure_default_database(path: str | os.PathLike[str] | None = None, *,
+                            open_write: Callable[[], AbstractContextManager[Connection]] | None = None) -> bool:
+    """Fill the default database file (``data/jingmin.duckdb``) with the demo city when it does not exist yet,
+    so that a fresh clone shows a populated dashboard; any other path, or an existing file, is left alone.
+
+    The shipped export (:func:`import_prebuilt`) is imported when it is current (a fresh clone's first page in a
+    fraction of a second), else the demo is built through the ingestion pipeline. Called by the entry points
+    that open the default database (the dashboard, the CLI), never by the store. ``open_write`` opens the
+    read-write connection to build with (the dashboard passes its ``writer`` so that the build holds its write
+    gate); by default :func:`analytics.store.connect`. Returns whether it filled the file.
+    """
+    db_path = store.resolve_db_path(path)
+    if db_path != store.DEFAULT_DB_PATH or db_path.exists():
+        return False
+    imported = False
+    if prebuilt_is_current():
+        # IMPORT DATABASE creates the tables itself, so it needs the new file before any migration; the
+        # read-write open below then finds the schema current.
+        with closing(store.connect(db_path, migrate_schema=False)) as con:
+            imported = import_prebuilt(con)
+    opener = open_write or (lambda: closing(store.connect(db_path)))
+    with opener() as con:
+        if not imported:
+            # A new file has no account yet: the local admin builds the demo, as any first load.
+            build_demo_database(con, user=LOCAL_USER)
+    return True

@@ -5,7 +5,7 @@ The outcome is an indicator's item scored as its numeric answer code (e.g. overa
 communication, result — whichever have answers). Don't-know / refused answers are excluded and the
 analysis uses complete cases (listwise deletion). The respondent x item data never leave DuckDB in
 full: the correlation matrix comes from sufficient statistics computed in SQL
-(``sql/drivers_moments.sql``), and only a bounded sample is pulled for the bootstrap.
+(``sql/drivers/moments.sql``), and only a bounded sample is pulled for the bootstrap.
 
 Methods
 -------
@@ -23,7 +23,7 @@ Methods
 * ``share`` = weight / R² (importance as a share of the explained variance).
 * Intervals: nonparametric bootstrap percentile intervals (Efron & Tibshirani 1993), resampling
   respondents with replacement, seeded. To keep memory bounded the bootstrap runs on a seeded
-  sample of at most ``max_sample`` respondents per group (default 20,000; ``sql/drivers_sample.sql``);
+  sample of at most ``max_sample`` respondents per group (default 20,000; ``sql/drivers/sample.sql``);
   when a group has more respondents than that, the intervals describe a sample of that size and are
   therefore conservative (wider than with all respondents).
 * Performance: the top-2-box share of each driver item (e.g. 4 or 5 on a 1–5 scale) among its
@@ -51,7 +51,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics.auth import visible_codes
@@ -63,11 +62,11 @@ from analytics.choices import (  # re-exported: the command line reads them with
     GROUP_LEVELS,
     METHODS,
 )
+from analytics.db import Connection, query_df
 from analytics.definitions import get_indicator, list_items
 from analytics.engine import jurisdictions, scope_codes
 from analytics.errors import DefinitionError, UnknownNameError
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
 MAX_DRIVERS = 12
@@ -156,15 +155,15 @@ def corr_from_moments(n: float, sums: np.ndarray, cross: np.ndarray) -> np.ndarr
 # --------------------------------------------------------------------------------------------------
 
 
-def available_drivers(con: DuckDBPyConnection, candidates: Sequence[str] = DEFAULT_DRIVER_ITEMS) -> list[str]:
+def available_drivers(con: Connection, candidates: Sequence[str] = DEFAULT_DRIVER_ITEMS) -> list[str]:
     """The candidate driver items that are defined and have at least one answer, in candidate order."""
     defined = {item.item for item in list_items(con)}
-    present = set(query_df(con, "drivers_items_present", {"items": list(candidates)})["item"])
+    present = set(query_df(con, "drivers/items_present", {"items": list(candidates)})["item"])
     return [item for item in candidates if item in defined and item in present]
 
 
 def key_drivers(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     indicator: str = "satisfaction",
@@ -214,13 +213,13 @@ def key_drivers(
         "date_from": sel.date_from,
         "date_to": sel.date_to,
     }
-    moments = query_df(con, "drivers_moments", params)
+    moments = query_df(con, "drivers/moments", params)
     if moments.empty:
         return pd.DataFrame(columns=DRIVER_COLUMNS)
-    sample = query_df(con, "drivers_sample", {**params, "seed": int(seed), "max_rows": int(max_sample)}) \
+    sample = query_df(con, "drivers/sample", {**params, "seed": int(seed), "max_rows": int(max_sample)}) \
         if n_boot > 0 else pd.DataFrame(columns=["grp", "respondent_key", "x"])
     filters = {key: value for key, value in params.items() if key != "variables"}
-    perf = query_df(con, "drivers_performance", {**filters, "items": drivers})
+    perf = query_df(con, "drivers/performance", {**filters, "items": drivers})
 
     p = len(drivers)
     suppress_n = max(104 + p, float(get_setting(con, "suppress_below_n_eff")))
@@ -299,7 +298,7 @@ def _bootstrap(data: np.ndarray, method: str, n_boot: int, seed: int,
     return w_low, w_high, s_low, s_high, len(weights)
 
 
-def _add_performance(con: DuckDBPyConnection, out: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFrame:
+def _add_performance(con: Connection, out: pd.DataFrame, perf: pd.DataFrame) -> pd.DataFrame:
     """Top-2-box share per group x item with Wilson interval and the survey small-base rule."""
     perf = perf.rename(columns={"grp": "group", "n": "performance_n"})
     out = out.merge(perf, on=["group", "item"], how="left")
@@ -332,7 +331,7 @@ def _add_quadrants(out: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _add_labels(con: DuckDBPyConnection, out: pd.DataFrame) -> pd.DataFrame:
+def _add_labels(con: Connection, out: pd.DataFrame) -> pd.DataFrame:
     labels = {item.item: (item.label_zh, item.label_en) for item in list_items(con)}
     out["label_zh"] = out["item"].map(lambda i: labels.get(i, (i, i))[0])
     out["label_en"] = out["item"].map(lambda i: labels.get(i, (i, i))[1])

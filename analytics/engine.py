@@ -2,7 +2,7 @@
 
 Heavy work runs in DuckDB: :func:`refresh_cells` condenses respondents into sufficient
 statistics per indicator x jurisdiction x month x stratum (``indicator_cells``), and every
-table is a GROUP BY over those cells (``sql/indicator_stats.sql``). Because the statistics are
+table is a GROUP BY over those cells (``sql/indicators/stats.sql``). Because the statistics are
 sums, a district or city figure is computed from its respondents, never by averaging rates.
 The small tail (intervals, flags, tests) runs in numpy via :mod:`analytics.stats`.
 
@@ -34,16 +34,15 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import definitions, stats, waves
 from analytics.auth import User, visible_codes
 from analytics.choices import LEVELS as LEVELS  # re-exported as engine.LEVELS
+from analytics.db import Connection, execute, fetch_all, query_df
 from analytics.errors import UnknownNameError
 from analytics.periods import WAVE_KIND, parse_period, previous_period
 from analytics.presentation import natural_order
 from analytics.selection import Selection
-from analytics.sqlfiles import execute, query_df
 from analytics.store import get_setting
 
 TIDY_COLUMNS = [
@@ -55,7 +54,7 @@ CHANGE_COLUMNS = ["prev_period", "prev_estimate", "change", "change_se", "z", "p
                   "significant", "direction"]
 
 
-def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) -> None:
+def refresh_cells(con: Connection, *, added_batch: int | None = None) -> None:
     """Bring ``indicator_cells`` up to date with respondents, answers and the enabled indicators.
 
     Call it inside the transaction that changed data, weights or definitions. ``added_batch``: the
@@ -64,22 +63,22 @@ def refresh_cells(con: DuckDBPyConnection, *, added_batch: int | None = None) ->
     respondents already loaded, when the whole table is rebuilt. A load thus costs time in
     proportion to the batch, not to everything loaded before it.
     """
-    execute(con, "indicator_cells_macro")
+    execute(con, "indicators/cells_macro")
     if added_batch is not None:
-        shared = bool(query_df(con, "indicator_cells_shared_clusters", {"batch_id": added_batch})["shared"].iloc[0])
+        shared = bool(query_df(con, "indicators/cells_shared_clusters", {"batch_id": added_batch})["shared"].iloc[0])
         if not shared:
-            execute(con, "indicator_cells_add_batch", {"batch_id": added_batch})
+            execute(con, "indicators/cells_add_batch", {"batch_id": added_batch})
             return
-    execute(con, "refresh_indicator_cells")
+    execute(con, "indicators/refresh_cells")
 
 
-def jurisdictions(con: DuckDBPyConnection) -> pd.DataFrame:
+def jurisdictions(con: Connection) -> pd.DataFrame:
     """The jurisdiction registry with district and city codes for each row."""
-    return query_df(con, "jurisdiction_list")
+    return query_df(con, "jurisdictions/list")
 
 
 def indicator_table(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     indicators: Sequence[str] | None = None,
@@ -133,7 +132,7 @@ def indicator_table(
             "date_to": None,
             "period_starts": starts,
         }
-        raw = query_df(con, "indicator_stats", params)
+        raw = query_df(con, "indicators/stats", params)
         if without_excluded:
             raw = _minus_excluded(con, raw, {k: v for k, v in params.items() if k not in ("date_from", "date_to")})
         table = _estimates(con, raw, level=sel.level, weighted=sel.weighted)
@@ -148,7 +147,7 @@ STAT_KEYS = ["indicator", "jurisdiction", "period", "period_start", "period_end"
 STAT_SUMS = ["n", "n_dk", "n_psu", "sum_y", "sum_y2", "sum_w", "sum_w2", "sum_wy", "psu_aa", "psu_ab", "psu_bb"]
 
 
-def _minus_excluded(con: DuckDBPyConnection, raw: pd.DataFrame, params: dict) -> pd.DataFrame:
+def _minus_excluded(con: Connection, raw: pd.DataFrame, params: dict) -> pd.DataFrame:
     """``raw`` (indicator_stats rows) less what the excluded respondents add to each row's sums."""
     if raw.empty:
         return raw
@@ -165,7 +164,7 @@ def _minus_excluded(con: DuckDBPyConnection, raw: pd.DataFrame, params: dict) ->
     return out
 
 
-def _wave_table(con: DuckDBPyConnection, *, level: str, indicators: Sequence[str] | None,
+def _wave_table(con: Connection, *, level: str, indicators: Sequence[str] | None,
                 jurisdiction_codes: Sequence[str] | None, weighted: bool, user: User | None,
                 periods: Sequence[str] | None) -> pd.DataFrame:
     """:func:`indicator_table` with one period per survey wave (same estimators, cells summed per wave)."""
@@ -203,7 +202,7 @@ def _period_starts(kind: str, periods: Sequence[str] | None) -> list[date] | Non
     return sorted(starts)
 
 
-def scope_codes(con: DuckDBPyConnection, user: User | None,
+def scope_codes(con: Connection, user: User | None,
                 requested: Sequence[str] | None) -> list[str] | None:
     """The jurisdiction filter to apply: the request narrowed to what ``user`` may see.
 
@@ -219,7 +218,7 @@ def scope_codes(con: DuckDBPyConnection, user: User | None,
     return allowed or ["\x00no-visible-jurisdiction"]
 
 
-def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weighted: bool) -> pd.DataFrame:
+def _estimates(con: Connection, raw: pd.DataFrame, *, level: str, weighted: bool) -> pd.DataFrame:
     keys = ["indicator", "jurisdiction", "period", "period_start", "period_end"]
     if raw.empty:
         return pd.DataFrame(columns=TIDY_COLUMNS)
@@ -300,7 +299,7 @@ def _estimates(con: DuckDBPyConnection, raw: pd.DataFrame, *, level: str, weight
             .reset_index(drop=True))
 
 
-def indicator_scales(con: DuckDBPyConnection) -> pd.DataFrame:
+def indicator_scales(con: Connection) -> pd.DataFrame:
     """Per indicator key: ``kind`` ('rate' | 'mean'), ``scale_min``, ``scale_max`` and ``unit_label``."""
     rows = [(i.key, i.kind, i.scale_min if i.kind == "mean" else 0.0, i.scale_max if i.kind == "mean" else 1.0,
              i.unit_label) for i in definitions.list_indicators(con, enabled_only=False)]
@@ -395,24 +394,24 @@ def _benjamini_hochberg_by_group(groups: np.ndarray, pvalues: np.ndarray) -> np.
     return out
 
 
-def data_months(con: DuckDBPyConnection) -> list[date]:
+def data_months(con: Connection) -> list[date]:
     """The months (first days) that have survey data, in order."""
-    rows = con.execute("SELECT DISTINCT month FROM indicator_cells ORDER BY month").fetchall()
+    rows = fetch_all(con, "indicators/data_months")
     return [r[0] for r in rows]
 
 
-def batches(con: DuckDBPyConnection) -> pd.DataFrame:
+def batches(con: Connection) -> pd.DataFrame:
     """Every batch loaded (and removed), newest first."""
-    return query_df(con, "batch_list")
+    return query_df(con, "ingest/batch_list")
 
 
-def coverage(con: DuckDBPyConnection, user: User | None = None) -> pd.DataFrame:
+def coverage(con: Connection, user: User | None = None) -> pd.DataFrame:
     """Respondents, survey date range and cases per jurisdiction that has data (scoped to ``user``)."""
-    table = query_df(con, "coverage")
+    table = query_df(con, "indicators/coverage")
     allowed = scope_codes(con, user, None)
     return table if allowed is None else table[table["code"].isin(allowed)].reset_index(drop=True)
 
 
-def audit_log(con: DuckDBPyConnection, limit: int = 500) -> pd.DataFrame:
+def audit_log(con: Connection, limit: int = 500) -> pd.DataFrame:
     """The newest audit-log entries (admins only: callers check the permission)."""
-    return query_df(con, "audit_list", {"limit": limit})
+    return query_df(con, "store/audit_list", {"limit": limit})

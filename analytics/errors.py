@@ -77,6 +77,14 @@ class QueryError(JingminError):
     message_key = "error.query"
 
 
+class InputDataError(QueryError):
+    """DuckDB could not read an input (a file's bytes or shape do not match how it was asked to read them)."""
+
+
+class OutOfMemoryError(QueryError):
+    """A statement needed more memory than DuckDB's limit (``JINGMIN_MEMORY_LIMIT``) allows."""
+
+
 class StoreError(JingminError):
     """The database file cannot be opened, read or written: not a DuckDB file, damaged, disk full, no
     permission. The message names the file and what to do; the DuckDB error is chained as the cause."""

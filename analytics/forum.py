@@ -33,18 +33,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import assessment, cases, engine, published, store, voice, waves
 from analytics.auth import LOCAL_USER, User, visible_codes
+from analytics.db import Connection, execute, fetch_all, fetch_one, query_df
 from analytics.definitions import list_indicators
 from analytics.errors import AccessDenied, ConfigError, JingminError, UnknownNameError
 from analytics.i18n import LANGUAGES, t
 from analytics.periods import WAVE_KIND, label_for, parse_period, previous_period
 from analytics.presentation import jurisdiction_name, mean_digits, value_text
 from analytics.selection import Selection, comparison_words
-from analytics.sqlfiles import execute, query_df
 
 STATUSES = ("planned", "in_progress", "done")
 MAX_CONCERN_CHARS = 300
@@ -484,7 +483,7 @@ def indicators_command(sel: Selection) -> str:
 # --------------------------------------------------------------------------------------------- access
 
 
-def _check_visible(con: duckdb.DuckDBPyConnection, user: User | None, jurisdiction: str) -> None:
+def _check_visible(con: Connection, user: User | None, jurisdiction: str) -> None:
     """AccessDenied unless ``user`` may see ``jurisdiction`` (no user: the caller already checked)."""
     if user is None:
         return
@@ -494,7 +493,7 @@ def _check_visible(con: duckdb.DuckDBPyConnection, user: User | None, jurisdicti
                            code=jurisdiction)
 
 
-def can_edit(con: duckdb.DuckDBPyConnection, user: User, jurisdiction: str) -> bool:
+def can_edit(con: Connection, user: User, jurisdiction: str) -> bool:
     """Whether ``user`` may edit the "you said, we did" rows of ``jurisdiction``.
 
     Roles with ``forum_edit``; a station user only within its own subtree (not the district or
@@ -504,8 +503,7 @@ def can_edit(con: duckdb.DuckDBPyConnection, user: User, jurisdiction: str) -> b
         return False
     if not user.scoped:
         return True
-    rows = con.execute("SELECT code FROM jurisdiction_ancestors WHERE ancestor_code = $j",
-                       {"j": user.jurisdiction_code}).fetchall()
+    rows = fetch_all(con, "jurisdictions/descendants", {"code": user.jurisdiction_code})
     return jurisdiction in {r[0] for r in rows}
 
 
@@ -524,7 +522,7 @@ def change_family(sel: Selection, place: Place) -> Selection:
     return sel.with_(level=place.level, jurisdiction_codes=codes, periods=(sel.periods[-1],))
 
 
-def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: str,
+def forum_summary(con: Connection, sel: Selection, jurisdiction: str,
                   lang: str = "zh") -> ForumSummary:
     """Everything the forum shows for ``jurisdiction`` in ``sel.latest`` (a period of ``sel.period_kind``).
 
@@ -628,7 +626,7 @@ def forum_summary(con: duckdb.DuckDBPyConnection, sel: Selection, jurisdiction: 
                   else comparison_words(lag, period, lang)))
 
 
-def _wave_compared(con: duckdb.DuckDBPyConnection, wave: str, previous: str | None, lang: str) -> str:
+def _wave_compared(con: Connection, wave: str, previous: str | None, lang: str) -> str:
     """'2021年第二轮与上一轮调查2021年第一轮比较（两轮相隔约 7 个月）': the wave, the wave before it and the
     months between their first interviews (calendar months, so 10 January and 12 September are 8 apart)."""
     if previous is None:
@@ -651,7 +649,7 @@ def _published_interval(row: Mapping[str, Any], lang: str) -> str:
     return t(f"published.interval.{row['interval']}", lang, low=low, high=high, **extra)
 
 
-def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: str, code: str = "",
+def with_benchmark(con: Connection, summary: ForumSummary, root: str, code: str = "",
                    group: str = "") -> ForumSummary:
     """``summary`` with a published benchmark: for every indicator of the forum, the published figure of the
     external area (``root``, ``code``; '' = the root's whole area) for the forum's period beside our city's own
@@ -697,7 +695,7 @@ def with_benchmark(con: duckdb.DuckDBPyConnection, summary: ForumSummary, root: 
                                                 note=t("published.forum_note", lang)))
 
 
-def _known_area(con: duckdb.DuckDBPyConnection, root: str, code: str) -> None:
+def _known_area(con: Connection, root: str, code: str) -> None:
     """UnknownNameError naming the right choice when (``root``, ``code``) is no loaded external area: an
     area given as the root ("河口市" instead of "江南省" with the area "河口市") or a name not loaded at all."""
     areas = published.roots(con)
@@ -740,7 +738,7 @@ def _target_value(row: Mapping[str, Any]) -> str:
     return f"{arrow} {100 * row['target']:g}%" if row["kind"] == "rate" else f"{arrow} {row['target']:g}"
 
 
-def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, user: User | None = None,
+def with_assessment(con: Connection, summary: ForumSummary, *, user: User | None = None,
                     scheme: str | None = None) -> ForumSummary:
     """``summary`` with the place's composite assessment (考核) for the forum's period under ``scheme`` (None =
     the default): score (points 0-100) with its 95% interval, rank with its rank interval among the
@@ -788,7 +786,7 @@ def with_assessment(con: duckdb.DuckDBPyConnection, summary: ForumSummary, *, us
     return replace(summary, assessment=figures)
 
 
-def _case_figures(con: duckdb.DuckDBPyConnection, sel: Selection, place: Place, district: Place | None,
+def _case_figures(con: Connection, sel: Selection, place: Place, district: Place | None,
                   city: Place | None, lang: str) -> list[CaseFigure]:
     """The case-work figures for the period (none when the jurisdiction has no case in it)."""
     period = str(sel.latest)
@@ -825,14 +823,14 @@ def _case_figures(con: duckdb.DuckDBPyConnection, sel: Selection, place: Place, 
 # --------------------------------------------------------------------------------------------- actions
 
 
-def list_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
+def list_actions(con: Connection, jurisdiction: str, period: str,
                  lang: str = "zh", *, period_kind: str | None = None) -> list[ActionRow]:
     """The "you said, we did" rows of a jurisdiction and period, in their set order.
 
     ``period_kind`` WAVE_KIND: ``period`` is a survey wave's label; demands are dated, not in waves, so its
     rows carry no demand counts.
     """
-    frame = query_df(con, "forum_actions_list", {"jurisdiction": jurisdiction, "period": period})
+    frame = query_df(con, "forum/actions_list", {"jurisdiction": jurisdiction, "period": period})
     counts = ({c.topic: c for c in voice.forum_topics(con, jurisdiction, period, lang)}
               if not frame.empty and period_kind != WAVE_KIND else {})
 
@@ -851,7 +849,7 @@ def _is_list(value: Any) -> bool:
     return hasattr(value, "__len__") and not isinstance(value, str)
 
 
-def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str, *, user: User,
+def add_topic_actions(con: Connection, jurisdiction: str, period: str, *, user: User,
                       top: int = 5, lang: str = "zh") -> int:
     """Add a "you said, we did" row for each of the ``top`` most frequent demand topics of the period that no
     row answers yet (concern = the topic's name, action empty, status planned); returns the rows added.
@@ -873,7 +871,7 @@ def add_topic_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period:
     return save_actions(con, jurisdiction, period, rows, user=user).inserted
 
 
-def actions_frame(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str) -> pd.DataFrame:
+def actions_frame(con: Connection, jurisdiction: str, period: str) -> pd.DataFrame:
     """The rows as a frame for editing: ``action_id, concern, action, status``."""
     rows = list_actions(con, jurisdiction, period)
     return pd.DataFrame({
@@ -938,7 +936,7 @@ def _clean_rows(rows: Iterable[Mapping[str, Any]], known: set[int]) -> list[dict
     return cleaned
 
 
-def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
+def save_actions(con: Connection, jurisdiction: str, period: str,
                  rows: Iterable[Mapping[str, Any]], *, user: User, period_kind: str | None = None) -> SaveResult:
     """Replace the "you said, we did" rows of a jurisdiction and period with ``rows``, in one transaction.
 
@@ -962,7 +960,7 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
                 key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
     else:
         parse_period(period)
-    if con.execute("SELECT count(*) FROM jurisdictions WHERE code = $c", {"c": jurisdiction}).fetchone()[0] == 0:
+    if not fetch_one(con, "jurisdictions/exists", {"code": jurisdiction})["found"]:
         raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",
                                key="forum.error.unknown_jurisdiction", code=jurisdiction)
     place = {"jurisdiction": jurisdiction, "period": period}
@@ -977,12 +975,12 @@ def save_actions(con: duckdb.DuckDBPyConnection, jurisdiction: str, period: str,
         return result
     with store.transaction(con):
         for row in deleted:
-            execute(con, "forum_action_delete", {**place, "action_id": row.action_id})
+            execute(con, "forum/action_delete", {**place, "action_id": row.action_id})
         for row in updated:
-            execute(con, "forum_action_update", {**place, **{k: v for k, v in row.items() if k != "topics"},
+            execute(con, "forum/action_update", {**place, **{k: v for k, v in row.items() if k != "topics"},
                                                  "actor": actor})
         for row in inserted:
-            execute(con, "forum_action_insert", {**place, **{k: v for k, v in row.items() if k != "action_id"},
+            execute(con, "forum/action_insert", {**place, **{k: v for k, v in row.items() if k != "action_id"},
                                                  "actor": actor})
         store.audit(con, actor, "forum.actions.save", {
             **place, "inserted": len(inserted), "updated": [r["action_id"] for r in updated],

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics.auth import User
+from analytics.db import Connection, execute, fetch_all, query_df
 from analytics.errors import IngestError
-from analytics.sqlfiles import execute, query_df
 from analytics.store import audit, bump_data_version, transaction
 
 MAX_BYTES = 20 * 1024 * 1024  # a city's stations at survey-map detail are well under 1 MB
@@ -93,10 +92,10 @@ def _valid_geometry(geometry: Any) -> bool:
         isinstance(rings, list) and bool(rings) and all(_valid_ring(r) for r in rings) for rings in polygons)
 
 
-def match_boundaries(con: duckdb.DuckDBPyConnection, shapes: dict[str, dict[str, Any]]) -> BoundaryMatch:
+def match_boundaries(con: Connection, shapes: dict[str, dict[str, Any]]) -> BoundaryMatch:
     """Split ``shapes`` into those whose code is in the registry and those that are not; list registry
     districts and stations that the file and the database together leave without a shape."""
-    registry = con.execute("SELECT code, level FROM jurisdictions").fetchall()
+    registry = fetch_all(con, "jurisdictions/levels")
     known = {code for code, _level in registry}
     stored = set(query_df(con, "leaders/boundary_list", {"level": None, "codes": None})["code"])
     matched = {code: geometry for code, geometry in shapes.items() if code in known}
@@ -106,7 +105,7 @@ def match_boundaries(con: duckdb.DuckDBPyConnection, shapes: dict[str, dict[str,
     return BoundaryMatch(matched, unmatched, missing)
 
 
-def save_boundaries(con: duckdb.DuckDBPyConnection, match: BoundaryMatch, *, source_name: str,
+def save_boundaries(con: Connection, match: BoundaryMatch, *, source_name: str,
                     user: User) -> int:
     """Store the matched shapes (replacing those of the same codes), audited; returns how many were stored.
 
@@ -124,7 +123,7 @@ def save_boundaries(con: duckdb.DuckDBPyConnection, match: BoundaryMatch, *, sou
     return len(codes)
 
 
-def boundaries(con: duckdb.DuckDBPyConnection, level: str, codes: Sequence[str] | None = None
+def boundaries(con: Connection, level: str, codes: Sequence[str] | None = None
                ) -> dict[str, dict[str, Any]]:
     """Stored shapes of the jurisdictions at ``level`` (only ``codes`` when given): code -> geometry."""
     frame = query_df(con, "leaders/boundary_list", {"level": level, "codes": list(codes) if codes else None})
@@ -202,6 +201,6 @@ def labels_collide(centres: Sequence[tuple[float, float]], texts: Sequence[str],
     return False
 
 
-def boundary_table(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def boundary_table(con: Connection) -> pd.DataFrame:
     """Every stored shape's code, level, source file and load time (for the Data page)."""
     return query_df(con, "leaders/boundary_list", {"level": None, "codes": None}).drop(columns=["geometry"])

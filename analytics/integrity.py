@@ -60,19 +60,19 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 from scipy import stats as sps
 
-from analytics import assessment, engine, link, sqlfiles, stats
+from analytics import assessment, db, engine, link, stats
+from analytics.db import Connection, execute, fetch_all, fetch_one
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import parse_period, previous_period
 from analytics.result import Result
 from analytics.selection import Selection
-from analytics.sqlfiles import execute, load_sql, used_params
+from analytics.sqlfiles import load_sql, used_params
 from analytics.store import audit, bump_data_version, transaction
 
 CHECKS = ("straight_lining", "burst", "duration", "repeat", "interviewer", "too_perfect", "self_report_gap",
@@ -288,9 +288,9 @@ def _rows(check: str, unit_kind: str, jurisdiction: Sequence[str], unit: Sequenc
     })
 
 
-def query_df(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+def query_df(con: Connection, name: str, params: dict[str, Any]) -> pd.DataFrame:
     """A named integrity query with the parameters it names taken from ``params``."""
-    return sqlfiles.query_df(con, name, used_params(load_sql(name), params))
+    return db.query_df(con, name, used_params(load_sql(name), params))
 
 
 def _pct(x: float) -> str:
@@ -305,7 +305,7 @@ def _p(x: float) -> str:
     return "–" if not np.isfinite(x) else ("<0.0001" if x < 1e-4 else f"{x:.4f}")
 
 
-def _straight_lining(con: duckdb.DuckDBPyConnection, params: dict[str, Any],
+def _straight_lining(con: Connection, params: dict[str, Any],
                      by_int: pd.DataFrame) -> list[pd.DataFrame]:
     units = query_df(con, "integrity/straight_items", params)
     out = []
@@ -337,7 +337,7 @@ def _straight_lining(con: duckdb.DuckDBPyConnection, params: dict[str, Any],
     return out
 
 
-def _bursts(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> list[pd.DataFrame]:
+def _bursts(con: Connection, params: dict[str, Any]) -> list[pd.DataFrame]:
     scan = query_df(con, "integrity/burst_scan", params)
     scan = scan[scan["n_top"] > 0]
     out = []
@@ -438,7 +438,7 @@ def _history(label: str) -> list[str]:
     return labels[::-1]
 
 
-def _too_perfect(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> list[pd.DataFrame]:
+def _too_perfect(con: Connection, sel: Selection, label: str) -> list[pd.DataFrame]:
     periods = _history(label)
     if len(periods) < 2:
         return []
@@ -475,7 +475,7 @@ def _too_perfect(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> 
                   1 - phi, ev)]
 
 
-def _self_report_gap(con: duckdb.DuckDBPyConnection, sel: Selection, label: str) -> list[pd.DataFrame]:
+def _self_report_gap(con: Connection, sel: Selection, label: str) -> list[pd.DataFrame]:
     try:
         # Every jurisdiction at the level, unweighted, as the check has always read it (no user scope here).
         gap = link.self_report_gap(con, Selection(period_kind=sel.period_kind, periods=(label,), level=sel.level))
@@ -503,7 +503,7 @@ def _self_report_gap(con: duckdb.DuckDBPyConnection, sel: Selection, label: str)
     return [rows]
 
 
-def _callbacks(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> list[pd.DataFrame]:
+def _callbacks(con: Connection, params: dict[str, Any]) -> list[pd.DataFrame]:
     cb = query_df(con, "integrity/callbacks", {k: params[k] for k in ("date_from", "date_to", "level")})
     if cb.empty:
         return []
@@ -532,7 +532,7 @@ def _callbacks(con: duckdb.DuckDBPyConnection, params: dict[str, Any]) -> list[p
                   diff, evs, directional=True)]
 
 
-def integrity_flags(con: duckdb.DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def integrity_flags(con: Connection, sel: Selection) -> pd.DataFrame:
     """Every check's rows for the selection's latest period at its level (columns :data:`FLAG_COLUMNS`,
     plus ``window_start`` for bursts), narrowed to the jurisdictions asked for and visible to ``sel.user``.
 
@@ -597,7 +597,7 @@ def _alerted(flags: pd.DataFrame, check: str, unit_kind: str) -> pd.DataFrame:
     return flags[(flags["check"] == check) & (flags["unit_kind"] == unit_kind) & (flags["flag"] == "alert")]
 
 
-def flagged_rows(con: duckdb.DuckDBPyConnection, sel: Selection, *, unit: str | None = None,
+def flagged_rows(con: Connection, sel: Selection, *, unit: str | None = None,
                  only_flagged: bool = True, flags: pd.DataFrame | None = None) -> pd.DataFrame:
     """The respondents behind the alerts (columns :data:`ROW_COLUMNS`): of ``unit`` (a jurisdiction code at the
     level) or of every visible unit; every respondent of the unit when ``only_flagged`` is False. Analysts and
@@ -635,7 +635,7 @@ def _reasons(rows: pd.DataFrame) -> list[str]:
     return text.str.rstrip("+").tolist()
 
 
-def exclude_flagged(con: duckdb.DuckDBPyConnection, sel: Selection, *, unit: str | None = None) -> int:
+def exclude_flagged(con: Connection, sel: Selection, *, unit: str | None = None) -> int:
     """Exclude the respondents behind the selection's alerts (of ``unit``, or all visible) from the sensitivity
     view; audited with the count and the keys. Returns how many were newly excluded."""
     sel.user.require("integrity")
@@ -655,7 +655,7 @@ def exclude_flagged(con: duckdb.DuckDBPyConnection, sel: Selection, *, unit: str
     return len(keys)
 
 
-def restore(con: duckdb.DuckDBPyConnection, sel: Selection, *, ids: Sequence[int] | None = None) -> int:
+def restore(con: Connection, sel: Selection, *, ids: Sequence[int] | None = None) -> int:
     """Restore exclusions (those numbered ``ids``, or every active one at the stations ``sel`` shows); the rows
     stay, stamped restored, and the restore is audited. Returns how many were restored."""
     sel.user.require("integrity")
@@ -671,11 +671,11 @@ def restore(con: duckdb.DuckDBPyConnection, sel: Selection, *, ids: Sequence[int
     return restored
 
 
-def _active(con: duckdb.DuckDBPyConnection) -> int:
-    return int(con.execute("SELECT count(*) FROM integrity_exclusions WHERE restored_at IS NULL").fetchall()[0][0])
+def _active(con: Connection) -> int:
+    return int(fetch_one(con, "integrity/active_count")["n"])
 
 
-def exclusions(con: duckdb.DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def exclusions(con: Connection, sel: Selection) -> pd.DataFrame:
     """Every exclusion, active and restored, at the stations the user may see (analysts and admins)."""
     sel.user.require("integrity")
     codes = engine.scope_codes(con, sel.user, None)
@@ -690,7 +690,7 @@ def _ranks(rate: np.ndarray) -> np.ndarray:
     return out
 
 
-def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicator: str = "satisfaction",
+def sensitivity_table(con: Connection, sel: Selection, *, indicator: str = "satisfaction",
                       min_base: float = 30.0) -> Result:
     """The ranking with and without the excluded respondents, side by side (``frame``, columns
     :data:`SENSITIVITY_COLUMNS`), unweighted, for the selection's latest period and level (a rate's estimate is a
@@ -699,7 +699,7 @@ def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicat
     ``rank_change`` = rank kept − rank (positive: the unit falls once doubtful answers are left out).
     ``meta['n_excluded']`` is the total; ``meta`` also holds indicator, period and level."""
     _label, start, end = _period_dates(sel)
-    found = con.execute("SELECT kind FROM indicators WHERE key = $k", {"k": indicator}).fetchall()
+    found = fetch_all(con, "indicators/kind", {"key": indicator})
     if not found:
         raise UnknownNameError(f"No indicator named {indicator!r}.")
     raw = query_df(con, "integrity/sensitivity", {"indicator": indicator, "level": sel.level, "date_from": start,
@@ -723,7 +723,7 @@ def sensitivity_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicat
                         "level": sel.level, "n_excluded": int(out["n_excluded"].sum())})
 
 
-def _excluded_counts(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Sequence[str]) -> pd.DataFrame:
+def _excluded_counts(con: Connection, sel: Selection, periods: Sequence[str]) -> pd.DataFrame:
     """Respondents now excluded per unit (at ``sel.level``) and period: columns jurisdiction, period, n_excluded."""
     frames = []
     for label in periods:
@@ -734,7 +734,7 @@ def _excluded_counts(con: duckdb.DuckDBPyConnection, sel: Selection, periods: Se
                                                                                      "n_excluded"])
 
 
-def assessment_sensitivity(con: duckdb.DuckDBPyConnection, sel: Selection,
+def assessment_sensitivity(con: Connection, sel: Selection,
                            scheme: str | assessment.Scheme | None = None) -> Result:
     """The assessment ranking with every respondent and without the respondents now excluded, side by side.
 

@@ -41,12 +41,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 from numpy.typing import ArrayLike
 from scipy import stats as sps
 
 from analytics import cases, engine, prevention, stats, voice
 from analytics.choices import PREVENTION_LINKABLE, VOICE_LINKABLE
+from analytics.db import Connection
 from analytics.errors import UnknownNameError
 from analytics.presentation import natural_order
 from analytics.selection import Selection
@@ -113,7 +113,7 @@ def _rate_se(value: pd.Series, n: pd.Series) -> np.ndarray:
         return np.where(base > 0, np.sqrt(p * (1.0 - p) / base), np.nan)
 
 
-def metric_frame(con: DuckDBPyConnection, sel: Selection, metric: str) -> pd.DataFrame:
+def metric_frame(con: Connection, sel: Selection, metric: str) -> pd.DataFrame:
     """One x-metric per jurisdiction x period in one shape (:data:`METRIC_FRAME_COLUMNS`).
 
     ``value`` is a proportion for rates, hours or days for durations, NaN when suppressed or without data;
@@ -152,7 +152,7 @@ def metric_frame(con: DuckDBPyConnection, sel: Selection, metric: str) -> pd.Dat
     return frame[METRIC_FRAME_COLUMNS].reset_index(drop=True)
 
 
-def metric_periods(con: DuckDBPyConnection, period_kind: str, metric: str) -> list[str]:
+def metric_periods(con: Connection, period_kind: str, metric: str) -> list[str]:
     """Period labels of ``period_kind`` in which ``metric`` has records anywhere in the city, in time order.
 
     Which periods exist does not depend on the user (no figure is returned, only labels)."""
@@ -172,7 +172,7 @@ def _choose_period(periods_a: Sequence[str], periods_b: Sequence[str], period: s
     return common[-1] if common else None
 
 
-def link_table(con: DuckDBPyConnection, sel: Selection, *, metric: str, indicator: str) -> pd.DataFrame:
+def link_table(con: Connection, sel: Selection, *, metric: str, indicator: str) -> pd.DataFrame:
     """One row per jurisdiction at ``sel.level`` with a shown (not suppressed) x-metric and survey indicator.
 
     ``metric`` is a key of :data:`X_METRICS` (a case metric's own key, ``prevention.<name>`` or
@@ -240,7 +240,7 @@ def spearman(
 
 
 def self_report_gap(
-    con: DuckDBPyConnection,
+    con: Connection,
     sel: Selection,
     *,
     indicator: str = "satisfaction",

@@ -75,7 +75,7 @@ _DIGITS = re.compile(r"\d+")
 
 def natural_text(code: Any) -> str:
     """A jurisdiction code as a sort key in natural order: digit runs zero-padded, so 'S2' sorts before 'S10'
-    and '2' before '10' (the same order as the registry's SQL, analytics/sql/jurisdiction_list.sql)."""
+    and '2' before '10' (the same order as the registry's SQL, analytics/sql/jurisdictions/list.sql)."""
     return _DIGITS.sub(lambda m: m.group().lstrip("0").zfill(30), str(code).lower())
 
 

@@ -47,14 +47,13 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import stats
 from analytics.auth import visible_codes
 from analytics.cases import CRIME_CATEGORIES, NO_DATA
+from analytics.db import Connection, query_df
 from analytics.engine import jurisdictions, scope_codes
 from analytics.selection import Selection
-from analytics.sqlfiles import query_df
 from analytics.store import get_setting
 
 METRICS = ("disputes_found", "disputes_mediated", "mediation_rate", "escalations", "escalation_rate",
@@ -67,14 +66,14 @@ COLUMNS = ["jurisdiction", "name_zh", "name_en", "period", "period_start", "peri
            "x", "value", "ci_low", "ci_high", "flag"]
 
 
-def as_of_date(con: DuckDBPyConnection) -> date | None:
+def as_of_date(con: Connection) -> date | None:
     """The latest date any dispute, hazard or case row carries (None when there is none)."""
     frame = query_df(con, "prevention/as_of")
     value = frame["as_of"].iloc[0] if not frame.empty else None
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
-def _params(con: DuckDBPyConnection, sel: Selection, as_of: date | None, window_days: int | None,
+def _params(con: Connection, sel: Selection, as_of: date | None, window_days: int | None,
             crime_categories: Sequence[str] | None) -> dict:
     visible = visible_codes(con, sel.user)
     return {
@@ -89,7 +88,7 @@ def _params(con: DuckDBPyConnection, sel: Selection, as_of: date | None, window_
     }
 
 
-def prevention_metrics(con: DuckDBPyConnection, sel: Selection, *, metrics: Sequence[str] | None = None,
+def prevention_metrics(con: Connection, sel: Selection, *, metrics: Sequence[str] | None = None,
                        as_of: date | None = None, window_days: int | None = None,
                        crime_categories: Sequence[str] | None = None) -> pd.DataFrame:
     """Prevention metrics in tidy form (:data:`COLUMNS`): one row per jurisdiction x period x metric.
@@ -131,7 +130,7 @@ def prevention_metrics(con: DuckDBPyConnection, sel: Selection, *, metrics: Sequ
     return out[COLUMNS].reset_index(drop=True)
 
 
-def escalations(con: DuckDBPyConnection, sel: Selection, *, window_days: int | None = None,
+def escalations(con: Connection, sel: Selection, *, window_days: int | None = None,
                 crime_categories: Sequence[str] | None = None) -> pd.DataFrame:
     """The escalation list (民转刑): one row per (dispute, case), oldest dispute first; ids, dates,
     jurisdictions and how they were linked ('person', 'reference', 'both') -- never a person key.
@@ -145,7 +144,7 @@ def escalations(con: DuckDBPyConnection, sel: Selection, *, window_days: int | N
     return query_df(con, "prevention/escalations", params)
 
 
-def overdue_hazards(con: DuckDBPyConnection, sel: Selection, *, as_of: date | None = None) -> pd.DataFrame:
+def overdue_hazards(con: Connection, sel: Selection, *, as_of: date | None = None) -> pd.DataFrame:
     """Hazards overdue as of ``as_of`` (default :func:`as_of_date`), longest overdue first.
 
     Like the open loop of callbacks: hazard id, place category, severity, found date, deadline and days
@@ -156,7 +155,7 @@ def overdue_hazards(con: DuckDBPyConnection, sel: Selection, *, as_of: date | No
                                                                         "as_of")})
 
 
-def unsolved_opinions(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def unsolved_opinions(con: Connection, sel: Selection) -> pd.DataFrame:
     """Opinions collected in callbacks on unsolved cases, newest first: case id, station, callback day,
     redacted text, lexicon tone, topics and the words that caused them.
 
@@ -169,7 +168,7 @@ def unsolved_opinions(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
         "level", "jurisdictions", "stations", "date_from", "date_to", "crime_categories")})
 
 
-def opinion_topics(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def opinion_topics(con: Connection, sel: Selection) -> pd.DataFrame:
     """Topics of the opinions collected on unsolved cases per jurisdiction (``jurisdiction, topic, n``):
     counts only, for every role, within what ``sel.user`` may see."""
     params = _params(con, sel, None, None, None)

@@ -36,20 +36,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from analytics import store
 from analytics.auth import User
 from analytics.choices import PUBLISHED_VALUE_FORMATS, PUBLISHED_WINDOWS
+from analytics.db import Connection, execute, fetch_one, query_df, run
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import problems
 from analytics.ingest.pipeline import Plan, _materialize, temp_root, upload_limit_mb, workbook_limits
 from analytics.ingest.reading import SourceFile, detect, open_source, stage
-from analytics.ingest.sqlrun import fetch_one, ident, run
+from analytics.ingest.sqlrun import ident
 from analytics.selection import Selection
-from analytics.sqlfiles import execute, query_df
 from analytics.stats import small_base_flag, wilson_interval
 
 VALUE_FORMATS = PUBLISHED_VALUE_FORMATS
@@ -173,7 +172,7 @@ class ResultsLoad:
 
 
 @contextmanager
-def _source(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | bytes,
+def _source(con: Connection, source: str | os.PathLike[str] | bytes,
             source_name: str | None) -> Iterator[SourceFile]:
     """The upload as a SourceFile; a gzipped CSV (``.csv.gz``) is decompressed into an in-memory file first
     (never to disk), bounded by the upload limit (the sha256 stays that of the file as given)."""
@@ -207,7 +206,7 @@ def _header_index(headers: list[str], header: str, what: str) -> int:
                           f"(columns: {', '.join(headers[:30])}).") from None
 
 
-def propose(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | bytes, *, root: str,
+def propose(con: Connection, source: str | os.PathLike[str] | bytes, *, root: str,
             source_name: str | None = None) -> tuple[ResultsSpec, list[str], list[list[str]]]:
     """Propose how to read a published-results file: column roles by header, the shape (a file with a value
     column is long; otherwise every numeric-looking column not given a role is a measure), the value format
@@ -306,7 +305,7 @@ def _cells_sql(spec: ResultsSpec, headers: list[str]) -> tuple[str, dict[str, An
     return " UNION ALL ".join(parts), params
 
 
-def _decide_format(con: duckdb.DuckDBPyConnection, spec: ResultsSpec, na: list[str]) -> str:
+def _decide_format(con: Connection, spec: ResultsSpec, na: list[str]) -> str:
     """'percent' when any value carries % or exceeds 1, else 'proportion' (for value_format 'auto')."""
     if spec.value_format != "auto":
         return spec.value_format
@@ -317,7 +316,7 @@ def _decide_format(con: duckdb.DuckDBPyConnection, spec: ResultsSpec, na: list[s
     return "percent" if row[0] or (row[1] is not None and row[1] > 1) else "proportion"
 
 
-def _decide_dayfirst(con: duckdb.DuckDBPyConnection, spec: ResultsSpec, warnings: list[dict[str, Any]]) -> bool:
+def _decide_dayfirst(con: Connection, spec: ResultsSpec, warnings: list[dict[str, Any]]) -> bool:
     """Day/month order of dates like 05/03/2023: stated, else a first part above 12 means day first, a second
     part above 12 month first; when every date could be either, day first (period ends such as 30/09 settle
     it) with a note."""
@@ -337,7 +336,7 @@ def _decide_dayfirst(con: duckdb.DuckDBPyConnection, spec: ResultsSpec, warnings
     return True
 
 
-def load_results(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] | bytes, spec: ResultsSpec, *,
+def load_results(con: Connection, source: str | os.PathLike[str] | bytes, spec: ResultsSpec, *,
                  user: User, source_name: str | None = None, create_jurisdictions: bool = False,
                  dry_run: bool = False, sheet: str | None = None) -> ResultsLoad:
     """Check a whole published-results file and (unless ``dry_run``) load it in one transaction.
@@ -426,13 +425,13 @@ def load_results(con: duckdb.DuckDBPyConnection, source: str | os.PathLike[str] 
     return ResultsLoad(load_id, rows, summary)
 
 
-def loads(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def loads(con: Connection) -> pd.DataFrame:
     """Every published-results load, newest first: load_id, source_name, row_count (figures), loaded_at,
     loaded_by, status ('loaded' or 'removed') and the root it filled. Loads name no local jurisdiction."""
     return query_df(con, "published/loads")
 
 
-def remove_load(con: duckdb.DuckDBPyConnection, load_id: int, *, user: User) -> dict[str, Any]:
+def remove_load(con: Connection, load_id: int, *, user: User) -> dict[str, Any]:
     """Remove one published load: its figures go (a figure it replaced comes back, as the newest load wins),
     the load stays listed as 'removed', external areas it created that no other figure names go too.
 
@@ -461,12 +460,12 @@ def remove_load(con: duckdb.DuckDBPyConnection, load_id: int, *, user: User) -> 
 # Reading back
 
 
-def roots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def roots(con: Connection) -> pd.DataFrame:
     """Every external area with published figures: root, code ('' = the root's whole area), name."""
     return query_df(con, "published/areas")
 
 
-def published_table(con: duckdb.DuckDBPyConnection, sel: Selection, *, indicator: str | None = None,
+def published_table(con: Connection, sel: Selection, *, indicator: str | None = None,
                     measures: list[str] | None = None, areas: list[tuple[str, str]] | None = None,
                     group: str | None = None) -> pd.DataFrame:
     """Published figures for ``sel``'s period kind and period range, newest load winning for a figure loaded
@@ -533,7 +532,7 @@ def shown_text(row: dict[str, Any]) -> str:
     return f"{value:.{min(digits, MAX_MEAN_DIGITS)}f}"
 
 
-def results_by(con: duckdb.DuckDBPyConnection, sel: Selection, by: list[str]) -> pd.DataFrame:
+def results_by(con: Connection, sel: Selection, by: list[str]) -> pd.DataFrame:
     """The published figures as a tidy table for the CLI and exports, sorted by the ``by`` keys (from
     'jurisdiction', 'period', 'measure', 'group'); every row keeps its source and is labelled 'published'."""
     allowed = {"jurisdiction": ["root", "jurisdiction"], "period": ["period_end", "period"], "measure": ["measure"],

@@ -38,10 +38,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 from scipy.stats import norm
 
 from analytics import assessment, engine, stats, waves
+from analytics.db import Connection
 from analytics.periods import WAVE_KIND, available_periods, with_comparison_periods
 from analytics.selection import Selection
 
@@ -59,7 +59,7 @@ def _latest_only(sel: Selection) -> Selection:
     return sel.with_(periods=(sel.latest,)) if sel.latest else sel
 
 
-def _table_with_changes(con: DuckDBPyConnection, sel: Selection, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
+def _table_with_changes(con: Connection, sel: Selection, level: str, codes: tuple[str, ...]) -> pd.DataFrame:
     """Indicator table of ``sel``'s latest period at ``level`` with change columns under ``sel.comparison``."""
     shown = [sel.latest] if sel.latest else None
     # A survey wave is compared with the wave before it (whatever the months between), as engine.indicator_table.
@@ -81,7 +81,7 @@ def _table_with_changes(con: DuckDBPyConnection, sel: Selection, level: str, cod
     return changed
 
 
-def scorecard(con: DuckDBPyConnection, sel: Selection, *, alpha: float = ALPHA) -> pd.DataFrame:
+def scorecard(con: Connection, sel: Selection, *, alpha: float = ALPHA) -> pd.DataFrame:
     """The scorecard of ``sel``'s latest period: one row per jurisdiction × indicator (tidy).
 
     Columns: the engine's tidy and change columns (``change`` in proportion or score points against the
@@ -103,7 +103,7 @@ def scorecard(con: DuckDBPyConnection, sel: Selection, *, alpha: float = ALPHA) 
     return _with_targets(con, _against_average(con, sel, table, alpha), sel.level)
 
 
-def _against_average(con: DuckDBPyConnection, sel: Selection, table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+def _against_average(con: Connection, sel: Selection, table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """``table`` with the level-average columns :data:`SCORECARD_COLUMNS` (see the module docstring)."""
     parent = PARENT_LEVEL[sel.level]
     out = table.copy()
@@ -140,7 +140,7 @@ def _against_average(con: DuckDBPyConnection, sel: Selection, table: pd.DataFram
     return out
 
 
-def _with_targets(con: DuckDBPyConnection, card: pd.DataFrame, level: str) -> pd.DataFrame:
+def _with_targets(con: Connection, card: pd.DataFrame, level: str) -> pd.DataFrame:
     """``card`` with :data:`TARGET_COLUMNS`: the Assessment page's own target resolution and status rule."""
     out = card.reset_index(drop=True)
     concrete = out["period"].ne("all")  # a target takes effect from a date: 'all' periods have none to compare
@@ -230,7 +230,7 @@ def needs_attention(card: pd.DataFrame) -> pd.DataFrame:
                               kind="stable").reset_index(drop=True)
 
 
-def history(con: DuckDBPyConnection, sel: Selection, indicator: str, *,
+def history(con: Connection, sel: Selection, indicator: str, *,
             periods: int = SPARK_PERIODS) -> pd.DataFrame:
     """The last ``periods`` periods up to ``sel.latest`` of one indicator, per jurisdiction, for sparklines.
 

@@ -1,4 +1,4 @@
-"""Named SQL files: one result each, loaded by name, values always bound as parameters.
+"""Named SQL files: their text, loaded by name; :mod:`analytics.db` runs them with values bound as parameters.
 
 A query lives in ``analytics/sql/<name>.sql`` (or ``analytics/sql/<topic>/<name>.sql``, named
 ``topic/name``) and uses ``$name`` placeholders for values. Identifiers are never interpolated from user input.
@@ -17,10 +17,7 @@ import re
 from functools import cache
 from importlib import resources
 
-import duckdb
-import pandas as pd
-
-from analytics.errors import QueryError, UnknownNameError
+from analytics.errors import UnknownNameError
 
 _NAME = re.compile(r"^(?:[a-z][a-z0-9_]*/)?[a-z][a-z0-9_]*$")
 _REQUIRES = re.compile(r"^--\s*requires:\s*(.+)$", re.MULTILINE)
@@ -50,21 +47,6 @@ def requirements(name: str) -> tuple[str, ...]:
     return tuple(ordered)
 
 
-def _install_requirements(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    for required in requirements(name):
-        for statement in statements(load_sql(required)):
-            con.execute(statement)
-
-
-def query_df(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> pd.DataFrame:
-    """Run the named query with bound parameters and return a (small) pandas frame."""
-    try:
-        _install_requirements(con, name)
-        return con.execute(load_sql(name), params or {}).df()
-    except duckdb.Error as exc:  # wrap at the data boundary
-        raise QueryError(f"DuckDB raised an error when running query {name!r}: {exc}") from exc
-
-
 def statements(text: str) -> list[str]:
     """Split a script at statement ends (a ``;`` closing a line), dropping chunks of only comments.
 
@@ -89,15 +71,6 @@ def used_params(sql: str, params: dict | None) -> dict:
         raise KeyError(f"SQL parameters not supplied: {', '.join(sorted(missing))}")
     return {k: values[k] for k in used}
 
-
-def execute(con: duckdb.DuckDBPyConnection, name: str, params: dict | None = None) -> None:
-    """Run the named statement(s) in order with bound parameters, for side effects."""
-    try:
-        _install_requirements(con, name)
-        for statement in statements(load_sql(name)):
-            con.execute(statement, used_params(statement, params))
-    except duckdb.Error as exc:
-        raise QueryError(f"DuckDB raised an error when running statement {name!r}: {exc}") from exc
 
 
 def path_literal(path: str | os.PathLike[str]) -> str:

@@ -4,9 +4,9 @@ The default file is ``data/jingmin.duckdb`` beside the package; ``JINGMIN_DB`` o
 path overrides it. Migrations in ``analytics/migrations/NNNN_name.sql`` are applied in order,
 once each, and recorded in ``schema_version``; applying them again is a no-op.
 
-A freshly created default database is filled from the shipped demo inputs in ``data/demo/``
-(see :func:`analytics.demo.build_demo_database`) so that a fresh clone shows a populated
-dashboard without any setup.
+The store opens and migrates; it builds no data. The entry points (the dashboard's ``app_pages/common.py``, the
+CLI's ``open_store``) fill a missing default database from the shipped demo inputs in ``data/demo/`` through
+:func:`analytics.demo.ensure_default_database`, so that a fresh clone shows a populated dashboard without setup.
 
 DuckDB's ``memory_limit`` is 3GB on every connection (``JINGMIN_MEMORY_LIMIT`` sets another size,
 e.g. ``8GB``, or ``none`` for DuckDB's own default of 80% of RAM); work beyond it spills to
@@ -42,11 +42,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
-from analytics import tempfiles
+from analytics import db, tempfiles
+from analytics.db import Connection
 from analytics.errors import ConfigError, StoreBusyError, StoreError
-from analytics.roles import LOCAL_USER, User
+from analytics.roles import User
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
@@ -167,37 +166,30 @@ def migration_texts() -> list[tuple[str, str]]:
     return [(name, text) for _version, name, text in _migrations()]
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+def migrate(con: Connection) -> list[int]:
     """Apply pending migrations in order, each in its own transaction. Returns the versions applied."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)"
-    )
-    done = {row[0] for row in con.execute("SELECT version FROM schema_version").fetchall()}
+    db.execute(con, "store/schema_version_create")
+    done = {row[0] for row in db.fetch_all(con, "store/schema_versions")}
     applied = []
     for version, name, text in _migrations():
         if version in done:
             continue
         with transaction(con):
             con.execute(text)
-            con.execute("INSERT INTO schema_version (version, name) VALUES ($v, $n)", {"v": version, "n": name})
+            db.execute(con, "store/schema_version_record", {"version": version, "name": name})
         applied.append(version)
     _seed_defaults(con)
     return applied
 
 
-def _seed_defaults(con: duckdb.DuckDBPyConnection) -> None:
-    """Insert default settings, items and indicators that are missing (never overwrite edits)."""
-    from analytics import definitions  # local import: definitions imports store helpers
+def _seed_defaults(con: Connection) -> None:
+    """Insert default settings, items and indicators that are missing (never overwrite edits).
 
+    The default definitions are written in :mod:`analytics.definitions`; ``tools/seed_sql.py`` turns them into
+    the named file ``store/seed_definitions`` run here, so this lowest layer imports nothing above it."""
     for name, (value, _help) in DEFAULT_SETTINGS.items():
-        con.execute(
-            "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO NOTHING",
-            {"n": name, "v": json.dumps(value)},
-        )
-    con.execute("INSERT INTO meta (key, value) VALUES ('data_version', '0') ON CONFLICT (key) DO NOTHING")
-    definitions.seed_default_definitions(con)
+        db.execute(con, "store/seed_setting", {"name": name, "value": json.dumps(value)})
+    db.execute(con, "store/seed_definitions")
 
 
 def lock_timeout() -> float:
@@ -221,20 +213,20 @@ _ADVICE_WRITE = ("Free disk space, or make the file, its .wal and its folder wri
                  "nothing of this change was saved.")
 
 
-def _store_error(db_path: Path, exc: duckdb.Error, doing: str, advice: str) -> StoreError:
+def _store_error(db_path: Path, exc: db.Error, doing: str, advice: str) -> StoreError:
     """The error for a file DuckDB cannot use, naming the file and what a person can do about it."""
     return StoreError(f"{doing} {db_path} failed: {exc}. {advice}", path=str(db_path))
 
 
-def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> duckdb.DuckDBPyConnection:
-    """``duckdb.connect`` that waits (bounded) while another process holds the file's lock."""
+def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> Connection:
+    """``db.connect`` that waits (bounded) while another process holds the file's lock."""
     allowed = lock_timeout()
     started = time.monotonic()
     delay = _FIRST_RETRY_S
     while True:
         try:
-            return duckdb.connect(str(db_path), read_only=read_only)
-        except duckdb.IOException as exc:
+            return db.connect(str(db_path), read_only=read_only)
+        except db.IOException as exc:
             if not _LOCK_CONFLICT.search(str(exc)):
                 raise _store_error(db_path, exc, "Opening", _ADVICE_OPEN) from exc
             waited = time.monotonic() - started
@@ -249,26 +241,26 @@ def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> du
                 on_wait(waited, allowed, int(holder.group(1)) if holder else None)
             time.sleep(min(delay, max(allowed - waited, 0.0)))
             delay = min(delay * 2, _MAX_RETRY_S)
-        except duckdb.Error as exc:
+        except db.Error as exc:
             # SerializationException and the like: the file exists but its contents are not a database
             # this DuckDB can read. A ConnectionException (mixed configs in one process) is a bug: not caught.
-            if isinstance(exc, duckdb.ConnectionException):
+            if isinstance(exc, db.ConnectionException):
                 raise
             raise _store_error(db_path, exc, "Opening", _ADVICE_OPEN) from exc
 
 
-def _schema_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+def _schema_is_current(con: Connection) -> bool:
     """Whether every shipped migration is recorded in ``schema_version`` (read-only check)."""
     latest = max(version for version, _name, _text in _migrations())
     try:
         row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    except duckdb.CatalogException:  # an empty file that nothing has migrated yet
+    except db.CatalogException:  # an empty file that nothing has migrated yet
         return False
     return row is not None and row[0] is not None and row[0] >= latest
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
-            build_demo_if_new: bool = True, on_wait: WaitReporter | None = None) -> duckdb.DuckDBPyConnection:
+            on_wait: WaitReporter | None = None, migrate_schema: bool = True) -> Connection:
     """Open (creating if needed) the database and bring its schema up to date.
 
     ``read_only`` connections are what readers should use: any number of processes may hold one at
@@ -277,9 +269,10 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     seconds for another process's lock (``on_wait`` is told how long it has waited) and then raises
     :class:`StoreBusyError`.
 
-    When the resolved path is the default file and it did not exist, it is filled from the shipped
-    demo inputs so a fresh clone shows a populated dashboard; a read-only open of a missing or
-    out-of-date file first does that (or the migration) in a short read-write open of its own.
+    A read-write open creates a missing file (migrated, with default settings and definitions, no data); a
+    read-only open of a missing file raises :class:`ConfigError`, and of an out-of-date one first migrates it in
+    a short read-write open of its own. ``migrate_schema=False`` (read-write only) leaves a new file empty, for
+    ``IMPORT DATABASE`` of a whole export (:func:`analytics.demo.import_prebuilt`), which creates the tables.
     """
     db_path = resolve_db_path(path)
     restrict_umask()
@@ -291,13 +284,12 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
                 _limit_memory(con)
                 return con
             con.close()
-        elif db_path != DEFAULT_DB_PATH or not build_demo_if_new:
+        else:
             raise ConfigError(f"No database at {db_path}. Run `python -m analytics demo --db {db_path}` first.")
-        connect(db_path, build_demo_if_new=build_demo_if_new, on_wait=on_wait).close()
+        connect(db_path, on_wait=on_wait).close()
         con = _open(db_path, read_only=True, on_wait=on_wait)
         _limit_memory(con)
         return con
-    is_new = not db_path.exists()
     try:
         db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
@@ -308,24 +300,15 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     con = _open(db_path, read_only=False, on_wait=on_wait)
     _limit_memory(con)
     try:
-        demo = is_new and build_demo_if_new and db_path == DEFAULT_DB_PATH
-        if demo:
-            from analytics.demo import build_demo_database, import_prebuilt
-
-            # The shipped export of the same pipeline's result when it is current (a fresh clone's first
-            # page in a fraction of a second instead of the build); else, below, the build itself.
-            demo = not import_prebuilt(con)
-        migrate(con)
-        if demo:
-            # A new file has no account yet: the local admin builds the demo, as any first load.
-            build_demo_database(con, user=LOCAL_USER)
-    except duckdb.IOException as exc:
+        if migrate_schema:
+            migrate(con)
+    except db.IOException as exc:
         con.close()
         raise _store_error(db_path, exc, "Preparing", _ADVICE_WRITE) from exc
     return con
 
 
-def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
+def _limit_memory(con: Connection) -> None:
     """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else 3GB; ``none`` keeps DuckDB's default.
 
     A SET, not a connect config, so that other connections to the same file without that config stay
@@ -335,52 +318,46 @@ def _limit_memory(con: duckdb.DuckDBPyConnection) -> None:
         return
     try:
         con.execute("SET memory_limit = $m", {"m": limit})
-    except duckdb.Error as exc:
+    except db.Error as exc:
         con.close()
         raise ConfigError(f"${MEMORY_LIMIT_ENV} must be a size such as 3GB or 800MB: {exc}") from exc
 
 
-def get_setting(con: duckdb.DuckDBPyConnection, name: str) -> Any:
+def get_setting(con: Connection, name: str) -> Any:
     """Return a setting's value (JSON-decoded); unknown names fall back to the declared default."""
-    row = con.execute("SELECT value FROM settings WHERE name = $n", {"n": name}).fetchone()
-    if row is None:
+    row = db.fetch_one(con, "store/setting_get", {"name": name})
+    if not row:
         if name not in DEFAULT_SETTINGS:
             raise ConfigError(f"Unknown setting {name!r}; known: {', '.join(sorted(DEFAULT_SETTINGS))}")
         return DEFAULT_SETTINGS[name][0]
-    return json.loads(row[0])
+    return json.loads(row["value"])
 
 
-def set_setting(con: duckdb.DuckDBPyConnection, name: str, value: Any, *, user: User) -> None:
+def set_setting(con: Connection, name: str, value: Any, *, user: User) -> None:
     """Change a setting (``user`` needs the ``settings`` permission: admins), record it in the audit log and
     bump the data version."""
     user.require("settings")
     if name not in DEFAULT_SETTINGS:
         raise ConfigError(f"Unknown setting {name!r}; known: {', '.join(sorted(DEFAULT_SETTINGS))}")
-    con.execute(
-        "INSERT INTO settings (name, value) VALUES ($n, $v) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        {"n": name, "v": json.dumps(value)},
-    )
+    db.execute(con, "store/setting_set", {"name": name, "value": json.dumps(value)})
     audit(con, user.username, "setting.change", {"name": name, "value": value})
     bump_data_version(con)
 
 
-def data_version(con: duckdb.DuckDBPyConnection) -> int:
+def data_version(con: Connection) -> int:
     """A counter that changes whenever data or definitions change: the page-layer cache key."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
-    return int(row[0]) if row else 0
+    row = db.fetch_one(con, "store/data_version")
+    return int(row["value"]) if row else 0
 
 
-def bump_data_version(con: duckdb.DuckDBPyConnection) -> int:
+def bump_data_version(con: Connection) -> int:
     """Increment the data version (call inside the transaction that changed the data)."""
-    con.execute(
-        "INSERT INTO meta (key, value) VALUES ('data_version', '1') "
-        "ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS VARCHAR)"
-    )
+    db.execute(con, "store/data_version_bump")
     return data_version(con)
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+def transaction(con: Connection) -> Iterator[Connection]:
     """One all-or-nothing transaction: committed when the block ends normally, rolled back when anything
     (an error, an interrupt, a failed COMMIT) stops it, so no change is ever half-written.
 
@@ -396,7 +373,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         yield con
         try:
             con.execute("COMMIT")
-        except duckdb.Error as exc:
+        except db.Error as exc:
             raise _store_error(db_file, exc, "Saving the changes to", _ADVICE_WRITE) from exc
         committed = True
     finally:
@@ -404,30 +381,28 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
             _rollback_keeping_cause(con)
 
 
-def _database_file(con: duckdb.DuckDBPyConnection) -> Path:
+def _database_file(con: Connection) -> Path:
     """The file behind ``con`` (read before a transaction: after a fatal write error it cannot be asked)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return Path(row[0]) if row and row[0] else Path(":memory:")
+    row = db.fetch_one(con, "store/database_file")
+    return Path(row["path"]) if row and row["path"] else Path(":memory:")
 
 
-def _rollback_keeping_cause(con: duckdb.DuckDBPyConnection) -> None:
+def _rollback_keeping_cause(con: Connection) -> None:
     """ROLLBACK while an error propagates; if the ROLLBACK fails too, note it on that error instead."""
     # Read before the ROLLBACK: inside its except clause sys.exc_info() is the rollback's own error.
     propagating = sys.exc_info()[1]
     try:
         con.execute("ROLLBACK")
-    except duckdb.Error as rollback_error:
+    except db.Error as rollback_error:
         if propagating is None:
             raise
         propagating.add_note(f"(the rollback after it also failed: {rollback_error})")
 
 
-def audit(con: duckdb.DuckDBPyConnection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+def audit(con: Connection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
     """Append one entry to the audit log."""
-    con.execute(
-        "INSERT INTO audit_log (actor, action, detail) VALUES ($a, $x, $d)",
-        {"a": actor, "x": action, "d": json.dumps(detail or {}, ensure_ascii=False, default=str)},
-    )
+    db.execute(con, "store/audit_insert",
+               {"actor": actor, "action": action, "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)})
 
 
 class ProcessGate:

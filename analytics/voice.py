@@ -23,38 +23,37 @@ from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
-from duckdb import DuckDBPyConnection
 
 from analytics import stats, store, textprivacy
 from analytics.auth import User, visible_codes
+from analytics.db import Connection, execute, fetch_one, query_df
 from analytics.engine import scope_codes
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.periods import parse_period
 from analytics.selection import Selection
-from analytics.sqlfiles import execute, query_df
 
 RECORD_KINDS = ("demand", "comment")
 MAX_ROWS = 500
 
 
-def _scope(con: DuckDBPyConnection, sel: Selection) -> dict:
+def _scope(con: Connection, sel: Selection) -> dict:
     visible = visible_codes(con, sel.user)
     return {"level": sel.level, "jurisdictions": scope_codes(con, sel.user, sel.jurisdiction_codes),
             "stations": sorted(visible) if visible is not None else None,
             "date_from": sel.date_from, "date_to": sel.date_to}
 
 
-def topics(con: DuckDBPyConnection) -> list[textprivacy.Topic]:
+def topics(con: Connection) -> list[textprivacy.Topic]:
     """The keyword dictionary, in key order."""
     return textprivacy.topics_from_rows(query_df(con, "voice/topics_list").to_dict("records"))
 
 
-def topic_labels(con: DuckDBPyConnection, lang: str) -> dict[str, str]:
+def topic_labels(con: Connection, lang: str) -> dict[str, str]:
     """Topic key -> its name in ``lang`` (a given topic outside the dictionary is shown as its key)."""
     return {t.topic: t.label(lang) for t in topics(con)}
 
 
-def topic_counts(con: DuckDBPyConnection, sel: Selection, record_kind: str = "demand") -> pd.DataFrame:
+def topic_counts(con: Connection, sel: Selection, record_kind: str = "demand") -> pd.DataFrame:
     """Records per jurisdiction x period x topic (``jurisdiction, period, period_start, topic, n``)."""
     if record_kind not in RECORD_KINDS:
         raise UnknownNameError(f"Unknown record kind {record_kind!r}; use demand or comment.")
@@ -62,7 +61,7 @@ def topic_counts(con: DuckDBPyConnection, sel: Selection, record_kind: str = "de
                                                  "record_kind": record_kind})
 
 
-def evidence(con: DuckDBPyConnection, sel: Selection, record_kind: str = "demand") -> pd.DataFrame:
+def evidence(con: Connection, sel: Selection, record_kind: str = "demand") -> pd.DataFrame:
     """Each topic with the words that caused it and how many records each word marked
     (``topic, origin, word, n``; a given topic has no word)."""
     if record_kind not in RECORD_KINDS:
@@ -70,12 +69,12 @@ def evidence(con: DuckDBPyConnection, sel: Selection, record_kind: str = "demand
     return query_df(con, "voice/evidence", {**_scope(con, sel), "record_kind": record_kind})
 
 
-def _as_of(con: DuckDBPyConnection) -> datetime:
-    row = con.execute("SELECT greatest(max(received_at), max(answered_at)) FROM demands").fetchone()
-    return row[0] if row and row[0] is not None else datetime.now()
+def _as_of(con: Connection) -> datetime:
+    as_of = fetch_one(con, "voice/data_time").get("as_of")
+    return as_of if as_of is not None else datetime.now()
 
 
-def answering(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
+def answering(con: Connection, sel: Selection, *, as_of: datetime | None = None) -> pd.DataFrame:
     """Demands received and answered per jurisdiction x period x channel ('all' = every channel).
 
     Columns: ``jurisdiction, period, period_start, channel, received, answered, due, on_time,
@@ -99,7 +98,7 @@ def answering(con: DuckDBPyConnection, sel: Selection, *, as_of: datetime | None
     return frame
 
 
-def demand_texts(con: DuckDBPyConnection, sel: Selection, *, topic: str | None = None,
+def demand_texts(con: Connection, sel: Selection, *, topic: str | None = None,
                  limit: int = MAX_ROWS) -> pd.DataFrame:
     """Demand records with their redacted text, reply and topics with evidence, newest first.
 
@@ -110,7 +109,7 @@ def demand_texts(con: DuckDBPyConnection, sel: Selection, *, topic: str | None =
     return query_df(con, "voice/demand_texts", {**_scope(con, sel), "topic": topic, "limit": int(limit)})
 
 
-def comments_feed(con: DuckDBPyConnection, sel: Selection, *, topic: str | None = None, tone: str | None = None,
+def comments_feed(con: Connection, sel: Selection, *, topic: str | None = None, tone: str | None = None,
                   limit: int = MAX_ROWS) -> pd.DataFrame:
     """Comments with redacted text, lexicon tone and topics, newest first, filtered by topic and tone.
 
@@ -124,12 +123,12 @@ def comments_feed(con: DuckDBPyConnection, sel: Selection, *, topic: str | None 
                                                   "limit": int(limit)})
 
 
-def tone_counts(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def tone_counts(con: Connection, sel: Selection) -> pd.DataFrame:
     """Comments per jurisdiction x lexicon tone (``jurisdiction, tone, n``): counts only, every role."""
     return query_df(con, "voice/tone_counts", _scope(con, sel))
 
 
-def save_topic(con: DuckDBPyConnection, topic: str, label_zh: str, label_en: str, keywords: Sequence[str],
+def save_topic(con: Connection, topic: str, label_zh: str, label_en: str, keywords: Sequence[str],
                user: User) -> None:
     """Add or change a dictionary topic (needs ``definitions``). Run :func:`retag` to apply it to stored texts."""
     user.require("definitions")
@@ -146,7 +145,7 @@ def save_topic(con: DuckDBPyConnection, topic: str, label_zh: str, label_en: str
         store.audit(con, user.username, "voice.topic.save", {"topic": key, "keywords": words})
 
 
-def retag(con: DuckDBPyConnection, user: User) -> int:
+def retag(con: Connection, user: User) -> int:
     """Derive every stored text's topics again with the current dictionary (given topics stay).
 
     Works on the stored, already redacted texts: jieba segments each distinct text once in Python (the
@@ -164,7 +163,7 @@ def retag(con: DuckDBPyConnection, user: User) -> int:
     try:
         with store.transaction(con):
             execute(con, "voice/retag")
-            written = int(con.execute("SELECT count(*) FROM text_topics WHERE origin = 'derived'").fetchone()[0])
+            written = int(fetch_one(con, "voice/derived_topic_count")["n"])
             store.audit(con, user.username, "voice.retag", {"rows": written})
             store.bump_data_version(con)
     finally:
@@ -172,7 +171,7 @@ def retag(con: DuckDBPyConnection, user: User) -> int:
     return written
 
 
-def tone_shares(con: DuckDBPyConnection, sel: Selection) -> pd.DataFrame:
+def tone_shares(con: Connection, sel: Selection) -> pd.DataFrame:
     """Share of comments the lexicon counted negative per jurisdiction x period (by comment date).
 
     Columns ``jurisdiction, period, period_start, comments, negative, negative_share, ci_low, ci_high,
@@ -205,7 +204,7 @@ class TopicCount:
     n: int
 
 
-def forum_topics(con: DuckDBPyConnection, jurisdiction: str, period: str, lang: str) -> list[TopicCount]:
+def forum_topics(con: Connection, jurisdiction: str, period: str, lang: str) -> list[TopicCount]:
     """The demand topics of ``jurisdiction``'s subtree in ``period``, most frequent first (the forum's
     "you said"). The caller has checked that the user may see the jurisdiction."""
     _kind, start, end = parse_period(period)

@@ -16,42 +16,41 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import duckdb
 import pandas as pd
 
+from analytics.db import Connection, execute, query_df
 from analytics.errors import ConfigError
 from analytics.periods import WAVE_KIND
 from analytics.roles import User
-from analytics.sqlfiles import execute, query_df
 
 __all__ = ["WAVE_KIND", "previous_waves", "save_wave_order", "wave_labels", "wave_list", "with_previous_waves"]
 
 
-def wave_list(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def wave_list(con: Connection) -> pd.DataFrame:
     """Every wave of the loaded batches in wave order: label, first_date, last_date (interview dates),
     respondents, given_order (the mapping's place, or NA) and sort_order (1 = first wave)."""
     return query_df(con, "waves/wave_list")
 
 
-def wave_labels(con: duckdb.DuckDBPyConnection) -> list[str]:
+def wave_labels(con: Connection) -> list[str]:
     """The wave labels in wave order (empty when no loaded batch has waves)."""
     return [str(label) for label in wave_list(con)["label"]]
 
 
-def previous_waves(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+def previous_waves(con: Connection) -> dict[str, str | None]:
     """Each wave label -> the label of the wave before it in wave order (None for the first wave)."""
     labels = wave_labels(con)
     return {label: (labels[i - 1] if i else None) for i, label in enumerate(labels)}
 
 
-def with_previous_waves(con: duckdb.DuckDBPyConnection, labels: Sequence[str]) -> list[str]:
+def with_previous_waves(con: Connection, labels: Sequence[str]) -> list[str]:
     """``labels`` and the wave before each, in wave order (what a table needs to add change columns)."""
     previous = previous_waves(con)
     wanted = set(labels) | {previous[label] for label in labels if previous.get(label)}
     return [label for label in previous if label in wanted]
 
 
-def save_wave_order(con: duckdb.DuckDBPyConnection, labels: Sequence[str], *, user: User) -> None:
+def save_wave_order(con: Connection, labels: Sequence[str], *, user: User) -> None:
     """Record a mapping's wave order (labels first to last; call inside the load transaction).
 
     ``user`` needs ``upload``, as the load the order belongs to. Raises :class:`ConfigError` when the list is

@@ -44,12 +44,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 
-import duckdb
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analytics import store
+from analytics.db import Connection
 from analytics.errors import WeightingError
 from analytics.i18n import t
 from analytics.roles import User
@@ -248,12 +248,12 @@ def _prepare_margins(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[st
 # --------------------------------------------------------------------------------------------------
 
 
-def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_temp(con: Connection) -> None:
     for statement in _DROP_TEMP:
         con.execute(statement)
 
 
-def _load_scope(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None) -> int:
+def _load_scope(con: Connection, batch_ids: list[int] | None) -> int:
     """Create the working weight table for respondents of loaded batches in scope; return their count."""
     if batch_ids is None:
         rows = con.execute("SELECT DISTINCT batch_id FROM respondents").fetchall()
@@ -308,7 +308,7 @@ def banded_dimensions(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[s
             if labels and all(parse_band(label) is not None for label in labels)]
 
 
-def _band_table(con: duckdb.DuckDBPyConnection, labels: Mapping[str, Sequence[str]]) -> set[str]:
+def _band_table(con: Connection, labels: Mapping[str, Sequence[str]]) -> set[str]:
     """``_jm_rake_bands``: (dim, label, lo, hi) of every dimension whose margin labels are all age bands."""
     con.execute("CREATE TEMP TABLE _jm_rake_bands (dim VARCHAR, label VARCHAR, lo DOUBLE, hi DOUBLE)")
     rows = []
@@ -322,7 +322,7 @@ def _band_table(con: duckdb.DuckDBPyConnection, labels: Mapping[str, Sequence[st
     return {r[0] for r in rows}
 
 
-def _load_dimensions(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]], n: int,
+def _load_dimensions(con: Connection, dims: Sequence[Sequence[str]], n: int,
                      banded: set[str], recodes: Mapping[str, Mapping[str, str]], *, strict: bool = True) -> None:
     """Fill the long table of each respondent's value on every margin dimension, and check coverage.
 
@@ -430,13 +430,13 @@ WHERE _jm_rake_dimval.m = $m AND _jm_rake_dimval.pos = $pos AND b.dim = $dim
 """
 
 
-def _band_ages(con: duckdb.DuckDBPyConnection, m: int, pos: int, dim: str) -> None:
+def _band_ages(con: Connection, m: int, pos: int, dim: str) -> None:
     params = {"m": m, "pos": pos, "dim": dim, "age": AGE_YEARS_ITEM}
     con.execute(_AGE_FILL, params)
     con.execute(_AGE_BAND, {"m": m, "pos": pos, "dim": dim})
 
 
-def _unmatched(con: duckdb.DuckDBPyConnection, dims: Sequence[Sequence[str]],
+def _unmatched(con: Connection, dims: Sequence[Sequence[str]],
                labels: Mapping[str, Sequence[str]]) -> pd.DataFrame:
     """Per margin and dimension: sample labels no margin row has, and margin labels no respondent has."""
     rows: list[dict[str, object]] = []
@@ -493,7 +493,7 @@ def _suggest(label: str, margin_labels: Sequence[str], dim: str) -> tuple[str | 
     return None, "weighting.suggest.add", {"label": label, "dimension": dim, "labels": ", ".join(margin_labels)}
 
 
-def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequence[Sequence[str]],
+def _load_margins(con: Connection, long: pd.DataFrame, dims: Sequence[Sequence[str]],
                   labels: Mapping[str, Sequence[str]]) -> None:
     """Store the margins and check that sample and margin categories match both ways."""
     _store_margins(con, long)
@@ -537,7 +537,7 @@ def _load_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame, dims: Sequ
     )
 
 
-def _store_margins(con: duckdb.DuckDBPyConnection, long: pd.DataFrame) -> None:
+def _store_margins(con: Connection, long: pd.DataFrame) -> None:
     con.execute(
         "CREATE TEMP TABLE _jm_rake_margin (cid INTEGER, m INTEGER, cat VARCHAR, population DOUBLE, "
         "label VARCHAR)"
@@ -579,7 +579,7 @@ JOIN (
 """
 
 
-def _ipf(con: duckdb.DuckDBPyConnection, n_margins: int, n: int, total: float, max_iter: int, tol: float,
+def _ipf(con: Connection, n_margins: int, n: int, total: float, max_iter: int, tol: float,
          trim: tuple[float, float] | None) -> tuple[int, float]:
     """Cycle over the margins (then trim) until the largest relative margin error is below ``tol``."""
     error = math.inf
@@ -610,7 +610,7 @@ def _ipf(con: duckdb.DuckDBPyConnection, n_margins: int, n: int, total: float, m
 
 
 def rake_weights(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     margins: list[pd.DataFrame],
     *,
     dims: list[list[str]],
@@ -692,7 +692,7 @@ def rake_weights(
 
 
 def label_report(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     margins: list[pd.DataFrame],
     *,
     dims: list[list[str]],
@@ -721,7 +721,7 @@ def label_report(
         _drop_temp(con)
 
 
-def reset_weights(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None, *,
+def reset_weights(con: Connection, batch_ids: list[int] | None = None, *,
                   user: User) -> int:
     """Undo raking: set ``weight = design_weight`` (NULL, meaning 1, stays NULL) for the chosen batches.
 

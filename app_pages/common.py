@@ -24,12 +24,12 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import alerts, auth, engine, scorecard, store, waves
+from analytics import alerts, auth, demo, engine, scorecard, store, waves
 from analytics.auth import User
+from analytics.db import Connection
 from analytics.errors import JingminError
 from analytics.i18n import LANGUAGES, has, t
 from analytics.output import to_csv_bytes
@@ -107,8 +107,10 @@ def _prepare(path: str) -> None:
     with _PREPARE_LOCK:
         if path in _PREPARED:
             return
-        with writer():
-            pass  # store.connect, read-write, builds and migrates
+        # A fresh clone: the default database is built from the demo city; otherwise a read-write open migrates.
+        if not demo.ensure_default_database(path, open_write=writer):
+            with writer():
+                pass
         _PREPARED.add(path)
 
 
@@ -117,19 +119,19 @@ class _RunRead:
     :func:`release`, or when the run's thread ends without it (a page script run on its own, as
     Streamlit's legacy multipage mode and page-level tests do) and its thread-local state is freed."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: Connection) -> None:
         self.con = con
         self.close = weakref.finalize(self, _close_read, con)
 
 
-def _close_read(con: duckdb.DuckDBPyConnection) -> None:
+def _close_read(con: Connection) -> None:
     try:
         con.close()
     finally:
         _GATE.release_read()
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
+def cursor() -> Connection:
     """This run's read-only connection, opened on first use (about 16 ms on the demo database,
     docs/store.md) and closed by :func:`release` when the run ends. Waits while a write of this or
     another process runs, with a notice on the page; past ``JINGMIN_LOCK_TIMEOUT`` raises
@@ -162,7 +164,7 @@ def release() -> None:
 
 
 @contextmanager
-def writer() -> Iterator[duckdb.DuckDBPyConnection]:
+def writer() -> Iterator[Connection]:
     """A read-write connection for one write, closed when the block ends.
 
     This run's read connection is closed first (DuckDB cannot hold one file read-only and read-write in

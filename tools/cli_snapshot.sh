@@ -19,3 +19,26 @@ run batches.txt batches list
 sed -i -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9.]+//' "$out/batches.txt"
 run weights_show.txt weights show
 run peers.txt peers list
+run alerts.csv alerts --period 2026Q3 --level station --format csv
+run assess.csv assess --period 2026Q3 --level station --format csv
+run assess_components.csv assess --period 2026Q3 --level district --components --format csv
+run link.csv link --metric solved_rate --indicator satisfaction --by jurisdiction,quarter --level station --format csv
+run link_correlation.json link --metric solved_rate --indicator satisfaction --by jurisdiction,quarter --period 2026Q3 --level station --correlation --format json
+run integrity.csv integrity --period 2026Q3 --level station --format csv
+run prevention_metrics.csv prevention metrics --period-kind quarter --level district --format csv
+run prevention_escalations.csv prevention escalations --format csv
+run prevention_overdue.csv prevention overdue --format csv
+run voice_topics.csv voice topics --period-kind quarter --level district --format csv
+run voice_evidence.csv voice evidence --format csv
+run voice_answering.csv voice answering --period-kind quarter --level district --format csv
+run voice_dictionary.csv voice dictionary --format csv
+run results.csv results --format csv
+run results_loads.csv results loads
+run targets.txt targets list
+run definitions_items.txt definitions items list
+run definitions_indicators.txt definitions indicators list
+run indicators_wave.csv indicators --by jurisdiction,wave --level district --format csv
+# the HTML report is checked as a file (the PPTX zip carries timestamps)
+run report_html.txt report --jurisdiction D01 --period 2026Q3 --format html --lang en --with-assessment --out "$out/report.html"
+# the message names the output folder, which differs between the two runs
+sed -i "s#$out/##" "$out/report_html.txt"

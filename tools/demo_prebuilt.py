@@ -19,15 +19,16 @@ def main(argv: list[str] | None = None) -> int:
     """Build the demo in a temporary file and export it to ``--out`` (default data/demo/prebuilt)."""
     from analytics import demo, store
     from analytics.ingest import pii
+    from analytics.roles import LOCAL_USER
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=demo.PREBUILT_DIR)
     args = parser.parse_args(argv)
     os.environ[pii.SECRET_ENV] = demo.DEMO_SECRET
     with tempfile.TemporaryDirectory() as tmp:
-        con = store.connect(Path(tmp) / "demo.duckdb", build_demo_if_new=False)
+        con = store.connect(Path(tmp) / "demo.duckdb")
         try:
-            demo.build_demo_database(con, user=store.LOCAL_USER)
+            demo.build_demo_database(con, user=LOCAL_USER)
             demo.export_prebuilt(con, args.out)
         finally:
             con.close()

@@ -18,13 +18,13 @@ import signal
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from analytics.auth import User
+from analytics.db import Connection, FatalException, InterruptException, IOException
+from analytics.db import Error as DuckDBError
 from analytics.errors import JingminError
 
 if TYPE_CHECKING:  # imported where used: the CLI's start-up stays light
@@ -66,7 +66,7 @@ def add_user_argument(parser: argparse.ArgumentParser) -> None:
     add_credential_arguments(parser)
 
 
-def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, allow_token: bool = True) -> User:
+def resolve_user(con: Connection, args: argparse.Namespace, *, allow_token: bool = True) -> User:
     """The authenticated user a command acts for, or the local admin while no account exists (checked once:
     :func:`open_store` may have done it already)."""
     from analytics.cli._identity import resolve_user as resolve
@@ -77,7 +77,7 @@ def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, al
     return resolve(con, args, allow_token=allow_token)
 
 
-def build_selection(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, period_kind: str,
+def build_selection(con: Connection, args: argparse.Namespace, *, period_kind: str,
                     period: str | None = None, jurisdiction_codes: Sequence[str] | None = None) -> Selection:
     """The one :class:`~analytics.selection.Selection` a command passes to the engine, from its options.
 
@@ -153,7 +153,7 @@ class _WaitReporter:
               f"{allowed:g} s", file=sys.stderr, flush=True)
 
 
-def open_store(args: argparse.Namespace, *, write: bool = False) -> duckdb.DuckDBPyConnection:
+def open_store(args: argparse.Namespace, *, write: bool = False) -> Connection:
     """The store for a command: read-only unless it writes, so that the dashboard and other commands
     can read at the same time; waits for another process's lock with a progress line on stderr.
 
@@ -166,6 +166,10 @@ def open_store(args: argparse.Namespace, *, write: bool = False) -> duckdb.DuckD
     from analytics.auth import any_users
 
     db = getattr(args, "db", None)
+    if not store.resolve_db_path(db).exists():
+        from analytics.demo import ensure_default_database  # local import: loads the ingest pipeline
+
+        ensure_default_database(db, open_write=lambda: closing(store.connect(db, on_wait=_WaitReporter())))
     con = store.connect(db, read_only=not write, on_wait=_WaitReporter())
     if write or not hasattr(args, "password_stdin") or not any_users(con):
         return con
@@ -189,7 +193,7 @@ def command_name(args: argparse.Namespace) -> str:
     return " ".join(str(p) for p in parts if p)
 
 
-def audit_export(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, user: User, rows: int, *,
+def audit_export(args: argparse.Namespace, con: Connection, user: User, rows: int, *,
                  read_only: bool = True) -> None:
     """Record a table the command prints as an export (``export.cli``: command, options, rows).
 
@@ -214,7 +218,7 @@ def audit_export(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, user:
         writer.close()
 
 
-def print_table(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, user: User, frame: pd.DataFrame,
+def print_table(args: argparse.Namespace, con: Connection, user: User, frame: pd.DataFrame,
                 fmt: str, *, read_only: bool = True) -> None:
     """Print ``frame`` on stdout (CSV or JSON through analytics.output) as an audited export: see
     :func:`audit_export`, which closes a read-only ``con``; the command must not use it afterwards."""
@@ -245,10 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.exit_code
         except Stopped as exc:
             return _stopped(exc.signum)
-        except (KeyboardInterrupt, duckdb.InterruptException):
+        except (KeyboardInterrupt, InterruptException):
             # DuckDB turns a signal during a query into InterruptException; an open transaction was rolled back.
             return _stopped(received[0] if received else signal.SIGINT)
-        except (duckdb.IOException, duckdb.FatalException) as exc:
+        except (IOException, FatalException) as exc:
             # A write outside store.transaction (or a checkpoint) met a full disk or an unwritable file.
             from analytics import store
             from analytics.errors import StoreError
@@ -256,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: reading or writing the database {store.resolve_db_path(db)} failed: {exc}. Free disk "
                   "space or make the file, its .wal and its folder writable, then try again.", file=sys.stderr)
             return StoreError.exit_code
-        except (duckdb.Error, RuntimeError):
+        except (DuckDBError, RuntimeError):
             # Other errors that a signal caused mid-query; anything else is a bug and keeps its traceback.
             if not received:
                 raise

@@ -23,9 +23,8 @@ import stat
 import sys
 from pathlib import Path
 
-import duckdb
-
 from analytics.auth import LOCAL_USER, User, any_users, authenticate, authenticate_token, get_user
+from analytics.db import Connection
 from analytics.errors import AccessDenied, ConfigError
 
 TOKEN_FILE_ENV = "JINGMIN_TOKEN_FILE"
@@ -78,7 +77,7 @@ def token_path(args: argparse.Namespace) -> Path | None:
     return Path(chosen).expanduser() if chosen else None
 
 
-def resolve_user(con: duckdb.DuckDBPyConnection, args: argparse.Namespace, *, allow_token: bool = True) -> User:
+def resolve_user(con: Connection, args: argparse.Namespace, *, allow_token: bool = True) -> User:
     """The authenticated user a command acts for (see the module docstring for the order of credentials).
 
     ``allow_token=False`` demands a password (for making a new token: a token must not renew itself).

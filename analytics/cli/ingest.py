@@ -180,10 +180,11 @@ def _results_spec(con: Any, args: argparse.Namespace) -> ResultsSpec:
 
 def _run_results(args: argparse.Namespace) -> int:
     from analytics import published
+    from analytics.db import execute
     from analytics.ingest.problems import note_text, report_lines
 
     con = open_store(args, write=True)
-    con.execute("SET enable_progress_bar = false")
+    execute(con, "store/progress_bar_off")
     user = resolve_user(con, args)
     user.require("upload")
     spec = _results_spec(con, args)
@@ -218,13 +219,14 @@ def run(args: argparse.Namespace) -> int:
     """Check (and unless --dry-run, load) one file; print the summary or the problem report."""
     if args.kind == "results":
         return _run_results(args)
+    from analytics.db import execute
     from analytics.ingest.mapping import save_mapping
     from analytics.ingest.pipeline import ingest_file
     from analytics.ingest.problems import report_lines, rows_line
 
     constants = _constants(args.set)
     con = open_store(args, write=True)
-    con.execute("SET enable_progress_bar = false")  # the progress bar would interleave with the report
+    execute(con, "store/progress_bar_off")  # the progress bar would interleave with the report
     user = resolve_user(con, args)  # the audit actor is this account, never a name typed on the command line
     if args.propose:
         # propose_mapping only reads the file (it takes no user); the same permission as the load it prepares.

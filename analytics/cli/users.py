@@ -17,12 +17,11 @@ import getpass
 import os
 from pathlib import Path
 
-import duckdb
-
 from analytics import auth
 from analytics.auth import User
 from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, resolve_user
 from analytics.cli._identity import stdin_line
+from analytics.db import Connection
 from analytics.errors import AccessDenied, ConfigError
 
 
@@ -35,7 +34,7 @@ def _read_new_password(args: argparse.Namespace) -> str:
     return first
 
 
-def _acting_admin(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> User:
+def _acting_admin(con: Connection, args: argparse.Namespace) -> User:
     """The authenticated account, refused at once unless it may manage users: the engine checks again, but
     this way nobody types a new password only to be told no."""
     user = resolve_user(con, args)
@@ -43,7 +42,7 @@ def _acting_admin(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> U
     return user
 
 
-def _add(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+def _add(con: Connection, args: argparse.Namespace) -> None:
     if auth.any_users(con):
         actor = _acting_admin(con, args)
     else:
@@ -69,7 +68,7 @@ def _open_token_file(out: Path) -> int:
         raise ConfigError(f"Cannot create the token file {out}: {exc.strerror or exc}.") from exc
 
 
-def _token(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> None:
+def _token(con: Connection, args: argparse.Namespace) -> None:
     if args.token_action == "create":
         user = resolve_user(con, args, allow_token=False)
         out = Path(args.out).expanduser()

@@ -12,13 +12,14 @@ import argparse
 from typing import TYPE_CHECKING
 
 from analytics.cli import add_db_argument, add_user_argument, audit_export, open_store, print_table, resolve_user
+from analytics.db import Connection
 from analytics.errors import WeightingError
 
 if TYPE_CHECKING:
-    import duckdb
     import pandas as pd
 
     from analytics.auth import User
+    from analytics.db import Connection
 
 
 def parse_dims(values: list[str] | None) -> list[list[str]] | None:
@@ -53,7 +54,7 @@ def parse_recodes(values: list[str] | None, dims: list[list[str]] | None) -> dic
     return recodes
 
 
-def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None,
+def show_table(con: Connection, batch_ids: list[int] | None = None,
                user: User | None = None) -> pd.DataFrame:
     """The summary printed by ``weights show`` (scoped to ``user``), rounded for reading."""
     from analytics import compare
@@ -62,7 +63,7 @@ def show_table(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = Non
     return table.round({"n_eff": 1, "deff": 3, "weight_min": 4, "weight_max": 4})
 
 
-def _print_show(args: argparse.Namespace, con: duckdb.DuckDBPyConnection, fmt: str, user: User,
+def _print_show(args: argparse.Namespace, con: Connection, fmt: str, user: User,
                 batch_ids: list[int] | None = None, *, read_only: bool) -> None:
     """The weights table, printed as an audited export (:func:`analytics.cli.audit_export` closes a
     read-only ``con``)."""

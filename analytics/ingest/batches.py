@@ -11,23 +11,21 @@ never with personal data, and audited.
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 
 from analytics import store
+from analytics.db import Connection, execute, fetch_one, query_df
 from analytics.engine import refresh_cells
 from analytics.errors import IngestError, UnknownNameError
-from analytics.ingest.sqlrun import fetch_one, run_script
 from analytics.roles import User
-from analytics.sqlfiles import query_df
 
 
-def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_batches(con: Connection) -> pd.DataFrame:
     """Every batch loaded (and removed), newest first: source, kind, rows, time, status, mapping."""
-    return query_df(con, "batch_list")
+    return query_df(con, "ingest/batch_list")
 
 
-def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: User) -> dict[str, int]:
+def remove_batch(con: Connection, batch_id: int, *, user: User) -> dict[str, int]:
     """Remove one loaded batch's rows; returns how many rows of each table went.
 
     ``user`` needs the ``remove_batch`` permission (admins) and is the audit actor. A jurisdictions batch
@@ -44,7 +42,7 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: User) -
                                key="ingest.batch_removed_already", batch_id=batch_id)
     params = {"batch_id": int(batch_id)}
     if kind == "jurisdictions":
-        refs = fetch_one(con, "ingest_batch_references", params)
+        refs = fetch_one(con, "ingest/batch_references", params)
         if any(refs.values()):
             raise IngestError(
                 f"Batch {batch_id} ({source_name}) cannot be removed: {refs['respondents']} respondents, "
@@ -58,7 +56,7 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, *, user: User) -
     }
     with store.transaction(con):
         before = int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
-        run_script(con, "ingest_remove_batch", params)
+        execute(con, "ingest/remove_batch", params)
         counts["jurisdictions"] = before - int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
         store.audit(con, user.username, "batch.remove", {"batch_id": int(batch_id), "kind": kind,
                                                  "source_name": source_name, **counts})
@@ -71,7 +69,7 @@ RESPONDENT_COLUMNS = ["batch_id", "respondent_id", "jurisdiction", "interview_da
                       "weight", "stratum", "cluster"]
 
 
-def respondent_export(con: duckdb.DuckDBPyConnection, batch_id: int, user: User) -> pd.DataFrame:
+def respondent_export(con: Connection, batch_id: int, user: User) -> pd.DataFrame:
     """The respondents of one loaded survey batch, one row each, answers pivoted to one column per item.
 
     Only roles with ``respondent_download`` (analyst, admin, the local single user) may have it; others get
@@ -87,7 +85,7 @@ def respondent_export(con: duckdb.DuckDBPyConnection, batch_id: int, user: User)
     if kind != "survey" or status != "loaded":
         raise UnknownNameError(f"Batch {batch_id} is not a loaded survey batch; only survey respondents can be "
                                "downloaded.", key="export.not_survey", batch_id=batch_id)
-    long = query_df(con, "respondent_export", {"batch_id": int(batch_id)})
+    long = query_df(con, "ingest/respondent_export", {"batch_id": int(batch_id)})
     frame = long[["respondent_key", *RESPONDENT_COLUMNS]].drop_duplicates("respondent_key")
     answered = long.dropna(subset=["item"])
     if not answered.empty:
@@ -101,7 +99,7 @@ def respondent_export(con: duckdb.DuckDBPyConnection, batch_id: int, user: User)
     return frame
 
 
-def _count(con: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> int:
+def _count(con: Connection, table: str, batch_id: int) -> int:
     queries = {
         "respondents": "SELECT count(*) FROM respondents WHERE batch_id = $b",
         "answers": "SELECT count(*) FROM answers WHERE batch_id = $b",

@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analytics import definitions, store
 from analytics import vocabulary as F
+from analytics.db import Connection
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import pii
 from analytics.ingest.reading import Layout
@@ -238,7 +238,7 @@ def check_spec(spec: Any, kind: str) -> dict[str, Any]:
     return out
 
 
-def resolve_mapping(con: duckdb.DuckDBPyConnection, kind: str,
+def resolve_mapping(con: Connection, kind: str,
                     mapping: str | dict[str, Any] | None) -> tuple[dict[str, Any], str | None]:
     """A mapping given as a spec, a JSON file path, a saved name or a shipped name -> (spec, name)."""
     if mapping is None:
@@ -268,7 +268,7 @@ def _read_json(path: Path) -> Any:
         raise ConfigError(f"The mapping file {path} is not valid JSON: {exc}") from exc
 
 
-def save_mapping(con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any], *, user: User) -> None:
+def save_mapping(con: Connection, name: str, spec: dict[str, Any], *, user: User) -> None:
     """Save (or replace) a mapping by name, so the next file from the same source reuses it (``user`` needs the
     ``mappings`` permission and is the audit actor)."""
     user.require("mappings")
@@ -288,7 +288,7 @@ def save_mapping(con: duckdb.DuckDBPyConnection, name: str, spec: dict[str, Any]
     store.audit(con, user.username, "mapping.save", {"name": clean_name, "kind": kind})
 
 
-def load_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+def load_mapping(con: Connection, name: str) -> dict[str, Any]:
     """A saved mapping's spec; UnknownNameError when there is none by that name."""
     row = con.execute("SELECT spec FROM mappings WHERE name = $n", {"n": name}).fetchall()
     if not row:
@@ -296,14 +296,14 @@ def load_mapping(con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
     return json.loads(row[0][0])
 
 
-def list_mappings(con: duckdb.DuckDBPyConnection, kind: str | None = None) -> pd.DataFrame:
+def list_mappings(con: Connection, kind: str | None = None) -> pd.DataFrame:
     """Saved mappings (name, kind, updated_at), optionally of one kind."""
     return con.execute(
         "SELECT name, kind, updated_at FROM mappings WHERE $k IS NULL OR kind = $k ORDER BY name", {"k": kind}
     ).df()
 
 
-def suggest_mapping(con: duckdb.DuckDBPyConnection, kind: str, headers: list[str]) -> str | None:
+def suggest_mapping(con: Connection, kind: str, headers: list[str]) -> str | None:
     """The saved mapping of ``kind`` whose named columns are all in the file and cover most of it."""
     have = {F.norm_header(h) for h in headers}
     best, best_cover = None, 0
@@ -339,7 +339,7 @@ def spec_items(spec: dict[str, Any]) -> dict[str, definitions.Item]:
     return out
 
 
-def known_items(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> dict[str, definitions.Item]:
+def known_items(con: Connection, spec: dict[str, Any]) -> dict[str, definitions.Item]:
     """Items in the database, with the spec's own definitions taking precedence."""
     items = {i.item: i for i in definitions.list_items(con)}
     items.update(spec_items(spec))
@@ -419,7 +419,7 @@ def _bigrams(text: str) -> set[str]:
     return {r[i:i + 2] for r in runs for i in range(len(r) - 1)} - _GENERIC_BIGRAMS
 
 
-def indicator_items(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> dict[str, definitions.Item]:
+def indicator_items(con: Connection, spec: dict[str, Any]) -> dict[str, definitions.Item]:
     """The items that feed an enabled indicator (stored or defined by the spec)."""
     items = known_items(con, spec)
     used = {ind.item for ind in definitions.list_indicators(con)}
@@ -455,7 +455,7 @@ def looks_like_item(header: str, sample: list[str], items: dict[str, definitions
     return None
 
 
-def assign_columns(con: duckdb.DuckDBPyConnection, kind: str, layout: Layout, spec: dict[str, Any],
+def assign_columns(con: Connection, kind: str, layout: Layout, spec: dict[str, Any],
                    content_pii: dict[int, str], samples: list[list[str]] | None = None) -> list[ColumnGuess]:
     """Decide every column's target: the spec first, then personal data, then synonym guesses.
 

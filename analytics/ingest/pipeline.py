@@ -34,14 +34,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 from rapidfuzz import fuzz, process
 
 from analytics import definitions, store, tempfiles, waves
 from analytics import vocabulary as F
+from analytics.db import Connection, execute, fetch_one, run
 from analytics.engine import refresh_cells
-from analytics.errors import ConfigError, IngestError
+from analytics.errors import ConfigError, IngestError, InputDataError, OutOfMemoryError
 from analytics.ingest import pii, problems, records
 from analytics.ingest.mapping import (
     CONSTANT_LABEL,
@@ -69,7 +69,7 @@ from analytics.ingest.reading import (
     stage,
     xlsx_column_label,
 )
-from analytics.ingest.sqlrun import fetch_one, ident, run, run_script
+from analytics.ingest.sqlrun import ident
 from analytics.ingest.workbook import WorkbookLimits
 from analytics.roles import User
 from analytics.sqlfiles import load_sql
@@ -148,7 +148,7 @@ class Plan:
 # Public API
 
 
-def upload_limit_mb(con: duckdb.DuckDBPyConnection) -> float:
+def upload_limit_mb(con: Connection) -> float:
     """The upload size limit in MB: the ``upload_max_mb`` setting if present, else 200."""
     if "upload_max_mb" in store.DEFAULT_SETTINGS:
         return float(store.get_setting(con, "upload_max_mb"))
@@ -156,7 +156,7 @@ def upload_limit_mb(con: duckdb.DuckDBPyConnection) -> float:
     return float(json.loads(rows[0][0])) if rows else float(DEFAULT_UPLOAD_MAX_MB)
 
 
-def workbook_limits(con: duckdb.DuckDBPyConnection) -> WorkbookLimits:
+def workbook_limits(con: Connection) -> WorkbookLimits:
     """The bounds on one workbook upload, from the ``workbook_*`` settings (analytics.store)."""
     return WorkbookLimits(
         max_bytes=int(float(store.get_setting(con, "workbook_max_mb")) * 1_048_576),
@@ -167,14 +167,14 @@ def workbook_limits(con: duckdb.DuckDBPyConnection) -> WorkbookLimits:
     )
 
 
-def temp_root(con: duckdb.DuckDBPyConnection) -> Path:
+def temp_root(con: Connection) -> Path:
     """Where this connection's uploads keep temporary files: ``.jingmin_tmp`` beside the database file."""
     rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
     path = rows[0][0] if rows else None
     return tempfiles.temp_root(Path(path).parent if path else None)
 
 
-def propose_mapping(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+def propose_mapping(con: Connection, kind: str, source: str | os.PathLike[str] | bytes, *,
                     sheet: str | None = None, encoding: str | None = None,
                     mapping: str | dict[str, Any] | None = None, source_name: str | None = None,
                     delimiter: str | None = None, header_row: int | None = None) -> MappingProposal:
@@ -214,7 +214,7 @@ def propose_mapping(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.
     )
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+def ingest_file(con: Connection, kind: str, source: str | os.PathLike[str] | bytes, *,
                 mapping: str | dict[str, Any] | None = None, sheet: str | None = None,
                 encoding: str | None = None, dayfirst: bool | None = None,
                 constants: dict[str, str] | None = None, create_jurisdictions: bool = False,
@@ -258,7 +258,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
                         header_row=header_row or opts.get("header_row"), sheet=sheet or opts.get("sheet"),
                         limits=limits)
         _check_width(con, src, layout)
-        run_script(con, "ingest_macros")
+        execute(con, "ingest/macros")
         problems.reset(con)
         try:
             return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
@@ -268,7 +268,7 @@ def ingest_file(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.Path
             records.drop_temp(con)
 
 
-def _check_width(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout) -> None:
+def _check_width(con: Connection, src: SourceFile, layout: Layout) -> None:
     """Refuse a file wider than the ``upload_max_columns`` setting, judged on its header before it is read.
 
     Reading, scanning and checking a file costs memory and time in proportion to its columns as well as its
@@ -289,18 +289,18 @@ def _check_kind(kind: str) -> None:
         raise ConfigError(f"Unknown kind of file {kind!r}; choose one of: {', '.join(F.KINDS)}.")
 
 
-def _drop_views(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_views(con: Connection) -> None:
     for view in _TEMP_VIEWS:
         run(con, "DROP VIEW IF EXISTS " + ident(view))
 
 
-def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_temp(con: Connection) -> None:
     _drop_views(con)
     for table in _TEMP_TABLES:
         run(con, "DROP TABLE IF EXISTS " + ident(table))
 
 
-def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+def _drop_staging(con: Connection) -> None:
     """Free the file's text copies once checked: the load reads only the typed rows and coded answers.
 
     A 10-million-row file's text is gigabytes that DuckDB would otherwise keep through the load.
@@ -310,14 +310,14 @@ def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
         run(con, "DROP TABLE IF EXISTS " + ident(table))
 
 
-def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
+def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
             mapping_name: str | None, constants: dict[str, str], dayfirst: bool | None,
             create_jurisdictions: bool, dry_run: bool, user: User, limits: WorkbookLimits) -> IngestResult:
     if layout.format == "csv" and layout.encoding in CJK_ENCODINGS:
         _check_mixed_encoding(con, src, layout, dry_run)
     try:
         staged = stage(con, src, layout, limits)
-    except duckdb.OutOfMemoryException as exc:
+    except OutOfMemoryError as exc:
         raise problems.file_error(src.name, "too_large", "out_of_memory", {"error": str(exc)}) from exc
     warnings: list[str] = []
     content = _scan_pii(con, src, staged, layout)
@@ -339,7 +339,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     for target, overrides in spec["value_maps"].items():
         vmaps.setdefault(target, {}).update(overrides)
     _value_maps(con, vmaps)
-    run_script(con, "ingest_check_macros")
+    execute(con, "ingest/check_macros")
     if kind != "jurisdictions":
         _unused_recodes(con, spec)
     dayfirst = _decide_dayfirst(con, kind, plan, dayfirst)
@@ -349,7 +349,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     _typed(con, kind, plan, dayfirst)
     _generic_checks(con, kind, plan)
     if kind != "jurisdictions":
-        run_script(con, "ingest_jurisdiction_problems", {"within": spec["options"].get("within")})
+        execute(con, "ingest/jurisdiction_problems", {"within": spec["options"].get("within")})
 
     summary: dict[str, Any] = {
         "kind": kind, "source_name": src.name, "sha256": src.sha256, "size_bytes": src.size,
@@ -370,7 +370,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
     elif kind in F.RECORD_KINDS:
         records.check(con, kind, summary)
     else:
-        run_script(con, "ingest_jurisdictions_check")
+        execute(con, "ingest/jurisdictions_check")
         stats = con.execute("SELECT count(*) FILTER (WHERE code IN (SELECT code FROM jurisdictions)), count(*) "
                             "FROM ingest_typed").fetchall()[0]
         summary["updated"], summary["added"] = int(stats[0]), int(stats[1] - stats[0])
@@ -405,7 +405,7 @@ def _ingest(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, layout: 
 ANSWER_VALUES_PER_COLUMN = 200  # distinct answers listed per column for the value-map table
 
 
-def _answer_values(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | None:
+def _answer_values(con: Connection) -> list[dict[str, Any]] | None:
     """The value-map table rows (``value_maps/answer_value_counts``), or None when the answers were not read."""
     exists = run(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_answer_values' AND temporary"
                  ).fetchall()[0][0]
@@ -417,7 +417,7 @@ def _answer_values(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]] | Non
             for r in frame.itertuples(index=False)]
 
 
-def answer_values(con: duckdb.DuckDBPyConnection, kind: str, source: str | os.PathLike[str] | bytes, *,
+def answer_values(con: Connection, kind: str, source: str | os.PathLike[str] | bytes, *,
                   user: User, **kwargs: Any) -> pd.DataFrame:
     """The distinct answers of a survey file's item columns that need a value map, counted over the whole file.
 
@@ -467,7 +467,7 @@ def check_row_accounting(summary: dict[str, Any]) -> None:
             f"superseded + rejected = {' + '.join(str(p) for p in parts)}; no row may go missing.")
 
 
-def _check_mixed_encoding(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout, dry_run: bool) -> None:
+def _check_mixed_encoding(con: Connection, src: SourceFile, layout: Layout, dry_run: bool) -> None:
     """Reject a GB18030 (GBK) file with lines written in UTF-8, naming each such line, before it is transcoded.
 
     Read as GB18030, UTF-8 Chinese turns into other Chinese characters (often without any decoding error), so
@@ -498,7 +498,7 @@ def _effective_spec(kind: str, spec: dict[str, Any], plan: Plan) -> dict[str, An
     return out
 
 
-def _unmapped_items(con: duckdb.DuckDBPyConnection, columns: list[ColumnGuess], spec: dict[str, Any],
+def _unmapped_items(con: Connection, columns: list[ColumnGuess], spec: dict[str, Any],
                     warnings: list[Any]) -> None:
     """An unmapped column that looks like an indicator's question stops the load until acknowledged.
 
@@ -527,7 +527,7 @@ def _unmapped_items(con: duckdb.DuckDBPyConnection, columns: list[ColumnGuess], 
 _VALUE_MAPPED_TYPES = ("enum", "bool", "jurisdiction", "family")  # family: label -> family code (vocabulary.py)
 
 
-def _unused_mapping_keys(con: duckdb.DuckDBPyConnection, kind: str, spec: dict[str, Any], layout: Layout,
+def _unused_mapping_keys(con: Connection, kind: str, spec: dict[str, Any], layout: Layout,
                          plan: Plan) -> None:
     """A mapping key that would not be applied is a problem, never ignored.
 
@@ -548,7 +548,7 @@ def _unused_mapping_keys(con: duckdb.DuckDBPyConnection, kind: str, spec: dict[s
             problems.add(con, "mapping", "value_map_unused", {"target": target})
 
 
-def _unused_recodes(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> None:
+def _unused_recodes(con: Connection, spec: dict[str, Any]) -> None:
     """A jurisdiction recode whose value the file does not hold is a problem (a typo would else pass)."""
     recodes = spec["value_maps"].get("jurisdiction") or {}
     if not recodes:
@@ -560,7 +560,7 @@ def _unused_recodes(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> Non
             problems.add(con, "mapping", "value_map_key_unused", {"value": key, "code": code})
 
 
-def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:
+def _scan_pii(con: Connection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:
     """Which columns hold phone or ID-card numbers, judged on the first rows of the whole file.
 
     One pass over (column, value) pairs grouped by column: the cost grows with the cells read, never with a
@@ -574,7 +574,7 @@ def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, l
            + ") LIMIT $limit) ON COLUMNS('^c[0-9]+$') INTO NAME col VALUE v) GROUP BY col")
     try:
         counts = run(con, sql, {**staged.params, "limit": limit}).fetchall()
-    except duckdb.InvalidInputException as exc:
+    except InputDataError as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
     found = {}
     for col, filled, phones, ids in counts:
@@ -586,7 +586,7 @@ def _scan_pii(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, l
     return found
 
 
-def _plan(con: duckdb.DuckDBPyConnection, kind: str, columns: list[ColumnGuess], constants: dict[str, str],
+def _plan(con: Connection, kind: str, columns: list[ColumnGuess], constants: dict[str, str],
           items: dict[str, definitions.Item]) -> Plan:
     """Turn column targets into a plan, recording mapping problems (unknown targets, clashes, PII)."""
     plan = Plan(kind, columns, constants=dict(constants))
@@ -639,7 +639,7 @@ def _plan(con: duckdb.DuckDBPyConnection, kind: str, columns: list[ColumnGuess],
     return plan
 
 
-def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged, layout: Layout, plan: Plan,
+def _materialize(con: Connection, src: SourceFile, staged: Staged, layout: Layout, plan: Plan,
                  warnings: list[str]) -> tuple[int, int, int]:
     """Write ``ingest_raw`` (row number + kept columns; hashed where planned).
 
@@ -664,7 +664,7 @@ def _materialize(con: duckdb.DuckDBPyConnection, src: SourceFile, staged: Staged
         run(con, "DROP TABLE IF EXISTS ingest_rejects")
         run(con, "DROP TABLE IF EXISTS ingest_reject_scans")
         run(con, sql, params)
-    except duckdb.InvalidInputException as exc:
+    except InputDataError as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
     reader_rejected = 0
     if staged.numbered:
@@ -711,7 +711,7 @@ WHERE n > $max_cell
 HASH_EXPR = pii.HASH_SQL.replace("TEXT", "jm_person_text(COL)")
 
 
-def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout, warnings: list[str]) -> int:
+def _number_csv_rows(con: Connection, staged: Staged, layout: Layout, warnings: list[str]) -> int:
     """Give every staged CSV row its line number in the file; record rows DuckDB rejected.
 
     Returns how many data rows DuckDB rejected (each reported as a problem, none in ``ingest_raw``).
@@ -728,7 +728,7 @@ def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Lay
     try:
         run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS " + line_flags_sql(), {"path": staged.params["path"]})
         scanned = True
-    except duckdb.InvalidInputException:
+    except InputDataError:
         # DuckDB's line scan splits a multi-byte character after a lone CR in a CRLF file (a quoted value such as
         # "x\r张"), which the row reader reads fine (found by the ingest fuzz test): number records instead.
         scanned = False
@@ -780,7 +780,7 @@ def _number_csv_rows(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Lay
     return rejected
 
 
-def _xlsx_problems(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layout) -> None:
+def _xlsx_problems(con: Connection, staged: Staged, layout: Layout) -> None:
     """Report workbook rows with cells beyond the header and cells too long to read (row, column, length)."""
     found = [(row, None, None, "too_many_fields", "too_many_cells",
               json.dumps({"found": width, "width": layout.ncols}))
@@ -793,7 +793,7 @@ def _xlsx_problems(con: duckdb.DuckDBPyConnection, staged: Staged, layout: Layou
         con.executemany("INSERT INTO ingest_problems VALUES (?, ?, ?, ?, ?, ?)", found)
 
 
-def _check_already_loaded(con: duckdb.DuckDBPyConnection, src: SourceFile) -> None:
+def _check_already_loaded(con: Connection, src: SourceFile) -> None:
     rows = con.execute("SELECT batch_id, source_name, strftime(loaded_at, '%Y-%m-%d %H:%M') FROM batches "
                        "WHERE sha256 = $h AND status = 'loaded' ORDER BY batch_id", {"h": src.sha256}).fetchall()
     if rows:
@@ -801,7 +801,7 @@ def _check_already_loaded(con: duckdb.DuckDBPyConnection, src: SourceFile) -> No
         problems.add(con, "already_loaded", "already_loaded", {"batch": batch_id, "name": name, "at": loaded_at})
 
 
-def _project(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
+def _project(con: Connection, kind: str, plan: Plan) -> None:
     """``ingest_fields``: one text column per canonical field (and the person key), from column or constant.
 
     A view over ``ingest_raw`` (a copy would cost seconds and gigabytes at province scale); whole-file
@@ -827,7 +827,7 @@ def _project(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
         _long_answers(con, plan)
 
 
-def _long_answers(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+def _long_answers(con: Connection, plan: Plan) -> None:
     """``ingest_long``: a view of the answer cells, one row per file row and answer column.
 
     A view, not a table: the long form has ~15 rows per respondent and is read twice (distinct
@@ -851,7 +851,7 @@ def _long_answers(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                      "CAST(NULL AS VARCHAR) AS col, CAST(NULL AS VARCHAR) AS raw WHERE false")
 
 
-def _skip_blank(con: duckdb.DuckDBPyConnection, skip_fields: list[str], plan: Plan, warnings: list[str]) -> int:
+def _skip_blank(con: Connection, skip_fields: list[str], plan: Plan, warnings: list[str]) -> int:
     """Drop rows whose listed fields are blank (a mapping option, e.g. crimes without an id)."""
     skipped = 0
     for name in skip_fields:
@@ -868,14 +868,14 @@ def _skip_blank(con: duckdb.DuckDBPyConnection, skip_fields: list[str], plan: Pl
     return skipped
 
 
-def _colmap(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
+def _colmap(con: Connection, kind: str, plan: Plan) -> None:
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_colmap (target VARCHAR, header VARCHAR, is_constant BOOLEAN)")
     rows = [(name, plan.header(name), name not in plan.fields) for name in F.targets_for(kind) if plan.given(name)]
     if rows:
         con.executemany("INSERT INTO ingest_colmap VALUES (?, ?, ?)", rows)
 
 
-def _value_maps(con: duckdb.DuckDBPyConnection, vmaps: dict[str, dict[str, str | None]]) -> None:
+def _value_maps(con: Connection, vmaps: dict[str, dict[str, str | None]]) -> None:
     """``ingest_vmap``: (target, folded file value) -> code; later entries (the mapping's) win."""
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_vmap_raw (target VARCHAR, raw VARCHAR, code VARCHAR, seq INTEGER)")
     rows = [(target, raw, code, seq) for target, vmap in vmaps.items()
@@ -892,7 +892,7 @@ def _date_fields(kind: str, plan: Plan) -> list[str]:
     return [n for n, f in F.FIELDS[kind].items() if f.type in ("date", "timestamp") and plan.given(n)]
 
 
-def _decide_dayfirst(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, stated: bool | None) -> bool | None:
+def _decide_dayfirst(con: Connection, kind: str, plan: Plan, stated: bool | None) -> bool | None:
     """Day-first or month-first for dates like 05/03/2025: as stated, else as the data prove.
 
     None when the file has no such dates (nothing to decide).
@@ -918,7 +918,7 @@ def _decide_dayfirst(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, stat
     return True
 
 
-def _resolve_jurisdictions(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], create: bool) -> str | None:
+def _resolve_jurisdictions(con: Connection, spec: dict[str, Any], create: bool) -> str | None:
     """Match jurisdiction values to the registry; suggest close names or plan new stations.
 
     Returns the code new stations go under when some are to be created.
@@ -927,7 +927,7 @@ def _resolve_jurisdictions(con: duckdb.DuckDBPyConnection, spec: dict[str, Any],
     if within is not None and not con.execute("SELECT 1 FROM jurisdictions WHERE code = $c",
                                               {"c": within}).fetchall():
         problems.add(con, "unknown_jurisdiction", "unknown_within", {"within": within})
-    run_script(con, "ingest_jurisdiction_values", {"within": within})
+    execute(con, "ingest/jurisdiction_values", {"within": within})
     unknown = [r[0] for r in con.execute(
         "SELECT raw FROM ingest_jvals WHERE status = 'unknown' ORDER BY first_row").fetchall()]
     if not unknown:
@@ -962,12 +962,12 @@ def _resolve_jurisdictions(con: duckdb.DuckDBPyConnection, spec: dict[str, Any],
     return None
 
 
-def _root_code(con: duckdb.DuckDBPyConnection) -> str | None:
+def _root_code(con: Connection) -> str | None:
     rows = con.execute("SELECT code FROM jurisdictions WHERE parent_code IS NULL ORDER BY code").fetchall()
     return rows[0][0] if len(rows) == 1 else None
 
 
-def _new_jurisdictions(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def _new_jurisdictions(con: Connection) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.execute(
         "SELECT raw, code FROM ingest_jvals WHERE status = 'new' ORDER BY first_row").fetchall()]
 
@@ -1014,7 +1014,7 @@ _FROM_LOOKUP = {
 }
 
 
-def _typed(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
+def _typed(con: Connection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
     """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why)."""
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_lookup (field VARCHAR, raw VARCHAR, ts TIMESTAMP, code VARCHAR)")
     exprs = ["f._row"]
@@ -1100,7 +1100,7 @@ WHERE jm_is_phone(f.@F) OR jm_is_id(f.@F)
 """
 
 
-def _generic_checks(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> None:
+def _generic_checks(con: Connection, kind: str, plan: Plan) -> None:
     today = dt.date.today()
     for name, spec in F.FIELDS[kind].items():
         if not plan.given(name):
@@ -1129,7 +1129,7 @@ def _generic_checks(con: duckdb.DuckDBPyConnection, kind: str, plan: Plan) -> No
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_problems AS SELECT DISTINCT * FROM ingest_problems")
 
 
-def _item_defs(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, definitions.Item]) -> None:
+def _item_defs(con: Connection, plan: Plan, items: dict[str, definitions.Item]) -> None:
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_item_defs (item VARCHAR, codes VARCHAR[], dk_codes VARCHAR[], "
              "dk_default VARCHAR, is_open BOOLEAN)")
     rows = [(name, list(items[name].codes), list(items[name].dk_codes),
@@ -1140,14 +1140,14 @@ def _item_defs(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, defi
         con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, definitions.Item],
+def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Item],
                    spec: dict[str, Any], summary: dict[str, Any]) -> str | None:
     """Answers, repeats and the survey mode; returns the batch's survey mode."""
     _item_defs(con, plan, items)
     if "weight" in plan.fields:  # one weight for the whole file has no spread
-        run_script(con, "ingest_weight_check", {"header": plan.header("weight"),
+        execute(con, "ingest/weight_check", {"header": plan.header("weight"),
                                                 "max_ratio": float(store.get_setting(con, "weight_max_ratio"))})
-    run_script(con, "ingest_survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
+    execute(con, "ingest/survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
                                               "age_max": F.AGE_YEARS_RANGE[1]})
     # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
     # the mix; a change of the mix between periods is what marks a trend break (analytics.compare).
@@ -1155,7 +1155,7 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
         con, "SELECT mode, count(*) FROM ingest_typed WHERE mode IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()}
     modes = list(mode_counts)
     survey_mode = "+".join(modes) if modes else spec["options"].get("survey_mode")
-    stats = fetch_one(con, "ingest_survey_stats")
+    stats = fetch_one(con, "ingest/survey_stats")
     summary.update(survey_mode=survey_mode, survey_modes=mode_counts,
                    respondents=stats["respondents"], answers=stats["answers"],
                    dont_know=stats["dont_know"], items=sorted({i for i, _c, _h in plan.items}),
@@ -1186,7 +1186,7 @@ def _survey_checks(con: duckdb.DuckDBPyConnection, plan: Plan, items: dict[str, 
     return survey_mode
 
 
-def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: dict[str, Any]) -> None:
+def _case_checks(con: Connection, spec: dict[str, Any], summary: dict[str, Any]) -> None:
     if spec["options"].get("duplicates", "reject") == "keep_last":
         before = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
         run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT * FROM ingest_typed "
@@ -1195,14 +1195,14 @@ def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: 
         if dropped:
             summary["warnings"].append(problems.note("superseded_in_file", n=dropped))
         summary["superseded_in_file"] = dropped
-    run_script(con, "ingest_cases_check")
-    stats = fetch_one(con, "ingest_cases_stats")
+    execute(con, "ingest/cases_check")
+    stats = fetch_one(con, "ingest/cases_stats")
     summary.update(new_cases=stats["new_cases"], updated_cases=stats["updated_cases"],
                    reported=[str(stats["first_reported"]), str(stats["last_reported"])])
     # Labels no value map knows are kept (family 'other'), never rejected and never counted as solved or
     # unsolved: the summary lists them with their counts so a person can map them.
     unmapped: dict[str, dict[str, int]] = {}
-    for name, label, n in run(con, load_sql("ingest_unmapped_labels")).fetchall():
+    for name, label, n in run(con, load_sql("ingest/unmapped_labels")).fetchall():
         unmapped.setdefault(str(name), {})[str(label)] = int(n)
     summary["unmapped_labels"] = unmapped
     for name, labels in unmapped.items():
@@ -1210,10 +1210,10 @@ def _case_checks(con: duckdb.DuckDBPyConnection, spec: dict[str, Any], summary: 
         summary["warnings"].append(problems.note(f"unmapped_{name}", n=sum(labels.values()), labels=listed))
 
 
-def _internal_checks(con: duckdb.DuckDBPyConnection, summary: dict[str, Any]) -> None:
+def _internal_checks(con: Connection, summary: dict[str, Any]) -> None:
     """Internal evaluation rows: a known measure, a month/quarter/year period, the numbers its kind needs within
     range (numerator <= denominator, a score within the measure's scale) and no row given twice."""
-    run_script(con, "ingest_internal/check")
+    execute(con, "ingest_internal/check")
     stats = fetch_one(con, "ingest_internal/stats")
     summary.update(measures=stats["measures"], periods=stats["periods"], officers=stats["officers"])
 
@@ -1232,7 +1232,7 @@ def _failpoint(name: str) -> None:
         time.sleep(120)
 
 
-def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan, spec: dict[str, Any],
+def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[str, Any],
           summary: dict[str, Any], mapping_name: str | None, items: dict[str, definitions.Item],
           survey_mode: str | None, user: User) -> int:
     """Insert the checked rows as one batch, in one transaction with its audit entry and cell refresh."""
@@ -1246,11 +1246,11 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
         ).fetchall()[0][0])
         summary["batch_id"] = batch_id
         if kind != "jurisdictions" and summary.get("created_jurisdictions"):
-            run_script(con, "ingest_create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
+            execute(con, "ingest/create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})
         if kind == "survey":
             for name in spec["items"]:
                 definitions.save_item(con, items[name], user=user)
-            run_script(con, "ingest_survey_load", {"batch_id": batch_id,
+            execute(con, "ingest/survey_load", {"batch_id": batch_id,
                                                     "file_mode": spec["options"].get("survey_mode")})
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), user=user)
@@ -1263,19 +1263,19 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, src: SourceFile, plan: Plan
                 params[f"given_{name}"] = plan.given(name)
                 params[f"keep_{name}"] = name in keep
             params["given_reporter_hash"] = plan.given("reporter_hash")
-            run_script(con, "ingest_cases_load", params)
+            execute(con, "ingest/cases_load", params)
         elif kind == "internal":
             hash_ids = bool(spec["options"].get("hash_officer_id"))
-            run_script(con, "ingest_internal/load", {"batch_id": batch_id, "hash_officer_id": hash_ids,
+            execute(con, "ingest_internal/load", {"batch_id": batch_id, "hash_officer_id": hash_ids,
                                                      **(pii.hmac_pads() if hash_ids else _NO_PADS)})
         elif kind in F.RECORD_KINDS:
             records.load(con, kind, batch_id, {name for name in F.targets_for(kind) if plan.given(name)})
         else:
-            run_script(con, "ingest_jurisdictions_load", {"batch_id": batch_id})
+            execute(con, "ingest/jurisdictions_load", {"batch_id": batch_id})
         given = sorted(name for name in F.targets_for(kind) if plan.given(name))
         if kind == "survey" and survey_mode is not None:
             given = sorted({*given, "mode"})
-        run_script(con, "ingest_batch_fields", {"batch_id": batch_id, "fields": given})
+        execute(con, "ingest/batch_fields", {"batch_id": batch_id, "fields": given})
         store.audit(con, user.username, "batch.load", {"batch_id": batch_id, "kind": kind, "source_name": src.name,
                                                "rows": rows, "sha256": src.sha256, "mapping": mapping_name})
         store.bump_data_version(con)

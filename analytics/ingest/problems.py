@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import pandas as pd
 
+from analytics.db import Connection
 from analytics.errors import IngestError
 from analytics.i18n import has, t
 
@@ -66,7 +66,7 @@ class Problem:
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 
-def reset(con: duckdb.DuckDBPyConnection) -> None:
+def reset(con: Connection) -> None:
     """Start an empty problem table for this connection's current file."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE ingest_problems (row_no BIGINT, column_name VARCHAR, value VARCHAR, "
@@ -74,7 +74,7 @@ def reset(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def add(con: duckdb.DuckDBPyConnection, code: str, key: str, params: dict[str, Any] | None = None, *,
+def add(con: Connection, code: str, key: str, params: dict[str, Any] | None = None, *,
         row: int | None = None, column: str | None = None, value: str | None = None) -> None:
     """Record one problem found in Python (file-level and mapping problems); ``key`` names the message
     ``ingest.msg.<key>`` in the catalog and ``params`` fills its placeholders."""
@@ -85,12 +85,12 @@ def add(con: duckdb.DuckDBPyConnection, code: str, key: str, params: dict[str, A
     )
 
 
-def count(con: duckdb.DuckDBPyConnection) -> int:
+def count(con: Connection) -> int:
     """How many problems have been recorded so far."""
     return int(con.execute("SELECT count(*) FROM ingest_problems").fetchall()[0][0])
 
 
-def raise_if_problems(con: duckdb.DuckDBPyConnection, source_name: str, *, dry_run: bool,
+def raise_if_problems(con: Connection, source_name: str, *, dry_run: bool,
                       rows_in_file: int | None = None) -> None:
     """Raise an IngestError listing every recorded problem (capped), with complete counts per code.
 

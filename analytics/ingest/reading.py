@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import charset_normalizer
-import duckdb
 import pyarrow as pa
 
 from analytics import tempfiles
+from analytics.db import Connection, run
 from analytics.errors import ConfigError, IngestError
 from analytics.ingest.problems import file_error
 from analytics.ingest.workbook import (
@@ -453,7 +453,7 @@ def _read_csv_sql(ncols: int, *, numbered: bool) -> str:
     )
 
 
-def stage(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout,
+def stage(con: Connection, src: SourceFile, layout: Layout,
           limits: WorkbookLimits | None = None) -> Staged:
     """Prepare the file for DuckDB (transcode a text file, stream a workbook) and return the read SQL."""
     if layout.format == "xlsx":
@@ -558,7 +558,7 @@ def _reads_as_utf8(raw: bytes) -> bool:
 XLSX_TABLE = "ingest_xlsx"
 
 
-def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout, limits: WorkbookLimits) -> Staged:
+def _stage_xlsx(con: Connection, src: SourceFile, layout: Layout, limits: WorkbookLimits) -> Staged:
     """Stream the sheet's data rows into the TEMP table ``ingest_xlsx`` (``_row`` + c0..cN, text).
 
     Arrow batches go straight from the reader to DuckDB: the sheet never becomes a file. A blank row
@@ -570,7 +570,7 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout,
     schema = pa.schema([("_row", pa.int64()), *[(n, pa.string()) for n in names]])
     run_ddl = "CREATE OR REPLACE TEMP TABLE " + XLSX_TABLE + " (_row BIGINT, " + ", ".join(
         n + " VARCHAR" for n in names) + ")"  # generated names c0, c1, ... only
-    con.execute(run_ddl)
+    run(con, run_ddl, what="creating the table for a workbook's rows")
     extra: list[tuple[int, int]] = []
     too_long: list[tuple[int, int, int]] = []
     batch: list[SheetRow] = []
@@ -583,7 +583,8 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, src: SourceFile, layout: Layout,
         columns += [pa.array([r.cells.get(i, "") for r in batch], pa.string()) for i in range(width)]
         con.register("ingest_xlsx_batch", pa.Table.from_arrays(columns, schema=schema))
         try:
-            con.execute("INSERT INTO " + XLSX_TABLE + " SELECT * FROM ingest_xlsx_batch")
+            run(con, "INSERT INTO " + XLSX_TABLE + " SELECT * FROM ingest_xlsx_batch",
+                what="copying a workbook's rows")
         finally:
             con.unregister("ingest_xlsx_batch")
         batch.clear()

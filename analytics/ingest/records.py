@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from analytics import textprivacy
 from analytics import vocabulary as F
+from analytics.db import Connection, run
+from analytics.db import execute as run_script
 from analytics.ingest import problems
-from analytics.ingest.sqlrun import run, run_script
 from analytics.sqlfiles import load_sql
 
 _TOPIC = {"disputes": "prevention", "hazards": "prevention", "demands": "voice", "comments": "voice"}
@@ -31,7 +31,7 @@ _SQL = {kind: (topic + "/ingest_check_" + kind, topic + "/unmapped_" + kind, top
         for kind, topic in _TOPIC.items()}
 
 
-def check(con: duckdb.DuckDBPyConnection, kind: str, summary: dict[str, Any]) -> None:
+def check(con: Connection, kind: str, summary: dict[str, Any]) -> None:
     """Row checks of ``kind`` into ``ingest_problems``; unmapped labels as warnings in ``summary``."""
     run_script(con, _SQL[kind][0])
     unmapped: dict[str, dict[str, int]] = {}
@@ -47,7 +47,7 @@ def check(con: duckdb.DuckDBPyConnection, kind: str, summary: dict[str, Any]) ->
     summary["records"] = int(run(con, "SELECT count(DISTINCT " + id_field + ") FROM ingest_typed").fetchall()[0][0])
 
 
-def prepare_text(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, int]:
+def prepare_text(con: Connection, kind: str) -> dict[str, int]:
     """Redact and tag the distinct texts of a demands or comments upload (no-op for other kinds).
 
     Writes TEMP ``ingest_text (original, clean, tone, tone_words)`` and ``ingest_text_topics (original,
@@ -88,7 +88,7 @@ def prepare_text(con: duckdb.DuckDBPyConnection, kind: str) -> dict[str, int]:
     return {"texts": len(done), "texts_redacted": sum(1 for original, v in done.items() if v[0] != original)}
 
 
-def load(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int, given: set[str]) -> None:
+def load(con: Connection, kind: str, batch_id: int, given: set[str]) -> None:
     """Insert the checked rows of ``kind`` as batch ``batch_id`` (inside the caller's transaction)."""
     params: dict[str, Any] = {"batch_id": batch_id}
     if kind == "disputes":
@@ -96,7 +96,7 @@ def load(con: duckdb.DuckDBPyConnection, kind: str, batch_id: int, given: set[st
     run_script(con, _SQL[kind][2], params)
 
 
-def drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+def drop_temp(con: Connection) -> None:
     """Drop the text tables (the originals they hold live only as long as the upload)."""
     run(con, "DROP TABLE IF EXISTS ingest_text")
     run(con, "DROP TABLE IF EXISTS ingest_text_topics")

@@ -72,7 +72,7 @@ def test_analyst_sets_a_target_and_saves_a_scheme_audited(app, synthetic_db_path
 
 def _exclude_s1(db, how_many: int = 25) -> None:
     """Set aside ``how_many`` of S1's 2025Q4 respondents, as an analyst's exclusion would."""
-    from analytics.sqlfiles import execute
+    from analytics.db import execute
 
     con = store.connect(db)
     keys = [r[0] for r in con.execute(

@@ -18,17 +18,31 @@ def test_import_linter_contracts_are_kept():
     assert "0 broken" in result.stdout
 
 
-def test_a_forbidden_import_breaks_the_contract(tmp_path):
-    """The contract can fail: a copy of the tree where the engine imports streamlit is reported as broken."""
+def _lint_copy_with(tmp_path, module: str, line: str) -> str:
+    """lint-imports' report on a copy of the tree where ``analytics/<module>`` gains ``line``."""
     exe = shutil.which("lint-imports")
     assert exe
     copy = tmp_path / "repo"
     shutil.copytree(REPO / "analytics", copy / "analytics", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(REPO / "app_pages", copy / "app_pages", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "pyproject.toml", copy / "pyproject.toml")
-    errors = copy / "analytics" / "errors.py"
-    errors.write_text(errors.read_text(encoding="utf-8") + "\nimport streamlit  # noqa: E402,F401\n", encoding="utf-8")
+    target = copy / "analytics" / module
+    target.write_text(target.read_text(encoding="utf-8") + f"\n{line}  # noqa: E402,F401\n", encoding="utf-8")
     result = subprocess.run([exe, "--no-cache"], cwd=copy, capture_output=True, text=True, timeout=120,
                             env={"PYTHONPATH": str(copy), "PATH": str(Path(sys.executable).parent)})
     assert result.returncode != 0
-    assert "The engine never imports the UI" in result.stdout and "BROKEN" in result.stdout
+    return result.stdout
+
+
+def test_a_forbidden_import_breaks_the_contract(tmp_path):
+    """The contract can fail: a copy of the tree where the engine imports streamlit is reported as broken."""
+    out = _lint_copy_with(tmp_path, "errors.py", "import streamlit")
+    assert "The engine never imports the UI" in out and "BROKEN" in out
+
+
+def test_a_duckdb_import_outside_db_breaks_the_boundary(tmp_path):
+    """Only analytics.db may import duckdb: a copy where the engine imports it directly is reported as broken
+    (the import through analytics.db that every module has is not)."""
+    out = _lint_copy_with(tmp_path, "engine.py", "from duckdb import DuckDBPyConnection")
+    assert "One database boundary: only analytics.db imports duckdb BROKEN" in out
+    assert "analytics.engine -> duckdb" in out

@@ -14,9 +14,9 @@ import pytest
 
 from analytics import assessment, auth, engine, integrity, store
 from analytics.assessment import Component, Scheme
+from analytics.db import execute
 from analytics.errors import AccessDenied
 from analytics.selection import Selection
-from analytics.sqlfiles import execute
 from tests.conftest import build_synthetic_city
 from tests.data.test_assessment import PERIOD, _db, _internal, _survey, sel
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics.periods import available_periods, label_for, parse_period
-from analytics.sqlfiles import execute, load_sql, requirements
+from analytics.db import execute
+from analytics.sqlfiles import load_sql, requirements
 
 KINDS = ("month", "quarter", "year", "rolling12", "all")
 
@@ -72,7 +73,7 @@ def test_a_window_is_listed_only_when_complete(con):
 
 def test_queries_that_map_months_to_periods_use_the_calendar():
     """The period mapping is written once: the indicator and case queries select from the calendar."""
-    for name in ("indicator_stats", "cases_metrics"):
+    for name in ("indicators/stats", "cases/metrics"):
         assert "calendar/jm_calendar" in requirements(name)
         text = load_sql(name)
         assert "jm_calendar(" in text

@@ -14,6 +14,7 @@ import duckdb
 
 from analytics import demo, store
 from analytics.ingest import pii
+from analytics.roles import LOCAL_USER
 
 # Wall-clock moments of the build (a column set to now() by the load): they differ between any two builds.
 # Data times (reported_at, interview_start...) come from the files and are compared.
@@ -50,12 +51,14 @@ def test_the_export_names_no_machine_path_and_imports_from_anywhere(tmp_path):
 
 
 def test_a_fresh_default_database_is_imported_not_built(tmp_path, monkeypatch):
-    """store.connect on a missing default file takes the export (fast) and ends up migrated and full."""
+    """The entry points' demo.ensure_default_database on a missing default file takes the export (fast); the file
+    ends up migrated and full."""
     monkeypatch.setattr(store, "DEFAULT_DB_PATH", tmp_path / "jingmin.duckdb")
     monkeypatch.setenv("JINGMIN_DB", str(tmp_path / "jingmin.duckdb"))
     built = []
     monkeypatch.setattr(demo, "build_demo_database", lambda *a, **k: built.append(1) or [])
     start = time.perf_counter()
+    assert demo.ensure_default_database()
     con = store.connect()
     seconds = time.perf_counter() - start
     try:
@@ -83,8 +86,8 @@ def test_an_out_of_date_export_falls_back_to_the_build(tmp_path, monkeypatch):
 def test_the_export_equals_a_rebuild(tmp_path, monkeypatch):
     """Every table, row for row (EXCEPT ALL both ways, so duplicates count), but the build moments."""
     monkeypatch.setenv(pii.SECRET_ENV, demo.DEMO_SECRET)
-    rebuilt = store.connect(tmp_path / "rebuilt.duckdb", build_demo_if_new=False)
-    demo.build_demo_database(rebuilt, user=store.LOCAL_USER)
+    rebuilt = store.connect(tmp_path / "rebuilt.duckdb")
+    demo.build_demo_database(rebuilt, user=LOCAL_USER)
     rebuilt.close()
     imported = duckdb.connect(str(tmp_path / "imported.duckdb"))
     assert demo.import_prebuilt(imported)

@@ -16,7 +16,7 @@ from analytics.roles import LOCAL_USER
 @pytest.fixture(scope="module")
 def figures(tmp_path_factory):
     # The registry and the published files only: the survey files are not needed to check what the province says.
-    con = store.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb", build_demo_if_new=False)
+    con = store.connect(tmp_path_factory.mktemp("demo") / "demo.duckdb")
     try:
         saved = demo.DEMO_FILES
         demo.DEMO_FILES = [("jurisdictions", "jurisdictions.csv")]
@@ -55,7 +55,7 @@ def test_the_neighbours_mean_scores_have_no_base_and_no_interval(figures):
 
 
 def test_the_province_file_is_proposed_as_the_demo_loads_it(tmp_path):
-    con = store.connect(tmp_path / "p.duckdb", build_demo_if_new=False)
+    con = store.connect(tmp_path / "p.duckdb")
     try:
         name, loaded_with = demo.DEMO_PUBLISHED[0]
         spec, _headers, _preview = published.propose(con, demo.DEMO_DIR / name, root="江南省")

@@ -130,7 +130,7 @@ def test_cells_after_batches_added_and_removed_equal_the_sums_by_hand_and_a_rebu
     """Any sequence of survey batches loaded (clusters new or shared with loaded ones, with lone respondents,
     weights, strata, don't-know answers) and removed: after each step the cells equal the per-PSU sums by hand
     and a full rebuild; a load adds its cells unless it shares a cluster with another batch, then rebuilds."""
-    seen = {"indicator_cells_add_batch": 0, "refresh_indicator_cells": 0, "remove": 0, "psu_below_n": 0}
+    seen = {"indicators/cells_add_batch": 0, "indicators/refresh_cells": 0, "remove": 0, "psu_below_n": 0}
     runs = iter(range(10**6))
 
     @settings(max_examples=10, derandomize=True, deadline=None, database=None,
@@ -148,9 +148,9 @@ def test_cells_after_batches_added_and_removed_equal_the_sums_by_hand_and_a_rebu
                     file = write_survey(tmp_path / f"b{number}.csv", f"B{number}_", rows, clusters=clusters, seed=seed)
                     batch_id = ingest_file(con, "survey", file, user=LOCAL_USER).batch_id
                     loaded.append(batch_id)
-                    expected = ("refresh_indicator_cells" if shares_a_cluster(con, batch_id)
-                                else "indicator_cells_add_batch")
-                    other = ({"indicator_cells_add_batch", "refresh_indicator_cells"} - {expected}).pop()
+                    expected = ("indicators/refresh_cells" if shares_a_cluster(con, batch_id)
+                                else "indicators/cells_add_batch")
+                    other = ({"indicators/cells_add_batch", "indicators/refresh_cells"} - {expected}).pop()
                     assert expected in statements and other not in statements
                     seen[expected] += 1
                 elif loaded:

@@ -5,9 +5,9 @@ import datetime as dt
 import duckdb
 import pytest
 
+from analytics.db import execute
 from analytics.definitions import DEFAULT_ITEMS
 from analytics.ingest import pii
-from analytics.ingest.sqlrun import run_script
 
 ITEMS = {i.item: i for i in DEFAULT_ITEMS}
 
@@ -15,7 +15,7 @@ ITEMS = {i.item: i for i in DEFAULT_ITEMS}
 @pytest.fixture(scope="module")
 def macros():
     con = duckdb.connect()
-    run_script(con, "ingest_macros")
+    execute(con, "ingest/macros")
     yield con
     con.close()
 

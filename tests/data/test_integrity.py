@@ -12,7 +12,7 @@ from scipy import stats as sps
 from analytics import auth, integrity, stats, store
 from analytics.errors import AccessDenied, UnknownNameError
 from analytics.selection import Selection
-from analytics.sqlfiles import execute
+from analytics.db import execute
 from tests.conftest import build_synthetic_city
 from analytics.roles import LOCAL_USER
 

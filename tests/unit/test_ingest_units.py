@@ -12,7 +12,8 @@ from analytics.ingest import pii
 from analytics.ingest.mapping import _candidates, check_spec, guess_target, item_value_map
 from analytics.ingest.problems import Problem, report_lines
 from analytics.ingest.reading import cell_text, detect, open_source, unique_headers
-from analytics.ingest.sqlrun import ident, statements
+from analytics.ingest.sqlrun import ident
+from analytics.sqlfiles import statements
 
 ITEMS = {i.item: i for i in DEFAULT_ITEMS}
 

@@ -1,19 +1,11 @@
+-- requires: drivers/respondent_filter
 -- A seeded sample of at most $max_rows complete respondents per group for the bootstrap, as one
 -- vector of values per respondent in the order of $variables. Same variables, validity rules,
--- listwise deletion, groups and filters as drivers_moments.sql. The sample takes the respondents
+-- listwise deletion, groups and filters as drivers/moments.sql. The sample takes the respondents
 -- with the smallest hash(respondent_key, $seed) in each group: a simple random sample without
 -- replacement that is reproducible for a seed regardless of threads.
 WITH resp AS (
-    SELECT r.respondent_key,
-           CASE WHEN $group_level IS NULL THEN 'all' ELSE g.ancestor_code END AS grp
-    FROM respondents r
-    LEFT JOIN jurisdiction_ancestors g ON g.code = r.jurisdiction_code AND g.ancestor_level = $group_level
-    WHERE ($date_from IS NULL OR r.interview_date >= $date_from)
-      AND ($date_to IS NULL OR r.interview_date <= $date_to)
-      AND ($jurisdictions IS NULL OR EXISTS (
-              SELECT 1 FROM jurisdiction_ancestors f
-              WHERE f.code = r.jurisdiction_code AND list_contains($jurisdictions, f.ancestor_code)))
-      AND ($group_level IS NULL OR g.ancestor_code IS NOT NULL)
+    SELECT * FROM jm_driver_respondents($group_level, $date_from, $date_to, $jurisdictions)
 ),
 vals AS (
     SELECT a.respondent_key, a.item, TRY_CAST(a.code AS DOUBLE) AS v

@@ -1,18 +1,10 @@
+-- requires: drivers/respondent_filter
 -- Performance of each driver item per group: the top-2-box share among substantive answers (the two
 -- highest numeric codes of the item's scale, e.g. 4 and 5 on a five-point scale). Each item has its
 -- own base (no listwise deletion here); don't-know / refused answers are excluded. Groups and
--- filters as in drivers_moments.sql.
+-- filters as in drivers/moments.sql.
 WITH resp AS (
-    SELECT r.respondent_key,
-           CASE WHEN $group_level IS NULL THEN 'all' ELSE g.ancestor_code END AS grp
-    FROM respondents r
-    LEFT JOIN jurisdiction_ancestors g ON g.code = r.jurisdiction_code AND g.ancestor_level = $group_level
-    WHERE ($date_from IS NULL OR r.interview_date >= $date_from)
-      AND ($date_to IS NULL OR r.interview_date <= $date_to)
-      AND ($jurisdictions IS NULL OR EXISTS (
-              SELECT 1 FROM jurisdiction_ancestors f
-              WHERE f.code = r.jurisdiction_code AND list_contains($jurisdictions, f.ancestor_code)))
-      AND ($group_level IS NULL OR g.ancestor_code IS NOT NULL)
+    SELECT * FROM jm_driver_respondents($group_level, $date_from, $date_to, $jurisdictions)
 ),
 scales AS (
     SELECT item, codes,

@@ -1,3 +1,4 @@
+-- requires: drivers/respondent_filter
 -- Sufficient statistics of the respondent x variable matrix for key-driver analysis, per group.
 -- $variables: item names (the outcome first, then the drivers). An answer counts when its code is
 -- one of the item's substantive codes (items.codes) and numeric; don't-know / refused codes and
@@ -6,16 +7,7 @@
 -- grouped by their ancestor at that level. Filters: $jurisdictions (respondents under any of these
 -- codes), $date_from / $date_to on interview_date.
 WITH resp AS (
-    SELECT r.respondent_key,
-           CASE WHEN $group_level IS NULL THEN 'all' ELSE g.ancestor_code END AS grp
-    FROM respondents r
-    LEFT JOIN jurisdiction_ancestors g ON g.code = r.jurisdiction_code AND g.ancestor_level = $group_level
-    WHERE ($date_from IS NULL OR r.interview_date >= $date_from)
-      AND ($date_to IS NULL OR r.interview_date <= $date_to)
-      AND ($jurisdictions IS NULL OR EXISTS (
-              SELECT 1 FROM jurisdiction_ancestors f
-              WHERE f.code = r.jurisdiction_code AND list_contains($jurisdictions, f.ancestor_code)))
-      AND ($group_level IS NULL OR g.ancestor_code IS NOT NULL)
+    SELECT * FROM jm_driver_respondents($group_level, $date_from, $date_to, $jurisdictions)
 ),
 vals AS (
     SELECT a.respondent_key, a.item, TRY_CAST(a.code AS DOUBLE) AS v

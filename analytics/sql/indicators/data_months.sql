@@ -1,0 +1,2 @@
+-- The months (first days) that have survey data, in order.
+SELECT DISTINCT month FROM indicator_cells ORDER BY month;

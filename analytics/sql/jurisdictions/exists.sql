@@ -1,0 +1,2 @@
+-- Whether jurisdiction $code is in the registry.
+SELECT count(*) > 0 AS found FROM jurisdictions WHERE code = $code;

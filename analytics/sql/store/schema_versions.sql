@@ -1,0 +1,2 @@
+-- The migration versions already applied.
+SELECT version FROM schema_version;

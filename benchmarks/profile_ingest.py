@@ -4,9 +4,9 @@ Usage::
 
     JINGMIN_SECRET=... python benchmarks/profile_ingest.py FILE [--db /tmp/profile.duckdb] [--top 25]
 
-The statement timings come from wrapping ``analytics.ingest.sqlrun.run`` (every generated statement and
-every statement of the named ``ingest_*.sql`` scripts goes through it) and ``duckdb`` cursor ``execute``
-calls made directly by the pipeline are visible in the cProfile listing.
+The statement timings come from wrapping ``analytics.db.run`` (every generated statement) and
+``analytics.db.execute`` (the named ``ingest/*.sql`` scripts, one timing per script) where the stage modules
+look them up; cursor ``execute`` calls made directly by the pipeline are visible in the cProfile listing.
 """
 
 from __future__ import annotations
@@ -38,22 +38,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args(argv)
 
-    from analytics import store
-    from analytics.ingest import ingest_file, pipeline, sqlrun
+    from analytics import db, store
+    from analytics.ingest import checks, ingest_file, load, pipeline, plan, raw, typed
     from benchmarks.run import _registry_db, peak_rss_mb
 
     _registry_db(args.db, args.jurisdictions)
     timings: list[tuple[float, str]] = []
-    original_run = sqlrun.run
+    original_run, original_execute = db.run, db.execute
 
-    def timed_run(con: Any, sql: str, params: dict[str, Any] | None = None) -> Any:
+    def timed_run(con: Any, sql: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
         start = time.perf_counter()
-        result = original_run(con, sql, params)
+        result = original_run(con, sql, params, **kwargs)
         timings.append((time.perf_counter() - start, " ".join(sql.split())[:150]))
         return result
 
-    sqlrun.run = timed_run  # type: ignore[assignment]
-    pipeline.run = timed_run  # type: ignore[attr-defined]
+    def timed_execute(con: Any, name: str, params: dict[str, Any] | None = None) -> None:
+        start = time.perf_counter()
+        original_execute(con, name, params)
+        timings.append((time.perf_counter() - start, f"(named file {name})"))
+
+    # Each stage module imported run/execute by name from analytics.db: replace them where they are looked up.
+    for module in (db, pipeline, plan, raw, typed, checks, load):
+        if hasattr(module, "run"):
+            module.run = timed_run  # type: ignore[attr-defined]
+        if hasattr(module, "execute"):
+            module.execute = timed_execute  # type: ignore[attr-defined]
     con = store.connect(args.db)
     profiler = cProfile.Profile()
     start = time.perf_counter()
@@ -63,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     con.close()
     profiler.disable()
     total = time.perf_counter() - start
-    print(f"total {total:.2f} s, peak RSS {peak_rss_mb():.0f} MB; SQL through sqlrun.run: "
+    print(f"total {total:.2f} s, peak RSS {peak_rss_mb():.0f} MB; SQL through analytics.db.run/execute: "
           f"{sum(t for t, _ in timings):.2f} s in {len(timings)} statements")
     for seconds, sql in sorted(timings, reverse=True)[: args.top]:
         print(f"{seconds:8.2f}  {sql}")

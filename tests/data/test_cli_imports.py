@@ -21,13 +21,14 @@ REPO = Path(__file__).resolve().parents[2]
 # Third-party packages (top-level names) and Jingmin modules that no parser needs.
 HEAVY_PACKAGES = {"scipy", "pandas", "numpy", "pyarrow", "plotly", "openpyxl", "pptx", "lxml", "rapidfuzz",
                   "charset_normalizer", "streamlit"}
-HEAVY_MODULES = {"analytics.engine", "analytics.stats", "analytics.compare", "analytics.report",
-                 "analytics.report_common", "analytics.report_pptx", "analytics.report_html", "analytics.forum",
-                 "analytics.ingest.pipeline", "analytics.ingest.reading", "analytics.ingest.mapping"}
+# The upload's stage modules (analytics.ingest.plan, raw, typed, checks, load) count as the pipeline itself.
+INGEST_STAGES = {f"analytics.ingest.{m}" for m in ("pipeline", "plan", "raw", "typed", "checks", "load")}
+REPORT_MODULES = {"analytics.report", "analytics.report_common", "analytics.report_pptx", "analytics.report_html"}
+HEAVY_MODULES = {"analytics.engine", "analytics.stats", "analytics.compare", "analytics.forum",
+                 "analytics.ingest.reading", "analytics.ingest.mapping", *REPORT_MODULES, *INGEST_STAGES}
 # A small command (batches list) needs pandas for its table, but never scipy, the readers or the pipeline.
 SMALL_COMMAND_FORBIDDEN = {"scipy", "plotly", "openpyxl", "pptx", "lxml", "rapidfuzz", "charset_normalizer",
-                           "streamlit", "analytics.ingest.pipeline", "analytics.ingest.reading", "analytics.report",
-                           "analytics.report_common", "analytics.report_pptx", "analytics.report_html"}
+                           "streamlit", "analytics.ingest.reading", *REPORT_MODULES, *INGEST_STAGES}
 
 
 # Runs ``python -m analytics ARGS`` (runpy, as -m does) and, at exit, writes the names in sys.modules.

@@ -70,7 +70,7 @@ def test_hmac_in_duckdb_equals_python_hmac(key):
 
 @pytest.mark.parametrize("dayfirst", [True, False, None])
 def test_iso_date_shortcut_parses_as_the_general_path(macros, dayfirst):
-    from analytics.ingest.pipeline import _DATE_TEXT
+    from analytics.ingest.typed import _DATE_TEXT
 
     texts = ["2025-03-05", "2025-03-05 14:30", "2025-03-05 14:30:59", "2025-02-30", "2025-02-30 10:00",
              "2025-03-05 24:00", "2025-03-05 14:61", "2025-13-01", "0000-01-01", "2025-03-05T14:30", "2025-3-5",

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from analytics import tempfiles
-from analytics.ingest import ingest_file, pipeline
+from analytics.ingest import ingest_file, raw
 from analytics.roles import LOCAL_USER
 from tests.data.test_ingest_fixtures import reg_db, registry_template, secret  # noqa: F401
 from tests.data.test_ingest_workbooks import CEILING, REPO, child_db  # noqa: F401
@@ -57,14 +57,14 @@ def test_an_uploads_bytes_and_transcoded_copy_never_reach_the_disk(reg_db, tmp_p
     # non-UTF-8 one a second time as a UTF-8 copy. plain_line_count runs after staging, with both copies in use.
     data = survey_csv(2_000).encode(encoding)
     seen: list[list[Path]] = []
-    original = pipeline.plain_line_count
+    original = raw.plain_line_count
 
     def scan_then_count(path):
         seen.append(files_holding(needles_for(encoding), tmp_path))
         assert Path(path).read_bytes().count(b"\n") == 2_001  # the in-memory copy is there and readable
         return original(path)
 
-    monkeypatch.setattr(pipeline, "plain_line_count", scan_then_count)
+    monkeypatch.setattr(raw, "plain_line_count", scan_then_count)
     result = ingest_file(reg_db, "survey", data, source_name="people.csv", constants={"mode": "phone"},
                          user=LOCAL_USER)
     assert result.summary["rows_loaded"] == 2_000
@@ -77,13 +77,13 @@ def test_a_gbk_file_on_disk_is_transcoded_in_memory(reg_db, tmp_path, monkeypatc
     source.parent.mkdir()
     source.write_bytes(survey_csv(2_000).encode("gb18030"))
     seen: list[list[Path]] = []
-    original = pipeline.plain_line_count
+    original = raw.plain_line_count
 
     def scan_then_count(path):
         seen.append(files_holding(needles_for("gb18030"), tmp_path))
         return original(path)
 
-    monkeypatch.setattr(pipeline, "plain_line_count", scan_then_count)
+    monkeypatch.setattr(raw, "plain_line_count", scan_then_count)
     ingest_file(reg_db, "survey", source, constants={"mode": "phone"}, user=LOCAL_USER)
     assert seen == [[source]]  # only the user's own file
 

@@ -1,0 +1,214 @@
+"""The upload's rows: the staged file written to ``ingest_raw``, every data row numbered as in the file.
+
+:func:`_scan_pii` judges which columns hold phone or ID-card numbers on the first rows of the staged file
+(:mod:`analytics.ingest.reading` stages it); :func:`_materialize` then writes ``ingest_raw`` with only the
+columns the plan keeps, personal ones hashed by DuckDB as they are read, and accounts for every data row: read,
+blank, or rejected by the reader (each rejection a problem with its line number). Cells longer than the
+``upload_max_cell_chars`` setting are problems too. Orchestrated by :mod:`analytics.ingest.pipeline`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from analytics import store
+from analytics.db import Connection, run
+from analytics.errors import InputDataError
+from analytics.ingest import pii, problems
+from analytics.ingest.checks import RowAccountingError
+from analytics.ingest.plan import Plan
+from analytics.ingest.reading import (
+    Layout,
+    SourceFile,
+    Staged,
+    line_flags_sql,
+    plain_line_count,
+    xlsx_column_label,
+)
+from analytics.ingest.sqlrun import ident
+
+PII_SAMPLE_ROWS = 10_000
+# The PII scan reads at most this many cells (rows x columns): a wide file is judged on fewer rows, so the scan's
+# cost stays bounded whatever the file's shape (500 rows of a 1,000-column file is still a fair sample).
+PII_SAMPLE_CELLS = 500_000
+PII_MIN_ROWS = 200
+
+
+def _scan_pii(con: Connection, src: SourceFile, staged: Staged, layout: Layout) -> dict[int, str]:
+    """Which columns hold phone or ID-card numbers, judged on the first rows of the whole file.
+
+    One pass over (column, value) pairs grouped by column: the cost grows with the cells read, never with a
+    statement per column (three regular-expression aggregates per column made a 1,000-column file take 4 GB).
+    At most PII_SAMPLE_CELLS cells are read (PII_SAMPLE_ROWS rows, fewer for a wide file, at least PII_MIN_ROWS).
+    """
+    limit = max(PII_MIN_ROWS, min(PII_SAMPLE_ROWS, PII_SAMPLE_CELLS // max(layout.ncols, 1)))
+    # COLUMNS picks the staged columns c0..cN (not an xlsx file's _row); UNPIVOT leaves out NULL cells.
+    sql = ("SELECT col, count(nullif(trim(v), '')), count(*) FILTER (WHERE jm_is_phone(v)), "
+           "count(*) FILTER (WHERE jm_is_id(v)) FROM (UNPIVOT (SELECT * FROM (" + staged.select_sql
+           + ") LIMIT $limit) ON COLUMNS('^c[0-9]+$') INTO NAME col VALUE v) GROUP BY col")
+    try:
+        counts = run(con, sql, {**staged.params, "limit": limit}).fetchall()
+    except InputDataError as exc:
+        raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
+    found = {}
+    for col, filled, phones, ids in counts:
+        index = int(col[1:])
+        if filled and ids >= pii.CONTENT_SHARE * filled:
+            found[index] = "id_card"
+        elif filled and phones >= pii.CONTENT_SHARE * filled:
+            found[index] = "phone"
+    return found
+
+
+def _materialize(con: Connection, src: SourceFile, staged: Staged, layout: Layout, plan: Plan,
+                 warnings: list[str]) -> tuple[int, int, int]:
+    """Write ``ingest_raw`` (row number + kept columns; hashed where planned).
+
+    Returns (data rows read, blank rows, rows the reader rejected): rows rejected by the reader are
+    reported as problems and not in ``ingest_raw``; every data row of the file is one or the other,
+    which is checked here against the reader's own count (RowAccountingError otherwise).
+    """
+    exprs = []
+    for i in sorted(plan.keep):
+        col = ident(f"c{i}")
+        exprs.append(f"{HASH_EXPR.replace('COL', col)} AS {col}" if i in plan.hashed else col)
+    params = {**staged.params, **(pii.hmac_pads() if plan.hashed else {})}
+    blank = " AND ".join(f"coalesce(trim({ident(f'c{i}')}), '') = ''" for i in range(layout.ncols)) or "false"
+    if staged.numbered:
+        blank = "false"  # the workbook reader staged only rows holding a value (a too-long cell counts)
+    select = ", ".join(["(" + blank + ") AS _blank", _long_cells_expr(layout.ncols), *exprs])
+    params["max_cell"] = int(store.get_setting(con, "upload_max_cell_chars"))
+    numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
+    sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
+           + select + " FROM (" + staged.select_sql + ")")
+    try:
+        run(con, "DROP TABLE IF EXISTS ingest_rejects")
+        run(con, "DROP TABLE IF EXISTS ingest_reject_scans")
+        run(con, sql, params)
+    except InputDataError as exc:
+        raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
+    reader_rejected = 0
+    if staged.numbered:
+        run(con, "DROP TABLE IF EXISTS ingest_xlsx")  # the sheet's text, now in ingest_raw0 (PII hashed or left out)
+        run(con, "ALTER TABLE ingest_raw0 RENAME TO ingest_raw")
+        _xlsx_problems(con, staged, layout)
+    else:
+        reader_rejected = _number_csv_rows(con, staged, layout, warnings)
+    run(con, "DROP TABLE IF EXISTS ingest_raw0")
+    run(con, _LONG_CELL_PROBLEMS, {"max_cell": params["max_cell"], "headers": layout.headers})
+    blank_rows = int(run(con, "SELECT count(*) FROM ingest_raw WHERE _blank").fetchall()[0][0]) + staged.blank_rows
+    run(con, "DELETE FROM ingest_raw WHERE _blank")
+    rows = int(run(con, "SELECT count(*) FROM ingest_raw").fetchall()[0][0])
+    if staged.rows_in_file is not None and staged.rows_in_file != rows + reader_rejected:
+        raise RowAccountingError(f"{src.name}: the workbook reader counted {staged.rows_in_file} data rows but "
+                                 f"{rows} reached the database and {reader_rejected} were rejected.")
+    return rows, blank_rows, reader_rejected
+
+
+def _long_cells_expr(ncols: int) -> str:
+    """``_long``: NULL for a row whose cells are all within ``$max_cell`` characters, else every cell's length.
+
+    Computed in the pass that reads the file, over every column (an ignored one too, since it is read all the same):
+    the byte length (strlen, constant time) screens each cell, as a text has no more characters than bytes, and
+    only a row with a long cell pays for counting characters.
+    """
+    cols = [ident(f"c{i}") for i in range(ncols)]
+    if not cols:
+        return "CAST(NULL AS BIGINT[]) AS _long"
+    screen = " OR ".join(f"coalesce(strlen({c}), 0) > $max_cell" for c in cols)
+    return "CASE WHEN " + screen + " THEN [" + ", ".join(f"length({c})" for c in cols) + "] END AS _long"
+
+
+# One problem per cell longer than the limit, with its row and column header (bound as the list $headers).
+_LONG_CELL_PROBLEMS = """
+INSERT INTO ingest_problems
+SELECT _row, $headers[i], NULL, 'cell_too_long', 'cell_too_long', json_object('n', n, 'limit', $max_cell)
+FROM (SELECT _row, unnest(_long) AS n, generate_subscripts(_long, 1) AS i FROM ingest_raw WHERE _long IS NOT NULL)
+WHERE n > $max_cell
+"""
+
+
+# The person key: HMAC of the normalised identifier ('phone:138...', 'id:1101...', 'text:...').
+HASH_EXPR = pii.HASH_SQL.replace("TEXT", "jm_person_text(COL)")
+
+
+def _number_csv_rows(con: Connection, staged: Staged, layout: Layout, warnings: list[str]) -> int:
+    """Give every staged CSV row its line number in the file; record rows DuckDB rejected.
+
+    Returns how many data rows DuckDB rejected (each reported as a problem, none in ``ingest_raw``).
+    """
+    n_rows, n_rejects = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_rejects)"
+                            ).fetchall()[0]
+    if n_rejects == 0 and plain_line_count(staged.params["path"]) == n_rows + staged.skip:
+        # One record per line, none skipped (see plain_line_count): the row's position is its line. A new
+        # column set by UPDATE, not a copy of the table (a tenth of the time; rowid is the insertion position).
+        run(con, "ALTER TABLE ingest_raw0 ADD COLUMN _row BIGINT")
+        run(con, "UPDATE ingest_raw0 SET _row = rowid + 1 + $skip", {"skip": staged.skip})
+        run(con, "ALTER TABLE ingest_raw0 RENAME TO ingest_raw")
+        return 0
+    try:
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS " + line_flags_sql(), {"path": staged.params["path"]})
+        scanned = True
+    except InputDataError:
+        # DuckDB's line scan splits a multi-byte character after a lone CR in a CRLF file (a quoted value such as
+        # "x\r张"), which the row reader reads fine (found by the ingest fuzz test): number records instead.
+        scanned = False
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS "
+                 "SELECT DISTINCT line AS line_no, false AS blank FROM ingest_rejects")
+    # DuckDB skips blank lines when there are several columns but returns them as rows of one column.
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_linemap AS "
+             "SELECT row_number() OVER (ORDER BY line_no) AS _ord, line_no FROM ingest_lines "
+             "WHERE line_no > $skip AND (NOT blank OR $single) "
+             "AND line_no NOT IN (SELECT line FROM ingest_rejects)",
+        {"skip": staged.skip, "single": layout.ncols == 1})
+    n_rows, n_lines = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_linemap)"
+                          ).fetchall()[0]
+    if scanned and n_rows == n_lines:
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT m.line_no AS _row, r.* "
+                 "FROM ingest_raw0 r JOIN ingest_linemap m ON m._ord = r.rowid + 1")
+    else:
+        # A quoted value spanning several lines: lines and rows no longer pair up one to one.
+        warnings.append(problems.note("multiline_values"))
+        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT rowid + 1 + $skip AS _row, * "
+                 "FROM ingest_raw0", {"skip": staged.skip})
+    run(con, """
+        INSERT INTO ingest_problems
+        SELECT DISTINCT r.line, NULL, NULL,
+            CASE r.error_type WHEN 'TOO MANY COLUMNS' THEN 'too_many_fields'
+                              WHEN 'MISSING COLUMNS' THEN 'too_few_fields'
+                              WHEN 'UNQUOTED VALUE' THEN 'bad_quote'
+                              WHEN 'INVALID ENCODING' THEN 'bad_encoding'
+                              ELSE 'unreadable_row' END,
+            CASE r.error_type WHEN 'TOO MANY COLUMNS' THEN 'field_count'
+                              WHEN 'MISSING COLUMNS' THEN 'field_count'
+                              WHEN 'UNQUOTED VALUE' THEN 'bad_quote'
+                              WHEN 'INVALID ENCODING' THEN 'line_not_utf8'
+                              ELSE 'reader_error' END,
+            json_object('found', regexp_extract(r.error_message, 'Found: (\\d+)', 1), 'width', $width,
+                        'error', r.error_message)
+        FROM ingest_rejects r JOIN ingest_lines l ON l.line_no = r.line
+        WHERE NOT l.blank
+    """, {"width": layout.ncols})
+    rejected = int(run(con, "SELECT count(DISTINCT r.line) FROM ingest_rejects r JOIN ingest_lines l "
+                            "ON l.line_no = r.line WHERE NOT l.blank").fetchall()[0][0])
+    if scanned and n_rows == n_lines:
+        # Lines and records pair one to one: every non-blank data line is a row read or a row rejected.
+        lines = int(run(con, "SELECT count(*) FROM ingest_lines WHERE line_no > $skip AND NOT blank",
+                        {"skip": staged.skip}).fetchall()[0][0])
+        read = int(run(con, "SELECT count(*) FROM ingest_raw WHERE NOT _blank").fetchall()[0][0])
+        if lines != read + rejected:
+            raise RowAccountingError(f"{lines} data lines in the file but {read} rows read and {rejected} rejected.")
+    return rejected
+
+
+def _xlsx_problems(con: Connection, staged: Staged, layout: Layout) -> None:
+    """Report workbook rows with cells beyond the header and cells too long to read (row, column, length)."""
+    found = [(row, None, None, "too_many_fields", "too_many_cells",
+              json.dumps({"found": width, "width": layout.ncols}))
+             for row, width in staged.xlsx_extra]
+    limit = int(store.get_setting(con, "workbook_max_cell_chars"))
+    found += [(row, xlsx_column_label(layout, col), None, "cell_too_long", "workbook_cell_too_long",
+               json.dumps({"length": length, "limit": limit}))
+              for row, col, length in staged.xlsx_too_long]
+    if found:
+        con.executemany("INSERT INTO ingest_problems VALUES (?, ?, ?, ?, ?, ?)", found)

@@ -1,0 +1,178 @@
+"""The upload's types: ``ingest_typed``, every field of ``ingest_fields`` parsed to its type.
+
+Dates (day-first or month-first as stated or as the data prove, :func:`_decide_dayfirst`), numbers, value-mapped
+codes and jurisdictions (matched to the registry by :func:`_resolve_jurisdictions`, with close names suggested
+or new stations planned) are parsed once per distinct text (``ingest_lookup``); a cell that does not parse is
+NULL, and the checks (:mod:`analytics.ingest.checks`) say why. Orchestrated by :mod:`analytics.ingest.pipeline`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from analytics import vocabulary as F
+from analytics.db import Connection, execute, run
+from analytics.ingest import problems
+from analytics.ingest.plan import Plan
+from analytics.ingest.sqlrun import ident
+
+MAX_NEW_JURISDICTIONS = 500
+_NEW_CODE = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+
+
+def _date_fields(kind: str, plan: Plan) -> list[str]:
+    return [n for n, f in F.FIELDS[kind].items() if f.type in ("date", "timestamp") and plan.given(n)]
+
+
+def _decide_dayfirst(con: Connection, kind: str, plan: Plan, stated: bool | None) -> bool | None:
+    """Day-first or month-first for dates like 05/03/2025: as stated, else as the data prove.
+
+    None when the file has no such dates (nothing to decide).
+    """
+    names = _date_fields(kind, plan)
+    if stated is not None or not names:
+        return stated
+    # Once per distinct date text without its time of day (a case file's timestamps are all distinct, their
+    # dates are not): only whether any date has a first or second part above 12 matters.
+    union = " UNION ".join("SELECT jm_dt_norm(raw) AS x FROM (SELECT DISTINCT split_part(split_part(trim("
+                           + ident(n) + "), ' ', 1), 'T', 1) AS raw FROM ingest_fields)" for n in names)
+    n_slash, first_big, second_big, example = run(con, """
+        SELECT count(*), count(*) FILTER (WHERE CAST(split_part(x, '-', 1) AS INTEGER) > 12),
+               count(*) FILTER (WHERE CAST(split_part(x, '-', 2) AS INTEGER) > 12), min(x)
+        FROM (""" + union + ") WHERE jm_dt_shape(x) = 'dmy'").fetchall()[0]
+    if n_slash == 0:
+        return None
+    if first_big and not second_big:
+        return True
+    if second_big and not first_big:
+        return False
+    problems.add(con, "ambiguous_dates", "ambiguous_dates", {"example": example.replace("-", "/")})
+    return True
+
+
+def _resolve_jurisdictions(con: Connection, spec: dict[str, Any], create: bool) -> str | None:
+    """Match jurisdiction values to the registry; suggest close names or plan new stations.
+
+    Returns the code new stations go under when some are to be created.
+    """
+    within = spec["options"].get("within")
+    if within is not None and not con.execute("SELECT 1 FROM jurisdictions WHERE code = $c",
+                                              {"c": within}).fetchall():
+        problems.add(con, "unknown_jurisdiction", "unknown_within", {"within": within})
+    execute(con, "ingest/jurisdiction_values", {"within": within})
+    unknown = [r[0] for r in con.execute(
+        "SELECT raw FROM ingest_jvals WHERE status = 'unknown' ORDER BY first_row").fetchall()]
+    if not unknown:
+        return None
+    registry = con.execute("SELECT code, name_zh, name_en FROM jurisdictions ORDER BY code").fetchall()
+    if create:
+        parent = spec["options"].get("create_parent") or within or _root_code(con)
+        if parent is None or parent not in {r[0] for r in registry}:
+            problems.add(con, "unknown_jurisdiction", "no_root_for_new")
+            return None
+        if len(unknown) > MAX_NEW_JURISDICTIONS:
+            problems.add(con, "unknown_jurisdiction", "too_many_new", {"n": len(unknown)})
+            return None
+        taken = {r[0] for r in registry}
+        rows = []
+        for raw in unknown:
+            code = raw if _NEW_CODE.match(raw) and raw not in taken else "X" + hashlib.sha1(
+                raw.encode("utf-8")).hexdigest()[:8].upper()
+            taken.add(code)
+            rows.append((code, raw))
+        con.executemany("UPDATE ingest_jvals SET status = 'new', code = ? WHERE raw = ?", rows)
+        return parent
+    labels = [f"{name_zh} / {name_en} ({code})" for code, name_zh, name_en in registry]
+    keys = [" ".join((code, name_zh, name_en)) for code, name_zh, name_en in registry]
+    rows = []
+    for raw in unknown[:200]:
+        best = process.extract(raw, keys, scorer=fuzz.WRatio, limit=3, score_cutoff=50)
+        if best:
+            rows.append(("; ".join(labels[m[2]] for m in best), raw))
+    if rows:
+        con.executemany("UPDATE ingest_jvals SET suggestion = ? WHERE raw = ?", rows)
+    return None
+
+
+def _root_code(con: Connection) -> str | None:
+    rows = con.execute("SELECT code FROM jurisdictions WHERE parent_code IS NULL ORDER BY code").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
+
+
+def _new_jurisdictions(con: Connection) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(
+        "SELECT raw, code FROM ingest_jvals WHERE status = 'new' ORDER BY first_row").fetchall()]
+
+
+# How a text cell becomes its typed value. Dates, codes and jurisdictions go through regular expressions,
+# so they are parsed once per distinct text (ingest_lookup: a file of a million rows has a few thousand
+# distinct dates and a few hundred station names) and joined back; plain casts run per cell.
+_PER_CELL = {
+    "text": "nullif(trim(f.@F), '')",
+    "decimal": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS DOUBLE)",
+    "number": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS DOUBLE)",
+    "count": "TRY_CAST(replace(jm_fold(trim(f.@F)), ',', '') AS BIGINT)",
+}
+# Text already in ISO form (as most systems export timestamps) is what jm_dt_norm would leave unchanged and
+# jm_dt_parse would read with these formats: one regular expression instead of a dozen.
+_DATE_TEXT = ("CASE WHEN regexp_full_match(d.cell_text, '\\d{4}-\\d{2}-\\d{2}( \\d{2}:\\d{2}(:\\d{2})?)?') "
+              "THEN try_strptime(d.cell_text, ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d']) "
+              "ELSE jm_dt_parse(jm_dt_norm(d.cell_text), $dayfirst) END, NULL")
+_PER_VALUE = {  # (timestamp, code) of one distinct text ``d.cell_text``
+    "date": _DATE_TEXT,
+    "timestamp": _DATE_TEXT,
+    "enum": "NULL, (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text))",
+    "bool": "NULL, (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text))",
+    "jurisdiction": "NULL, (SELECT j.code FROM ingest_jvals j WHERE j.norm = jm_norm(d.cell_text))",
+    # Open fields: a mapped text takes its code (a map to null blanks it); any other text is kept as its
+    # folded self (label) or becomes the family 'other' (family; the text is kept in <field>_label).
+    "label": "NULL, CASE WHEN nullif(trim(d.cell_text), '') IS NULL THEN NULL "
+             "WHEN EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+             "THEN (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+             "ELSE jm_norm(d.cell_text) END",
+    "family": "NULL, CASE WHEN nullif(trim(d.cell_text), '') IS NULL THEN NULL "
+              "WHEN EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+              "THEN (SELECT v.code FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(d.cell_text)) "
+              "ELSE '" + F.UNMAPPED + "' END",
+}
+_FROM_LOOKUP = {
+    "date": "CAST(@L.ts AS DATE)",
+    "timestamp": "@L.ts",
+    "enum": "@L.code",
+    "label": "@L.code",
+    "family": "@L.code",
+    "bool": "TRY_CAST(@L.code AS BOOLEAN)",
+    "jurisdiction": "@L.code",
+}
+
+
+def _typed(con: Connection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
+    """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why)."""
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_lookup (field VARCHAR, raw VARCHAR, ts TIMESTAMP, code VARCHAR)")
+    exprs = ["f._row"]
+    joins = []
+    for number, (name, spec) in enumerate(F.FIELDS[kind].items()):
+        column = ident(name)
+        if spec.type in _PER_CELL:
+            exprs.append(_PER_CELL[spec.type].replace("@F", column) + " AS " + column)
+            continue
+        if plan.given(name):
+            run(con, "INSERT INTO ingest_lookup SELECT '" + column + "', d.cell_text, "
+                + _PER_VALUE[spec.type].replace("@F", column) + " FROM (SELECT DISTINCT " + column
+                + " AS cell_text FROM ingest_fields WHERE " + column + " IS NOT NULL) d",
+                {"dayfirst": dayfirst} if spec.type in ("date", "timestamp") else None)
+        alias = ident(f"l{number}")
+        joins.append(" LEFT JOIN ingest_lookup " + alias + " ON " + alias + ".field = '" + column + "' AND "
+                     + alias + ".raw = f." + column)
+        exprs.append(_FROM_LOOKUP[spec.type].replace("@L", alias) + " AS " + column)
+        if spec.type == "family":
+            exprs.append("nullif(trim(regexp_replace(jm_fold(f." + column + "), '\\s+', ' ', 'g')), '') AS "
+                         + ident(name + "_label"))
+    if kind in F.PERSON_HASH:
+        exprs.append("f." + ident(F.PERSON_HASH[kind]))
+    run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT " + ", ".join(exprs) + " FROM ingest_fields f"
+        + "".join(joins))

@@ -581,7 +581,7 @@ def default_value_maps(kind: str, targets: list[str],
 # --------------------------------------------------------------------------------------------
 # Drafting value maps for the values a file's maps lack
 
-# Message keys of an impossible answer that is a number off its item's scale (sql/ingest_survey_answers.sql).
+# Message keys of an impossible answer that is a number off its item's scale (sql/ingest/survey_answers.sql).
 OFF_SCALE_KEYS = ("out_of_scale", "not_on_scale")
 GUESS_CUTOFF = 70  # rapidfuzz WRatio (0-100) below which no code is proposed
 

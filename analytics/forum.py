@@ -823,16 +823,37 @@ def _case_figures(con: Connection, sel: Selection, place: Place, district: Place
 # --------------------------------------------------------------------------------------------- actions
 
 
+def action_period_kind(period: str, period_kind: str | None = None) -> str:
+    """The period kind a "you said, we did" row of ``period`` is kept under (part of its key with the label).
+
+    A survey wave's label is free text and may equal a calendar label (a wave called '2026Q3'), so the kind
+    tells the two forums apart. ``period_kind`` None: the calendar kind the label parses as (month, quarter,
+    year, rolling12); WAVE_KIND: a wave, whatever its label. A calendar kind must be the label's own kind:
+    UnknownNameError otherwise, and for a label that is no calendar period ('all' included: a forum is for
+    one period).
+    """
+    if period_kind == WAVE_KIND:
+        return WAVE_KIND
+    parsed = parse_period(period)[0]
+    if period_kind is not None and period_kind != parsed:
+        raise UnknownNameError(f"Period {period!r} is a {parsed}, not a {period_kind}.",
+                               key="forum.error.period_kind", period=period)
+    return parsed
+
+
 def list_actions(con: Connection, jurisdiction: str, period: str,
                  lang: str = "zh", *, period_kind: str | None = None) -> list[ActionRow]:
     """The "you said, we did" rows of a jurisdiction and period, in their set order.
 
     ``period_kind`` WAVE_KIND: ``period`` is a survey wave's label; demands are dated, not in waves, so its
-    rows carry no demand counts.
+    rows carry no demand counts. None: the calendar kind ``period`` parses as (:func:`action_period_kind`);
+    the rows of a wave that shares the label are not these.
     """
-    frame = query_df(con, "forum/actions_list", {"jurisdiction": jurisdiction, "period": period})
+    kind = action_period_kind(period, period_kind)
+    frame = query_df(con, "forum/actions_list", {"jurisdiction": jurisdiction, "period": period,
+                                                 "period_kind": kind})
     counts = ({c.topic: c for c in voice.forum_topics(con, jurisdiction, period, lang)}
-              if not frame.empty and period_kind != WAVE_KIND else {})
+              if not frame.empty and kind != WAVE_KIND else {})
 
     def said(topics: tuple[str, ...]) -> str:
         return "；".join(t("forum.said", lang, topic=counts[k].label, n=counts[k].n) for k in topics if k in counts)
@@ -871,9 +892,11 @@ def add_topic_actions(con: Connection, jurisdiction: str, period: str, *, user: 
     return save_actions(con, jurisdiction, period, rows, user=user).inserted
 
 
-def actions_frame(con: Connection, jurisdiction: str, period: str) -> pd.DataFrame:
-    """The rows as a frame for editing: ``action_id, concern, action, status``."""
-    rows = list_actions(con, jurisdiction, period)
+def actions_frame(con: Connection, jurisdiction: str, period: str, *,
+                  period_kind: str | None = None) -> pd.DataFrame:
+    """The rows as a frame for editing: ``action_id, concern, action, status`` (``period_kind`` as
+    :func:`list_actions` takes it)."""
+    rows = list_actions(con, jurisdiction, period, period_kind=period_kind)
     return pd.DataFrame({
         "action_id": pd.array([r.action_id for r in rows], dtype="Int64"),
         "concern": pd.array([r.concern for r in rows], dtype="string"),
@@ -946,7 +969,9 @@ def save_actions(con: Connection, jurisdiction: str, period: str,
     nor action are ignored. The change is recorded in the audit log and bumps the data version.
     ``user``'s right to edit this jurisdiction is checked first (:func:`can_edit`: ``forum_edit``, a station
     only in its own subtree); they are the audit actor. ``period_kind`` WAVE_KIND: ``period`` is a survey
-    wave's label (UnknownNameError unless it is a wave of the loaded data); otherwise a calendar label.
+    wave's label (UnknownNameError unless it is a wave of the loaded data); otherwise a calendar label of that
+    kind (None: whatever calendar kind it parses as). A wave and a calendar period with the same label keep
+    separate rows.
     """
     if not can_edit(con, user, jurisdiction):
         raise AccessDenied(f"User {user.username!r} may not edit the forum of {jurisdiction}.",
@@ -958,13 +983,12 @@ def save_actions(con: Connection, jurisdiction: str, period: str,
             raise UnknownNameError(
                 f"{period!r} is not a survey wave of the loaded data; waves: {', '.join(order) or 'none'}.",
                 key="forum.error.unknown_wave", wave=period, waves=", ".join(order) or "—")
-    else:
-        parse_period(period)
+    kind = action_period_kind(period, period_kind)
     if not fetch_one(con, "jurisdictions/exists", {"code": jurisdiction})["found"]:
         raise UnknownNameError(f"No jurisdiction with code {jurisdiction!r}.",
                                key="forum.error.unknown_jurisdiction", code=jurisdiction)
-    place = {"jurisdiction": jurisdiction, "period": period}
-    before = {r.action_id: r for r in list_actions(con, jurisdiction, period, period_kind=period_kind)}
+    place = {"jurisdiction": jurisdiction, "period": period, "period_kind": kind}
+    before = {r.action_id: r for r in list_actions(con, jurisdiction, period, period_kind=kind)}
     cleaned = _clean_rows(rows, set(before))
     kept = {r["action_id"] for r in cleaned if r["action_id"] is not None}
     deleted = [before[i] for i in before if i not in kept]

@@ -191,7 +191,8 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
     })
     edited = st.data_editor(
         frame, num_rows="dynamic", hide_index=True, width="stretch",
-        key=f"forum_editor_{s.place.code}_{s.period}_{version}",
+        # a wave may share its label with a calendar period: the kind keeps their editors apart
+        key=f"forum_editor_{s.place.code}_{s.period_kind}_{s.period}_{version}",
         column_config={
             "action_id": None,
             "concern": st.column_config.TextColumn(columns["concern"], required=True, width="large",

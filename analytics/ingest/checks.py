@@ -159,14 +159,19 @@ def _generic_checks(con: Connection, kind: str, plan: Plan) -> None:
 
 
 def _item_defs(con: Connection, plan: Plan, items: dict[str, definitions.Item]) -> None:
+    # scale_low/scale_high: the numeric scale's ends (NULL for open and categorical items), so that a number
+    # outside them is reported as impossible rather than as a label waiting for a mapping.
     run(con, "CREATE OR REPLACE TEMP TABLE ingest_item_defs (item VARCHAR, codes VARCHAR[], dk_codes VARCHAR[], "
-             "dk_default VARCHAR, is_open BOOLEAN)")
-    rows = [(name, list(items[name].codes), list(items[name].dk_codes),
-             items[name].dk_codes[0] if items[name].dk_codes else None,
-             items[name].scale == definitions.OPEN_SCALE)
-            for name in sorted({i for i, _c, _h in plan.items})]
+             "dk_default VARCHAR, is_open BOOLEAN, scale_low INTEGER, scale_high INTEGER)")
+    rows = []
+    for name in sorted({i for i, _c, _h in plan.items}):
+        item = items[name]
+        scale = definitions.SCALES.get(item.scale)
+        rows.append((name, list(item.codes), list(item.dk_codes), item.dk_codes[0] if item.dk_codes else None,
+                     item.scale == definitions.OPEN_SCALE, scale.low if scale else None,
+                     scale.high if scale else None))
     if rows:
-        con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Item],

@@ -581,6 +581,8 @@ def default_value_maps(kind: str, targets: list[str],
 # --------------------------------------------------------------------------------------------
 # Drafting value maps for the values a file's maps lack
 
+# Message keys of an impossible answer that is a number off its item's scale (sql/ingest/survey_answers.sql).
+OFF_SCALE_KEYS = ("out_of_scale", "not_on_scale")
 GUESS_CUTOFF = 70  # rapidfuzz WRatio (0-100) below which no code is proposed
 
 
@@ -599,11 +601,13 @@ def draft_value_maps(problem_list: list[Any], vmaps: dict[str, dict[str, str | N
 
     ``problem_list`` are the :class:`analytics.ingest.problems.Problem` of an IngestError; ``vmaps`` the
     value maps that were applied. A value with no close known word gets ``""`` for the analyst to fill in
-    (an empty code is itself rejected, so an unedited draft cannot load wrong codes).
+    (an empty code is itself rejected, so an unedited draft cannot load wrong codes); so does a number off its
+    item's scale, which only the analyst can map (a vendor's own code) or correct in the file.
     """
     out: dict[str, dict[str, str]] = {}
     for p in problem_list:
-        if p.code == "invalid_code":
+        off_scale = p.code == "impossible_value" and p.key in OFF_SCALE_KEYS
+        if p.code == "invalid_code" or off_scale:
             target = str(p.params.get("item"))
         elif p.code == "invalid_value":
             target = str(p.params.get("field"))
@@ -618,6 +622,10 @@ def draft_value_maps(problem_list: list[Any], vmaps: dict[str, dict[str, str | N
             closest = str(p.params.get("closest") or "")
             # The first suggestion ends with its code in brackets: 'name_zh / name_en (S01)'.
             guess = closest.split(";")[0].rsplit("(", 1)[-1].rstrip(")") if closest.endswith(")") else None
+        elif off_scale:
+            # A number off the scale is no answer; its slot is there for a vendor's own code (7 = refused), which
+            # only the analyst can know: never guessed.
+            guess = None
         else:
             guess = guess_code(value, vmaps.get(target, {}))
         out.setdefault(target, {})[value] = guess or ""

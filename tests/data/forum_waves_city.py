@@ -67,3 +67,22 @@ def copy_of(template: Path, folder: Path) -> Path:
     target = folder / "waves.duckdb"
     shutil.copyfile(template, target)
     return target
+
+
+# A fourth wave whose label is also a calendar quarter's: 2021Q4 the wave (fieldwork 2021-12-20, S01 only) and
+# 2021Q4 the quarter (every interview from October to December: W3's and this wave's) are different periods.
+CALENDAR_NAMED_WAVE = "2021Q4"
+
+
+def add_calendar_named_wave(path: Path) -> Path:
+    """Load the wave ``CALENDAR_NAMED_WAVE`` (S01, 30 of 40 satisfied) into the built city at ``path``."""
+    con = store.connect(path)
+    try:
+        rows = [",".join([f"q4-S01-{i}", "2021-12-20", "S01", "phone", "满意" if i < 30 else "不满意"])
+                for i in range(40)]
+        extra = path.parent / "wave_2021q4.csv"
+        extra.write_text(HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        ingest_file(con, "survey", extra, constants={"wave": CALENDAR_NAMED_WAVE}, user=LOCAL_USER)
+    finally:
+        con.close()
+    return path

@@ -323,9 +323,9 @@ def test_personal_data_never_mapped_to_a_clear_field(reg_db):
 def test_xlsx_rows_keep_their_sheet_row_numbers(reg_db):
     assert rejected(reg_db, "survey", "survey_xlsx_bad.xlsx") == [
         "Rejected survey_xlsx_bad.xlsx: 2 problems found; nothing was loaded.",
-        "invalid_code: 1",
-        "  row 4, column 总体满意度: '7' is not yet mapped to an answer of satisfaction (codes: 5, 4, 3, 2, 1; don't know: 9); "
-        "choose its code in the value map",
+        "impossible_value: 1",
+        "  row 4, column 总体满意度: 7 is outside the scale 1–5 of satisfaction; if it is a code of the file's own "
+        "(such as don't know), choose its code in the value map",
         "too_many_fields: 1",
         "  row 5: has 5 filled cells; the header has 4",
     ]

@@ -200,7 +200,7 @@ def test_row_numbers_stay_exact_deep_in_a_large_file(reg_db, tmp_path):
     with pytest.raises(IngestError) as info:
         ingest_file(reg_db, "survey", path, user=LOCAL_USER)
     assert [(p.row, p.code, p.value) for p in info.value.problems] == [
-        (201, "too_few_fields", None), (25001, "invalid_code", "8")]
+        (201, "too_few_fields", None), (25001, "impossible_value", "8")]  # 8 is off the 1–5 scale
 
 
 # ---------------------------------------------------------------------------------------------

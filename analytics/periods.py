@@ -30,7 +30,15 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def parse_period(label: str) -> tuple[str, dt.date, dt.date]:
-    """Return (kind, first day, last day) of a period label; UnknownNameError if malformed."""
+    """Return (kind, first day, last day) of a period label; UnknownNameError if malformed or impossible
+    (month 13, year 0)."""
+    try:
+        return _parse_period(label)
+    except ValueError as exc:  # a label of the right shape naming no date: "2025-13", "0000"
+        raise UnknownNameError(f"Period {label!r} names no date: {exc}.") from exc
+
+
+def _parse_period(label: str) -> tuple[str, dt.date, dt.date]:
     if m := _MONTH.match(label):
         start = dt.date(int(m.group(1)), int(m.group(2)), 1)
         return "month", start, _add_months(start, 1) - dt.timedelta(days=1)

@@ -23,6 +23,14 @@ def test_bad_labels_raise_a_user_error(bad):
         parse_period(bad)
 
 
+@pytest.mark.parametrize("impossible", ["2025-13", "2025-00", "0000", "0000Q1", "2025-13R12"])
+def test_labels_of_the_right_shape_naming_no_date_raise_a_user_error(impossible):
+    # The shapes match (month, year, quarter, rolling window) but no calendar date exists: a user error, not
+    # Python's ValueError from datetime.date.
+    with pytest.raises(UnknownNameError, match="names no date"):
+        parse_period(impossible)
+
+
 @pytest.mark.parametrize(("label", "lag", "expected"), [
     ("2025-01", "previous", "2024-12"), ("2025-01", "year", "2024-01"),
     ("2025Q1", "previous", "2024Q4"), ("2025Q1", "year", "2024Q1"),

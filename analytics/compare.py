@@ -360,28 +360,38 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     :func:`analytics.stats.cochran_armitage_trend` per group; the sums run in another order than
     ``np.sum``'s, so figures can differ from a per-group call in the last bits (relative 1e-15).
     """
-    if "kind" in table.columns:
-        table = table[table["kind"] != "mean"]
-    if table.empty:
+    rows = np.flatnonzero(table["kind"].ne("mean").to_numpy(bool, na_value=True)) if "kind" in table.columns \
+        else np.arange(len(table))
+    if not len(rows):
         return pd.DataFrame(columns=TREND_COLUMNS)
-    kinds = {_kind_of(label) for label in table["period"].unique()}
+
+    def column(name: str, dtype: Any = object) -> np.ndarray:
+        """One column of the tested rows as a numpy array (no copy of the whole table is made)."""
+        values = table[name]
+        if dtype is object:
+            return values.to_numpy(object)[rows]
+        return values.to_numpy(dtype, na_value=np.nan)[rows]
+
+    # Strings are factorised once (sorted, so group numbers follow the (indicator, jurisdiction) order):
+    # comparisons on Arrow strings per group were most of the cost.
+    period_codes, periods = pd.factorize(column("period"))
+    kinds = {_kind_of(label) for label in periods}
     if "rolling12" in kinds:
         raise CompareError("Rolling 12-month windows overlap (successive windows share respondents), so a trend "
                            "test over them is not valid; use months, quarters or years.",
                            key="error.compare.rolling_trend")
+    starts = pd.to_datetime(column("period_start")).to_numpy("datetime64[ns]")
+    ends = pd.to_datetime(column("period_end")).to_numpy("datetime64[ns]")
+    first_seen = np.unique(period_codes[period_codes >= 0], return_index=True)[1]
     if WAVE_KIND in kinds:
-        labels = list(pd.unique(table["period"]))
+        rank = np.arange(len(periods))  # the table's (the engine's) wave order
     else:
-        labels = list(table[["period", "period_start"]].drop_duplicates().sort_values("period_start")["period"])
-    score_of = {label: float(i) for i, label in enumerate(labels)}
-    weighted = bool(table["weighted"].iloc[0])
-    # Strings are factorised once (sorted, so group numbers follow the (indicator, jurisdiction) order):
-    # comparisons on Arrow strings per group were most of the cost.
-    ind_codes, indicators = pd.factorize(table["indicator"], sort=True)
-    jur_codes, jurisdictions = pd.factorize(table["jurisdiction"], sort=True)
-    period_codes, periods = pd.factorize(table["period"])
+        rank = np.argsort(np.argsort(starts[period_codes >= 0][first_seen], kind="stable"), kind="stable")
     # code -1 (a missing label) picks the nan appended last
-    score = np.append([score_of[p] for p in periods], np.nan)[period_codes]
+    score = np.append(rank.astype(np.float64), np.nan)[period_codes]
+    weighted = bool(table["weighted"].iloc[0])
+    ind_codes, indicators = pd.factorize(column("indicator"), sort=True)
+    jur_codes, jurisdictions = pd.factorize(column("jurisdiction"), sort=True)
     group = ind_codes.astype(np.int64) * len(jurisdictions) + jur_codes
     # rows of each group in period order, ties in table order (lexsort is stable), like a stable sort per group
     order = np.lexsort((score, group))
@@ -390,9 +400,9 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     groups = len(present)
     first_row = order[np.r_[0, np.flatnonzero(np.diff(row_group)) + 1]]
 
-    estimate = table["estimate"].to_numpy(np.float64, na_value=np.nan)[order]
-    suppressed = table["flag"].eq("suppressed").to_numpy(bool, na_value=False)[order]
-    base = table["n_eff" if weighted else "n"].to_numpy(np.float64, na_value=np.nan)[order]
+    estimate = column("estimate", np.float64)[order]
+    suppressed = (column("flag") == "suppressed")[order]
+    base = column("n_eff" if weighted else "n", np.float64)[order]
     t = score[order]
     used = ~np.isnan(estimate) & ~suppressed
     x = estimate * base
@@ -409,7 +419,7 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
         stat = sums(ca, t * (x - base * pbar[row_group]))
         var = pbar * (1.0 - pbar) * (sums(ca, base * t * t) - sums(ca, base * t) ** 2 / total)
         z = np.where((size >= 2) & (var > 0), stat / np.sqrt(var), np.nan)
-        # The slope over every used period (as stats documents it; the same periods unless a base is 0 or nan).
+        # The slope over every used period (a period with n = 0 adds nothing; a nan base makes it nan).
         u_total = sums(used, base)
         u_pbar = sums(used, x) / u_total
         slope = np.where(np.isfinite(z),
@@ -421,47 +431,42 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     used_rows = order[used]
     used_groups = row_group[used]
     has_used = counts > 0
-    first_used = np.full(groups, -1)
-    last_used = np.full(groups, -1)
-    # positions are in period order within a group: the first/last assignment per group wins
+    first_used = np.zeros(groups, dtype=np.int64)
+    last_used = np.zeros(groups, dtype=np.int64)
+    # rows are in period order within a group: the last assignment per group wins
     first_used[used_groups[::-1]] = used_rows[::-1]
     last_used[used_groups] = used_rows
-    period_labels = table["period"].to_numpy(object)
-    first_period = np.where(has_used, period_labels[first_used], None)
-    last_period = np.where(has_used, period_labels[last_used], None)
+    labels = column("period")
+    first_period = np.where(has_used, labels[first_used], None)
+    last_period = np.where(has_used, labels[last_used], None)
 
+    group_indicator = present // len(jurisdictions)
+    group_code = present % len(jurisdictions)
     mode_break = np.zeros(groups, dtype=bool)
-    if breaks is not None and not breaks.empty and has_used.any():
-        starts = pd.to_datetime(table["period_start"]).to_numpy("datetime64[ns]")
-        ends = pd.to_datetime(table["period_end"]).to_numpy("datetime64[ns]")
-        spans = pd.DataFrame({
-            "group": np.flatnonzero(has_used), "indicator": indicators[present[has_used] // len(jurisdictions)],
-            "code": jurisdictions[present[has_used] % len(jurisdictions)],
-            "start": starts[first_used[has_used]], "end": ends[last_used[has_used]],
-        })
-        mine = breaks.assign(_before=pd.to_datetime(breaks["month_before"]),
-                             _after=pd.to_datetime(breaks["month_after"]))
-        pairs = spans.merge(mine[["indicator", "jurisdiction", "_before", "_after"]], on="indicator")
-        hit = ((pairs["jurisdiction"].isna() | (pairs["jurisdiction"] == pairs["code"]))
-               & (pairs["_before"] >= pairs["start"]) & (pairs["_after"] <= pairs["end"]))
-        mode_break[pairs.loc[hit.to_numpy(bool), "group"].to_numpy(int)] = True
+    if breaks is not None and not breaks.empty:
+        # groups × breaks (a few of each): same indicator, the break's jurisdiction or all (NULL), inside the span
+        b_indicator = pd.Index(indicators).get_indexer(breaks["indicator"].to_numpy(object))
+        b_code = pd.Index(jurisdictions).get_indexer(breaks["jurisdiction"].to_numpy(object))
+        b_all = breaks["jurisdiction"].isna().to_numpy(bool)
+        before = pd.to_datetime(breaks["month_before"]).to_numpy("datetime64[ns]")
+        after = pd.to_datetime(breaks["month_after"]).to_numpy("datetime64[ns]")
+        hit = ((group_indicator[:, None] == b_indicator[None, :]) & (b_indicator[None, :] >= 0)
+               & (b_all[None, :] | (group_code[:, None] == b_code[None, :]))
+               & (before[None, :] >= starts[first_used][:, None]) & (after[None, :] <= ends[last_used][:, None]))
+        mode_break = hit.any(axis=1) & has_used
 
-    out = pd.DataFrame({
-        "indicator": indicators[present // len(jurisdictions)],
-        "jurisdiction": jurisdictions[present % len(jurisdictions)],
-        "name_zh": table["name_zh"].to_numpy(object)[first_row],
-        "name_en": table["name_en"].to_numpy(object)[first_row],
+    p_adjusted = np.full(groups, np.nan)
+    for code in np.unique(group_indicator):
+        mask = group_indicator == code
+        p_adjusted[mask] = stats.benjamini_hochberg(p_value[mask])
+    significant = p_adjusted < alpha
+    return pd.DataFrame({
+        "indicator": indicators[group_indicator], "jurisdiction": jurisdictions[group_code],
+        "name_zh": column("name_zh")[first_row], "name_en": column("name_en")[first_row],
         "periods": counts.astype(np.int64), "first_period": first_period, "last_period": last_period,
-        "slope": slope, "z": z, "p_value": p_value, "mode_break": mode_break,
-    })
-    out["p_adjusted"] = np.nan
-    indicator_of = present // len(jurisdictions)
-    for code in np.unique(indicator_of):
-        mask = indicator_of == code
-        out.loc[mask, "p_adjusted"] = stats.benjamini_hochberg(p_value[mask])
-    out["significant"] = out["p_adjusted"] < alpha
-    out["direction"] = np.where(out["significant"], np.where(out["slope"] > 0, "up", "down"), "")
-    return out[TREND_COLUMNS]
+        "slope": slope, "z": z, "p_value": p_value, "p_adjusted": p_adjusted, "significant": significant,
+        "direction": np.where(significant, np.where(slope > 0, "up", "down"), ""), "mode_break": mode_break,
+    }, columns=TREND_COLUMNS)
 
 
 def _kind_of(label: str) -> str:

@@ -143,7 +143,11 @@ def chart_numbers(index: int, key: str, data: pd.DataFrame, lines: tuple[str, ..
     low = factor * ordered["ci_low"].to_numpy(np.float64, na_value=np.nan)
     high = factor * ordered["ci_high"].to_numpy(np.float64, na_value=np.nan)
     change = ordered["change"].to_numpy(np.float64, na_value=np.nan)
-    rows = ordered.to_dict("records")  # for change_cell (kind, scale and direction of each change)
+    # change_cell reads a change's kind, scale and direction: only those columns, only rows with a change
+    needed = [c for c in ("change", "direction", "kind", "scale_min", "scale_max") if c in ordered.columns]
+    with_change = np.flatnonzero(~np.isnan(change))
+    cells = dict(zip(with_change.tolist(), map(change_cell, ordered[needed].iloc[with_change].to_dict("records")),
+                     strict=True))
     series = []
     for color_index, code in enumerate(lines):
         at = np.flatnonzero(codes == code)
@@ -156,7 +160,7 @@ def chart_numbers(index: int, key: str, data: pd.DataFrame, lines: tuple[str, ..
             symbols=["circle-open" if flag == "caution" else "circle" for flag in columns["flag"][at]],
             hover=[[n, lo, hi] for n, lo, hi in zip(columns["n"][at].tolist(), low[at].tolist(), high[at].tolist(),
                                                     strict=True)],
-            changes=[None if np.isnan(change[i]) else change_cell(rows[i]) for i in at]))
+            changes=[cells.get(i) for i in at.tolist()]))
     axis = list(ordered["period"].drop_duplicates())
     positions: dict[float, set[tuple[str, str]]] = {}
     mine = breaks[breaks["indicator"] == key]

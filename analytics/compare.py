@@ -358,7 +358,7 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
 
     All groups are tested at once (sums per group with ``np.bincount``), the same statistic as
     :func:`analytics.stats.cochran_armitage_trend` per group; the sums run in another order than
-    ``np.sum``'s, so figures can differ from a per-group call in the last bits (relative 1e-15).
+    ``np.sum``'s, so figures can differ from a per-group call in the last bits (about 1e-14 relative).
     """
     rows = np.flatnonzero(table["kind"].ne("mean").to_numpy(bool, na_value=True)) if "kind" in table.columns \
         else np.arange(len(table))

@@ -355,57 +355,118 @@ def trend_tests(table: pd.DataFrame, *, breaks: pd.DataFrame | None = None, alph
     Survey waves (labels that are not calendar periods) are scored by their order in ``table``, which is
     the engine's wave order (a mapping may order waves other than by first interview date): one step per
     wave, whatever the months between them.
+
+    All groups are tested at once (sums per group with ``np.bincount``), the same statistic as
+    :func:`analytics.stats.cochran_armitage_trend` per group; the sums run in another order than
+    ``np.sum``'s, so figures can differ from a per-group call in the last bits (about 1e-14 relative).
     """
-    if "kind" in table.columns:
-        table = table[table["kind"] != "mean"]
-    if table.empty:
+    rows = np.flatnonzero(table["kind"].ne("mean").to_numpy(bool, na_value=True)) if "kind" in table.columns \
+        else np.arange(len(table))
+    if not len(rows):
         return pd.DataFrame(columns=TREND_COLUMNS)
-    kinds = {_kind_of(label) for label in table["period"].unique()}
+
+    def column(name: str, dtype: Any = object) -> np.ndarray:
+        """One column of the tested rows as a numpy array (no copy of the whole table is made)."""
+        values = table[name]
+        if dtype is object:
+            return values.to_numpy(object)[rows]
+        return values.to_numpy(dtype, na_value=np.nan)[rows]
+
+    # Strings are factorised once (sorted, so group numbers follow the (indicator, jurisdiction) order):
+    # comparisons on Arrow strings per group were most of the cost.
+    period_codes, periods = pd.factorize(column("period"))
+    kinds = {_kind_of(label) for label in periods}
     if "rolling12" in kinds:
         raise CompareError("Rolling 12-month windows overlap (successive windows share respondents), so a trend "
                            "test over them is not valid; use months, quarters or years.",
                            key="error.compare.rolling_trend")
+    starts = pd.to_datetime(column("period_start")).to_numpy("datetime64[ns]")
+    ends = pd.to_datetime(column("period_end")).to_numpy("datetime64[ns]")
+    first_seen = np.unique(period_codes[period_codes >= 0], return_index=True)[1]
     if WAVE_KIND in kinds:
-        labels = list(pd.unique(table["period"]))
+        rank = np.arange(len(periods))  # the table's (the engine's) wave order
     else:
-        labels = list(table[["period", "period_start"]].drop_duplicates().sort_values("period_start")["period"])
-    score_of = {label: float(i) for i, label in enumerate(labels)}
+        rank = np.argsort(np.argsort(starts[period_codes >= 0][first_seen], kind="stable"), kind="stable")
+    # code -1 (a missing label) picks the nan appended last
+    score = np.append(rank.astype(np.float64), np.nan)[period_codes]
     weighted = bool(table["weighted"].iloc[0])
-    rows = []
-    for (indicator, code), group in table.groupby(["indicator", "jurisdiction"], sort=True):
-        group = group.assign(_score=group["period"].map(score_of)).sort_values("_score", kind="stable")
-        ok = group["estimate"].notna() & group["flag"].ne("suppressed")
-        used = group[ok]
-        n = (used["n_eff"] if weighted else used["n"]).to_numpy(float)
-        x = used["estimate"].to_numpy(float) * n
-        t = used["period"].map(score_of).to_numpy(float)
-        z, pval = stats.cochran_armitage_trend(x, n, t)
-        slope = float("nan")
-        if np.isfinite(z):
-            total = n.sum()
-            pbar = x.sum() / total
-            slope = float(np.sum(t * (x - n * pbar)) / (np.sum(n * t * t) - np.sum(n * t) ** 2 / total))
-        first = group.iloc[0]
-        spans_break = False
-        if breaks is not None and not breaks.empty and len(used):
-            start, end = pd.Timestamp(used["period_start"].iloc[0]), pd.Timestamp(used["period_end"].iloc[-1])
-            mine = breaks[(breaks["indicator"] == indicator)
-                          & (breaks["jurisdiction"].isna() | (breaks["jurisdiction"] == code))]
-            spans_break = bool(((pd.to_datetime(mine["month_before"]) >= start)
-                                & (pd.to_datetime(mine["month_after"]) <= end)).any())
-        rows.append({
-            "indicator": indicator, "jurisdiction": code, "name_zh": first["name_zh"], "name_en": first["name_en"],
-            "periods": len(used), "first_period": used["period"].iloc[0] if len(used) else None,
-            "last_period": used["period"].iloc[-1] if len(used) else None, "slope": slope, "z": z, "p_value": pval,
-            "mode_break": spans_break,
-        })
-    out = pd.DataFrame(rows)
-    out["p_adjusted"] = np.nan
-    for _key, index in out.groupby("indicator").groups.items():
-        out.loc[index, "p_adjusted"] = stats.benjamini_hochberg(out.loc[index, "p_value"].to_numpy(float))
-    out["significant"] = out["p_adjusted"] < alpha
-    out["direction"] = np.where(out["significant"], np.where(out["slope"] > 0, "up", "down"), "")
-    return out[TREND_COLUMNS]
+    ind_codes, indicators = pd.factorize(column("indicator"), sort=True)
+    jur_codes, jurisdictions = pd.factorize(column("jurisdiction"), sort=True)
+    group = ind_codes.astype(np.int64) * len(jurisdictions) + jur_codes
+    # rows of each group in period order, ties in table order (lexsort is stable), like a stable sort per group
+    order = np.lexsort((score, group))
+    order = order[(ind_codes[order] >= 0) & (jur_codes[order] >= 0)]
+    present, row_group = np.unique(group[order], return_inverse=True)
+    groups = len(present)
+    first_row = order[np.r_[0, np.flatnonzero(np.diff(row_group)) + 1]]
+
+    estimate = column("estimate", np.float64)[order]
+    suppressed = (column("flag") == "suppressed")[order]
+    base = column("n_eff" if weighted else "n", np.float64)[order]
+    t = score[order]
+    used = ~np.isnan(estimate) & ~suppressed
+    x = estimate * base
+
+    def sums(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return np.bincount(row_group[mask], weights=values[mask], minlength=groups)
+
+    # Cochran–Armitage on the usable periods (stats.cochran_armitage_trend's filter: finite, n > 0).
+    ca = used & np.isfinite(x) & np.isfinite(base) & np.isfinite(t) & (base > 0)
+    size = np.bincount(row_group[ca], minlength=groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total = sums(ca, base)
+        pbar = sums(ca, x) / total
+        stat = sums(ca, t * (x - base * pbar[row_group]))
+        var = pbar * (1.0 - pbar) * (sums(ca, base * t * t) - sums(ca, base * t) ** 2 / total)
+        z = np.where((size >= 2) & (var > 0), stat / np.sqrt(var), np.nan)
+        # The slope over every used period (a period with n = 0 adds nothing; a nan base makes it nan).
+        u_total = sums(used, base)
+        u_pbar = sums(used, x) / u_total
+        slope = np.where(np.isfinite(z),
+                         sums(used, t * (x - base * u_pbar[row_group]))
+                         / (sums(used, base * t * t) - sums(used, base * t) ** 2 / u_total), np.nan)
+    p_value = stats.two_sided_p(z)
+
+    counts = np.bincount(row_group[used], minlength=groups)
+    used_rows = order[used]
+    used_groups = row_group[used]
+    has_used = counts > 0
+    first_used = np.zeros(groups, dtype=np.int64)
+    last_used = np.zeros(groups, dtype=np.int64)
+    # rows are in period order within a group: the last assignment per group wins
+    first_used[used_groups[::-1]] = used_rows[::-1]
+    last_used[used_groups] = used_rows
+    labels = column("period")
+    first_period = np.where(has_used, labels[first_used], None)
+    last_period = np.where(has_used, labels[last_used], None)
+
+    group_indicator = present // len(jurisdictions)
+    group_code = present % len(jurisdictions)
+    mode_break = np.zeros(groups, dtype=bool)
+    if breaks is not None and not breaks.empty:
+        # groups × breaks (a few of each): same indicator, the break's jurisdiction or all (NULL), inside the span
+        b_indicator = pd.Index(indicators).get_indexer(breaks["indicator"].to_numpy(object))
+        b_code = pd.Index(jurisdictions).get_indexer(breaks["jurisdiction"].to_numpy(object))
+        b_all = breaks["jurisdiction"].isna().to_numpy(bool)
+        before = pd.to_datetime(breaks["month_before"]).to_numpy("datetime64[ns]")
+        after = pd.to_datetime(breaks["month_after"]).to_numpy("datetime64[ns]")
+        hit = ((group_indicator[:, None] == b_indicator[None, :]) & (b_indicator[None, :] >= 0)
+               & (b_all[None, :] | (group_code[:, None] == b_code[None, :]))
+               & (before[None, :] >= starts[first_used][:, None]) & (after[None, :] <= ends[last_used][:, None]))
+        mode_break = hit.any(axis=1) & has_used
+
+    p_adjusted = np.full(groups, np.nan)
+    for code in np.unique(group_indicator):
+        mask = group_indicator == code
+        p_adjusted[mask] = stats.benjamini_hochberg(p_value[mask])
+    significant = p_adjusted < alpha
+    return pd.DataFrame({
+        "indicator": indicators[group_indicator], "jurisdiction": jurisdictions[group_code],
+        "name_zh": column("name_zh")[first_row], "name_en": column("name_en")[first_row],
+        "periods": counts.astype(np.int64), "first_period": first_period, "last_period": last_period,
+        "slope": slope, "z": z, "p_value": p_value, "p_adjusted": p_adjusted, "significant": significant,
+        "direction": np.where(significant, np.where(slope > 0, "up", "down"), ""), "mode_break": mode_break,
+    }, columns=TREND_COLUMNS)
 
 
 def _kind_of(label: str) -> str:

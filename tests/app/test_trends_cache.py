@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
-from analytics import engine, published, store
+from analytics import compare, engine, published, store
 from analytics.auth import LOCAL_USER
 from analytics.published import ResultsSpec
 
@@ -76,3 +78,53 @@ def test_cached_charts_follow_the_language_and_equal_a_fresh_build(app):
     st.cache_resource.clear()
     at.run()
     assert specs(at) == english  # built again
+
+
+def test_charts_built_without_validation_are_valid_and_serialise_as_plotly_validated(app, synthetic_db_path):
+    # The page builds its figures with plotly's validation off (issue 20.2): every chart must still be a
+    # figure plotly accepts (an unknown property or a bad value raises here) and must serialise exactly as
+    # the validated figure does.
+    con = store.connect(synthetic_db_path)
+    # a change of survey mode in July 2025, so that the charts draw mode breaks as well
+    con.execute("UPDATE respondents SET survey_mode = CASE WHEN interview_date < DATE '2025-07-01' "
+                "THEN 'phone' ELSE 'online' END")
+    con.close()
+    at = trends(app, "zh")
+    seen = []
+    for lang, granularity in (("zh", "quarter"), ("en", "quarter"), ("en", "month")):
+        at.session_state["lang"] = lang
+        at.run()
+        at.selectbox(key=f"granularity_{lang}").set_value(granularity)
+        at.run()
+        assert not at.exception, at.exception
+        seen += specs(at)
+    assert seen and any(c["layout"].get("shapes") for c in seen)  # mode breaks drawn as well
+    for spec in seen:
+        assert json.loads(pio.to_json(go.Figure(spec), validate=True)) == spec
+
+
+def test_a_language_switch_redraws_without_computing_again(app, monkeypatch):
+    calls = []
+    original = compare.trend_tests
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(compare, "trend_tests", counted)
+    at = trends(app, "zh")
+    assert calls
+    chinese = specs(at)
+    calls.clear()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert not calls  # the numbers are reused: only names and words change
+    english = specs(at)
+    assert titles(at) != [c["layout"]["title"]["text"] for c in chinese] and len(english) == len(chinese)
+    # the same numbers under the English words
+    assert [[t["y"] for t in c["data"]] for c in english] == [[t["y"] for t in c["data"]] for c in chinese]
+    at.selectbox(key="level_en").set_value("district")
+    at.run()
+    assert not at.exception, at.exception
+    assert calls  # other choices: computed

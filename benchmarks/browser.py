@@ -188,9 +188,10 @@ def sidebar_changes(page: Any, lang: str = "zh") -> list[tuple[str, Any]]:
 
     def pick(label_key: str, option_key: str) -> Any:
         def act() -> None:
+            # Opening the list is part of the wait only for the few ms it takes; the same robust opener as the
+            # e2e tests (a click on the box does not always open it).
             box = side.get_by_role("combobox", name=t(label_key, lang), exact=True)
-            box.click()
-            page.get_by_role("option", name=t(option_key, lang), exact=True).click()
+            ui.open_options(page, box, t(option_key, lang)).click()
         return act
 
     def toggle() -> None:

@@ -121,8 +121,9 @@ def set_language(page: Page, name: str) -> None:
     rerun(page, lambda: option.first.click())
 
 
-def _pick_option(page: Page, box: Locator, option: str) -> None:
-    """Open the combobox ``box``'s list (its input, else its arrow button, else the keyboard) and click ``option``."""
+def open_options(page: Page, box: Locator, option: str) -> Locator:
+    """Open the combobox ``box``'s list (its input, else its arrow button, else the keyboard) until ``option``
+    shows; return that option (not clicked)."""
     wanted = page.get_by_role("option", name=option, exact=True)
     arrow = box.locator("xpath=ancestor::div[@role='group'][1]").locator('button[aria-haspopup="listbox"]')
     openers = [lambda: box.click(), lambda: arrow.first.click(),
@@ -137,8 +138,14 @@ def _pick_option(page: Page, box: Locator, option: str) -> None:
                 raise
             page.keyboard.press("Escape")
             continue
-        rerun(page, lambda: wanted.click())
-        return
+        return wanted
+    raise AssertionError("unreachable: the last attempt raises")
+
+
+def _pick_option(page: Page, box: Locator, option: str) -> None:
+    """Open the combobox ``box``'s list and click ``option`` (see :func:`open_options`)."""
+    wanted = open_options(page, box, option)
+    rerun(page, lambda: wanted.click())
 
 
 def choose(page: Page, label: str, option: str, scope: Locator | None = None) -> None:

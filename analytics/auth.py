@@ -25,6 +25,7 @@ from typing import NoReturn
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from analytics import db
 from analytics.db import Connection
 from analytics.errors import AccessDenied, UnknownNameError
 from analytics.roles import LOCAL_USER, PERMISSIONS, ROLES, User  # noqa: F401 (re-exported)
@@ -52,7 +53,11 @@ def _dummy_hash() -> str:
 
 def any_users(con: Connection) -> bool:
     """Whether at least one account exists (then login is required)."""
-    return con.execute("SELECT count(*) FROM users").fetchall()[0][0] > 0
+    return db.fetch_one(con, "auth/any_users")["n"] > 0
+
+
+def _exists(con: Connection, username: str) -> bool:
+    return bool(db.fetch_one(con, "auth/user_exists", {"username": username}))
 
 
 def _check_new_password(password: str) -> None:
@@ -74,15 +79,15 @@ def add_user(con: Connection, username: str, password: str, role: str, *,
         if not jurisdiction_code:
             raise AccessDenied("A station user needs --jurisdiction CODE (the subtree they may see).",
                                key="error.station_needs_jurisdiction")
-        if not con.execute("SELECT 1 FROM jurisdictions WHERE code = $c", {"c": jurisdiction_code}).fetchall():
+        if not db.fetch_one(con, "auth/jurisdiction_exists", {"code": jurisdiction_code}):
             raise UnknownNameError(f"No jurisdiction with code {jurisdiction_code!r}.")
     elif jurisdiction_code:
         raise AccessDenied("Only station users are limited to a jurisdiction.", key="error.only_station_scoped")
     _check_new_password(password)
-    if con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
+    if _exists(con, username):
         raise AccessDenied(f"A user named {username!r} already exists.", key="error.user_exists")
-    con.execute("INSERT INTO users (username, password_hash, role, jurisdiction_code) VALUES ($u, $h, $r, $j)",
-                {"u": username, "h": _hasher.hash(password), "r": role, "j": jurisdiction_code})
+    db.execute(con, "auth/user_insert", {"username": username, "password_hash": _hasher.hash(password),
+                                         "role": role, "jurisdiction_code": jurisdiction_code})
     audit(con, user.username, "user.add", {"username": username, "role": role, "jurisdiction": jurisdiction_code})
     return User(username, role, jurisdiction_code)
 
@@ -90,10 +95,9 @@ def add_user(con: Connection, username: str, password: str, role: str, *,
 def remove_user(con: Connection, username: str, *, user: User) -> None:
     """Delete an account (``user`` needs the ``users`` permission)."""
     user.require("users")
-    if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
+    if not _exists(con, username):
         raise UnknownNameError(f"No user named {username!r}.")
-    con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
-    con.execute("DELETE FROM users WHERE username = $u", {"u": username})
+    db.execute(con, "auth/user_delete", {"username": username})
     audit(con, user.username, "user.remove", {"username": username})
 
 
@@ -101,36 +105,31 @@ def reset_password(con: Connection, username: str, password: str, *, user: User)
     """Set a new password, clear any lockout and revoke the account's command-line tokens (a reset often
     follows a suspected compromise, so every old credential ends with it). ``user`` needs ``users``."""
     user.require("users")
-    if not con.execute("SELECT 1 FROM users WHERE username = $u", {"u": username}).fetchall():
+    if not _exists(con, username):
         raise UnknownNameError(f"No user named {username!r}.")
     _check_new_password(password)
-    con.execute("UPDATE users SET password_hash = $h, failed_attempts = 0, locked_until = NULL WHERE username = $u",
-                {"u": username, "h": _hasher.hash(password)})
-    con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
+    db.execute(con, "auth/password_reset", {"username": username, "password_hash": _hasher.hash(password)})
     audit(con, user.username, "user.reset_password", {"username": username})
 
 
 def list_users(con: Connection, user: User) -> list[dict[str, object]]:
     """Accounts without their password hashes (``user`` needs the ``users`` permission)."""
     user.require("users")
-    rows = con.execute("SELECT username, role, jurisdiction_code, created_at, last_login, locked_until "
-                       "FROM users ORDER BY username").fetchall()
+    rows = db.fetch_all(con, "auth/users_list")
     keys = ("username", "role", "jurisdiction_code", "created_at", "last_login", "locked_until")
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def get_user(con: Connection, username: str) -> User:
     """The account named ``username`` (for CLI ``--user``); UnknownNameError if absent."""
-    rows = con.execute("SELECT username, role, jurisdiction_code FROM users WHERE username = $u",
-                       {"u": username}).fetchall()
+    rows = db.fetch_all(con, "auth/user_get", {"username": username})
     if not rows:
         raise UnknownNameError(f"No user named {username!r}.")
     return User(*rows[0])
 
 
 def _account(con: Connection, username: str) -> tuple | None:
-    rows = con.execute("SELECT username, role, jurisdiction_code, password_hash, failed_attempts, locked_until "
-                       "FROM users WHERE username = $u", {"u": username}).fetchall()
+    rows = db.fetch_all(con, "auth/account", {"username": username})
     return rows[0] if rows else None
 
 
@@ -147,8 +146,8 @@ def _count_failure(con: Connection, username: str, failures: int, now: dt.dateti
     """Record one more failed attempt (locking the account at MAX_FAILED_ATTEMPTS), audit it and refuse."""
     failures += 1
     lock = now + dt.timedelta(minutes=LOCKOUT_MINUTES) if failures >= MAX_FAILED_ATTEMPTS else None
-    con.execute("UPDATE users SET failed_attempts = $f, locked_until = $l WHERE username = $u",
-                {"f": 0 if lock else failures, "l": lock, "u": username})
+    db.execute(con, "auth/failure_record",
+               {"failed_attempts": 0 if lock else failures, "locked_until": lock, "username": username})
     audit(con, username, "login.failed", {"reason": reason, "locked": lock is not None, "via": via})
     if lock:
         raise AccessDenied(f"Too many failed attempts: this account is locked until {lock:%H:%M}.",
@@ -158,8 +157,7 @@ def _count_failure(con: Connection, username: str, failures: int, now: dt.dateti
 
 def _signed_in(con: Connection, row: tuple, now: dt.datetime, via: str) -> User:
     name, role, jurisdiction = row[:3]
-    con.execute("UPDATE users SET failed_attempts = 0, locked_until = NULL, last_login = $n WHERE username = $u",
-                {"n": now, "u": name})
+    db.execute(con, "auth/signed_in", {"now": now, "username": name})
     audit(con, name, "login.ok", {"via": via})
     return User(name, role, jurisdiction)
 
@@ -204,15 +202,14 @@ def create_token(con: Connection, user: User, *, days: float = DEFAULT_TOKEN_DAY
     if not 0 < days <= MAX_TOKEN_DAYS:
         raise AccessDenied(f"A token lasts more than 0 and at most {MAX_TOKEN_DAYS} days.",
                            key="error.token_days", maximum=MAX_TOKEN_DAYS)
-    if user == LOCAL_USER or not con.execute("SELECT 1 FROM users WHERE username = $u",
-                                             {"u": user.username}).fetchall():
+    if user == LOCAL_USER or not _exists(con, user.username):
         raise AccessDenied("Tokens belong to an account: create one with `users add` first.",
                            key="error.token_needs_account")
     now = now or dt.datetime.now()
     expires = now + dt.timedelta(days=days)
     secret = secrets.token_urlsafe(32)
-    con.execute("INSERT INTO cli_tokens (token_hash, username, created_at, expires_at) VALUES ($h, $u, $n, $e)",
-                {"h": _token_digest(secret), "u": user.username, "n": now, "e": expires})
+    db.execute(con, "auth/token_insert",
+               {"token_hash": _token_digest(secret), "username": user.username, "now": now, "expires_at": expires})
     audit(con, user.username, "token.create", {"username": user.username, "expires": expires})
     return f"{user.username}:{secret}\n", expires
 
@@ -222,8 +219,8 @@ def revoke_tokens(con: Connection, username: str, *, user: User) -> int:
     own tokens; another account's need the ``users`` permission."""
     if username != user.username:
         user.require("users")
-    count = con.execute("SELECT count(*) FROM cli_tokens WHERE username = $u", {"u": username}).fetchall()[0][0]
-    con.execute("DELETE FROM cli_tokens WHERE username = $u", {"u": username})
+    count = db.fetch_one(con, "auth/token_count", {"username": username})["n"]
+    db.execute(con, "auth/tokens_delete", {"username": username})
     audit(con, user.username, "token.revoke", {"username": username, "tokens": count})
     return int(count)
 
@@ -239,8 +236,7 @@ def authenticate_token(con: Connection, text: str, *, now: dt.datetime | None = 
         raise AccessDenied("The token is not valid: create a new one with `users token create`.",
                            key="error.token_invalid")
     _refuse_if_locked(con, username, row[5], now, "token")
-    stored = con.execute("SELECT token_hash, expires_at FROM cli_tokens WHERE username = $u",
-                         {"u": username}).fetchall()
+    stored = db.fetch_all(con, "auth/tokens_of_user", {"username": username})
     digest = _token_digest(secret)
     # Compare against every stored digest (no early exit) so the time does not depend on which matched.
     matches = [expires for token_hash, expires in stored if hmac.compare_digest(token_hash, digest)]
@@ -261,8 +257,5 @@ def visible_codes(con: Connection, user: User) -> set[str] | None:
     """
     if not user.scoped:
         return None
-    rows = con.execute(
-        "SELECT code FROM jurisdiction_ancestors WHERE ancestor_code = $j "
-        "UNION SELECT ancestor_code FROM jurisdiction_ancestors WHERE code = $j",
-        {"j": user.jurisdiction_code}).fetchall()
+    rows = db.fetch_all(con, "auth/visible_codes", {"jurisdiction_code": user.jurisdiction_code})
     return {r[0] for r in rows}

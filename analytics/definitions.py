@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from analytics import store
+from analytics import db, store
 from analytics.db import Connection
 from analytics.errors import DefinitionError, UnknownNameError
 from analytics.roles import User
@@ -271,8 +271,8 @@ def validate_indicator(ind: Indicator, known_items: set[str]) -> None:
                               key="error.defs.code_both", name=ind.key, codes=", ".join(sorted(overlap)))
 
 
-# The stored row of one definition, to tell whether a save changed it.
-_STORED = {"items": "SELECT * FROM items WHERE item = $k", "indicators": "SELECT * FROM indicators WHERE key = $k"}
+# The query for the stored row of one definition, to tell whether a save changed it.
+_STORED = {"items": "definitions/item_stored", "indicators": "definitions/indicator_stored"}
 
 
 def _audit_change(con: Connection, table: str, key: str, before: list[tuple[Any, ...]],
@@ -280,7 +280,7 @@ def _audit_change(con: Connection, table: str, key: str, before: list[tuple[Any,
     """Audit a definition that the save changed (``table`` is 'items' or 'indicators', from this module)."""
     if actor is None:
         return
-    after = con.execute(_STORED[table], {"k": key}).fetchall()
+    after = db.fetch_all(con, _STORED[table], {"key": key})
     if after != before:
         store.audit(con, actor, f"definition.{table}", {"name": key, "new": not before})
 
@@ -298,13 +298,11 @@ def _store_item(con: Connection, item: Item, actor: str | None) -> None:
         raise DefinitionError(f"Item name {item.item!r} must be lower-case letters, digits and '_' (≤ 40).")
     if item.scale not in SCALES:
         raise DefinitionError(f"Item {item.item!r} has scale {item.scale!r}; known scales: {', '.join(SCALES)}.")
-    before = con.execute(_STORED["items"], {"k": item.item}).fetchall()
-    con.execute(
-        "INSERT OR REPLACE INTO items (item, label_zh, label_en, scale, codes, dk_codes) "
-        "VALUES ($item, $zh, $en, $scale, $codes, $dk)",
-        {"item": item.item, "zh": item.label_zh, "en": item.label_en, "scale": item.scale,
-         "codes": json.dumps(item.codes, ensure_ascii=False), "dk": json.dumps(item.dk_codes, ensure_ascii=False)},
-    )
+    before = db.fetch_all(con, _STORED["items"], {"key": item.item})
+    db.execute(con, "definitions/item_save",
+               {"item": item.item, "label_zh": item.label_zh, "label_en": item.label_en, "scale": item.scale,
+                "codes": json.dumps(item.codes, ensure_ascii=False),
+                "dk_codes": json.dumps(item.dk_codes, ensure_ascii=False)})
     _audit_change(con, "items", item.item, before, actor)
 
 
@@ -318,17 +316,14 @@ def save_indicator(con: Connection, ind: Indicator, *, user: User) -> None:
 def _store_indicator(con: Connection, ind: Indicator, actor: str | None) -> None:
     """The write behind :func:`save_indicator`; ``actor=None`` (seeding defaults) is not audited."""
     validate_indicator(ind, {i.item for i in list_items(con)})
-    before = con.execute(_STORED["indicators"], {"k": ind.key}).fetchall()
-    con.execute(
-        "INSERT OR REPLACE INTO indicators (key, label_zh, label_en, description_zh, description_en, item, "
-        "scoring, dk_codes, sort_order, enabled, kind, scale_min, scale_max, unit) VALUES ($key, $lzh, $len, "
-        "$dzh, $den, $item, $scoring, $dk, $order, $enabled, $kind, $smin, $smax, $unit)",
-        {"key": ind.key, "lzh": ind.label_zh, "len": ind.label_en, "dzh": ind.description_zh,
-         "den": ind.description_en, "item": ind.item, "scoring": json.dumps(ind.scoring),
-         "dk": json.dumps(ind.dk_codes, ensure_ascii=False), "order": ind.sort_order, "enabled": ind.enabled,
-         "kind": ind.kind, "smin": 0.0 if ind.kind == "rate" else float(ind.scale_min),
-         "smax": 1.0 if ind.kind == "rate" else float(ind.scale_max), "unit": ind.unit},
-    )
+    before = db.fetch_all(con, _STORED["indicators"], {"key": ind.key})
+    db.execute(con, "definitions/indicator_save",
+               {"key": ind.key, "label_zh": ind.label_zh, "label_en": ind.label_en,
+                "description_zh": ind.description_zh, "description_en": ind.description_en, "item": ind.item,
+                "scoring": json.dumps(ind.scoring), "dk_codes": json.dumps(ind.dk_codes, ensure_ascii=False),
+                "sort_order": ind.sort_order, "enabled": ind.enabled, "kind": ind.kind,
+                "scale_min": 0.0 if ind.kind == "rate" else float(ind.scale_min),
+                "scale_max": 1.0 if ind.kind == "rate" else float(ind.scale_max), "unit": ind.unit})
     _audit_change(con, "indicators", ind.key, before, actor)
 
 
@@ -338,27 +333,21 @@ def _item_from_row(row: tuple[Any, ...]) -> Item:
 
 def list_items(con: Connection) -> list[Item]:
     """All item definitions, by name."""
-    rows = con.execute("SELECT item, label_zh, label_en, scale, codes, dk_codes FROM items ORDER BY item").fetchall()
+    rows = db.fetch_all(con, "definitions/items_list")
     return [_item_from_row(r) for r in rows]
 
 
 def get_item(con: Connection, item: str) -> Item:
     """One item definition; UnknownNameError if absent."""
-    row = con.execute("SELECT item, label_zh, label_en, scale, codes, dk_codes FROM items WHERE item = $i",
-                      {"i": item}).fetchone()
-    if row is None:
+    rows = db.fetch_all(con, "definitions/item_get", {"item": item})
+    if not rows:
         raise UnknownNameError(f"No item named {item!r}.")
-    return _item_from_row(row)
+    return _item_from_row(rows[0])
 
 
 def list_indicators(con: Connection, *, enabled_only: bool = True) -> list[Indicator]:
     """Indicator definitions in display order."""
-    rows = con.execute(
-        "SELECT key, label_zh, label_en, description_zh, description_en, item, scoring, dk_codes, sort_order, "
-        "enabled, COALESCE(kind, 'rate'), COALESCE(scale_min, 0), COALESCE(scale_max, 1), COALESCE(unit, '') "
-        "FROM indicators WHERE enabled OR NOT $only ORDER BY sort_order, key",
-        {"only": enabled_only},
-    ).fetchall()
+    rows = db.fetch_all(con, "definitions/indicators_list", {"enabled_only": enabled_only})
     return [Indicator(r[0], r[1], r[2], r[3], r[4], r[5], {k: float(v) for k, v in json.loads(r[6]).items()},
                       json.loads(r[7]), r[8], r[9], r[10], float(r[11]), float(r[12]), r[13]) for r in rows]
 

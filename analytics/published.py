@@ -42,7 +42,7 @@ import pandas as pd
 from analytics import store
 from analytics.auth import User
 from analytics.choices import PUBLISHED_VALUE_FORMATS, PUBLISHED_WINDOWS
-from analytics.db import Connection, execute, fetch_one, query_df, run
+from analytics.db import Connection, execute, fetch_all, fetch_one, query_df, run
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import problems
 from analytics.ingest.pipeline import Plan, _materialize, temp_root, upload_limit_mb, workbook_limits
@@ -309,11 +309,9 @@ def _decide_format(con: Connection, spec: ResultsSpec, na: list[str]) -> str:
     """'percent' when any value carries % or exceeds 1, else 'proportion' (for value_format 'auto')."""
     if spec.value_format != "auto":
         return spec.value_format
-    row = run(con, "SELECT bool_or(trim(value_text) LIKE '%\\%' ESCAPE '\\'), "
-                   "max(try_cast(replace(rtrim(trim(value_text), '%'), ',', '.') AS DOUBLE)) "
-                   "FROM pub_cells WHERE value_text IS NOT NULL AND NOT list_contains($na, upper(trim(value_text)))",
-              {"na": na}).fetchall()[0]
-    return "percent" if row[0] or (row[1] is not None and row[1] > 1) else "proportion"
+    row = fetch_one(con, "published/value_format", {"na": na})
+    largest = row["largest"]
+    return "percent" if row["has_percent_sign"] or (largest is not None and largest > 1) else "proportion"
 
 
 def _decide_dayfirst(con: Connection, spec: ResultsSpec, warnings: list[dict[str, Any]]) -> bool:
@@ -322,11 +320,8 @@ def _decide_dayfirst(con: Connection, spec: ResultsSpec, warnings: list[dict[str
     it) with a note."""
     if spec.dayfirst is not None:
         return spec.dayfirst
-    first_big, second_big, ambiguous = run(con, """
-        SELECT bool_or(CAST(parts[1] AS INTEGER) > 12), bool_or(CAST(parts[2] AS INTEGER) > 12), count(*) > 0
-        FROM (SELECT regexp_extract_all(trim(period_text), '[0-9]+') AS parts FROM pub_cells
-              WHERE regexp_full_match(trim(period_text), '[0-9]{1,2}[/.][0-9]{1,2}[/.][0-9]{4}( .*)?'))
-    """).fetchall()[0]
+    dates = fetch_one(con, "published/date_order")
+    first_big, second_big, ambiguous = dates["first_big"], dates["second_big"], dates["any_dates"]
     if first_big:
         return True
     if second_big:
@@ -358,8 +353,7 @@ def load_results(con: Connection, source: str | os.PathLike[str] | bytes, spec: 
         name, sha = src.name, src.sha256
     if rows_read == 0 and problems.count(con) == 0:
         raise problems.file_error(name, "header_only", "header_only")
-    already = run(con, "SELECT load_id, source_name FROM published_loads WHERE sha256 = $h AND status = 'loaded'",
-                  {"h": sha}).fetchall()
+    already = fetch_all(con, "published/already_loaded", {"sha256": sha})
     if already:
         problems.add(con, "already_loaded", "published_already_loaded", {"load": already[0][0],
                                                                          "name": already[0][1]})
@@ -379,49 +373,46 @@ def load_results(con: Connection, source: str | os.PathLike[str] | bytes, spec: 
         "h_measure": cols.get("measure") or "", "h_n": cols.get("n"), "h_se": cols.get("se"),
         "h_lower": cols.get("lower"), "h_upper": cols.get("upper"), "h_jurisdiction": cols.get("jurisdiction"),
     })
-    collapsed = run(con, "SELECT count(*), list(_row ORDER BY _row)[:10] FROM pub_dups WHERE same "
-                         "AND _row <> first_row").fetchall()[0]
+    dups = fetch_one(con, "published/duplicates_collapsed")
+    collapsed = (dups["n"], dups["first_rows"])
     if collapsed[0]:
         warnings.append(problems.note("published_duplicates", n=int(collapsed[0]),
                                       rows=", ".join(str(r) for r in collapsed[1])))
     problems.raise_if_problems(con, name, dry_run=dry_run, rows_in_file=rows_read)
-    measures = [r[0] for r in run(con, "SELECT DISTINCT measure FROM pub_dups ORDER BY 1").fetchall()]
-    indicators = {r[0] for r in run(con, "SELECT key FROM indicators").fetchall()}
+    measures = [r[0] for r in fetch_all(con, "published/file_measures")]
+    indicators = {r[0] for r in fetch_all(con, "published/indicator_keys")}
     mapped = {m: spec.measures.get(m, "") or "" for m in measures}
     wrong = sorted({v for v in mapped.values() if v and v not in indicators})
     if wrong:
         raise UnknownNameError(f"The mapping maps measures to unknown indicator(s) {', '.join(wrong)}; "
                                f"use one of {', '.join(sorted(indicators))} or leave the measure as its own.")
-    run(con, "CREATE OR REPLACE TEMP TABLE pub_measures (measure VARCHAR, indicator VARCHAR, label VARCHAR)")
+    execute(con, "published/measures_create")
     if measures:
-        con.executemany("INSERT INTO pub_measures VALUES (?, ?, ?)",
-                        [(m, mapped[m] or None, spec.measure_labels.get(m) or m) for m in measures])
-    new_areas = [r[0] for r in run(con, "SELECT DISTINCT jurisdiction FROM pub_dups WHERE jurisdiction <> '' AND "
-                                        "jurisdiction NOT IN (SELECT code FROM external_jurisdictions "
-                                        "WHERE root = $root) ORDER BY 1", {"root": spec.root}).fetchall()]
-    rows = int(run(con, "SELECT count(*) FROM pub_dups WHERE same AND _row = first_row").fetchall()[0][0])
+        execute(con, "published/measures_insert", {
+            "measures": measures, "indicators": [mapped[m] or None for m in measures],
+            "labels": [spec.measure_labels.get(m) or m for m in measures]})
+    new_areas = [r[0] for r in fetch_all(con, "published/new_areas", {"root": spec.root})]
+    counts = fetch_one(con, "published/figure_counts")
+    rows = int(counts["figures"])
     summary: dict[str, Any] = {
         "kind": "results", "source_name": name, "sha256": sha, **layout.describe(), "rows_read": rows_read,
         "blank_rows": blank_rows, "figures": rows, "duplicates_collapsed": int(collapsed[0]), "value_format": fmt,
         "dayfirst": dayfirst, "root": spec.root, "measures": mapped, "groups": group_label,
-        "not_published": int(run(con, "SELECT count(*) FROM pub_dups WHERE same AND _row = first_row "
-                                      "AND value IS NULL").fetchall()[0][0]),
+        "not_published": int(counts["not_published"]),
         "created_areas": new_areas, "warnings": warnings, "spec": spec.to_dict(),
     }
     if dry_run:
         return ResultsLoad(None, rows, summary, dry_run=True)
     with store.transaction(con):
-        load_id = int(run(con, "INSERT INTO published_loads (source_name, sha256, row_count, loaded_by, summary) "
-                               "VALUES ($name, $sha, $rows, $actor, $summary) RETURNING load_id",
-                          {"name": name, "sha": sha, "rows": rows, "actor": user.username,
-                           "summary": json.dumps(summary, ensure_ascii=False, default=str)}).fetchall()[0][0])
+        load_id = int(fetch_one(con, "published/load_record", {
+            "source_name": name, "sha256": sha, "rows": rows, "actor": user.username,
+            "summary": json.dumps(summary, ensure_ascii=False, default=str)})["load_id"])
         execute(con, "published/load", {"load_id": load_id, "root": spec.root, "fmt": fmt,
                                         "scale_min": scale[0], "scale_max": scale[1]})
         store.audit(con, user.username, "published.load", {"load_id": load_id, "source": name, "rows": rows,
                                                            "root": spec.root, "created_areas": len(new_areas)})
         store.bump_data_version(con)
-    for table in ("pub_cells", "pub_parsed", "pub_dups", "pub_measures", "pub_period_texts", "ingest_raw"):
-        run(con, f"DROP TABLE IF EXISTS {ident(table)}")
+    execute(con, "published/drop_temp")
     return ResultsLoad(load_id, rows, summary)
 
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from analytics import db, tempfiles
 from analytics.db import Connection
-from analytics.errors import ConfigError, StoreBusyError, StoreError
+from analytics.errors import ConfigError, QueryError, StoreBusyError, StoreError
 from analytics.roles import User
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -175,7 +175,8 @@ def migrate(con: Connection) -> list[int]:
         if version in done:
             continue
         with transaction(con):
-            con.execute(text)
+            # A migration is a file of its own (analytics/migrations), run whole: no values to bind.
+            db.run(con, text, what=f"migration {name}")
             db.execute(con, "store/schema_version_record", {"version": version, "name": name})
         applied.append(version)
     _seed_defaults(con)
@@ -213,7 +214,16 @@ _ADVICE_WRITE = ("Free disk space, or make the file, its .wal and its folder wri
                  "nothing of this change was saved.")
 
 
-def _store_error(db_path: Path, exc: db.Error, doing: str, advice: str) -> StoreError:
+# What analytics.db turns a duckdb.Error into (QueryError covers InputDataError and OutOfMemoryError).
+_WRAPPED = (QueryError, StoreError)
+
+
+def _duckdb_error(exc: Exception) -> BaseException:
+    """DuckDB's own error behind one that analytics.db wrapped (its cause), for messages that quote DuckDB."""
+    return exc.__cause__ if isinstance(exc, _WRAPPED) and exc.__cause__ is not None else exc
+
+
+def _store_error(db_path: Path, exc: BaseException, doing: str, advice: str) -> StoreError:
     """The error for a file DuckDB cannot use, naming the file and what a person can do about it."""
     return StoreError(f"{doing} {db_path} failed: {exc}. {advice}", path=str(db_path))
 
@@ -253,10 +263,12 @@ def _schema_is_current(con: Connection) -> bool:
     """Whether every shipped migration is recorded in ``schema_version`` (read-only check)."""
     latest = max(version for version, _name, _text in _migrations())
     try:
-        row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    except db.CatalogException:  # an empty file that nothing has migrated yet
-        return False
-    return row is not None and row[0] is not None and row[0] >= latest
+        row = db.fetch_one(con, "store/schema_latest")
+    except QueryError as exc:
+        if isinstance(exc.__cause__, db.CatalogException):  # an empty file that nothing has migrated yet
+            return False
+        raise
+    return bool(row) and row["latest"] is not None and row["latest"] >= latest
 
 
 def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = False,
@@ -302,9 +314,14 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
     try:
         if migrate_schema:
             migrate(con)
-    except db.IOException as exc:
+    except StoreError as exc:
         con.close()
-        raise _store_error(db_path, exc, "Preparing", _ADVICE_WRITE) from exc
+        cause = exc.__cause__
+        # A file DuckDB could not write while migrating (wrapped by analytics.db without the file's name); a
+        # failed COMMIT already names the file ("Saving the changes to ...") and passes as it is.
+        if isinstance(cause, db.IOException) and "path" not in exc.params:
+            raise _store_error(db_path, cause, "Preparing", _ADVICE_WRITE) from cause
+        raise
     return con
 
 
@@ -317,10 +334,11 @@ def _limit_memory(con: Connection) -> None:
     if limit.strip().lower() == "none":
         return
     try:
-        con.execute("SET memory_limit = $m", {"m": limit})
-    except db.Error as exc:
+        db.execute(con, "store/memory_limit", {"limit": limit})
+    except (*_WRAPPED, db.InterruptException) as exc:
         con.close()
-        raise ConfigError(f"${MEMORY_LIMIT_ENV} must be a size such as 3GB or 800MB: {exc}") from exc
+        cause = _duckdb_error(exc)
+        raise ConfigError(f"${MEMORY_LIMIT_ENV} must be a size such as 3GB or 800MB: {cause}") from cause
 
 
 def get_setting(con: Connection, name: str) -> Any:
@@ -367,14 +385,15 @@ def transaction(con: Connection) -> Iterator[Connection]:
     naming the file, with DuckDB's error as its cause.
     """
     db_file = _database_file(con)
-    con.execute("BEGIN TRANSACTION")
+    db.execute(con, "store/begin")
     committed = False
     try:
         yield con
         try:
-            con.execute("COMMIT")
-        except db.Error as exc:
-            raise _store_error(db_file, exc, "Saving the changes to", _ADVICE_WRITE) from exc
+            db.execute(con, "store/commit")
+        except (*_WRAPPED, db.InterruptException) as exc:
+            cause = _duckdb_error(exc)
+            raise _store_error(db_file, cause, "Saving the changes to", _ADVICE_WRITE) from cause
         committed = True
     finally:
         if not committed:
@@ -392,11 +411,11 @@ def _rollback_keeping_cause(con: Connection) -> None:
     # Read before the ROLLBACK: inside its except clause sys.exc_info() is the rollback's own error.
     propagating = sys.exc_info()[1]
     try:
-        con.execute("ROLLBACK")
-    except db.Error as rollback_error:
+        db.execute(con, "store/rollback")
+    except (*_WRAPPED, db.InterruptException) as rollback_error:
         if propagating is None:
             raise
-        propagating.add_note(f"(the rollback after it also failed: {rollback_error})")
+        propagating.add_note(f"(the rollback after it also failed: {_duckdb_error(rollback_error)})")
 
 
 def audit(con: Connection, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
 
-from analytics import store
+from analytics import db, store
 from analytics.db import Connection
 from analytics.errors import WeightingError
 from analytics.i18n import t
@@ -61,13 +61,6 @@ __all__ = ["RakeResult", "rake_weights", "reset_weights", "label_report", "parse
 JURISDICTION_DIMS: frozenset[str] = frozenset({"district", "station"})
 TOTALS_TOLERANCE = 0.001  # margins whose totals differ by more than 0.1% are rejected
 _SEP = "\x1f"  # joins the values of a multi-dimension category into one key
-_DROP_TEMP = (
-    "DROP TABLE IF EXISTS temp._jm_rake_w",
-    "DROP TABLE IF EXISTS temp._jm_rake_dimval",
-    "DROP TABLE IF EXISTS temp._jm_rake_cat",
-    "DROP TABLE IF EXISTS temp._jm_rake_margin",
-    "DROP TABLE IF EXISTS temp._jm_rake_bands",
-)
 _MAX_LISTED = 5
 AGE_YEARS_ITEM = "age"  # the item holding age in years, banded when a margin gives age bands
 LABEL_COLUMNS = ["margin", "dimension", "label", "side", "respondents", "recode_to", "suggestion",
@@ -249,43 +242,32 @@ def _prepare_margins(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[st
 
 
 def _drop_temp(con: Connection) -> None:
-    for statement in _DROP_TEMP:
-        con.execute(statement)
+    db.execute(con, "weighting/rake_drop_temp")
 
 
 def _load_scope(con: Connection, batch_ids: list[int] | None) -> int:
     """Create the working weight table for respondents of loaded batches in scope; return their count."""
     if batch_ids is None:
-        rows = con.execute("SELECT DISTINCT batch_id FROM respondents").fetchall()
+        rows = db.fetch_all(con, "weighting/loaded_batches")
         batch_list = [int(r[0]) for r in rows]
     else:
         batch_list = [int(b) for b in batch_ids]
         if not batch_list:
             raise WeightingError("No batches chosen; pass batch ids or None for all loaded batches.",
                                  key="error.weighting.no_batches")
-    con.execute(
-        "CREATE TEMP TABLE _jm_rake_w AS "
-        "SELECT r.respondent_key, r.jurisdiction_code, COALESCE(r.design_weight, 1.0) AS w0, "
-        "       COALESCE(r.design_weight, 1.0) AS w "
-        "FROM respondents r "
-        "WHERE list_contains($batches, r.batch_id) "
-        "  AND r.batch_id NOT IN (SELECT batch_id FROM batches WHERE status = 'removed')",
-        {"batches": batch_list},
-    )
-    n = con.execute("SELECT count(*) FROM _jm_rake_w").fetchone()[0]
+    db.execute(con, "weighting/rake_scope", {"batches": batch_list})
+    n = db.fetch_one(con, "weighting/rake_scope_count")["n"]
     if n == 0:
         raise WeightingError(
             f"No respondents in the loaded batches {batch_list or '(none)'}; load a survey first or "
             "choose other batches.", key="error.weighting.no_respondents", batches=batch_list,
         )
-    bad = con.execute(
-        "SELECT count(*), min(w0) FROM _jm_rake_w WHERE NOT isfinite(w0) OR w0 <= 0"
-    ).fetchone()
-    if bad[0]:
+    bad = db.fetch_one(con, "weighting/rake_bad_design_weights")
+    if bad["n"]:
         raise WeightingError(
-            f"{bad[0]} respondents have a design weight that is not a positive number (e.g. {bad[1]}); "
+            f"{bad['n']} respondents have a design weight that is not a positive number (e.g. {bad['example']}); "
             "fix their design weights or leave them empty (= 1) before raking.",
-            key="error.weighting.bad_design_weight", count=int(bad[0]),
+            key="error.weighting.bad_design_weight", count=int(bad["n"]),
         )
     return int(n)
 
@@ -310,7 +292,7 @@ def banded_dimensions(margins: Sequence[pd.DataFrame], dims: Sequence[Sequence[s
 
 def _band_table(con: Connection, labels: Mapping[str, Sequence[str]]) -> set[str]:
     """``_jm_rake_bands``: (dim, label, lo, hi) of every dimension whose margin labels are all age bands."""
-    con.execute("CREATE TEMP TABLE _jm_rake_bands (dim VARCHAR, label VARCHAR, lo DOUBLE, hi DOUBLE)")
+    db.execute(con, "weighting/rake_bands_create")
     rows = []
     for dim, dim_labels in labels.items():
         bands = [parse_band(label) for label in dim_labels]
@@ -318,7 +300,8 @@ def _band_table(con: Connection, labels: Mapping[str, Sequence[str]]) -> set[str
             rows.extend((dim, fold_label(label), b[0], b[1] if math.isfinite(b[1]) else None)
                         for label, b in zip(dim_labels, bands, strict=True) if b is not None)
     if rows:
-        con.executemany("INSERT INTO _jm_rake_bands VALUES (?, ?, ?, ?)", rows)
+        dims, folded, los, his = (list(column) for column in zip(*rows, strict=True))
+        db.execute(con, "weighting/rake_bands_insert", {"dims": dims, "labels": folded, "los": los, "his": his})
     return {r[0] for r in rows}
 
 
@@ -330,47 +313,23 @@ def _load_dimensions(con: Connection, dims: Sequence[Sequence[str]], n: int,
     dimension, ages in years (the item's own answers, else the ``age`` item's) become the margin band
     they fall in; then ``recodes`` apply. ``strict=False`` (for :func:`label_report`) skips the checks.
     """
-    con.execute(
-        "CREATE TEMP TABLE _jm_rake_dimval (respondent_key BIGINT, m INTEGER, pos INTEGER, value VARCHAR, "
-        "raw VARCHAR)"
-    )
+    db.execute(con, "weighting/rake_dimval_create")
     for m, dim_list in enumerate(dims):
         for pos, dim in enumerate(dim_list):
             params = {"m": m, "pos": pos, "dim": dim}
-            if dim in JURISDICTION_DIMS:
-                con.execute(
-                    "INSERT INTO _jm_rake_dimval "
-                    "SELECT w.respondent_key, $m, $pos, lower(a.ancestor_code), a.ancestor_code FROM _jm_rake_w w "
-                    "JOIN jurisdiction_ancestors a "
-                    "ON a.code = w.jurisdiction_code AND a.ancestor_level = $dim",
-                    params,
-                )
-            else:
-                con.execute(
-                    "INSERT INTO _jm_rake_dimval "
-                    "SELECT a.respondent_key, $m, $pos, lower(trim(regexp_replace(a.code, '\\s+', ' ', 'g'))), "
-                    "trim(a.code) FROM answers a "
-                    "JOIN _jm_rake_w w ON w.respondent_key = a.respondent_key WHERE a.item = $dim",
-                    params,
-                )
+            db.execute(con, "weighting/rake_dimval_jurisdiction" if dim in JURISDICTION_DIMS
+                       else "weighting/rake_dimval_item", params)
             if dim in banded:
                 _band_ages(con, m, pos, dim)
             for old, new in (recodes.get(dim) or {}).items():
-                con.execute(
-                    "UPDATE _jm_rake_dimval SET value = $new WHERE m = $m AND pos = $pos AND value = $old",
-                    {"m": m, "pos": pos, "old": fold_label(old), "new": fold_label(new)},
-                )
-            have, rows = con.execute(
-                "SELECT count(DISTINCT respondent_key), count(*) FROM _jm_rake_dimval "
-                "WHERE m = $m AND pos = $pos",
-                {"m": m, "pos": pos},
-            ).fetchone()
+                db.execute(con, "weighting/rake_dimval_recode",
+                           {"m": m, "pos": pos, "old": fold_label(old), "new": fold_label(new)})
+            coverage = db.fetch_one(con, "weighting/rake_dimval_coverage", {"m": m, "pos": pos})
+            have, rows = coverage["respondents"], coverage["n_values"]
             if not strict:
                 continue
             if have == 0 and dim not in JURISDICTION_DIMS:
-                known = [r[0] for r in con.execute(
-                    "SELECT DISTINCT a.item FROM answers a JOIN _jm_rake_w w USING (respondent_key) "
-                    "ORDER BY 1 LIMIT 30").fetchall()]
+                known = [r[0] for r in db.fetch_all(con, "weighting/rake_items_answered")]
                 raise WeightingError(
                     f"No respondent in the chosen batches answered item {dim!r}; check the name "
                     f"(items answered: {', '.join(known) or 'none'}).",
@@ -393,47 +352,18 @@ def _load_dimensions(con: Connection, dims: Sequence[Sequence[str]], n: int,
                 )
     # Category key of each respondent in each margin: the dimension values joined in order (hash joins,
     # much faster in DuckDB than an ordered string_agg).
-    con.execute("CREATE TEMP TABLE _jm_rake_cat (respondent_key BIGINT, m INTEGER, cat VARCHAR, cid INTEGER, "
-                "raw VARCHAR)")
+    db.execute(con, "weighting/rake_cat_create")
     for m, dim_list in enumerate(dims):
-        con.execute(
-            "INSERT INTO _jm_rake_cat SELECT respondent_key, m, value, NULL, raw FROM _jm_rake_dimval "
-            "WHERE m = $m AND pos = 0",
-            {"m": m},
-        )
+        db.execute(con, "weighting/rake_cat_first", {"m": m})
         for pos in range(1, len(dim_list)):
-            con.execute(
-                "UPDATE _jm_rake_cat SET cat = _jm_rake_cat.cat || $sep || d.value, "
-                "raw = _jm_rake_cat.raw || $sep || d.raw FROM _jm_rake_dimval d "
-                "WHERE d.respondent_key = _jm_rake_cat.respondent_key AND d.m = $m AND d.pos = $pos "
-                "AND _jm_rake_cat.m = $m",
-                {"m": m, "pos": pos, "sep": _SEP},
-            )
-
-
-# Ages in years on a banded dimension: respondents without an answer to the dimension's item take their
-# answer to the age item; then every value that is a number becomes the label of the band holding it.
-_AGE_FILL = """
-INSERT INTO _jm_rake_dimval
-SELECT a.respondent_key, $m, $pos, trim(a.code), trim(a.code)
-FROM answers a JOIN _jm_rake_w w ON w.respondent_key = a.respondent_key
-WHERE a.item = $age AND $dim <> $age
-  AND NOT EXISTS (SELECT 1 FROM _jm_rake_dimval d WHERE d.respondent_key = a.respondent_key
-                  AND d.m = $m AND d.pos = $pos)
-"""
-_AGE_BAND = """
-UPDATE _jm_rake_dimval SET value = b.label
-FROM _jm_rake_bands b
-WHERE _jm_rake_dimval.m = $m AND _jm_rake_dimval.pos = $pos AND b.dim = $dim
-  AND TRY_CAST(_jm_rake_dimval.value AS DOUBLE) >= b.lo
-  AND (b.hi IS NULL OR TRY_CAST(_jm_rake_dimval.value AS DOUBLE) < b.hi)
-"""
+            db.execute(con, "weighting/rake_cat_append", {"m": m, "pos": pos, "sep": _SEP})
 
 
 def _band_ages(con: Connection, m: int, pos: int, dim: str) -> None:
-    params = {"m": m, "pos": pos, "dim": dim, "age": AGE_YEARS_ITEM}
-    con.execute(_AGE_FILL, params)
-    con.execute(_AGE_BAND, {"m": m, "pos": pos, "dim": dim})
+    """Ages in years on a banded dimension: respondents without an answer to the dimension's item take their
+    answer to the age item; then every value that is a number becomes the label of the band holding it."""
+    db.execute(con, "weighting/rake_age_fill", {"m": m, "pos": pos, "dim": dim, "age": AGE_YEARS_ITEM})
+    db.execute(con, "weighting/rake_age_band", {"m": m, "pos": pos, "dim": dim})
 
 
 def _unmatched(con: Connection, dims: Sequence[Sequence[str]],
@@ -442,13 +372,9 @@ def _unmatched(con: Connection, dims: Sequence[Sequence[str]],
     rows: list[dict[str, object]] = []
     for m, dim_list in enumerate(dims):
         for pos, dim in enumerate(dim_list):
-            margin_vals = con.execute(
-                "SELECT DISTINCT split_part(cat, $sep, $p) FROM _jm_rake_margin WHERE m = $m",
-                {"sep": _SEP, "p": pos + 1, "m": m}).fetchall()
+            margin_vals = db.fetch_all(con, "weighting/rake_margin_values", {"sep": _SEP, "p": pos + 1, "m": m})
             margin_set = {r[0] for r in margin_vals}
-            sample = con.execute(
-                "SELECT value, min(raw), count(*) FROM _jm_rake_dimval WHERE m = $m AND pos = $pos "
-                "GROUP BY value ORDER BY value", {"m": m, "pos": pos}).fetchall()
+            sample = db.fetch_all(con, "weighting/rake_sample_values", {"m": m, "pos": pos})
             sample_set = {r[0] for r in sample}
             shown_margins = [lab for lab in labels.get(dim, []) if fold_label(lab) in margin_set] or sorted(
                 margin_set)
@@ -497,11 +423,7 @@ def _load_margins(con: Connection, long: pd.DataFrame, dims: Sequence[Sequence[s
                   labels: Mapping[str, Sequence[str]]) -> None:
     """Store the margins and check that sample and margin categories match both ways."""
     _store_margins(con, long)
-    extra = con.execute(
-        "SELECT c.m, min(c.raw), count(*) AS n FROM _jm_rake_cat c "
-        "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_margin mg WHERE mg.m = c.m AND mg.cat = c.cat) "
-        "GROUP BY c.m, c.cat ORDER BY c.m, c.cat"
-    ).fetchall()
+    extra = db.fetch_all(con, "weighting/rake_sample_not_in_margins")
     if extra:
         # Labels first: a vendor's 35-54 against margins of 30-44 / 45-59 is one fix, not two errors.
         report = _unmatched(con, dims, labels)
@@ -518,11 +440,7 @@ def _load_margins(con: Connection, long: pd.DataFrame, dims: Sequence[Sequence[s
             key="error.weighting.category_not_in_margins", category=_label(dims[extra[0][0]], extra[0][1]),
             unmatched=report.to_dict("records"),
         )
-    absent = con.execute(
-        "SELECT mg.m, mg.label FROM _jm_rake_margin mg "
-        "WHERE NOT EXISTS (SELECT 1 FROM _jm_rake_cat c WHERE c.m = mg.m AND c.cat = mg.cat) "
-        "ORDER BY mg.m, mg.label"
-    ).fetchall()
+    absent = db.fetch_all(con, "weighting/rake_margin_not_in_sample")
     if absent:
         listed = "; ".join(f"margin {m + 1}: {label}" for m, label in absent[:_MAX_LISTED])
         more = f" and {len(absent) - _MAX_LISTED} more" if len(absent) > _MAX_LISTED else ""
@@ -531,52 +449,15 @@ def _load_margins(con: Connection, long: pd.DataFrame, dims: Sequence[Sequence[s
             "category: merge it with a neighbouring category in the margins, or drop it.",
             key="error.weighting.category_not_in_sample", category=absent[0][1],
         )
-    con.execute(
-        "UPDATE _jm_rake_cat SET cid = mg.cid FROM _jm_rake_margin mg "
-        "WHERE mg.m = _jm_rake_cat.m AND mg.cat = _jm_rake_cat.cat"
-    )
+    db.execute(con, "weighting/rake_cat_link")
 
 
 def _store_margins(con: Connection, long: pd.DataFrame) -> None:
-    con.execute(
-        "CREATE TEMP TABLE _jm_rake_margin (cid INTEGER, m INTEGER, cat VARCHAR, population DOUBLE, "
-        "label VARCHAR)"
-    )
-    con.executemany(
-        "INSERT INTO _jm_rake_margin VALUES (?, ?, ?, ?, ?)",
-        [(i, int(r.m), str(r.cat), float(r.population), str(r.label))
-         for i, r in enumerate(long.itertuples(index=False))],
-    )
-
-
-# One IPF step for margin $m: GROUP BY the margin's categories, then scale every weight in a category by
-# population / current total.
-_IPF_STEP = """
-UPDATE _jm_rake_w SET w = _jm_rake_w.w * f.factor
-FROM (
-    SELECT c.respondent_key, mg.population / g.total AS factor
-    FROM _jm_rake_cat c
-    JOIN (
-        SELECT c.cid, sum(w.w) AS total
-        FROM _jm_rake_cat c JOIN _jm_rake_w w ON w.respondent_key = c.respondent_key
-        WHERE c.m = $m
-        GROUP BY c.cid
-    ) g ON g.cid = c.cid
-    JOIN _jm_rake_margin mg ON mg.cid = c.cid
-    WHERE c.m = $m
-) f
-WHERE _jm_rake_w.respondent_key = f.respondent_key
-"""
-
-_MARGIN_ERROR = """
-SELECT max(abs(s.total - mg.population) / mg.population)
-FROM _jm_rake_margin mg
-JOIN (
-    SELECT c.cid, sum(w.w) AS total
-    FROM _jm_rake_cat c JOIN _jm_rake_w w ON w.respondent_key = c.respondent_key
-    GROUP BY c.cid
-) s ON s.cid = mg.cid
-"""
+    db.execute(con, "weighting/rake_margin_create")
+    # One row per category (cid = its position in ``long``), bound as parallel lists.
+    db.execute(con, "weighting/rake_margin_insert", {
+        "cids": list(range(len(long))), "ms": [int(m) for m in long["m"]], "cats": [str(c) for c in long["cat"]],
+        "populations": [float(p) for p in long["population"]], "labels": [str(lab) for lab in long["label"]]})
 
 
 def _ipf(con: Connection, n_margins: int, n: int, total: float, max_iter: int, tol: float,
@@ -585,14 +466,11 @@ def _ipf(con: Connection, n_margins: int, n: int, total: float, max_iter: int, t
     error = math.inf
     for iteration in range(1, max_iter + 1):
         for m in range(n_margins):
-            con.execute(_IPF_STEP, {"m": m})
+            db.execute(con, "weighting/rake_ipf_step", {"m": m})
         if trim is not None:
             mean = total / n
-            con.execute(
-                "UPDATE _jm_rake_w SET w = least(greatest(w, $lo), $hi)",
-                {"lo": trim[0] * mean, "hi": trim[1] * mean},
-            )
-        error = float(con.execute(_MARGIN_ERROR).fetchone()[0])
+            db.execute(con, "weighting/rake_trim", {"lo": trim[0] * mean, "hi": trim[1] * mean})
+        error = float(db.fetch_one(con, "weighting/rake_margin_error")["error"])
         if error < tol:
             return iteration, error
     hint = (f"The bounds {trim} may be too tight to meet the margins; widen them. " if trim is not None
@@ -669,17 +547,13 @@ def rake_weights(
             _load_dimensions(con, dims, n, banded, recodes or {})
             _load_margins(con, long, dims, labels)
             iterations, error = _ipf(con, len(dims), n, total, max_iter, tol, trim)
-            w_min, w_max, sum_w, sum_w2 = con.execute(
-                "SELECT min(w), max(w), sum(w), sum(w * w) FROM _jm_rake_w"
-            ).fetchone()
+            summary = db.fetch_one(con, "weighting/rake_weight_summary")
+            w_min, w_max, sum_w, sum_w2 = (summary[k] for k in ("w_min", "w_max", "sum_w", "sum_w2"))
             result = RakeResult(
                 iterations=iterations, converged=True, max_margin_error=error, weight_min=float(w_min),
                 weight_max=float(w_max), deff_kish=float(n * sum_w2 / (sum_w * sum_w)),
             )
-            con.execute(
-                "UPDATE respondents SET weight = w.w FROM _jm_rake_w w "
-                "WHERE respondents.respondent_key = w.respondent_key"
-            )
+            db.execute(con, "weighting/rake_write")
             store.bump_data_version(con)
             store.audit(con, user.username, "weights.rake", {
                 "dims": [list(d) for d in dims], "batch_ids": batch_ids, "respondents": n,
@@ -733,17 +607,12 @@ def reset_weights(con: Connection, batch_ids: list[int] | None = None, *,
     batch_list = None if batch_ids is None else [int(b) for b in batch_ids]
     with store.transaction(con):
         if batch_list is None:
-            count = con.execute("SELECT count(*) FROM respondents").fetchone()[0]
-            con.execute("UPDATE respondents SET weight = design_weight")
+            count = db.fetch_one(con, "weighting/reset_all_count")["n"]
+            db.execute(con, "weighting/reset_all")
         else:
             params = {"batches": batch_list}
-            count = con.execute(
-                "SELECT count(*) FROM respondents WHERE list_contains($batches, batch_id)", params
-            ).fetchone()[0]
-            con.execute(
-                "UPDATE respondents SET weight = design_weight WHERE list_contains($batches, batch_id)",
-                params,
-            )
+            count = db.fetch_one(con, "weighting/reset_batches_count", params)["n"]
+            db.execute(con, "weighting/reset_batches", params)
         store.bump_data_version(con)
         store.audit(con, user.username, "weights.reset", {"batch_ids": batch_list, "respondents": int(count)})
     return int(count)

@@ -1,0 +1,2 @@
+-- Start an all-or-nothing transaction (store.transaction).
+BEGIN TRANSACTION;

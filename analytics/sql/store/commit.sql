@@ -1,0 +1,2 @@
+-- Keep the transaction's changes (store.transaction: a failure here is reported naming the file).
+COMMIT;

@@ -1,0 +1,2 @@
+-- How many respondents are raked.
+SELECT count(*) AS n FROM _jm_rake_w;

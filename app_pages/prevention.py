@@ -19,21 +19,14 @@ def metric_table(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def detail_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[pd.DataFrame | None,
-                                                                                      pd.DataFrame]:
-    """The escalation list (None for roles without record detail) and the overdue hazards."""
+def record_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[
+        pd.DataFrame | None, pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """The escalation list, the overdue hazards, the opinions collected on unsolved cases and their topic
+    counts; the escalations and opinions are None for roles without record detail."""
     cur = common.cursor()
-    rows = prevention.escalations(cur, _sel) if _user.can("record_detail") else None
-    return rows, prevention.overdue_hazards(cur, _sel)
-
-
-@st.cache_data(show_spinner=False)
-def opinion_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[pd.DataFrame | None,
-                                                                                       pd.DataFrame]:
-    """Opinions collected on unsolved cases (None for roles without record detail) and their topic counts."""
-    cur = common.cursor()
-    rows = prevention.unsolved_opinions(cur, _sel) if _user.can("record_detail") else None
-    return rows, prevention.opinion_topics(cur, _sel)
+    detail = _user.can("record_detail")
+    return (prevention.escalations(cur, _sel) if detail else None, prevention.overdue_hazards(cur, _sel),
+            prevention.unsolved_opinions(cur, _sel) if detail else None, prevention.opinion_topics(cur, _sel))
 
 
 def cell(row: pd.Series, lang: str) -> str:
@@ -50,8 +43,7 @@ page = record_views.open_page(tr("prevention.title"), tr("prevention.intro"))
 version, user, sel, key = page.version, page.user, page.sel, page.key
 try:
     table = metric_table(version, key, sel)
-    escalation_rows, overdue = detail_tables(version, key, sel, user)
-    opinion_rows, opinion_counts = opinion_tables(version, key, sel, user)
+    escalation_rows, overdue, opinion_rows, opinion_counts = record_tables(version, key, sel, user)
     topic_names = voice.topic_labels(common.cursor(), common.lang())
     window = int(get_setting(common.cursor(), "escalation_window_days"))
 except JingminError as exc:

@@ -7,16 +7,11 @@ from analytics import compare, store
 from analytics.errors import UnknownNameError
 from analytics.presentation import pct
 from analytics.selection import Selection
+from tests.app.pagetext import SHOWN, cells, page_text
 
 
 def all_text(at) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
-    parts += [e.value for e in at.caption] + [str(e.value) for e in at.info] + [str(e.value) for e in at.success]
-    return "\n".join(str(p) for p in parts)
-
-
-def cells(frame) -> str:
-    return " ".join(str(v) for v in frame.to_numpy().ravel())
+    return page_text(at, (*SHOWN, "success"))
 
 
 def expected(path, **options):

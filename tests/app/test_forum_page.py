@@ -13,6 +13,7 @@ from analytics import forum, store
 from analytics.i18n import t
 from analytics.periods import period_kind as _period_kind
 from analytics.selection import Selection
+from tests.app.pagetext import page_text
 from tests.data.test_forum import ACTIONS, PERIOD, build_forum_city
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,9 +52,7 @@ def unescape(text: str) -> str:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.header]
-    parts += [e.value for e in at.subheader] + [e.value for e in at.caption] + [str(e.value) for e in at.info]
-    return unescape("\n".join(str(p) for p in parts))
+    return unescape(page_text(at, ("markdown", "title", "header", "subheader", "caption", "info")))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import forum, store
 from analytics.i18n import t
 from analytics.selection import Selection
+from tests.app.pagetext import all_text
 from tests.data.forum_waves_city import W1, W2, W3, build_wave_city
 
 REPO = Path(__file__).resolve().parents[2]
@@ -50,9 +51,7 @@ def wave_page(city, monkeypatch):
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
-    parts += [e.value for e in at.caption] + [str(e.value) for e in at.info]
-    return "\n".join(str(p) for p in parts).replace("\\", "")
+    return all_text(at).replace("\\", "")  # Markdown escapes
 
 
 def summary(city: Path, code: str, wave: str, lang: str) -> forum.ForumSummary:

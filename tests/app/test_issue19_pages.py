@@ -8,7 +8,7 @@ import pytest
 from analytics import auth, store
 from analytics.ingest.pipeline import ingest_file
 from analytics.roles import LOCAL_USER, User
-from tests.app.test_core_pages import all_text
+from tests.app.pagetext import all_text
 from tests.data.test_issue19_link_opinions import CASES, comments_csv
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from analytics import forum, store
 from analytics.roles import LOCAL_USER, User
-from tests.app.test_core_pages import all_text
+from tests.app.pagetext import all_text
 from tests.data.test_scope_cli import add_prevention_and_voice
 
 

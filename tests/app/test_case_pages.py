@@ -8,7 +8,7 @@ from analytics import cases, drivers, link, store
 from analytics.i18n import t
 from analytics.presentation import p_text, signed
 from analytics.selection import Selection
-from tests.app.pagetext import SHOWN, cells, page_text
+from tests.app.helpers import SHOWN, cells, page_text
 
 CATEGORIES = np.array(["theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other"])
 

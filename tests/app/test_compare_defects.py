@@ -10,7 +10,7 @@ from analytics import compare, engine, store
 from analytics.i18n import t
 from analytics.presentation import natural_text, p_text, signed
 from analytics.selection import Selection
-from tests.app.pagetext import page_text
+from tests.app.helpers import page_text
 
 
 def all_text(at) -> str:

@@ -7,7 +7,7 @@ from analytics import compare, store
 from analytics.errors import UnknownNameError
 from analytics.presentation import pct
 from analytics.selection import Selection
-from tests.app.pagetext import SHOWN, cells, page_text
+from tests.app.helpers import SHOWN, cells, page_text
 
 
 def all_text(at) -> str:

@@ -5,7 +5,7 @@ import pytest
 from analytics import engine, store
 from analytics.presentation import pct
 from analytics.selection import Selection
-from tests.app.pagetext import all_text, heatmap
+from tests.app.helpers import all_text, heatmap
 
 
 @pytest.mark.parametrize(("lang", "title", "scorecard"), [("zh", "指标总览", "辖区记分卡"),

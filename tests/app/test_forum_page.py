@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -13,10 +12,8 @@ from analytics import forum, store
 from analytics.i18n import t
 from analytics.periods import period_kind as _period_kind
 from analytics.selection import Selection
-from tests.app.pagetext import page_text
+from tests.app.helpers import page_text, start
 from tests.data.test_forum import ACTIONS, PERIOD, build_forum_city
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -32,15 +29,7 @@ def forum_page(city, monkeypatch):
     st.cache_resource.clear()
 
     def make(lang: str = "zh", *, clean: bool = False) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-        at.session_state["lang"] = lang
-        if clean:
-            at.query_params["clean"] = "1"
-        at.run()
-        at.switch_page("app_pages/forum.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
+        return start(lang, page="forum", query={"clean": "1"} if clean else None)
 
     yield make
     st.cache_resource.clear()

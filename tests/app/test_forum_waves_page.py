@@ -12,10 +12,8 @@ from streamlit.testing.v1 import AppTest
 from analytics import forum, store
 from analytics.i18n import t
 from analytics.selection import Selection
-from tests.app.pagetext import all_text
+from tests.app.helpers import all_text, start
 from tests.data.forum_waves_city import W1, W2, W3, build_wave_city
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +34,7 @@ def wave_page(city, monkeypatch):
     st.cache_resource.clear()
 
     def make(lang: str) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-        at.session_state["lang"] = lang
-        at.session_state["_granularity"] = "wave"
-        at.run()
-        at.switch_page("app_pages/forum.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
+        return start(lang, page="forum", _granularity="wave")
 
     yield make
     st.cache_resource.clear()
@@ -116,11 +107,5 @@ def test_link_page_on_waves_says_to_choose_a_calendar_period(city, monkeypatch, 
     """The Link page relates dated police-work records to the survey; on waves it says so instead of failing."""
     monkeypatch.setenv("JINGMIN_DB", str(city))
     st.cache_data.clear()
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    at.session_state["_granularity"] = "wave"
-    at.run()
-    at.switch_page("app_pages/link.py")
-    at.run()
-    assert not at.exception, at.exception
+    at = start(lang, page="link", _granularity="wave")
     assert [e.value for e in at.info] == [t("link.by_calendar_period", lang)]

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth, store
 from analytics.demo import build_demo_database
 from analytics.roles import LOCAL_USER
-from tests.app.pagetext import page_text
+from tests.app.helpers import page_text
 
 REPO = Path(__file__).resolve().parents[2]
 

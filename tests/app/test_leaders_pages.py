@@ -9,7 +9,7 @@ import pytest
 
 from analytics import scorecard, store
 from analytics.selection import Selection
-from tests.app.pagetext import heatmap, save_squares
+from tests.app.helpers import heatmap, save_squares
 from tests.data import leaders_city
 
 

@@ -3,7 +3,7 @@
 
 from analytics import auth, store
 from analytics.roles import LOCAL_USER
-from tests.app.pagetext import heatmap, page_text
+from tests.app.helpers import heatmap, page_text
 
 
 def add_account(path, name="chief", role="admin", jurisdiction=None):

@@ -10,7 +10,7 @@ import pytest
 
 from analytics import assessment, store
 from analytics.auth import User
-from tests.app.pagetext import heatmap, save_squares
+from tests.app.helpers import heatmap, save_squares
 from tests.data import leaders_city
 
 # Wilson 95% intervals of 2025Q2 visibility by hand (tests/data/test_scorecard.py): S1 .90 (.8506, .9343),

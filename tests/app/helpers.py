@@ -1,16 +1,54 @@
-"""Readers of what an AppTest run drew, shared by the page tests: the text of its elements, a table's cells,
-the Overview's heat-map as sent to the browser, and square boundaries for the Map page."""
+"""Shared by the page tests: starting the dashboard in an AppTest and opening a page (signed in or not), and
+reading what a run drew (the text of its elements, everything it rendered, a table's cells, the Overview's
+heat-map as sent to the browser); square boundaries for the Map page."""
 
 from __future__ import annotations
 
 import html
 import json
+import time
 from pathlib import Path
 
 import pandas as pd
+from google.protobuf.json_format import MessageToDict
+from streamlit.testing.v1 import AppTest
 
-from analytics import geo, store
+from analytics import auth, geo, store
 from analytics.auth import User
+
+REPO = Path(__file__).resolve().parents[2]
+
+def start(lang: str = "zh", *, page: str | None = None, query: dict[str, str] | None = None, **state) -> AppTest:
+    """An AppTest of dashboard.py (on the database JINGMIN_DB names) in ``lang`` with ``state`` in its session
+    and ``query`` in its URL, after its first run and, given ``page``, after opening that page."""
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    for key, value in state.items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at if page is None else open_page(at, page)
+
+
+def open_page(at: AppTest, page: str, level: str | None = None) -> AppTest:
+    """Open ``app_pages/<page>`` ('.py' optional), at ``level`` in the sidebar when given."""
+    at.switch_page(f"app_pages/{page.removesuffix('.py')}.py")
+    at.run()
+    if level is not None:
+        at.selectbox(key=f"level_{at.session_state['lang']}").set_value(level).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def signed_in(app, db_path: Path, username: str, lang: str = "en") -> AppTest:
+    """The ``app`` fixture's AppTest with account ``username`` of ``db_path`` signed in."""
+    con = store.connect(db_path)
+    user = auth.get_user(con, username)
+    con.close()
+    return app(lang, user=user, last_active=time.monotonic())
+
 
 # The elements most page tests read text from, in this order.
 SHOWN = ("markdown", "title", "subheader", "caption", "info")
@@ -24,6 +62,38 @@ def page_text(at, kinds: tuple[str, ...] = SHOWN, separator: str = "\n") -> str:
 def all_text(at) -> str:
     """Markdown, titles, subheaders, captions and info boxes of the run."""
     return page_text(at)
+
+
+def _decoded(value):
+    """Strings that hold JSON (chart specs) decoded, so their text is compared as shown."""
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            return _decoded(json.loads(value))
+        except ValueError:
+            return value
+    return value
+
+
+def rendered(at) -> str:
+    """All that a run drew: every element's message (chart specs decoded) and every table's cells."""
+    parts = []
+    stack = [at._tree]
+    while stack:
+        node = stack.pop()
+        stack.extend(getattr(node, "children", {}).values())
+        proto = getattr(node, "proto", None)
+        if proto is None:
+            continue
+        if getattr(node, "type", "") in ("arrow_data_frame", "dataframe", "table"):
+            frame = node.value
+            parts.append(frame.to_csv() + " ".join(map(str, frame.columns)))
+            continue
+        parts.append(json.dumps(_decoded(MessageToDict(proto)), ensure_ascii=False))
+    return "\n".join(parts)
 
 
 def cells(frame: pd.DataFrame) -> str:

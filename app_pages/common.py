@@ -187,8 +187,9 @@ def writer() -> Iterator[Connection]:
 
 
 def write_and_rerun(write: Callable[[duckdb.DuckDBPyConnection], object], flash_key: str, message: str) -> None:
-    """Run ``write`` on a read-write connection (:func:`writer`). Done: the page reruns with ``message`` left
-    under ``flash_key`` for :func:`page_start` to show; refused (a JingminError): the reason is shown here."""
+    """Run ``write`` on a read-write connection (:func:`writer`). Done: the page reruns (showing the change) with
+    ``message`` left under ``flash_key`` for the page to show (:func:`page_start` does); refused (a JingminError):
+    the reason is shown here."""
     try:
         with writer() as con:
             write(con)
@@ -426,13 +427,14 @@ def filters() -> Selection:
     return st.session_state["_filters"]
 
 
-def page_start(title: str, caption: str, flash_key: str) -> Selection:
-    """The sidebar's selection, after the page's title and caption and the message a save left for this run
+def page_start(title: str, caption: str | None = None, flash_key: str | None = None) -> Selection:
+    """The sidebar's selection, after the page's title, its caption and the message a save left for this run
     (under ``flash_key`` in the session: shown once); the page stops here while there is no survey data."""
     f = filters()
     st.title(title)
-    st.caption(caption)
-    if flash_key in st.session_state:
+    if caption is not None:
+        st.caption(caption)
+    if flash_key is not None and flash_key in st.session_state:
         st.success(st.session_state.pop(flash_key))
     if f.latest is None:
         st.info(tr("sidebar.no_data"))

@@ -1,21 +1,16 @@
 """AppTest fixtures: run dashboard.py against a fixture database, with Streamlit caches cleared."""
 
 import pytest
-import streamlit as st
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-from tests.app.helpers import start
+from tests.app.helpers import on_database, start
 
 
 @pytest.fixture
 def app(synthetic_db_path, monkeypatch):
     """A factory: ``app(lang)`` returns an AppTest of dashboard.py that has run once on the synthetic city."""
-    monkeypatch.setenv("JINGMIN_DB", str(synthetic_db_path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield start
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(synthetic_db_path, monkeypatch):
+        yield start
 
 
 @pytest.fixture

@@ -7,16 +7,44 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import streamlit as st
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, geo, store
-from analytics.auth import User
+from analytics.auth import LOCAL_USER, User
+from analytics.selection import Selection
 
 REPO = Path(__file__).resolve().parents[2]
+
+@contextmanager
+def on_database(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The app reads ``db_path`` (JINGMIN_DB) with Streamlit's caches empty, and they are emptied again after."""
+    monkeypatch.setenv("JINGMIN_DB", str(db_path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def page_alone(name: str, lang: str) -> AppTest:
+    """``app_pages/<name>.py`` run on its own with what dashboard.py puts in the session (the local admin, the
+    default sidebar choices)."""
+    at = AppTest.from_file(str(REPO / "app_pages" / f"{name}.py"), default_timeout=60)
+    at.session_state["lang"] = lang
+    at.session_state["_user"] = LOCAL_USER
+    at.session_state["_filters"] = Selection()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
 
 def start(lang: str = "zh", *, page: str | None = None, query: dict[str, str] | None = None, **state) -> AppTest:
     """An AppTest of dashboard.py (on the database JINGMIN_DB names) in ``lang`` with ``state`` in its session

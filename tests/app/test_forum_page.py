@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import forum, store
 from analytics.i18n import t
 from analytics.periods import period_kind as _period_kind
 from analytics.selection import Selection
-from tests.app.helpers import page_text, start
+from tests.app.helpers import on_database, page_text, start
 from tests.data.test_forum import ACTIONS, PERIOD, build_forum_city
 
 
@@ -24,16 +23,11 @@ def city(tmp_path_factory):
 @pytest.fixture
 def forum_page(city, monkeypatch):
     """``forum_page(lang, clean=False)``: an AppTest that has opened the Forum page on the forum city."""
-    monkeypatch.setenv("JINGMIN_DB", str(city))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
     def make(lang: str = "zh", *, clean: bool = False) -> AppTest:
         return start(lang, page="forum", query={"clean": "1"} if clean else None)
 
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(city, monkeypatch):
+        yield make
 
 
 def unescape(text: str) -> str:

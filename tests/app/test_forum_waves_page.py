@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import forum, store
 from analytics.i18n import t
 from analytics.selection import Selection
-from tests.app.helpers import all_text, start
+from tests.app.helpers import all_text, on_database, start
 from tests.data.forum_waves_city import W1, W2, W3, build_wave_city
 
 
@@ -29,16 +29,8 @@ def city(tmp_path_factory):
 @pytest.fixture
 def wave_page(city, monkeypatch):
     """``wave_page(lang)``: an AppTest that has opened the Forum page with the sidebar set to survey waves."""
-    monkeypatch.setenv("JINGMIN_DB", str(city))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def make(lang: str) -> AppTest:
-        return start(lang, page="forum", _granularity="wave")
-
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(city, monkeypatch):
+        yield lambda lang: start(lang, page="forum", _granularity="wave")
 
 
 def texts(at: AppTest) -> str:

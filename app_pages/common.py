@@ -186,7 +186,7 @@ def writer() -> Iterator[Connection]:
         _GATE.release_write()
 
 
-def write_and_rerun(write: Callable[[duckdb.DuckDBPyConnection], object], flash_key: str, message: str) -> None:
+def write_and_rerun(write: Callable[[Connection], object], flash_key: str, message: str) -> None:
     """Run ``write`` on a read-write connection (:func:`writer`). Done: the page reruns (showing the change) with
     ``message`` left under ``flash_key`` for the page to show (:func:`page_start` does); refused (a JingminError):
     the reason is shown here."""

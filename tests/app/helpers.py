@@ -166,10 +166,12 @@ def square(code: str, x: float) -> str:
                        "geometry": {"type": "Polygon", "coordinates": [ring]}})
 
 
-def save_squares(db_path: Path, codes: list[str]) -> None:
-    """Store side-by-side square boundaries for ``codes`` (west to east from 114°E) as the Map's shapes."""
+def save_squares(db_path: Path, codes: list[str], west: list[float] | None = None) -> None:
+    """Store square boundaries for ``codes`` as the Map's shapes, their west edges at longitudes ``west``
+    (default: side by side from 114°E)."""
+    edges = west if west is not None else [114 + i / 10 for i in range(len(codes))]
     text = json.dumps({"type": "FeatureCollection",
-                       "features": [json.loads(square(c, 114 + i / 10)) for i, c in enumerate(codes)]})
+                       "features": [json.loads(square(c, x)) for c, x in zip(codes, edges, strict=True)]})
     con = store.connect(db_path)
     try:
         geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",

@@ -150,16 +150,8 @@ def test_map_draws_the_shapes_coloured_and_hatched(app, synthetic_db_path):
 def test_map_numbers_the_areas_when_names_would_overlap(app, synthetic_db_path, lang):
     import json
 
-    from analytics import geo
-    from analytics.auth import User
-
-    con = store.connect(synthetic_db_path)
     # S1 and S2 almost on top of each other (0.001 degree apart across a 2-degree map): their names would overlap.
-    text = DEMO_SHAPES % ",".join(square(c, x) for c, x in zip(["S1", "S2", "S3", "S4"], [114, 114.001, 115, 116],
-                                                                 strict=True))
-    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
-                        user=User("t", "admin"))
-    con.close()
+    save_squares(synthetic_db_path, ["S1", "S2", "S3", "S4"], west=[114, 114.001, 115, 116])
     at = app(lang)
     at.switch_page("app_pages/map.py")
     at.run()

@@ -170,15 +170,9 @@ def target_editor(version: str, labels: dict[str, str], level: str) -> None:
             start = st.text_input(tr("assess.targets.from_help"), value="2000-01", key="as_target_from")
             if st.form_submit_button(tr("assess.targets.save")):
                 source, component = key.split(":", 1)
-                try:
-                    with common.writer() as con:
-                        assessment.set_target(con, source, component, float(value), user=common.user(),
-                                              direction=direction, scope=scope, effective_from=start)
-                except JingminError as exc:
-                    common.show_error(exc)
-                else:
-                    st.session_state["as_flash"] = tr("assess.targets.saved")
-                    st.rerun()
+                common.write_and_rerun(lambda con: assessment.set_target(
+                    con, source, component, float(value), user=common.user(), direction=direction, scope=scope,
+                    effective_from=start), "as_flash", tr("assess.targets.saved"))
 
 
 def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selection, names: dict[str, str],
@@ -223,14 +217,8 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
         st.dataframe(side_by_side(saved, preview, names, tr("assess.scheme.current"), tr("assess.scheme.draft")),
                      width="stretch", hide_index=True)
         if st.button(tr("assess.scheme.save"), key="as_scheme_save"):
-            try:
-                with common.writer() as con:
-                    assessment.save_scheme(con, draft, user=common.user())
-            except JingminError as exc:
-                common.show_error(exc)
-            else:
-                st.session_state["as_flash"] = tr("assess.scheme.saved", name=common.plain(draft.name))
-                st.rerun()
+            common.write_and_rerun(lambda con: assessment.save_scheme(con, draft, user=common.user()), "as_flash",
+                                   tr("assess.scheme.saved", name=common.plain(draft.name)))
 
 
 def side_by_side(old: assessment.Assessment, new: assessment.Assessment, names: dict[str, str],
@@ -247,14 +235,7 @@ def side_by_side(old: assessment.Assessment, new: assessment.Assessment, names: 
     return both.reset_index(drop=True)
 
 
-f = common.filters()
-st.title(tr("assess.title"))
-st.caption(tr("assess.caption"))
-if "as_flash" in st.session_state:
-    st.success(st.session_state.pop("as_flash"))
-if f.latest is None:
-    st.info(tr("sidebar.no_data"))
-    st.stop()
+f = common.page_start(tr("assess.title"), tr("assess.caption"), "as_flash")
 
 version = common.data_version()
 con = common.cursor()

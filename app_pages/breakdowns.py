@@ -23,14 +23,10 @@ def cached_breakdown(version: str, sel_key: str, indicator: str, code: str, item
     return breakdowns.breakdown(common.cursor(), _sel, indicator, code, item)
 
 
-f = common.filters()
+f = common.page_start(common.tr("breakdowns.title"))
 sel = f  # the sidebar's selection
 labels = common.indicator_labels()
 lang = common.lang()
-st.title(common.tr("breakdowns.title"))
-if f.latest is None:
-    st.info(common.tr("sidebar.no_data"))
-    st.stop()
 items = cached_group_items(common.data_version())
 if items.empty:
     st.info(common.tr("breakdowns.no_groups"))

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -184,6 +184,20 @@ def writer() -> Iterator[Connection]:
     finally:
         notice.clear()
         _GATE.release_write()
+
+
+def write_and_rerun(write: Callable[[Connection], object], flash_key: str, message: str) -> None:
+    """Run ``write`` on a read-write connection (:func:`writer`). Done: the page reruns (showing the change) with
+    ``message`` left under ``flash_key`` for the page to show (:func:`page_start` does); refused (a JingminError):
+    the reason is shown here."""
+    try:
+        with writer() as con:
+            write(con)
+    except JingminError as exc:
+        show_error(exc)
+    else:
+        st.session_state[flash_key] = message
+        st.rerun()
 
 
 def show_busy() -> None:
@@ -411,6 +425,21 @@ def _account_box() -> None:
 def filters() -> Selection:
     """The selection made in the sidebar on this run (set by dashboard.py before the page runs)."""
     return st.session_state["_filters"]
+
+
+def page_start(title: str, caption: str | None = None, flash_key: str | None = None) -> Selection:
+    """The sidebar's selection, after the page's title, its caption and the message a save left for this run
+    (under ``flash_key`` in the session: shown once); the page stops here while there is no survey data."""
+    f = filters()
+    st.title(title)
+    if caption is not None:
+        st.caption(caption)
+    if flash_key is not None and flash_key in st.session_state:
+        st.success(st.session_state.pop(flash_key))
+    if f.latest is None:
+        st.info(tr("sidebar.no_data"))
+        st.stop()
+    return f
 
 
 def compared_with(sel: Selection, period: str | None = None) -> str:

@@ -157,26 +157,14 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             members = st.multiselect(tr("compare.peers.members"), list(member_names), key="cmp_peer_members",
                                      format_func=member_labels.__getitem__)
             if st.form_submit_button(tr("compare.peers.save")):
-                try:
-                    with common.writer() as con:
-                        compare.save_peer_group(con, name, members, user=common.user())
-                except JingminError as exc:
-                    common.show_error(exc)
-                else:
-                    st.session_state["cmp_flash"] = tr("compare.peers.saved", name=common.plain(name.strip()))
-                    st.rerun()
+                common.write_and_rerun(lambda con: compare.save_peer_group(con, name, members, user=common.user()),
+                                       "cmp_flash", tr("compare.peers.saved", name=common.plain(name.strip())))
         existing = sorted(groups["group_name"].unique())
         if existing:
             doomed = st.selectbox(tr("compare.peers.existing"), existing, key="cmp_peer_delete_pick")
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
-                try:
-                    with common.writer() as con:
-                        compare.delete_peer_group(con, doomed, user=common.user())
-                except JingminError as exc:
-                    common.show_error(exc)
-                else:
-                    st.session_state["cmp_flash"] = tr("compare.peers.deleted", name=common.plain(doomed))
-                    st.rerun()
+                common.write_and_rerun(lambda con: compare.delete_peer_group(con, doomed, user=common.user()),
+                                       "cmp_flash", tr("compare.peers.deleted", name=common.plain(doomed)))
 
 
 def pick_benchmark(indicator: str, period: str) -> dict[str, Any] | None:
@@ -247,15 +235,8 @@ def sensitivity_view(version: str, indicator: str, period: str, level: str, code
         }), width="stretch", hide_index=True)
 
 
-f = common.filters()
+f = common.page_start(tr("compare.title"), tr("compare.caption"), "cmp_flash")
 lang = common.lang()
-st.title(tr("compare.title"))
-st.caption(tr("compare.caption"))
-if "cmp_flash" in st.session_state:
-    st.success(st.session_state.pop("cmp_flash"))
-if f.latest is None:
-    st.info(tr("sidebar.no_data"))
-    st.stop()
 
 version = common.data_version()
 labels = common.indicator_labels()

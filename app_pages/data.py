@@ -105,12 +105,6 @@ def published_loads(current: User) -> None:
         st.rerun()
 
 
-def saved(message: str) -> None:
-    """Run the page again, so that the tables above show the change, and say what was saved there."""
-    st.session_state["defs_saved"] = message
-    st.rerun()
-
-
 def item_editor(current: User) -> None:
     """Define (or redefine) an item, or remove a custom one; the engine checks the permission and audits."""
     left, middle, right = st.columns(3)
@@ -126,24 +120,19 @@ def item_editor(current: User) -> None:
         try:
             item = define.make_item(name, label_zh, label_en, scale, dk_codes=dk_codes,
                                     code_labels=define.parse_code_labels(codes.splitlines()))
-            with common.writer() as con:
-                define.define_item(con, item, user=current)
         except JingminError as exc:
             common.show_error(exc)
         else:
-            saved(common.tr("defs.item.saved", name=common.plain(item.item), scale=item.scale))
+            # Rerun after the write, so that the tables above show the change, saying what was saved there.
+            common.write_and_rerun(lambda con: define.define_item(con, item, user=current), "defs_saved",
+                                   common.tr("defs.item.saved", name=common.plain(item.item), scale=item.scale))
     removable = [i.item for i in definitions.list_items(common.cursor()) if i.item not in define.BUILT_IN_ITEMS]
     if not removable:
         return
     picked = st.selectbox(common.tr("defs.item.remove_pick"), removable, key="defs_item_remove_pick")
     if st.button(common.tr("defs.item.remove"), key="defs_item_remove"):
-        try:
-            with common.writer() as con:
-                define.remove_item(con, picked, user=current)
-        except JingminError as exc:
-            common.show_error(exc)
-        else:
-            saved(common.tr("defs.item.removed", name=common.plain(picked)))
+        common.write_and_rerun(lambda con: define.remove_item(con, picked, user=current), "defs_saved",
+                               common.tr("defs.item.removed", name=common.plain(picked)))
 
 
 def indicator_editor(current: User) -> None:
@@ -173,12 +162,11 @@ def indicator_editor(current: User) -> None:
                 ind = define.rate_indicator(key, item, top, label_zh=label_zh, label_en=label_en)
             else:
                 ind = define.mean_score_indicator(key, item, label_zh=label_zh, label_en=label_en, unit=unit)
-            with common.writer() as con:
-                define.define_indicator(con, ind, user=current)
         except JingminError as exc:
             common.show_error(exc)
         else:
-            saved(common.tr("defs.ind.saved", name=common.plain(ind.key)))
+            common.write_and_rerun(lambda con: define.define_indicator(con, ind, user=current), "defs_saved",
+                                   common.tr("defs.ind.saved", name=common.plain(ind.key)))
     removable = [i.key for i in list_indicators(common.cursor(), enabled_only=False)
                  if i.key not in define.BUILT_IN_INDICATORS]
     if not removable:
@@ -186,13 +174,8 @@ def indicator_editor(current: User) -> None:
         return
     picked = st.selectbox(common.tr("defs.ind.remove_pick"), removable, key="defs_ind_remove_pick")
     if st.button(common.tr("defs.ind.remove"), key="defs_ind_remove"):
-        try:
-            with common.writer() as con:
-                define.remove_indicator(con, picked, user=current)
-        except JingminError as exc:
-            common.show_error(exc)
-        else:
-            saved(common.tr("defs.ind.removed", name=common.plain(picked)))
+        common.write_and_rerun(lambda con: define.remove_indicator(con, picked, user=current), "defs_saved",
+                               common.tr("defs.ind.removed", name=common.plain(picked)))
 
 
 st.title(common.tr("data.title"))

@@ -25,14 +25,10 @@ def cached_boundaries(version: str, level: str) -> dict:
     return geo.boundaries(common.cursor(), level)
 
 
-f = common.filters()
+f = common.page_start(common.tr("map.title"))
 sel = f  # the sidebar's selection
 labels = common.indicator_labels()
 lang = common.lang()
-st.title(common.tr("map.title"))
-if f.latest is None:
-    st.info(common.tr("sidebar.no_data"))
-    st.stop()
 
 shapes = cached_boundaries(common.data_version(), f.level)
 if not shapes:

@@ -20,15 +20,10 @@ CLASS_FILL = {
 }
 HIDDEN_CLASSES = ("suppressed", "no_data", "not_assessable")
 
-f = common.filters()
+f = common.page_start(common.tr("overview.title"))
 sel = f  # the sidebar's selection: every figure and change below is for it
 labels = common.indicator_labels()
 lang = common.lang()
-st.title(common.tr("overview.title"))
-
-if f.latest is None:
-    st.info(common.tr("sidebar.no_data"))
-    st.stop()
 
 compared = common.compared_with(f)  # the one comparison rule, in words (as on every page)
 

@@ -9,7 +9,7 @@ from analytics.errors import JingminError
 from analytics.presentation import jurisdiction_name, rate_cell
 from analytics.selection import Selection
 from analytics.store import get_setting
-from app_pages import common
+from app_pages import common, record_views
 
 
 @st.cache_data(show_spinner=False)
@@ -19,21 +19,14 @@ def metric_table(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def detail_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[pd.DataFrame | None,
-                                                                                      pd.DataFrame]:
-    """The escalation list (None for roles without record detail) and the overdue hazards."""
+def record_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[
+        pd.DataFrame | None, pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
+    """The escalation list, the overdue hazards, the opinions collected on unsolved cases and their topic
+    counts; the escalations and opinions are None for roles without record detail."""
     cur = common.cursor()
-    rows = prevention.escalations(cur, _sel) if _user.can("record_detail") else None
-    return rows, prevention.overdue_hazards(cur, _sel)
-
-
-@st.cache_data(show_spinner=False)
-def opinion_tables(version: str, sel_key: str, _sel: Selection, _user: User) -> tuple[pd.DataFrame | None,
-                                                                                       pd.DataFrame]:
-    """Opinions collected on unsolved cases (None for roles without record detail) and their topic counts."""
-    cur = common.cursor()
-    rows = prevention.unsolved_opinions(cur, _sel) if _user.can("record_detail") else None
-    return rows, prevention.opinion_topics(cur, _sel)
+    detail = _user.can("record_detail")
+    return (prevention.escalations(cur, _sel) if detail else None, prevention.overdue_hazards(cur, _sel),
+            prevention.unsolved_opinions(cur, _sel) if detail else None, prevention.opinion_topics(cur, _sel))
 
 
 def cell(row: pd.Series, lang: str) -> str:
@@ -45,28 +38,12 @@ def cell(row: pd.Series, lang: str) -> str:
     return rate_cell({**row.to_dict(), "estimate": row["value"]}, lang)
 
 
-def listed(values: object, names: dict[str, str] | None = None) -> str:
-    """A list cell as text (DuckDB lists arrive as arrays; no topic as NaN)."""
-    if not hasattr(values, "__len__") or isinstance(values, str):
-        return ""
-    return "、".join(names.get(v, v) if names else str(v) for v in values)
-
-
-f = common.filters()
 tr = common.tr
-st.title(tr("prevention.title"))
-st.caption(tr("prevention.intro"))
-version = common.data_version()
-user = common.user()
-# Every period of the granularity: records need not lie within the survey months the sidebar's range is
-# built from; the page shows the latest period of the range that has records, else the latest with records.
-sel = Selection(period_kind=f.period_kind, level=f.level,
-                jurisdiction_codes=f.jurisdiction_codes, user=user)
-key = repr(sel)
+page = record_views.open_page(tr("prevention.title"), tr("prevention.intro"))
+version, user, sel, key = page.version, page.user, page.sel, page.key
 try:
     table = metric_table(version, key, sel)
-    escalation_rows, overdue = detail_tables(version, key, sel, user)
-    opinion_rows, opinion_counts = opinion_tables(version, key, sel, user)
+    escalation_rows, overdue, opinion_rows, opinion_counts = record_tables(version, key, sel, user)
     topic_names = voice.topic_labels(common.cursor(), common.lang())
     window = int(get_setting(common.cursor(), "escalation_window_days"))
 except JingminError as exc:
@@ -76,15 +53,7 @@ if table.empty:
     st.info(tr("prevention.no_data"))
     st.stop()
 
-
-def latest_period(frame: pd.DataFrame) -> str:
-    """The latest period of the sidebar's range with records, else the latest period with records."""
-    in_range = frame[frame["period"].isin(f.periods)] if f.periods else frame
-    return str((in_range if not in_range.empty else frame).sort_values("period_start")["period"].iloc[-1])
-
-
-place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, common.lang())
-               for r in common.cached_jurisdictions(version).to_dict("records")}
+place_names = record_views.place_names(version)
 shown = table.assign(place=[jurisdiction_name(r, common.lang()) for _i, r in table.iterrows()],
                      text=[cell(r, common.lang()) for _i, r in table.iterrows()])
 sections = {
@@ -100,7 +69,7 @@ for section, metrics in sections.items():
     if part.empty:
         st.info(tr("prevention.no_data"))
         continue
-    latest = latest_period(part)
+    latest = page.latest_period(part)
     part = part[part["period"] == latest]
     # A count with no record is 0; a rate or median without a base is "—" (no data, not 0%).
     pivot = part.pivot_table(index="place", columns="metric", values="text", aggfunc="first").reindex(columns=metrics)
@@ -115,39 +84,30 @@ for section, metrics in sections.items():
         st.subheader(tr("prevention.section.escalations"))
         if escalation_rows is None:
             st.info(tr("prevention.escalations_hidden"))
-        elif escalation_rows.empty:
-            st.info(tr("prevention.no_escalations"))
         else:
-            view = pd.DataFrame({
-                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang())
-                                                    for _i, r in escalation_rows.iterrows()],
-                tr("prevention.col.dispute_id"): escalation_rows["dispute_id"],
-                tr("prevention.col.dispute_type"): escalation_rows["dispute_type_label"],
-                tr("prevention.col.found_at"): escalation_rows["found_at"].astype(str),
-                tr("prevention.col.case_id"): escalation_rows["case_id"],
-                tr("prevention.col.case_station"): escalation_rows["case_station"],
-                tr("prevention.col.reported_at"): escalation_rows["reported_at"].astype(str),
-                tr("prevention.col.days_after"): escalation_rows["days_after"],
-                tr("prevention.col.link"): [tr(f"prevention.link.{v}") for v in escalation_rows["link"]],
+            record_views.record_list(escalation_rows, tr("prevention.no_escalations"), lambda rows: {
+                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang()) for _i, r in rows.iterrows()],
+                tr("prevention.col.dispute_id"): rows["dispute_id"],
+                tr("prevention.col.dispute_type"): rows["dispute_type_label"],
+                tr("prevention.col.found_at"): rows["found_at"].astype(str),
+                tr("prevention.col.case_id"): rows["case_id"],
+                tr("prevention.col.case_station"): rows["case_station"],
+                tr("prevention.col.reported_at"): rows["reported_at"].astype(str),
+                tr("prevention.col.days_after"): rows["days_after"],
+                tr("prevention.col.link"): [tr(f"prevention.link.{v}") for v in rows["link"]],
             })
-            st.dataframe(view, width="stretch", hide_index=True)
     if section == "hazards":
         as_of = prevention.as_of_date(common.cursor())
         st.subheader(tr("prevention.section.overdue", as_of=str(as_of)))
-        if overdue.empty:
-            st.info(tr("prevention.no_overdue"))
-        else:
-            view = pd.DataFrame({
-                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang())
-                                                    for _i, r in overdue.iterrows()],
-                tr("prevention.col.hazard_id"): overdue["hazard_id"],
-                tr("prevention.col.place_category"): overdue["place_category_label"],
-                tr("prevention.col.severity"): overdue["severity_label"],
-                tr("prevention.col.found_at"): overdue["found_at"].astype(str),
-                tr("prevention.col.deadline"): overdue["deadline"].astype(str),
-                tr("prevention.col.days_overdue"): overdue["days_overdue"],
-            })
-            st.dataframe(view, width="stretch", hide_index=True)
+        record_views.record_list(overdue, tr("prevention.no_overdue"), lambda rows: {
+            tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang()) for _i, r in rows.iterrows()],
+            tr("prevention.col.hazard_id"): rows["hazard_id"],
+            tr("prevention.col.place_category"): rows["place_category_label"],
+            tr("prevention.col.severity"): rows["severity_label"],
+            tr("prevention.col.found_at"): rows["found_at"].astype(str),
+            tr("prevention.col.deadline"): rows["deadline"].astype(str),
+            tr("prevention.col.days_overdue"): rows["days_overdue"],
+        })
     if section == "callbacks":
         st.subheader(tr("prevention.section.opinions"))
         st.caption(tr("prevention.opinions_note"))
@@ -160,15 +120,13 @@ for section, metrics in sections.items():
                 table = counts.pivot_table(index="topic_name", columns="place", values="n", fill_value=0)
                 table.index.name = tr("voice.col.topic")
                 st.dataframe(table, width="stretch")
-        elif opinion_rows.empty:
-            st.info(tr("prevention.no_opinions"))
         else:
-            st.dataframe(pd.DataFrame({
-                tr("prevention.col.case_id"): opinion_rows["case_id"],
-                tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in opinion_rows["station"]],
-                tr("voice.col.date"): opinion_rows["commented_at"].astype(str),
-                tr("voice.col.text"): opinion_rows["text"],
-                tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in opinion_rows["tone"]],
-                tr("voice.col.topic"): [listed(v, topic_names) for v in opinion_rows["topics"]],
-                tr("voice.col.evidence"): [listed(v) for v in opinion_rows["evidence"]],
-            }), width="stretch", hide_index=True)
+            record_views.record_list(opinion_rows, tr("prevention.no_opinions"), lambda rows: {
+                tr("prevention.col.case_id"): rows["case_id"],
+                tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in rows["station"]],
+                tr("voice.col.date"): rows["commented_at"].astype(str),
+                tr("voice.col.text"): rows["text"],
+                tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in rows["tone"]],
+                tr("voice.col.topic"): [record_views.listed(v, topic_names) for v in rows["topics"]],
+                tr("voice.col.evidence"): [record_views.listed(v) for v in rows["evidence"]],
+            })

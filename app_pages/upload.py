@@ -285,8 +285,11 @@ def _fact_text(value: Any) -> str:
 
 
 def show_problems(exc: JingminError) -> None:
-    """Counts per problem, the first rows, and the full report as a CSV download."""
+    """A refused file: the error and, when it lists problems, their counts, the first rows and the full report
+    as a CSV download."""
     common.show_error(exc)
+    if not exc.problems:
+        return
     if exc.params.get("rows_in_file") is not None:
         st.text(tr("ingest.rows_rejected", rows=exc.params["rows_in_file"],
                    with_problems=exc.params.get("rows_with_problems", 0)))
@@ -318,10 +321,7 @@ def run_ingest(data: bytes, name: str, kind: str, spec: dict[str, Any], options:
                 ingest.save_mapping(con, save_as.strip(), result.summary["mapping_spec"],
                                     user=common.user())
     except JingminError as exc:
-        if exc.problems:
-            show_problems(exc)
-        else:
-            common.show_error(exc)
+        show_problems(exc)
         return
     if dry_run:
         st.success(tr("upload.checked", rows=result.rows))
@@ -354,10 +354,7 @@ def upload_section() -> None:
     try:
         proposal = ingest.propose_mapping(common.cursor(), kind, data, source_name=name, mapping=chosen, **options)
     except JingminError as exc:
-        if exc.problems:
-            show_problems(exc)
-        else:
-            common.show_error(exc)
+        show_problems(exc)
         return
     show_layout(proposal, name)
     edited = edit_mapping(proposal, f"up_map_{kind}_{name}_{chosen or proposal.mapping_name}")
@@ -492,10 +489,7 @@ def results_section(data: bytes, name: str) -> None:
     try:
         proposed, headers, preview = published.propose(common.cursor(), data, root=root, source_name=name)
     except JingminError as exc:
-        if exc.problems:
-            show_problems(exc)
-        else:
-            common.show_error(exc)
+        show_problems(exc)
         return
     st.caption(tr("upload.preview"))
     st.dataframe(pd.DataFrame(preview, columns=headers[:max((len(r) for r in preview), default=0)]),
@@ -531,10 +525,7 @@ def run_results(data: bytes, name: str, spec: published.ResultsSpec, create: boo
             result = published.load_results(con, data, spec, user=common.user(), source_name=name,
                                             create_jurisdictions=create, dry_run=dry_run)
     except JingminError as exc:
-        if exc.problems:
-            show_problems(exc)
-        else:
-            common.show_error(exc)
+        show_problems(exc)
         return
     summary = result.summary
     if dry_run:

@@ -8,9 +8,8 @@ import streamlit as st
 from analytics import voice
 from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.presentation import jurisdiction_name
 from analytics.selection import Selection
-from app_pages import common
+from app_pages import common, record_views
 
 
 @st.cache_data(show_spinner=False)
@@ -36,23 +35,9 @@ def texts(version: str, sel_key: str, _sel: Selection, _user: User, topic: str |
     return (voice.demand_texts(cur, _sel, topic=topic), voice.comments_feed(cur, _sel, topic=topic, tone=tone))
 
 
-def latest_period(frame: pd.DataFrame) -> str:
-    """The latest period of the sidebar's range with records, else the latest period with records."""
-    in_range = frame[frame["period"].isin(f.periods)] if f.periods else frame
-    return str((in_range if not in_range.empty else frame).sort_values("period_start")["period"].iloc[-1])
-
-
-f = common.filters()
 tr = common.tr
-st.title(tr("voice.title"))
-st.caption(tr("voice.intro"))
-version = common.data_version()
-user = common.user()
-# Every period of the granularity: records need not lie within the survey months the sidebar's range is
-# built from; the page shows the latest period of the range that has records, else the latest with records.
-sel = Selection(period_kind=f.period_kind, level=f.level,
-                jurisdiction_codes=f.jurisdiction_codes, user=user)
-key = repr(sel)
+page = record_views.open_page(tr("voice.title"), tr("voice.intro"))
+version, user, sel, key = page.version, page.user, page.sel, page.key
 try:
     tables = summary_tables(version, key, sel)
     names = labels(version, common.lang())
@@ -63,12 +48,11 @@ topics = tables["topics"]
 if topics.empty and tables["tones"].empty:
     st.info(tr("voice.no_data"))
     st.stop()
-place_names = {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, common.lang())
-               for r in common.cached_jurisdictions(version).to_dict("records")}
+place_names = record_views.place_names(version)
 
 st.header(tr("voice.section.topics"))
 if not topics.empty:
-    latest = latest_period(topics)
+    latest = page.latest_period(topics)
     part = topics[topics["period"] == latest].assign(
         topic_name=lambda d: d["topic"].map(lambda k: names.get(k, k)),
         place=lambda d: d["jurisdiction"].map(lambda c: place_names.get(c, c)))
@@ -146,7 +130,7 @@ st.header(tr("voice.section.demands"))
 ans = tables["answering"]
 if not ans.empty:
     ans = ans[(ans["channel"] == "all")]
-    latest_ans = latest_period(ans)
+    latest_ans = page.latest_period(ans)
     ans = ans[ans["period"] == latest_ans]
 
     def on_time(row: pd.Series) -> str:
@@ -187,26 +171,14 @@ except JingminError as exc:
     common.show_error(exc)
     st.stop()
 
-
-def is_list(values: object) -> bool:
-    """Whether a cell holds a list (DuckDB lists arrive as arrays; an empty list as NaN)."""
-    return hasattr(values, "__len__") and not isinstance(values, str)
-
-
-def topic_text(values: object) -> str:
-    """Topic names of one record."""
-    return "、".join(names.get(k, k) for k in values) if is_list(values) else ""
-
-
 if not comment_rows.empty:
     st.dataframe(pd.DataFrame({
         tr("voice.col.date"): comment_rows["commented_at"].astype(str),
         tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in comment_rows["station"]],
         tr("voice.col.text"): comment_rows["text"],
         tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in comment_rows["tone"]],
-        tr("voice.col.topic"): [topic_text(v) for v in comment_rows["topics"]],
-        tr("voice.col.evidence"): ["；".join(v) if is_list(v) else ""
-                                   for v in comment_rows["evidence"]],
+        tr("voice.col.topic"): [record_views.listed(v, names) for v in comment_rows["topics"]],
+        tr("voice.col.evidence"): [record_views.listed(v, separator="；") for v in comment_rows["evidence"]],
     }), width="stretch", hide_index=True)
 st.subheader(tr("voice.section.demand_list"))
 if not demand_rows.empty:
@@ -215,7 +187,6 @@ if not demand_rows.empty:
         tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in demand_rows["station"]],
         tr("voice.col.channel"): [tr(f"voice.channel.{c}") for c in demand_rows["channel"]],
         tr("voice.col.text"): demand_rows["text"],
-        tr("voice.col.topic"): [topic_text(v) for v in demand_rows["topics"]],
-        tr("voice.col.evidence"): ["；".join(v) if is_list(v) else ""
-                                   for v in demand_rows["evidence"]],
+        tr("voice.col.topic"): [record_views.listed(v, names) for v in demand_rows["topics"]],
+        tr("voice.col.evidence"): [record_views.listed(v, separator="；") for v in demand_rows["evidence"]],
     }), width="stretch", hide_index=True)

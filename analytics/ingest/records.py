@@ -20,7 +20,7 @@ import pandas as pd
 
 from analytics import textprivacy
 from analytics import vocabulary as F
-from analytics.db import Connection, run
+from analytics.db import Connection, fetch_all, run
 from analytics.db import execute as run_script
 from analytics.ingest import problems
 from analytics.sqlfiles import load_sql
@@ -33,9 +33,10 @@ _SQL = {kind: (topic + "/ingest_check_" + kind, topic + "/unmapped_" + kind, top
 
 def check(con: Connection, kind: str, summary: dict[str, Any]) -> None:
     """Row checks of ``kind`` into ``ingest_problems``; unmapped labels as warnings in ``summary``."""
+    # Both named files require the kinds' shared TEMP macros (``-- requires:``), which analytics.db runs first.
     run_script(con, _SQL[kind][0])
     unmapped: dict[str, dict[str, int]] = {}
-    for name, label, n in run(con, load_sql(_SQL[kind][1])).fetchall():
+    for name, label, n in fetch_all(con, _SQL[kind][1]):
         unmapped.setdefault(str(name), {})[str(label)] = int(n)
     summary["unmapped_labels"] = unmapped
     for name, labels in unmapped.items():

@@ -1,30 +1,31 @@
 """AppTest fixtures: run dashboard.py against a fixture database, with Streamlit caches cleared."""
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.app.helpers import on_database, start
 
 
 @pytest.fixture
 def app(synthetic_db_path, monkeypatch):
     """A factory: ``app(lang)`` returns an AppTest of dashboard.py that has run once on the synthetic city."""
-    monkeypatch.setenv("JINGMIN_DB", str(synthetic_db_path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with on_database(synthetic_db_path, monkeypatch):
+        yield start
 
-    def make(lang: str = "zh", **state) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-        at.session_state["lang"] = lang
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.run()
-        assert not at.exception, at.exception
-        return at
 
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
+@pytest.fixture
+def downloads(monkeypatch):
+    """Every file a page hands to a download button in this test, as text."""
+    files: list[str] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        data = path_or_data
+        if isinstance(data, bytes):
+            files.append(data.decode("utf-8-sig", "replace"))
+        elif isinstance(data, str):
+            files.append(data)
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    return files

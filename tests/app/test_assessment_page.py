@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from analytics import assessment, auth, store
-from tests.app.test_scope_pages import rendered
+from analytics import assessment, store
+from tests.app.helpers import open_page, rendered, signed_in
 from tests.data.test_scope_cli import build_scope_city
 
 
@@ -17,14 +15,7 @@ def synthetic_db_path(tmp_path):
 
 
 def open_as(app, db, username: str, lang: str = "en"):
-    con = store.connect(db)
-    user = auth.get_user(con, username)
-    con.close()
-    at = app(lang, user=user, last_active=time.monotonic())
-    at.switch_page("app_pages/assessment.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in(app, db, username, lang), "assessment")
 
 
 def test_leader_sees_the_ranking_formula_and_officers(app, synthetic_db_path):

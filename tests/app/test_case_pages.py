@@ -8,6 +8,7 @@ from analytics import cases, drivers, link, store
 from analytics.i18n import t
 from analytics.presentation import p_text, signed
 from analytics.selection import Selection
+from tests.app.helpers import SHOWN, cells, page_text
 
 CATEGORIES = np.array(["theft", "fraud", "dispute", "traffic", "help", "petition", "hazard", "other"])
 
@@ -68,13 +69,7 @@ def synthetic_db_path(synthetic_db_path):
 
 
 def all_text(at) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
-    parts += [e.value for e in at.caption] + [str(e.value) for e in at.info] + [str(e.value) for e in at.warning]
-    return "\n".join(str(p) for p in parts)
-
-
-def cells(frame: pd.DataFrame) -> str:
-    return " ".join(str(v) for v in frame.to_numpy().ravel())
+    return page_text(at, (*SHOWN, "warning"))
 
 
 @pytest.mark.parametrize(("lang", "title", "loop"), [("zh", "案件办理情况", "闭环"),

@@ -10,11 +10,11 @@ from analytics import compare, engine, store
 from analytics.i18n import t
 from analytics.presentation import natural_text, p_text, signed
 from analytics.selection import Selection
+from tests.app.helpers import page_text
 
 
 def all_text(at) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.caption] + [str(e.value) for e in at.info]
-    return "\n".join(str(p) for p in parts)
+    return page_text(at, ("markdown", "caption", "info"))
 
 
 def open_compare(app, lang="en", **state):

@@ -4,18 +4,14 @@ import numpy as np
 import pytest
 
 from analytics import compare, store
+from analytics.errors import UnknownNameError
 from analytics.presentation import pct
 from analytics.selection import Selection
+from tests.app.helpers import SHOWN, cells, page_text
 
 
 def all_text(at) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
-    parts += [e.value for e in at.caption] + [str(e.value) for e in at.info] + [str(e.value) for e in at.success]
-    return "\n".join(str(p) for p in parts)
-
-
-def cells(frame) -> str:
-    return " ".join(str(v) for v in frame.to_numpy().ravel())
+    return page_text(at, (*SHOWN, "success"))
 
 
 def expected(path, **options):
@@ -103,3 +99,34 @@ def test_trends_page_adds_trend_tests_and_suppressed_lists(app, lang):
     assert not at.exception, at.exception
     text = all_text(at)
     assert ("趋势检验" if lang == "zh" else "Trend test (Cochran–Armitage") in text
+
+
+def test_peer_group_refused_then_deleted_through_the_page(app, synthetic_db_path):
+    # A refused write shows the engine's reason and leaves no "saved" message; a done one reruns with its
+    # message once (common.write_and_rerun, common.page_start).
+    at = app("en")
+    at.switch_page("app_pages/compare.py")
+    at.run()
+    at.text_input(key="cmp_peer_name").set_value("pair")
+    at.multiselect(key="cmp_peer_members").set_value(["S1"])
+    next(b for b in at.button if b.label == "Save peer group").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "A peer group needs at least 2 jurisdictions." in " ".join(str(e.value) for e in at.error)
+    assert "Saved peer group" not in all_text(at)
+    at.text_input(key="cmp_peer_name").set_value("pair")
+    at.multiselect(key="cmp_peer_members").set_value(["S1", "S2"])
+    next(b for b in at.button if b.label == "Save peer group").click()
+    at.run()
+    assert "Saved peer group 'pair'." in all_text(at)
+    at.selectbox(key="cmp_peer_delete_pick").set_value("pair")
+    at.button(key="cmp_peer_delete").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "Deleted peer group 'pair'." in all_text(at)
+    at.run()
+    assert "Deleted peer group" not in all_text(at)  # shown once
+    con = store.connect(synthetic_db_path)
+    with pytest.raises(UnknownNameError):
+        compare.peer_group_codes(con, "pair")
+    con.close()

@@ -5,13 +5,7 @@ import pytest
 from analytics import engine, store
 from analytics.presentation import pct
 from analytics.selection import Selection
-from tests.app.test_leaders_pages import heatmap
-
-
-def all_text(at) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
-    parts += [e.value for e in at.caption] + [str(e.value) for e in at.info]
-    return "\n".join(str(p) for p in parts)
+from tests.app.helpers import all_text, heatmap
 
 
 @pytest.mark.parametrize(("lang", "title", "scorecard"), [("zh", "指标总览", "辖区记分卡"),

@@ -5,12 +5,11 @@ nothing saved; a leader sees no editor."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
-from analytics import auth, definitions, store
-from tests.app.test_scope_pages import rendered
+from analytics import definitions, store
+from tests.app.helpers import open_page, rendered, signed_in
 from tests.data.test_scope_cli import build_scope_city
 
 
@@ -20,14 +19,7 @@ def synthetic_db_path(tmp_path):
 
 
 def open_data(app, db, username: str, lang: str = "en"):
-    con = store.connect(db)
-    user = auth.get_user(con, username)
-    con.close()
-    at = app(lang, user=user, last_active=time.monotonic())
-    at.switch_page("app_pages/data.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(signed_in(app, db, username, lang), "data")
 
 
 def successes(at) -> list[str]:

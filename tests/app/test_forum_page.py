@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import forum, store
 from analytics.i18n import t
 from analytics.periods import period_kind as _period_kind
 from analytics.selection import Selection
+from tests.app.helpers import on_database, page_text, start
 from tests.data.test_forum import ACTIONS, PERIOD, build_forum_city
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -26,24 +23,11 @@ def city(tmp_path_factory):
 @pytest.fixture
 def forum_page(city, monkeypatch):
     """``forum_page(lang, clean=False)``: an AppTest that has opened the Forum page on the forum city."""
-    monkeypatch.setenv("JINGMIN_DB", str(city))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
     def make(lang: str = "zh", *, clean: bool = False) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-        at.session_state["lang"] = lang
-        if clean:
-            at.query_params["clean"] = "1"
-        at.run()
-        at.switch_page("app_pages/forum.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
+        return start(lang, page="forum", query={"clean": "1"} if clean else None)
 
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(city, monkeypatch):
+        yield make
 
 
 def unescape(text: str) -> str:
@@ -51,9 +35,7 @@ def unescape(text: str) -> str:
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.header]
-    parts += [e.value for e in at.subheader] + [e.value for e in at.caption] + [str(e.value) for e in at.info]
-    return unescape("\n".join(str(p) for p in parts))
+    return unescape(page_text(at, ("markdown", "title", "header", "subheader", "caption", "info")))
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -12,9 +12,8 @@ from streamlit.testing.v1 import AppTest
 from analytics import forum, store
 from analytics.i18n import t
 from analytics.selection import Selection
+from tests.app.helpers import all_text, on_database, start
 from tests.data.forum_waves_city import W1, W2, W3, build_wave_city
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -30,29 +29,12 @@ def city(tmp_path_factory):
 @pytest.fixture
 def wave_page(city, monkeypatch):
     """``wave_page(lang)``: an AppTest that has opened the Forum page with the sidebar set to survey waves."""
-    monkeypatch.setenv("JINGMIN_DB", str(city))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def make(lang: str) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-        at.session_state["lang"] = lang
-        at.session_state["_granularity"] = "wave"
-        at.run()
-        at.switch_page("app_pages/forum.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    yield make
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(city, monkeypatch):
+        yield lambda lang: start(lang, page="forum", _granularity="wave")
 
 
 def texts(at: AppTest) -> str:
-    parts = [e.value for e in at.markdown] + [e.value for e in at.title] + [e.value for e in at.subheader]
-    parts += [e.value for e in at.caption] + [str(e.value) for e in at.info]
-    return "\n".join(str(p) for p in parts).replace("\\", "")
+    return all_text(at).replace("\\", "")  # Markdown escapes
 
 
 def summary(city: Path, code: str, wave: str, lang: str) -> forum.ForumSummary:
@@ -117,11 +99,5 @@ def test_link_page_on_waves_says_to_choose_a_calendar_period(city, monkeypatch, 
     """The Link page relates dated police-work records to the survey; on waves it says so instead of failing."""
     monkeypatch.setenv("JINGMIN_DB", str(city))
     st.cache_data.clear()
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    at.session_state["_granularity"] = "wave"
-    at.run()
-    at.switch_page("app_pages/link.py")
-    at.run()
-    assert not at.exception, at.exception
+    at = start(lang, page="link", _granularity="wave")
     assert [e.value for e in at.info] == [t("link.by_calendar_period", lang)]

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth, store
 from analytics.demo import build_demo_database
 from analytics.roles import LOCAL_USER
+from tests.app.helpers import page_text
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -55,10 +56,8 @@ def demo_app(demo_file, tmp_path, monkeypatch):
 
 
 def text_of(at: AppTest) -> str:
-    parts = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.markdown, *at.success, *at.info)]
-    for frame in at.dataframe:
-        parts.append(frame.value.to_csv())
-    return "\n".join(str(p) for p in parts)
+    return "\n".join([page_text(at, ("title", "subheader", "caption", "markdown", "success", "info")),
+                      *(frame.value.to_csv() for frame in at.dataframe)])
 
 
 @pytest.mark.parametrize(("lang", "alert", "station", "burst_words"), [

@@ -8,7 +8,7 @@ import pytest
 from analytics import auth, store
 from analytics.ingest.pipeline import ingest_file
 from analytics.roles import LOCAL_USER, User
-from tests.app.test_core_pages import all_text
+from tests.app.helpers import all_text, open_page
 from tests.data.test_issue19_link_opinions import CASES, comments_csv
 
 
@@ -23,13 +23,6 @@ def with_voice(synthetic_db_path, tmp_path):
     store.set_setting(con, "caution_below_n_eff", 0, user=LOCAL_USER)
     con.close()
     return synthetic_db_path
-
-
-def open_page(at, page: str):
-    at.switch_page(f"app_pages/{page}.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

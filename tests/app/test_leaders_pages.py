@@ -3,13 +3,13 @@ needs attention, alerts section, map and breakdowns pages."""
 
 from __future__ import annotations
 
-import html
 import json
 
 import pytest
 
 from analytics import scorecard, store
 from analytics.selection import Selection
+from tests.app.helpers import heatmap, save_squares
 from tests.data import leaders_city
 
 
@@ -21,35 +21,6 @@ def synthetic_db_path(tmp_path):
     leaders_city.build(con)
     con.close()
     return path
-
-
-class Heatmap:
-    """The Overview's heat-map as the page sent it to the browser (the plotly figure's JSON): row names, column
-    titles, and per cell the text shown, the hover text, the number underneath and the fill colour."""
-
-    def __init__(self, spec: dict) -> None:
-        trace = next(t for t in spec["data"] if t.get("type") == "heatmap")
-        layout = spec["layout"]
-        self.rows = [html.unescape(n.replace("<br>", " ")) for n in layout["yaxis"]["ticktext"]]
-        self.columns = [html.unescape(c.replace("<br>", " ")) for c in layout["xaxis"]["ticktext"]]
-        self.text, self.hover, self.numbers = trace["text"], trace["hovertext"], trace["customdata"]
-        # The colour of a cell: its class index's slice of the discrete colour scale.
-        scale = trace["colorscale"]
-        self.fill = [[scale[2 * int(z)][1] for z in row] for row in trace["z"]]
-        self.spark = next(t for t in spec["data"] if t.get("type") == "scatter")
-        self.height = layout["height"]
-        self.y_range = layout["yaxis"]["range"]
-
-    def cell(self, row: str, column: str, what: str = "text"):
-        return getattr(self, what)[self.rows.index(row)][self.columns.index(column)]
-
-
-def heatmap(at) -> Heatmap:
-    for chart in at.get("plotly_chart"):
-        spec = json.loads(chart.proto.spec)
-        if any(t.get("type") == "heatmap" for t in spec["data"]):
-            return Heatmap(spec)
-    raise AssertionError("no heat-map on the page")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -148,17 +119,6 @@ def test_alerts_section_is_the_cli_digest(app):
     assert "Station D: Visibility is suppressed in 2025Q2" in text
 
 
-DEMO_SHAPES = """{"type":"FeatureCollection","features":[%s]}"""
-
-
-def square(code: str, x: float) -> str:
-    import json
-
-    ring = [[x, 30.0], [x + 0.1, 30.0], [x + 0.1, 30.1], [x, 30.1], [x, 30.0]]
-    return json.dumps({"type": "Feature", "properties": {"code": code},
-                       "geometry": {"type": "Polygon", "coordinates": [ring]}})
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_map_without_boundaries_says_where_to_upload(app, lang):
     at = app(lang)
@@ -169,19 +129,11 @@ def test_map_without_boundaries_says_where_to_upload(app, lang):
 
 
 def test_map_draws_the_shapes_coloured_and_hatched(app, synthetic_db_path):
-    from analytics import geo
-    from analytics.auth import User
-
-    con = store.connect(synthetic_db_path)
-    text = DEMO_SHAPES % ",".join(square(c, 114 + i / 10) for i, c in enumerate(["S1", "S2", "S3", "S4"]))
-    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
-                        user=User("t", "admin"))
-    con.close()
+    save_squares(synthetic_db_path, ["S1", "S2", "S3", "S4"])
     at = app("en")
     at.switch_page("app_pages/map.py")
     at.run()
     assert not at.exception
-    import json
 
     spec = at.get("plotly_chart")[0].proto.spec
     traces = json.loads(spec)["data"]
@@ -198,16 +150,8 @@ def test_map_draws_the_shapes_coloured_and_hatched(app, synthetic_db_path):
 def test_map_numbers_the_areas_when_names_would_overlap(app, synthetic_db_path, lang):
     import json
 
-    from analytics import geo
-    from analytics.auth import User
-
-    con = store.connect(synthetic_db_path)
     # S1 and S2 almost on top of each other (0.001 degree apart across a 2-degree map): their names would overlap.
-    text = DEMO_SHAPES % ",".join(square(c, x) for c, x in zip(["S1", "S2", "S3", "S4"], [114, 114.001, 115, 116],
-                                                                 strict=True))
-    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
-                        user=User("t", "admin"))
-    con.close()
+    save_squares(synthetic_db_path, ["S1", "S2", "S3", "S4"], west=[114, 114.001, 115, 116])
     at = app(lang)
     at.switch_page("app_pages/map.py")
     at.run()

@@ -3,6 +3,7 @@
 
 from analytics import auth, store
 from analytics.roles import LOCAL_USER
+from tests.app.helpers import heatmap, page_text
 
 
 def add_account(path, name="chief", role="admin", jurisdiction=None):
@@ -12,7 +13,7 @@ def add_account(path, name="chief", role="admin", jurisdiction=None):
 
 
 def texts(at):
-    return " ".join(str(e.value) for e in list(at.title) + list(at.error) + list(at.caption) + list(at.info))
+    return page_text(at, ("title", "error", "caption", "info"), separator=" ")
 
 
 def test_without_accounts_the_app_opens_with_the_local_notice(app):
@@ -57,6 +58,4 @@ def test_station_user_scorecard_shows_only_its_station(app, synthetic_db_path):
     assert not at.exception
 
     # The heat-map scorecard (a plotly chart): its rows are the jurisdictions the user may see
-    from tests.app.test_leaders_pages import heatmap
-
     assert heatmap(at).rows == ["Station C"]

@@ -10,7 +10,7 @@ import pytest
 
 from analytics import assessment, store
 from analytics.auth import User
-from tests.app.test_leaders_pages import DEMO_SHAPES, heatmap, square
+from tests.app.helpers import heatmap, save_squares
 from tests.data import leaders_city
 
 # Wilson 95% intervals of 2025Q2 visibility by hand (tests/data/test_scorecard.py): S1 .90 (.8506, .9343),
@@ -76,13 +76,7 @@ def test_alerts_section_has_the_target_missed_sentences(app):
 
 
 def test_map_uses_the_same_rule(app, synthetic_db_path):
-    from analytics import geo
-
-    con = store.connect(synthetic_db_path)
-    text = DEMO_SHAPES % ",".join(square(c, 114 + i / 10) for i, c in enumerate(["S1", "S2", "S3", "S4"]))
-    geo.save_boundaries(con, geo.match_boundaries(con, geo.read_geojson(text)), source_name="t.geojson",
-                        user=User("t", "admin"))
-    con.close()
+    save_squares(synthetic_db_path, ["S1", "S2", "S3", "S4"])
     at = app("en")
     at.switch_page("app_pages/map.py")
     at.run()

@@ -9,13 +9,11 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from analytics import auth, store
 from analytics.i18n import t
 from analytics.ingest import ingest_file
-from analytics.selection import Selection
+from tests.app.helpers import on_database, page_alone
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "ingest"
@@ -38,35 +36,16 @@ def _db(tmp_path, monkeypatch, with_survey: bool) -> Path:
 def registry_db(tmp_path, monkeypatch):
     """A database holding only the fixture registry (batch 1)."""
     db = _db(tmp_path, monkeypatch, with_survey=False)
-    monkeypatch.setenv("JINGMIN_DB", str(db))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield db
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(db, monkeypatch):
+        yield db
 
 
 @pytest.fixture
 def loaded_db(tmp_path, monkeypatch):
     """A database holding the fixture registry and one survey batch (batch 2, 6 rows, no survey mode)."""
     db = _db(tmp_path, monkeypatch, with_survey=True)
-    monkeypatch.setenv("JINGMIN_DB", str(db))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield db
-    st.cache_resource.clear()
-    st.cache_data.clear()
-
-
-def page(name: str, lang: str) -> AppTest:
-    """One page run on its own with what dashboard.py puts in the session (the local admin, sidebar choices)."""
-    at = AppTest.from_file(str(REPO / "app_pages" / f"{name}.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    at.session_state["_user"] = auth.LOCAL_USER
-    at.session_state["_filters"] = Selection()
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    with on_database(db, monkeypatch):
+        yield db
 
 
 def batch_ids(db: Path) -> list[tuple[int, str]]:
@@ -79,7 +58,7 @@ def batch_ids(db: Path) -> list[tuple[int, str]]:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_removing_a_batch_needs_a_confirmation_naming_it_and_its_rows(loaded_db, lang):
-    at = page("upload", lang)
+    at = page_alone("upload", lang)
     picker = at.selectbox(key="up_remove_id")
     assert picker.value is None, "a batch is preselected for removal"
     assert not [b for b in at.button if b.key == "up_remove"], "a remove button before any batch is chosen"
@@ -102,7 +81,7 @@ def test_removing_a_batch_needs_a_confirmation_naming_it_and_its_rows(loaded_db,
 
 
 def test_the_confirmation_of_one_batch_does_not_carry_over_to_another(loaded_db):
-    at = page("upload", "en")
+    at = page_alone("upload", "en")
     at.selectbox(key="up_remove_id").set_value(2)
     at.run()
     at.checkbox(key="up_remove_confirm_2").check()
@@ -115,7 +94,7 @@ def test_the_confirmation_of_one_batch_does_not_carry_over_to_another(loaded_db)
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_data_page_shows_batches_and_audit_log_in_the_users_language(loaded_db, lang):
-    at = page("data", lang)
+    at = page_alone("data", lang)
     batches = next(d.value for d in at.dataframe if t("batch.status", lang) in d.value.columns)
     assert set(batches[t("batch.status", lang)]) == {t("batch.status_value.loaded", lang)}
     assert set(batches[t("batch.kind", lang)]) == {t("upload.kind.survey", lang), t("upload.kind.jurisdictions", lang)}
@@ -130,7 +109,7 @@ def test_data_page_shows_batches_and_audit_log_in_the_users_language(loaded_db, 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_upload_page_advice_names_page_controls_not_command_line_flags(registry_db, lang):
-    at = page("upload", lang)
+    at = page_alone("upload", lang)
     at.file_uploader(key="up_file").set_value(
         ("survey_gbk_chinese.csv", (FIXTURES / "survey_gbk_chinese.csv").read_bytes(), "text/csv"))
     at.run()
@@ -147,7 +126,7 @@ def test_upload_page_advice_names_page_controls_not_command_line_flags(registry_
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_missing_field_is_named_by_its_label_with_the_pages_own_advice(registry_db, lang):
-    at = page("upload", lang)
+    at = page_alone("upload", lang)
     data = (FIXTURES / "survey_station_own.csv").read_bytes()
     at.file_uploader(key="up_file").set_value(("survey_station_own.csv", data, "text/csv"))
     at.run()

@@ -7,7 +7,7 @@ import pytest
 
 from analytics import forum, store
 from analytics.roles import LOCAL_USER, User
-from tests.app.test_core_pages import all_text
+from tests.app.helpers import all_text
 from tests.data.test_scope_cli import add_prevention_and_voice
 
 
@@ -21,17 +21,9 @@ def with_records(synthetic_db_path, tmp_path):
     return synthetic_db_path
 
 
-def open_page(app, lang: str, page: str):
-    at = app(lang)
-    at.switch_page(f"app_pages/{page}.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_prevention_page_shows_disputes_hazards_and_the_overdue_list(app, with_records, lang):
-    at = open_page(app, lang, "prevention")
+    at = app(lang, page="prevention")
     text = all_text(at)
     tables = [t.value for t in at.dataframe]
     headers = {str(c) for t in tables for c in t.columns}
@@ -44,7 +36,7 @@ def test_prevention_page_shows_disputes_hazards_and_the_overdue_list(app, with_r
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_voice_page_shows_topics_with_their_words_and_redacted_texts(app, with_records, lang):
-    at = open_page(app, lang, "voice")
+    at = app(lang, page="voice")
     joined = " ".join(t.value.to_string() for t in at.dataframe)
     assert "广场舞" in joined and "乱停" in joined  # evidence words
     assert "[电话]" in joined and "13812345678" not in joined  # texts shown redacted to the admin

@@ -9,7 +9,7 @@ from analytics import published, store
 from analytics.auth import LOCAL_USER
 from analytics.i18n import t
 from analytics.published import ResultsSpec
-from tests.app.test_core_pages import all_text
+from tests.app.helpers import all_text
 
 FILE = ("area;quarter;measure;value\n"
         ";2025Q3;Trust;0,61\n"

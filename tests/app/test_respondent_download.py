@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analytics import store
-from tests.app.test_scope_pages import downloads, signed_in  # noqa: F401 (downloads is a fixture)
+from tests.app.helpers import signed_in
 from tests.data.test_scope_cli import STATION, build_scope_city
 
 

@@ -5,14 +5,12 @@ import re
 from pathlib import Path
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from analytics import auth, store
+from analytics import store
 from analytics.i18n import t
 from analytics.ingest import ingest_file
 from analytics.roles import LOCAL_USER
-from analytics.selection import Selection
+from tests.app.helpers import on_database, page_alone
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "ingest"
@@ -33,23 +31,8 @@ def upload_app(tmp_path, monkeypatch):
     con = store.connect(db)
     ingest_file(con, "jurisdictions", FIXTURES / "jurisdictions.csv", user=LOCAL_USER)
     con.close()
-    monkeypatch.setenv("JINGMIN_DB", str(db))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def make(lang: str) -> AppTest:
-        # The page runs on its own with what dashboard.py would have put in the session (user, sidebar choices).
-        at = AppTest.from_file(str(REPO / "app_pages" / "upload.py"), default_timeout=60)
-        at.session_state["lang"] = lang
-        at.session_state["_user"] = auth.LOCAL_USER
-        at.session_state["_filters"] = Selection()
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    yield make, db
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with on_database(db, monkeypatch):
+        yield (lambda lang: page_alone("upload", lang)), db
 
 
 @pytest.mark.parametrize(("lang", "loaded", "kept"), [

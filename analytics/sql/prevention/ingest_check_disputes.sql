@@ -1,3 +1,4 @@
+-- requires: ingest/record_macros
 -- Dispute-specific checks of an upload (one row per dispute x party, so an id may repeat): the rows of
 -- one dispute must agree on everything but the party, and mediation cannot come before the dispute was found.
 INSERT INTO ingest_problems
@@ -12,9 +13,4 @@ FROM (
 )
 WHERE versions > 1 AND _row > first_row;
 
-INSERT INTO ingest_problems
-SELECT _row, jm_h('mediated_at'), strftime(mediated_at, '%Y-%m-%d'), 'date_order', 'record_date_order',
-       json_object('field', 'mediated_at', 'date', strftime(mediated_at, '%Y-%m-%d'),
-                   'before', 'found_at', 'other', strftime(found_at, '%Y-%m-%d'))
-FROM ingest_typed
-WHERE mediated_at < found_at;
+INSERT INTO ingest_problems SELECT * FROM jm_date_order_problems('mediated_at', 'found_at', '%Y-%m-%d');

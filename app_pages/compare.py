@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import compare, integrity
+from analytics import compare, integrity, peers
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.periods import period_kind
@@ -35,7 +35,7 @@ def comparison(version: str, sel: Selection, indicator: str, peer_group: str | N
 @st.cache_data(show_spinner=False)
 def peer_groups(version: str, _user: User, user_key: str) -> pd.DataFrame:
     """Every peer group member the user may see (cached per data version and user)."""
-    return compare.list_peer_groups(common.cursor(), _user)
+    return peers.list_peer_groups(common.cursor(), _user)
 
 
 def _columns(*columns: Any) -> np.ndarray:
@@ -159,7 +159,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             if st.form_submit_button(tr("compare.peers.save")):
                 try:
                     with common.writer() as con:
-                        compare.save_peer_group(con, name, members, user=common.user())
+                        peers.save_peer_group(con, name, members, user=common.user())
                 except JingminError as exc:
                     common.show_error(exc)
                 else:
@@ -171,7 +171,7 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
                 try:
                     with common.writer() as con:
-                        compare.delete_peer_group(con, doomed, user=common.user())
+                        peers.delete_peer_group(con, doomed, user=common.user())
                 except JingminError as exc:
                     common.show_error(exc)
                 else:

@@ -9,7 +9,9 @@ import math
 import pandas as pd
 import pytest
 
-from analytics import cases, store, trends, weights
+from analytics import cases, store, trends
+# Imported by name: this file's helper weights() reads a batch's weights.
+from analytics.weights import margin_label_report, proposed_recodes, rake_and_refresh
 from analytics.errors import IngestError, WeightingError
 from analytics.ingest import ingest_file, problems_frame
 from analytics.weighting import label_report, parse_band, rake_weights
@@ -291,10 +293,10 @@ def test_rake_and_refresh_takes_batches_with_age_in_years_and_proposed_recodes(r
     rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(["20", "40", "16-24"])]
     result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)), user=LOCAL_USER)
     frame = pd.DataFrame({"age_band": ["16-34", "35+"], "population": [600.0, 400.0]})
-    report = weights.margin_label_report(reg_db, frame, dims=[["age_band"]])
+    report = margin_label_report(reg_db, frame, dims=[["age_band"]])
     # '16-24' is not a number of years: it is a label, inside the margin band 16-34.
-    assert weights.proposed_recodes(report) == {"age_band": {"16-24": "16-34"}}
-    runs = weights.rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=weights.proposed_recodes(report), user=LOCAL_USER)
+    assert proposed_recodes(report) == {"age_band": {"16-24": "16-34"}}
+    runs = rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=proposed_recodes(report), user=LOCAL_USER)
     assert [ids for ids, _r in runs] == [[result.batch_id]]  # 'age' answers make the batch rakeable
     w = weights(reg_db, result.batch_id)
     assert (w["Y0"], w["Y1"], w["Y2"]) == (pytest.approx(300.0), pytest.approx(400.0), pytest.approx(300.0))

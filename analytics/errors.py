@@ -99,3 +99,9 @@ class StoreBusyError(JingminError):
 
     message_key = "error.store_busy"
     exit_code = 4
+
+
+class CompareError(JingminError):
+    """A comparison, trend test or peer group that cannot be made as asked."""
+
+    message_key = "error.compare.generic"

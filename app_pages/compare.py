@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import compare, integrity
+from analytics import compare, integrity, peers
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.periods import period_kind
@@ -35,7 +35,7 @@ def comparison(version: str, sel: Selection, indicator: str, peer_group: str | N
 @st.cache_data(show_spinner=False)
 def peer_groups(version: str, _user: User, user_key: str) -> pd.DataFrame:
     """Every peer group member the user may see (cached per data version and user)."""
-    return compare.list_peer_groups(common.cursor(), _user)
+    return peers.list_peer_groups(common.cursor(), _user)
 
 
 def _columns(*columns: Any) -> np.ndarray:
@@ -157,13 +157,13 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
             members = st.multiselect(tr("compare.peers.members"), list(member_names), key="cmp_peer_members",
                                      format_func=member_labels.__getitem__)
             if st.form_submit_button(tr("compare.peers.save")):
-                common.write_and_rerun(lambda con: compare.save_peer_group(con, name, members, user=common.user()),
+                common.write_and_rerun(lambda con: peers.save_peer_group(con, name, members, user=common.user()),
                                        "cmp_flash", tr("compare.peers.saved", name=common.plain(name.strip())))
         existing = sorted(groups["group_name"].unique())
         if existing:
             doomed = st.selectbox(tr("compare.peers.existing"), existing, key="cmp_peer_delete_pick")
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
-                common.write_and_rerun(lambda con: compare.delete_peer_group(con, doomed, user=common.user()),
+                common.write_and_rerun(lambda con: peers.delete_peer_group(con, doomed, user=common.user()),
                                        "cmp_flash", tr("compare.peers.deleted", name=common.plain(doomed)))
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics import compare
+from analytics import trends
 from analytics.presentation import change_cell, jurisdiction_name, mean_digits, p_text, signed
 from analytics.selection import Selection
 from app_pages import common
@@ -22,12 +22,12 @@ BREAK_COLOUR = "#8d96a3"
 @st.cache_data(show_spinner=False, hash_funcs={Selection: repr})
 def mode_break_table(version: str, sel: Selection) -> pd.DataFrame:
     """Survey-mode changes per indicator and jurisdiction shown (cached per data version and selection)."""
-    return compare.mode_breaks(common.cursor(), sel)
+    return trends.mode_breaks(common.cursor(), sel)
 
 
 def mode_text(modes: str) -> str:
     """'phone+sms' in the chosen language."""
-    return "+".join(common.tr(f"compare.mode.{m}") if m in compare.MODE_NAMES else m for m in modes.split("+"))
+    return "+".join(common.tr(f"compare.mode.{m}") if m in trends.MODE_NAMES else m for m in modes.split("+"))
 
 
 def add_published(fig: go.Figure, data: pd.DataFrame, key: str, factor: float, mean: bool, digits: int) -> bool:
@@ -125,7 +125,7 @@ class ChartNumbers:
     axis: list[str]  # the periods in order
     lines: list[LineNumbers]
     breaks: dict[float, set[tuple[str, str]]]  # axis position -> (modes before, modes after)
-    tests: list[dict[str, Any]]  # compare.trend_tests rows (empty for rolling windows or one period)
+    tests: list[dict[str, Any]]  # trends.trend_tests rows (empty for rolling windows or one period)
     hidden: list[tuple[str, list[str]]]  # jurisdiction -> its suppressed periods
     data: pd.DataFrame  # this indicator's rows (read only: shared by every session)
 
@@ -165,11 +165,11 @@ def chart_numbers(index: int, key: str, data: pd.DataFrame, lines: tuple[str, ..
     positions: dict[float, set[tuple[str, str]]] = {}
     mine = breaks[breaks["indicator"] == key]
     for r in mine.to_dict("records"):
-        position = compare.break_position(r["month_before"], r["month_after"], f.period_kind, axis)
+        position = trends.break_position(r["month_before"], r["month_after"], f.period_kind, axis)
         if position is not None and position >= 0:
             positions.setdefault(position, set()).add((r["modes_before"], r["modes_after"]))
     tests = [] if f.period_kind == "rolling12" or len(axis) < 2 else \
-        compare.trend_tests(data, breaks=mine).to_dict("records")
+        trends.trend_tests(data, breaks=mine).to_dict("records")
     suppressed = ordered[ordered["flag"].eq("suppressed")]
     hidden = [(code, list(rows["period"])) for code, rows in suppressed.groupby("jurisdiction")]
     return ChartNumbers(index=index, key=key, mean=mean, factor=factor,

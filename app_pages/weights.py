@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import compare
+from analytics import weights
 from analytics.auth import User
 from analytics.errors import JingminError
 from app_pages import common
@@ -15,7 +15,7 @@ MAX_MARGINS = 3
 @st.cache_data(show_spinner=False)
 def summary(version: str, _user: User, user_key: str) -> pd.DataFrame:
     """Kish n_eff and deff overall, per batch and per district the user may see (cached per data version and user)."""
-    return compare.weights_summary(common.cursor(), user=_user)
+    return weights.weights_summary(common.cursor(), user=_user)
 
 
 def status_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -46,7 +46,7 @@ def label_check(frame: pd.DataFrame, dims: list[list[str]], picked: list[int]) -
     if not picked:
         return {}
     try:
-        report = compare.margin_label_report(common.cursor(), frame, dims=dims, batch_ids=picked)
+        report = weights.margin_label_report(common.cursor(), frame, dims=dims, batch_ids=picked)
     except JingminError as exc:
         common.show_error(exc)
         return {}
@@ -60,7 +60,7 @@ def label_check(frame: pd.DataFrame, dims: list[list[str]], picked: list[int]) -
     ).drop(columns=["suggestion_key", "suggestion_params"])
     st.dataframe(shown.rename(columns={c: tr(f"weights.labels.col.{c}") for c in shown.columns}),
                  width="stretch", hide_index=True)
-    proposals = compare.proposed_recodes(report)
+    proposals = weights.proposed_recodes(report)
     if proposals and st.checkbox(tr("weights.labels_apply"), key="w_apply_recodes"):
         return proposals
     return {}
@@ -78,7 +78,7 @@ def rake_form(frame: pd.DataFrame) -> None:
             dims.append(chosen)
     if not dims:
         return
-    batches = compare.rakeable_batches(common.cursor(), dims)
+    batches = weights.rakeable_batches(common.cursor(), dims)
     complete = batches[(batches["complete"] == batches["respondents"]) & (batches["respondents"] > 0)]
     labels = {int(r["batch_id"]): f"{r['batch_id']}: {r['source_name']} ({r['survey_mode'] or '?'}, "
                                   f"n={r['respondents']})" for r in batches.to_dict("records")}
@@ -97,7 +97,7 @@ def rake_form(frame: pd.DataFrame) -> None:
         try:
             with st.spinner():
                 with common.writer() as con:
-                    runs = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=picked, trim=trim,
+                    runs = weights.rake_and_refresh(con, frame, dims=dims, batch_ids=picked, trim=trim,
                                                     per_batch=per_batch, user=common.user(),
                                                     recodes=recodes)
         except JingminError as exc:
@@ -119,7 +119,7 @@ if "w_flash" in st.session_state:
 version = common.data_version()
 table = summary(version, common.user(), repr(common.user()))
 st.subheader(tr("weights.status"))
-last = compare.last_weighting(common.cursor())
+last = weights.last_weighting(common.cursor())
 if last is None:
     st.markdown(tr("weights.never"))
 else:
@@ -139,7 +139,7 @@ if not common.user().can("weights"):
 upload = st.file_uploader(tr("weights.upload"), type=["csv", "txt"], key="w_upload")
 if upload is not None:
     try:
-        margins = compare.read_margins(upload.getvalue())
+        margins = weights.read_margins(upload.getvalue())
     except JingminError as exc:
         common.show_error(exc)
     else:
@@ -151,7 +151,7 @@ st.divider()
 if st.button(tr("weights.reset"), key="w_reset"):
     try:
         with common.writer() as con:
-            count = compare.reset_and_refresh(con, user=common.user())
+            count = weights.reset_and_refresh(con, user=common.user())
     except JingminError as exc:
         common.show_error(exc)
     else:

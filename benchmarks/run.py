@@ -492,6 +492,7 @@ def _apptest(db: str) -> Any:
     from streamlit.testing.v1 import AppTest
 
     import analytics.compare  # noqa: F401
+    import analytics.peers  # noqa: F401
     import analytics.presentation  # noqa: F401
     import app_pages.common  # noqa: F401
 

@@ -9,18 +9,18 @@ from analytics.cli import add_db_argument, add_user_argument, open_store, print_
 
 def run(args: argparse.Namespace) -> int:
     """Add (or replace), list or remove a peer group."""
-    from analytics import compare
+    from analytics import peers
 
     con = open_store(args, write=args.action != "list")
     user = resolve_user(con, args)
     if args.action == "list":
-        print_table(args, con, user, compare.list_peer_groups(con, user), args.format)
+        print_table(args, con, user, peers.list_peer_groups(con, user), args.format)
         return 0
     if args.action == "add":
-        level = compare.save_peer_group(con, args.name, args.codes, user=user)
+        level = peers.save_peer_group(con, args.name, args.codes, user=user)
         print(f"Saved peer group {args.name.strip()!r}: {len(set(args.codes))} {level} jurisdictions.")
     else:
-        removed = compare.delete_peer_group(con, args.name, user=user)
+        removed = peers.delete_peer_group(con, args.name, user=user)
         print(f"Removed peer group {args.name!r} ({removed} members).")
     return 0
 

@@ -57,9 +57,9 @@ def parse_recodes(values: list[str] | None, dims: list[list[str]] | None) -> dic
 def show_table(con: Connection, batch_ids: list[int] | None = None,
                user: User | None = None) -> pd.DataFrame:
     """The summary printed by ``weights show`` (scoped to ``user``), rounded for reading."""
-    from analytics import compare
+    from analytics import weights
 
-    table = compare.weights_summary(con, batch_ids=batch_ids, user=user)
+    table = weights.weights_summary(con, batch_ids=batch_ids, user=user)
     return table.round({"n_eff": 1, "deff": 3, "weight_min": 4, "weight_max": 4})
 
 
@@ -67,13 +67,13 @@ def _print_show(args: argparse.Namespace, con: Connection, fmt: str, user: User,
                 batch_ids: list[int] | None = None, *, read_only: bool) -> None:
     """The weights table, printed as an audited export (:func:`analytics.cli.audit_export` closes a
     read-only ``con``)."""
-    from analytics import compare
+    from analytics import weights
 
     table = show_table(con, batch_ids, user)
     if fmt != "text":
         print_table(args, con, user, table, fmt, read_only=read_only)
         return
-    last = compare.last_weighting(con)
+    last = weights.last_weighting(con)
     if last is None:
         print("Weights in use: design weights (never raked).")
     else:
@@ -87,7 +87,7 @@ def _print_show(args: argparse.Namespace, con: Connection, fmt: str, user: User,
 
 def run(args: argparse.Namespace) -> int:
     """Run ``weights rake``, ``weights reset`` or ``weights show``."""
-    from analytics import compare
+    from analytics import weights
 
     con = open_store(args, write=args.action != "show")
     user = resolve_user(con, args)
@@ -95,10 +95,10 @@ def run(args: argparse.Namespace) -> int:
         _print_show(args, con, args.format, user, args.batch, read_only=True)
         return 0
     if args.action == "reset":
-        count = compare.reset_and_refresh(con, batch_ids=args.batch, user=user)
+        count = weights.reset_and_refresh(con, batch_ids=args.batch, user=user)
         print(f"Reset {count} respondents to their design weights; indicator cells rebuilt.")
     else:
-        frame = compare.read_margins(args.margins)
+        frame = weights.read_margins(args.margins)
         trim = tuple(args.trim) if args.trim else None
         dims = parse_dims(args.dims)
         recodes = parse_recodes(args.recode, dims)
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
             for column in frame.columns:
                 if column != "population":
                     recodes.setdefault(str(column), {}).update(every)
-        results = compare.rake_and_refresh(con, frame, dims=dims, batch_ids=args.batch, trim=trim,
+        results = weights.rake_and_refresh(con, frame, dims=dims, batch_ids=args.batch, trim=trim,
                                            per_batch=args.per_batch, user=user, recodes=recodes)
         for batch_ids, result in results:
             print(f"Raked batch(es) {', '.join(map(str, batch_ids))}: {result.iterations} iterations, largest margin "

@@ -184,7 +184,7 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
     execute(con, "ingest/survey_answers", {"age_item": F.AGE_YEARS_ITEM, "age_min": F.AGE_YEARS_RANGE[0],
                                               "age_max": F.AGE_YEARS_RANGE[1]})
     # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
-    # the mix; a change of the mix between periods is what marks a trend break (analytics.compare).
+    # the mix; a change of the mix between periods is what marks a trend break (analytics.trends).
     mode_counts = {str(m): int(n) for m, n in run(
         con, "SELECT mode, count(*) FROM ingest_typed WHERE mode IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()}
     modes = list(mode_counts)

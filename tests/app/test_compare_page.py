@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analytics import compare, store
+from analytics import compare, peers, store
 from analytics.errors import UnknownNameError
 from analytics.presentation import pct
 from analytics.selection import Selection
@@ -60,7 +60,7 @@ def test_compare_page_weighted_and_peer_group_editor(app, synthetic_db_path):
     assert len(at.dataframe[0].value) == 3  # only the group's members are compared
     assert "north" in at.dataframe[1].value.index  # and the group is listed in the editor
     con = store.connect(synthetic_db_path)
-    assert compare.peer_group_codes(con, "north") == ["S1", "S2", "S3"]
+    assert peers.peer_group_codes(con, "north") == ["S1", "S2", "S3"]
     con.close()
 
 

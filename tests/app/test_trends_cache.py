@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from analytics import compare, engine, published, store
+from analytics import engine, published, store
+from analytics import trends as trend_engine  # trends() below opens the Trends page
 from analytics.auth import LOCAL_USER
 from analytics.published import ResultsSpec
 
@@ -105,13 +106,13 @@ def test_charts_built_without_validation_are_valid_and_serialise_as_plotly_valid
 
 def test_a_language_switch_redraws_without_computing_again(app, monkeypatch):
     calls = []
-    original = compare.trend_tests
+    original = trend_engine.trend_tests
 
     def counted(*args, **kwargs):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(compare, "trend_tests", counted)
+    monkeypatch.setattr(trend_engine, "trend_tests", counted)
     at = trends(app, "zh")
     assert calls
     chinese = specs(at)

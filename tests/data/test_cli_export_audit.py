@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import compare, store
+from analytics import peers, store
 from analytics.cli import main
 from analytics.roles import LOCAL_USER
 from tests.app.test_case_pages import add_cases_and_drivers
@@ -44,7 +44,7 @@ def built(tmp_path_factory) -> Path:
     con = store.connect(path)
     build_synthetic_city(con)
     add_cases_and_drivers(con)
-    compare.save_peer_group(con, "pair", ["S1", "S2"], user=LOCAL_USER)
+    peers.save_peer_group(con, "pair", ["S1", "S2"], user=LOCAL_USER)
     con.close()
     return path
 

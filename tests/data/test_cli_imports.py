@@ -24,7 +24,8 @@ HEAVY_PACKAGES = {"scipy", "pandas", "numpy", "pyarrow", "plotly", "openpyxl", "
 # The upload's stage modules (analytics.ingest.plan, raw, typed, checks, load) count as the pipeline itself.
 INGEST_STAGES = {f"analytics.ingest.{m}" for m in ("pipeline", "plan", "raw", "typed", "checks", "load")}
 REPORT_MODULES = {"analytics.report", "analytics.report_common", "analytics.report_pptx", "analytics.report_html"}
-HEAVY_MODULES = {"analytics.engine", "analytics.stats", "analytics.compare", "analytics.forum",
+HEAVY_MODULES = {"analytics.engine", "analytics.stats", "analytics.compare", "analytics.trends", "analytics.peers",
+                 "analytics.weights", "analytics.forum",
                  "analytics.ingest.reading", "analytics.ingest.mapping", *REPORT_MODULES, *INGEST_STAGES}
 # A small command (batches list) needs pandas for its table, but never scipy, the readers or the pipeline.
 SMALL_COMMAND_FORBIDDEN = {"scipy", "plotly", "openpyxl", "pptx", "lxml", "rapidfuzz", "charset_normalizer",

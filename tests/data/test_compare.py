@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from analytics import compare, engine, stats, store
+from analytics import compare, engine, peers, stats, store, trends
 from analytics.cli import main
 from analytics.errors import JingminError, UnknownNameError
 from analytics.output import to_csv_text
@@ -153,7 +153,7 @@ def test_overdispersion_widens_the_limits_by_phi_only_when_significant(con):
     assert row["limit95_high"] == pytest.approx(p0 + Z95 * math.sqrt(phi * p0 * (1 - p0) / 100))
     assert row["z"] == pytest.approx((0.55 - p0) / math.sqrt(phi * p0 * (1 - p0) / 100))
     # a peer group without the outlier is not over-dispersed: nothing is widened
-    compare.save_peer_group(con, "calm", ["S2", "S3", "S4"], user=LOCAL_USER)
+    peers.save_peer_group(con, "calm", ["S2", "S3", "S4"], user=LOCAL_USER)
     calm_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='calm', overdispersion=True)
     calm = calm_result.frame
     assert not calm_result.meta["phi_significant"] and calm_result.meta["phi_applied"] == 1.0
@@ -280,20 +280,20 @@ def test_empty_period_and_unknown_indicator(con):
 
 def test_peer_group_filter_save_list_delete_audited(con):
     version = store.data_version(con)
-    assert compare.save_peer_group(con, " inner ", ["S1", "S2", "S3"], user=User('tester', "admin")) == "station"
+    assert peers.save_peer_group(con, " inner ", ["S1", "S2", "S3"], user=User('tester', "admin")) == "station"
     assert store.data_version(con) == version + 1
-    assert compare.peer_group_codes(con, "inner") == ["S1", "S2", "S3"]
+    assert peers.peer_group_codes(con, "inner") == ["S1", "S2", "S3"]
     table_result = compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='inner')
     table = table_result.frame
     assert sorted(table["jurisdiction"]) == ["S1", "S2", "S3"]
     assert table_result.meta["overall"] == pytest.approx(_p0(["S1", "S2", "S3"]))
-    compare.save_peer_group(con, "inner", ["S1", "S2"], user=LOCAL_USER)  # replaces the members
-    assert compare.peer_group_codes(con, "inner") == ["S1", "S2"]
+    peers.save_peer_group(con, "inner", ["S1", "S2"], user=LOCAL_USER)  # replaces the members
+    assert peers.peer_group_codes(con, "inner") == ["S1", "S2"]
     actions = con.execute("SELECT action, actor, detail FROM audit_log WHERE action LIKE 'peers.%' "
                           "ORDER BY audit_id").fetchall()
     assert actions[0][:2] == ("peers.save", "tester") and json.loads(actions[0][2])["members"] == ["S1", "S2", "S3"]
-    assert compare.delete_peer_group(con, "inner", user=LOCAL_USER) == 2
-    assert compare.list_peer_groups(con).empty
+    assert peers.delete_peer_group(con, "inner", user=LOCAL_USER) == 2
+    assert peers.list_peer_groups(con).empty
 
 
 @pytest.mark.parametrize(("name", "codes", "key"), [
@@ -304,20 +304,20 @@ def test_peer_group_filter_save_list_delete_audited(con):
 ])
 def test_peer_group_errors(con, name, codes, key):
     with pytest.raises(JingminError) as info:
-        compare.save_peer_group(con, name, codes, user=LOCAL_USER)
+        peers.save_peer_group(con, name, codes, user=LOCAL_USER)
     assert info.value.message_key == key
-    assert compare.list_peer_groups(con).empty
+    assert peers.list_peer_groups(con).empty
 
 
 def test_peer_group_level_must_match_and_must_exist(con):
-    compare.save_peer_group(con, "districts", ["D1", "D2"], user=LOCAL_USER)
+    peers.save_peer_group(con, "districts", ["D1", "D2"], user=LOCAL_USER)
     with pytest.raises(JingminError) as info:
         compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='districts').frame
     assert info.value.message_key == "error.compare.group_level"
     with pytest.raises(UnknownNameError):
         compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q4',)), indicator='visibility', peer_group='missing').frame
     with pytest.raises(UnknownNameError):
-        compare.delete_peer_group(con, "missing", user=LOCAL_USER)
+        peers.delete_peer_group(con, "missing", user=LOCAL_USER)
 
 
 # ------------------------------------------------------------------------------------------ trends and modes
@@ -325,7 +325,7 @@ def test_peer_group_level_must_match_and_must_exist(con):
 
 def test_trend_tests_match_cochran_armitage_and_bh(con):
     table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
-    tests = compare.trend_tests(table).set_index("jurisdiction")
+    tests = trends.trend_tests(table).set_index("jurisdiction")
     z, p = stats.cochran_armitage_trend([40, 45, 50, 50], [100] * 4)
     assert tests.loc["S1", "z"] == pytest.approx(z) and tests.loc["S1", "p_value"] == pytest.approx(p)
     t, n, x = np.arange(4.0), np.full(4, 100.0), np.array([40, 45, 50, 50.0])
@@ -344,35 +344,35 @@ def test_trend_tests_weighted_use_neff_and_skip_suppressed_periods(con):
     table = engine.indicator_table(con, Selection(period_kind='quarter', level='station', weighted=True), indicators=['visibility'])
     s2 = table[table["jurisdiction"] == "S2"].sort_values("period_start")
     z, _p = stats.cochran_armitage_trend(s2["estimate"] * s2["n_eff"], s2["n_eff"])
-    tests = compare.trend_tests(table).set_index("jurisdiction")
+    tests = trends.trend_tests(table).set_index("jurisdiction")
     assert tests.loc["S2", "z"] == pytest.approx(z, nan_ok=True)
     rolling = table.assign(period=table["period_end"].map(lambda d: f"{d:%Y-%m}R12"))
     with pytest.raises(JingminError) as info:
-        compare.trend_tests(rolling)
+        trends.trend_tests(rolling)
     assert info.value.message_key == "error.compare.rolling_trend"
 
 
 def test_mode_breaks_overall_and_per_jurisdiction(con):
-    overall = compare.mode_breaks(con, Selection(), by_jurisdiction=False)
+    overall = trends.mode_breaks(con, Selection(), by_jurisdiction=False)
     assert overall.to_dict("records") == [{
         "indicator": "visibility", "jurisdiction": None, "month_before": pd.Timestamp("2025-05-01").date(),
         "month_after": pd.Timestamp("2025-08-01").date(), "modes_before": "phone", "modes_after": "face_to_face",
         "mix_before": "phone 100%", "mix_after": "face_to_face 100%"}]
-    per_station = compare.mode_breaks(con, Selection(level='station', jurisdiction_codes=('S1', 'S2')))
+    per_station = trends.mode_breaks(con, Selection(level='station', jurisdiction_codes=('S1', 'S2')))
     assert sorted(per_station["jurisdiction"]) == ["S1", "S2"]
     con.execute("UPDATE batches SET status = 'removed' WHERE batch_id = 1")
-    assert compare.mode_breaks(con, Selection(), by_jurisdiction=False).empty  # only loaded batches count
+    assert trends.mode_breaks(con, Selection(), by_jurisdiction=False).empty  # only loaded batches count
     con.execute("UPDATE batches SET status = 'loaded', survey_mode = 'face_to_face' WHERE batch_id = 1")
-    assert compare.mode_breaks(con, Selection(), by_jurisdiction=False).empty  # same mode throughout: no break
+    assert trends.mode_breaks(con, Selection(), by_jurisdiction=False).empty  # same mode throughout: no break
 
 
 def test_trend_test_flags_a_span_across_a_mode_break(con):
     table = engine.indicator_table(con, Selection(period_kind='quarter', level='station'), indicators=['visibility'])
-    breaks = compare.mode_breaks(con, Selection(level='station'))
-    tests = compare.trend_tests(table, breaks=breaks).set_index("jurisdiction")
+    breaks = trends.mode_breaks(con, Selection(level='station'))
+    tests = trends.trend_tests(table, breaks=breaks).set_index("jurisdiction")
     assert tests.loc["S1", "mode_break"]
     late = table[table["period"].isin(["2025Q3", "2025Q4"])]
-    assert not compare.trend_tests(late, breaks=breaks).set_index("jurisdiction").loc["S1", "mode_break"]
+    assert not trends.trend_tests(late, breaks=breaks).set_index("jurisdiction").loc["S1", "mode_break"]
 
 
 @pytest.mark.parametrize(("before", "after", "kind", "expected"), [
@@ -387,7 +387,7 @@ def test_trend_test_flags_a_span_across_a_mode_break(con):
 def test_break_position(before, after, kind, expected):
     labels = {"quarter": ["2025Q1", "2025Q2", "2025Q3", "2025Q4"], "month": ["2025-07", "2025-08"], "all": ["all"]}
     day = pd.Timestamp
-    assert compare.break_position(day(before).date(), day(after).date(), kind, labels[kind]) == expected
+    assert trends.break_position(day(before).date(), day(after).date(), kind, labels[kind]) == expected
 
 
 # ------------------------------------------------------------------------------------------ CLI

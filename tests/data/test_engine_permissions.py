@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import auth, compare, definitions, forum, store, weighting
+from analytics import auth, definitions, forum, peers, store, weighting, weights
 from analytics.errors import AccessDenied
 from analytics.ingest import ingest_file, remove_batch, save_mapping
 from analytics.roles import LOCAL_USER, User
@@ -38,7 +38,7 @@ def snapshot(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 @pytest.fixture
 def city(fixture_db):
     """The tiny city with one peer group and one account to act on (made by the local admin)."""
-    compare.save_peer_group(fixture_db, "pair", ["S1", "S2"], user=LOCAL_USER)
+    peers.save_peer_group(fixture_db, "pair", ["S1", "S2"], user=LOCAL_USER)
     auth.add_user(fixture_db, "victim", "a long password", "leader", user=LOCAL_USER)
     return fixture_db
 
@@ -55,10 +55,10 @@ CASES: list[tuple[str, User, Callable[[duckdb.DuckDBPyConnection, User], object]
      lambda con, u: weighting.rake_weights(con, [MARGINS], dims=[["district"]], user=u)),
     ("reset_weights", STATION, lambda con, u: weighting.reset_weights(con, user=u)),
     ("rake_and_refresh", LEADER,
-     lambda con, u: compare.rake_and_refresh(con, MARGINS, dims=[["district"]], batch_ids=[1], user=u)),
-    ("reset_and_refresh", LEADER, lambda con, u: compare.reset_and_refresh(con, user=u)),
-    ("save_peer_group", LEADER, lambda con, u: compare.save_peer_group(con, "new", ["S1", "S3"], user=u)),
-    ("delete_peer_group", STATION, lambda con, u: compare.delete_peer_group(con, "pair", user=u)),
+     lambda con, u: weights.rake_and_refresh(con, MARGINS, dims=[["district"]], batch_ids=[1], user=u)),
+    ("reset_and_refresh", LEADER, lambda con, u: weights.reset_and_refresh(con, user=u)),
+    ("save_peer_group", LEADER, lambda con, u: peers.save_peer_group(con, "new", ["S1", "S3"], user=u)),
+    ("delete_peer_group", STATION, lambda con, u: peers.delete_peer_group(con, "pair", user=u)),
     ("save_item", LEADER,
      lambda con, u: definitions.save_item(con, definitions.get_item(con, "satisfaction"), user=u)),
     ("save_indicator", STATION,
@@ -89,7 +89,7 @@ def test_write_path_refuses_a_user_without_the_permission_and_changes_nothing(ci
 def test_the_same_calls_go_through_for_an_allowed_user(city):
     """The refusals above are about the role, not a broken call: an admin's save and removal change the store."""
     before = snapshot(city)
-    compare.save_peer_group(city, "new", ["S1", "S3"], user=LOCAL_USER)
+    peers.save_peer_group(city, "new", ["S1", "S3"], user=LOCAL_USER)
     store.set_setting(city, "suppress_below_n_eff", 5, user=LOCAL_USER)
     auth.remove_user(city, "victim", user=User("chief", "admin"))
     after = snapshot(city)

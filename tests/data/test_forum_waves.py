@@ -302,12 +302,12 @@ def test_the_overview_scorecard_compares_a_wave_with_the_wave_before(con):
 
 
 def test_a_trend_test_over_waves_steps_one_per_wave_in_wave_order(con):
-    from analytics import compare, engine
+    from analytics import engine, trends
     from scipy.stats import linregress
 
     table = engine.indicator_table(con, Selection(period_kind="wave", jurisdiction_codes=("S01",)),
                                    indicators=["satisfaction"])
-    (row,) = compare.trend_tests(table).to_dict("records")
+    (row,) = trends.trend_tests(table).to_dict("records")
     # Cochran–Armitage with scores 0, 1, 2 (waves, not months: 0, 2, 9): the slope is the least-squares slope of
     # the 120 answers on their wave's score, as a linear regression of 0/1 outcomes computes it.
     x = [0] * 40 + [1] * 40 + [2] * 40

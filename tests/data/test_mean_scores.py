@@ -211,11 +211,11 @@ def test_forum_and_reports_show_a_mean_with_its_unit(empty_db):
 
 
 def test_proportion_methods_refuse_a_mean(mean_db):
-    from analytics import compare
+    from analytics import compare, trends
 
     con, _frame_ = mean_db
     with pytest.raises(compare.CompareError, match="mean score") as caught:
         compare.compare_table(con, Selection(period_kind='quarter', periods=('2025Q1',)), indicator='trust_mean')
     assert caught.value.message_key == "error.compare.mean_score"
     table = engine.indicator_table(con, Selection(period_kind='month', level='station'), indicators=['trust_mean'])
-    assert compare.trend_tests(table).empty  # no Cochran–Armitage test of a mean
+    assert trends.trend_tests(table).empty  # no Cochran–Armitage test of a mean

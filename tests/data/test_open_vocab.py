@@ -9,7 +9,9 @@ import math
 import pandas as pd
 import pytest
 
-from analytics import cases, compare, store
+from analytics import cases, store, trends
+# Imported by name: this file's helper weights() reads a batch's weights.
+from analytics.weights import margin_label_report, proposed_recodes, rake_and_refresh
 from analytics.errors import IngestError, WeightingError
 from analytics.ingest import ingest_file, problems_frame
 from analytics.weighting import label_report, parse_band, rake_weights
@@ -78,7 +80,7 @@ def test_a_change_of_the_mode_mix_is_a_break(reg_db, tmp_path):
         rows += [(f"R{month}p{i}", f"2025-{month}-10", "S01", "电话", "满意") for i in range(phone)]
         rows += [(f"R{month}w{i}", f"2025-{month}-10", "S01", "网络", "满意") for i in range(web)]
     ingest_file(reg_db, "survey", write(tmp_path, "mix.csv", survey_csv(rows)), user=LOCAL_USER)
-    breaks = compare.mode_breaks(reg_db, Selection(), indicators=['satisfaction'], by_jurisdiction=False)
+    breaks = trends.mode_breaks(reg_db, Selection(), indicators=['satisfaction'], by_jurisdiction=False)
     assert breaks[["month_before", "month_after", "modes_before", "modes_after", "mix_before", "mix_after"]
                   ].to_dict("records") == [{
         "month_before": pd.Timestamp("2025-03-01").date(), "month_after": pd.Timestamp("2025-04-01").date(),
@@ -291,10 +293,10 @@ def test_rake_and_refresh_takes_batches_with_age_in_years_and_proposed_recodes(r
     rows = [(f"Y{i}", "2025-03-05", "S01", "phone", "满意", age) for i, age in enumerate(["20", "40", "16-24"])]
     result = ingest_file(reg_db, "survey", write(tmp_path, "ages.csv", survey_csv(rows, header)), user=LOCAL_USER)
     frame = pd.DataFrame({"age_band": ["16-34", "35+"], "population": [600.0, 400.0]})
-    report = compare.margin_label_report(reg_db, frame, dims=[["age_band"]])
+    report = margin_label_report(reg_db, frame, dims=[["age_band"]])
     # '16-24' is not a number of years: it is a label, inside the margin band 16-34.
-    assert compare.proposed_recodes(report) == {"age_band": {"16-24": "16-34"}}
-    runs = compare.rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=compare.proposed_recodes(report), user=LOCAL_USER)
+    assert proposed_recodes(report) == {"age_band": {"16-24": "16-34"}}
+    runs = rake_and_refresh(reg_db, frame, dims=[["age_band"]], recodes=proposed_recodes(report), user=LOCAL_USER)
     assert [ids for ids, _r in runs] == [[result.batch_id]]  # 'age' answers make the batch rakeable
     w = weights(reg_db, result.batch_id)
     assert (w["Y0"], w["Y1"], w["Y2"]) == (pytest.approx(300.0), pytest.approx(400.0), pytest.approx(300.0))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import auth, compare, define, forum, report, store
+from analytics import auth, define, forum, peers, report, store, trends, weights
 from analytics.cli import build_parser
 from analytics.cli import main as cli_main
 from analytics.errors import AccessDenied
@@ -68,7 +68,7 @@ def build_scope_city(path: Path) -> Path:
     con = store.connect(path)
     build_synthetic_city(con)
     add_cases_and_drivers(con)
-    compare.save_peer_group(con, "mixed", ["S1", "S2", "S3"], user=User('test', "admin"))
+    peers.save_peer_group(con, "mixed", ["S1", "S2", "S3"], user=User('test', "admin"))
     forum.save_actions(con, "S2", PERIOD, [{"concern": "乙派出所 concern", "action": "S2 action",
                                             "status": "planned"}], user=User('test', "admin"))
     add_internal_evaluation(con, path.parent)
@@ -392,11 +392,11 @@ def test_every_allowed_command_works_with_a_token_file(capsys, monkeypatch, scop
 def test_peer_group_listing_is_scoped(scope_db):
     con = store.connect(scope_db)
     station = auth.get_user(con, STATION)
-    assert set(compare.list_peer_groups(con, station)["jurisdiction_code"]) == {"S1"}
-    assert set(compare.list_peer_groups(con)["jurisdiction_code"]) == {"S1", "S2", "S3"}
-    summary = compare.weights_summary(con, user=station)
+    assert set(peers.list_peer_groups(con, station)["jurisdiction_code"]) == {"S1"}
+    assert set(peers.list_peer_groups(con)["jurisdiction_code"]) == {"S1", "S2", "S3"}
+    summary = weights.weights_summary(con, user=station)
     assert list(summary["scope"]) == ["all", "district"] and summary["district"].iloc[1] == "D1"
-    assert set(compare.mode_breaks(con, Selection(level='station', user=station))["jurisdiction"].dropna()) <= {"S1"}
+    assert set(trends.mode_breaks(con, Selection(level='station', user=station))["jurisdiction"].dropna()) <= {"S1"}
     con.close()
 
 

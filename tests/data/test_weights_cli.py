@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import auth, compare, engine, store
+from analytics import auth, engine, store, weights
 from analytics.cli import main
 from analytics.roles import LOCAL_USER
 
@@ -162,9 +162,9 @@ def test_bad_margins_or_role_fail_with_a_message_and_change_nothing(city, tmp_pa
 def test_read_margins_accepts_gbk_and_chinese_population_header(tmp_path):
     frame = _margins().rename(columns={"population": "人口"})
     text = frame.to_csv(index=False)
-    assert compare.read_margins(text.encode("gbk")).equals(compare.read_margins(text.encode("utf-8-sig")))
-    read = compare.read_margins(text.encode("gbk"))
+    assert weights.read_margins(text.encode("gbk")).equals(weights.read_margins(text.encode("utf-8-sig")))
+    read = weights.read_margins(text.encode("gbk"))
     assert list(read.columns) == ["district", "sex", "age_band", "population"]
     assert read["population"].sum() == _margins()["population"].sum()
-    margins, dims = compare.margin_tables(read, [["sex"], ["district", "age_band"]])
+    margins, dims = weights.margin_tables(read, [["sex"], ["district", "age_band"]])
     assert dims == [["sex"], ["district", "age_band"]] and len(margins[0]) == 2 and len(margins[1]) == 8

@@ -1,4 +1,4 @@
-"""compare.trend_tests computes every (indicator, jurisdiction) at once (issue 20.2): it must equal the
+"""trends.trend_tests computes every (indicator, jurisdiction) at once (issue 20.2): it must equal the
 straightforward per-group computation (a loop calling stats.cochran_armitage_trend, as the function did
 before) on arbitrary tables with missing, suppressed and unusable periods, and a hand-computed case."""
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import norm
 
-from analytics import compare, stats
+from analytics import stats, trends
 
 MONTHS = [f"2025-{m:02d}" for m in range(1, 9)]
 FLOATS = ["slope", "z", "p_value", "p_adjusted"]
@@ -67,14 +67,14 @@ def per_group(table: pd.DataFrame, breaks: pd.DataFrame | None, alpha: float = 0
     out["significant"] = out["p_adjusted"] < alpha
     out["direction"] = [("up" if s > 0 else "down") if sig else "" for s, sig in zip(out["slope"],
                                                                                       out["significant"], strict=True)]
-    return out[compare.TREND_COLUMNS]
+    return out[trends.TREND_COLUMNS]
 
 
 def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
-    assert list(got.columns) == compare.TREND_COLUMNS
+    assert list(got.columns) == trends.TREND_COLUMNS
     got, want = got.reset_index(drop=True), want.reset_index(drop=True)
     assert len(got) == len(want)
-    for column in compare.TREND_COLUMNS:
+    for column in trends.TREND_COLUMNS:
         if column in FLOATS:
             # the sums run in another order than np.sum's pairwise one: equal up to rounding
             np.testing.assert_allclose(got[column].to_numpy(float), want[column].to_numpy(float),
@@ -120,8 +120,8 @@ def test_all_groups_at_once_equal_the_per_group_computation(case):
     table, breaks = case
     if table[table["kind"] != "mean"].empty:
         return
-    assert_same(compare.trend_tests(table, breaks=breaks), per_group(table, breaks))
-    assert_same(compare.trend_tests(table), per_group(table, None))
+    assert_same(trends.trend_tests(table, breaks=breaks), per_group(table, breaks))
+    assert_same(trends.trend_tests(table), per_group(table, None))
 
 
 def test_a_hand_computed_series_with_a_suppressed_and_a_missing_period():
@@ -142,7 +142,7 @@ def test_a_hand_computed_series_with_a_suppressed_and_a_missing_period():
                  "period_end": month_end("2025-06")})  # S2 has June, so June is a period of the table
     breaks = pd.DataFrame([{"indicator": "trust", "jurisdiction": None, "month_before": date(2025, 2, 1),
                             "month_after": date(2025, 5, 1)}])
-    got = compare.trend_tests(pd.DataFrame(rows), breaks=breaks).set_index("jurisdiction")
+    got = trends.trend_tests(pd.DataFrame(rows), breaks=breaks).set_index("jurisdiction")
     assert got.loc["S1", "z"] == pytest.approx(2.21637, abs=1e-5)
     assert got.loc["S1", "z"] == pytest.approx(35 / np.sqrt(249.375), rel=1e-12)
     assert got.loc["S1", "p_value"] == pytest.approx(2 * norm.sf(35 / np.sqrt(249.375)), rel=1e-12)
@@ -152,6 +152,6 @@ def test_a_hand_computed_series_with_a_suppressed_and_a_missing_period():
     assert got.loc["S1", "p_adjusted"] == pytest.approx(2 * got.loc["S1", "p_value"], rel=1e-12)
     # p_adj = 0.0533: not significant at 0.05, rising at 0.10
     assert got.loc["S1", "direction"] == "" and got.loc["S1", "mode_break"]
-    assert compare.trend_tests(pd.DataFrame(rows), alpha=0.10).set_index("jurisdiction").loc["S1", "direction"] == "up"
+    assert trends.trend_tests(pd.DataFrame(rows), alpha=0.10).set_index("jurisdiction").loc["S1", "direction"] == "up"
     assert got.loc["S2", "z"] == 0 and got.loc["S2", "p_adjusted"] == 1 and got.loc["S2", "direction"] == ""
     assert got.loc["S2", "periods"] == 6 and got.loc["S2", "mode_break"]  # Feb–May inside Jan–Jun

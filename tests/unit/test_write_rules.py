@@ -120,7 +120,7 @@ def test_every_public_write_function_in_the_engine_takes_a_user():
     found = write_functions(engine_sources(), tables, writing_sql_files(tables))
     # The detector sees the writes it must see (else the rule below would pass by seeing nothing).
     assert {"ingest.batches.remove_batch", "ingest.pipeline.ingest_file", "ingest.mapping.save_mapping",
-            "store.set_setting", "forum.save_actions", "compare.save_peer_group", "compare.rake_and_refresh",
+            "store.set_setting", "forum.save_actions", "peers.save_peer_group", "weights.rake_and_refresh",
             "weighting.rake_weights", "weighting.reset_weights", "definitions.save_item", "auth.add_user",
             "auth.remove_user", "demo.build_demo_database"} <= set(found)
     assert offenders(found) == []

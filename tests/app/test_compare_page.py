@@ -128,5 +128,5 @@ def test_peer_group_refused_then_deleted_through_the_page(app, synthetic_db_path
     assert "Deleted peer group" not in all_text(at)  # shown once
     con = store.connect(synthetic_db_path)
     with pytest.raises(UnknownNameError):
-        compare.peer_group_codes(con, "pair")
+        peers.peer_group_codes(con, "pair")
     con.close()

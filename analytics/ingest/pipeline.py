@@ -87,8 +87,6 @@ from analytics.ingest.typed import _decide_dayfirst, _new_jurisdictions, _resolv
 from analytics.ingest.workbook import WorkbookLimits
 from analytics.roles import User
 
-DEFAULT_UPLOAD_MAX_MB = 200
-
 
 @dataclass
 class IngestResult:
@@ -111,10 +109,8 @@ class IngestResult:
 
 
 def upload_limit_mb(con: Connection) -> float:
-    """The upload size limit in MB: the ``upload_max_mb`` setting if present, else 200."""
-    if "upload_max_mb" in store.DEFAULT_SETTINGS:
-        return float(store.get_setting(con, "upload_max_mb"))
-    return float(DEFAULT_UPLOAD_MAX_MB)
+    """The upload size limit in MB: the ``upload_max_mb`` setting (200 unless changed)."""
+    return float(store.get_setting(con, "upload_max_mb"))
 
 
 def workbook_limits(con: Connection) -> WorkbookLimits:

@@ -144,3 +144,19 @@ def run(con: Connection, sql: str, params: dict[str, Any] | None = None, *,
         return con.execute(sql, used_params(sql, params))
     except duckdb.Error as exc:
         raise wrap_error(exc, what) from exc
+
+
+def execute_many(con: Connection, name: str, rows: list[tuple[Any, ...]] | list[list[Any]]) -> None:
+    """Run the named statement (one, with ``?`` placeholders) once per row of ``rows``, in order.
+
+    For the few small row sets built in Python (an upload's column plan, value maps, problems a reader found);
+    a large set belongs in a frame or a list parameter DuckDB reads in one statement. No rows: nothing runs.
+    """
+    if not rows:
+        return
+    try:
+        _install_requirements(con, name)
+        (statement,) = statements(load_sql(name))  # one statement: executemany binds rows to one
+        con.executemany(statement, rows)
+    except duckdb.Error as exc:
+        raise wrap_error(exc, f"statement {name!r}") from exc

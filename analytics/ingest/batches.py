@@ -32,11 +32,10 @@ def remove_batch(con: Connection, batch_id: int, *, user: User) -> dict[str, int
     is refused while respondents, cases or other jurisdictions refer to the jurisdictions it loaded.
     """
     user.require("remove_batch")
-    rows = con.execute("SELECT kind, status, source_name FROM batches WHERE batch_id = $b",
-                       {"b": int(batch_id)}).fetchall()
-    if not rows:
+    batch = fetch_one(con, "ingest/batch_status", {"batch_id": int(batch_id)})
+    if not batch:
         raise UnknownNameError(f"There is no batch {batch_id}.", key="ingest.no_batch", batch_id=batch_id)
-    kind, status, source_name = rows[0]
+    kind, status, source_name = batch["kind"], batch["status"], batch["source_name"]
     if status != "loaded":
         raise UnknownNameError(f"Batch {batch_id} ({source_name}) is already removed.",
                                key="ingest.batch_removed_already", batch_id=batch_id)
@@ -49,15 +48,11 @@ def remove_batch(con: Connection, batch_id: int, *, user: User) -> dict[str, int
                 f"{refs['cases']} case rows and {refs['children']} jurisdictions from other batches refer to the "
                 "jurisdictions it loaded. Remove those first.",
                 key="ingest.batch_in_use", batch_id=batch_id, **refs)
-    counts = {
-        "respondents": _count(con, "respondents", batch_id),
-        "answers": _count(con, "answers", batch_id),
-        "case_events": _count(con, "case_events", batch_id),
-    }
+    counts = {name: int(n) for name, n in fetch_one(con, "ingest/batch_row_counts", params).items()}
     with store.transaction(con):
-        before = int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
+        before = int(fetch_one(con, "ingest/jurisdiction_count")["n"])
         execute(con, "ingest/remove_batch", params)
-        counts["jurisdictions"] = before - int(con.execute("SELECT count(*) FROM jurisdictions").fetchall()[0][0])
+        counts["jurisdictions"] = before - int(fetch_one(con, "ingest/jurisdiction_count")["n"])
         store.audit(con, user.username, "batch.remove", {"batch_id": int(batch_id), "kind": kind,
                                                  "source_name": source_name, **counts})
         store.bump_data_version(con)
@@ -78,10 +73,10 @@ def respondent_export(con: Connection, batch_id: int, user: User) -> pd.DataFram
     their keyed hashes (``person_hash``) are left out, names were dropped at upload. Every export is audited.
     """
     user.require("respondent_download")
-    rows = con.execute("SELECT kind, status FROM batches WHERE batch_id = $b", {"b": int(batch_id)}).fetchall()
-    if not rows:
+    batch = fetch_one(con, "ingest/batch_status", {"batch_id": int(batch_id)})
+    if not batch:
         raise UnknownNameError(f"There is no batch {batch_id}.", key="ingest.no_batch", batch_id=batch_id)
-    kind, status = rows[0]
+    kind, status = batch["kind"], batch["status"]
     if kind != "survey" or status != "loaded":
         raise UnknownNameError(f"Batch {batch_id} is not a loaded survey batch; only survey respondents can be "
                                "downloaded.", key="export.not_survey", batch_id=batch_id)
@@ -97,12 +92,3 @@ def respondent_export(con: Connection, batch_id: int, user: User) -> pd.DataFram
     store.audit(con, user.username, "export.respondents", {"batch_id": int(batch_id), "rows": len(frame),
                                                            "role": user.role})
     return frame
-
-
-def _count(con: Connection, table: str, batch_id: int) -> int:
-    queries = {
-        "respondents": "SELECT count(*) FROM respondents WHERE batch_id = $b",
-        "answers": "SELECT count(*) FROM answers WHERE batch_id = $b",
-        "case_events": "SELECT count(*) FROM case_events WHERE batch_id = $b",
-    }
-    return int(con.execute(queries[table], {"b": int(batch_id)}).fetchall()[0][0])

@@ -17,12 +17,11 @@ import pandas as pd
 
 from analytics import definitions, store
 from analytics import vocabulary as F
-from analytics.db import Connection, execute, fetch_one, run
+from analytics.db import Connection, execute, execute_many, fetch_all, fetch_one, query_df, run
 from analytics.ingest import problems
 from analytics.ingest.plan import Plan
 from analytics.ingest.reading import ENCODING_LABELS, Layout, SourceFile, mixed_encoding_lines
-from analytics.ingest.sqlrun import ident
-from analytics.sqlfiles import load_sql
+from analytics.ingest.sqlrun import field_sql
 
 MIN_DATE = dt.date(1990, 1, 1)
 
@@ -58,75 +57,26 @@ def _check_mixed_encoding(con: Connection, src: SourceFile, layout: Layout, dry_
         return
     params = {"n": found.gb_lines, "first": found.first_gb_line,
               "encoding": ENCODING_LABELS.get(layout.encoding or "", layout.encoding)}
-    run(con, "INSERT INTO ingest_problems SELECT unnest($rows), NULL, NULL, 'mixed_encoding', 'mixed_encoding', "
-             "$params", {"rows": found.utf8_lines, "params": json.dumps(params, ensure_ascii=False)})
+    execute(con, "ingest/problem_mixed_encoding",
+            {"rows": found.utf8_lines, "params": json.dumps(params, ensure_ascii=False)})
     problems.raise_if_problems(con, src.name, dry_run=dry_run)
 
 
 def _check_already_loaded(con: Connection, src: SourceFile) -> None:
-    rows = con.execute("SELECT batch_id, source_name, strftime(loaded_at, '%Y-%m-%d %H:%M') FROM batches "
-                       "WHERE sha256 = $h AND status = 'loaded' ORDER BY batch_id", {"h": src.sha256}).fetchall()
+    rows = fetch_all(con, "ingest/already_loaded", {"sha256": src.sha256})
     if rows:
         batch_id, name, loaded_at = rows[0]
         problems.add(con, "already_loaded", "already_loaded", {"batch": batch_id, "name": name, "at": loaded_at})
 
 
-# Checks per field type; @F is replaced by the (allow-listed) field name, values are bound.
-_BLANK_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), NULL, 'missing_value', 'blank', json_object('field', '@F')
-FROM ingest_fields f JOIN ingest_typed t USING (_row)
-WHERE nullif(trim(f.@F), '') IS NULL
-   OR (t.@F IS NULL AND EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F)
-                                                          AND v.code IS NULL))
-"""
-_DATE_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), f.@F,
-       CASE WHEN jm_dt_shape(jm_dt_norm(f.@F)) IS NULL THEN 'bad_date'
-            WHEN t.@F IS NULL THEN 'impossible_date' ELSE 'date_out_of_range' END,
-       CASE WHEN jm_dt_shape(jm_dt_norm(f.@F)) IS NULL THEN 'bad_date'
-            WHEN t.@F IS NULL THEN 'impossible_date' ELSE 'date_out_of_range' END,
-       json_object('value', f.@F, 'min', $min_date, 'max', $max_date)
-FROM ingest_fields f JOIN ingest_typed t USING (_row)
-WHERE nullif(trim(f.@F), '') IS NOT NULL
-  AND (t.@F IS NULL OR CAST(t.@F AS DATE) < $min_date OR CAST(t.@F AS DATE) > $max_date)
-"""
-_NUMBER_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number',
-       CASE WHEN t.@F IS NOT NULL AND NOT isfinite(t.@F) THEN 'not_finite' ELSE 'not_positive' END,
-       json_object('value', f.@F)
-FROM ingest_fields f JOIN ingest_typed t USING (_row)
-WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR NOT isfinite(t.@F) OR t.@F <= 0)
-"""
-_DECIMAL_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', 'not_finite', json_object('value', f.@F)
-FROM ingest_fields f JOIN ingest_typed t USING (_row)
-WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR NOT isfinite(t.@F))
-"""
-_COUNT_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'bad_number', 'not_count', json_object('value', f.@F)
-FROM ingest_fields f JOIN ingest_typed t USING (_row)
-WHERE nullif(trim(f.@F), '') IS NOT NULL AND (t.@F IS NULL OR t.@F < 0)
-"""
-_CHOICE_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), f.@F, 'invalid_value', 'invalid_value',
-       json_object('value', trim(f.@F), 'field', '@F', 'valid', $valid)
-FROM ingest_fields f
-WHERE nullif(trim(f.@F), '') IS NOT NULL
-  AND NOT EXISTS (SELECT 1 FROM ingest_vmap v WHERE v.target = '@F' AND v.key = jm_norm(f.@F)
-                  AND (v.code IS NULL OR list_contains($choices, v.code)))
-"""
-_PII_CHECK = """
-INSERT INTO ingest_problems
-SELECT jm_row('@F', f._row), jm_h('@F'), jm_mask(f.@F), 'personal_data', 'pii_value', json_object()
-FROM ingest_fields f
-WHERE jm_is_phone(f.@F) OR jm_is_id(f.@F)
-"""
+# Checks per field type: named templates (analytics/sql/ingest/check_field_*.sql) in which @F stands for the field.
+_BLANK_CHECK = "ingest/check_field_blank"
+_DATE_CHECK = "ingest/check_field_date"
+_NUMBER_CHECK = "ingest/check_field_number"
+_DECIMAL_CHECK = "ingest/check_field_decimal"
+_COUNT_CHECK = "ingest/check_field_count"
+_CHOICE_CHECK = "ingest/check_field_choice"
+_PII_CHECK = "ingest/check_field_pii"
 
 
 def _generic_checks(con: Connection, kind: str, plan: Plan) -> None:
@@ -153,16 +103,12 @@ def _generic_checks(con: Connection, kind: str, plan: Plan) -> None:
         if spec.type in ("text", "number") and kind != "jurisdictions" and name not in F.FREE_TEXT.get(kind, ()):
             checks.append(_PII_CHECK)
         for template in checks:
-            run(con, template.replace("@F", ident(name)), params)
-    # A whole-file value wrong once is reported once.
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_problems AS SELECT DISTINCT * FROM ingest_problems")
+            run(con, field_sql(template, name), params, what=f"the check {template!r} of field {name!r}")
+    execute(con, "ingest/problems_distinct")
 
 
 def _item_defs(con: Connection, plan: Plan, items: dict[str, definitions.Item]) -> None:
-    # scale_low/scale_high: the numeric scale's ends (NULL for open and categorical items), so that a number
-    # outside them is reported as impossible rather than as a label waiting for a mapping.
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_item_defs (item VARCHAR, codes VARCHAR[], dk_codes VARCHAR[], "
-             "dk_default VARCHAR, is_open BOOLEAN, scale_low INTEGER, scale_high INTEGER)")
+    execute(con, "ingest/item_defs_create")
     rows = []
     for name in sorted({i for i, _c, _h in plan.items}):
         item = items[name]
@@ -170,8 +116,7 @@ def _item_defs(con: Connection, plan: Plan, items: dict[str, definitions.Item]) 
         rows.append((name, list(item.codes), list(item.dk_codes), item.dk_codes[0] if item.dk_codes else None,
                      item.scale == definitions.OPEN_SCALE, scale.low if scale else None,
                      scale.high if scale else None))
-    if rows:
-        con.executemany("INSERT INTO ingest_item_defs VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    execute_many(con, "ingest/item_defs_insert", rows)
 
 
 def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Item],
@@ -185,8 +130,7 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
                                               "age_max": F.AGE_YEARS_RANGE[1]})
     # A wave may mix modes (mail, web and phone): each respondent keeps its own mode, and the batch records
     # the mix; a change of the mix between periods is what marks a trend break (analytics.trends).
-    mode_counts = {str(m): int(n) for m, n in run(
-        con, "SELECT mode, count(*) FROM ingest_typed WHERE mode IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()}
+    mode_counts = {str(m): int(n) for m, n in fetch_all(con, "ingest/survey_modes")}
     modes = list(mode_counts)
     survey_mode = "+".join(modes) if modes else spec["options"].get("survey_mode")
     stats = fetch_one(con, "ingest/survey_stats")
@@ -205,8 +149,7 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
     elif len(modes) > 1:
         warnings.append(problems.note("mixed_mode_wave", modes=", ".join(f"{m} ({n})" for m, n in mode_counts.items())))
     # Waves: per row or one for the file; rows without a label are in no wave (still in every month figure).
-    wave_rows = run(con, "SELECT nullif(trim(wave), '') AS w, count(*) FROM ingest_typed GROUP BY 1 ORDER BY 1"
-                    ).fetchall()
+    wave_rows = fetch_all(con, "ingest/survey_waves")
     wave_counts = {str(w): int(n) for w, n in wave_rows if w is not None}
     if wave_counts:
         summary["waves"] = wave_counts
@@ -222,10 +165,9 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
 
 def _case_checks(con: Connection, spec: dict[str, Any], summary: dict[str, Any]) -> None:
     if spec["options"].get("duplicates", "reject") == "keep_last":
-        before = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT * FROM ingest_typed "
-                 "QUALIFY case_id IS NULL OR row_number() OVER (PARTITION BY case_id ORDER BY _row DESC) = 1")
-        dropped = before - int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
+        before = int(fetch_one(con, "ingest/typed_count")["n"])
+        execute(con, "ingest/cases_keep_last")
+        dropped = before - int(fetch_one(con, "ingest/typed_count")["n"])
         if dropped:
             summary["warnings"].append(problems.note("superseded_in_file", n=dropped))
         summary["superseded_in_file"] = dropped
@@ -236,7 +178,7 @@ def _case_checks(con: Connection, spec: dict[str, Any], summary: dict[str, Any])
     # Labels no value map knows are kept (family 'other'), never rejected and never counted as solved or
     # unsolved: the summary lists them with their counts so a person can map them.
     unmapped: dict[str, dict[str, int]] = {}
-    for name, label, n in run(con, load_sql("ingest/unmapped_labels")).fetchall():
+    for name, label, n in fetch_all(con, "ingest/unmapped_labels"):
         unmapped.setdefault(str(name), {})[str(label)] = int(n)
     summary["unmapped_labels"] = unmapped
     for name, labels in unmapped.items():
@@ -257,11 +199,9 @@ ANSWER_VALUES_PER_COLUMN = 200  # distinct answers listed per column for the val
 
 def _answer_values(con: Connection) -> list[dict[str, Any]] | None:
     """The value-map table rows (``value_maps/answer_value_counts``), or None when the answers were not read."""
-    exists = run(con, "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'ingest_answer_values' AND temporary"
-                 ).fetchall()[0][0]
-    if not exists:
+    if not fetch_one(con, "ingest/answer_values_exist")["n"]:
         return None
-    frame = run(con, load_sql("value_maps/answer_value_counts"), {"max_values": ANSWER_VALUES_PER_COLUMN}).df()
+    frame = query_df(con, "value_maps/answer_value_counts", {"max_values": ANSWER_VALUES_PER_COLUMN})
     return [{"column": r.column_name, "item": r.item, "value": r.value, "count": int(r.n),
              "code": None if pd.isna(r.code) else str(r.code), "unknown": bool(r.bad)}
             for r in frame.itertuples(index=False)]

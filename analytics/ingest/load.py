@@ -16,7 +16,7 @@ from typing import Any
 
 from analytics import definitions, store, waves
 from analytics import vocabulary as F
-from analytics.db import Connection, execute
+from analytics.db import Connection, execute, fetch_one
 from analytics.engine import refresh_cells
 from analytics.errors import ConfigError
 from analytics.ingest import pii, records
@@ -42,12 +42,9 @@ def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[st
     """Insert the checked rows as one batch, in one transaction with its audit entry and cell refresh."""
     rows = summary["rows_loaded"]
     with store.transaction(con):
-        batch_id = int(con.execute(
-            "INSERT INTO batches (kind, source_name, sha256, row_count, survey_mode, mapping_name, summary) "
-            "VALUES ($kind, $name, $sha, $rows, $mode, $mapping, $summary) RETURNING batch_id",
-            {"kind": kind, "name": src.name, "sha": src.sha256, "rows": rows, "mode": survey_mode,
-             "mapping": mapping_name, "summary": json.dumps(summary, ensure_ascii=False, default=str)},
-        ).fetchall()[0][0])
+        batch_id = int(fetch_one(con, "ingest/batch_insert", {
+            "kind": kind, "name": src.name, "sha": src.sha256, "rows": rows, "mode": survey_mode,
+            "mapping": mapping_name, "summary": json.dumps(summary, ensure_ascii=False, default=str)})["batch_id"])
         summary["batch_id"] = batch_id
         if kind != "jurisdictions" and summary.get("created_jurisdictions"):
             execute(con, "ingest/create_jurisdictions", {"batch_id": batch_id, "parent": summary["created_under"]})

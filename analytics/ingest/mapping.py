@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from analytics import definitions, store
 from analytics import vocabulary as F
-from analytics.db import Connection
+from analytics.db import Connection, execute, fetch_all, fetch_one, query_df
 from analytics.errors import ConfigError, UnknownNameError
 from analytics.ingest import pii
 from analytics.ingest.reading import Layout
@@ -248,13 +248,13 @@ def resolve_mapping(con: Connection, kind: str,
     path = Path(mapping).expanduser()
     if path.suffix.lower() == ".json" or path.is_file():
         return check_spec(_read_json(path), kind), path.stem
-    row = con.execute("SELECT spec FROM mappings WHERE name = $n", {"n": mapping}).fetchall()
+    row = fetch_one(con, "ingest/mapping_spec", {"name": mapping})
     if row:
-        return check_spec(json.loads(row[0][0]), kind), mapping
+        return check_spec(json.loads(row["spec"]), kind), mapping
     shipped = MAPPINGS_DIR / f"{mapping}.json"
     if shipped.is_file():
         return check_spec(_read_json(shipped), kind), mapping
-    known = [r[0] for r in con.execute("SELECT name FROM mappings ORDER BY name").fetchall()]
+    known = [r[0] for r in fetch_all(con, "ingest/mapping_names")]
     raise UnknownNameError(f"No saved mapping named {mapping!r} and no file {shipped}. "
                            f"Saved mappings: {', '.join(known) or 'none'}.")
 
@@ -280,35 +280,28 @@ def save_mapping(con: Connection, name: str, spec: dict[str, Any], *, user: User
         raise ConfigError(f"The mapping must say its kind: one of {', '.join(F.KINDS)}.")
     checked = check_spec(spec, kind)
     text = json.dumps(checked, ensure_ascii=False, sort_keys=True)
-    con.execute(
-        "INSERT INTO mappings (name, kind, spec, updated_at) VALUES ($n, $k, $s, current_timestamp) "
-        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, spec = excluded.spec, updated_at = excluded.updated_at",
-        {"n": clean_name, "k": kind, "s": text},
-    )
+    execute(con, "ingest/mapping_save", {"name": clean_name, "kind": kind, "spec": text})
     store.audit(con, user.username, "mapping.save", {"name": clean_name, "kind": kind})
 
 
 def load_mapping(con: Connection, name: str) -> dict[str, Any]:
     """A saved mapping's spec; UnknownNameError when there is none by that name."""
-    row = con.execute("SELECT spec FROM mappings WHERE name = $n", {"n": name}).fetchall()
+    row = fetch_one(con, "ingest/mapping_spec", {"name": name})
     if not row:
         raise UnknownNameError(f"No saved mapping named {name!r}.")
-    return json.loads(row[0][0])
+    return json.loads(row["spec"])
 
 
 def list_mappings(con: Connection, kind: str | None = None) -> pd.DataFrame:
     """Saved mappings (name, kind, updated_at), optionally of one kind."""
-    return con.execute(
-        "SELECT name, kind, updated_at FROM mappings WHERE $k IS NULL OR kind = $k ORDER BY name", {"k": kind}
-    ).df()
+    return query_df(con, "ingest/mapping_list", {"kind": kind})
 
 
 def suggest_mapping(con: Connection, kind: str, headers: list[str]) -> str | None:
     """The saved mapping of ``kind`` whose named columns are all in the file and cover most of it."""
     have = {F.norm_header(h) for h in headers}
     best, best_cover = None, 0
-    for name, spec_text in con.execute("SELECT name, spec FROM mappings WHERE kind = $k ORDER BY name",
-                                       {"k": kind}).fetchall():
+    for name, spec_text in fetch_all(con, "ingest/mappings_of_kind", {"kind": kind}):
         named = {F.norm_header(h) for h in (json.loads(spec_text).get("columns") or {})}
         if named and named <= have and len(named) > best_cover:
             best, best_cover = name, len(named)

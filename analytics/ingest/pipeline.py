@@ -34,7 +34,6 @@ This module holds the public entry points and runs the stages in order; each sta
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +43,7 @@ import pandas as pd
 
 from analytics import store, tempfiles
 from analytics import vocabulary as F
-from analytics.db import Connection, execute, run
+from analytics.db import Connection, execute, fetch_one
 from analytics.errors import ConfigError, IngestError, OutOfMemoryError
 from analytics.ingest import pii, problems, records
 from analytics.ingest.checks import (
@@ -84,18 +83,9 @@ from analytics.ingest.plan import (
 )
 from analytics.ingest.raw import _materialize, _scan_pii
 from analytics.ingest.reading import CJK_ENCODINGS, Layout, SourceFile, detect, open_source, stage
-from analytics.ingest.sqlrun import ident
 from analytics.ingest.typed import _decide_dayfirst, _new_jurisdictions, _resolve_jurisdictions, _typed
 from analytics.ingest.workbook import WorkbookLimits
 from analytics.roles import User
-
-DEFAULT_UPLOAD_MAX_MB = 200
-_TEMP_VIEWS = ("ingest_long", "ingest_answer_texts", "ingest_fields")
-_TEMP_TABLES = ("ingest_raw0", "ingest_lines", "ingest_linemap", "ingest_raw", "ingest_constants", "ingest_typed",
-                "ingest_lookup", "ingest_itemcols", "ingest_answer_values", "ingest_answers", "ingest_keys",
-                "ingest_vmap_raw", "ingest_vmap", "ingest_colmap", "ingest_item_defs", "ingest_jvals",
-                "ingest_jur_merged", "ingest_rejects", "ingest_reject_scans", "ingest_xlsx",
-                "ingest_internal_rows")
 
 
 @dataclass
@@ -119,11 +109,8 @@ class IngestResult:
 
 
 def upload_limit_mb(con: Connection) -> float:
-    """The upload size limit in MB: the ``upload_max_mb`` setting if present, else 200."""
-    if "upload_max_mb" in store.DEFAULT_SETTINGS:
-        return float(store.get_setting(con, "upload_max_mb"))
-    rows = con.execute("SELECT value FROM settings WHERE name = 'upload_max_mb'").fetchall()
-    return float(json.loads(rows[0][0])) if rows else float(DEFAULT_UPLOAD_MAX_MB)
+    """The upload size limit in MB: the ``upload_max_mb`` setting (200 unless changed)."""
+    return float(store.get_setting(con, "upload_max_mb"))
 
 
 def workbook_limits(con: Connection) -> WorkbookLimits:
@@ -139,8 +126,7 @@ def workbook_limits(con: Connection) -> WorkbookLimits:
 
 def temp_root(con: Connection) -> Path:
     """Where this connection's uploads keep temporary files: ``.jingmin_tmp`` beside the database file."""
-    rows = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()
-    path = rows[0][0] if rows else None
+    path = fetch_one(con, "ingest/database_path").get("path")
     return tempfiles.temp_root(Path(path).parent if path else None)
 
 
@@ -243,25 +229,13 @@ def _check_kind(kind: str) -> None:
         raise ConfigError(f"Unknown kind of file {kind!r}; choose one of: {', '.join(F.KINDS)}.")
 
 
-def _drop_views(con: Connection) -> None:
-    for view in _TEMP_VIEWS:
-        run(con, "DROP VIEW IF EXISTS " + ident(view))
-
-
 def _drop_temp(con: Connection) -> None:
-    _drop_views(con)
-    for table in _TEMP_TABLES:
-        run(con, "DROP TABLE IF EXISTS " + ident(table))
+    execute(con, "ingest/drop_temp")
 
 
 def _drop_staging(con: Connection) -> None:
-    """Free the file's text copies once checked: the load reads only the typed rows and coded answers.
-
-    A 10-million-row file's text is gigabytes that DuckDB would otherwise keep through the load.
-    """
-    _drop_views(con)
-    for table in ("ingest_raw", "ingest_lookup", "ingest_lines", "ingest_linemap"):
-        run(con, "DROP TABLE IF EXISTS " + ident(table))
+    """Free the file's text copies once checked: the load reads only the typed rows and coded answers."""
+    execute(con, "ingest/drop_staging")
 
 
 def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: dict[str, Any],
@@ -325,9 +299,8 @@ def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: d
         records.check(con, kind, summary)
     else:
         execute(con, "ingest/jurisdictions_check")
-        stats = con.execute("SELECT count(*) FILTER (WHERE code IN (SELECT code FROM jurisdictions)), count(*) "
-                            "FROM ingest_typed").fetchall()[0]
-        summary["updated"], summary["added"] = int(stats[0]), int(stats[1] - stats[0])
+        stats = fetch_one(con, "ingest/jurisdictions_stats")
+        summary["updated"], summary["added"] = int(stats["updated"]), int(stats["total"] - stats["updated"])
     new_jurisdictions = _new_jurisdictions(con) if kind != "jurisdictions" and create_jurisdictions else []
     if new_jurisdictions:
         summary["created_jurisdictions"] = new_jurisdictions
@@ -342,7 +315,7 @@ def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: d
     except IngestError as exc:
         exc.answer_values = values
         raise
-    rows = int(con.execute("SELECT count(*) FROM ingest_typed").fetchall()[0][0])
+    rows = int(fetch_one(con, "ingest/typed_count")["n"])
     summary["rows_loaded"] = rows
     summary["rows_rejected"] = 0  # a file with any problem is rejected whole (raise_if_problems above)
     check_row_accounting(summary)

@@ -16,12 +16,12 @@ from typing import Any
 
 from analytics import definitions
 from analytics import vocabulary as F
-from analytics.db import Connection, run
+from analytics.db import Connection, execute, execute_many, fetch_all, run
 from analytics.errors import ConfigError
 from analytics.ingest import problems
 from analytics.ingest.mapping import CONSTANT_LABEL, ColumnGuess
 from analytics.ingest.reading import Layout
-from analytics.ingest.sqlrun import ident
+from analytics.ingest.sqlrun import field_sql, ident
 
 
 @dataclass
@@ -171,8 +171,7 @@ def _unused_recodes(con: Connection, spec: dict[str, Any]) -> None:
     recodes = spec["value_maps"].get("jurisdiction") or {}
     if not recodes:
         return
-    present = {r[0] for r in run(con, "SELECT DISTINCT jm_norm(jurisdiction) FROM ingest_fields "
-                                      "WHERE nullif(trim(jurisdiction), '') IS NOT NULL").fetchall()}
+    present = {r[0] for r in fetch_all(con, "ingest/jurisdiction_texts")}
     for key, code in recodes.items():
         if F.norm_value(key) not in present:
             problems.add(con, "mapping", "value_map_key_unused", {"value": key, "code": code})
@@ -211,10 +210,9 @@ def _long_answers(con: Connection, plan: Plan) -> None:
     answers, then every cell), which one UNPIVOT over ``ingest_raw`` does without storing it.
     ``ingest_itemcols`` says which item and header each staged column stands for.
     """
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_itemcols (col VARCHAR, item VARCHAR, header VARCHAR)")
+    execute(con, "ingest/itemcols_create")
     if plan.items:
-        con.executemany("INSERT INTO ingest_itemcols VALUES (?, ?, ?)",
-                        [(f"c{index}", item, header) for item, index, header in plan.items])
+        execute_many(con, "ingest/itemcols_insert", [(f"c{index}", item, header) for item, index, header in plan.items])
         cols = ", ".join(ident(f"c{index}") for index in sorted({index for _i, index, _h in plan.items}))
         run(con, "CREATE OR REPLACE TEMP VIEW ingest_long AS SELECT _row, col, raw FROM (SELECT _row, " + cols
             + " FROM ingest_raw) UNPIVOT INCLUDE NULLS (raw FOR col IN (" + cols + "))")
@@ -223,9 +221,7 @@ def _long_answers(con: Connection, plan: Plan) -> None:
             "SELECT DISTINCT '" + ident(f"c{index}") + "' AS col, " + ident(f"c{index}") + " AS raw FROM ingest_raw"
             for index in sorted({index for _i, index, _h in plan.items})))
     else:
-        for view in ("ingest_long", "ingest_answer_texts"):
-            run(con, "CREATE OR REPLACE TEMP VIEW " + ident(view) + " AS SELECT CAST(NULL AS BIGINT) AS _row, "
-                     "CAST(NULL AS VARCHAR) AS col, CAST(NULL AS VARCHAR) AS raw WHERE false")
+        execute(con, "ingest/answer_views_empty")
 
 
 def _skip_blank(con: Connection, skip_fields: list[str], plan: Plan, warnings: list[str]) -> int:
@@ -234,32 +230,26 @@ def _skip_blank(con: Connection, skip_fields: list[str], plan: Plan, warnings: l
     for name in skip_fields:
         if name not in F.targets_for(plan.kind):
             raise ConfigError(f"Mapping option skip_blank names {name!r}, which is not a field of {plan.kind} files.")
-        col = ident(name)
-        n = int(run(con, "SELECT count(*) FROM ingest_fields WHERE nullif(trim(" + col + "), '') IS NULL"
-                    ).fetchall()[0][0])
-        if n:  # ingest_fields and ingest_long are views of ingest_raw
-            run(con, "DELETE FROM ingest_raw WHERE _row IN (SELECT _row FROM ingest_fields WHERE nullif(trim("
-                + col + "), '') IS NULL)")
+        n = int(run(con, field_sql("ingest/skip_blank_count", name)).fetchall()[0][0])
+        if n:
+            run(con, field_sql("ingest/skip_blank_delete", name))
             warnings.append(problems.note("blank_rows_skipped", n=n, field=name))
             skipped += n
     return skipped
 
 
 def _colmap(con: Connection, kind: str, plan: Plan) -> None:
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_colmap (target VARCHAR, header VARCHAR, is_constant BOOLEAN)")
-    rows = [(name, plan.header(name), name not in plan.fields) for name in F.targets_for(kind) if plan.given(name)]
-    if rows:
-        con.executemany("INSERT INTO ingest_colmap VALUES (?, ?, ?)", rows)
+    execute(con, "ingest/colmap_create")
+    execute_many(con, "ingest/colmap_insert", [(name, plan.header(name), name not in plan.fields)
+                                               for name in F.targets_for(kind) if plan.given(name)])
 
 
 def _value_maps(con: Connection, vmaps: dict[str, dict[str, str | None]]) -> None:
     """``ingest_vmap``: (target, folded file value) -> code; later entries (the mapping's) win."""
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_vmap_raw (target VARCHAR, raw VARCHAR, code VARCHAR, seq INTEGER)")
+    execute(con, "ingest/vmap_create")
     rows = [(target, raw, code, seq) for target, vmap in vmaps.items()
             for seq, (raw, code) in enumerate(vmap.items())]
     if rows:
         targets, raws, codes, seqs = (list(col) for col in zip(*rows, strict=True))
-        run(con, "INSERT INTO ingest_vmap_raw SELECT unnest($t), unnest($r), unnest($c), unnest($s)",
-            {"t": targets, "r": raws, "c": codes, "s": seqs})
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_vmap AS SELECT target, jm_norm(raw) AS key, code "
-             "FROM ingest_vmap_raw QUALIFY row_number() OVER (PARTITION BY target, jm_norm(raw) ORDER BY seq DESC) = 1")
+        execute(con, "ingest/vmap_insert", {"t": targets, "r": raws, "c": codes, "s": seqs})
+    execute(con, "ingest/vmap_build")

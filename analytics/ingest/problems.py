@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.db import Connection
+from analytics.db import Connection, execute, fetch_all, fetch_one
 from analytics.errors import IngestError
 from analytics.i18n import has, t
 
@@ -68,18 +68,15 @@ class Problem:
 
 def reset(con: Connection) -> None:
     """Start an empty problem table for this connection's current file."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ingest_problems (row_no BIGINT, column_name VARCHAR, value VARCHAR, "
-        "code VARCHAR NOT NULL, msg_key VARCHAR NOT NULL, params VARCHAR NOT NULL DEFAULT '{}')"
-    )
+    execute(con, "ingest/problems_create")
 
 
 def add(con: Connection, code: str, key: str, params: dict[str, Any] | None = None, *,
         row: int | None = None, column: str | None = None, value: str | None = None) -> None:
     """Record one problem found in Python (file-level and mapping problems); ``key`` names the message
     ``ingest.msg.<key>`` in the catalog and ``params`` fills its placeholders."""
-    con.execute(
-        "INSERT INTO ingest_problems VALUES ($row, $col, $value, $code, $key, $params)",
+    execute(
+        con, "ingest/problem_add",
         {"row": row, "col": column, "value": value, "code": code, "key": key,
          "params": json.dumps(params or {}, ensure_ascii=False, sort_keys=True, default=str)},
     )
@@ -87,7 +84,7 @@ def add(con: Connection, code: str, key: str, params: dict[str, Any] | None = No
 
 def count(con: Connection) -> int:
     """How many problems have been recorded so far."""
-    return int(con.execute("SELECT count(*) FROM ingest_problems").fetchall()[0][0])
+    return int(fetch_one(con, "ingest/problems_count")["n"])
 
 
 def raise_if_problems(con: Connection, source_name: str, *, dry_run: bool,
@@ -97,21 +94,14 @@ def raise_if_problems(con: Connection, source_name: str, *, dry_run: bool,
     The error's params carry ``rows_in_file`` (data rows of the file; all of them are rejected, since
     a file loads all or nothing) and ``rows_with_problems`` (distinct rows the report names).
     """
-    counts_rows = con.execute(
-        "SELECT code, count(*) FROM ingest_problems GROUP BY code ORDER BY min(coalesce(row_no, -1)), code"
-    ).fetchall()
+    counts_rows = fetch_all(con, "ingest/problem_counts")
     if not counts_rows:
         return
     counts = {code: int(n) for code, n in counts_rows}
     total = sum(counts.values())
-    rows = con.execute(
-        "SELECT row_no, column_name, value, code, msg_key, params FROM ingest_problems "
-        # the message and value break ties so that the report is the same on every run
-        "ORDER BY row_no NULLS FIRST, code, column_name NULLS FIRST, msg_key, params, value LIMIT $cap",
-        {"cap": REPORT_CAP},
-    ).fetchall()
+    rows = fetch_all(con, "ingest/problem_list", {"cap": REPORT_CAP})
     problems = [Problem(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
-    with_problems = int(con.execute("SELECT count(DISTINCT row_no) FROM ingest_problems").fetchall()[0][0])
+    with_problems = int(fetch_one(con, "ingest/problem_rows")["n"])
     verb = "Checked" if dry_run else "Rejected"
     raise IngestError(
         f"{verb} {source_name}: {total} problem{'s' if total != 1 else ''} found; nothing was loaded.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from analytics import store
-from analytics.db import Connection, run
+from analytics.db import Connection, execute, execute_many, fetch_one, run
 from analytics.errors import InputDataError
 from analytics.ingest import pii, problems
 from analytics.ingest.checks import RowAccountingError
@@ -21,7 +21,6 @@ from analytics.ingest.reading import (
     Layout,
     SourceFile,
     Staged,
-    line_flags_sql,
     plain_line_count,
     xlsx_column_label,
 )
@@ -82,23 +81,22 @@ def _materialize(con: Connection, src: SourceFile, staged: Staged, layout: Layou
     sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
            + select + " FROM (" + staged.select_sql + ")")
     try:
-        run(con, "DROP TABLE IF EXISTS ingest_rejects")
-        run(con, "DROP TABLE IF EXISTS ingest_reject_scans")
+        execute(con, "ingest/rejects_drop")
         run(con, sql, params)
     except InputDataError as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
     reader_rejected = 0
     if staged.numbered:
-        run(con, "DROP TABLE IF EXISTS ingest_xlsx")  # the sheet's text, now in ingest_raw0 (PII hashed or left out)
-        run(con, "ALTER TABLE ingest_raw0 RENAME TO ingest_raw")
+        execute(con, "ingest/raw_from_xlsx")
         _xlsx_problems(con, staged, layout)
     else:
         reader_rejected = _number_csv_rows(con, staged, layout, warnings)
-    run(con, "DROP TABLE IF EXISTS ingest_raw0")
-    run(con, _LONG_CELL_PROBLEMS, {"max_cell": params["max_cell"], "headers": layout.headers})
-    blank_rows = int(run(con, "SELECT count(*) FROM ingest_raw WHERE _blank").fetchall()[0][0]) + staged.blank_rows
-    run(con, "DELETE FROM ingest_raw WHERE _blank")
-    rows = int(run(con, "SELECT count(*) FROM ingest_raw").fetchall()[0][0])
+    execute(con, "ingest/raw0_drop")
+    execute(con, "ingest/long_cell_problems", {"max_cell": params["max_cell"], "headers": layout.headers})
+    counts = fetch_one(con, "ingest/raw_counts")
+    blank_rows = int(counts["blank"]) + staged.blank_rows
+    rows = int(counts["data"])
+    execute(con, "ingest/raw_drop_blank")
     if staged.rows_in_file is not None and staged.rows_in_file != rows + reader_rejected:
         raise RowAccountingError(f"{src.name}: the workbook reader counted {staged.rows_in_file} data rows but "
                                  f"{rows} reached the database and {reader_rejected} were rejected.")
@@ -119,15 +117,6 @@ def _long_cells_expr(ncols: int) -> str:
     return "CASE WHEN " + screen + " THEN [" + ", ".join(f"length({c})" for c in cols) + "] END AS _long"
 
 
-# One problem per cell longer than the limit, with its row and column header (bound as the list $headers).
-_LONG_CELL_PROBLEMS = """
-INSERT INTO ingest_problems
-SELECT _row, $headers[i], NULL, 'cell_too_long', 'cell_too_long', json_object('n', n, 'limit', $max_cell)
-FROM (SELECT _row, unnest(_long) AS n, generate_subscripts(_long, 1) AS i FROM ingest_raw WHERE _long IS NOT NULL)
-WHERE n > $max_cell
-"""
-
-
 # The person key: HMAC of the normalised identifier ('phone:138...', 'id:1101...', 'text:...').
 HASH_EXPR = pii.HASH_SQL.replace("TEXT", "jm_person_text(COL)")
 
@@ -137,65 +126,36 @@ def _number_csv_rows(con: Connection, staged: Staged, layout: Layout, warnings: 
 
     Returns how many data rows DuckDB rejected (each reported as a problem, none in ``ingest_raw``).
     """
-    n_rows, n_rejects = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_rejects)"
-                            ).fetchall()[0]
+    counts = fetch_one(con, "ingest/raw0_counts")
+    n_rows, n_rejects = counts["n_rows"], counts["n_rejects"]
     if n_rejects == 0 and plain_line_count(staged.params["path"]) == n_rows + staged.skip:
-        # One record per line, none skipped (see plain_line_count): the row's position is its line. A new
-        # column set by UPDATE, not a copy of the table (a tenth of the time; rowid is the insertion position).
-        run(con, "ALTER TABLE ingest_raw0 ADD COLUMN _row BIGINT")
-        run(con, "UPDATE ingest_raw0 SET _row = rowid + 1 + $skip", {"skip": staged.skip})
-        run(con, "ALTER TABLE ingest_raw0 RENAME TO ingest_raw")
+        # One record per line, none skipped (see plain_line_count): the row's position is its line.
+        execute(con, "ingest/raw_number_by_position", {"skip": staged.skip})
         return 0
     try:
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS " + line_flags_sql(), {"path": staged.params["path"]})
+        execute(con, "ingest/line_flags", {"path": staged.params["path"]})
         scanned = True
     except InputDataError:
         # DuckDB's line scan splits a multi-byte character after a lone CR in a CRLF file (a quoted value such as
         # "x\r张"), which the row reader reads fine (found by the ingest fuzz test): number records instead.
         scanned = False
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_lines AS "
-                 "SELECT DISTINCT line AS line_no, false AS blank FROM ingest_rejects")
+        execute(con, "ingest/lines_from_rejects")
     # DuckDB skips blank lines when there are several columns but returns them as rows of one column.
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_linemap AS "
-             "SELECT row_number() OVER (ORDER BY line_no) AS _ord, line_no FROM ingest_lines "
-             "WHERE line_no > $skip AND (NOT blank OR $single) "
-             "AND line_no NOT IN (SELECT line FROM ingest_rejects)",
-        {"skip": staged.skip, "single": layout.ncols == 1})
-    n_rows, n_lines = run(con, "SELECT (SELECT count(*) FROM ingest_raw0), (SELECT count(*) FROM ingest_linemap)"
-                          ).fetchall()[0]
+    execute(con, "ingest/linemap", {"skip": staged.skip, "single": layout.ncols == 1})
+    counts = fetch_one(con, "ingest/linemap_counts")
+    n_rows, n_lines = counts["n_rows"], counts["n_lines"]
     if scanned and n_rows == n_lines:
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT m.line_no AS _row, r.* "
-                 "FROM ingest_raw0 r JOIN ingest_linemap m ON m._ord = r.rowid + 1")
+        execute(con, "ingest/raw_from_linemap")
     else:
         # A quoted value spanning several lines: lines and rows no longer pair up one to one.
         warnings.append(problems.note("multiline_values"))
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_raw AS SELECT rowid + 1 + $skip AS _row, * "
-                 "FROM ingest_raw0", {"skip": staged.skip})
-    run(con, """
-        INSERT INTO ingest_problems
-        SELECT DISTINCT r.line, NULL, NULL,
-            CASE r.error_type WHEN 'TOO MANY COLUMNS' THEN 'too_many_fields'
-                              WHEN 'MISSING COLUMNS' THEN 'too_few_fields'
-                              WHEN 'UNQUOTED VALUE' THEN 'bad_quote'
-                              WHEN 'INVALID ENCODING' THEN 'bad_encoding'
-                              ELSE 'unreadable_row' END,
-            CASE r.error_type WHEN 'TOO MANY COLUMNS' THEN 'field_count'
-                              WHEN 'MISSING COLUMNS' THEN 'field_count'
-                              WHEN 'UNQUOTED VALUE' THEN 'bad_quote'
-                              WHEN 'INVALID ENCODING' THEN 'line_not_utf8'
-                              ELSE 'reader_error' END,
-            json_object('found', regexp_extract(r.error_message, 'Found: (\\d+)', 1), 'width', $width,
-                        'error', r.error_message)
-        FROM ingest_rejects r JOIN ingest_lines l ON l.line_no = r.line
-        WHERE NOT l.blank
-    """, {"width": layout.ncols})
-    rejected = int(run(con, "SELECT count(DISTINCT r.line) FROM ingest_rejects r JOIN ingest_lines l "
-                            "ON l.line_no = r.line WHERE NOT l.blank").fetchall()[0][0])
+        execute(con, "ingest/raw_from_position", {"skip": staged.skip})
+    execute(con, "ingest/reader_problems", {"width": layout.ncols})
+    rejected = int(fetch_one(con, "ingest/reader_rejected_count")["n"])
     if scanned and n_rows == n_lines:
         # Lines and records pair one to one: every non-blank data line is a row read or a row rejected.
-        lines = int(run(con, "SELECT count(*) FROM ingest_lines WHERE line_no > $skip AND NOT blank",
-                        {"skip": staged.skip}).fetchall()[0][0])
-        read = int(run(con, "SELECT count(*) FROM ingest_raw WHERE NOT _blank").fetchall()[0][0])
+        accounted = fetch_one(con, "ingest/line_accounting", {"skip": staged.skip})
+        lines, read = int(accounted["lines"]), int(accounted["read"])
         if lines != read + rejected:
             raise RowAccountingError(f"{lines} data lines in the file but {read} rows read and {rejected} rejected.")
     return rejected
@@ -210,5 +170,4 @@ def _xlsx_problems(con: Connection, staged: Staged, layout: Layout) -> None:
     found += [(row, xlsx_column_label(layout, col), None, "cell_too_long", "workbook_cell_too_long",
                json.dumps({"length": length, "limit": limit}))
               for row, col, length in staged.xlsx_too_long]
-    if found:
-        con.executemany("INSERT INTO ingest_problems VALUES (?, ?, ?, ?, ?, ?)", found)
+    execute_many(con, "ingest/problem_insert_rows", found)

@@ -35,7 +35,7 @@ import charset_normalizer
 import pyarrow as pa
 
 from analytics import tempfiles
-from analytics.db import Connection, run
+from analytics.db import Connection, execute, run
 from analytics.errors import ConfigError, IngestError
 from analytics.ingest.problems import file_error
 from analytics.ingest.workbook import (
@@ -583,8 +583,7 @@ def _stage_xlsx(con: Connection, src: SourceFile, layout: Layout, limits: Workbo
         columns += [pa.array([r.cells.get(i, "") for r in batch], pa.string()) for i in range(width)]
         con.register("ingest_xlsx_batch", pa.Table.from_arrays(columns, schema=schema))
         try:
-            run(con, "INSERT INTO " + XLSX_TABLE + " SELECT * FROM ingest_xlsx_batch",
-                what="copying a workbook's rows")
+            execute(con, "ingest/xlsx_append")
         finally:
             con.unregister("ingest_xlsx_batch")
         batch.clear()
@@ -622,7 +621,7 @@ def plain_line_count(path: str | os.PathLike[str]) -> int | None:
     """The number of lines of a file, or None when it has a carriage return outside a CRLF pair.
 
     Used to number CSV records without scanning the file a second time in DuckDB
-    (:func:`line_flags_sql`): when line ends are only LF or CRLF, every record ends at a line end,
+    (``sql/ingest/line_flags.sql``): when line ends are only LF or CRLF, every record ends at a line end,
     so a reader never returns more records than lines, and each blank line skipped or value spanning
     lines makes it return fewer. A reader that rejected nothing and returned exactly as many records
     as there are lines after the header therefore returned one per line, in order: a record's line
@@ -645,11 +644,3 @@ def plain_line_count(path: str | os.PathLike[str]) -> int | None:
         return None
     return lines + (1 if last and last != b"\n" else 0)
 
-
-def line_flags_sql() -> str:
-    """SQL numbering every physical line of a file and flagging blank ones (no line text is kept)."""
-    return (
-        "SELECT row_number() OVER () AS line_no, coalesce(trim(line, ' \t\r'), '') = '' AS blank "
-        "FROM read_csv($path, header = false, auto_detect = false, columns = {'line': 'VARCHAR'}, "
-        "delim = '\x1f', quote = '', escape = '', strict_mode = false, null_padding = true, all_varchar = true)"
-    )

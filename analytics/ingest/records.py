@@ -20,10 +20,10 @@ import pandas as pd
 
 from analytics import textprivacy
 from analytics import vocabulary as F
-from analytics.db import Connection, fetch_all, run
+from analytics.db import Connection, fetch_all, query_df, run
 from analytics.db import execute as run_script
 from analytics.ingest import problems
-from analytics.sqlfiles import load_sql
+from analytics.ingest.sqlrun import field_sql
 
 _TOPIC = {"disputes": "prevention", "hazards": "prevention", "demands": "voice", "comments": "voice"}
 # Named SQL per kind: (checks, unmapped labels, load).
@@ -45,7 +45,7 @@ def check(con: Connection, kind: str, summary: dict[str, Any]) -> None:
                                                  labels=listed))
     id_field = {"disputes": "dispute_id", "hazards": "hazard_id", "demands": "demand_id",
                 "comments": "comment_id"}[kind]
-    summary["records"] = int(run(con, "SELECT count(DISTINCT " + id_field + ") FROM ingest_typed").fetchall()[0][0])
+    summary["records"] = int(run(con, field_sql("ingest/records_count", id_field)).fetchall()[0][0])
 
 
 def prepare_text(con: Connection, kind: str) -> dict[str, int]:
@@ -59,10 +59,8 @@ def prepare_text(con: Connection, kind: str) -> dict[str, int]:
     columns = [c for c in F.FREE_TEXT[kind]]
     texts: list[str] = []
     for column in columns:
-        texts += [r[0] for r in run(con, "SELECT DISTINCT " + column + " FROM ingest_typed WHERE "
-                                    + column + " IS NOT NULL").fetchall()]
-    dictionary = textprivacy.topics_from_rows(
-        con.execute(load_sql("voice/topics_list")).df().to_dict("records"))
+        texts += [r[0] for r in run(con, field_sql("ingest/texts_of_field", column)).fetchall()]
+    dictionary = textprivacy.topics_from_rows(query_df(con, "voice/topics_list").to_dict("records"))
     done = textprivacy.process(texts, dictionary)
     text_frame = pd.DataFrame({
         "original": pd.Series(list(done), dtype="string"),
@@ -76,13 +74,9 @@ def prepare_text(con: Connection, kind: str) -> dict[str, int]:
     con.register("jm_text_frame", text_frame)
     con.register("jm_topic_frame", topic_frame)
     try:
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_text AS SELECT original, clean, tone, "
-                 "CAST(tone_words AS VARCHAR[]) AS tone_words FROM jm_text_frame")
-        run(con, "CREATE OR REPLACE TEMP TABLE ingest_text_topics (original VARCHAR, topic VARCHAR, "
-                 "evidence VARCHAR[])")
+        run_script(con, "ingest/text_create")
         if topic_rows:
-            run(con, "INSERT INTO ingest_text_topics SELECT original, topic, CAST(evidence AS VARCHAR[]) "
-                     "FROM jm_topic_frame")
+            run_script(con, "ingest/text_topics_insert")
     finally:
         con.unregister("jm_text_frame")
         con.unregister("jm_topic_frame")
@@ -99,5 +93,4 @@ def load(con: Connection, kind: str, batch_id: int, given: set[str]) -> None:
 
 def drop_temp(con: Connection) -> None:
     """Drop the text tables (the originals they hold live only as long as the upload)."""
-    run(con, "DROP TABLE IF EXISTS ingest_text")
-    run(con, "DROP TABLE IF EXISTS ingest_text_topics")
+    run_script(con, "ingest/text_drop")

@@ -15,7 +15,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from analytics import vocabulary as F
-from analytics.db import Connection, execute, run
+from analytics.db import Connection, execute, execute_many, fetch_all, run
 from analytics.ingest import problems
 from analytics.ingest.plan import Plan
 from analytics.ingest.sqlrun import ident
@@ -60,15 +60,13 @@ def _resolve_jurisdictions(con: Connection, spec: dict[str, Any], create: bool) 
     Returns the code new stations go under when some are to be created.
     """
     within = spec["options"].get("within")
-    if within is not None and not con.execute("SELECT 1 FROM jurisdictions WHERE code = $c",
-                                              {"c": within}).fetchall():
+    if within is not None and not fetch_all(con, "ingest/jurisdiction_exists", {"code": within}):
         problems.add(con, "unknown_jurisdiction", "unknown_within", {"within": within})
     execute(con, "ingest/jurisdiction_values", {"within": within})
-    unknown = [r[0] for r in con.execute(
-        "SELECT raw FROM ingest_jvals WHERE status = 'unknown' ORDER BY first_row").fetchall()]
+    unknown = [r[0] for r in fetch_all(con, "ingest/jvals_unknown")]
     if not unknown:
         return None
-    registry = con.execute("SELECT code, name_zh, name_en FROM jurisdictions ORDER BY code").fetchall()
+    registry = fetch_all(con, "ingest/registry_names")
     if create:
         parent = spec["options"].get("create_parent") or within or _root_code(con)
         if parent is None or parent not in {r[0] for r in registry}:
@@ -84,7 +82,7 @@ def _resolve_jurisdictions(con: Connection, spec: dict[str, Any], create: bool) 
                 raw.encode("utf-8")).hexdigest()[:8].upper()
             taken.add(code)
             rows.append((code, raw))
-        con.executemany("UPDATE ingest_jvals SET status = 'new', code = ? WHERE raw = ?", rows)
+        execute_many(con, "ingest/jvals_set_new", rows)
         return parent
     labels = [f"{name_zh} / {name_en} ({code})" for code, name_zh, name_en in registry]
     keys = [" ".join((code, name_zh, name_en)) for code, name_zh, name_en in registry]
@@ -93,19 +91,17 @@ def _resolve_jurisdictions(con: Connection, spec: dict[str, Any], create: bool) 
         best = process.extract(raw, keys, scorer=fuzz.WRatio, limit=3, score_cutoff=50)
         if best:
             rows.append(("; ".join(labels[m[2]] for m in best), raw))
-    if rows:
-        con.executemany("UPDATE ingest_jvals SET suggestion = ? WHERE raw = ?", rows)
+    execute_many(con, "ingest/jvals_set_suggestion", rows)
     return None
 
 
 def _root_code(con: Connection) -> str | None:
-    rows = con.execute("SELECT code FROM jurisdictions WHERE parent_code IS NULL ORDER BY code").fetchall()
+    rows = fetch_all(con, "ingest/root_codes")
     return rows[0][0] if len(rows) == 1 else None
 
 
 def _new_jurisdictions(con: Connection) -> list[tuple[str, str]]:
-    return [(r[0], r[1]) for r in con.execute(
-        "SELECT raw, code FROM ingest_jvals WHERE status = 'new' ORDER BY first_row").fetchall()]
+    return [(r[0], r[1]) for r in fetch_all(con, "ingest/jvals_new")]
 
 
 # How a text cell becomes its typed value. Dates, codes and jurisdictions go through regular expressions,
@@ -152,7 +148,7 @@ _FROM_LOOKUP = {
 
 def _typed(con: Connection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
     """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why)."""
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_lookup (field VARCHAR, raw VARCHAR, ts TIMESTAMP, code VARCHAR)")
+    execute(con, "ingest/lookup_create")
     exprs = ["f._row"]
     joins = []
     for number, (name, spec) in enumerate(F.FIELDS[kind].items()):

@@ -63,3 +63,32 @@ def test_an_interrupt_is_not_turned_into_an_error():
     stop = duckdb.InterruptException("INTERRUPT Error: Interrupted!")
     assert db.wrap_error(stop, "x") is stop
     assert not isinstance(db.wrap_error(stop, "x"), JingminError)
+
+
+def test_execute_many_runs_the_named_statement_once_per_row_in_order(con):
+    db.execute(con, "ingest/problems_create")
+    db.execute_many(con, "ingest/problem_insert_rows", [])  # no rows: nothing runs (DuckDB refuses an empty list)
+    db.execute_many(con, "ingest/problem_insert_rows", [(3, "a", None, "x", "k", "{}"), (1, None, "v", "y", "k", "{}")])
+    assert db.run(con, "SELECT row_no, column_name, value, code FROM ingest_problems ORDER BY rowid").fetchall() == [
+        (3, "a", None, "x"), (1, None, "v", "y")]
+
+
+def test_execute_many_wraps_a_duckdb_error_naming_the_file(con):
+    db.execute(con, "ingest/problems_create")
+    with pytest.raises(QueryError) as info:  # code is NOT NULL
+        db.execute_many(con, "ingest/problem_insert_rows", [(1, None, None, None, "k", "{}")])
+    assert "'ingest/problem_insert_rows'" in info.value.message
+    assert isinstance(info.value.__cause__, duckdb.ConstraintException)
+
+
+def test_ingest_statements_reach_the_caller_as_jingmin_errors(con):
+    """Before the ingest modules ran every statement through analytics.db, these raised DuckDB's own
+    CatalogException (no advice, and no handler of JingminError caught it)."""
+    from analytics.ingest import batches, mapping, problems
+    from analytics.roles import LOCAL_USER
+
+    for call in (lambda: mapping.list_mappings(con), lambda: mapping.load_mapping(con, "x"),
+                 lambda: problems.count(con), lambda: batches.remove_batch(con, 1, user=LOCAL_USER)):
+        with pytest.raises(QueryError) as info:
+            call()
+        assert isinstance(info.value.__cause__, duckdb.CatalogException)

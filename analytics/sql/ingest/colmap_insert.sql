@@ -1,0 +1,2 @@
+-- One field of ingest_colmap.
+INSERT INTO ingest_colmap VALUES (?, ?, ?);

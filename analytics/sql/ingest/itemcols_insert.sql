@@ -1,0 +1,2 @@
+-- One answer column of ingest_itemcols.
+INSERT INTO ingest_itemcols VALUES (?, ?, ?);

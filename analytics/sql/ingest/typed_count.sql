@@ -1,0 +1,2 @@
+-- Rows of the upload that passed reading (ingest_typed).
+SELECT count(*) AS n FROM ingest_typed;

@@ -1,0 +1,2 @@
+-- The value-map entries, as four parallel lists.
+INSERT INTO ingest_vmap_raw SELECT unnest($t), unnest($r), unnest($c), unnest($s);

@@ -326,10 +326,12 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
 
 
 def _limit_memory(con: Connection) -> None:
-    """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else 3GB; ``none`` keeps DuckDB's default.
+    """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else 3GB; ``none`` keeps DuckDB's default. Bulk
+    inserts write one row group at a time (``store/write_buffer``).
 
     A SET, not a connect config, so that other connections to the same file without that config stay
     possible."""
+    db.execute(con, "store/write_buffer")
     limit = os.environ.get(MEMORY_LIMIT_ENV) or DEFAULT_MEMORY_LIMIT
     if limit.strip().lower() == "none":
         return

@@ -77,7 +77,10 @@ def _materialize(con: Connection, src: SourceFile, staged: Staged, layout: Layou
         blank = "false"  # the workbook reader staged only rows holding a value (a too-long cell counts)
     select = ", ".join(["(" + blank + ") AS _blank", _long_cells_expr(layout.ncols), *exprs])
     params["max_cell"] = int(store.get_setting(con, "upload_max_cell_chars"))
-    numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
+    # A text file's rows are numbered in this pass (their position among the records read, plus the lines
+    # above them); _number_csv_rows turns positions into line numbers where the two differ.
+    numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else "row_number() OVER () + $skip AS _row, "
+    params["skip"] = staged.skip
     sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
            + select + " FROM (" + staged.select_sql + ")")
     try:
@@ -145,7 +148,7 @@ def _number_csv_rows(con: Connection, staged: Staged, layout: Layout, warnings: 
     counts = fetch_one(con, "ingest/linemap_counts")
     n_rows, n_lines = counts["n_rows"], counts["n_lines"]
     if scanned and n_rows == n_lines:
-        execute(con, "ingest/raw_from_linemap")
+        execute(con, "ingest/raw_from_linemap", {"skip": staged.skip})
     else:
         # A quoted value spanning several lines: lines and rows no longer pair up one to one.
         warnings.append(problems.note("multiline_values"))

@@ -1,6 +1,7 @@
 -- Survey answers of an upload: value-mapped to canonical codes, blanks to the item's don't-know code,
 -- then checked against the item's codes (an open item, such as sex, age band or interviewer, keeps any
--- label: its mapped code when the value map knows the text, else the trimmed text itself); respondent ids checked for repeats in the file and in the store.
+-- label: its mapped code when the value map knows the text, else the trimmed text itself). Respondent ids are
+-- checked for repeats by ingest/survey_duplicates, once the file's text copies are freed.
 -- Each distinct (column, answer text) is value-mapped and checked once (ingest_answer_values, a few dozen
 -- rows: jm_norm runs regular expressions) and every answer cell keeps only the number of its value (vid).
 -- A value the maps lack is one of two things. A number (the cell as the maps fold it: full-width digits,
@@ -64,25 +65,3 @@ SELECT a._row, v.header, v.raw, 'impossible_value', 'age_out_of_range',
 FROM ingest_answers a JOIN ingest_answer_values v ON v.vid = a.vid
 WHERE v.item = $age_item AND NOT coalesce(v.is_dk, false)
   AND (TRY_CAST(v.code AS DOUBLE) < $age_min OR TRY_CAST(v.code AS DOUBLE) > $age_max);
-
--- Ids seen more than once are found by one aggregation; only their rows are ranked.
-INSERT INTO ingest_problems
-SELECT _row, jm_h('respondent_id'), respondent_id, 'duplicate_id', 'duplicate_respondent_id',
-       json_object('id', respondent_id, 'first_row', first_row)
-FROM (
-    SELECT _row, respondent_id, min(_row) OVER (PARTITION BY respondent_id) AS first_row
-    FROM ingest_typed
-    WHERE respondent_id IN (SELECT respondent_id FROM ingest_typed WHERE respondent_id IS NOT NULL
-                            GROUP BY respondent_id HAVING count(*) > 1)
-)
-WHERE _row > first_row;
-
-INSERT INTO ingest_problems
-SELECT t._row, jm_h('respondent_id'), t.respondent_id, 'duplicate_loaded', 'duplicate_loaded',
-       json_object('id', t.respondent_id, 'batch', r.batch_id)
-FROM ingest_typed t
-JOIN (
-    SELECT r.respondent_id, min(r.batch_id) AS batch_id
-    FROM respondents r JOIN batches b ON b.batch_id = r.batch_id AND b.status = 'loaded'
-    GROUP BY 1
-) r ON r.respondent_id = t.respondent_id;

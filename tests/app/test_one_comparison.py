@@ -17,8 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import cli, forum, report, store
 from analytics.selection import Selection
-from tests.app.conftest import REPO
-from tests.app.helpers import heatmap
+from tests.app.helpers import REPO, heatmap
 from tests.data.test_forum import build_forum_city
 
 PERIOD = "2025Q4"

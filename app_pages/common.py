@@ -48,6 +48,7 @@ _GATE = store.ProcessGate()
 _RUN = threading.local()  # this thread's (= this run's) read connection
 _PREPARED: set[str] = set()  # files this process has created or migrated (done once, under the write gate)
 _PREPARE_LOCK = threading.Lock()
+HEATMAP_PAGE_ROWS = 50  # Overview heat-map rows drawn at once (the rest on further pages)
 
 
 def plain(text: Any) -> str:

@@ -205,6 +205,18 @@ def row_order() -> list[str]:
 
 
 order = row_order()
+everyone = order
+# A heat-map of hundreds of rows is tens of thousands of pixels tall and takes the browser seconds to draw on
+# every run (500 stations at the 1M benchmark: ~8 s a page run); pages of rows keep it readable and quick.
+if len(order) > common.HEATMAP_PAGE_ROWS:
+    bounds = [(first, min(first + common.HEATMAP_PAGE_ROWS, len(order)))
+          for first in range(0, len(order), common.HEATMAP_PAGE_ROWS)]
+    page_names = {i: common.tr("leaders.heatmap.rows_page", first=a + 1, last=b, total=len(order))
+                  for i, (a, b) in enumerate(bounds)}
+    # The row count is in the key: a level or filter change with another count starts on the first page.
+    page_index = common.picker(common.tr("leaders.heatmap.rows"), list(page_names), f"ov_rows_{len(order)}",
+                               format_func=page_names.__getitem__)
+    order = order[bounds[page_index][0]:bounds[page_index][1]]
 
 
 def cell_text(row: dict | None) -> str:
@@ -327,8 +339,8 @@ fig.update_layout(height=40 * len(order) + 120, margin={"l": 10, "r": 10, "t": 9
                   plot_bgcolor="#ffffff", hoverlabel={"align": "left"})
 common.draw_fig(fig)
 
-detail_names = {"": common.tr("leaders.heatmap.detail_none"), **{c: names.get(c, c) for c in order}}
-code = common.picker(common.tr("leaders.heatmap.detail_of"), ["", *order], "ov_detail",
+detail_names = {"": common.tr("leaders.heatmap.detail_none"), **{c: names.get(c, c) for c in everyone}}
+code = common.picker(common.tr("leaders.heatmap.detail_of"), ["", *everyone], "ov_detail",
                      format_func=detail_names.__getitem__)
 if code:
     st.markdown("**" + common.plain(common.tr("leaders.detail.title", name=names.get(code, code))) + "**")

@@ -66,6 +66,25 @@ def test_heatmap_hover_has_interval_base_and_change(app, lang):
     assert all("%" not in line for line in suppressed)  # no figure of a suppressed cell, in the hover either
 
 
+def test_heatmap_draws_its_rows_a_page_at_a_time(app, monkeypatch):
+    from app_pages import common
+
+    monkeypatch.setattr(common, "HEATMAP_PAGE_ROWS", 2)  # the crafted city's 5 stations: pages of 2, 2 and 1
+    at = app("en")
+    at.selectbox(key="ov_sort_by_en").set_value("visibility").run()
+    picker = at.selectbox(key="ov_rows_5_en")
+    assert picker.options == ["Rows 1–2 of 5", "Rows 3–4 of 5", "Rows 5–5 of 5"]
+    assert heatmap(at).rows == ["Station C", "Station B"]  # the sort applies to all rows, then the page
+    picker.set_value(1).run()
+    assert heatmap(at).rows == ["Station A", "Station D"]
+    # The detail picker still offers every station, not only the page's.
+    assert len(at.selectbox(key="ov_detail_en").options) == 6  # "none" + 5
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert at.selectbox(key="ov_rows_5_zh").options[1] == "第 3–4 行（共 5 行）"
+    assert heatmap(at).rows == ["甲派出所", "丁派出所"]  # the page survives a language switch
+
+
 def test_heatmap_sorts_by_a_column(app):
     at = app("en")
     at.selectbox(key="ov_sort_by_en").set_value("visibility").run()

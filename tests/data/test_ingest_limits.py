@@ -204,3 +204,27 @@ def test_utf8_lines_that_also_decode_as_gbk_are_found_too(reg_db):
             ingest_file(reg_db, "survey", data, source_name="mixed2.csv", encoding=encoding,
                         constants={"mode": "phone"}, user=LOCAL_USER)
         assert [(p.row, p.code) for p in info.value.problems] == [(6, "mixed_encoding")]
+
+
+def test_a_large_file_loads_on_one_thread_and_the_setting_comes_back(reg_db, monkeypatch):
+    """Files above SINGLE_THREAD_BYTES load with DuckDB on one thread (each thread's hash tables cost memory:
+    issue 21's 1.5 GB bound at the upload limit); the connection's thread count is restored afterwards,
+    also when the file is rejected."""
+    from analytics.ingest import checks, pipeline
+
+    seen: list[int] = []
+    original = checks._generic_checks
+
+    def spy(con, *args, **kwargs):
+        seen.append(int(con.execute("SELECT current_setting('threads')").fetchall()[0][0]))
+        return original(con, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_generic_checks", spy)
+    before = int(reg_db.execute("SELECT current_setting('threads')").fetchall()[0][0])
+    assert before > 1  # the machine's cores: otherwise the test shows nothing
+    ingest_file(reg_db, "survey", base.FIXTURES / "survey_bom_semicolon.csv", user=LOCAL_USER)
+    monkeypatch.setattr(pipeline, "SINGLE_THREAD_BYTES", 0)  # every file counts as large
+    with pytest.raises(IngestError):
+        ingest_file(reg_db, "survey", base.FIXTURES / "bad_values.csv", user=LOCAL_USER)
+    assert seen == [before, 1]
+    assert int(reg_db.execute("SELECT current_setting('threads')").fetchall()[0][0]) == before

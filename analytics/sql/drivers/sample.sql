@@ -8,12 +8,7 @@ WITH resp AS (
     SELECT * FROM jm_driver_respondents($group_level, $date_from, $date_to, $jurisdictions)
 ),
 vals AS (
-    SELECT a.respondent_key, a.item, TRY_CAST(a.code AS DOUBLE) AS v
-    FROM answers a
-    JOIN items i ON i.item = a.item
-    WHERE list_contains($variables, a.item)
-      AND list_contains(json_keys(i.codes), a.code)
-      AND TRY_CAST(a.code AS DOUBLE) IS NOT NULL
+    SELECT * FROM jm_driver_values($variables)
 ),
 vectors AS (
     SELECT respondent_key,

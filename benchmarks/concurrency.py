@@ -57,8 +57,6 @@ HEADER = ["问卷编号", "调查日期", "所属派出所", "是否见过民警
           "年龄段", "联系电话"]
 TIMEOUT_MS = 300_000
 WAIT_S = 1800  # the longest a session waits for the others (every wait is bounded)
-DONE_JS = """(n) => (window.__stRuns || 0) > n
-    && document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state') === 'notRunning'"""
 
 
 def write_upload(path: Path, db: Path, rows: int) -> None:
@@ -82,6 +80,7 @@ async def new_page(browser: Any) -> Any:
     context = await browser.new_context(viewport=ui.VIEWPORT, locale="zh-CN")
     await context.add_init_script(ui.INIT_SCRIPT)
     await context.add_init_script(CLOCK_SCRIPT)
+    await context.add_init_script(PROBE_SCRIPT)
     context.set_default_timeout(TIMEOUT_MS)
     page = await context.new_page()
     page.errors = []  # type: ignore[attr-defined]
@@ -103,14 +102,117 @@ async def problems(page: Any) -> list[str]:
     return found
 
 
+# The end of a run, counted from the server's own messages (benchmark only). The app's script-state attribute
+# (ui.INIT_SCRIPT's counter) is not enough under load: the frontend applies the server's "running" and "not
+# running" status messages as React state, and when the browser's main thread is busy both can land in one render,
+# so the attribute never changes and a finished run looks like a stall (seen in the 20-session runs: the server
+# had run the page, the state log showed no change). Each ForwardMsg is a protobuf; a top-level field 6
+# (script_finished) with value 0 (FINISHED_SUCCESSFULLY) ends a whole-script run (2 = ended early for a rerun,
+# 3 = a fragment's run). Also kept for a stall report: every state change as mutation records (each with its old
+# value, so changes batched into one callback are all kept) and the websocket's traffic, on the browser's clock.
+PROBE_SCRIPT = """
+(() => {
+  window.__stLog = [];
+  window.__finished = 0;
+  window.__finishedAt = null;
+  window.__ws = {opened: 0, closed: 0, in: 0, out: 0, lastIn: null, lastOut: null};
+  const finishedRun = (bytes) => {
+    let i = 0;
+    const varint = () => {
+      let value = 0, scale = 1, b;
+      do { b = bytes[i++]; value += (b & 127) * scale; scale *= 128; } while (b & 128 && i < bytes.length);
+      return value;
+    };
+    while (i < bytes.length) {
+      const key = varint(), field = Math.floor(key / 8), type = key % 8;
+      if (type === 0) { const v = varint(); if (field === 6) return v === 0; }
+      else if (type === 1) i += 8;
+      else if (type === 2) { const n = varint(); i += n; }
+      else if (type === 5) i += 4;
+      else return false;
+    }
+    return false;
+  };
+  const count = (at, data) => {
+    if (finishedRun(new Uint8Array(data))) { window.__finished += 1; window.__finishedAt = at; }
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__ws.opened += 1;
+      this.addEventListener('message', (event) => {
+        const at = performance.now();
+        window.__ws.in += 1; window.__ws.lastIn = at;
+        if (event.data instanceof ArrayBuffer) count(at, event.data);
+        else if (event.data instanceof Blob) event.data.arrayBuffer().then((data) => count(at, data));
+      });
+      this.addEventListener('close', () => { window.__ws.closed += 1; });
+    }
+    send(data) { window.__ws.out += 1; window.__ws.lastOut = performance.now(); return super.send(data); }
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      window.__stLog.push([Math.round(performance.now()), r.oldValue, r.target.getAttribute(r.attributeName)]);
+    }
+    if (window.__stLog.length > 60) window.__stLog.splice(0, window.__stLog.length - 60);
+  }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                        attributeFilter: ['data-test-script-state']});
+})();
+"""
+# Done: the server has finished a whole run since the click and the page shows no run and no skeleton. The value
+# is the browser's clock at that moment (polled every 100 ms), which is the switch's end.
+FINISHED_JS = """(n) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return window.__finished > n && app?.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stSkeleton"]') ? performance.now() : false;
+}"""
+STALL_MS = 60_000  # a switch not ended after this long is recorded as a stall (and then waited for further)
+STALLS: list[dict[str, Any]] = []
+ATTRIBUTE_MISSED: list[float] = []  # switches whose run the state attribute never showed (s)
+
+
+async def stall_report(page: Any, before: int, start: float) -> dict[str, Any]:
+    """What the browser shows for a switch that has not ended after ``STALL_MS``."""
+    return await page.evaluate("""([before, start]) => ({
+        url: location.href, runs: window.__stRuns, runs_before: before, finished: window.__finished,
+        state: document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state'),
+        skeleton: !!document.querySelector('[data-testid="stSkeleton"]'),
+        now_ms: Math.round(performance.now() - start),
+        state_log: (window.__stLog || []).filter(e => e[0] >= start - 2000)
+                   .map(e => [Math.round(e[0] - start), e[1], e[2]]),
+        ws: Object.fromEntries(Object.entries(window.__ws || {}).map(
+            ([k, v]) => [k, (k === 'lastIn' || k === 'lastOut') && v !== null ? Math.round(v - start) : v]))})""",
+                               [before, start])
+
+
 async def timed(page: Any, action: Any) -> float:
-    """Click → end of the last run it caused (s, browser clock); then wait until the page is settled."""
-    before = await page.evaluate("() => window.__stRuns || 0")
+    """Click → the page showing the end of the whole run it caused (s, browser clock); then wait until settled.
+
+    A switch not ended after ``STALL_MS`` is recorded in ``STALLS`` (with what the browser shows), then waited
+    for until ``TIMEOUT_MS``: whether a stall ends by itself is part of the finding."""
+    before = await page.evaluate("() => window.__finished")
+    runs_before = await page.evaluate("() => window.__stRuns || 0")
     start = await page.evaluate("() => performance.now()")
     await action()
-    await page.wait_for_function(DONE_JS, arg=before, timeout=TIMEOUT_MS, polling=100)
+    try:
+        end = await page.wait_for_function(FINISHED_JS, arg=before, timeout=STALL_MS, polling=100)
+    except PlaywrightError:
+        report = await stall_report(page, runs_before, start)
+        STALLS.append(report)
+        try:
+            end = await page.wait_for_function(FINISHED_JS, arg=before, timeout=TIMEOUT_MS - STALL_MS, polling=100)
+        except PlaywrightError:
+            report["ended"] = False
+            report["final"] = await stall_report(page, runs_before, start)
+            raise
+        report["ended"] = True
+        report["ended_after_ms"] = round(await end.json_value() - start)
+    seconds = (await end.json_value() - start) / 1000
+    if await page.evaluate("() => window.__stRuns || 0") == runs_before:
+        ATTRIBUTE_MISSED.append(round(seconds, 3))  # a run the state attribute never showed (see PROBE_SCRIPT)
     await settle(page)
-    return (await page.evaluate("() => window.__stRunEnd") - start) / 1000
+    return seconds
 
 
 async def goto(page: Any, path: str) -> float:
@@ -321,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
         "p95_s": percentile(times, 0.95) if times else None, "max_s": max(times) if times else None,
         "p95_during_upload_s": percentile(during, 0.95) if during else None, "switches_during_upload": len(during),
         "first_page_p95_s": percentile([w["first_page"] for w in walkers], 0.95) if walkers else None,
-        "errors": len(errors), "upload_seconds": up.get("upload_seconds"),
+        "stalls": len(STALLS), "attribute_missed_runs": len(ATTRIBUTE_MISSED), "errors": len(errors),
+        "upload_seconds": up.get("upload_seconds"),
         "load_click_to_end_s": up.get("load_click_to_end"), "upload_batches": batches,
         "upload_respondents": respondents, "sessions_completed": len(walkers),
         "sessions_seeing_new_data": sum(sees_new),
@@ -333,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {"started": started, "machine": machine(), "sessions": args.sessions, "rounds": args.rounds,
                "rows": args.rows, "pages": [p or "overview" for p in PAGES], "loadavg_before": load,
                "loadavg_after": load_after, "summary": summary, "targets": targets, "errors": errors[:50],
-               "uploader": up, "walkers": walkers,
+               "stalls": STALLS, "uploader": up, "walkers": walkers,
                "finished": dt.datetime.now().isoformat(timespec="seconds")}
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     print(json.dumps({"summary": summary, "targets": targets, "errors": errors[:10]}, indent=2, ensure_ascii=False))

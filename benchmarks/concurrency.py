@@ -349,20 +349,55 @@ async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
     return out
 
 
-async def scenario(url: str, sessions: int, rounds: int, file: Path) -> dict[str, Any]:
+def _process_tree() -> dict[int, tuple[int, float]]:
+    """Every live process: pid → (parent pid, CPU seconds: user + system, its own and its reaped children's)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            found[int(entry.name)] = (int(fields[1]), sum(int(x) for x in fields[11:15]) / tick)
+    return found
+
+
+def cpu_by_side(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server's process tree and of this benchmark's other descendants (Playwright's
+    driver and the browser), from /proc: which side of the loopback the machine's two cores went to."""
+    tree = _process_tree()
+
+    def descends(pid: int, root: int) -> bool:
+        while pid in tree and pid > 1:
+            if pid == root:
+                return True
+            pid = tree[pid][0]
+        return False
+    server = sum(cpu for pid, (_, cpu) in tree.items() if descends(pid, server_pid))
+    ours = sum(cpu for pid, (_, cpu) in tree.items() if descends(pid, os.getpid()) and pid != os.getpid())
+    return {"server_cpu_s": round(server, 2), "browser_cpu_s": round(ours - server, 2)}
+
+
+async def scenario(url: str, sessions: int, rounds: int, file: Path, server_pid: int) -> dict[str, Any]:
+    start_cpu = cpu_by_side(server_pid)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             opened, upload_done = asyncio.Event(), asyncio.Event()
             counter = [0]
             jobs = [walker(browser, url, rounds, opened, counter, sessions, upload_done) for _ in range(sessions)]
+            started = time.perf_counter()
             results = await asyncio.gather(uploader(browser, url, file, opened, upload_done), *jobs,
                                            return_exceptions=True)
+            wall = time.perf_counter() - started
+            end_cpu = cpu_by_side(server_pid)
         finally:
             await browser.close()
     failed = [repr(r)[:500] for r in results if isinstance(r, BaseException)]
+    cpu = {key: round(end_cpu[key] - start_cpu[key], 2) for key in end_cpu} | {"wall_s": round(wall, 2)}
     return {"uploader": results[0] if not isinstance(results[0], BaseException) else None,
-            "walkers": [r for r in results[1:] if not isinstance(r, BaseException)], "crashed": failed}
+            "walkers": [r for r in results[1:] if not isinstance(r, BaseException)], "crashed": failed, "cpu": cpu}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -399,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(args.tree, db, log, pythonpath=(site,))
     DUMPS["pid"] = server.process.pid
     try:
-        found = asyncio.run(scenario(server.url, args.sessions, args.rounds, upload))
+        found = asyncio.run(scenario(server.url, args.sessions, args.rounds, upload, server.process.pid))
     finally:
         server.stop()
     load_after = os.getloadavg()
@@ -423,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
         "p95_s": percentile(times, 0.95) if times else None, "max_s": max(times) if times else None,
         "p95_during_upload_s": percentile(during, 0.95) if during else None, "switches_during_upload": len(during),
         "first_page_p95_s": percentile([w["first_page"] for w in walkers], 0.95) if walkers else None,
+        "cpu_during_scenario": found.get("cpu"),
         "stalls": len(STALLS), "attribute_missed_runs": len(ATTRIBUTE_MISSED), "errors": len(errors),
         "upload_seconds": up.get("upload_seconds"),
         "load_click_to_end_s": up.get("load_click_to_end"), "upload_batches": batches,

@@ -42,6 +42,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import duckdb  # noqa: E402
+import websockets  # noqa: E402
 from playwright.async_api import Error as PlaywrightError  # noqa: E402
 from playwright.async_api import async_playwright  # noqa: E402
 
@@ -287,6 +288,87 @@ async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, cou
     return out
 
 
+class ProtocolSession:
+    """A Streamlit session driven over its websocket, as the browser drives it but without drawing anything.
+
+    It sends the rerun requests a browser sends on a page switch (``BackMsg.rerun_script`` with the page's script
+    hash, no widget changes) and reads the server's messages until the run's ``script_finished``. It measures
+    the server's side of a page switch — what a user whose browser runs on their own computer waits for before
+    drawing starts — without 20 Chromium tabs competing with the server for this machine's two cores."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.pages: dict[str, str] = {}
+        self.socket: Any = None
+
+    async def __aenter__(self) -> ProtocolSession:
+        self.socket = await websockets.connect(self.url.replace("http://", "ws://") + "/_stcore/stream",
+                                               subprotocols=["streamlit"], origin=self.url, max_size=None,
+                                               open_timeout=TIMEOUT_MS / 1000)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.socket.close()
+
+    async def run(self, path: str = "") -> tuple[float, dict[str, str]]:
+        """Switch to the page at ``path`` ("" = the default page): seconds to the end of the run, and the metric
+        tiles (label → value) the run drew."""
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        message = BackMsg()
+        message.rerun_script.query_string = ""
+        message.rerun_script.page_script_hash = self.pages.get(path, "")
+        message.rerun_script.page_name = path
+        start = time.perf_counter()
+        await self.socket.send(message.SerializeToString())
+        tiles: dict[str, str] = {}
+        while True:
+            reply = ForwardMsg()
+            reply.ParseFromString(await asyncio.wait_for(self.socket.recv(), timeout=TIMEOUT_MS / 1000))
+            kind = reply.WhichOneof("type")
+            if kind == "navigation":
+                self.pages = {page.url_pathname: page.page_script_hash for page in reply.navigation.app_pages}
+            elif kind == "delta" and reply.delta.WhichOneof("type") == "new_element":
+                if reply.delta.new_element.WhichOneof("type") == "metric":
+                    metric = reply.delta.new_element.metric
+                    tiles[metric.label] = metric.body
+            elif kind == "script_finished" and reply.script_finished == 0:  # FINISHED_SUCCESSFULLY
+                return time.perf_counter() - start, tiles
+
+
+async def protocol_walker(url: str, rounds: int, opened: asyncio.Event, counter: list[int], total: int,
+                          upload_done: asyncio.Event) -> dict[str, Any]:
+    """As :func:`walker`, over the websocket (:class:`ProtocolSession`)."""
+    out: dict[str, Any] = {"client": "protocol", "times": [], "errors": []}
+    try:
+        async with ProtocolSession(url) as session:
+            try:
+                out["first_page"], out["tiles_before"] = await session.run()
+            finally:
+                counter[0] += 1
+                if counter[0] == total:
+                    opened.set()
+            for _ in range(rounds):
+                for path in PAGES:
+                    seconds, _ = await session.run(path)
+                    out["times"].append({"page": path or "overview", "seconds": seconds,
+                                         "during_upload": not upload_done.is_set()})
+            await asyncio.wait_for(upload_done.wait(), timeout=WAIT_S)
+            trends, _ = await session.run("trends")
+            overview, out["tiles_after"] = await session.run("")
+            out["after_seconds"] = trends + overview
+    except (OSError, TimeoutError, websockets.WebSocketException) as exc:
+        out["errors"].append(f"protocol session: {exc!r}"[:300])
+    return out
+
+
+async def protocol_reference(url: str) -> dict[str, str]:
+    """The Overview tiles a new session sees now (after the upload): what every protocol session must see."""
+    async with ProtocolSession(url) as session:
+        return (await session.run())[1]
+
+
 async def uploader(browser: Any, url: str, file: Path, opened: asyncio.Event,
                    upload_done: asyncio.Event) -> dict[str, Any]:
     """Wait until every walker has opened, then load ``file`` through the Upload page."""
@@ -379,25 +461,31 @@ def cpu_by_side(server_pid: int) -> dict[str, float]:
     return {"server_cpu_s": round(server, 2), "browser_cpu_s": round(ours - server, 2)}
 
 
-async def scenario(url: str, sessions: int, rounds: int, file: Path, server_pid: int) -> dict[str, Any]:
+async def scenario(url: str, sessions: int, protocol_sessions: int, rounds: int, file: Path,
+                   server_pid: int) -> dict[str, Any]:
+    """``sessions`` browser walkers and ``protocol_sessions`` websocket walkers at once, and the uploader."""
     start_cpu = cpu_by_side(server_pid)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             opened, upload_done = asyncio.Event(), asyncio.Event()
-            counter = [0]
-            jobs = [walker(browser, url, rounds, opened, counter, sessions, upload_done) for _ in range(sessions)]
+            counter, total = [0], sessions + protocol_sessions
+            jobs = [walker(browser, url, rounds, opened, counter, total, upload_done) for _ in range(sessions)]
+            jobs += [protocol_walker(url, rounds, opened, counter, total, upload_done)
+                     for _ in range(protocol_sessions)]
             started = time.perf_counter()
             results = await asyncio.gather(uploader(browser, url, file, opened, upload_done), *jobs,
                                            return_exceptions=True)
             wall = time.perf_counter() - started
             end_cpu = cpu_by_side(server_pid)
+            reference = await protocol_reference(url) if protocol_sessions else None
         finally:
             await browser.close()
     failed = [repr(r)[:500] for r in results if isinstance(r, BaseException)]
     cpu = {key: round(end_cpu[key] - start_cpu[key], 2) for key in end_cpu} | {"wall_s": round(wall, 2)}
     return {"uploader": results[0] if not isinstance(results[0], BaseException) else None,
-            "walkers": [r for r in results[1:] if not isinstance(r, BaseException)], "crashed": failed, "cpu": cpu}
+            "walkers": [r for r in results[1:] if not isinstance(r, BaseException)], "crashed": failed, "cpu": cpu,
+            "protocol_reference_tiles": reference}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -410,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=HERE / "results_concurrency.json")
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--protocol-sessions", type=int, default=0,
+                        help="more sessions driven over the websocket without a browser (ProtocolSession)")
     parser.add_argument("--rounds", type=int, default=2, help="walks over the pages per session (bounded)")
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the uploaded survey file")
     parser.add_argument("--demo", type=Path, help="a demo database (default: built with python -m analytics demo)")
@@ -434,7 +524,8 @@ def main(argv: list[str] | None = None) -> int:
     server = Server(args.tree, db, log, pythonpath=(site,))
     DUMPS["pid"] = server.process.pid
     try:
-        found = asyncio.run(scenario(server.url, args.sessions, args.rounds, upload, server.process.pid))
+        found = asyncio.run(scenario(server.url, args.sessions, args.protocol_sessions, args.rounds, upload,
+                                     server.process.pid))
     finally:
         server.stop()
     load_after = os.getloadavg()
@@ -450,14 +541,20 @@ def main(argv: list[str] | None = None) -> int:
     times = [x["seconds"] for w in walkers for x in w["times"]]
     during = [x["seconds"] for w in walkers for x in w["times"] if x["during_upload"]]
     errors = [e for w in walkers for e in w["errors"]] + up.get("errors", []) + found["crashed"]
-    up_tiles = up.get("tiles_after")
-    sees_new = [bool(w.get("tiles_before")) and w.get("tiles_after") == up_tiles
+    # A browser session must show the tiles the uploader's browser shows; a protocol session those a new protocol
+    # session reads after the upload (the same values, as the server sends them, before the browser formats them).
+    reference = {"browser": up.get("tiles_after"), "protocol": found["protocol_reference_tiles"]}
+    sees_new = [bool(w.get("tiles_before")) and w.get("tiles_after") == reference[w.get("client", "browser")]
                 and w.get("tiles_after") != w.get("tiles_before") for w in walkers]
+    by_client = {client: [x["seconds"] for w in walkers if w.get("client", "browser") == client for x in w["times"]]
+                 for client in ("browser", "protocol")}
     summary = {
         "page_switches": len(times), "p50_s": statistics.median(times) if times else None,
         "p95_s": percentile(times, 0.95) if times else None, "max_s": max(times) if times else None,
         "p95_during_upload_s": percentile(during, 0.95) if during else None, "switches_during_upload": len(during),
         "first_page_p95_s": percentile([w["first_page"] for w in walkers], 0.95) if walkers else None,
+        "p95_by_client_s": {client: percentile(values, 0.95) for client, values in by_client.items() if values},
+        "p50_by_client_s": {client: statistics.median(values) for client, values in by_client.items() if values},
         "cpu_during_scenario": found.get("cpu"),
         "stalls": len(STALLS), "attribute_missed_runs": len(ATTRIBUTE_MISSED), "errors": len(errors),
         "upload_seconds": up.get("upload_seconds"),
@@ -468,8 +565,9 @@ def main(argv: list[str] | None = None) -> int:
     targets = {"p95_at_most_4s": summary["p95_s"] is not None and summary["p95_s"] <= 4.0,
                "no_errors": not errors,
                "upload_landed_once": len(batches) == 1 and respondents == args.rows,
-               "every_session_sees_new_data": len(walkers) == args.sessions and all(sees_new)}
-    results = {"started": started, "machine": machine(), "sessions": args.sessions, "rounds": args.rounds,
+               "every_session_sees_new_data": len(walkers) == args.sessions + args.protocol_sessions and all(sees_new)}
+    results = {"started": started, "machine": machine(), "sessions": args.sessions,
+               "protocol_sessions": args.protocol_sessions, "rounds": args.rounds,
                "rows": args.rows, "pages": [p or "overview" for p in PAGES], "loadavg_before": load,
                "loadavg_after": load_after, "summary": summary, "targets": targets, "errors": errors[:50],
                "stalls": STALLS, "uploader": up, "walkers": walkers,

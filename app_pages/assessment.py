@@ -1,6 +1,7 @@
 """Assessment (考核): stations ranked by a composite score with intervals, target statuses, the formula,
 component contributions, officers, the workbook; analysts set targets and edit schemes here."""
 
+import functools
 from typing import Any
 
 import pandas as pd
@@ -30,22 +31,25 @@ def officers(version: str, _sel: Selection, sel_key: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def sensitivity(version: str, scheme_name: str, _sel: Selection, sel_key: str) -> Result:
+def sensitivity(version: str, scheme_name: str, _sel: Selection, sel_key: str,
+                _every: assessment.Assessment) -> Result:
     """The ranking with every respondent and without those excluded after integrity alerts (cached per data
-    version, scheme and selection, user included: a station user gets its own rows only)."""
-    return integrity.assessment_sensitivity(common.cursor(), _sel, scheme_name)
+    version, scheme and selection, user included: a station user gets its own rows only). ``_every`` is the page's
+    assessment of the same scheme and selection (not part of the key: the key determines it), reused."""
+    return integrity.assessment_sensitivity(common.cursor(), _sel, scheme_name, every=_every)
 
 
 def _rank_text(rank: Any, low: Any, high: Any) -> str:
     return "" if pd.isna(rank) else f"{int(rank)} ({int(low)}–{int(high)})"
 
 
-def sensitivity_section(version: str, scheme_name: str, sel: Selection, names: dict[str, str]) -> None:
+def sensitivity_section(version: str, scheme_name: str, sel: Selection, names: dict[str, str],
+                        every: assessment.Assessment) -> None:
     """Issue 18: the ranking with and without the respondents excluded after integrity alerts, side by side. Never
     silent: how many are excluded and at which jurisdictions is stated; analysts are sent to the Integrity page,
     where the rows are listed and restored (leaders and station users see the figures and flags, never rows)."""
     try:
-        sens = sensitivity(version, scheme_name, sel, repr(sel))
+        sens = sensitivity(version, scheme_name, sel, repr(sel), every)
     except JingminError as exc:
         common.show_error(exc)
         return
@@ -208,8 +212,11 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
                                  None if pd.isna(r["floor"]) else float(r["floor"]),
                                  None if pd.isna(r["ceiling"]) else float(r["ceiling"]))
             for r in chosen.to_dict("records")), rule, current.is_default)
+        # The grid as it opens is the saved scheme (its description is not edited here and scores nothing): its
+        # ranking is the one above. Only an edited draft is assessed, which saves a whole assessment on every run.
+        unchanged = (draft.components, draft.missing_rule) == (current.components, current.missing_rule)
         try:
-            preview = assessment.assess(common.cursor(), sel, draft)
+            preview = saved if unchanged else assessment.assess(common.cursor(), sel, draft)
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -299,7 +306,7 @@ with st.expander(tr("assess.components_title")):
     st.dataframe(detail, width="stretch", hide_index=True)
 
 if result.scores["score"].notna().any():
-    sensitivity_section(version, scheme_name, sel, names)
+    sensitivity_section(version, scheme_name, sel, names, result)
 
 if compare_with:
     try:
@@ -323,7 +330,9 @@ if not officer_rows.empty:
         } for r in officer_rows.to_dict("records")]), width="stretch", hide_index=True)
 
 file_name = f"jingmin_assessment_{result.scheme.name}_{period}_{f.level}.xlsx"
-st.download_button(tr("assess.download"), assessment.workbook_bytes(result, labels, common.lang()), file_name=file_name,
+# Built when the button is pressed (about a second at 500 stations, and most of a re-run when built on every run).
+st.download_button(tr("assess.download"), functools.partial(assessment.workbook_bytes, result, labels, common.lang()),
+                   file_name=file_name,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click=common.audit_download, args=(file_name,))
 

@@ -5,7 +5,7 @@ The outcome is an indicator's item scored as its numeric answer code (e.g. overa
 communication, result — whichever have answers). Don't-know / refused answers are excluded and the
 analysis uses complete cases (listwise deletion). The respondent x item data never leave DuckDB in
 full: the correlation matrix comes from sufficient statistics computed in SQL
-(``sql/drivers/moments.sql``), and only a bounded sample is pulled for the bootstrap.
+(``sql/drivers/moments.sql``), and only a bounded sample is pulled for the bootstrap, by the same query.
 
 Methods
 -------
@@ -23,7 +23,7 @@ Methods
 * ``share`` = weight / R² (importance as a share of the explained variance).
 * Intervals: nonparametric bootstrap percentile intervals (Efron & Tibshirani 1993), resampling
   respondents with replacement, seeded. To keep memory bounded the bootstrap runs on a seeded
-  sample of at most ``max_sample`` respondents per group (default 20,000; ``sql/drivers/sample.sql``);
+  sample of at most ``max_sample`` respondents per group (default 20,000; ``sql/drivers/moments.sql``);
   when a group has more respondents than that, the intervals describe a sample of that size and are
   therefore conservative (wider than with all respondents).
 * Performance: the top-2-box share of each driver item (e.g. 4 or 5 on a 1–5 scale) among its
@@ -70,6 +70,7 @@ from analytics.selection import Selection
 from analytics.store import get_setting
 
 MAX_DRIVERS = 12
+# drivers/moments has a slot per variable, x1..x13: the outcome and at most MAX_DRIVERS drivers (keep them in step).
 
 DRIVER_COLUMNS = [
     "group", "name_zh", "name_en", "item", "label_zh", "label_en", "n", "r2", "weight", "weight_low",
@@ -150,6 +151,20 @@ def corr_from_moments(n: float, sums: np.ndarray, cross: np.ndarray) -> np.ndarr
         return cov / np.outer(sd, sd)
 
 
+def group_moments(row: dict, k: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """n, the sums Σx (length ``k``) and the cross-products Σx xᵀ (``k`` x ``k``) of one group of drivers/moments.
+
+    ``row`` holds the query's columns: ``n``, ``s<i>`` = Σx_i and ``p<i>_<j>`` = Σx_i·x_j for i ≤ j (1-based slots,
+    the outcome in slot 1); the matrix is symmetric, so each product fills both of its cells.
+    """
+    sums = np.array([row[f"s{i}"] for i in range(1, k + 1)], dtype=float)
+    cross = np.empty((k, k))
+    for i in range(k):  # k ≤ MAX_DRIVERS + 1: a loop over variables, not respondents
+        for j in range(i, k):
+            cross[i, j] = cross[j, i] = row[f"p{i + 1}_{j + 1}"]
+    return int(row["n"]), sums, cross
+
+
 # --------------------------------------------------------------------------------------------------
 # The analysis
 # --------------------------------------------------------------------------------------------------
@@ -213,26 +228,21 @@ def key_drivers(
         "date_from": sel.date_from,
         "date_to": sel.date_to,
     }
-    moments = query_df(con, "drivers/moments", params)
+    # One pass gives each group's moments and its bootstrap sample (max_rows 0: no sample when none is asked).
+    moments = query_df(con, "drivers/moments", {**params, "seed": int(seed),
+                                                "max_rows": int(max_sample) if n_boot > 0 else 0})
     if moments.empty:
         return pd.DataFrame(columns=DRIVER_COLUMNS)
-    sample = query_df(con, "drivers/sample", {**params, "seed": int(seed), "max_rows": int(max_sample)}) \
-        if n_boot > 0 else pd.DataFrame(columns=["grp", "respondent_key", "x"])
     filters = {key: value for key, value in params.items() if key != "variables"}
     perf = query_df(con, "drivers/performance", {**filters, "items": drivers})
 
     p = len(drivers)
     suppress_n = max(104 + p, float(get_setting(con, "suppress_below_n_eff")))
     caution_n = max(2 * (104 + p), float(get_setting(con, "caution_below_n_eff")))
-    position = {item: k for k, item in enumerate(variables)}
     frames = []
-    for group, block in moments.groupby("grp", sort=True):
-        k = len(variables)
-        cross = np.zeros((k, k))
-        cross[block["item_a"].map(position).to_numpy(), block["item_b"].map(position).to_numpy()] = block["sum_ab"]
-        diag = block[block["item_a"] == block["item_b"]].set_index("item_a")
-        sums = diag["sum_a"].reindex(variables).to_numpy(float)
-        n = int(block["n"].iloc[0])
+    for row in moments.sort_values("grp").to_dict("records"):
+        group = row["grp"]
+        n, sums, cross = group_moments(row, len(variables))
         frame = pd.DataFrame({"group": group, "item": drivers, "n": n})
         usable = n >= suppress_n
         weights = np.full(p, np.nan)
@@ -248,10 +258,11 @@ def key_drivers(
         low_w = high_w = low_s = high_s = np.full(p, np.nan)
         n_done, sample_n = 0, 0
         if usable and n_boot > 0:
-            rows = sample[sample["grp"] == group]["x"]
+            # NULL (no respondent drawn: max_sample 0) comes back as pandas' NA, not a list.
+            rows = row["sample"] if isinstance(row["sample"], list | np.ndarray) else []
             sample_n = len(rows)
             if sample_n > p + 1:
-                data = np.array(rows.tolist(), dtype=float)
+                data = np.array([list(x) for x in rows], dtype=float)
                 low_w, high_w, low_s, high_s, n_done = _bootstrap(data, method, n_boot, seed)
         frame["weight_low"], frame["weight_high"] = low_w, high_w
         frame["share_low"], frame["share_high"] = low_s, high_s

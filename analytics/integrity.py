@@ -69,7 +69,7 @@ from analytics import assessment, db, engine, link, stats
 from analytics.db import Connection, execute, fetch_all, fetch_one
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
-from analytics.periods import parse_period, previous_period
+from analytics.periods import WAVE_KIND, parse_period, previous_period
 from analytics.result import Result
 from analytics.selection import Selection
 from analytics.sqlfiles import load_sql, used_params
@@ -734,8 +734,8 @@ def _excluded_counts(con: Connection, sel: Selection, periods: Sequence[str]) ->
                                                                                      "n_excluded"])
 
 
-def assessment_sensitivity(con: Connection, sel: Selection,
-                           scheme: str | assessment.Scheme | None = None) -> Result:
+def assessment_sensitivity(con: Connection, sel: Selection, scheme: str | assessment.Scheme | None = None, *,
+                           every: assessment.Assessment | None = None) -> Result:
     """The assessment ranking with every respondent and without the respondents now excluded, side by side.
 
     Both sides are :func:`analytics.assessment.assess` of the same scheme and selection (weighted or not as
@@ -753,9 +753,18 @@ def assessment_sensitivity(con: Connection, sel: Selection,
     Like the Compare view, the figures are aggregates every role that may see the assessment may see; the
     excluded respondents themselves are listed (:func:`exclusions`) and restored (:func:`restore`) only with the
     ``integrity`` permission.
+
+    ``every``: the caller's :func:`analytics.assessment.assess` of this ``sel`` and ``scheme`` when it has one (the
+    Assessment page and ``assess --sensitivity`` do), so it is not computed twice; ``scheme`` is then its scheme.
     """
-    every = assessment.assess(con, sel, scheme)
-    kept = assessment.assess(con, sel, every.scheme, without_excluded=True)
+    if every is None:
+        every = assessment.assess(con, sel, scheme)
+    # With no exclusion in force, leaving the excluded respondents out reads the same respondents through the same
+    # queries (indicator_pairs' NOT IN an empty list, no excluded_stats to subtract): the same assessment, so it is
+    # not run again (a second assessment at a million respondents was about a second of the page's first visit).
+    # Survey waves still go through assess, which refuses them with its own message.
+    same = sel.period_kind != WAVE_KIND and _active(con) == 0
+    kept = every if same else assessment.assess(con, sel, every.scheme, without_excluded=True)
     keys = ["jurisdiction", "period"]
     columns = ["score", "ci_low", "ci_high", "rank", "rank_low", "rank_high", "apart_from_next"]
     left = every.scores[["jurisdiction", "name_zh", "name_en", "period", *columns]]

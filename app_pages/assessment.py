@@ -1,6 +1,7 @@
 """Assessment (考核): stations ranked by a composite score with intervals, target statuses, the formula,
 component contributions, officers, the workbook; analysts set targets and edit schemes here."""
 
+import functools
 from typing import Any
 
 import pandas as pd
@@ -30,22 +31,25 @@ def officers(version: str, _sel: Selection, sel_key: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def sensitivity(version: str, scheme_name: str, _sel: Selection, sel_key: str) -> Result:
+def sensitivity(version: str, scheme_name: str, _sel: Selection, sel_key: str,
+                _every: assessment.Assessment) -> Result:
     """The ranking with every respondent and without those excluded after integrity alerts (cached per data
-    version, scheme and selection, user included: a station user gets its own rows only)."""
-    return integrity.assessment_sensitivity(common.cursor(), _sel, scheme_name)
+    version, scheme and selection, user included: a station user gets its own rows only). ``_every`` is the page's
+    assessment of the same scheme and selection (not part of the key: the key determines it), reused."""
+    return integrity.assessment_sensitivity(common.cursor(), _sel, scheme_name, every=_every)
 
 
 def _rank_text(rank: Any, low: Any, high: Any) -> str:
     return "" if pd.isna(rank) else f"{int(rank)} ({int(low)}–{int(high)})"
 
 
-def sensitivity_section(version: str, scheme_name: str, sel: Selection, names: dict[str, str]) -> None:
+def sensitivity_section(version: str, scheme_name: str, sel: Selection, names: dict[str, str],
+                        every: assessment.Assessment) -> None:
     """Issue 18: the ranking with and without the respondents excluded after integrity alerts, side by side. Never
     silent: how many are excluded and at which jurisdictions is stated; analysts are sent to the Integrity page,
     where the rows are listed and restored (leaders and station users see the figures and flags, never rows)."""
     try:
-        sens = sensitivity(version, scheme_name, sel, repr(sel))
+        sens = sensitivity(version, scheme_name, sel, repr(sel), every)
     except JingminError as exc:
         common.show_error(exc)
         return
@@ -102,21 +106,27 @@ def value_text(row: dict[str, Any]) -> str:
 def ranked_table(result: assessment.Assessment, names: dict[str, str], labels: dict[str, str]) -> pd.DataFrame:
     """One row per jurisdiction: rank (interval), score (interval), change, target status per component."""
     statuses = {s: tr(f"assess.status.{s}") for s in assessment.STATUSES}
+    headers = {key: tr(key) for key in ("assess.col.rank", "col.jurisdiction", "assess.col.score", "assess.col.change",
+                                        "assess.col.missing")}
+    not_assessable = tr("assess.not_assessable")
     comp = result.components
+    # Each unit's statuses gathered in one pass (in the components' order), not by a mask over every component per
+    # jurisdiction: at 500 stations those masks were most of a re-run of this page.
+    by_unit: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for c in comp[comp["status"].notna()].to_dict("records"):
+        by_unit.setdefault((c["jurisdiction"], c["period"]), []).append(c)
     rows = []
     for r in result.scores.to_dict("records"):
         row = {
-            tr("assess.col.rank"): "" if pd.isna(r["rank"]) else
+            headers["assess.col.rank"]: "" if pd.isna(r["rank"]) else
             f"{int(r['rank'])} ({int(r['rank_low'])}–{int(r['rank_high'])})",
-            tr("col.jurisdiction"): names.get(r["jurisdiction"], r["jurisdiction"]),
-            tr("assess.col.score"): score_text(r["score"], r["ci_low"], r["ci_high"]) or tr("assess.not_assessable"),
-            tr("assess.col.change"): "" if pd.isna(r["change"]) else
+            headers["col.jurisdiction"]: names.get(r["jurisdiction"], r["jurisdiction"]),
+            headers["assess.col.score"]: score_text(r["score"], r["ci_low"], r["ci_high"]) or not_assessable,
+            headers["assess.col.change"]: "" if pd.isna(r["change"]) else
             signed(r["change"]) + (" *" if r["change_significant"] else ""),
-            tr("assess.col.missing"): int(r["components_missing"]),
+            headers["assess.col.missing"]: int(r["components_missing"]),
         }
-        mine = comp[(comp["jurisdiction"] == r["jurisdiction"]) & (comp["period"] == r["period"])
-                    & comp["status"].notna()]
-        for c in mine.to_dict("records"):
+        for c in by_unit.get((r["jurisdiction"], r["period"]), []):
             row[labels.get(f"{c['source']}:{c['component']}", c["component"])] = statuses[c["status"]]
         rows.append(row)
     return pd.DataFrame(rows)
@@ -208,8 +218,11 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
                                  None if pd.isna(r["floor"]) else float(r["floor"]),
                                  None if pd.isna(r["ceiling"]) else float(r["ceiling"]))
             for r in chosen.to_dict("records")), rule, current.is_default)
+        # The grid as it opens is the saved scheme (its description is not edited here and scores nothing): its
+        # ranking is the one above. Only an edited draft is assessed, which saves a whole assessment on every run.
+        unchanged = (draft.components, draft.missing_rule) == (current.components, current.missing_rule)
         try:
-            preview = assessment.assess(common.cursor(), sel, draft)
+            preview = saved if unchanged else assessment.assess(common.cursor(), sel, draft)
         except JingminError as exc:
             common.show_error(exc)
             return
@@ -287,19 +300,23 @@ else:
 
 with st.expander(tr("assess.components_title")):
     flags = {k: tr(f"flag.{k}") for k in ("ok", "caution", "suppressed", "no_data")}
+    # Headers and words looked up once, not per row (a lookup reads the session's language: thousands of rows).
+    head = {key: tr(key) for key in ("col.jurisdiction", "assess.col.component", "assess.col.value", "col.n",
+                                     "col.flag", "assess.col.points", "assess.col.status")}
+    status_words = {s: tr(f"assess.status.{s}") for s in result.components["status"].dropna().unique()}
     detail = pd.DataFrame([{
-        tr("col.jurisdiction"): names.get(r["jurisdiction"], r["jurisdiction"]),
-        tr("assess.col.component"): labels.get(f"{r['source']}:{r['component']}", r["component"]),
-        tr("assess.col.value"): value_text(r),
-        tr("col.n"): "" if pd.isna(r["n"]) else f"{r['n']:.0f}",
-        tr("col.flag"): flags.get(r["flag"], r["flag"]),
-        tr("assess.col.points"): "" if pd.isna(r["points"]) else f"{r['points']:.1f}",
-        tr("assess.col.status"): tr(f"assess.status.{r['status']}") if isinstance(r["status"], str) else "",
+        head["col.jurisdiction"]: names.get(r["jurisdiction"], r["jurisdiction"]),
+        head["assess.col.component"]: labels.get(f"{r['source']}:{r['component']}", r["component"]),
+        head["assess.col.value"]: value_text(r),
+        head["col.n"]: "" if pd.isna(r["n"]) else f"{r['n']:.0f}",
+        head["col.flag"]: flags.get(r["flag"], r["flag"]),
+        head["assess.col.points"]: "" if pd.isna(r["points"]) else f"{r['points']:.1f}",
+        head["assess.col.status"]: status_words[r["status"]] if isinstance(r["status"], str) else "",
     } for r in result.components.to_dict("records")])
     st.dataframe(detail, width="stretch", hide_index=True)
 
 if result.scores["score"].notna().any():
-    sensitivity_section(version, scheme_name, sel, names)
+    sensitivity_section(version, scheme_name, sel, names, result)
 
 if compare_with:
     try:
@@ -314,16 +331,20 @@ officer_rows = officers(version, sel, repr(sel))
 if not officer_rows.empty:
     with st.expander(tr("assess.officers_title")):
         st.caption(tr("assess.officers_caption"))
+        head = {key: tr(key) for key in ("col.jurisdiction", "assess.col.officer", "assess.col.component",
+                                         "assess.col.value", "col.n", "flag.suppressed_short")}
         st.dataframe(pd.DataFrame([{
-            tr("col.jurisdiction"): names.get(r["jurisdiction"], r["jurisdiction"]),
-            tr("assess.col.officer"): r["officer_id"],
-            tr("assess.col.component"): labels.get(f"internal:{r['component']}", r["component"]),
-            tr("assess.col.value"): value_text(r) or tr("flag.suppressed_short"),
-            tr("col.n"): f"{r['n']:.0f}",
+            head["col.jurisdiction"]: names.get(r["jurisdiction"], r["jurisdiction"]),
+            head["assess.col.officer"]: r["officer_id"],
+            head["assess.col.component"]: labels.get(f"internal:{r['component']}", r["component"]),
+            head["assess.col.value"]: value_text(r) or head["flag.suppressed_short"],
+            head["col.n"]: f"{r['n']:.0f}",
         } for r in officer_rows.to_dict("records")]), width="stretch", hide_index=True)
 
 file_name = f"jingmin_assessment_{result.scheme.name}_{period}_{f.level}.xlsx"
-st.download_button(tr("assess.download"), assessment.workbook_bytes(result, labels, common.lang()), file_name=file_name,
+# Built when the button is pressed (about a second at 500 stations, and most of a re-run when built on every run).
+st.download_button(tr("assess.download"), functools.partial(assessment.workbook_bytes, result, labels, common.lang()),
+                   file_name=file_name,
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click=common.audit_download, args=(file_name,))
 

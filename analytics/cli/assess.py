@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
         result = assessment.assess(con, sel, args.scheme)
         labels = assessment.component_labels(con, args.lang)
         officers = assessment.officer_table(con, sel) if args.officers else None
-        sensitivity = integrity.assessment_sensitivity(con, sel, result.scheme) if args.sensitivity else None
+        sensitivity = integrity.assessment_sensitivity(con, sel, result.scheme, every=result) \
+            if args.sensitivity else None
     finally:
         con.close()
     print(assessment.formula_text(result.scheme, labels, args.lang), file=sys.stderr)

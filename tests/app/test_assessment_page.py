@@ -107,3 +107,29 @@ def test_sensitivity_section_for_a_leader_and_a_station_user(app, synthetic_db_p
     table = _sensitivity_table(s1)
     assert list(table["辖区"]) == ["甲派出所"] and list(table["排除数"]) == [25]
     assert "乙派出所" not in rendered(s1) and "分析员" in rendered(s1)
+
+
+def test_a_run_assesses_once_and_builds_the_workbook_only_on_demand(app, synthetic_db_path, monkeypatch):
+    """The page's first run assesses the scheme once: the sensitivity view reuses it (no exclusion is in force)
+    and the scheme editor's unchanged draft is the saved scheme; a re-run assesses nothing (cached); the workbook
+    is built only when its button is pressed, by the function the button holds."""
+    calls: list[str] = []
+    real_assess, real_workbook = assessment.assess, assessment.workbook_bytes
+    monkeypatch.setattr(assessment, "assess", lambda *a, **k: calls.append("assess") or real_assess(*a, **k))
+    monkeypatch.setattr(assessment, "workbook_bytes",
+                        lambda *a, **k: calls.append("workbook") or real_workbook(*a, **k))
+    at = open_as(app, synthetic_db_path, "ana")
+    assert calls == ["assess"]
+    text = rendered(at)
+    assert "Sensitivity: the assessment ranking without doubtful answers" in text
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == ["assess"]
+    beside = next(d.value for d in at.dataframe if any(c.endswith("(edited)") for c in d.value.columns))
+    current = [c for c in beside.columns if c.endswith("(current)")]
+    edited = [c for c in beside.columns if c.endswith("(edited)")]
+    assert len(current) == len(edited) == 2
+    assert beside[current].to_numpy().tolist() == beside[edited].to_numpy().tolist()  # the same ranking
+    assert beside[current[0]].str.match(r"^\d+$").sum() >= 4
+    button = next(b for b in at.get("download_button") if b.label.startswith("Download the assessment workbook"))
+    assert calls == ["assess"] and button is not None

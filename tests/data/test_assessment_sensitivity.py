@@ -171,3 +171,30 @@ def test_cli_prints_the_sensitivity_ranking_as_csv_and_json(hand, tmp_path, caps
     audited = con.execute("SELECT detail FROM audit_log WHERE action = 'export.cli'").fetchall()
     con.close()
     assert len(audited) == 2 and all("sensitivity" in d[0] for d in audited)
+
+
+def test_with_no_exclusion_in_force_the_kept_side_is_the_assessment_itself(hand, monkeypatch):
+    """No exclusion in force (none made, or all restored): leaving the excluded out reads the same respondents, so
+    the kept side is the assessment itself and is not computed again; its figures equal what a second assessment
+    without the excluded gives (computed here the long way). A caller's own assessment is reused as given."""
+    _exclude(hand, _s1_seen(hand, 20))
+    integrity.restore(hand, sel(ANALYST))
+    long_way = assessment.assess(hand, sel(ANALYST), HAND, without_excluded=True).scores.set_index("jurisdiction")
+    calls = []
+    real = assessment.assess
+    monkeypatch.setattr(assessment, "assess", lambda *a, **k: calls.append(k) or real(*a, **k))
+    table = integrity.assessment_sensitivity(hand, sel(ANALYST), HAND).frame.set_index("jurisdiction")
+    assert calls == [{}]                                      # one assessment: every respondent
+    for column in ("score", "ci_low", "ci_high", "rank", "rank_low", "rank_high"):
+        np.testing.assert_allclose(table[f"{column}_kept"].to_numpy(float),
+                                   long_way.loc[table.index, column].to_numpy(float), rtol=1e-12)
+    every = real(hand, sel(ANALYST), HAND)
+    calls.clear()
+    again = integrity.assessment_sensitivity(hand, sel(ANALYST), HAND, every=every).frame
+    assert calls == []
+    pd.testing.assert_frame_equal(again, table.reset_index()[again.columns])
+    # An exclusion in force: the kept side is computed without it (S1 loses 20 who saw police, as above).
+    _exclude(hand, _s1_seen(hand, 20))
+    kept = integrity.assessment_sensitivity(hand, sel(ANALYST), HAND, every=every).frame.set_index("jurisdiction")
+    assert calls == [{"without_excluded": True}]
+    assert kept.loc["S1", "score_kept"] == pytest.approx(50.0) and kept.loc["S1", "score"] == pytest.approx(57.5)

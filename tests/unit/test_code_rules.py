@@ -87,7 +87,7 @@ def test_drivers_queries_share_one_respondent_filter():
     each drivers query, not copied into them."""
     from analytics.sqlfiles import load_sql, requirements
 
-    for name in ("drivers/moments", "drivers/sample", "drivers/performance"):
+    for name in ("drivers/moments", "drivers/performance"):
         assert "drivers/respondent_filter" in requirements(name)
         text = load_sql(name)
         assert "jm_driver_respondents(" in text and "FROM respondents" not in text

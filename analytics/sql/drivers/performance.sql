@@ -7,8 +7,7 @@ WITH resp AS (
     SELECT * FROM jm_driver_respondents($group_level, $date_from, $date_to, $jurisdictions)
 ),
 scales AS (
-    SELECT item, codes,
-           list_max(list_transform(json_keys(codes), lambda c: TRY_CAST(c AS DOUBLE))) AS top_code
+    SELECT item, list_max(list_transform(json_keys(codes), lambda c: TRY_CAST(c AS DOUBLE))) AS top_code
     FROM items
     WHERE list_contains($items, item)
 )
@@ -16,9 +15,8 @@ SELECT r.grp, a.item,
        count(*) AS n,
        count(*) FILTER (WHERE TRY_CAST(a.code AS DOUBLE) >= s.top_code - 1) AS top2
 FROM answers a
+JOIN jm_driver_codes($items) c ON c.item = a.item AND c.code = a.code
 JOIN scales s ON s.item = a.item
 JOIN resp r ON r.respondent_key = a.respondent_key
-WHERE list_contains(json_keys(s.codes), a.code)
-  AND TRY_CAST(a.code AS DOUBLE) IS NOT NULL
 GROUP BY ALL
 ORDER BY r.grp, a.item;

@@ -134,7 +134,8 @@ def load_threads(src: SourceFile, layout: Layout) -> int | None:
     """DuckDB threads for loading ``src``: 1 for a file held to the upload RSS bound, else None (keep the setting).
 
     One thread when the file is above SINGLE_THREAD_BYTES, within UPLOAD_BOUND_BYTES, and has more than
-    TWO_THREAD_MAX_ROWS lines below its header (or its rows cannot be counted cheaply: a workbook, a UTF-16 file, a lone CR).
+    TWO_THREAD_MAX_ROWS lines below its header (or its rows cannot be counted cheaply: a workbook, a UTF-16
+    file, a lone CR).
     The line count reads the file once in C (about 0.3 s for 180 MB) and is an upper bound of its records.
     """
     if src.size <= SINGLE_THREAD_BYTES or src.size > UPLOAD_BOUND_BYTES:

@@ -77,10 +77,10 @@ def _materialize(con: Connection, src: SourceFile, staged: Staged, layout: Layou
         blank = "false"  # the workbook reader staged only rows holding a value (a too-long cell counts)
     select = ", ".join(["(" + blank + ") AS _blank", _long_cells_expr(layout.ncols), *exprs])
     params["max_cell"] = int(store.get_setting(con, "upload_max_cell_chars"))
-    # A text file's rows are numbered in this pass (their position among the records read, plus the lines
-    # above them); _number_csv_rows turns positions into line numbers where the two differ.
-    numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else "row_number() OVER () + $skip AS _row, "
-    params["skip"] = staged.skip
+    # A text file's rows are numbered right after this pass (their position among the records read, plus the
+    # lines above them: ingest/raw_number_rows, which keeps the pass parallel); _number_csv_rows turns positions
+    # into line numbers where the two differ.
+    numbered = "CAST(_row AS BIGINT) AS _row, " if staged.numbered else ""
     sql = ("CREATE OR REPLACE TEMP TABLE ingest_raw0 AS SELECT " + numbered
            + select + " FROM (" + staged.select_sql + ")")
     try:
@@ -88,6 +88,8 @@ def _materialize(con: Connection, src: SourceFile, staged: Staged, layout: Layou
         run(con, sql, params)
     except InputDataError as exc:
         raise problems.file_error(src.name, "unreadable", "unreadable", {"error": str(exc)}) from exc
+    if not staged.numbered:
+        execute(con, "ingest/raw_number_rows", {"skip": staged.skip})
     reader_rejected = 0
     if staged.numbered:
         execute(con, "ingest/raw_from_xlsx")

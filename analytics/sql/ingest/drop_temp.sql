@@ -3,6 +3,7 @@ DROP VIEW IF EXISTS ingest_long;
 DROP VIEW IF EXISTS ingest_answer_texts;
 DROP VIEW IF EXISTS ingest_fields;
 DROP TABLE IF EXISTS ingest_raw0;
+DROP SEQUENCE IF EXISTS ingest_rowseq;
 DROP TABLE IF EXISTS ingest_lines;
 DROP TABLE IF EXISTS ingest_linemap;
 DROP TABLE IF EXISTS ingest_raw;

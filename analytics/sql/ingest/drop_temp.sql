@@ -3,7 +3,6 @@ DROP VIEW IF EXISTS ingest_long;
 DROP VIEW IF EXISTS ingest_answer_texts;
 DROP VIEW IF EXISTS ingest_fields;
 DROP TABLE IF EXISTS ingest_raw0;
-DROP SEQUENCE IF EXISTS ingest_rowseq;
 DROP TABLE IF EXISTS ingest_lines;
 DROP TABLE IF EXISTS ingest_linemap;
 DROP TABLE IF EXISTS ingest_raw;
@@ -24,3 +23,5 @@ DROP TABLE IF EXISTS ingest_rejects;
 DROP TABLE IF EXISTS ingest_reject_scans;
 DROP TABLE IF EXISTS ingest_xlsx;
 DROP TABLE IF EXISTS ingest_internal_rows;
+-- last: the staged table's row-number column draws from it
+DROP SEQUENCE IF EXISTS ingest_rowseq;

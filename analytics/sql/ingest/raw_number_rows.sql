@@ -1,4 +1,5 @@
--- Number the staged CSV records by position: _row = the record's position plus the $skip lines above the first.
+-- Number the staged CSV records by position (a load on several threads; on one, the staging pass numbers them
+-- with row_number() OVER (), analytics/ingest/raw.py): _row = the position plus the $skip lines above the first.
 -- A column default drawn from a sequence is filled in the table's row order, which for a table written from
 -- read_csv with preserve_insertion_order (DuckDB's default) is the file's order. row_number() OVER () in the
 -- staging pass gave the same numbers but made that pass single-threaded (a streaming window keeps its input in

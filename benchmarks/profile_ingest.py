@@ -40,22 +40,22 @@ def main(argv: list[str] | None = None) -> int:
 
     from analytics import db, store
     from analytics.ingest import checks, ingest_file, load, pipeline, plan, raw, typed
-    from benchmarks.run import _registry_db, peak_rss_mb
+    from benchmarks.run import _registry_db, cpu_seconds, peak_rss_mb
 
     _registry_db(args.db, args.jurisdictions)
-    timings: list[tuple[float, str]] = []
+    timings: list[tuple[float, float, str]] = []
     original_run, original_execute = db.run, db.execute
 
     def timed_run(con: Any, sql: str, params: dict[str, Any] | None = None, **kwargs: Any) -> Any:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         result = original_run(con, sql, params, **kwargs)
-        timings.append((time.perf_counter() - start, " ".join(sql.split())[:150]))
+        timings.append((time.perf_counter() - start, cpu_seconds() - cpu, " ".join(sql.split())[:150]))
         return result
 
     def timed_execute(con: Any, name: str, params: dict[str, Any] | None = None) -> None:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         original_execute(con, name, params)
-        timings.append((time.perf_counter() - start, f"(named file {name})"))
+        timings.append((time.perf_counter() - start, cpu_seconds() - cpu, f"(named file {name})"))
 
     # Each stage module imported run/execute by name from analytics.db: replace them where they are looked up.
     for module in (db, pipeline, plan, raw, typed, checks, load):
@@ -65,17 +65,19 @@ def main(argv: list[str] | None = None) -> int:
             module.execute = timed_execute  # type: ignore[attr-defined]
     con = store.connect(args.db)
     profiler = cProfile.Profile()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), cpu_seconds()
     profiler.enable()
     ingest_file(con, args.kind, args.file, constants={"mode": "phone"} if args.kind == "survey" else None,
                 user=LOCAL_USER)
     con.close()
     profiler.disable()
     total = time.perf_counter() - start
+    print(f"CPU {cpu_seconds() - cpu_start:.2f} s (all threads)")
     print(f"total {total:.2f} s, peak RSS {peak_rss_mb():.0f} MB; SQL through analytics.db.run/execute: "
-          f"{sum(t for t, _ in timings):.2f} s in {len(timings)} statements")
-    for seconds, sql in sorted(timings, reverse=True)[: args.top]:
-        print(f"{seconds:8.2f}  {sql}")
+          f"{sum(t for t, _c, _s in timings):.2f} s ({sum(c for _t, c, _s in timings):.2f} CPU s) in {len(timings)} "
+          "statements; columns: wall s, CPU s (all threads)")
+    for seconds, cpu, sql in sorted(timings, reverse=True)[: args.top]:
+        print(f"{seconds:8.2f} {cpu:8.2f}  {sql}")
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(args.top)
     print(out.getvalue())

@@ -18,7 +18,7 @@ from analytics import definitions, store, waves
 from analytics import vocabulary as F
 from analytics.db import Connection, execute, fetch_one
 from analytics.engine import refresh_cells
-from analytics.errors import ConfigError
+from analytics.errors import ConfigError, StoreError
 from analytics.ingest import pii, records
 from analytics.ingest.plan import Plan
 from analytics.ingest.reading import SourceFile
@@ -51,8 +51,8 @@ def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[st
         if kind == "survey":
             for name in spec["items"]:
                 definitions.save_item(con, items[name], user=user)
-            execute(con, "ingest/survey_load", {"batch_id": batch_id,
-                                                    "file_mode": spec["options"].get("survey_mode")})
+            execute(con, "ingest/survey_load", {"batch_id": batch_id, "file_mode": spec["options"].get("survey_mode"),
+                                                **_respondent_keys(con, rows)})
             for raw in spec["indicators"]:
                 definitions.save_indicator(con, _indicator(raw), user=user)
             if spec["options"].get("wave_order"):
@@ -86,6 +86,23 @@ def _load(con: Connection, kind: str, src: SourceFile, plan: Plan, spec: dict[st
             refresh_cells(con, added_batch=batch_id)
         _failpoint("before_commit")
     return batch_id
+
+
+def _respondent_keys(con: Connection, rows: int) -> dict[str, Any]:
+    """Draw ``rows`` respondent keys at once; the parameters of ``ingest/survey_load`` that assign them.
+
+    The keys are consecutive (the load holds the store's write lock, and DuckDB draws a sequence's values in
+    one statement without gaps); rows without gaps in their numbers get ``_row + offset`` (``dense``).
+    """
+    drawn = fetch_one(con, "ingest/survey_keys", {"n": rows})
+    if rows and (drawn["n_keys"] != rows or drawn["last_key"] - drawn["first_key"] + 1 != rows
+                 or drawn["n_rows"] != rows):
+        raise StoreError(f"The store drew {drawn['n_keys']} respondent keys ({drawn['first_key']}-"
+                         f"{drawn['last_key']}) for {rows} rows: not one consecutive run. Nothing was loaded.")
+    first_key = int(drawn["first_key"] or 0)
+    dense = bool(rows) and drawn["last_row"] - drawn["first_row"] + 1 == rows
+    offset = first_key - int(drawn["first_row"]) if dense else 0
+    return {"first_key": first_key, "dense": dense, "offset": offset}
 
 
 def _indicator(raw: dict[str, Any]) -> definitions.Indicator:

@@ -82,7 +82,15 @@ from analytics.ingest.plan import (
     _value_maps,
 )
 from analytics.ingest.raw import _materialize, _scan_pii
-from analytics.ingest.reading import CJK_ENCODINGS, Layout, SourceFile, detect, open_source, stage
+from analytics.ingest.reading import (
+    CJK_ENCODINGS,
+    Layout,
+    SourceFile,
+    detect,
+    open_source,
+    plain_line_count,
+    stage,
+)
 from analytics.ingest.typed import _decide_dayfirst, _new_jurisdictions, _resolve_jurisdictions, _typed
 from analytics.ingest.workbook import WorkbookLimits
 from analytics.roles import User
@@ -108,10 +116,35 @@ class IngestResult:
         return [problems.note_text(entry, lang, surface) for entry in self.summary.get("warnings", [])]
 
 
-# A file larger than this loads on one DuckDB thread: every thread builds its own hash tables for the load's
-# large aggregations (duplicate ids, distinct persons, the inserts), and a 190 MB upload of 3.9M rows peaked
-# at 1.73 GB RSS on two threads against 1.45 GB on one (issue 21's bound is 1.5 GB), for ~27% more time.
+# How many DuckDB threads a load runs on (issue 21's 1.5 GB RSS bound for uploads against issue 20's ingest speed).
+# Every thread builds its own hash tables for the load's large aggregations (duplicate ids, distinct persons, the
+# inserts), so the extra memory of a second thread grows with the file's ROWS, not its bytes: a 190 MB CSV of 3.9M
+# short rows peaked at 1.73 GB RSS on two threads against 1.48 GB on one, while the 190 MB benchmark file of 1M
+# 20-column rows peaked at 0.89 GB on two threads. The 1.5 GB bound is promised for files up to the default upload
+# limit (UPLOAD_BOUND_BYTES); a larger file can only be loaded once an administrator raises upload_max_mb (a bulk
+# load from the command line), and is bounded by DuckDB's memory_limit (3 GB, JINGMIN_MEMORY_LIMIT) instead.
 SINGLE_THREAD_BYTES = 64 * 1_048_576
+UPLOAD_BOUND_BYTES = 200 * 1_048_576
+TWO_THREAD_MAX_ROWS = 2_000_000
+# Encodings whose line ends are not the byte 0x0A alone (a line count of the bytes would be wrong).
+_WIDE_ENCODINGS = ("utf-16", "utf_16", "utf-32", "utf_32")
+
+
+def load_threads(src: SourceFile, layout: Layout) -> int | None:
+    """DuckDB threads for loading ``src``: 1 for a file held to the upload RSS bound, else None (keep the setting).
+
+    One thread when the file is above SINGLE_THREAD_BYTES, within UPLOAD_BOUND_BYTES, and has more than
+    TWO_THREAD_MAX_ROWS lines below its header (or its rows cannot be counted cheaply: a workbook, a UTF-16
+    file, a lone CR).
+    The line count reads the file once in C (about 0.3 s for 180 MB) and is an upper bound of its records.
+    """
+    if src.size <= SINGLE_THREAD_BYTES or src.size > UPLOAD_BOUND_BYTES:
+        return None
+    encoding = (layout.encoding or "").lower()
+    if layout.format != "csv" or src.path is None or encoding.startswith(_WIDE_ENCODINGS):
+        return 1
+    lines = plain_line_count(src.path)
+    return 1 if lines is None or lines - layout.header_row > TWO_THREAD_MAX_ROWS else None
 
 
 def upload_limit_mb(con: Connection) -> float:
@@ -223,9 +256,10 @@ def ingest_file(con: Connection, kind: str, source: str | os.PathLike[str] | byt
         execute(con, "ingest/macros")
         problems.reset(con)
         threads = None
-        if src.size > SINGLE_THREAD_BYTES:
+        wanted = load_threads(src, layout)
+        if wanted is not None:
             threads = int(fetch_one(con, "ingest/threads_get")["threads"])
-            execute(con, "ingest/threads_set", {"threads": 1})
+            execute(con, "ingest/threads_set", {"threads": wanted})
         try:
             return _ingest(con, kind, src, layout, spec, mapping_name, all_constants, dayfirst,
                            create_jurisdictions, dry_run, user, limits)

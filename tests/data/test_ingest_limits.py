@@ -207,9 +207,9 @@ def test_utf8_lines_that_also_decode_as_gbk_are_found_too(reg_db):
 
 
 def test_a_large_file_loads_on_one_thread_and_the_setting_comes_back(reg_db, monkeypatch):
-    """Files above SINGLE_THREAD_BYTES load with DuckDB on one thread (each thread's hash tables cost memory:
-    issue 21's 1.5 GB bound at the upload limit); the connection's thread count is restored afterwards,
-    also when the file is rejected."""
+    """A file that load_threads holds to one thread loads with DuckDB on one thread (each thread's hash tables
+    cost memory: issue 21's 1.5 GB bound at the upload limit); the connection's thread count is restored
+    afterwards, also when the file is rejected."""
     from analytics.ingest import checks, pipeline
 
     seen: list[int] = []
@@ -223,8 +223,49 @@ def test_a_large_file_loads_on_one_thread_and_the_setting_comes_back(reg_db, mon
     before = int(reg_db.execute("SELECT current_setting('threads')").fetchall()[0][0])
     assert before > 1  # the machine's cores: otherwise the test shows nothing
     ingest_file(reg_db, "survey", base.FIXTURES / "survey_bom_semicolon.csv", user=LOCAL_USER)
-    monkeypatch.setattr(pipeline, "SINGLE_THREAD_BYTES", 0)  # every file counts as large
+    # every file counts as an upload of many rows
+    monkeypatch.setattr(pipeline, "SINGLE_THREAD_BYTES", 0)
+    monkeypatch.setattr(pipeline, "TWO_THREAD_MAX_ROWS", 0)
     with pytest.raises(IngestError):
         ingest_file(reg_db, "survey", base.FIXTURES / "bad_values.csv", user=LOCAL_USER)
     assert seen == [before, 1]
     assert int(reg_db.execute("SELECT current_setting('threads')").fetchall()[0][0]) == before
+
+
+def _source(path: Path, size: int):
+    from analytics.ingest.reading import SourceFile
+
+    return SourceFile(path=path, name=path.name, size=size, sha256="", temp_dir=path.parent)
+
+
+def _layout(fmt: str = "csv", encoding: str | None = "utf-8"):
+    from analytics.ingest.reading import Layout
+
+    return Layout(format=fmt, encoding=encoding, encoding_detected=encoding, delimiter=",", header_row=1,
+                  headers=["a", "b"])
+
+
+def test_load_threads_keeps_one_thread_only_for_uploads_of_many_rows(tmp_path, monkeypatch):
+    """The rule (analytics.ingest.pipeline.load_threads, docs/ingest.md): one thread for a file above
+    SINGLE_THREAD_BYTES and within UPLOAD_BOUND_BYTES with more than TWO_THREAD_MAX_ROWS lines, or whose lines
+    cannot be counted from its bytes; the setting is kept (None) for a small file, for a file of few (wide)
+    rows, and for a file above the upload bound (a bulk load, bounded by DuckDB's memory_limit)."""
+    from analytics.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "TWO_THREAD_MAX_ROWS", 10)
+    mb = 1_048_576
+    short = tmp_path / "short.csv"
+    short.write_bytes(b"a,b\n" + b"1,2\n" * 10)   # 11 lines: the header and 10 rows
+    many = tmp_path / "many.csv"
+    many.write_bytes(b"a,b\n" + b"1,2\n" * 11)    # 12 lines
+    lone_cr = tmp_path / "cr.csv"
+    lone_cr.write_bytes(b"a,b\r1,2\n")
+    rule = pipeline.load_threads
+    assert rule(_source(many, 64 * mb), _layout()) is None             # not above SINGLE_THREAD_BYTES
+    assert rule(_source(many, 64 * mb + 1), _layout()) == 1
+    assert rule(_source(many, 200 * mb), _layout()) == 1               # at the upload bound, included
+    assert rule(_source(many, 200 * mb + 1), _layout()) is None        # beyond it: memory_limit bounds it
+    assert rule(_source(short, 100 * mb), _layout()) is None           # few rows: two threads fit
+    assert rule(_source(lone_cr, 100 * mb), _layout()) == 1            # lines not countable
+    assert rule(_source(short, 100 * mb), _layout(encoding="utf-16-le")) == 1
+    assert rule(_source(short, 100 * mb), _layout(fmt="xlsx", encoding=None)) == 1

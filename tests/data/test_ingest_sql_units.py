@@ -45,11 +45,24 @@ def test_month_first_dates(macros):
     ("12800138000", None), ("1380013800", None),
     ("11010519491231002X", "id_card"), ("110105194912310021", None), ("11010519491331002X", None),
     ("P2024Q4-000001", None), ("", None),
+    # at the length screens (jm_is_phone skips values under 11 bytes, jm_is_id under 18): 17 characters cannot
+    # be an ID; padding only lengthens a value
+    ("8613800138000", "phone"), (" 13800138000 ", "phone"),
+    ("11010519491231002", None), (" 11010519491231002X ", "id_card"), ("1380013800 ", None),
 ])
 def test_personal_values_python_and_sql_agree(macros, value, kind):
     assert pii.value_kind(value) == kind
     phone, id_card = macros.execute("SELECT jm_is_phone($v), jm_is_id($v)", {"v": value}).fetchall()[0]
     assert (phone, id_card) == (kind == "phone", kind == "id_card")
+
+
+def test_full_width_numbers_pass_the_length_screen(macros):
+    # 11 full-width digits are 11 characters in 33 bytes: folded to 13800138000, a phone (the SQL folds full-width
+    # forms; pii.value_kind, which judges header samples, does not). 10 full-width digits are 30 bytes, past the
+    # screen, and still not a phone.
+    got = macros.execute("SELECT jm_is_phone('１３８００１３８０００'), jm_is_phone('１３８００１３８００'), "
+                         "jm_is_phone(NULL), jm_is_id(NULL)").fetchall()[0]
+    assert got == (True, False, False, False)
 
 
 def test_person_hash_is_keyed_and_normalised(macros):

@@ -195,6 +195,22 @@ def test_plain_line_count(tmp_path, monkeypatch, data, lines):
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     assert reading.plain_line_count(path) == lines
-    # Blocks of 4 bytes: CRLF pairs split across blocks still count as pairs.
+    # Blocks of 4 bytes: CRLF pairs split across blocks still count as pairs (counted afresh, not remembered).
     monkeypatch.setattr(reading, "CHUNK_BYTES", 1)
+    reading._LINE_COUNT_CACHE.clear()
     assert reading.plain_line_count(path) == lines
+
+
+def test_plain_line_count_is_remembered_until_the_file_changes(tmp_path, monkeypatch):
+    from analytics.ingest import reading
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"a\nb\n")
+    counted: list[str] = []
+    original = reading._count_plain_lines
+    monkeypatch.setattr(reading, "_count_plain_lines", lambda p: counted.append(str(p)) or original(p))
+    assert [reading.plain_line_count(path), reading.plain_line_count(path)] == [2, 2]
+    assert len(counted) == 1
+    path.write_bytes(b"a\nb\nc\n")  # another size (and modification time): counted again
+    assert reading.plain_line_count(path) == 3
+    assert len(counted) == 2

@@ -23,3 +23,5 @@ DROP TABLE IF EXISTS ingest_rejects;
 DROP TABLE IF EXISTS ingest_reject_scans;
 DROP TABLE IF EXISTS ingest_xlsx;
 DROP TABLE IF EXISTS ingest_internal_rows;
+-- last: the staged table's row-number column draws from it
+DROP SEQUENCE IF EXISTS ingest_rowseq;

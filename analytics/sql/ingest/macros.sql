@@ -56,13 +56,20 @@ CREATE OR REPLACE TEMP MACRO jm_dt_parse(x, dayfirst) AS (
 CREATE OR REPLACE TEMP MACRO jm_phone_digits(s) AS (
     right(regexp_replace(jm_fold(s), '[^0-9]', '', 'g'), 11)
 );
+-- A number has at least 11 characters and jm_fold maps characters one to one, so a value of fewer than 11 bytes
+-- (strlen: constant time; never fewer bytes than characters) cannot be one: the regular expressions are skipped
+-- (CASE evaluates a branch only for the rows that reach it).
 CREATE OR REPLACE TEMP MACRO jm_is_phone(s) AS (
-    coalesce(regexp_full_match(regexp_replace(trim(jm_fold(s)), '[\s\-()]', '', 'g'), '(\+?86|0086)?1[3-9]\d{9}'), false)
+    CASE WHEN strlen(s) < 11 THEN false
+         ELSE coalesce(regexp_full_match(regexp_replace(trim(jm_fold(s)), '[\s\-()]', '', 'g'),
+                                         '(\+?86|0086)?1[3-9]\d{9}'), false) END
 );
 
--- An 18-digit ID-card number with a plausible birth date and a valid ISO 7064 check character.
+-- An 18-digit ID-card number with a plausible birth date and a valid ISO 7064 check character (a value of fewer
+-- than 18 bytes cannot be one: the regular expression is skipped).
 CREATE OR REPLACE TEMP MACRO jm_is_id(s) AS (
-    CASE WHEN regexp_full_match(trim(s), '[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]')
+    CASE WHEN strlen(s) < 18 THEN false
+         WHEN regexp_full_match(trim(s), '[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]')
         THEN substr('10X98765432', CAST(list_sum(list_transform(range(17), lambda i:
                 coalesce(TRY_CAST(substr(trim(s), i + 1, 1) AS INTEGER), 0)
                 * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11 AS INTEGER) + 1, 1)

@@ -145,7 +145,7 @@ def _number_csv_rows(con: Connection, staged: Staged, layout: Layout, warnings: 
         execute(con, "ingest/raw_number_by_position", {"skip": staged.skip})
         return 0
     try:
-        execute(con, "ingest/line_flags", {"path": staged.params["path"]})
+        execute(con, "ingest/line_flags", {"path": staged.params["path"], "delim": layout.delimiter or ","})
         scanned = True
     except InputDataError:
         # DuckDB's line scan splits a multi-byte character after a lone CR in a CRLF file (a quoted value such as

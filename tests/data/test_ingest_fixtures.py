@@ -147,6 +147,33 @@ def test_bom_semicolons_quotes_datetimes_and_excel_serials(reg_db):
     assert [got[(f"B0{i}", "seen_police")] for i in range(1, 5)] == ["1", "0", "1", "9"]
 
 
+@pytest.mark.parametrize("empty_rows", [
+    b",,,,,,,,,,\r\n",                        # a spreadsheet's empty row saved as CSV
+    b"  \r\n,,,,,,,,,,\r\n",                  # with a line of spaces, which makes the loader pair lines and rows
+    b'\t\r\n"",,,, ,,,,,,\r\n',                # empty quotes and a space
+])
+def test_rows_of_only_commas_are_blank_rows_not_an_accounting_failure(reg_db, tmp_path, empty_rows):
+    """A line of only delimiters is read as a row whose fields are all blank: a blank row, counted apart. It once
+    failed the load with "7 data lines in the file but 6 rows read" when another blank line was present, because the
+    line scan counted it as a data line."""
+    lines = (FIXTURES / "survey_gbk_chinese.csv").read_bytes().split(b"\r\n")
+    path = tmp_path / "survey_empty_rows.csv"
+    path.write_bytes(b"\r\n".join(lines[:4]) + b"\r\n" + empty_rows + b"\r\n".join(lines[4:]))
+    result = ingest_file(reg_db, "survey", path, constants={"mode": "phone"}, user=LOCAL_USER)
+    comma_rows = sum(1 for line in empty_rows.split(b"\r\n") if b"," in line)
+    assert (result.rows, result.summary["rows_in_file"], result.summary["blank_rows"]) == (6, 6, comma_rows)
+
+
+def test_a_short_row_of_only_commas_is_a_short_row(reg_db, tmp_path):
+    """Too few delimiters for the header is a row the reader rejects (with its line), even when every field is empty."""
+    lines = (FIXTURES / "survey_gbk_chinese.csv").read_bytes().split(b"\r\n")
+    path = tmp_path / "survey_short_empty_row.csv"
+    path.write_bytes(b"\r\n".join(lines[:4]) + b"\r\n  \r\n,,,\r\n" + b"\r\n".join(lines[4:]))
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "survey", path, constants={"mode": "phone"}, user=LOCAL_USER)
+    assert {(p.row, p.code) for p in info.value.problems} == {(6, "too_few_fields")}
+
+
 def test_xlsx_with_title_row_blank_rows_dates_and_serials(reg_db):
     result = ingest_file(reg_db, "survey", FIXTURES / "survey_title_row.xlsx", sheet="结果", user=LOCAL_USER)
     s = result.summary

@@ -49,6 +49,9 @@ _RUN = threading.local()  # this thread's (= this run's) read connection
 _PREPARED: set[str] = set()  # files this process has created or migrated (done once, under the write gate)
 _PREPARE_LOCK = threading.Lock()
 HEATMAP_PAGE_ROWS = 50  # Overview heat-map rows drawn at once (the rest on further pages)
+# Finished figures kept per page in st.cache_resource (Overview's heat-map, Compare's charts): each is one
+# selection's figure of at most a few thousand points; sessions with other choices share the rest.
+FIGURE_CACHE_ENTRIES = 64
 
 
 def plain(text: Any) -> str:
@@ -122,6 +125,7 @@ class _RunRead:
 
     def __init__(self, con: Connection) -> None:
         self.con = con
+        self.version: str | None = None  # the data version read through it (see data_version)
         self.close = weakref.finalize(self, _close_read, con)
 
 
@@ -323,8 +327,16 @@ def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str) -> N
 
 
 def data_version() -> str:
-    """The cache key for query results: database file and its data version (changes on every load)."""
-    return f"{store.resolve_db_path()}#{store.data_version(cursor())}"
+    """The cache key for query results: database file and its data version (changes on every load).
+
+    Read once per read connection: while this run holds it no other process can write the file, and a write
+    of this process goes through :func:`writer`, which closes it first (the next call reads the new version).
+    """
+    cur = cursor()
+    held: _RunRead = _RUN.read
+    if held.version is None:
+        held.version = f"{store.resolve_db_path()}#{store.data_version(cur)}"
+    return held.version
 
 
 @st.cache_data(show_spinner=False)

@@ -340,7 +340,8 @@ elif result is not None:
                               weighted=bool(meta["weighted"])), width="stretch",
                  hide_index=True)
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
-    common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download")
+    common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download",
+                        cache_key=("compare", version, repr(f), indicator, period, group, overdispersion))
 
 peer_group_editor(version, f.level, groups)
 if result is not None and not result.empty:

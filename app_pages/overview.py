@@ -171,8 +171,9 @@ def cell_class(row: dict | None) -> str:
 
 # Which rule colours each column, in words: the assessment target where one applies, else the level average.
 target_columns, average_columns = [], []
+rules = scorecard.target_rules(card)  # once for every column
 for key in keys:
-    words = common.target_rule_text(card, key, labels[key], names)
+    words = common.target_rule_text(card, key, labels[key], names, rules)
     (target_columns if words else average_columns).append(words or labels[key])
 join_names = ("、" if lang == "zh" else ", ").join
 if target_columns:
@@ -381,7 +382,7 @@ if code:
 
 csv_name = f"jingmin_scorecard_{f.latest}.csv"
 common.download_csv(common.tr("overview.download"), card.assign(comparison=f.comparison), csv_name,
-                    key="overview_download")
+                    key="overview_download", cache_key=("overview", common.data_version(), repr(sel)))
 
 # ---------------------------------------------------------------- alerts (same list as the alerts CLI)
 st.subheader(common.tr("alerts.title"))

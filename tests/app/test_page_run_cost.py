@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit import config as st_config
 from streamlit.runtime.caching.cache_resource_api import _resource_caches
 
-from analytics import store
+from analytics import engine, store
 from app_pages import common
 from tests.app.helpers import on_database, open_page
 
@@ -111,3 +111,24 @@ def test_data_version_is_read_once_per_connection_and_again_after_a_write(synthe
             assert int(second.rsplit("#", 1)[1]) == int(first.rsplit("#", 1)[1]) + 1
         finally:
             common.release()
+
+
+def test_cached_csv_follows_the_data(app, downloads, synthetic_db_path):
+    at = open_page(app("en"), "overview")
+    before = [text for text in downloads if text.startswith("jurisdiction") or "estimate" in text.split("\n")[0]]
+    assert before
+    con = store.connect(synthetic_db_path)
+    # The same rows with other answers, as a correction load would bring.
+    con.execute("UPDATE answers SET code = '1' WHERE item = 'satisfaction' AND respondent_key % 2 = 0")
+    engine.refresh_cells(con)
+    store.bump_data_version(con)
+    con.close()
+    downloads.clear()
+    at.run()
+    assert not at.exception, at.exception
+    after = [text for text in downloads if "estimate" in text.split("\n")[0]]
+    assert after and after[-1] != before[-1]
+    downloads.clear()
+    open_page(at, "trends")
+    open_page(at, "overview")  # from the cache: the same file
+    assert [text for text in downloads if "estimate" in text.split("\n")[0]][-1] == after[-1]

@@ -529,10 +529,16 @@ def prepare_fig(fig: Any) -> Any:
 
 
 def indicator_labels() -> dict[str, str]:
-    """Indicator key -> label in the chosen language, in display order."""
+    """Indicator key -> label in the chosen language, in display order (cached per data version: a definition
+    change bumps it)."""
+    return _indicator_labels(data_version(), lang())
+
+
+@st.cache_data(show_spinner=False)
+def _indicator_labels(version: str, language: str) -> dict[str, str]:
     from analytics.definitions import list_indicators
 
-    return {ind.key: ind.label(lang()) for ind in list_indicators(cursor())}
+    return {ind.key: ind.label(language) for ind in list_indicators(cursor())}
 
 
 @st.cache_data(show_spinner=False)

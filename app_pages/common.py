@@ -586,6 +586,16 @@ def cached_scorecard(sel: Selection) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def _attention(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
+    return scorecard.needs_attention(cached_scorecard(_sel))
+
+
+def cached_attention(sel: Selection) -> pd.DataFrame:
+    """:func:`analytics.scorecard.needs_attention` of ``sel``'s scorecard, cached per data version and selection."""
+    return _attention(data_version(), repr(sel), sel)
+
+
+@st.cache_data(show_spinner=False)
 def _history(version: str, sel_key: str, indicator: str, _sel: Selection) -> pd.DataFrame:
     return scorecard.history(cursor(), _sel, indicator)
 

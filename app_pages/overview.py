@@ -103,7 +103,7 @@ show_benchmark()
 card = common.cached_scorecard(sel)
 st.subheader(common.tr("leaders.attention.title"))
 st.caption(common.tr("leaders.attention.caption"))
-attention = scorecard.needs_attention(card)
+attention = common.cached_attention(sel)
 if attention.empty:
     st.success(common.tr("leaders.attention.none"))
 def attention_text(item: dict) -> str:

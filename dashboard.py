@@ -8,6 +8,7 @@ holds no lock between runs; a run that cannot get the database because another p
 from pathlib import Path
 
 import streamlit as st
+from streamlit import config as st_config
 
 from analytics.errors import StoreBusyError, StoreError
 from app_pages import common
@@ -15,6 +16,12 @@ from app_pages import common
 # Also set here, for a server started from another folder (whose .streamlit/config.toml is not read): the
 # tables' built-in CSV download and copy would be exports missing from the audit log.
 st.set_option("client.disableDataExport", True)
+# Streamlit runs a full garbage collection after every script run unless told not to: a pass over every live
+# object of the process (the caches, every session's state), which was most of a warm page run's CPU time
+# (demo, one session: Trends 0.21 → 0.07 s) and grows with the sessions, all of them under one interpreter
+# lock (benchmarks/README.md, "CPU per page run"). Python's own generational collector still frees cycles.
+# Not a scriptable option for st.set_option, so set in the config directly (read at the end of every run).
+st_config.set_option("runner.postScriptGC", False)
 # The icon is a file shipped in the repository: police intranets are offline, nothing may be fetched.
 ICON = Path(__file__).resolve().parent / "static" / "jingmin_icon.svg"
 st.set_page_config(page_title="Jingmin 警民", page_icon=str(ICON), layout="wide")

@@ -38,6 +38,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,14 @@ def _migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+@cache
+def _latest_migration() -> int:
+    """The highest shipped migration number: only the file names are read, once per process (the files do
+    not change under a running process; every read-only open compares with it, once per dashboard run)."""
+    return max(int(match.group(1)) for entry in resources.files("analytics.migrations").iterdir()
+               if (match := _MIGRATION_NAME.match(entry.name)))
+
+
 def migration_texts() -> list[tuple[str, str]]:
     """Every shipped migration as (file name, SQL text), in order (the demo export's digest covers them)."""
     return [(name, text) for _version, name, text in _migrations()]
@@ -261,7 +270,7 @@ def _open(db_path: Path, *, read_only: bool, on_wait: WaitReporter | None) -> Co
 
 def _schema_is_current(con: Connection) -> bool:
     """Whether every shipped migration is recorded in ``schema_version`` (read-only check)."""
-    latest = max(version for version, _name, _text in _migrations())
+    latest = _latest_migration()
     try:
         row = db.fetch_one(con, "store/schema_latest")
     except QueryError as exc:

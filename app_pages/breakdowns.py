@@ -37,8 +37,8 @@ visible = common.visible_codes()
 places = registry if visible is None else registry[registry["code"].isin(visible)]
 if f.jurisdiction_codes:
     places = places[places["code"].isin(f.jurisdiction_codes) | (places["level"] == "city")]
-codes = sorted(places["code"], key=lambda c: (["city", "district", "station"].index(
-    places.set_index("code").loc[c, "level"]), common.natural_key(c)))
+level_of = dict(zip(places["code"], places["level"], strict=True))  # looked up per code by the sort below
+codes = sorted(level_of, key=lambda c: (["city", "district", "station"].index(level_of[c]), common.natural_key(c)))
 names = {r["code"]: f"{jurisdiction_name({**r, 'jurisdiction': r['code']}, lang)} ({r['code']})"
          for r in places.to_dict("records")}
 item_names = {r["item"]: r["label_zh"] if lang == "zh" else r["label_en"] for r in items.to_dict("records")}

@@ -49,6 +49,9 @@ _RUN = threading.local()  # this thread's (= this run's) read connection
 _PREPARED: set[str] = set()  # files this process has created or migrated (done once, under the write gate)
 _PREPARE_LOCK = threading.Lock()
 HEATMAP_PAGE_ROWS = 50  # Overview heat-map rows drawn at once (the rest on further pages)
+# Finished figures kept per page in st.cache_resource (Overview's heat-map, Compare's charts): each is one
+# selection's figure of at most a few thousand points; sessions with other choices share the rest.
+FIGURE_CACHE_ENTRIES = 64
 
 
 def plain(text: Any) -> str:
@@ -122,6 +125,7 @@ class _RunRead:
 
     def __init__(self, con: Connection) -> None:
         self.con = con
+        self.version: str | None = None  # the data version read through it (see data_version)
         self.close = weakref.finalize(self, _close_read, con)
 
 
@@ -313,18 +317,40 @@ def audit_download(file_name: str, rows: int | None = None) -> None:
         store.audit(con, user().username, "export.download", detail)
 
 
-def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str) -> None:
+def download_csv(label: str, frame: pd.DataFrame, file_name: str, key: str,
+                 cache_key: tuple[Any, ...] | None = None) -> None:
     """The one CSV download of every page: the file is written by analytics.output (formulas neutralised,
     suppressed numbers empty, UTF-8 with BOM so Excel shows Chinese) and the click is audited
     (``export.download``: who, file, rows). Pages never call ``st.download_button`` for CSV themselves
-    (tests/unit/test_export_rules.py)."""
-    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv", key=key,
-                       on_click=audit_download, args=(file_name, len(frame)))
+    (tests/unit/test_export_rules.py).
+
+    ``cache_key``: everything ``frame`` follows from (the data version and the selection with its user, at
+    least); given, the file is written once per key and shared (bytes: nobody can change them) instead of
+    on every run of the page.
+    """
+    # Both ways the bytes are to_csv_bytes' (tests/unit/test_export_rules.py reads this call).
+    st.download_button(label, to_csv_bytes(frame) if cache_key is None else _csv_bytes(cache_key, frame),
+                       file_name=file_name, mime="text/csv", key=key, on_click=audit_download,
+                       args=(file_name, len(frame)))
+
+
+@st.cache_resource(show_spinner=False, max_entries=FIGURE_CACHE_ENTRIES)
+def _csv_bytes(cache_key: tuple[Any, ...], _frame: pd.DataFrame) -> bytes:
+    """``to_csv_bytes(_frame)``, once per ``cache_key`` (see :func:`download_csv`)."""
+    return to_csv_bytes(_frame)
 
 
 def data_version() -> str:
-    """The cache key for query results: database file and its data version (changes on every load)."""
-    return f"{store.resolve_db_path()}#{store.data_version(cursor())}"
+    """The cache key for query results: database file and its data version (changes on every load).
+
+    Read once per read connection: while this run holds it no other process can write the file, and a write
+    of this process goes through :func:`writer`, which closes it first (the next call reads the new version).
+    """
+    cur = cursor()
+    held: _RunRead = _RUN.read
+    if held.version is None:
+        held.version = f"{store.resolve_db_path()}#{store.data_version(cur)}"
+    return held.version
 
 
 @st.cache_data(show_spinner=False)
@@ -503,10 +529,16 @@ def prepare_fig(fig: Any) -> Any:
 
 
 def indicator_labels() -> dict[str, str]:
-    """Indicator key -> label in the chosen language, in display order."""
+    """Indicator key -> label in the chosen language, in display order (cached per data version: a definition
+    change bumps it)."""
+    return _indicator_labels(data_version(), lang())
+
+
+@st.cache_data(show_spinner=False)
+def _indicator_labels(version: str, language: str) -> dict[str, str]:
     from analytics.definitions import list_indicators
 
-    return {ind.key: ind.label(lang()) for ind in list_indicators(cursor())}
+    return {ind.key: ind.label(language) for ind in list_indicators(cursor())}
 
 
 @st.cache_data(show_spinner=False)
@@ -526,9 +558,13 @@ def published_figures(f: Selection, periods: tuple[str, ...] | None = None) -> p
 def published_area_options(figures: pd.DataFrame) -> dict[str, str]:
     """'root\\x1fcode\\x1fgroup' -> display name of every published series in ``figures`` (for pickers)."""
     out: dict[str, str] = {}
-    for r in figures.drop_duplicates(["root", "jurisdiction", "grp"]).to_dict("records"):
-        name = r["jurisdiction_name"] + (f" · {r['grp']}" if r["grp"] else "")
-        out["\x1f".join((r["root"], r["jurisdiction"], r["grp"]))] = name
+    # The first row of each series names it (as drop_duplicates would keep it), read from plain lists:
+    # DataFrame.drop_duplicates + to_dict was a visible part of a warm Trends or Overview run.
+    columns = [figures[c].tolist() for c in ("root", "jurisdiction", "grp", "jurisdiction_name")]
+    for root, code, grp, name in zip(*columns, strict=True):
+        key = "\x1f".join((root, code, grp))
+        if key not in out:
+            out[key] = name + (f" · {grp}" if grp else "")
     return out
 
 
@@ -547,6 +583,16 @@ def _scorecard(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
 def cached_scorecard(sel: Selection) -> pd.DataFrame:
     """:func:`analytics.scorecard.scorecard` of ``sel``, cached per data version and selection."""
     return _scorecard(data_version(), repr(sel), sel)
+
+
+@st.cache_data(show_spinner=False)
+def _attention(version: str, sel_key: str, _sel: Selection) -> pd.DataFrame:
+    return scorecard.needs_attention(cached_scorecard(_sel))
+
+
+def cached_attention(sel: Selection) -> pd.DataFrame:
+    """:func:`analytics.scorecard.needs_attention` of ``sel``'s scorecard, cached per data version and selection."""
+    return _attention(data_version(), repr(sel), sel)
 
 
 @st.cache_data(show_spinner=False)
@@ -583,12 +629,14 @@ def target_words(row: dict[str, Any]) -> str:
     return tr(f"leaders.target.{side}", target=estimate_text({**row, "estimate": row["target"]}))
 
 
-def target_rules_text(card: pd.DataFrame, indicator: str, names: dict[str, str]) -> tuple[str, bool] | None:
+def target_rules_text(card: pd.DataFrame, indicator: str, names: dict[str, str],
+                      rules: pd.DataFrame | None = None) -> tuple[str, bool] | None:
     """The targets that colour ``indicator``'s cells, in words ('≥ 70.0%; Station B: ≥ 75.0%': the target most
     cells have, then the others by jurisdiction; every one by jurisdiction when some cells have none), and
     whether some cells have none and keep the level-average rule; from
-    :func:`analytics.scorecard.target_rules`. None when no cell of it has a target."""
-    rules = scorecard.target_rules(card)
+    :func:`analytics.scorecard.target_rules` (``rules``: its result for ``card``, when the caller has it).
+    None when no cell of it has a target."""
+    rules = scorecard.target_rules(card) if rules is None else rules
     rules = rules[rules["indicator"] == indicator]
     if rules.empty:
         return None
@@ -602,10 +650,11 @@ def target_rules_text(card: pd.DataFrame, indicator: str, names: dict[str, str])
     return tr("leaders.attention.join").join(parts), partly
 
 
-def target_rule_text(card: pd.DataFrame, indicator: str, label: str, names: dict[str, str]) -> str | None:
+def target_rule_text(card: pd.DataFrame, indicator: str, label: str, names: dict[str, str],
+                     rules: pd.DataFrame | None = None) -> str | None:
     """A heat-map column's rule when targets colour it: 'Visibility (target ≥ 70.0%; Station B: ≥ 75.0%)', or
-    None when the level average colours it all."""
-    found = target_rules_text(card, indicator, names)
+    None when the level average colours it all (``rules``: as :func:`target_rules_text`)."""
+    found = target_rules_text(card, indicator, names, rules)
     if found is None:
         return None
     targets, partly = found

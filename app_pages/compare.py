@@ -182,6 +182,7 @@ def pick_benchmark(indicator: str, period: str) -> dict[str, Any] | None:
         return None
     row = common.published_series(figures, pick).iloc[0].to_dict()
     row["area"] = options[pick]
+    row["pick"] = pick  # which series: with the data version, it decides the line (a cache key of the charts)
     st.caption(tr("published.compare_line", area=common.plain(row["area"]), value=row["shown"],
                   source=common.plain(row["source"]))
                + ("" if row["interval"] != "none" else f" — {tr('published.no_interval')}"))
@@ -197,6 +198,27 @@ def draw_benchmark(fig: go.Figure, row: dict[str, Any]) -> None:
     fig.add_vline(x=100 * row["value"], line={"color": "#444", "dash": "dash", "width": 1.5},
                   annotation_text=html.escape(f"{row['area']} {row['shown']} ({tr('published.label')})"),
                   annotation_position="top")
+
+
+@st.cache_resource(show_spinner=False, max_entries=common.FIGURE_CACHE_ENTRIES)
+def charts(version: str, sel_key: str, language: str, indicator: str, period: str, group: str,
+           overdispersion: bool, benchmark_key: str | None, _table: pd.DataFrame, _meta: Mapping[str, Any],
+           _names: dict[str, str], _benchmark: dict[str, Any] | None) -> tuple[go.Figure, go.Figure]:
+    """The funnel plot and the caterpillar chart (with the published benchmark line, if one is picked),
+    prepared by ``common.prepare_fig``; built once per data version and choices.
+
+    The arguments named are everything the charts are drawn from (the comparison table and its summary
+    follow from the data version, the selection with its user, the indicator, period, peer group and
+    over-dispersion choice; the names and the class words from those and the language; the benchmark line
+    from the data version and the picked series). Shared by every session without a copy: only read
+    afterwards (``common.draw_fig``).
+    """
+    class_words = {c: tr(f"compare.class.{c}") for c in ("above", "within", "below", "suppressed", "na")}
+    funnel = common.prepare_fig(funnel_figure(_table, _meta, _names, class_words))
+    caterpillar = caterpillar_figure(_table, _meta, _names)
+    if _benchmark is not None:
+        draw_benchmark(caterpillar, _benchmark)
+    return funnel, common.prepare_fig(caterpillar)
 
 
 @st.cache_data(show_spinner=False)
@@ -296,14 +318,14 @@ elif result is not None:
         st.caption(tr("compare.suppressed_list", names="、".join(common.plain(names[c]) for c in meta["suppressed"])))
     benchmark = pick_benchmark(indicator, period)
     if meta["units"]:
+        funnel, caterpillar = charts(version, repr(f), lang, indicator, period, group, overdispersion,
+                                     None if benchmark is None else benchmark["pick"], table, meta, names,
+                                     benchmark)
         plots = st.columns(2)
         with plots[0]:
-            common.show_fig(funnel_figure(table, meta, names, class_names))
+            common.draw_fig(funnel)
         with plots[1]:
-            fig = caterpillar_figure(table, meta, names)
-            if benchmark is not None:
-                draw_benchmark(fig, benchmark)
-            common.show_fig(fig)
+            common.draw_fig(caterpillar)
     st.subheader(tr("compare.table_title"))
     st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
     if not meta["shrinkage"]:
@@ -318,7 +340,8 @@ elif result is not None:
                               weighted=bool(meta["weighted"])), width="stretch",
                  hide_index=True)
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
-    common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download")
+    common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download",
+                        cache_key=("compare", version, repr(f), indicator, period, group, overdispersion))
 
 peer_group_editor(version, f.level, groups)
 if result is not None and not result.empty:

@@ -1,6 +1,8 @@
 """Data: what is loaded (batches, coverage) and how each indicator is computed."""
 
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -11,6 +13,52 @@ from analytics.errors import JingminError
 from analytics.i18n import has
 from analytics.presentation import audit_action, audit_detail
 from app_pages import common
+
+
+# What this page reads that only a write bumping the data version changes (a load or removal, a definition,
+# a published load or removal, boundaries, a setting): cached per data version, so a warm run of the page
+# queries only the audit log (audit entries do not bump the version).
+@st.cache_data(show_spinner=False)
+def cached_batches(version: str) -> pd.DataFrame:
+    """Every batch (cached per data version)."""
+    return engine.batches(common.cursor())
+
+
+@st.cache_data(show_spinner=False)
+def cached_published_loads(version: str) -> pd.DataFrame:
+    """Every published-results load (cached per data version)."""
+    return published.loads(common.cursor())
+
+
+@st.cache_data(show_spinner=False)
+def cached_coverage(version: str, user_key: str, _user: User) -> pd.DataFrame:
+    """Coverage per jurisdiction the user may see (cached per data version and user)."""
+    return engine.coverage(common.cursor(), _user)
+
+
+@st.cache_data(show_spinner=False)
+def cached_boundary_count(version: str) -> int:
+    """How many boundary shapes are stored (cached per data version)."""
+    return len(geo.boundary_table(common.cursor()))
+
+
+@st.cache_data(show_spinner=False)
+def cached_items(version: str) -> list[definitions.Item]:
+    """Every item definition (cached per data version)."""
+    return definitions.list_items(common.cursor())
+
+
+@st.cache_data(show_spinner=False)
+def cached_indicators(version: str, enabled_only: bool) -> list[definitions.Indicator]:
+    """Indicator definitions in display order (cached per data version)."""
+    return list_indicators(common.cursor(), enabled_only=enabled_only)
+
+
+@st.cache_data(show_spinner=False)
+def cached_suppression(version: str) -> tuple[Any, Any]:
+    """The suppression and caution thresholds (settings: cached per data version)."""
+    return (store.get_setting(common.cursor(), "suppress_below_n_eff"),
+            store.get_setting(common.cursor(), "caution_below_n_eff"))
 
 
 def respondent_download(batches: pd.DataFrame, current: User) -> None:
@@ -44,7 +92,7 @@ def boundary_upload(current: User) -> None:
     """Upload GeoJSON boundaries for the map: matched by code, mismatches listed, stored on confirmation."""
     st.subheader(common.tr("geo.title"))
     st.caption(common.tr("geo.help"))
-    st.caption(common.tr("geo.stored", count=len(geo.boundary_table(common.cursor()))))
+    st.caption(common.tr("geo.stored", count=cached_boundary_count(common.data_version())))
     if not current.can("upload"):
         return
     upload = st.file_uploader(common.tr("geo.upload"), type=["geojson", "json"], key="geo_file")
@@ -74,7 +122,7 @@ def boundary_upload(current: User) -> None:
 def published_loads(current: User) -> None:
     """Published-results loads; analysts and admins may remove one after confirming it by name (audited)."""
     st.subheader(common.tr("published.data.heading"))
-    loads = published.loads(common.cursor())
+    loads = cached_published_loads(common.data_version())
     if loads.empty:
         st.info(common.tr("published.data.none"))
         return
@@ -126,7 +174,7 @@ def item_editor(current: User) -> None:
             # Rerun after the write, so that the tables above show the change, saying what was saved there.
             common.write_and_rerun(lambda con: define.define_item(con, item, user=current), "defs_saved",
                                    common.tr("defs.item.saved", name=common.plain(item.item), scale=item.scale))
-    removable = [i.item for i in definitions.list_items(common.cursor()) if i.item not in define.BUILT_IN_ITEMS]
+    removable = [i.item for i in cached_items(common.data_version()) if i.item not in define.BUILT_IN_ITEMS]
     if not removable:
         return
     picked = st.selectbox(common.tr("defs.item.remove_pick"), removable, key="defs_item_remove_pick")
@@ -137,7 +185,7 @@ def item_editor(current: User) -> None:
 
 def indicator_editor(current: User) -> None:
     """Define (or redefine) a top-box rate or a mean score over an item, or remove a custom indicator."""
-    items = {i.item: i for i in definitions.list_items(common.cursor())}
+    items = {i.item: i for i in cached_items(common.data_version())}
     left, middle, right = st.columns(3)
     key = left.text_input(common.tr("defs.ind.key"), key="defs_ind_key")
     label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_ind_label_zh")
@@ -167,7 +215,7 @@ def indicator_editor(current: User) -> None:
         else:
             common.write_and_rerun(lambda con: define.define_indicator(con, ind, user=current), "defs_saved",
                                    common.tr("defs.ind.saved", name=common.plain(ind.key)))
-    removable = [i.key for i in list_indicators(common.cursor(), enabled_only=False)
+    removable = [i.key for i in cached_indicators(common.data_version(), False)
                  if i.key not in define.BUILT_IN_INDICATORS]
     if not removable:
         st.caption(common.tr("defs.none_removable"))
@@ -184,7 +232,7 @@ lang = common.lang()
 user = common.user()
 if user.can("view_all"):
     st.subheader(common.tr("data.batches"))
-    batches = engine.batches(common.cursor())
+    batches = cached_batches(common.data_version())
     if batches.empty:
         st.info(common.tr("data.no_batches"))
     else:
@@ -199,7 +247,7 @@ if user.can("view_all"):
     published_loads(user)
 
 st.subheader(common.tr("data.coverage"))
-coverage = engine.coverage(common.cursor(), user)
+coverage = cached_coverage(common.data_version(), repr(user), user)
 coverage["name"] = coverage["name_zh" if lang == "zh" else "name_en"]
 coverage = coverage[["code", "name", "respondents", "first_date", "last_date", "cases"]]
 for column in ("first_date", "last_date"):  # interview dates: the time of day means nothing here
@@ -212,7 +260,7 @@ st.dataframe(coverage.rename(columns={
 
 st.subheader(common.tr("data.definitions"))
 rows = []
-for ind in list_indicators(common.cursor()):
+for ind in cached_indicators(common.data_version(), True):
     scoring = ", ".join(f"{code}→{score:g}" for code, score in ind.scoring.items())
     rows.append({
         common.tr("def.key"): ind.key,
@@ -237,8 +285,8 @@ if user.can("definitions"):
 boundary_upload(user)
 
 st.subheader(common.tr("data.settings"))
-st.write(common.tr("data.suppress_rule", suppress=store.get_setting(common.cursor(), "suppress_below_n_eff"),
-                   caution=store.get_setting(common.cursor(), "caution_below_n_eff")))
+suppress, caution = cached_suppression(common.data_version())
+st.write(common.tr("data.suppress_rule", suppress=suppress, caution=caution))
 st.caption(common.tr("data.version", version=store.data_version(common.cursor())))
 
 if user.can("audit"):

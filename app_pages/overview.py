@@ -7,6 +7,7 @@ from plotly.subplots import make_subplots
 
 from analytics import alerts, scorecard
 from analytics.presentation import estimate_text, interval_text, jurisdiction_name
+from analytics.selection import Selection
 from app_pages import common
 
 # Cell colours by class (colour-blind safe blue/red; the glyph says the same without colour). 'Within' is an
@@ -102,7 +103,7 @@ show_benchmark()
 card = common.cached_scorecard(sel)
 st.subheader(common.tr("leaders.attention.title"))
 st.caption(common.tr("leaders.attention.caption"))
-attention = scorecard.needs_attention(card)
+attention = common.cached_attention(sel)
 if attention.empty:
     st.success(common.tr("leaders.attention.none"))
 def attention_text(item: dict) -> str:
@@ -170,8 +171,9 @@ def cell_class(row: dict | None) -> str:
 
 # Which rule colours each column, in words: the assessment target where one applies, else the level average.
 target_columns, average_columns = [], []
+rules = scorecard.target_rules(card)  # once for every column
 for key in keys:
-    words = common.target_rule_text(card, key, labels[key], names)
+    words = common.target_rule_text(card, key, labels[key], names, rules)
     (target_columns if words else average_columns).append(words or labels[key])
 join_names = ("、" if lang == "zh" else ", ").join
 if target_columns:
@@ -258,57 +260,6 @@ def cell_hover(code: str, key: str, row: dict | None) -> list[str]:
     return lines
 
 
-CLASS_LIST = list(CLASS_FILL)
-texts = [[cell_text(rows_of[k][c]) for k in keys] for c in order]
-classes = [[CLASS_LIST.index(cell_class(rows_of[k][c])) for k in keys] for c in order]
-# The number under each cell (the rate in percent, or the mean), for readers of the figure such as the
-# browser tests; None where nothing may be shown.
-numbers = [[None if cell_text(rows_of[k][c]).startswith("▨") else float(rows_of[k][c]["estimate"]) * (
-    1.0 if rows_of[k][c]["kind"] == "mean" else 100.0) for k in keys] for c in order]
-hover = [["<br>".join(common.chart_text(cell_hover(c, k, rows_of[k][c]))) for k in keys] for c in order]
-steps = len(CLASS_LIST)
-# One flat colour per class: each class index owns an equal slice of the scale.
-scale = [item for i, cls in enumerate(CLASS_LIST) for item in ([i / steps, CLASS_FILL[cls]],
-                                                                 [(i + 1) / steps, CLASS_FILL[cls]])]
-
-history = common.cached_history(sel, trend_key)
-periods = sorted(history["period"].unique())
-sample = card[card["indicator"] == trend_key].iloc[0].to_dict()  # kind, scale and unit of the trend indicator
-known = history["estimate"].dropna()
-low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 1.0)
-spark_x: list = []
-spark_y: list = []
-spark_hover: list = []
-series = {code: part.set_index("period")["estimate"] for code, part in history.groupby("jurisdiction")}
-for i, code in enumerate(order):
-    # Every row on one scale (the lowest to the highest value shown), drawn inside the row's band, higher up
-    # for a higher value: rows can be compared, not only read one by one.
-    line = series.get(code)
-    if line is None or line.dropna().empty:
-        continue
-    for j, period in enumerate(periods):
-        value = line.get(period)
-        spark_x.append(j)
-        if value is None or pd.isna(value):
-            spark_y.append(None)
-            spark_hover.append("")
-            continue
-        spark_y.append(i + 0.35 - 0.7 * ((float(value) - low) / (high - low) if high > low else 0.5))
-        spark_hover.append(f"{names.get(code, code)} · {period}: {estimate_text({**sample, 'estimate': value})}")
-    spark_x.append(None)
-    spark_y.append(None)
-    spark_hover.append("")
-
-fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.84, 0.16], horizontal_spacing=0.015)
-fig.add_trace(go.Heatmap(
-    z=classes, x=list(range(len(keys))), y=list(range(len(order))), text=texts, texttemplate="%{text}",
-    textfont={"size": 12, "color": "#222222"}, customdata=numbers, colorscale=scale, zmin=0, zmax=steps,
-    showscale=False, xgap=2, ygap=2, hoverinfo="text", hoverongaps=False), row=1, col=1)
-fig.add_trace(go.Scatter(x=spark_x, y=spark_y, mode="lines+markers", line={"color": "#1f4e8c", "width": 1.5},
-                         marker={"size": 3}, hovertext=spark_hover, hoverinfo="text", connectgaps=False,
-                         showlegend=False), row=1, col=2)
-
-
 def wrapped(label: str, width: int = 14) -> str:
     """A column title broken over lines so seven of them fit 1280 px (escaped first: '<br>' is plotly's)."""
     words, out, line = str(label).split(" "), [], ""
@@ -322,21 +273,84 @@ def wrapped(label: str, width: int = 14) -> str:
     return "<br>".join(common.chart_text(out))
 
 
-trend_title = common.tr("leaders.heatmap.trend", indicator=labels[trend_key])
-fig.update_xaxes(tickvals=list(range(len(keys))), ticktext=[wrapped(labels[k]) for k in keys], side="top",
-                 fixedrange=True, showgrid=False, zeroline=False, row=1, col=1)
-fig.update_xaxes(range=[-0.5, max(len(periods), 1) - 0.5], side="top", showticklabels=False, fixedrange=True,
-                 showgrid=False, zeroline=False, title={"text": wrapped(trend_title, 18), "font": {"size": 12}},
-                 row=1, col=2)
-# Rows top to bottom in the chosen order; the range ends at the last row (no empty row below it).
-# Long names over two lines: the columns get the room ('Xinhua Street Police Station' at 1280 px).
-fig.update_yaxes(tickvals=list(range(len(order))), ticktext=[wrapped(names.get(c, c), 16) for c in order],
-                 range=[len(order) - 0.5, -0.5], fixedrange=True, showgrid=False, zeroline=False, automargin=True)
-fig = common.prepare_fig(fig)
-# Set after prepare_fig: each line's text is escaped above, and the '<br>' between lines must stay markup.
-fig.data[0].hovertext = hover
-fig.update_layout(height=40 * len(order) + 120, margin={"l": 10, "r": 10, "t": 90, "b": 10},
-                  plot_bgcolor="#ffffff", hoverlabel={"align": "left"})
+@st.cache_resource(show_spinner=False, max_entries=common.FIGURE_CACHE_ENTRIES)
+def heatmap_figure(version: str, sel_key: str, language: str, rows: tuple[str, ...], trend: str,
+                   _sel: Selection) -> go.Figure:
+    """The heat-map with its sparkline column for these rows (in this order) and trend indicator, prepared.
+
+    Everything it is drawn from (the scorecard, its history, names, labels, comparison words) follows from the
+    data version, the selection with its user (``sel_key``), the language, the rows and the trend indicator.
+    Shared by every session without a copy, like the Trends charts: built once, only read afterwards
+    (``common.draw_fig``); a warm page run no longer builds a validated plotly figure of subplots.
+    """
+    class_list = list(CLASS_FILL)
+    texts = [[cell_text(rows_of[k][c]) for k in keys] for c in rows]
+    classes = [[class_list.index(cell_class(rows_of[k][c])) for k in keys] for c in rows]
+    # The number under each cell (the rate in percent, or the mean), for readers of the figure such as the
+    # browser tests; None where nothing may be shown.
+    numbers = [[None if cell_text(rows_of[k][c]).startswith("▨") else float(rows_of[k][c]["estimate"]) * (
+        1.0 if rows_of[k][c]["kind"] == "mean" else 100.0) for k in keys] for c in rows]
+    hover = [["<br>".join(common.chart_text(cell_hover(c, k, rows_of[k][c]))) for k in keys] for c in rows]
+    steps = len(class_list)
+    # One flat colour per class: each class index owns an equal slice of the scale.
+    scale = [item for i, cls in enumerate(class_list) for item in ([i / steps, CLASS_FILL[cls]],
+                                                                     [(i + 1) / steps, CLASS_FILL[cls]])]
+
+    history = common.cached_history(_sel, trend)
+    periods = sorted(history["period"].unique())
+    sample = card[card["indicator"] == trend].iloc[0].to_dict()  # kind, scale and unit of the trend indicator
+    known = history["estimate"].dropna()
+    low, high = (float(known.min()), float(known.max())) if len(known) else (0.0, 1.0)
+    spark_x: list = []
+    spark_y: list = []
+    spark_hover: list = []
+    series = {code: part.set_index("period")["estimate"] for code, part in history.groupby("jurisdiction")}
+    for i, code in enumerate(rows):
+        # Every row on one scale (the lowest to the highest value shown), drawn inside the row's band, higher up
+        # for a higher value: rows can be compared, not only read one by one.
+        line = series.get(code)
+        if line is None or line.dropna().empty:
+            continue
+        for j, period in enumerate(periods):
+            value = line.get(period)
+            spark_x.append(j)
+            if value is None or pd.isna(value):
+                spark_y.append(None)
+                spark_hover.append("")
+                continue
+            spark_y.append(i + 0.35 - 0.7 * ((float(value) - low) / (high - low) if high > low else 0.5))
+            spark_hover.append(f"{names.get(code, code)} · {period}: {estimate_text({**sample, 'estimate': value})}")
+        spark_x.append(None)
+        spark_y.append(None)
+        spark_hover.append("")
+
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.84, 0.16], horizontal_spacing=0.015)
+    fig.add_trace(go.Heatmap(
+        z=classes, x=list(range(len(keys))), y=list(range(len(rows))), text=texts, texttemplate="%{text}",
+        textfont={"size": 12, "color": "#222222"}, customdata=numbers, colorscale=scale, zmin=0, zmax=steps,
+        showscale=False, xgap=2, ygap=2, hoverinfo="text", hoverongaps=False), row=1, col=1)
+    fig.add_trace(go.Scatter(x=spark_x, y=spark_y, mode="lines+markers", line={"color": "#1f4e8c", "width": 1.5},
+                             marker={"size": 3}, hovertext=spark_hover, hoverinfo="text", connectgaps=False,
+                             showlegend=False), row=1, col=2)
+    trend_title = common.tr("leaders.heatmap.trend", indicator=labels[trend])
+    fig.update_xaxes(tickvals=list(range(len(keys))), ticktext=[wrapped(labels[k]) for k in keys], side="top",
+                     fixedrange=True, showgrid=False, zeroline=False, row=1, col=1)
+    fig.update_xaxes(range=[-0.5, max(len(periods), 1) - 0.5], side="top", showticklabels=False, fixedrange=True,
+                     showgrid=False, zeroline=False, title={"text": wrapped(trend_title, 18), "font": {"size": 12}},
+                     row=1, col=2)
+    # Rows top to bottom in the chosen order; the range ends at the last row (no empty row below it).
+    # Long names over two lines: the columns get the room ('Xinhua Street Police Station' at 1280 px).
+    fig.update_yaxes(tickvals=list(range(len(rows))), ticktext=[wrapped(names.get(c, c), 16) for c in rows],
+                     range=[len(rows) - 0.5, -0.5], fixedrange=True, showgrid=False, zeroline=False, automargin=True)
+    fig = common.prepare_fig(fig)
+    # Set after prepare_fig: each line's text is escaped above, and the '<br>' between lines must stay markup.
+    fig.data[0].hovertext = hover
+    fig.update_layout(height=40 * len(rows) + 120, margin={"l": 10, "r": 10, "t": 90, "b": 10},
+                      plot_bgcolor="#ffffff", hoverlabel={"align": "left"})
+    return fig
+
+
+fig = heatmap_figure(common.data_version(), repr(sel), lang, tuple(order), trend_key, sel)
 common.draw_fig(fig)
 
 detail_names = {"": common.tr("leaders.heatmap.detail_none"), **{c: names.get(c, c) for c in everyone}}
@@ -368,7 +382,7 @@ if code:
 
 csv_name = f"jingmin_scorecard_{f.latest}.csv"
 common.download_csv(common.tr("overview.download"), card.assign(comparison=f.comparison), csv_name,
-                    key="overview_download")
+                    key="overview_download", cache_key=("overview", common.data_version(), repr(sel)))
 
 # ---------------------------------------------------------------- alerts (same list as the alerts CLI)
 st.subheader(common.tr("alerts.title"))

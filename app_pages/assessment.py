@@ -132,10 +132,17 @@ def ranked_table(result: assessment.Assessment, names: dict[str, str], labels: d
     return pd.DataFrame(rows)
 
 
-def contributions_figure(result: assessment.Assessment, names: dict[str, str], labels: dict[str, str]) -> go.Figure:
-    """A stacked bar per jurisdiction: the points each component contributes to the score."""
-    scored = result.scores[result.scores["score"].notna()].sort_values("score")
-    order = scored["jurisdiction"].tolist()
+def contributions_order(result: assessment.Assessment) -> list[str]:
+    """The scored jurisdictions, highest score first (the ranking's order; ties keep the scores' order)."""
+    scored = result.scores[result.scores["score"].notna()]
+    return scored.sort_values("score", ascending=False, kind="stable")["jurisdiction"].tolist()
+
+
+def contributions_figure(result: assessment.Assessment, names: dict[str, str], labels: dict[str, str],
+                         shown: list[str]) -> go.Figure:
+    """A stacked bar per jurisdiction of ``shown`` (highest score at the top): the points each component
+    contributes to the score."""
+    order = shown[::-1]  # a category axis draws its first category at the bottom
     comp = result.components[result.components["jurisdiction"].isin(order)]
     fig = go.Figure()
     for c in result.scheme.components:
@@ -296,7 +303,19 @@ else:
     if pairs:
         st.caption(tr("assess.apart_note", pairs=("；" if common.lang() == "zh" else "; ").join(
             f"{common.plain(names.get(a, a))} / {common.plain(names.get(b, b))}" for _p, a, b in pairs)))
-    common.show_fig(contributions_figure(result, names, labels))
+    ranked = contributions_order(result)
+    shown = ranked
+    # A bar per station at 30 px each: hundreds of stations make a chart thousands of pixels tall that the browser
+    # redraws on every run (500 stations at the 1M benchmark), so, as the Overview heat-map, rows come in pages.
+    if len(ranked) > common.HEATMAP_PAGE_ROWS:
+        bounds = [(first, min(first + common.HEATMAP_PAGE_ROWS, len(ranked)))
+                  for first in range(0, len(ranked), common.HEATMAP_PAGE_ROWS)]
+        page_names = {i: tr("leaders.heatmap.rows_page", first=a + 1, last=b, total=len(ranked))
+                      for i, (a, b) in enumerate(bounds)}
+        page_index = common.picker(tr("leaders.heatmap.rows"), list(page_names), f"as_rows_{len(ranked)}",
+                                   format_func=page_names.__getitem__)
+        shown = ranked[bounds[page_index][0]:bounds[page_index][1]]
+    common.show_fig(contributions_figure(result, names, labels, shown))
 
 with st.expander(tr("assess.components_title")):
     flags = {k: tr(f"flag.{k}") for k in ("ok", "caution", "suppressed", "no_data")}

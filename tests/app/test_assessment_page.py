@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from analytics import assessment, store
@@ -133,3 +135,35 @@ def test_a_run_assesses_once_and_builds_the_workbook_only_on_demand(app, synthet
     assert beside[current[0]].str.match(r"^\d+$").sum() >= 4
     button = next(b for b in at.get("download_button") if b.label.startswith("Download the assessment workbook"))
     assert calls == ["assess"] and button is not None
+
+
+def _contribution_rows(at) -> list[str]:
+    """The jurisdictions of the contributions chart, top to bottom (plotly draws a category axis bottom-up)."""
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        if spec["data"] and spec["data"][0].get("orientation") == "h" and spec["layout"].get("barmode") == "stack":
+            return list(reversed(spec["data"][0]["y"]))
+    raise AssertionError("no contributions chart on the page")
+
+
+def test_contributions_chart_draws_its_rows_a_page_at_a_time(app, synthetic_db_path, monkeypatch):
+    """As the Overview heat-map: hundreds of stations would make a chart thousands of pixels tall, redrawn by the
+    browser on every run. Pages follow the ranking (highest score first) and survive a language switch."""
+    from app_pages import common
+
+    monkeypatch.setattr(common, "HEATMAP_PAGE_ROWS", 2)
+    at = open_as(app, synthetic_db_path, "boss")
+    table = at.dataframe[0].value
+    ranked = table[table["Score (95% interval)"].str.match(r"^\d")]
+    by_score = ranked.assign(score=ranked["Score (95% interval)"].str.extract(r"^([\d.]+)")[0].astype(float))
+    expected = by_score.sort_values("score", ascending=False, kind="stable")["Jurisdiction"].tolist()
+    assert len(expected) >= 3
+    picker = at.selectbox(key=f"as_rows_{len(expected)}_en")
+    assert picker.options[0] == f"Rows 1–2 of {len(expected)}"
+    assert _contribution_rows(at) == expected[:2]
+    picker.set_value(1).run()
+    assert _contribution_rows(at) == expected[2:4]
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert at.selectbox(key=f"as_rows_{len(expected)}_zh").options[1] == f"第 3–4 行（共 {len(expected)} 行）"
+    assert len(_contribution_rows(at)) == len(expected[2:4])

@@ -50,14 +50,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from analytics.roles import User
-from analytics.selection import Selection
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from analytics.roles import User  # noqa: E402
+from analytics.selection import Selection  # noqa: E402
 from benchmarks.generate import DEFAULT_OUT, generate  # noqa: E402
 
 BENCH_SECRET = "benchmark-only-secret-0123456789abcdef"

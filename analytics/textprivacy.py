@@ -111,14 +111,34 @@ def _segmenter(extra_words: Iterable[str] = ()) -> Any:
     return posseg
 
 
+# Full-width forms (U+FF01-U+FF5E) and the ideographic space folded to ASCII, one character for one, so that
+# a number typed on a Chinese keyboard (１３８００１３８０００, 京Ａ１２３４５) matches the patterns and a match's
+# position in the folded text is its position in the original.
+_FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
+def _replace(pattern: re.Pattern[str], placeholder: str, text: str) -> str:
+    """``text`` with every match of ``pattern`` in its folded form replaced by ``placeholder``; the rest of the
+    text keeps its own characters (full-width punctuation stays full-width)."""
+    folded = text.translate(_FOLD)
+    parts: list[str] = []
+    last = 0
+    for match in pattern.finditer(folded):
+        parts += [text[last:match.start()], placeholder]
+        last = match.end()
+    return "".join(parts) + text[last:] if parts else text
+
+
 def redact_patterns(text: str) -> str:
-    """The text with ID-card numbers, phones, plates and house numbers replaced (no names; no segmenter)."""
-    out = _ID.sub(PLACEHOLDERS["id_card"], text)
-    out = _MOBILE.sub(PLACEHOLDERS["phone"], out)
-    out = _LANDLINE.sub(PLACEHOLDERS["phone"], out)
-    out = _PLATE.sub(PLACEHOLDERS["plate"], out)
-    out = _HOUSE_ZH.sub(PLACEHOLDERS["house"], out)
-    return _HOUSE_EN.sub(PLACEHOLDERS["house"], out)
+    """The text with ID-card numbers, phones, plates and house numbers replaced (no names; no segmenter).
+
+    Full-width digits and letters count as their ASCII forms."""
+    out = _replace(_ID, PLACEHOLDERS["id_card"], text)
+    out = _replace(_MOBILE, PLACEHOLDERS["phone"], out)
+    out = _replace(_LANDLINE, PLACEHOLDERS["phone"], out)
+    out = _replace(_PLATE, PLACEHOLDERS["plate"], out)
+    out = _replace(_HOUSE_ZH, PLACEHOLDERS["house"], out)
+    return _replace(_HOUSE_EN, PLACEHOLDERS["house"], out)
 
 
 def redact(text: str, extra_words: Iterable[str] = ()) -> str:

@@ -49,6 +49,9 @@ def test_month_first_dates(macros):
     # be an ID; padding only lengthens a value
     ("8613800138000", "phone"), (" 13800138000 ", "phone"),
     ("11010519491231002", None), (" 11010519491231002X ", "id_card"), ("1380013800 ", None),
+    # full-width forms, folded by both (a Chinese keyboard's digits, plus sign, hyphen and space)
+    ("１３８００１３８０００", "phone"), ("＋８６　１３８－００１３－８０００", "phone"), ("１３８００１３８００", None),
+    ("１１０１０５１９４９１２３１００２Ｘ", "id_card"),
 ])
 def test_personal_values_python_and_sql_agree(macros, value, kind):
     assert pii.value_kind(value) == kind
@@ -58,7 +61,7 @@ def test_personal_values_python_and_sql_agree(macros, value, kind):
 
 def test_full_width_numbers_pass_the_length_screen(macros):
     # 11 full-width digits are 11 characters in 33 bytes: folded to 13800138000, a phone (the SQL folds full-width
-    # forms; pii.value_kind, which judges header samples, does not). 10 full-width digits are 30 bytes, past the
+    # forms, as pii.value_kind does). 10 full-width digits are 30 bytes, past the
     # screen, and still not a phone.
     got = macros.execute("SELECT jm_is_phone('１３８００１３８０００'), jm_is_phone('１３８００１３８００'), "
                          "jm_is_phone(NULL), jm_is_id(NULL)").fetchall()[0]

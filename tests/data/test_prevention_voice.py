@@ -201,6 +201,13 @@ ORIGINALS = ["13812345678", "京A12345", "110101199003071234", "张伟", "王秀
     ("住幸福小区12号楼3单元502室", "住幸福小区[门牌号]"),
     ("I live at No. 12, near 34 Baker Street", "I live at [门牌号], near [门牌号] Baker Street"),
     ("张伟反映情况", "[姓名]反映情况"),
+    # typed on a Chinese keyboard: full-width digits, letters, plus sign and space (once stored in clear); the
+    # text's own full-width punctuation is kept
+    ("电话１３８１２３４５６７８，谢谢！", "电话[电话]，谢谢！"),
+    ("打＋８６　１３８　１２３４　５６７８找我", "打[电话]找我"),
+    ("座机０５７１－８８７７６６５５", "座机[电话]"),
+    ("身份证１１０１０１１９９００３０７１２３４。", "身份证[身份证号]。"),
+    ("车牌京Ａ１２３４５", "车牌[车牌]"),
 ])
 def test_redaction_of_every_pattern(text, expected):
     assert textprivacy.redact(text) == expected

@@ -69,18 +69,18 @@ CREATE OR REPLACE TEMP MACRO jm_is_phone(s) AS (
 -- than 18 bytes cannot be one: the regular expression is skipped).
 CREATE OR REPLACE TEMP MACRO jm_is_id(s) AS (
     CASE WHEN strlen(s) < 18 THEN false
-         WHEN regexp_full_match(trim(s), '[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]')
+         WHEN regexp_full_match(trim(jm_fold(s)), '[1-9]\d{5}(18|19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx]')
         THEN substr('10X98765432', CAST(list_sum(list_transform(range(17), lambda i:
-                coalesce(TRY_CAST(substr(trim(s), i + 1, 1) AS INTEGER), 0)
+                coalesce(TRY_CAST(substr(trim(jm_fold(s)), i + 1, 1) AS INTEGER), 0)
                 * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i + 1])) % 11 AS INTEGER) + 1, 1)
-            = upper(substr(trim(s), 18, 1))
+            = upper(substr(trim(jm_fold(s)), 18, 1))
         ELSE false END
 );
 
 -- The text that is hashed for a person key: a typed prefix and the normalised number.
 CREATE OR REPLACE TEMP MACRO jm_person_text(s) AS (
     CASE
-        WHEN jm_is_id(s) THEN 'id:' || upper(trim(s))
+        WHEN jm_is_id(s) THEN 'id:' || upper(trim(jm_fold(s)))
         WHEN jm_is_phone(s) THEN 'phone:' || jm_phone_digits(s)
         WHEN nullif(trim(s), '') IS NOT NULL THEN 'text:' || jm_norm(s)
     END

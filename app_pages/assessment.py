@@ -18,6 +18,7 @@ from app_pages import common
 tr = common.tr
 
 
+
 @st.cache_data(show_spinner=False)
 def assessed(version: str, scheme_name: str | None, _sel: Selection, sel_key: str) -> assessment.Assessment:
     """The assessment of a saved scheme (cached per data version, scheme and selection, user included)."""
@@ -301,8 +302,14 @@ else:
     st.dataframe(ranked_table(result, names, labels), width="stretch", hide_index=True)
     pairs = assessment.indistinguishable_pairs(result.scores)
     if pairs:
-        st.caption(tr("assess.apart_note", pairs=("；" if common.lang() == "zh" else "; ").join(
-            f"{common.plain(names.get(a, a))} / {common.plain(names.get(b, b))}" for _p, a, b in pairs)))
+        # At hundreds of stations most neighbours overlap: the first few pairs and how many more, not a wall of names
+        # (the table's rank intervals give every station's range).
+        listed = ("；" if common.lang() == "zh" else "; ").join(
+            f"{common.plain(names.get(a, a))} / {common.plain(names.get(b, b))}"
+            for _p, a, b in pairs[:common.APART_PAIRS_SHOWN])
+        if len(pairs) > common.APART_PAIRS_SHOWN:
+            listed += tr("assess.apart_more", n=len(pairs) - common.APART_PAIRS_SHOWN)
+        st.caption(tr("assess.apart_note", pairs=listed))
     ranked = contributions_order(result)
     shown = ranked
     # A bar per station at 30 px each: hundreds of stations make a chart thousands of pixels tall that the browser

@@ -49,6 +49,7 @@ _RUN = threading.local()  # this thread's (= this run's) read connection
 _PREPARED: set[str] = set()  # files this process has created or migrated (done once, under the write gate)
 _PREPARE_LOCK = threading.Lock()
 HEATMAP_PAGE_ROWS = 50  # Overview heat-map rows drawn at once (the rest on further pages)
+APART_PAIRS_SHOWN = 10  # Assessment: neighbours that cannot be told apart, named before "and N more"
 # Finished figures kept per page in st.cache_resource (Overview's heat-map, Compare's charts): each is one
 # selection's figure of at most a few thousand points; sessions with other choices share the rest.
 FIGURE_CACHE_ENTRIES = 64

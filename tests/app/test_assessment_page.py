@@ -167,3 +167,18 @@ def test_contributions_chart_draws_its_rows_a_page_at_a_time(app, synthetic_db_p
     at.run()
     assert at.selectbox(key=f"as_rows_{len(expected)}_zh").options[1] == f"第 3–4 行（共 {len(expected)} 行）"
     assert len(_contribution_rows(at)) == len(expected[2:4])
+
+
+def test_pairs_that_cannot_be_told_apart_are_named_up_to_a_few_then_counted(app, synthetic_db_path, monkeypatch):
+    """At hundreds of stations most neighbours overlap: a few pairs are named, the rest counted (it was a wall of
+    every pair's names under the ranking)."""
+    from app_pages import common
+
+    at = open_as(app, synthetic_db_path, "boss")
+    note = next(c.value for c in at.caption if c.value.startswith("These neighbours in the ranking"))
+    pairs = note.split(": ", 1)[1].split("; ")
+    assert pairs == ["Station D / Station A"] and "more" not in note  # the scope city: one pair
+    monkeypatch.setattr(common, "APART_PAIRS_SHOWN", 0)
+    at = open_as(app, synthetic_db_path, "boss")
+    note = next(c.value for c in at.caption if c.value.startswith("These neighbours in the ranking"))
+    assert note.endswith("sampling error): … and 1 more (the rank intervals in the table give every station's range)")

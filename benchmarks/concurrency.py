@@ -249,6 +249,19 @@ def dump_server_threads() -> None:
         DUMPS["sent"] += 1
 
 
+def session_opened(counter: list[int], total: int, opened: asyncio.Event) -> None:
+    """Count one more session as opened (also when opening failed: the uploader waits for every session, never
+    forever); the last one releases the uploader."""
+    counter[0] += 1
+    if counter[0] == total:
+        opened.set()
+
+
+def switch_record(path: str, seconds: float, upload_done: asyncio.Event) -> dict[str, Any]:
+    """One timed page switch as the JSON keeps it."""
+    return {"page": path or "overview", "seconds": seconds, "during_upload": not upload_done.is_set()}
+
+
 async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, counter: list[int],
                  total: int, upload_done: asyncio.Event) -> dict[str, Any]:
     """One session: open, remember the tiles, walk the pages ``rounds`` times, then (after the upload) the
@@ -263,16 +276,11 @@ async def walker(browser: Any, url: str, rounds: int, opened: asyncio.Event, cou
             out["first_page"] = time.perf_counter() - start
             out["tiles_before"] = await tiles(page)
         finally:
-            # Counted even when opening failed: the uploader waits for every session, never forever.
-            counter[0] += 1
-            if counter[0] == total:
-                opened.set()
+            session_opened(counter, total, opened)
         for _ in range(rounds):
             for path in PAGES:
                 try:
-                    seconds = await goto(page, path)
-                    out["times"].append({"page": path or "overview", "seconds": seconds,
-                                         "during_upload": not upload_done.is_set()})
+                    out["times"].append(switch_record(path, await goto(page, path), upload_done))
                     out["errors"] += await problems(page)
                 except PlaywrightError as exc:
                     out["errors"].append(f"{path}: {str(exc)[:200]}")
@@ -346,14 +354,10 @@ async def protocol_walker(url: str, rounds: int, opened: asyncio.Event, counter:
             try:
                 out["first_page"], out["tiles_before"] = await session.run()
             finally:
-                counter[0] += 1
-                if counter[0] == total:
-                    opened.set()
+                session_opened(counter, total, opened)
             for _ in range(rounds):
                 for path in PAGES:
-                    seconds, _ = await session.run(path)
-                    out["times"].append({"page": path or "overview", "seconds": seconds,
-                                         "during_upload": not upload_done.is_set()})
+                    out["times"].append(switch_record(path, (await session.run(path))[0], upload_done))
             await asyncio.wait_for(upload_done.wait(), timeout=WAIT_S)
             trends, _ = await session.run("trends")
             overview, out["tiles_after"] = await session.run("")

@@ -152,9 +152,12 @@ def contributions_figure(result: assessment.Assessment, names: dict[str, str], l
         fig.add_trace(go.Bar(y=[names.get(j, j) for j in order], x=points.to_numpy(), orientation="h",
                              name=labels.get(c.key, c.key),
                              hovertemplate="%{y}: %{x:.1f} " + tr("assess.points") + "<extra></extra>"))
+    height = max(320, 30 * len(order) + 140)
+    # The legend a fixed 70 px under the plot (below the axis title): a share of the plot's height, as plotly
+    # places it, put it hundreds of pixels down on a chart of 50 rows.
     fig.update_layout(barmode="stack", title=tr("assess.contrib_title"), xaxis_title=tr("assess.points_axis"),
-                      yaxis={"type": "category"}, height=max(320, 30 * len(order) + 140),
-                      legend={"orientation": "h", "y": -0.2})
+                      yaxis={"type": "category"}, height=height,
+                      legend={"orientation": "h", "yanchor": "top", "y": -70 / (height - 180)})
     return fig
 
 

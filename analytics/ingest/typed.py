@@ -146,29 +146,74 @@ _FROM_LOOKUP = {
 }
 
 
+# The SQL type of each field type's parsed value: a field the file does not give is a NULL of this type in the
+# view ingest_typed, so that every statement reading it sees the same columns whatever the file gives.
+_SQL_TYPE = {"text": "VARCHAR", "decimal": "DOUBLE", "number": "DOUBLE", "count": "BIGINT", "date": "DATE",
+             "timestamp": "TIMESTAMP", "enum": "VARCHAR", "label": "VARCHAR", "family": "VARCHAR", "bool": "BOOLEAN",
+             "jurisdiction": "VARCHAR"}
+
+
 def _typed(con: Connection, kind: str, plan: Plan, dayfirst: bool | None) -> None:
-    """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why)."""
+    """``ingest_typed``: every field parsed to its type (NULL where it does not parse; checks say why).
+
+    A view, in the fields' canonical order, over what the file gives: ``ingest_typed_rows`` holds ``_row`` and
+    the fields mapped to a column (one row per file row), ``ingest_typed_constants`` (one row) the whole-file
+    values, and a field given neither way is a typed NULL. DuckDB keeps TEMP tables uncompressed in memory, so
+    storing the absent and constant fields for every row cost ~300 MB of a 4M-row upload (issue 21's 1.5 GB).
+    The person hash (``F.PERSON_HASH``) is stored as its bytes: the view gives it as hex (``person_hash``, as
+    loaded) and as bytes (``person_hash_bytes``, as counted).
+    """
     execute(con, "ingest/lookup_create")
-    exprs = ["f._row"]
-    joins = []
-    for number, (name, spec) in enumerate(F.FIELDS[kind].items()):
+    fields = F.FIELDS[kind]
+    person = F.PERSON_HASH.get(kind)
+    names = [*fields, *([person] if person else [])]
+    # Where each field comes from: "r" (a column: ingest_typed_rows), "k" (a whole-file value:
+    # ingest_typed_constants) or None (not given).
+    source = {n: "r" if n in plan.fields else "k" if n in plan.constants else None for n in names}
+    parsed: dict[str, list[str]] = {"r": ["f._row"], "k": ["1 AS one"]}
+    joins: dict[str, list[str]] = {"r": [], "k": []}
+    view = ["r._row"]
+    for number, name in enumerate(names):
         column = ident(name)
-        if spec.type in _PER_CELL:
-            exprs.append(_PER_CELL[spec.type].replace("@F", column) + " AS " + column)
+        kind_of = "text" if name == person else fields[name].type
+        outputs = [(column, kind_of)] + ([(ident(name + "_label"), "text")] if kind_of == "family" else [])
+        where = source[name]
+        if name == person:
+            # Stored as its 32 bytes (48 a row with DuckDB's string header, against 80 as hex: ~130 MB of a
+            # 4M-row upload), shown as the hex it was made as (lower case: HASH_SQL's sha256; ~0.1 s a million
+            # rows) and as the bytes, which the survey summary counts persons on (ingest/survey_stats).
+            data = ident(name + "_bytes")
+            if where is None:
+                view += [f"CAST(NULL AS VARCHAR) AS {column}", f"CAST(NULL AS BLOB) AS {data}"]
+                continue
+            parsed[where].append("unhex(f." + column + ") AS " + data)
+            view += [f"lower(hex({where}.{data})) AS {column}", f"{where}.{data}"]
             continue
-        if plan.given(name):
-            run(con, "INSERT INTO ingest_lookup SELECT '" + column + "', d.cell_text, "
-                + _PER_VALUE[spec.type].replace("@F", column) + " FROM (SELECT DISTINCT " + column
-                + " AS cell_text FROM ingest_fields WHERE " + column + " IS NOT NULL) d",
-                {"dayfirst": dayfirst} if spec.type in ("date", "timestamp") else None)
+        for out, out_type in outputs:
+            view.append(f"{where}.{out}" if where else f"CAST(NULL AS {_SQL_TYPE[out_type]}) AS {out}")
+        if where is None:
+            continue
+        exprs = parsed[where]
+        if kind_of in _PER_CELL:
+            exprs.append(_PER_CELL[kind_of].replace("@F", column) + " AS " + column)
+            continue
+        # A whole-file value is parsed from the one-row ingest_constants, not from every row of ingest_fields.
+        texts = "ingest_fields" if where == "r" else "ingest_constants"
+        run(con, "INSERT INTO ingest_lookup SELECT '" + column + "', d.cell_text, "
+            + _PER_VALUE[kind_of].replace("@F", column) + " FROM (SELECT DISTINCT " + column
+            + " AS cell_text FROM " + texts + " WHERE " + column + " IS NOT NULL) d",
+            {"dayfirst": dayfirst} if kind_of in ("date", "timestamp") else None)
         alias = ident(f"l{number}")
-        joins.append(" LEFT JOIN ingest_lookup " + alias + " ON " + alias + ".field = '" + column + "' AND "
-                     + alias + ".raw = f." + column)
-        exprs.append(_FROM_LOOKUP[spec.type].replace("@L", alias) + " AS " + column)
-        if spec.type == "family":
+        joins[where].append(" LEFT JOIN ingest_lookup " + alias + " ON " + alias + ".field = '" + column + "' AND "
+                            + alias + ".raw = f." + column)
+        exprs.append(_FROM_LOOKUP[kind_of].replace("@L", alias) + " AS " + column)
+        if kind_of == "family":
             exprs.append("nullif(trim(regexp_replace(jm_fold(f." + column + "), '\\s+', ' ', 'g')), '') AS "
                          + ident(name + "_label"))
-    if kind in F.PERSON_HASH:
-        exprs.append("f." + ident(F.PERSON_HASH[kind]))
-    run(con, "CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT " + ", ".join(exprs) + " FROM ingest_fields f"
-        + "".join(joins))
+    execute(con, "ingest/typed_drop")
+    run(con, "CREATE TEMP TABLE ingest_typed_rows AS SELECT " + ", ".join(parsed["r"]) + " FROM ingest_fields f"
+        + "".join(joins["r"]))
+    run(con, "CREATE TEMP TABLE ingest_typed_constants AS SELECT " + ", ".join(parsed["k"])
+        + " FROM ingest_constants f" + "".join(joins["k"]))
+    run(con, "CREATE TEMP VIEW ingest_typed AS SELECT " + ", ".join(view)
+        + " FROM ingest_typed_rows r CROSS JOIN ingest_typed_constants k")

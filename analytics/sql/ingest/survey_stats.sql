@@ -10,8 +10,9 @@ SELECT
         AS dont_know,
     (SELECT count(*) FROM ingest_typed t JOIN jurisdictions j ON j.code = t.jurisdiction WHERE j.level <> 'station')
         AS not_station_rows,
-    -- rows whose person already answered earlier in the file: all rows less one per person
-    (SELECT count(person_hash) - count(DISTINCT person_hash) FROM ingest_typed) AS repeat_in_file,
+    -- rows whose person already answered earlier in the file: all rows less one per person. Counted on the hash's
+    -- 32 bytes, the whole hash (exact), not on its 64-character hex: a 4M-row upload's largest hash table (issue 21)
+    (SELECT count(person_hash_bytes) - count(DISTINCT person_hash_bytes) FROM ingest_typed) AS repeat_in_file,
     (SELECT count(*) FROM ingest_typed t
         WHERE t.person_hash IS NOT NULL AND EXISTS (
             SELECT 1 FROM respondents r JOIN batches b ON b.batch_id = r.batch_id AND b.status = 'loaded'

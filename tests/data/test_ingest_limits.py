@@ -338,3 +338,20 @@ def test_repeats_within_a_file_are_counted_exactly(reg_db):
                          constants={"mode": "phone"}, user=LOCAL_USER)
     assert (f"The same person (by keyed hash) answered more than once: {expected} repeat(s) within the file, "
             "0 already loaded.") in result.warnings
+
+
+def test_keep_last_keeps_each_cases_last_row_with_its_reporter(reg_db):
+    # ingest_typed is a view: the mapping option duplicates = keep_last rebuilds the rows it reads
+    # (ingest_typed_rows) without the superseded ones. K01 is given twice; its second row (row 4) stays.
+    from analytics.ingest import pii
+
+    data = ("案件编号,所属派出所,案件类别,报案时间,案件状态,报案人电话\n"
+            "K01,S01,盗窃,2025-03-05 08:00,处理中,13800138000\n"
+            "K02,S02,纠纷,2025-03-05 09:00,已结案,\n"
+            "K01,S01,盗窃,2025-03-05 08:00,已结案,13900139000\n").encode()
+    result = ingest_file(reg_db, "cases", data, source_name="keep_last.csv", user=LOCAL_USER,
+                         mapping={"options": {"duplicates": "keep_last"}})
+    assert (result.rows, result.summary["superseded_in_file"]) == (2, 1)
+    rows = reg_db.execute("SELECT case_id, status, reporter_hash FROM cases WHERE batch_id = ? ORDER BY case_id",
+                          [result.batch_id]).fetchall()
+    assert rows == [("K01", "closed", pii.keyed_hash("phone:13900139000", pii.secret_key())), ("K02", "closed", None)]

@@ -12,7 +12,9 @@ Work happens in TEMP tables named ``ingest_*`` on the calling connection:
   personal columns are hashed (HMAC computed by DuckDB) or left out while this table is written.
 * ``ingest_fields``: one text column per canonical field (a mapped column or a whole-file value).
 * ``ingest_typed``: the same fields parsed (dates, numbers, value-mapped codes, jurisdiction codes);
-  regular-expression parsing runs once per distinct text (``ingest_lookup``), not once per cell.
+  regular-expression parsing runs once per distinct text (``ingest_lookup``), not once per cell. A view: only
+  the fields the file's columns give are stored (``ingest_typed_rows``), whole-file values once
+  (``ingest_typed_constants``), the person hash as its bytes.
 * ``ingest_long`` (a view), ``ingest_answer_values``, ``ingest_answers``: survey answers, each distinct
   answer text mapped and checked once, each cell stored as (row, value number).
 * ``ingest_problems``: everything wrong, with row, column, value, code and message.

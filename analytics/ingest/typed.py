@@ -211,9 +211,8 @@ def _typed(con: Connection, kind: str, plan: Plan, dayfirst: bool | None) -> Non
             exprs.append("nullif(trim(regexp_replace(jm_fold(f." + column + "), '\\s+', ' ', 'g')), '') AS "
                          + ident(name + "_label"))
     execute(con, "ingest/typed_drop")
-    run(con, "CREATE TEMP TABLE ingest_typed_rows AS SELECT " + ", ".join(parsed["r"]) + " FROM ingest_fields f"
-        + "".join(joins["r"]))
-    run(con, "CREATE TEMP TABLE ingest_typed_constants AS SELECT " + ", ".join(parsed["k"])
-        + " FROM ingest_constants f" + "".join(joins["k"]))
-    run(con, "CREATE TEMP VIEW ingest_typed AS SELECT " + ", ".join(view)
-        + " FROM ingest_typed_rows r CROSS JOIN ingest_typed_constants k")
+    for what, exprs, source in (("TABLE ingest_typed_rows", parsed["r"], "ingest_fields f" + "".join(joins["r"])),
+                                ("TABLE ingest_typed_constants", parsed["k"],
+                                 "ingest_constants f" + "".join(joins["k"])),
+                                ("VIEW ingest_typed", view, "ingest_typed_rows r CROSS JOIN ingest_typed_constants k")):
+        run(con, "CREATE TEMP " + what + " AS SELECT " + ", ".join(exprs) + " FROM " + source)

@@ -15,8 +15,9 @@ Work happens in TEMP tables named ``ingest_*`` on the calling connection:
   regular-expression parsing runs once per distinct text (``ingest_lookup``), not once per cell. A view: only
   the fields the file's columns give are stored (``ingest_typed_rows``), whole-file values once
   (``ingest_typed_constants``), the person hash as its bytes.
-* ``ingest_long`` (a view), ``ingest_answer_values``, ``ingest_answers``: survey answers, each distinct
-  answer text mapped and checked once, each cell stored as (row, value number).
+* ``ingest_answer_texts`` (a view), ``ingest_answer_values``, ``ingest_answers``: survey answers, each distinct
+  answer text mapped and checked once, each cell stored as its value's number, one column per item column
+  (``ingest_answer_cells``: the same cells as (row, value number) pairs, a view).
 * ``ingest_problems``: everything wrong, with row, column, value, code and message.
 
 The text tables are dropped once the file has passed its checks, before the load transaction, so that

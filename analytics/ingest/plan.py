@@ -5,7 +5,7 @@
 columns); :func:`_unmapped_items`, :func:`_unused_mapping_keys` and :func:`_unused_recodes` report mapping keys
 and question columns that would otherwise be silently left out. Once ``ingest_raw`` holds the rows
 (:mod:`analytics.ingest.raw`), the plan is applied in SQL: ``ingest_fields`` (one text column per field),
-``ingest_long`` / ``ingest_answer_texts`` (survey answer cells), ``ingest_colmap`` and ``ingest_vmap``
+``ingest_answer_texts`` (the distinct texts of the survey answer columns), ``ingest_colmap`` and ``ingest_vmap``
 (headers and value maps the checks name). Orchestrated by :mod:`analytics.ingest.pipeline`.
 """
 
@@ -200,23 +200,18 @@ def _project(con: Connection, kind: str, plan: Plan) -> None:
     run(con, "CREATE OR REPLACE TEMP VIEW ingest_fields AS SELECT " + ", ".join(exprs)
         + " FROM ingest_raw r CROSS JOIN ingest_constants k")
     if kind == "survey":
-        _long_answers(con, plan)
+        _answer_views(con, plan)
 
 
-def _long_answers(con: Connection, plan: Plan) -> None:
-    """``ingest_long``: a view of the answer cells, one row per file row and answer column.
+def _answer_views(con: Connection, plan: Plan) -> None:
+    """``ingest_itemcols`` (which item and header each staged column stands for) and ``ingest_answer_texts`` (each
+    answer column's distinct texts, straight from the columns: every text is value-mapped and checked once).
 
-    A view, not a table: the long form has ~15 rows per respondent and is read twice (distinct
-    answers, then every cell), which one UNPIVOT over ``ingest_raw`` does without storing it.
-    ``ingest_itemcols`` says which item and header each staged column stands for.
+    The cells themselves are coded per column once the texts are (``checks._answer_cells``).
     """
     execute(con, "ingest/itemcols_create")
     if plan.items:
         execute_many(con, "ingest/itemcols_insert", [(f"c{index}", item, header) for item, index, header in plan.items])
-        cols = ", ".join(ident(f"c{index}") for index in sorted({index for _i, index, _h in plan.items}))
-        run(con, "CREATE OR REPLACE TEMP VIEW ingest_long AS SELECT _row, col, raw FROM (SELECT _row, " + cols
-            + " FROM ingest_raw) UNPIVOT INCLUDE NULLS (raw FOR col IN (" + cols + "))")
-        # The distinct texts per column straight from the columns: no 15-rows-per-respondent detour.
         run(con, "CREATE OR REPLACE TEMP VIEW ingest_answer_texts AS " + " UNION ALL ".join(
             "SELECT DISTINCT '" + ident(f"c{index}") + "' AS col, " + ident(f"c{index}") + " AS raw FROM ingest_raw"
             for index in sorted({index for _i, index, _h in plan.items})))

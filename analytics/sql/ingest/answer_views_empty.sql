@@ -1,5 +1,3 @@
--- A file without item columns: the answer views, empty.
-CREATE OR REPLACE TEMP VIEW ingest_long AS
-SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS col, CAST(NULL AS VARCHAR) AS raw WHERE false;
+-- A file without item columns: the answer texts view, empty.
 CREATE OR REPLACE TEMP VIEW ingest_answer_texts AS
 SELECT CAST(NULL AS BIGINT) AS _row, CAST(NULL AS VARCHAR) AS col, CAST(NULL AS VARCHAR) AS raw WHERE false;

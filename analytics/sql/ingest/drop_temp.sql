@@ -1,5 +1,5 @@
 -- Every scratch table and view of an upload, after it loaded or was rejected.
-DROP VIEW IF EXISTS ingest_long;
+DROP VIEW IF EXISTS ingest_answer_cells;
 DROP VIEW IF EXISTS ingest_answer_texts;
 DROP VIEW IF EXISTS ingest_fields;
 DROP TABLE IF EXISTS ingest_raw0;

@@ -21,10 +21,10 @@ FROM ingest_typed t LEFT JOIN ingest_keys k USING (_row);
 
 INSERT INTO answers (respondent_key, batch_id, item, code)
 SELECT a._row + $offset, $batch_id, v.item, v.code
-FROM ingest_answers a JOIN ingest_answer_values v ON v.vid = a.vid
+FROM ingest_answer_cells a JOIN ingest_answer_values v ON v.vid = a.vid
 WHERE $dense AND v.code IS NOT NULL;
 
 INSERT INTO answers (respondent_key, batch_id, item, code)
 SELECT k.respondent_key, $batch_id, v.item, v.code
-FROM ingest_answers a JOIN ingest_keys k USING (_row) JOIN ingest_answer_values v ON v.vid = a.vid
+FROM ingest_answer_cells a JOIN ingest_keys k USING (_row) JOIN ingest_answer_values v ON v.vid = a.vid
 WHERE NOT $dense AND v.code IS NOT NULL;

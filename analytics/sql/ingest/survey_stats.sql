@@ -1,6 +1,6 @@
 -- What the load summary says about a survey upload (one row).
 WITH per_value AS MATERIALIZED (  -- answer cells counted once per value, not joined cell by cell
-    SELECT vid, count(*) AS n FROM ingest_answers GROUP BY vid
+    SELECT vid, count(*) AS n FROM ingest_answer_cells GROUP BY vid
 )
 SELECT
     (SELECT count(*) FROM ingest_typed) AS respondents,

@@ -7,7 +7,7 @@ WITH counted AS (
            v.raw IS DISTINCT FROM v.code AS is_text
     FROM ingest_answer_values v
     JOIN ingest_item_defs d ON d.item = v.item AND NOT d.is_open
-    LEFT JOIN ingest_answers a ON a.vid = v.vid
+    LEFT JOIN ingest_answer_cells a ON a.vid = v.vid
     WHERE nullif(trim(v.raw), '') IS NOT NULL
     GROUP BY ALL
 ),

@@ -3,7 +3,8 @@
 -- label: its mapped code when the value map knows the text, else the trimmed text itself). Respondent ids are
 -- checked for repeats by ingest/survey_duplicates, once the file's text copies are freed.
 -- Each distinct (column, answer text) is value-mapped and checked once (ingest_answer_values, a few dozen
--- rows: jm_norm runs regular expressions) and every answer cell keeps only the number of its value (vid).
+-- rows: jm_norm runs regular expressions); every answer cell then keeps only the number of its value (vid), one
+-- column per item column (ingest_answers, written by analytics.ingest.checks._answer_cells).
 -- A value the maps lack is one of two things. A number (the cell as the maps fold it: full-width digits,
 -- '7.0' -> '7') off a numeric scale (below its low end, above its high end, or a fraction: not a point of it)
 -- cannot be an answer: an impossible value naming the scale. Anything else (a label, a number on the scale
@@ -45,23 +46,3 @@ SELECT CAST(row_number() OVER (ORDER BY col, item, raw) AS INTEGER) AS vid, col,
        array_to_string(codes, ', ') AS valid, array_to_string(dk_codes, ', ') AS dont_know,
        scale_low, scale_high
 FROM checked;
-
-CREATE OR REPLACE TEMP TABLE ingest_answers AS
-SELECT l._row, v.vid
-FROM ingest_long l
-JOIN ingest_answer_values v ON v.col = l.col AND v.raw IS NOT DISTINCT FROM l.raw;
-
-INSERT INTO ingest_problems
-SELECT a._row, v.header, v.raw, v.bad_code, v.bad_key,
-       json_object('value', v.raw, 'item', v.item, 'valid', v.valid, 'dont_know', v.dont_know,
-                   'low', v.scale_low, 'high', v.scale_high)
-FROM ingest_answers a JOIN ingest_answer_values v ON v.vid = a.vid AND v.bad;
-
--- Age in years is an open item (kept as given, banded when raking), but a number outside
--- [$age_min, $age_max] years cannot be a person's age: each such row is a problem (row, column, value).
-INSERT INTO ingest_problems
-SELECT a._row, v.header, v.raw, 'impossible_value', 'age_out_of_range',
-       json_object('value', v.raw, 'min', $age_min, 'max', $age_max)
-FROM ingest_answers a JOIN ingest_answer_values v ON v.vid = a.vid
-WHERE v.item = $age_item AND NOT coalesce(v.is_dk, false)
-  AND (TRY_CAST(v.code AS DOUBLE) < $age_min OR TRY_CAST(v.code AS DOUBLE) > $age_max);

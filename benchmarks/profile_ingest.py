@@ -20,12 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from analytics.roles import LOCAL_USER
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from analytics.roles import LOCAL_USER  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,7 @@ says the sample is too small.
 from __future__ import annotations
 
 import math
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -268,6 +269,9 @@ class AssessmentFigures:
     formula: str             # every weight and normalisation (no hidden weights)
 
 
+_FILE_UNSAFE = re.compile(r"[^\w.-]+")
+
+
 @dataclass(frozen=True)
 class ForumSummary:
     """The forum's content for one jurisdiction and period, in one language (see the module doc)."""
@@ -303,6 +307,16 @@ class ForumSummary:
             if tile.indicator == indicator:
                 return tile
         raise KeyError(indicator)
+
+    def file_stem(self) -> str:
+        """The downloads' file name without extension: jurisdiction, period kind, period and language.
+
+        The kind is in the name because a survey wave's label is free text and may read like a calendar period
+        (a wave called '2025Q3' and the quarter 2025Q3 are different figures); characters a file name cannot
+        safely hold (a wave label's spaces, slashes, Chinese punctuation) become '_'.
+        """
+        parts = (self.place.code, self.period_kind, self.period, self.lang)
+        return "_".join(["jingmin_forum", *(_FILE_UNSAFE.sub("_", part) for part in parts)])
 
 
 # --------------------------------------------------------------------------------------------- periods

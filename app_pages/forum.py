@@ -32,7 +32,6 @@ CLEAN_CSS = """<style>
 .block-container { padding-top: 1.2rem; max-width: 100%; }
 [data-testid="stMetricValue"] { font-size: 4.2rem; }
 </style>"""
-FILE_UNSAFE = re.compile(r"[^\w.-]+")
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~$:=-])")
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 TILES_PER_ROW = 4
@@ -220,8 +219,7 @@ def show_actions(s: ForumSummary, editable: bool, clean: bool, version: str) -> 
 def show_downloads(s: ForumSummary) -> None:
     """PowerPoint and HTML, built from the same summary when the button is pressed."""
     st.header(tr("forum.page.downloads"))
-    # a wave label is free text ('2021年第二轮', 'FY22/Q1'): keep it a plain file name
-    name = f"jingmin_forum_{s.place.code}_{FILE_UNSAFE.sub('_', s.period)}_{s.lang}"
+    name = s.file_stem()
     left, right = st.columns(2)
     left.download_button(tr("forum.page.download_pptx"), functools.partial(report.build_pptx, s),
                          file_name=f"{name}.pptx", mime=PPTX_MIME, key="forum_pptx", icon=":material/slideshow:",

@@ -20,6 +20,7 @@ stations that have both waves, as ``indicators --by jurisdiction,wave --changes 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import json
 import math
@@ -113,6 +114,16 @@ def test_a_calendar_quarter_would_find_nothing_to_compare_across_the_gap(con):
     # 2021Q4 holds the third wave; the quarter before, 2021Q3, has no survey, so by quarters there is no change.
     sel = Selection(period_kind="quarter", periods=("2021Q4",))
     assert forum.forum_summary(con, sel, "S02", "zh").tile("satisfaction").headline_change.status == "no_data"
+
+
+def test_download_names_say_the_period_kind_so_a_wave_and_a_quarter_never_share_a_file_name(con):
+    wave = summary(con, "S02", W3, "en")
+    quarter = forum.forum_summary(con, Selection(period_kind="quarter", periods=("2021Q4",)), "S02", "zh")
+    assert wave.file_stem() == "jingmin_forum_S02_wave_2021年第三轮_en"  # \w keeps Chinese letters
+    assert quarter.file_stem() == "jingmin_forum_S02_quarter_2021Q4_zh"
+    # a wave label may hold anything; the name keeps letters, digits, '.', '-' and '_' only
+    odd = dataclasses.replace(wave, period="FY22/Q1 (重访)")
+    assert odd.file_stem() == "jingmin_forum_S02_wave_FY22_Q1_重访__en"
 
 
 def test_a_suppressed_wave_stays_suppressed_and_is_not_compared(con):

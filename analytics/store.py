@@ -8,10 +8,12 @@ The store opens and migrates; it builds no data. The entry points (the dashboard
 CLI's ``open_store``) fill a missing default database from the shipped demo inputs in ``data/demo/`` through
 :func:`analytics.demo.ensure_default_database`, so that a fresh clone shows a populated dashboard without setup.
 
-DuckDB's ``memory_limit`` is 3GB on every connection (``JINGMIN_MEMORY_LIMIT`` sets another size,
+DuckDB's ``memory_limit`` is 2.4GB on every connection (``JINGMIN_MEMORY_LIMIT`` sets another size,
 e.g. ``8GB``, or ``none`` for DuckDB's own default of 80% of RAM); work beyond it spills to
-``<database>.tmp``. With 3GB a 10-million-row survey loads within 4 GB of process memory on the
-24 GB reference machine while the dashboard stays responsive beside it (benchmarks/README.md).
+``<database>.tmp``. The limit bounds DuckDB's buffers, not the process: Python, pandas and DuckDB's allocations
+outside its buffer pool added about 0.5 GB to a 10-million-row load, whose buffers fill whatever limit is set (3GB
+gave 3.36-3.45 GB of process memory). 2.4GB keeps that load within 3 GB (2.85 GB) at the same CPU time
+(benchmarks/README.md, issue 20 target 4); uploads up to the upload limit and every query stay well below it.
 
 The database holds password hashes and survey answers, so it is its owner's only: opening it sets the
 process umask to 077 (every file Jingmin creates afterwards, the database, its ``.wal`` and ``.tmp``
@@ -52,7 +54,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DB_PATH = REPO_ROOT / "data" / "jingmin.duckdb"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 MEMORY_LIMIT_ENV = "JINGMIN_MEMORY_LIMIT"
-DEFAULT_MEMORY_LIMIT = "3GB"
+DEFAULT_MEMORY_LIMIT = "2.4GB"  # see the module docstring: DuckDB + the process <= 3 GB
 PRIVATE_UMASK = 0o077  # new files 600, new folders 700
 log = logging.getLogger("jingmin")
 LOCK_TIMEOUT_ENV = "JINGMIN_LOCK_TIMEOUT"
@@ -335,7 +337,7 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
 
 
 def _limit_memory(con: Connection) -> None:
-    """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else 3GB; ``none`` keeps DuckDB's default. Bulk
+    """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT``; ``none`` keeps DuckDB's default. Bulk
     inserts write one row group at a time (``store/write_buffer``).
 
     A SET, not a connect config, so that other connections to the same file without that config stay

@@ -125,7 +125,7 @@ class IngestResult:
 # short rows peaked at 1.73 GB RSS on two threads against 1.48 GB on one, while the 190 MB benchmark file of 1M
 # 20-column rows peaked at 0.89 GB on two threads. The 1.5 GB bound is promised for files up to the default upload
 # limit (UPLOAD_BOUND_BYTES); a larger file can only be loaded once an administrator raises upload_max_mb (a bulk
-# load from the command line), and is bounded by DuckDB's memory_limit (3 GB, JINGMIN_MEMORY_LIMIT) instead.
+# load from the command line), and is bounded by DuckDB's memory_limit (2.4 GB, JINGMIN_MEMORY_LIMIT) instead.
 SINGLE_THREAD_BYTES = 64 * 1_048_576
 UPLOAD_BOUND_BYTES = 200 * 1_048_576
 TWO_THREAD_MAX_ROWS = 2_000_000

@@ -1,4 +1,4 @@
-"""The DuckDB memory limit every connection gets: 3GB unless JINGMIN_MEMORY_LIMIT says otherwise."""
+"""The DuckDB memory limit every connection gets: 2.4GB unless JINGMIN_MEMORY_LIMIT says otherwise."""
 
 import duckdb
 import pytest
@@ -17,13 +17,13 @@ def expected(size):
     return limit_bytes(con)
 
 
-def test_default_limit_is_3gb(tmp_path, monkeypatch):
+def test_default_limit_is_2_4gb(tmp_path, monkeypatch):
     monkeypatch.delenv(store.MEMORY_LIMIT_ENV, raising=False)
     con = store.connect(tmp_path / "a.duckdb")
-    assert limit_bytes(con) == expected("3GB")
+    assert limit_bytes(con) == expected("2.4GB")
     con.close()
     read_only = store.connect(tmp_path / "a.duckdb", read_only=True)
-    assert limit_bytes(read_only) == expected("3GB")
+    assert limit_bytes(read_only) == expected("2.4GB")
 
 
 def test_limit_from_the_environment(tmp_path, monkeypatch):
@@ -34,7 +34,7 @@ def test_limit_from_the_environment(tmp_path, monkeypatch):
 def test_none_keeps_duckdb_default(tmp_path, monkeypatch):
     monkeypatch.setenv(store.MEMORY_LIMIT_ENV, "none")
     assert limit_bytes(store.connect(tmp_path / "a.duckdb")) == limit_bytes(duckdb.connect())
-    assert limit_bytes(duckdb.connect()) != expected("3GB")
+    assert limit_bytes(duckdb.connect()) != expected("2.4GB")
 
 
 def test_a_bad_limit_is_a_config_error(tmp_path, monkeypatch):

@@ -337,8 +337,8 @@ def connect(path: str | os.PathLike[str] | None = None, *, read_only: bool = Fal
 
 
 def _limit_memory(con: Connection) -> None:
-    """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT``; ``none`` keeps DuckDB's default. Bulk
-    inserts write one row group at a time (``store/write_buffer``).
+    """Apply the memory limit: ``$JINGMIN_MEMORY_LIMIT``, else ``DEFAULT_MEMORY_LIMIT``; ``none`` keeps DuckDB's
+    default. Bulk inserts write one row group at a time (``store/write_buffer``).
 
     A SET, not a connect config, so that other connections to the same file without that config stay
     possible."""

@@ -110,9 +110,11 @@ SQL_LITERALS_LEFT = {
     # analytics/ingest: only SQL whose shape the file decides is left, generated from allow-listed identifiers
     # (sqlrun.ident): the field views and answer views of the column plan (plan.py), the staged read and the
     # kept, hashed columns (raw.py), read_csv's column list and the workbook's table (reading.py), the date
-    # order probe and the parse of each given field (typed.py). Fixed statements and the per-field check
-    # templates (@F, sqlrun.field_sql) are named files under analytics/sql/ingest/.
-    "analytics/ingest/plan.py": 5,
+    # order probe and the parse of each given field (typed.py), the answer cells coded one column per item column
+    # (checks.py: the table, its chunks, the long view). Fixed statements and the per-field check templates (@F,
+    # sqlrun.field_sql) are named files under analytics/sql/ingest/.
+    "analytics/ingest/checks.py": 3,
+    "analytics/ingest/plan.py": 4,
     "analytics/ingest/raw.py": 2,
     "analytics/ingest/reading.py": 3,
     "analytics/ingest/typed.py": 4,

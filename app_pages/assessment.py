@@ -180,7 +180,7 @@ def target_editor(version: str, labels: dict[str, str], level: str) -> None:
             return
         with st.form("as_target_form"):
             key = st.selectbox(tr("assess.col.component"), list(labels), format_func=labels.__getitem__,
-                               key="as_target_component")
+                               key=common.carried("as_target_component"))
             value = st.number_input(tr("assess.targets.value_help"), value=0.8, step=0.01, format="%.3f",
                                     key="as_target_value")
             # Labels looked up now, not in format functions: Streamlit may call those after the run.
@@ -274,10 +274,10 @@ for widget_key, allowed in (("as_scheme", scheme_names), (f"as_period_{f.period_
     if widget_key in st.session_state and st.session_state[widget_key] not in allowed:
         del st.session_state[widget_key]
 scheme_shown = {s.name: s.name + (" ★" if s.is_default else "") for s in schemes}
-scheme_name = left.selectbox(tr("assess.scheme_pick"), scheme_names, key="as_scheme",
+scheme_name = left.selectbox(tr("assess.scheme_pick"), scheme_names, key=common.carried("as_scheme"),
                              format_func=scheme_shown.__getitem__)
 period = middle.selectbox(tr("assess.period"), list(f.periods), index=len(f.periods) - 1,
-                          key=f"as_period_{f.period_kind}")
+                          key=common.carried(f"as_period_{f.period_kind}"))
 others = [n for n in scheme_names if n != scheme_name]
 other_labels = {"": tr("assess.compare_none"), **{n: n for n in others}}
 compare_with = right.selectbox(tr("assess.compare_with"), list(other_labels), format_func=other_labels.__getitem__,

@@ -44,11 +44,11 @@ names = {r["code"]: f"{jurisdiction_name({**r, 'jurisdiction': r['code']}, lang)
 item_names = {r["item"]: r["label_zh"] if lang == "zh" else r["label_en"] for r in items.to_dict("records")}
 left, middle, right = st.columns(3)
 indicator = left.selectbox(common.tr("breakdowns.indicator"), list(labels), format_func=labels.__getitem__,
-                           key="bd_indicator")
+                           key=common.carried("bd_indicator"))
 code = middle.selectbox(common.tr("breakdowns.jurisdiction"), codes, format_func=names.__getitem__,
-                        key="bd_jurisdiction")
+                        key=common.carried("bd_jurisdiction"))
 item = right.selectbox(common.tr("breakdowns.group"), list(item_names), format_func=item_names.__getitem__,
-                       key="bd_group")
+                       key=common.carried("bd_group"))
 try:
     result = cached_breakdown(common.data_version(), repr(sel), indicator, code, item, sel)
 except JingminError as exc:

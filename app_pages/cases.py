@@ -61,7 +61,7 @@ in_range = [p for p in case_periods if p in f.periods]
 periods = in_range or case_periods
 options = [*reversed(periods), "all"]
 option_names = {p: tr("cases.period_all") if p == "all" else p for p in options}
-chosen = st.selectbox(tr("cases.period_pick"), options, key=f"cases_period_{f.period_kind}",
+chosen = st.selectbox(tr("cases.period_pick"), options, key=common.carried(f"cases_period_{f.period_kind}"),
                       format_func=option_names.__getitem__)
 period_label = tr("cases.period_all") if chosen == "all" else chosen
 if chosen == "all":
@@ -130,12 +130,13 @@ st.subheader(tr("cases.trends"))
 trend = table[table["period"].isin(periods)]
 left, right = st.columns([1, 2])
 metric = left.selectbox(tr("cases.trend_metric"), keys, index=keys.index("callback_satisfaction"),
-                        format_func=labels.__getitem__, key="cases_trend_metric")
+                        format_func=labels.__getitem__, key=common.carried("cases_trend_metric"))
 names = {r["jurisdiction"]: jurisdiction_name(r, lang)
          for r in trend.drop_duplicates("jurisdiction").to_dict("records")}
 codes = list(names)
 shown = right.multiselect(tr("cases.trend_pick"), codes, default=codes[: min(len(codes), 4)],
-                          max_selections=MAX_LINES, format_func=names.__getitem__, key=f"cases_trend_pick_{f.level}")
+                          max_selections=MAX_LINES, format_func=names.__getitem__,
+                          key=common.carried(f"cases_trend_pick_{f.level}"))
 unit = cases.METRICS[metric].unit
 scale = 100.0 if unit == "rate" else 1.0
 fig = go.Figure()

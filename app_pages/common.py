@@ -233,6 +233,33 @@ def tr(key: str, **params: Any) -> str:
     return t(key, lang(), **params)
 
 
+# Keys of select widgets (select box, multiselect, radio) whose option labels are in the chosen language.
+CARRIED_KEYS = "_carried_keys"
+
+
+def carried(key: str) -> str:
+    """``key``, registered so that its widget keeps its value over a language switch; use it as the widget's key.
+
+    Streamlit keeps a select widget's value as the labels it shows, and a keyed widget outlives a change of its
+    labels: after a switch of language none of the old labels is an option any more, so Streamlit drops the value
+    (a multiselect empties, a select box falls back to its default). :func:`carry_choices`, run when the language
+    changes, sets each registered widget's value again as its options (codes), which no label change affects.
+    """
+    st.session_state.setdefault(CARRIED_KEYS, set()).add(key)
+    return key
+
+
+def carry_choices() -> None:
+    """``on_change`` of the language: every :func:`carried` widget still on the page keeps what was chosen.
+
+    Runs before the script, while the values still read as options through the previous run's labels; a value set
+    through the Session State API is taken as options by the widget of the next run, not as labels.
+    """
+    for key in st.session_state.get(CARRIED_KEYS, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def picker(label: str, options: list[Any], name: str, *, format_func: Any, default: Any = None,
            container: Any = None, radio: bool = False) -> Any:
     """A selectbox (or horizontal radio) whose shown labels follow a language switch; returns the choice.
@@ -385,7 +412,7 @@ def sidebar() -> Selection:
     jurisdictions, weighting, comparison rule and this run's user.
     """
     st.sidebar.radio(tr("sidebar.language"), LANGUAGES, key="lang", horizontal=True,
-                     format_func=LANGUAGE_NAMES.__getitem__)
+                     format_func=LANGUAGE_NAMES.__getitem__, on_change=carry_choices)
     version = data_version()
     months = cached_months(version)
     st.sidebar.subheader(tr("sidebar.filters"))
@@ -423,7 +450,7 @@ def sidebar() -> Selection:
         at_level = at_level[at_level["code"].isin(visible)]
     names = dict(zip(at_level["code"], at_level["name_zh" if lang() == "zh" else "name_en"], strict=True))
     labels_by_code = {code: f"{name} ({code})" for code, name in names.items()}
-    picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=f"jur_{level}",
+    picked = st.sidebar.multiselect(tr("sidebar.jurisdictions"), list(names), key=carried(f"jur_{level}"),
                                     format_func=labels_by_code.__getitem__, placeholder=tr("sidebar.all"))
     weighted = st.sidebar.toggle(tr("sidebar.weighted"), key="weighted", help=tr("sidebar.weighted_help"))
     comparison_names = {c: tr(f"selection.compared_with.{c}") for c in COMPARISONS}

@@ -154,14 +154,14 @@ def peer_group_editor(version: str, level: str, groups: pd.DataFrame) -> None:
         member_labels = {code: f"{name} ({code})" for code, name in member_names.items()}
         with st.form("cmp_peer_form", clear_on_submit=True):
             name = st.text_input(tr("compare.peers.name"), key="cmp_peer_name")
-            members = st.multiselect(tr("compare.peers.members"), list(member_names), key="cmp_peer_members",
-                                     format_func=member_labels.__getitem__)
+            members = st.multiselect(tr("compare.peers.members"), list(member_names),
+                                     key=common.carried("cmp_peer_members"), format_func=member_labels.__getitem__)
             if st.form_submit_button(tr("compare.peers.save")):
                 common.write_and_rerun(lambda con: peers.save_peer_group(con, name, members, user=common.user()),
                                        "cmp_flash", tr("compare.peers.saved", name=common.plain(name.strip())))
         existing = sorted(groups["group_name"].unique())
         if existing:
-            doomed = st.selectbox(tr("compare.peers.existing"), existing, key="cmp_peer_delete_pick")
+            doomed = st.selectbox(tr("compare.peers.existing"), existing, key=common.carried("cmp_peer_delete_pick"))
             if st.button(tr("compare.peers.delete"), key="cmp_peer_delete"):
                 common.write_and_rerun(lambda con: peers.delete_peer_group(con, doomed, user=common.user()),
                                        "cmp_flash", tr("compare.peers.deleted", name=common.plain(doomed)))
@@ -176,7 +176,7 @@ def pick_benchmark(indicator: str, period: str) -> dict[str, Any] | None:
     if not options:
         return None
     none = tr("published.benchmark_none")
-    pick = st.selectbox(tr("published.benchmark_pick"), [none, *options], key="cmp_benchmark",
+    pick = st.selectbox(tr("published.benchmark_pick"), [none, *options], key=common.carried("cmp_benchmark"),
                         format_func=lambda k: k if k == none else options[k])
     if pick == none:
         return None
@@ -277,11 +277,12 @@ left, middle, right = st.columns(3)
 latest = common.indicator_table(f, changes=False, periods=(f.latest,))
 with_data = set(latest.loc[latest["estimate"].notna(), "indicator"]) if not latest.empty else set()
 first = next((i for i, key in enumerate(labels) if key in with_data), 0)
-indicator = left.selectbox(tr("compare.indicator"), list(labels), index=first, key="cmp_indicator",
+indicator = left.selectbox(tr("compare.indicator"), list(labels), index=first, key=common.carried("cmp_indicator"),
                            format_func=labels.__getitem__)
 periods = list(f.periods)
-period = middle.selectbox(tr("compare.period"), periods, index=len(periods) - 1, key=f"cmp_period_{f.period_kind}")
-group = right.selectbox(tr("compare.peer_group"), list(group_labels), key=f"cmp_group_{f.level}",
+period = middle.selectbox(tr("compare.period"), periods, index=len(periods) - 1,
+                          key=common.carried(f"cmp_period_{f.period_kind}"))
+group = right.selectbox(tr("compare.peer_group"), list(group_labels), key=common.carried(f"cmp_group_{f.level}"),
                         format_func=group_labels.__getitem__)
 
 result = None

@@ -72,7 +72,7 @@ def respondent_download(batches: pd.DataFrame, current: User) -> None:
     labels = {int(r["batch_id"]): f"{r['batch_id']}: {r['source_name']} (n={r['row_count']})"
               for r in surveys.to_dict("records")}
     picked = st.selectbox(common.tr("data.respondents_batch"), list(labels), format_func=labels.__getitem__,
-                          key="data_resp_batch")
+                          key=common.carried("data_resp_batch"))
     if st.button(common.tr("data.respondents_prepare"), key="data_resp_prepare"):
         try:
             with common.writer() as con:
@@ -134,7 +134,8 @@ def published_loads(current: User) -> None:
     if loaded.empty:
         return
     records = {int(r["load_id"]): r for r in loaded.to_dict("records")}
-    picked = st.selectbox(common.tr("published.data.remove_pick"), list(records), key="data_pub_remove_id",
+    picked = st.selectbox(common.tr("published.data.remove_pick"), list(records),
+                          key=common.carried("data_pub_remove_id"),
                           format_func=lambda i: f"{i}: {records[i]['source_name']} ({records[i]['root']})")
     chosen = records[picked]
     confirmed = st.checkbox(common.tr("published.data.remove_confirm", load=picked, name=chosen["source_name"],
@@ -159,7 +160,7 @@ def item_editor(current: User) -> None:
     name = left.text_input(common.tr("defs.item.name"), key="defs_item_name")
     label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_item_label_zh")
     label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_item_label_en")
-    scale = st.selectbox(common.tr("defs.item.scale"), list(SCALES), key="defs_item_scale",
+    scale = st.selectbox(common.tr("defs.item.scale"), list(SCALES), key=common.carried("defs_item_scale"),
                          format_func=lambda s: f"{s} — {SCALES[s].description}")
     codes = st.text_area(common.tr("defs.item.codes"), key="defs_item_codes")
     dk = st.text_input(common.tr("defs.item.dk"), key="defs_item_dk")
@@ -177,7 +178,7 @@ def item_editor(current: User) -> None:
     removable = [i.item for i in cached_items(common.data_version()) if i.item not in define.BUILT_IN_ITEMS]
     if not removable:
         return
-    picked = st.selectbox(common.tr("defs.item.remove_pick"), removable, key="defs_item_remove_pick")
+    picked = st.selectbox(common.tr("defs.item.remove_pick"), removable, key=common.carried("defs_item_remove_pick"))
     if st.button(common.tr("defs.item.remove"), key="defs_item_remove"):
         common.write_and_rerun(lambda con: define.remove_item(con, picked, user=current), "defs_saved",
                                common.tr("defs.item.removed", name=common.plain(picked)))
@@ -190,17 +191,17 @@ def indicator_editor(current: User) -> None:
     key = left.text_input(common.tr("defs.ind.key"), key="defs_ind_key")
     label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_ind_label_zh")
     label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_ind_label_en")
-    item_name = st.selectbox(common.tr("defs.ind.item"), list(items), key="defs_ind_item",
+    item_name = st.selectbox(common.tr("defs.ind.item"), list(items), key=common.carried("defs_ind_item"),
                              format_func=lambda n: f"{n} — {items[n].label_zh if lang == 'zh' else items[n].label_en}"
                              f" ({items[n].scale})")
     kinds = {k: common.tr(f"defs.ind.kind.{k}") for k in definitions.INDICATOR_KINDS}
-    kind = st.radio(common.tr("defs.ind.kind_label"), list(kinds), key="defs_ind_kind", format_func=kinds.__getitem__,
-                    horizontal=True)
+    kind = st.radio(common.tr("defs.ind.kind_label"), list(kinds), key=common.carried("defs_ind_kind"),
+                    format_func=kinds.__getitem__, horizontal=True)
     item = items[item_name]
     top: list[str] = []
     unit = ""
     if kind == "rate":
-        top = st.multiselect(common.tr("defs.ind.top"), list(item.codes), key="defs_ind_top",
+        top = st.multiselect(common.tr("defs.ind.top"), list(item.codes), key=common.carried("defs_ind_top"),
                              format_func=lambda c: f"{c} {item.codes[c].get(lang, c)}")
     else:
         unit = st.text_input(common.tr("defs.ind.unit"), key="defs_ind_unit")
@@ -220,7 +221,7 @@ def indicator_editor(current: User) -> None:
     if not removable:
         st.caption(common.tr("defs.none_removable"))
         return
-    picked = st.selectbox(common.tr("defs.ind.remove_pick"), removable, key="defs_ind_remove_pick")
+    picked = st.selectbox(common.tr("defs.ind.remove_pick"), removable, key=common.carried("defs_ind_remove_pick"))
     if st.button(common.tr("defs.ind.remove"), key="defs_ind_remove"):
         common.write_and_rerun(lambda con: define.remove_indicator(con, picked, user=current), "defs_saved",
                                common.tr("defs.ind.removed", name=common.plain(picked)))

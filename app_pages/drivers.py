@@ -35,12 +35,12 @@ c1, c2, c3 = st.columns(3)
 indicators = list(indicator_labels)
 indicator = c1.selectbox(tr("drivers.outcome"), indicators,
                          index=indicators.index("satisfaction") if "satisfaction" in indicators else 0,
-                         format_func=indicator_labels.__getitem__, key="drivers_outcome")
+                         format_func=indicator_labels.__getitem__, key=common.carried("drivers_outcome"))
 split_names = {"all": tr("drivers.split_all"), "district": tr("drivers.split_district")}
-split = c2.radio(tr("drivers.split"), list(split_names), horizontal=True, key="drivers_split",
+split = c2.radio(tr("drivers.split"), list(split_names), horizontal=True, key=common.carried("drivers_split"),
                  format_func=split_names.__getitem__)
 method_names = {m: tr(f"drivers.method_{m}") for m in drivers.METHODS}
-method = c3.selectbox(tr("drivers.method"), list(drivers.METHODS), key="drivers_method",
+method = c3.selectbox(tr("drivers.method"), list(drivers.METHODS), key=common.carried("drivers_method"),
                       format_func=method_names.__getitem__)
 
 try:
@@ -56,7 +56,7 @@ groups = list(dict.fromkeys(table["group"]))
 group_names = {g: (table.loc[table["group"] == g, "name_zh" if lang == "zh" else "name_en"].iloc[0] or g)
                for g in groups}
 group = st.selectbox(tr("drivers.group"), groups, format_func=group_names.__getitem__,
-                     key=f"drivers_group_{split}") if len(groups) > 1 else groups[0]
+                     key=common.carried(f"drivers_group_{split}")) if len(groups) > 1 else groups[0]
 data = table[table["group"] == group].sort_values("rank")
 label_col = "label_zh" if lang == "zh" else "label_en"
 first = data.iloc[0]

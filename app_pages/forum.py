@@ -57,7 +57,7 @@ def pick_jurisdiction(registry: pd.DataFrame, visible: set[str] | None, default:
              for r in rows.to_dict("records")}
     codes = list(names)
     index = codes.index(default) if default in codes else 0
-    return st.selectbox(tr("forum.page.jurisdiction"), codes, index=index, key="forum_jurisdiction",
+    return st.selectbox(tr("forum.page.jurisdiction"), codes, index=index, key=common.carried("forum_jurisdiction"),
                         format_func=names.__getitem__)
 
 
@@ -114,7 +114,7 @@ def show_trend(s: ForumSummary) -> None:
     st.header(tr("forum.page.trend"))
     labels = {tile.indicator: tile.label for tile in s.tiles}
     key = st.selectbox(tr("forum.page.trend_pick"), list(labels), format_func=labels.__getitem__,
-                       key="forum_trend_indicator")
+                       key=common.carried("forum_trend_indicator"))
     tile = s.tile(key)
     fig = go.Figure()
     for index, series in enumerate(tile.trend):
@@ -245,7 +245,7 @@ def pick_benchmark(s: ForumSummary) -> ForumSummary:
     none = ""
     options[none] = tr("published.forum_pick_none")
     pick = st.selectbox(tr("published.benchmark_pick"), list(options), format_func=options.__getitem__,
-                        key="forum_published")
+                        key=common.carried("forum_published"))
     if pick == none:
         return s
     root, code, grp = pick.split("\x1f")
@@ -317,7 +317,7 @@ with st.expander(tr("forum.page.settings"), expanded=not clean):
     with right:
         period = st.selectbox(tr("forum.page.period"), periods,
                               index=periods.index(f.latest) if f.latest in periods else 0,
-                              key=f"forum_period_{f.period_kind}")
+                              key=common.carried(f"forum_period_{f.period_kind}"))
     # the assessment's targets are per calendar period: not offered for a survey wave
     with_assessment = f.period_kind != WAVE_KIND and st.checkbox(tr("assess.forum.option"), key="forum_assessment")
 

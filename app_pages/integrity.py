@@ -52,7 +52,8 @@ if not f.periods:
 version = common.data_version()
 user = common.user()
 periods = list(f.periods)
-period = st.selectbox(tr("integrity.period"), list(reversed(periods)), key=f"int_period_{f.period_kind}")
+period = st.selectbox(tr("integrity.period"), list(reversed(periods)),
+                      key=common.carried(f"int_period_{f.period_kind}"))
 sel = f.with_(periods=(period,), weighted=False)  # the sidebar's selection; the checks read respondents unweighted
 try:
     flags = flags_table(version, period, f.level, f.jurisdiction_codes, user, repr(user))

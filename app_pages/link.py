@@ -54,7 +54,8 @@ c1, c2, c3 = st.columns(3)
 metrics = list(link.X_METRICS)
 # Grouped by where the metric comes from (case work, prevention, residents' voice), named in the label.
 metric = c1.selectbox(tr("link.metric"), metrics, index=metrics.index("callback_satisfaction"),
-                      format_func=lambda k: f"{source_labels[k]} · {metric_labels[k]}", key="link_metric")
+                      format_func=lambda k: f"{source_labels[k]} · {metric_labels[k]}",
+                      key=common.carried("link_metric"))
 metric_period_list = periods_with_metric(version, f.period_kind, metric)
 if not metric_period_list:
     st.info(tr("link.no_metric_data"))
@@ -64,9 +65,9 @@ options = ["all", *reversed(common_periods)]
 indicators = list(indicator_labels)
 indicator = c2.selectbox(tr("link.indicator"), indicators,
                          index=indicators.index("satisfaction") if "satisfaction" in indicators else 0,
-                         format_func=indicator_labels.__getitem__, key="link_indicator")
+                         format_func=indicator_labels.__getitem__, key=common.carried("link_indicator"))
 option_names = {p: tr("cases.period_all") if p == "all" else p for p in options}
-chosen = c3.selectbox(tr("link.period"), options, key=f"link_period_{f.period_kind}",
+chosen = c3.selectbox(tr("link.period"), options, key=common.carried(f"link_period_{f.period_kind}"),
                       format_func=option_names.__getitem__)
 chosen_sel = f.with_(period_kind="all", periods=()) if chosen == "all" else f.with_(periods=(chosen,))
 

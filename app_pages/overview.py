@@ -68,8 +68,8 @@ def show_benchmark() -> None:
     if not options:
         return
     none = common.tr("published.benchmark_none")
-    pick = st.selectbox(common.tr("published.benchmark_pick"), [none, *options], key="overview_benchmark",
-                        format_func=lambda k: k if k == none else options[k])
+    pick = st.selectbox(common.tr("published.benchmark_pick"), [none, *options],
+                        key=common.carried("overview_benchmark"), format_func=lambda k: k if k == none else options[k])
     if pick == none:
         return
     series = common.published_series(figures, pick).set_index("indicator")

@@ -83,7 +83,7 @@ names = {r["jurisdiction"]: jurisdiction_name(r, lang)
 codes = list(names)
 default = codes[: min(len(codes), 4)]
 shown = st.multiselect(common.tr("trends.pick"), codes, default=default, max_selections=MAX_LINES,
-                       format_func=names.__getitem__, key=f"trend_pick_{f.level}")
+                       format_func=names.__getitem__, key=common.carried(f"trend_pick_{f.level}"))
 if len(codes) > MAX_LINES:
     st.caption(common.tr("trends.too_many", max=MAX_LINES))
 
@@ -92,7 +92,8 @@ pub_all = pub_all[pub_all["indicator"].notna()]
 pub_options = common.published_area_options(pub_all)
 pub_shown = st.multiselect(common.tr("published.trends_pick"), list(pub_options),
                            default=list(pub_options)[:2],
-                           format_func=pub_options.__getitem__, key="trend_published") if pub_options else []
+                           format_func=pub_options.__getitem__,
+                           key=common.carried("trend_published")) if pub_options else []
 
 breaks_all = mode_break_table(common.data_version(), f.with_(jurisdiction_codes=tuple(shown)))
 vs_words = {p: common.compared_with(f, p) for p in f.periods}

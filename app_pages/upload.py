@@ -25,6 +25,8 @@ from app_pages import common
 tr = common.tr
 ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "latin-1"]
 EDITOR_COLUMNS = ["column", "target", "confidence", "reason", "personal_data", "sample"]
+# The date-order choice -> the ingest's dayfirst (None: decide from the file's dates).
+DATE_ORDERS = {"auto": None, "dayfirst": True, "monthfirst": False}
 REASONS = ("synonym", "contains", "tokens", "similar", "mapping", "personal data")
 
 
@@ -33,11 +35,11 @@ def read_options(data: bytes, name: str) -> dict[str, Any]:
     options: dict[str, Any] = {}
     with st.expander(tr("upload.read_options")):
         auto = tr("upload.auto")
-        encoding = st.selectbox(tr("upload.encoding"), [auto, *ENCODINGS], key="up_encoding")
+        encoding = st.selectbox(tr("upload.encoding"), [auto, *ENCODINGS], key=common.carried("up_encoding"))
         if encoding != auto:
             options["encoding"] = encoding
         delimiter_names = {auto: None, ",": ",", ";": ";", "Tab": "\t", "|": "|"}
-        delimiter = st.selectbox(tr("upload.delimiter"), list(delimiter_names), key="up_delimiter")
+        delimiter = st.selectbox(tr("upload.delimiter"), list(delimiter_names), key=common.carried("up_delimiter"))
         if delimiter_names[delimiter]:
             options["delimiter"] = delimiter_names[delimiter]
         header_row = st.number_input(tr("upload.header_row"), min_value=0, max_value=1000, value=0, step=1,
@@ -53,7 +55,7 @@ def mapping_choice(kind: str) -> str | None:
     """The saved mapping to start from (None = guess from headers)."""
     names = ingest.list_mappings(common.cursor(), kind)["name"].tolist()
     guess = tr("upload.no_saved_mapping")
-    chosen = st.selectbox(tr("upload.saved_mapping"), [guess, *names], key=f"up_mapping_{kind}")
+    chosen = st.selectbox(tr("upload.saved_mapping"), [guess, *names], key=common.carried(f"up_mapping_{kind}"))
     return None if chosen == guess else chosen
 
 
@@ -65,7 +67,7 @@ def show_layout(proposal: ingest.MappingProposal, name: str) -> None:
                   detected=described["encoding_detected"] or none, delimiter=described["delimiter"] or none,
                   header_row=described["header_row"]))
     if proposal.sheet_names:
-        st.selectbox(tr("upload.sheet"), proposal.sheet_names, key=f"up_sheet_{name}")
+        st.selectbox(tr("upload.sheet"), proposal.sheet_names, key=common.carried(f"up_sheet_{name}"))
     if proposal.suggested_mapping:
         st.info(tr("upload.suggested", name=common.plain(proposal.suggested_mapping)))
     st.caption(tr("upload.preview"))
@@ -204,8 +206,8 @@ def parent_choice(kind: str) -> str | None:
     name_col = "name_zh" if common.lang() == "zh" else "name_en"
     labels = {None: tr("upload.within_all")}
     labels.update({r["code"]: f"{r[name_col]} ({r['code']})" for r in parents.to_dict("records")})
-    return st.selectbox(tr("upload.within"), list(labels), format_func=labels.__getitem__, key="up_within",
-                        help=tr("upload.within_help"))
+    return st.selectbox(tr("upload.within"), list(labels), format_func=labels.__getitem__,
+                        key=common.carried("up_within"), help=tr("upload.within_help"))
 
 
 def acknowledge_unmapped(proposal: ingest.MappingProposal, edited: pd.DataFrame) -> list[str] | None:
@@ -341,8 +343,8 @@ def upload_section() -> None:
     kind_names[RESULTS_KIND] = tr("published.upload.kind")
     data_file = st.file_uploader(tr("upload.file"), type=["csv", "txt", "tsv", "xlsx"], key="up_file",
                                  help=tr("upload.limit", mb=f"{ingest.upload_limit_mb(common.cursor()):g}"))
-    kind = st.radio(tr("upload.kind_label"), kinds, index=kinds.index("survey"), horizontal=True, key="up_kind",
-                    format_func=kind_names.__getitem__)
+    kind = st.radio(tr("upload.kind_label"), kinds, index=kinds.index("survey"), horizontal=True,
+                    key=common.carried("up_kind"), format_func=kind_names.__getitem__)
     if data_file is None:
         return
     data, name = data_file.getvalue(), data_file.name
@@ -363,8 +365,9 @@ def upload_section() -> None:
     value_maps = value_map_overrides(proposal)
     within = parent_choice(kind)
     acknowledged = acknowledge_unmapped(proposal, edited)
-    order = {tr("upload.dates.auto"): None, tr("upload.dates.dayfirst"): True, tr("upload.dates.monthfirst"): False}
-    dayfirst = order[st.radio(tr("upload.dates_label"), list(order), horizontal=True, key="up_dayfirst")]
+    date_order_names = {name: tr(f"upload.dates.{name}") for name in DATE_ORDERS}
+    dayfirst = DATE_ORDERS[st.radio(tr("upload.dates_label"), list(DATE_ORDERS), horizontal=True,
+                                       format_func=date_order_names.__getitem__, key=common.carried("up_dayfirst"))]
     create = False
     if kind != "jurisdictions":
         create = st.checkbox(tr("upload.create_jurisdictions"), key="up_create")
@@ -459,19 +462,20 @@ def results_spec(spec: published.ResultsSpec, roles: pd.DataFrame, measures: pd.
     # Labels computed here, not in a lambda: a format function must not read the session (language) later.
     format_names = {v: tr(f"published.upload.format.{v}") for v in formats}
     value_format = left.selectbox(tr("published.upload.value_format"), formats,
-                                  index=formats.index(spec.value_format), key="up_pub_format",
+                                  index=formats.index(spec.value_format), key=common.carried("up_pub_format"),
                                   format_func=format_names.__getitem__)
     windows = list(published.WINDOWS)
     window_names = {v: tr(f"published.upload.window_kind.{v}") for v in windows}
     window = middle.selectbox(tr("published.upload.window"), windows, index=windows.index(spec.window),
-                              key="up_pub_window", format_func=window_names.__getitem__)
+                              key=common.carried("up_pub_window"), format_func=window_names.__getitem__)
     scale = None
     if value_format == "mean":
         low = right.number_input(tr("published.upload.scale_min"), value=0.0, key="up_pub_scale_min")
         high = right.number_input(tr("published.upload.scale_max"), value=10.0, key="up_pub_scale_max")
         scale = (low, high)
-    order = {tr("upload.dates.auto"): None, tr("upload.dates.dayfirst"): True, tr("upload.dates.monthfirst"): False}
-    dayfirst = order[st.radio(tr("upload.dates_label"), list(order), horizontal=True, key="up_pub_dayfirst")]
+    date_order_names = {name: tr(f"upload.dates.{name}") for name in DATE_ORDERS}
+    dayfirst = DATE_ORDERS[st.radio(tr("upload.dates_label"), list(DATE_ORDERS), horizontal=True,
+                                       format_func=date_order_names.__getitem__, key=common.carried("up_pub_dayfirst"))]
     source = st.text_input(tr("published.upload.source"), key="up_pub_source").strip() or None
     return published.ResultsSpec(
         root=root, shape="long" if "value" in columns else "wide", columns=columns, measure_columns=measure_columns,
@@ -568,7 +572,7 @@ def remove_section(loaded: pd.DataFrame) -> None:
     labels = {b: tr("upload.remove_label", **v) for b, v in facts.items()}
     st.subheader(tr("upload.remove"))
     picked = st.selectbox(tr("upload.remove_pick"), list(labels), index=None, format_func=labels.__getitem__,
-                          placeholder=tr("upload.remove_pick"), key="up_remove_id")
+                          placeholder=tr("upload.remove_pick"), key=common.carried("up_remove_id"))
     if picked is None:
         return
     chosen = facts[picked]

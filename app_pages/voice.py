@@ -84,7 +84,7 @@ st.dataframe(pd.DataFrame({
 if user.can("definitions"):
     with st.expander(tr("voice.edit.title")):
         by_key = {t.topic: t for t in dictionary}
-        choice = st.selectbox(tr("voice.edit.topic"), [None, *by_key], key="voice_edit_topic",
+        choice = st.selectbox(tr("voice.edit.topic"), [None, *by_key], key=common.carried("voice_edit_topic"),
                               format_func=lambda k: tr("voice.edit.new") if k is None
                               else by_key[k].label(common.lang()))
         current = by_key.get(choice) if choice is not None else None
@@ -162,9 +162,11 @@ if not user.can("record_detail"):
 left, right = st.columns(2)
 topic_keys = [None, *sorted(names)]
 chosen_topic = left.selectbox(tr("voice.filter.topic"), topic_keys,
-                              format_func=lambda k: "—" if k is None else names.get(k, k))
+                              format_func=lambda k: "—" if k is None else names.get(k, k),
+                              key=common.carried("voice_filter_topic"))
 chosen_tone = right.selectbox(tr("voice.filter.tone"), [None, "positive", "negative", "neutral"],
-                              format_func=lambda v: "—" if v is None else tr(f"voice.tone.{v}"))
+                              format_func=lambda v: "—" if v is None else tr(f"voice.tone.{v}"),
+                      key=common.carried("voice_filter_tone"))
 try:
     demand_rows, comment_rows = texts(version, key, sel, user, chosen_topic, chosen_tone)
 except JingminError as exc:

@@ -72,7 +72,7 @@ def rake_form(frame: pd.DataFrame) -> None:
     st.caption(tr("weights.margin_help"))
     dims = []
     for number in range(1, MAX_MARGINS + 1):
-        chosen = st.multiselect(tr("weights.margin", number=number), columns, key=f"w_margin_{number}",
+        chosen = st.multiselect(tr("weights.margin", number=number), columns, key=common.carried(f"w_margin_{number}"),
                                 default=columns if number == 1 else None)
         if chosen:
             dims.append(chosen)
@@ -83,7 +83,7 @@ def rake_form(frame: pd.DataFrame) -> None:
     labels = {int(r["batch_id"]): f"{r['batch_id']}: {r['source_name']} ({r['survey_mode'] or '?'}, "
                                   f"n={r['respondents']})" for r in batches.to_dict("records")}
     picked = st.multiselect(tr("weights.batches"), list(labels), default=[int(b) for b in complete["batch_id"]],
-                            key="w_batches", format_func=labels.__getitem__)
+                            key=common.carried("w_batches"), format_func=labels.__getitem__)
     per_batch = st.checkbox(tr("weights.per_batch"), key="w_per_batch")
     trim = None
     if st.checkbox(tr("weights.trim"), key="w_trim"):

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import engine, store
+from analytics import engine, geo, store
 from analytics.auth import visible_codes
 from analytics.cases import case_metrics
 from analytics.errors import IngestError
@@ -199,6 +199,11 @@ def test_a_station_user_sees_its_own_communities_and_no_other_stations(con, tmp_
     assert satisfaction(con, "station", own) == {"S1": EXPECTED[("station", "S1")]}
     # the averages above are the whole district's and city's, as for any station user
     assert satisfaction(con, "district", other) == {"D1": pytest.approx(EXPECTED[("district", "D1")])}
+
+
+def test_the_map_does_not_ask_for_community_shapes(con, tmp_path):
+    load_registry(con, tmp_path)
+    assert geo.match_boundaries(con, {}).missing == ["D1", "D2", "S1", "S2", "S3"]
 
 
 def test_figures_per_community_are_not_offered():

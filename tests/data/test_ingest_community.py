@@ -134,6 +134,14 @@ def test_a_community_out_of_place_is_refused_with_its_row(con, tmp_path, rows, r
     assert con.execute("SELECT count(*) FROM jurisdictions").fetchone() == (0,)
 
 
+def test_a_level_no_map_knows_is_still_named_with_the_four_valid_ones(con, tmp_path):
+    with pytest.raises(IngestError) as info:
+        load_registry(con, tmp_path, "code,name_zh,level,parent_code\nC1,市,市,\nX1,总队,总队,C1\n")
+    assert [str(p) for p in info.value.problems] == [
+        "row 3, column level: '总队' is not a valid level (valid: city, district, station, community); add it to "
+        "the value map"]
+
+
 # ------------------------------------------------------------------------------------- figures
 
 

@@ -100,8 +100,9 @@ def match_boundaries(con: Connection, shapes: dict[str, dict[str, Any]]) -> Boun
     stored = set(query_df(con, "leaders/boundary_list", {"level": None, "codes": None})["code"])
     matched = {code: geometry for code, geometry in shapes.items() if code in known}
     unmatched = sorted(code for code in shapes if code not in known)
+    # A community (below a station) is drawn as part of its station: the map has no community level.
     missing = sorted(code for code, level in registry
-                     if level != "city" and code not in matched and code not in stored)
+                     if level in ("district", "station") and code not in matched and code not in stored)
     return BoundaryMatch(matched, unmatched, missing)
 
 

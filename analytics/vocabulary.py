@@ -52,7 +52,10 @@ OUTCOMES = ("solved", "mediated", "mediation_failed", "referred", "unsolved", "a
 CALLBACK_RESULTS = ("satisfied", "basically_satisfied", "dissatisfied")
 # Survey modes the catalog names; any other label a file gives is kept as it is.
 SURVEY_MODES = ("mail", "online", "phone", "face_to_face", "sms", "ivr", "qr_code")
-LEVELS = ("city", "district", "station")
+# Registry levels, top down. A community (社区/村, 警务区, 警务室) sits under a station: residents are sampled by
+# village or community, so survey and case rows may be coded to one; its rows count in its station's, district's
+# and city's figures through the ancestors. Figures per community are not offered (analytics.choices.LEVELS).
+LEVELS = ("city", "district", "station", "community")
 # The item holding age in whole years, and the ages a person can have: a number outside is a row problem.
 AGE_YEARS_ITEM = "age"
 AGE_YEARS_RANGE = (0, 120)
@@ -397,7 +400,12 @@ FIELD_VALUE_MAPS: dict[str, dict[str, str]] = {
     "rectification_status": {"已整改": "rectified", "整改完成": "rectified", "未整改": "pending",
                              "整改中": "pending", "待整改": "pending"},
     "level": {"市": "city", "市局": "city", "区": "district", "分局": "district", "县": "district",
-              "区县": "district", "派出所": "station", "所": "station"},
+              "区县": "district", "派出所": "station", "所": "station",
+              "社区": "community", "村": "community", "村委会": "community", "居委会": "community",
+              "村居": "community", "社区/村": "community", "村/社区": "community", "行政村": "community",
+              "自然村": "community", "警务区": "community", "警务室": "community", "社区警务室": "community",
+              "社区警务区": "community", "village": "community", "neighbourhood": "community",
+              "neighborhood": "community", "beat": "community"},
 }
 BOOL_MAP = {"1": "true", "0": "false", "是": "true", "否": "false", "yes": "true", "no": "false", "y": "true",
             "n": "false", "true": "true", "false": "false", "有": "true", "没有": "false", "成功": "true",

@@ -23,6 +23,9 @@ def cached_breakdown(version: str, sel_key: str, indicator: str, code: str, item
     return breakdowns.breakdown(common.cursor(), _sel, indicator, code, item)
 
 
+LEVEL_ORDER = ("city", "district", "station")  # the picker's order; the levels a figure can be shown for
+
+
 f = common.page_start(common.tr("breakdowns.title"))
 sel = f  # the sidebar's selection
 labels = common.indicator_labels()
@@ -34,11 +37,13 @@ if items.empty:
 
 registry = common.cached_jurisdictions(common.data_version())
 visible = common.visible_codes()
-places = registry if visible is None else registry[registry["code"].isin(visible)]
+# Figures per community (below a station) are not offered: their respondents count in their station's.
+places = registry[registry["level"].isin(LEVEL_ORDER)]
+places = places if visible is None else places[places["code"].isin(visible)]
 if f.jurisdiction_codes:
     places = places[places["code"].isin(f.jurisdiction_codes) | (places["level"] == "city")]
 level_of = dict(zip(places["code"], places["level"], strict=True))  # looked up per code by the sort below
-codes = sorted(level_of, key=lambda c: (["city", "district", "station"].index(level_of[c]), common.natural_key(c)))
+codes = sorted(level_of, key=lambda c: (LEVEL_ORDER.index(level_of[c]), common.natural_key(c)))
 names = {r["code"]: f"{jurisdiction_name({**r, 'jurisdiction': r['code']}, lang)} ({r['code']})"
          for r in places.to_dict("records")}
 item_names = {r["item"]: r["label_zh"] if lang == "zh" else r["label_en"] for r in items.to_dict("records")}

@@ -51,7 +51,9 @@ def cached_summary(version: str, sel: Selection, jurisdiction: str, lang: str) -
 def pick_jurisdiction(registry: pd.DataFrame, visible: set[str] | None, default: str | None) -> str:
     """The jurisdiction picker: stations first, then districts and the city; default from the sidebar."""
     order = {"station": 0, "district": 1, "city": 2}
-    rows = registry if visible is None else registry[registry["code"].isin(visible)]
+    # Communities (below a station) have no forum of their own: their residents are in their station's.
+    rows = registry[registry["level"].isin(order)]
+    rows = rows if visible is None else rows[rows["code"].isin(visible)]
     rows = rows.assign(_o=rows["level"].map(order)).sort_values(["_o", "code"])
     names = {r["code"]: f"{r['name_zh' if common.lang() == 'zh' else 'name_en']} ({r['code']})"
              for r in rows.to_dict("records")}

@@ -185,6 +185,8 @@ def _survey_checks(con: Connection, plan: Plan, items: dict[str, definitions.Ite
     warnings = summary["warnings"]
     if stats["not_station_rows"]:
         warnings.append(problems.note("not_station_rows", n=stats["not_station_rows"]))
+    if stats["community_rows"]:
+        warnings.append(problems.note("community_rows", n=stats["community_rows"]))
     if stats["repeat_in_file"] or stats["repeat_loaded"]:
         warnings.append(problems.note("repeat_person", in_file=stats["repeat_in_file"],
                                       loaded=stats["repeat_loaded"]))

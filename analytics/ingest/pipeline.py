@@ -350,6 +350,8 @@ def _ingest(con: Connection, kind: str, src: SourceFile, layout: Layout, spec: d
         execute(con, "ingest/jurisdictions_check")
         stats = fetch_one(con, "ingest/jurisdictions_stats")
         summary["updated"], summary["added"] = int(stats["updated"]), int(stats["total"] - stats["updated"])
+        if stats["communities"]:
+            warnings.append(problems.note("registry_communities", n=int(stats["communities"])))
     new_jurisdictions = _new_jurisdictions(con) if kind != "jurisdictions" and create_jurisdictions else []
     if new_jurisdictions:
         summary["created_jurisdictions"] = new_jurisdictions

@@ -401,12 +401,12 @@ def test_bad_jurisdiction_file(reg_db):
         "Rejected jurisdictions_bad.csv: 5 problems found; nothing was loaded.",
         "unknown_parent: 1",
         "  row 3, column parent_code: parent 'D09' is neither in the file nor in the registry",
-        "bad_hierarchy: 1",
+        "bad_hierarchy: 2",
         "  row 4, column level: station 'S11' cannot be under station 'S01'",
+        # 村 is kept as a community (below a station) since the fourth level; under a district it is out of place.
+        "  row 7, column level: community 'S13' cannot be under district 'D01'",
         "bad_number: 1",
         "  row 5, column population: '-5' is not a whole number of 0 or more",
         "duplicate_id: 1",
         "  row 6, column code: code 'S12' appears more than once in the file (first at row 5)",
-        "invalid_value: 1",
-        "  row 7, column level: '村' is not a valid level (valid: city, district, station); add it to the value map",
     ]

@@ -1,5 +1,6 @@
 -- Jurisdiction-registry checks of an upload, on the registry as it would be after the upsert:
--- codes unique in the file, parents known, levels nested (city > district > station), at least one root
+-- codes unique in the file, parents known, levels nested (city > district > station > community: a community's
+-- parent is a station, and nothing is under a community), at least one root
 -- city (a registry may hold several cities or agencies, each a root), and no code moved from one root
 -- city to another (a second city's district '1' must not silently take over the first city's '1').
 INSERT INTO ingest_problems
@@ -38,7 +39,8 @@ WHERE (c._row IS NOT NULL OR p._row IS NOT NULL) AND c.level IS NOT NULL AND (
     (c.level = 'city' AND c.parent_code IS NOT NULL)
     OR (c.level <> 'city' AND c.parent_code IS NULL)
     OR (c.level = 'district' AND p.level IS NOT NULL AND p.level <> 'city')
-    OR (c.level = 'station' AND p.level = 'station'));
+    OR (c.level = 'station' AND p.level IN ('station', 'community'))
+    OR (c.level = 'community' AND p.level IS NOT NULL AND p.level <> 'station'));
 
 INSERT INTO ingest_problems
 SELECT NULL, NULL, NULL, 'root_count', 'no_root', json_object('n', 0)

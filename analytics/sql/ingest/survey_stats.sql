@@ -8,8 +8,11 @@ SELECT
         AS answers,
     (SELECT coalesce(sum(n) FILTER (WHERE v.is_dk), 0) FROM per_value JOIN ingest_answer_values v USING (vid))
         AS dont_know,
-    (SELECT count(*) FROM ingest_typed t JOIN jurisdictions j ON j.code = t.jurisdiction WHERE j.level <> 'station')
-        AS not_station_rows,
+    -- rows coded to a district or city; a community's rows count in its station's figures (not in this count)
+    (SELECT count(*) FROM ingest_typed t JOIN jurisdictions j ON j.code = t.jurisdiction
+        WHERE j.level IN ('district', 'city')) AS not_station_rows,
+    (SELECT count(*) FROM ingest_typed t JOIN jurisdictions j ON j.code = t.jurisdiction
+        WHERE j.level = 'community') AS community_rows,
     -- rows whose person already answered earlier in the file: all rows less one per person. Counted on the hash's
     -- 32 bytes, the whole hash (exact), not on its 64-character hex: a 4M-row upload's largest hash table (issue 21)
     (SELECT count(person_hash_bytes) - count(DISTINCT person_hash_bytes) FROM ingest_typed) AS repeat_in_file,

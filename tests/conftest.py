@@ -1,5 +1,7 @@
 """Shared fixtures: databases are built from committed text into tmp_path, never committed binaries."""
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,12 +80,47 @@ def build_synthetic_city(con, *, respondents: int = 6000, seed: int = 7) -> None
     _engine.refresh_cells(con)
 
 
-@pytest.fixture
-def synthetic_db_path(tmp_path):
-    """Path of a database file holding the synthetic city (closed, ready for the app to open)."""
-    path = tmp_path / "synthetic.duckdb"
+def copy_db(template: Path, target: Path) -> Path:
+    """Copy the closed database file ``template`` (and its WAL, if any) to ``target``; returns ``target``."""
+    shutil.copyfile(template, target)
+    wal = template.with_name(template.name + ".wal")
+    if wal.exists():
+        shutil.copyfile(wal, target.with_name(target.name + ".wal"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Callable[[str, Callable[[Path], object]], Path]:
+    """``built_db(name, build)``: the database file ``build(path)`` fills, built once per test session.
+
+    Building a city (migrations, the ingestion pipeline, argon2 password hashes) takes seconds; the same
+    build repeated per test was a large share of the suite's time. A test gets its own copy of the file
+    (:func:`copy_db`, a few milliseconds), never the template itself, so what one test writes no other test
+    sees. ``name`` must name one build: the first ``build`` given for a name is the one that runs.
+    """
+    built: dict[str, Path] = {}
+
+    def get(name: str, build: Callable[[Path], object]) -> Path:
+        if name not in built:
+            path = tmp_path_factory.mktemp(f"template-{name}") / f"{name}.duckdb"
+            build(path)
+            built[name] = path
+        return built[name]
+
+    return get
+
+
+def _build_synthetic(path: Path) -> None:
     con = store.connect(path)
-    build_synthetic_city(con)
-    con.close()
-    return path
+    try:
+        build_synthetic_city(con)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def synthetic_db_path(tmp_path, built_db):
+    """Path of a database file holding the synthetic city (closed, ready for the app to open): this test's own
+    copy of one build per session."""
+    return copy_db(built_db("synthetic", _build_synthetic), tmp_path / "synthetic.duckdb")
 

@@ -10,12 +10,13 @@ import pytest
 
 from analytics import definitions, store
 from tests.app.helpers import open_page, rendered, signed_in
+from tests.conftest import copy_db
 from tests.data.test_scope_cli import build_scope_city
 
 
 @pytest.fixture
-def synthetic_db_path(tmp_path):
-    return build_scope_city(tmp_path / "scope.duckdb")
+def synthetic_db_path(tmp_path, built_db):
+    return copy_db(built_db("scope", build_scope_city), tmp_path / "scope.duckdb")
 
 
 def open_data(app, db, username: str, lang: str = "en"):

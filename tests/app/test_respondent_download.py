@@ -10,13 +10,14 @@ import pytest
 
 from analytics import store
 from tests.app.helpers import signed_in
+from tests.conftest import copy_db
 from tests.data.test_scope_cli import STATION, build_scope_city
 
 
 @pytest.fixture
-def synthetic_db_path(tmp_path):
+def synthetic_db_path(tmp_path, built_db):
     """The scope city, with a keyed hash on some respondents (it must never be exported)."""
-    path = build_scope_city(tmp_path / "scope.duckdb")
+    path = copy_db(built_db("scope", build_scope_city), tmp_path / "scope.duckdb")
     con = store.connect(path)
     con.execute("UPDATE respondents SET person_hash = 'secret-hash-' || respondent_key WHERE respondent_key < 50")
     con.close()

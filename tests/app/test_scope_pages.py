@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.app.helpers import open_page, rendered, signed_in
+from tests.conftest import copy_db
 from tests.data.test_scope_cli import STATION, build_scope_city, leaks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -21,9 +22,9 @@ PAGES = sorted(p.name for p in (REPO / "app_pages").glob("*.py") if p.name not i
 
 
 @pytest.fixture
-def synthetic_db_path(tmp_path):
+def synthetic_db_path(tmp_path, built_db):
     """The scope city (synthetic city + cases, driver items, a cross-district peer group, accounts)."""
-    return build_scope_city(tmp_path / "scope.duckdb")
+    return copy_db(built_db("scope", build_scope_city), tmp_path / "scope.duckdb")
 
 
 def test_every_page_is_in_the_matrix():

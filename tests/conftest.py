@@ -118,6 +118,18 @@ def _build_synthetic(path: Path) -> None:
         con.close()
 
 
+def build_demo_city(path: Path) -> None:
+    """The demo city of data/demo/ through the ingestion pipeline (analytics.demo), as the local admin."""
+    from analytics.demo import build_demo_database
+    from analytics.roles import LOCAL_USER
+
+    con = store.connect(path)
+    try:
+        build_demo_database(con, user=LOCAL_USER)
+    finally:
+        con.close()
+
+
 @pytest.fixture
 def synthetic_db_path(tmp_path, built_db):
     """Path of a database file holding the synthetic city (closed, ready for the app to open): this test's own

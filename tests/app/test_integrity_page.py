@@ -12,20 +12,17 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, store
-from analytics.demo import build_demo_database
 from analytics.roles import LOCAL_USER
 from tests.app.helpers import page_text
+from tests.conftest import build_demo_city
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("integrity_page") / "demo.duckdb"
-    con = store.connect(path)
-    build_demo_database(con, user=LOCAL_USER)
-    con.close()
-    return path
+def demo_file(built_db) -> Path:
+    """The session's demo city (tests/conftest.py), never opened here: each test copies it (demo_app)."""
+    return built_db("demo", build_demo_city)
 
 
 @pytest.fixture

@@ -275,14 +275,11 @@ def test_fisher_upper_is_the_hypergeometric_tail():
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    from analytics.demo import build_demo_database
+def demo_db(tmp_path_factory, built_db):
+    """This module's copy of the session's demo city (tests/conftest.py: one pipeline build per session)."""
+    from tests.conftest import build_demo_city, copy_db
 
-    path = tmp_path_factory.mktemp("integrity_demo") / "demo.duckdb"
-    con = store.connect(path)
-    build_demo_database(con, user=LOCAL_USER)
-    con.close()
-    return path
+    return copy_db(built_db("demo", build_demo_city), tmp_path_factory.mktemp("integrity_demo") / "demo.duckdb")
 
 
 def test_demo_planted_stations_are_flagged_and_no_other_is_at_alert(demo_db):

@@ -40,6 +40,28 @@ _NAME_EN = {norm_header(h) for h in PII_HEADERS["name"]}
 PII_LABELS = {"phone": "phone numbers", "id_card": "ID-card numbers", "name": "names"}
 
 
+def _create_secret_file(secret_path: Path) -> None:
+    """Write a new random secret to ``secret_path`` (mode 600) unless another process does so first.
+
+    Processes that start together on a fresh checkout (the dashboard and the CLI, test workers) may all find
+    the file missing. The secret is written whole to a private temporary file and then hard-linked into
+    place, which fails when the name exists: no process ever reads a half-written secret, and the first link
+    wins for all of them (each then reads the file).
+    """
+    secret_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = secret_path.with_name(f"{secret_path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(secrets.token_hex(32))
+        try:
+            os.link(temporary, secret_path)
+        except FileExistsError:
+            pass  # another process linked its secret first: that one is the secret
+    finally:
+        temporary.unlink()
+
+
 def secret_key(path: Path | None = None) -> bytes:
     """The hashing secret: ``$JINGMIN_SECRET``, else the secret file (created with mode 600)."""
     from_env = os.environ.get(SECRET_ENV)
@@ -48,10 +70,7 @@ def secret_key(path: Path | None = None) -> bytes:
     secret_path = path or SECRET_FILE
     try:
         if not secret_path.exists():
-            secret_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd = os.open(secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w", encoding="ascii") as out:
-                out.write(secrets.token_hex(32))
+            _create_secret_file(secret_path)
         make_private(secret_path)
         value = secret_path.read_text(encoding="ascii").strip()
     except OSError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import multiprocessing
 import os
 import stat
 import statistics
@@ -21,7 +22,7 @@ import pytest
 
 from analytics import auth, store
 from analytics.cli import main as cli_main
-from analytics.errors import AccessDenied
+from analytics.errors import AccessDenied, ConfigError
 from analytics.ingest import pii
 from analytics.roles import LOCAL_USER
 
@@ -273,6 +274,34 @@ def test_secret_file_is_created_and_kept_owner_only(tmp_path, monkeypatch, caplo
         assert mode(secret) == 0o600 and caplog.records
     finally:
         os.umask(old)
+
+
+def _read_secret(path: str, barrier, results) -> None:
+    barrier.wait()  # every process looks for the missing file at the same moment
+    try:
+        results.put(pii.secret_key(Path(path)).decode("ascii"))
+    except ConfigError as exc:
+        results.put(f"error: {exc}")
+
+
+def test_processes_starting_together_share_one_whole_secret(tmp_path, monkeypatch):
+    """A fresh checkout: six processes (test workers, the dashboard and the CLI) ask for the secret at once.
+    Before the secret was written to a temporary file and linked into place, about one such start in three
+    ended with a process reading the file half-written ("too short") or losing the O_EXCL race ("File
+    exists"); ten starts all had to agree on one 64-character secret and leave no temporary file behind."""
+    monkeypatch.delenv(pii.SECRET_ENV, raising=False)
+    context = multiprocessing.get_context("fork")
+    for start in range(10):
+        secret = tmp_path / str(start) / ".jingmin_secret"
+        barrier, results = context.Barrier(6), context.Queue()
+        processes = [context.Process(target=_read_secret, args=(str(secret), barrier, results)) for _ in range(6)]
+        for process in processes:
+            process.start()
+        seen = {results.get(timeout=60) for _ in processes}
+        for process in processes:
+            process.join(timeout=60)
+        assert seen == {secret.read_text(encoding="ascii")} and len(seen.pop()) == 64, seen
+        assert [p.name for p in secret.parent.iterdir()] == [".jingmin_secret"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -12,6 +12,22 @@ TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the markers in each worker
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n 2 --dist loadgroup``, pyproject.toml): one worker runs a whole module, so a
+    module-scoped fixture is built once, not once per worker; and one worker runs all of tests/e2e, whose
+    session fixtures (the demo database built by the CLI, Chromium, the shared server) and screenshot
+    folder are one per session."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    e2e = TESTS / "e2e"
+    for item in items:
+        path = Path(str(item.fspath))
+        # The module's name is the group (xdist appends it to the test's id: ``::test_x@test_module``).
+        group = "e2e" if e2e in path.parents else path.stem
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
 def empty_db(tmp_path):
     """A migrated, empty database in tmp_path (a non-default path: no demo is built)."""

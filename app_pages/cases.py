@@ -156,8 +156,9 @@ for index, code in enumerate(shown):
         line={"color": color}, connectgaps=False,
         marker={"symbol": ["circle-open" if c else "circle" for c in caution], "size": 8},
         customdata=series[["n"]], hovertemplate="%{x}: %{y:.1f}, n=%{customdata[0]}<extra>%{fullData.name}</extra>"))
+periods_drawn = list(trend.sort_values("period_start")["period"].drop_duplicates())
 fig.update_layout(title=labels[metric], yaxis_title="%" if unit == "rate" else tr(f"unit.{unit}"), height=380,
-                  legend={"orientation": "h", "y": -0.2}, xaxis={"type": "category"})
+                  legend={"orientation": "h", "y": -0.2}, xaxis=common.period_axis(periods_drawn, width_px=720))
 common.show_fig(fig)
 st.caption(defs[metric] + " " + tr("trends.caption"))
 

@@ -541,6 +541,22 @@ def draw_fig(fig: Any) -> None:
     st.plotly_chart(fig, width="stretch", config=CHART_CONFIG)
 
 
+def period_axis(periods: list[str], width_px: int = 360) -> dict[str, Any]:
+    """A category x axis of period labels, in order, whose tick labels stay level under a legend.
+
+    Plotly turns tick labels that collide (36 months in a half-width chart) on end, and a horizontal legend under
+    the plot then covers their lower half ('2024-' for '2024-06'): the margin is sized for the larger of the two,
+    not both. With more labels than fit across ``width_px`` (about 7 px a character at the app's 13 px font), every
+    n-th label is shown, level; each point still names its period on hover.
+    """
+    axis: dict[str, Any] = {"type": "category", "categoryorder": "array", "categoryarray": list(periods)}
+    longest = max((len(str(p)) for p in periods), default=0)
+    fit = max(2, width_px // (7 * longest + 16)) if longest else len(periods)
+    if len(periods) > fit:
+        axis.update(tickangle=0, nticks=fit)
+    return axis
+
+
 def prepare_fig(fig: Any) -> Any:
     """``fig`` with data text HTML-escaped and the app's common layout, changed in place and returned."""
     for trace in fig.data:

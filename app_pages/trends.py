@@ -253,7 +253,7 @@ def figure_for(chart: ChartNumbers, title: str) -> go.Figure:
                "x1": position, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain"} for position in sorted(chart.breaks)]
     layout: dict[str, Any] = {
         "legend": {"orientation": "h", "y": -0.2},
-        "xaxis": {"type": "category", "categoryorder": "array", "categoryarray": chart.axis},
+        "xaxis": common.period_axis(chart.axis),
         "title": {"text": title}, "yaxis": {"title": {"text": chart.unit}}, "height": 340,
     }
     if shapes:

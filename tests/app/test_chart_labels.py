@@ -63,3 +63,18 @@ def test_the_old_fixed_position_overlapped():
     placed = boxes(XS, YS, NAMES, ["top center"] * len(XS), NAMES, x_range=x_range, y_range=y_range, **size)
     assert any(a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
                for a, b in itertools.combinations(placed, 2))
+
+
+def test_many_periods_are_labelled_level_every_nth_so_the_legend_below_covers_none():
+    # Found in the browser: 36 months in a half-width Trends chart, labels turned on end, the legend over them.
+    months = [f"{y}-{m:02d}" for y in (2023, 2024, 2025, 2026) for m in range(1, 13)][9:45]
+    axis = common.period_axis(months)
+    assert axis["categoryarray"] == months and axis["type"] == "category"
+    assert axis["tickangle"] == 0
+    # 7 px a character + 16 px apart: the shown labels fit the 360 px budget side by side
+    assert axis["nticks"] * (7 * len("2026-09") + 16) <= 360 < (axis["nticks"] + 1) * (7 * len("2026-09") + 16)
+    # a handful of quarters fits: plotly's own labels, nothing forced
+    quarters = ["2025Q4", "2026Q1", "2026Q2", "2026Q3"]
+    assert common.period_axis(quarters) == {"type": "category", "categoryorder": "array", "categoryarray": quarters}
+    # a full-width chart shows more labels of the same months
+    assert common.period_axis(months, width_px=720)["nticks"] > axis["nticks"]

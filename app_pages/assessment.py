@@ -186,7 +186,7 @@ def target_editor(version: str, labels: dict[str, str], level: str) -> None:
             # Labels looked up now, not in format functions: Streamlit may call those after the run.
             direction_names = {d: tr(f"assess.direction.{d}") for d in assessment.DIRECTIONS}
             direction = st.radio(tr("assess.targets.direction"), assessment.DIRECTIONS, horizontal=True,
-                                 format_func=direction_names.__getitem__, key=f"as_target_direction_{common.lang()}")
+                                 format_func=direction_names.__getitem__, key=common.carried("as_target_direction"))
             scope = st.text_input(tr("assess.targets.scope_help"), value="*", key="as_target_scope")
             start = st.text_input(tr("assess.targets.from_help"), value="2000-01", key="as_target_from")
             if st.form_submit_button(tr("assess.targets.save")):
@@ -213,7 +213,7 @@ def scheme_editor(current: assessment.Scheme, labels: dict[str, str], sel: Selec
         rule_names = {r: tr(f"assess.missing.{r}") for r in assessment.MISSING_RULES}
         rule = st.selectbox(tr("assess.scheme.missing"), assessment.MISSING_RULES,
                             index=assessment.MISSING_RULES.index(current.missing_rule),
-                            format_func=rule_names.__getitem__, key=f"as_scheme_rule_{common.lang()}")
+                            format_func=rule_names.__getitem__, key=common.carried("as_scheme_rule"))
         edited = st.data_editor(grid, hide_index=True, disabled=["key", "label"], key="as_scheme_grid",
                                 column_config={
                                     "key": None, "label": tr("assess.col.component"),
@@ -281,7 +281,7 @@ period = middle.selectbox(tr("assess.period"), list(f.periods), index=len(f.peri
 others = [n for n in scheme_names if n != scheme_name]
 other_labels = {"": tr("assess.compare_none"), **{n: n for n in others}}
 compare_with = right.selectbox(tr("assess.compare_with"), list(other_labels), format_func=other_labels.__getitem__,
-                               key=f"as_compare_{common.lang()}")  # the language in the key: labels follow a switch
+                               key=common.carried("as_compare"))
 sel = f.with_(periods=(period,))  # the sidebar's selection, narrowed to the period assessed
 
 result = None

@@ -106,7 +106,7 @@ if not user.can("integrity"):
 if "int_flash" in st.session_state:
     st.success(st.session_state.pop("int_flash"))
 units = sorted(set(flags.loc[flags["flag"] == "alert", "jurisdiction"]))
-unit = st.selectbox(tr("integrity.rows_unit"), [None, *units], key=f"int_unit_{period}_{common.lang()}",
+unit = st.selectbox(tr("integrity.rows_unit"), [None, *units], key=common.carried(f"int_unit_{period}"),
                     format_func=lambda c: tr("integrity.rows_all_units") if c is None else names[c])
 try:
     rows = integrity.flagged_rows(common.cursor(), sel, unit=unit, flags=flags)

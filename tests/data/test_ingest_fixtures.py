@@ -402,11 +402,19 @@ def test_bad_jurisdiction_file(reg_db):
         "unknown_parent: 1",
         "  row 3, column parent_code: parent 'D09' is neither in the file nor in the registry",
         "bad_hierarchy: 2",
-        "  row 4, column level: station 'S11' cannot be under station 'S01'",
+        "  row 4, column level: Station 'S11' cannot be under Station 'S01'",  # levels by their catalog labels
         # 村 is kept as a community (below a station) since the fourth level; under a district it is out of place.
-        "  row 7, column level: community 'S13' cannot be under district 'D01'",
+        "  row 7, column level: Community 'S13' cannot be under District 'D01'",
         "bad_number: 1",
         "  row 5, column population: '-5' is not a whole number of 0 or more",
         "duplicate_id: 1",
         "  row 6, column code: code 'S12' appears more than once in the file (first at row 5)",
     ]
+
+
+def test_hierarchy_problems_name_levels_in_the_page_language_never_by_code(reg_db):
+    with pytest.raises(IngestError) as info:
+        ingest_file(reg_db, "jurisdictions", FIXTURES / "jurisdictions_bad.csv", user=LOCAL_USER)
+    hierarchy = [p for p in info.value.problems if p.code == "bad_hierarchy"]
+    assert [p.text("zh", "page") for p in hierarchy] == ["派出所“S11”不能隶属于 派出所“S01”",
+                                                         "社区/村“S13”不能隶属于 区（分局）“D01”"]

@@ -33,7 +33,9 @@ SELECT coalesce(c._row, p._row), jm_h('level'), c.level, 'bad_hierarchy',
        CASE WHEN c.level = 'city' THEN 'city_with_parent'
             WHEN c.parent_code IS NULL THEN 'needs_parent'
             ELSE 'bad_parent_level' END,
-       json_object('level', c.level, 'code', c.code, 'parent', c.parent_code, 'parent_level', p.level)
+       -- levels as catalog labels ({"t": "level.station"}: 派出所 / Station), never the stored code
+       json_object('level', json_object('t', 'level.' || c.level), 'code', c.code, 'parent', c.parent_code,
+                   'parent_level', CASE WHEN p.level IS NOT NULL THEN json_object('t', 'level.' || p.level) END)
 FROM ingest_jur_merged c LEFT JOIN ingest_jur_merged p ON p.code = c.parent_code
 WHERE (c._row IS NOT NULL OR p._row IS NOT NULL) AND c.level IS NOT NULL AND (
     (c.level = 'city' AND c.parent_code IS NOT NULL)

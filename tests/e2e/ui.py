@@ -46,6 +46,33 @@ INIT_SCRIPT = """
     }
   }).observe(document, {subtree: true, childList: true, attributes: true,
                         attributeFilter: ['data-test-script-state']});
+  // A busy browser may apply the server's "running" and "finished" in one render: the attribute above then never
+  // changes. The server's own message counts the run too: a ForwardMsg whose field 6 (script_finished) is 0.
+  window.__stFinished = 0;
+  const scriptFinished = (bytes) => {
+    let at = 0;
+    const varint = () => { let v = 0, m = 1, b; do { b = bytes[at++]; v += (b & 127) * m; m *= 128; }
+                           while (b & 128 && at < bytes.length); return v; };
+    while (at < bytes.length) {
+      const key = varint(), wire = key % 8;
+      if (wire === 0) { const v = varint(); if ((key >> 3) === 6) return v === 0; }
+      else if (wire === 2) { const n = varint(); at += n; }  // (at += varint() would add to the old at)
+      else if (wire === 1 || wire === 5) at += wire === 1 ? 8 : 4;
+      else return false;
+    }
+    return false;
+  };
+  const seen = (data) => { if (scriptFinished(new Uint8Array(data))) window.__stFinished += 1; };
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (e) => {
+        if (e.data instanceof ArrayBuffer) seen(e.data);
+        else if (e.data instanceof Blob) e.data.arrayBuffer().then(seen);
+      });
+    }
+  };
 })();
 """
 
@@ -92,10 +119,12 @@ def settle(page: Page, timeout: float = 60_000) -> None:
 
 def rerun(page: Page, action: Callable[[], object], timeout: float = 90_000) -> None:
     """Do ``action`` (which makes Streamlit run the script) and wait for that run to finish."""
-    before = page.evaluate("() => window.__stRuns || 0")
+    before = page.evaluate("() => [window.__stRuns || 0, window.__stFinished || 0]")
     action()
+    # The run is seen ending by the page's state attribute or, when a busy browser skipped that change, by the
+    # server's script-finished message (INIT_SCRIPT).
     page.wait_for_function(
-        """(n) => (window.__stRuns || 0) > n
+        """([runs, finished]) => ((window.__stRuns || 0) > runs || (window.__stFinished || 0) > finished)
              && document.querySelector('[data-testid="stApp"]')?.getAttribute('data-test-script-state')
                 === 'notRunning'""",
         arg=before, timeout=timeout, polling=100)

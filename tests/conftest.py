@@ -14,8 +14,8 @@ REPO = TESTS.parent
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the markers in each worker
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``-n 2 --dist loadgroup``, not the default: README, Tests): one worker runs a whole module, so a
-    module-scoped fixture is built once, not once per worker; and one worker runs all of tests/e2e, whose
+    """Under pytest-xdist (``-n 2 --dist loadgroup``, not the default: README, Tests): one worker runs a whole
+    module, so a module-scoped fixture is built once, not once per worker; and one worker runs all of tests/e2e, whose
     session fixtures (the demo database built by the CLI, Chromium, the shared server) and screenshot
     folder are one per session."""
     if not config.pluginmanager.hasplugin("xdist"):

@@ -19,6 +19,7 @@ from analytics.errors import UnknownNameError
 from analytics.roles import LOCAL_USER
 from analytics.selection import Selection
 from tests.data.forum_waves_city import CALENDAR_NAMED_WAVE, add_calendar_named_wave, build_wave_city, copy_of
+from tests.data.old_schema import apply_migrations_before
 
 QUARTER_ROW = {"concern": "季度：停车难", "action": "季度：新增车位", "status": "done"}
 WAVE_ROW = {"concern": "调查轮次：夜间巡逻少", "action": "调查轮次：增加晚班", "status": "in_progress"}
@@ -113,13 +114,7 @@ def test_the_migration_gives_existing_rows_the_kind_their_label_parses_as(tmp_pa
     version = _migration_version()
     con = duckdb.connect(str(tmp_path / "old.duckdb"))
     try:
-        con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-                    " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
-        for name, text in store.migration_texts():
-            number = int(re.match(r"\d+", name).group())
-            if number < version:
-                con.execute(text)
-                con.execute("INSERT INTO schema_version (version, name) VALUES ($v, $n)", {"v": number, "n": name})
+        apply_migrations_before(con, version)
         labels = {"2026-03": "month", "2026Q3": "quarter", "2026": "year", "2026-03R12": "rolling12",
                   "2021年第二轮": "wave", "FY22Q1": "wave", "2026-13": "wave", "0000": "wave"}
         for label in labels:

@@ -22,6 +22,7 @@ from analytics.errors import IngestError
 from analytics.ingest import ingest_file
 from analytics.roles import LOCAL_USER, User
 from analytics.selection import Selection
+from tests.data.old_schema import apply_migrations_before
 
 # The registry of the report, with a second station (S2, its own community V2) and a second district (D2 > S3)
 # so that district and city figures differ from the station's.
@@ -236,13 +237,7 @@ def test_the_migration_keeps_an_existing_registry(tmp_path):
     path = tmp_path / "old.duckdb"
     con = duckdb.connect(str(path))
     try:
-        con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-                    " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
-        for name, text in store.migration_texts():
-            number = int(re.match(r"\d+", name).group())
-            if number < version:
-                con.execute(text)
-                con.execute("INSERT INTO schema_version (version, name) VALUES ($v, $n)", {"v": number, "n": name})
+        apply_migrations_before(con, version)
         with pytest.raises(duckdb.ConstraintException):  # the old CHECK: three levels only
             con.execute("INSERT INTO jurisdictions VALUES ('V0', '村', 'V', 'S01', 'community', NULL, NULL)")
         con.execute("INSERT INTO jurisdictions VALUES ('C01', '江城市', 'Jiangcheng', NULL, 'city', 1216383, 1),"
@@ -270,13 +265,7 @@ def test_a_migrated_store_takes_a_village_registry(tmp_path, monkeypatch):
     monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
     version = _migration_version()
     old = duckdb.connect(str(tmp_path / "old.duckdb"))
-    old.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-                " applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)")
-    for name, text in store.migration_texts():
-        number = int(re.match(r"\d+", name).group())
-        if number < version:
-            old.execute(text)
-            old.execute("INSERT INTO schema_version (version, name) VALUES ($v, $n)", {"v": number, "n": name})
+    apply_migrations_before(old, version)
     old.close()
     con = store.connect(tmp_path / "old.duckdb")
     try:

@@ -162,6 +162,11 @@ def build(name: str) -> Path:
     elif name == "xlsx_long_cells":
         # The finding 1 at scale: 1,000 rows, each with one 30,000-character note (Excel's limit is 32,767).
         workbook(tmp, (data_row(n, "说" * 30_000) for n in range(2, 1002)))
+    elif name == "xlsx_too_many_cells":
+        # 700,000 rows of 8 one-character cells: 5.6M cells, over the default workbook_max_cells of 5M (the test
+        # suite refuses the same shape at a lowered setting, tests/data/test_ingest_workbooks.py).
+        cells = b"<row>" + b'<c t="inlineStr"><is><t>1</t></is></c>' * 8 + b"</row>"
+        workbook(tmp, (cells for _ in range(700_000)))
     else:
         raise SystemExit(f"unknown case {name}")
     tmp.rename(path)
@@ -176,7 +181,7 @@ def _chain(*parts):
 CASES = ["csv_1000_cols_200_rows", "csv_2000_cols_200_rows", "csv_1000_cols_upload_limit",
          "csv_6_cols_upload_limit", "csv_6_cols_upload_limit_gbk", "csv_long_cells_upload_limit",
          "csv_too_long_cells_upload_limit",
-         "xlsx_bomb_1_2_gb", "xlsx_99_mb_empty_rows", "xlsx_long_cells"]
+         "xlsx_bomb_1_2_gb", "xlsx_99_mb_empty_rows", "xlsx_long_cells", "xlsx_too_many_cells"]
 
 
 # --------------------------------------------------------------------------------------------

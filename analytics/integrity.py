@@ -110,9 +110,12 @@ ASSESSMENT_SENSITIVITY_COLUMNS = [
     "score", "ci_low", "ci_high", "rank", "rank_low", "rank_high", "apart_from_next",
     "score_kept", "ci_low_kept", "ci_high_kept", "rank_kept", "rank_low_kept", "rank_high_kept", "apart_from_next_kept",
     "score_change", "rank_change", "rank_kept_outside_interval"]
-ROW_COLUMNS = ["respondent_key", "respondent_id", "batch_id", "unit", "station", "interviewer", "channel",
-               "interview_date", "interview_start", "duration_min", "n_items", "n_top", "straight", "sat_top",
-               "too_fast", "is_repeat", "f_straight", "f_duration", "f_repeat", "f_burst", "excluded"]
+# station: the respondent's station (the one above it when it was coded to a village or community); community and
+# its names: that village or community, empty for a station's own respondents.
+ROW_COLUMNS = ["respondent_key", "respondent_id", "batch_id", "unit", "station", "community", "community_name_zh",
+               "community_name_en", "interviewer", "channel", "interview_date", "interview_start", "duration_min",
+               "n_items", "n_top", "straight", "sat_top", "too_fast", "is_repeat", "f_straight", "f_duration",
+               "f_repeat", "f_burst", "excluded"]
 _FAR_PAST = dt.date(1900, 1, 1)
 _FAR_FUTURE = dt.date(2999, 12, 31)
 

@@ -15,9 +15,12 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analytics.i18n import has, t
+
+if TYPE_CHECKING:  # only for the annotation: formatting needs no pandas
+    import pandas as pd
 
 
 def _missing(value: Any) -> bool:
@@ -160,6 +163,26 @@ def jurisdiction_name(row: dict[str, Any] | Any, lang: str) -> str:
     """The jurisdiction's name in ``lang``, falling back to its code."""
     name = row["name_zh"] if lang == "zh" else row["name_en"]
     return name if isinstance(name, str) and name else str(row["jurisdiction"])
+
+
+def station_names(rows: pd.DataFrame, lang: str, prefix: str = "") -> list[str]:
+    """The station of each row of a record list by name in ``lang`` (its code when it has no name).
+
+    ``rows`` carries the columns the lists select through ``jm_row_place`` (``station``, ``station_name_zh``,
+    ``station_name_en``, ``community``, ...), each with ``prefix`` (``case_`` for the case an escalation led to).
+    """
+    suffix = "zh" if lang == "zh" else "en"
+    return [name if isinstance(name, str) and name else str(code)
+            for code, name in zip(rows[f"{prefix}station"], rows[f"{prefix}station_name_{suffix}"], strict=True)]
+
+
+def community_names(rows: pd.DataFrame, lang: str, prefix: str = "") -> list[str]:
+    """The village or community (社区/村) each row of a record list is coded to, by name in ``lang`` (its code
+    when it has no name), and '' for a station's own rows, so the column is blank rather than repeating the
+    station. Columns as :func:`station_names`: ``community``, ``community_name_zh``, ``community_name_en``."""
+    suffix = "zh" if lang == "zh" else "en"
+    return ["" if not isinstance(code, str) else name if isinstance(name, str) and name else code
+            for code, name in zip(rows[f"{prefix}community"], rows[f"{prefix}community_name_{suffix}"], strict=True)]
 
 
 # Detail values that are codes of a known vocabulary, shown by their label: detail key -> catalog prefix.

@@ -3,7 +3,9 @@
 ``prevention metrics`` prints every prevention metric per jurisdiction and period (base n, Wilson interval
 for rates, small-base flag); ``prevention escalations`` lists escalated disputes with the cases they led to
 (ids and dates only, never a person key; analyst and admin); ``prevention overdue`` lists hazards overdue as
-of the data. Definitions: docs/prevention.md. Loading: ``ingest disputes|hazards FILE``.
+of the data; ``prevention opinions`` lists the opinions collected in callbacks on unsolved cases (redacted texts;
+analyst and admin). The lists name each row's station and its village or community (``community``, blank for a
+station's own rows). Definitions: docs/prevention.md. Loading: ``ingest disputes|hazards FILE``.
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         table = prevention.prevention_metrics(con, sel, metrics=args.metric, window_days=args.window_days)
     elif args.action == "escalations":
         table = prevention.escalations(con, sel, window_days=args.window_days)
+    elif args.action == "opinions":
+        table = prevention.unsolved_opinions(con, sel)
     else:
         table = prevention.overdue_hazards(con, sel)
     print_table(args, con, sel.user, table, args.format)
@@ -65,6 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                                          "(analyst, admin)")
     escalations.add_argument("--window-days", type=int, metavar="N", help="escalation window in days")
     overdue = actions.add_parser("overdue", help="hazards overdue as of the data, longest first")
-    for sub in (metrics, escalations, overdue):
+    opinions = actions.add_parser("opinions", help="opinions collected in callbacks on unsolved cases, redacted, "
+                                                   "with tone and topics (analyst, admin)")
+    for sub in (metrics, escalations, overdue, opinions):
         add_selection_arguments(sub)
         sub.set_defaults(func=run)

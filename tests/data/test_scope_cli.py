@@ -198,6 +198,7 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("ingest",): [["ingest", "survey", "{fixture}"], ["ingest", "results", "{fixture}", "--root", "Elsewhere"]],
     ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
     ("prevention", "escalations"): [["prevention", "escalations"]],
+    ("prevention", "opinions"): [["prevention", "opinions"]],
     ("voice", "texts"): [["voice", "texts"]],
     ("voice", "comments"): [["voice", "comments", "--tone", "negative"]],
     ("voice", "dictionary-set"): [["voice", "dictionary-set", "parking", "--keywords", "停车"]],

@@ -1,6 +1,8 @@
+-- requires: jurisdictions/row_place
 -- jm_integrity_resp(date_from, date_to, level): one row per respondent interviewed from date_from to date_to
 -- (loaded batches only), with what the integrity checks read:
 --   unit          the respondent's jurisdiction at `level` (its station, district or the city)
+--   station, community, community_name_zh, community_name_en   where it was coded (jm_row_place)
 --   interviewer, channel   the open grouping items of that name, when the file gave them
 --   n_items       ordinal items (4-, 5-, 7-point, 3-level, 0–10 ...) answered with a substantive code
 --   n_top         of those, answered with the item's top code
@@ -22,13 +24,14 @@ sat AS (
           FROM indicators WHERE key = 'satisfaction' AND item = 'satisfaction')
 ),
 resp AS (
-    SELECT r.respondent_key, r.respondent_id, r.batch_id, r.jurisdiction_code AS station, r.interview_date,
-           r.interview_start, r.person_hash,
+    SELECT r.respondent_key, r.respondent_id, r.batch_id, pl.station, pl.community, pl.community_name_zh,
+           pl.community_name_en, r.interview_date, r.interview_start, r.person_hash,
            CASE WHEN r.duration_min > 0 THEN r.duration_min END AS duration_min,
            a.ancestor_code AS unit
     FROM respondents r
     JOIN batches b ON b.batch_id = r.batch_id AND b.status = 'loaded'
     JOIN jurisdiction_ancestors a ON a.code = r.jurisdiction_code AND a.ancestor_level = level
+    JOIN jm_row_place() pl ON pl.code = r.jurisdiction_code
     WHERE r.interview_date BETWEEN CAST(date_from AS DATE) AND CAST(date_to AS DATE)
 ),
 per AS (

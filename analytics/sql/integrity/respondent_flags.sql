@@ -27,7 +27,8 @@ flagged AS (
     FROM r
     WHERE CAST($unit AS VARCHAR) IS NULL OR r.unit = $unit
 )
-SELECT f.respondent_key, f.respondent_id, f.batch_id, f.unit, f.station, f.interviewer, f.channel, f.interview_date,
+SELECT f.respondent_key, f.respondent_id, f.batch_id, f.unit, f.station, f.community, f.community_name_zh,
+       f.community_name_en, f.interviewer, f.channel, f.interview_date,
        f.interview_start, f.duration_min, f.n_items, f.n_top, f.straight, f.sat_top, f.too_fast, f.is_repeat,
        f.straight AND (list_contains(CAST($sl_units AS VARCHAR[]), f.unit)
                        OR list_contains(CAST($sl_interviewers AS VARCHAR[]), f.unit || '|' || f.interviewer))

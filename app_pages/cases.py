@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import cases
 from analytics.errors import JingminError
-from analytics.presentation import jurisdiction_name
+from analytics.presentation import community_names, jurisdiction_name, station_names
 from analytics.selection import Selection
 from app_pages import common
 
@@ -176,10 +176,10 @@ else:
                                                **{c: tr(f"casecol.{c}") for c in shown_summary.columns[1:]}}),
                  width="stretch", hide_index=True)
     st.markdown(f"**{tr('cases.open_loop_list')}**")
-    station_name = waiting["station_name_zh" if lang == "zh" else "station_name_en"]
     listing = pd.DataFrame({
         tr("casecol.case_id"): waiting["case_id"],
-        tr("casecol.station"): station_name,
+        tr("casecol.station"): station_names(waiting, lang),
+        tr("casecol.community"): community_names(waiting, lang),
         tr("casecol.category"): [tr(f"category.{c}") if c in cases.CATEGORY_KEYS else str(c)
                                  for c in waiting["category"]],
         tr("casecol.status"): [tr(f"status.{s}") if s in ("open", "closed") else str(s) for s in waiting["status"]],

@@ -86,12 +86,12 @@ for section, metrics in sections.items():
             st.info(tr("prevention.escalations_hidden"))
         else:
             record_views.record_list(escalation_rows, tr("prevention.no_escalations"), lambda rows: {
-                tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang()) for _i, r in rows.iterrows()],
+                **record_views.places(rows, sel.level),
                 tr("prevention.col.dispute_id"): rows["dispute_id"],
                 tr("prevention.col.dispute_type"): rows["dispute_type_label"],
                 tr("prevention.col.found_at"): rows["found_at"].astype(str),
                 tr("prevention.col.case_id"): rows["case_id"],
-                tr("prevention.col.case_station"): rows["case_station"],
+                **record_views.places(rows, prefix="case_"),
                 tr("prevention.col.reported_at"): rows["reported_at"].astype(str),
                 tr("prevention.col.days_after"): rows["days_after"],
                 tr("prevention.col.link"): [tr(f"prevention.link.{v}") for v in rows["link"]],
@@ -100,7 +100,7 @@ for section, metrics in sections.items():
         as_of = prevention.as_of_date(common.cursor())
         st.subheader(tr("prevention.section.overdue", as_of=str(as_of)))
         record_views.record_list(overdue, tr("prevention.no_overdue"), lambda rows: {
-            tr("prevention.col.jurisdiction"): [jurisdiction_name(r, common.lang()) for _i, r in rows.iterrows()],
+            **record_views.places(rows, sel.level),
             tr("prevention.col.hazard_id"): rows["hazard_id"],
             tr("prevention.col.place_category"): rows["place_category_label"],
             tr("prevention.col.severity"): rows["severity_label"],
@@ -123,7 +123,7 @@ for section, metrics in sections.items():
         else:
             record_views.record_list(opinion_rows, tr("prevention.no_opinions"), lambda rows: {
                 tr("prevention.col.case_id"): rows["case_id"],
-                tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in rows["station"]],
+                **record_views.places(rows),
                 tr("voice.col.date"): rows["commented_at"].astype(str),
                 tr("voice.col.text"): rows["text"],
                 tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in rows["tone"]],

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.auth import User
-from analytics.presentation import jurisdiction_name
+from analytics.presentation import community_names, jurisdiction_name, station_names
 from analytics.selection import Selection
 from app_pages import common
 
@@ -51,6 +51,20 @@ def place_names(version: str) -> dict[str, str]:
     lang = common.lang()
     return {r["code"]: jurisdiction_name({**r, "jurisdiction": r["code"]}, lang)
             for r in common.cached_jurisdictions(version).to_dict("records")}
+
+
+def places(rows: pd.DataFrame, level: str | None = None, prefix: str = "") -> dict[str, list[str]]:
+    """The columns that say where each record is: its jurisdiction at ``level`` (left out at the station level or
+    without one, where the station column says it), its station and its village or community (blank for a
+    station's own records), by name in the page's language. ``prefix`` names another place of the row (``case_``)."""
+    lang = common.lang()
+    label = "case_" if prefix else ""
+    out = {}
+    if level is not None and level != "station":
+        out[common.tr("prevention.col.jurisdiction")] = [jurisdiction_name(r, lang) for r in rows.to_dict("records")]
+    out[common.tr(f"prevention.col.{label}station")] = station_names(rows, lang, prefix)
+    out[common.tr(f"prevention.col.{label}community")] = community_names(rows, lang, prefix)
+    return out
 
 
 def listed(values: object, names: Mapping[str, str] | None = None, separator: str = "、") -> str:

@@ -176,7 +176,7 @@ except JingminError as exc:
 if not comment_rows.empty:
     st.dataframe(pd.DataFrame({
         tr("voice.col.date"): comment_rows["commented_at"].astype(str),
-        tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in comment_rows["station"]],
+        **record_views.places(comment_rows),
         tr("voice.col.text"): comment_rows["text"],
         tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in comment_rows["tone"]],
         tr("voice.col.topic"): [record_views.listed(v, names) for v in comment_rows["topics"]],
@@ -186,7 +186,7 @@ st.subheader(tr("voice.section.demand_list"))
 if not demand_rows.empty:
     st.dataframe(pd.DataFrame({
         tr("voice.col.date"): demand_rows["received_at"].astype(str),
-        tr("prevention.col.jurisdiction"): [place_names.get(c, c) for c in demand_rows["station"]],
+        **record_views.places(demand_rows),
         tr("voice.col.channel"): [tr(f"voice.channel.{c}") for c in demand_rows["channel"]],
         tr("voice.col.text"): demand_rows["text"],
         tr("voice.col.topic"): [record_views.listed(v, names) for v in demand_rows["topics"]],

@@ -30,6 +30,14 @@ def test_every_catalog_key_used_in_pages_exists():
     assert not missing
 
 
+def test_every_case_category_family_has_a_label():
+    """The Cases page names a listed case's family as tr(f"category.{family}"); four families of the vocabulary
+    (burglary, robbery, violence, drugs) had no label and an open-loop case of one stopped the page."""
+    from analytics.vocabulary import CATEGORIES
+
+    assert [c for c in CATEGORIES if f"category.{c}" not in catalog()] == []
+
+
 def test_t_fills_placeholders():
     assert t("overview.change_vs", "en", prev="2025Q1") == "vs 2025Q1"
     assert t("overview.change_vs", "zh", prev="2025Q1") == "较2025Q1"

@@ -1,0 +1,113 @@
+"""The record lists of the Integrity, Prevention, Voice and Cases pages on a store with rows coded to villages.
+
+Each list names a row's station in the station column (S1 for a respondent, hazard or case of its village V1)
+and the village or community by name in its own column, blank for a station's own rows. Before, the village's
+code stood under "Station" on Integrity and its name under "Jurisdiction" on Prevention's opinions and Voice, and
+no list had a village column.
+
+The store: the community registry (S1 > V1 某村 "Village V1", S2 > V2 某社区 "Community V2", S3 in D2), 120
+phone interviews in March 2025 (40 per station; S1's and S2's split between the station and its village) of
+which S1's 40 took 6 seconds for two answered items (too fast: under SEC_PER_ITEM = 6 s per item, so S1 alerts
+on duration against S2 and S3, whose interviews took 20 minutes), and the cases, disputes, hazards, demands and
+comments of tests/data/test_village_lists.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics import store
+from analytics.ingest import ingest_file
+from analytics.roles import User
+from tests.app.helpers import on_database, start
+from tests.data import test_village_lists as records
+from tests.data.test_ingest_community import REGISTRY
+
+CODES = ["V1", "S1"] * 20 + ["V2", "S2"] * 20 + ["S3"] * 40
+SURVEY = "编号,访问时间,开始时间,访问时长,辖区,满意度,安全感\n" + "".join(
+    f"R{i:03d},2025-03-{1 + i % 28:02d},2025-03-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:00,"
+    f"{0.1 if code in ('V1', 'S1') else 20},{code},{4 + i % 2},{3 + i % 3}\n"
+    for i, code in enumerate(CODES))
+
+
+def build_village_store(path: Path, folder: Path) -> None:
+    """The store described above at ``path`` (CSV files written to ``folder``)."""
+    con = store.connect(path)
+    admin = User("admin", "admin")
+    try:
+        for kind, text in (("jurisdictions", REGISTRY), ("survey", SURVEY), ("cases", records.CASES),
+                           ("disputes", records.DISPUTES), ("hazards", records.HAZARDS),
+                           ("demands", records.DEMANDS), ("comments", records.COMMENTS)):
+            (folder / f"{kind}.csv").write_text(text, encoding="utf-8")
+            ingest_file(con, kind, folder / f"{kind}.csv", user=admin,
+                        constants={"mode": "phone"} if kind == "survey" else None)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def village_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
+    path = tmp_path / "village_lists.duckdb"
+    build_village_store(path, tmp_path)
+    with on_database(path, monkeypatch):
+        yield path
+
+
+def table_with(at, heading: str) -> pd.DataFrame:
+    """The one table of the run with a column headed ``heading`` and a row in it."""
+    (frame,) = [f.value for f in at.dataframe if heading in f.value.columns and len(f.value)]
+    return frame
+
+
+WORDS = {"zh": {"station": "派出所", "community": "社区/村", "S1": "某派出所", "V1": "某村", "S2": "另一派出所",
+                "V2": "某社区", "hazard": "隐患编号", "case": "案件编号"},
+         "en": {"station": "Station", "community": "Village / community", "S1": "Station", "V1": "Village V1",
+                "S2": "Station two", "V2": "Community V2", "hazard": "Hazard", "case": "Case"}}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_integrity_respondents_show_the_station_and_the_village(village_db, lang):
+    words = WORDS[lang]
+    at = start(lang, page="integrity")
+    rows = table_with(at, words["community"])
+    # S1's 40 too-fast respondents, half of them in V1: all under station S1, the village by name or blank
+    assert len(rows) == 40
+    assert set(rows[words["station"]]) == {"S1"}
+    assert rows[words["community"]].value_counts().to_dict() == {words["V1"]: 20, "": 20}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_prevention_lists_show_the_station_and_the_village(village_db, lang):
+    words = WORDS[lang]
+    at = start(lang, page="prevention")
+    hazards = table_with(at, words["hazard"]).set_index(words["hazard"])
+    assert hazards[words["station"]].to_dict() == {"H1": words["S1"], "H2": words["S1"], "H3": words["S2"]}
+    assert hazards[words["community"]].to_dict() == {"H1": words["V1"], "H2": "", "H3": words["V2"]}
+    # the opinions on unsolved cases: K1 in V1, K2 in S1 itself, K3 in V2
+    opinions = [f.value for f in at.dataframe if words["case"] in f.value.columns
+                and words["community"] in f.value.columns and "K2" in set(f.value[words["case"]])]
+    assert len(opinions) == 1
+    by_case = opinions[0].set_index(words["case"])
+    assert by_case[words["station"]].to_dict() == {"K1": words["S1"], "K2": words["S1"], "K3": words["S2"]}
+    assert by_case[words["community"]].to_dict() == {"K1": words["V1"], "K2": "", "K3": words["V2"]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_voice_and_open_loop_lists_show_the_station_and_the_village(village_db, lang):
+    words = WORDS[lang]
+    text = "内容（已脱敏）" if lang == "zh" else "Text (redacted)"
+    at = start(lang, page="voice")
+    demands = [f.value for f in at.dataframe if text in f.value.columns and "村口乱停车" in set(f.value[text])]
+    assert len(demands) == 1
+    by_text = demands[0].set_index(text)
+    assert by_text.loc["村口乱停车", words["station"]] == words["S1"]
+    assert by_text.loc["村口乱停车", words["community"]] == words["V1"]
+    assert by_text.loc["晚上噪音扰民", words["community"]] == ""
+    at = start(lang, page="cases")
+    loop = table_with(at, words["community"]).set_index(words["case"])
+    assert loop[words["station"]].to_dict() == {"K1": words["S1"], "K2": words["S1"], "K3": words["S2"]}
+    assert loop[words["community"]].to_dict() == {"K1": words["V1"], "K2": "", "K3": words["V2"]}

@@ -63,6 +63,10 @@ except JingminError as exc:
 st.caption(common.tr("breakdowns.caption", indicator=labels[indicator], name=names[code], period=f.latest,
                      group=item_names[item]))
 groups = result.groups
+if groups.empty:
+    # An indicator the loaded surveys did not ask: say so instead of drawing an empty chart and table.
+    st.info(common.tr("breakdowns.no_answers", indicator=labels[indicator], name=names[code], period=f.latest))
+    st.stop()
 mean = result.kind == "mean"
 scale = 1.0 if mean else 100.0
 not_given = common.tr("breakdowns.not_given")

@@ -40,9 +40,12 @@ def flag_text(flag: str) -> str:
 
 def with_community_names(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with its ``community`` column as the village's or community's name in the page's language (blank
-    for a station's own respondents) instead of the code and both names, and without the respondent key."""
+    for a station's own respondents) instead of the code and both names, without the respondent key, and with
+    missing interviewers and channels blank."""
+    # A file without interviewer or channel columns leaves them empty: blank cells, not the word None.
     return frame.drop(columns=["respondent_key", "community_name_zh", "community_name_en"]).assign(
-        community=community_names(frame, common.lang()))
+        community=community_names(frame, common.lang()),
+        **{c: frame[c].astype(object).fillna("") for c in ("interviewer", "channel") if c in frame.columns})
 
 
 def q_text(q: float) -> str:

@@ -92,7 +92,8 @@ for section, metrics in sections.items():
                 tr("prevention.col.found_at"): rows["found_at"].astype(str),
                 tr("prevention.col.case_id"): rows["case_id"],
                 **record_views.places(rows, prefix="case_"),
-                tr("prevention.col.reported_at"): rows["reported_at"].astype(str),
+                # to the minute: seconds only widened the column past the page's width
+                tr("prevention.col.reported_at"): pd.to_datetime(rows["reported_at"]).dt.strftime("%Y-%m-%d %H:%M"),
                 tr("prevention.col.days_after"): rows["days_after"],
                 tr("prevention.col.link"): [tr(f"prevention.link.{v}") for v in rows["link"]],
             })

@@ -143,7 +143,8 @@ if not ans.empty:
         tr("voice.col.received"): ans["received"].to_numpy(),
         tr("voice.col.answered"): ans["answered"].to_numpy(),
         tr("voice.col.on_time"): [on_time(r) for _i, r in ans.iterrows()],
-        tr("voice.col.answer_days_median"): ans["answer_days_median"].round(1).to_numpy(),
+        # no demand answered yet: a dash, not the word None
+        tr("voice.col.answer_days_median"): ["—" if pd.isna(v) else f"{v:.1f}" for v in ans["answer_days_median"]],
     })
     st.caption(f"{tr('prevention.col.period')}: {latest_ans}")
     st.dataframe(view, width="stretch", hide_index=True)

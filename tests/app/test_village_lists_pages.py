@@ -5,11 +5,11 @@ and the village or community by name in its own column, blank for a station's ow
 code stood under "Station" on Integrity and its name under "Jurisdiction" on Prevention's opinions and Voice, and
 no list had a village column.
 
-The store: the community registry (S1 > V1 某村 "Village V1", S2 > V2 某社区 "Community V2", S3 in D2), 120
-phone interviews in March 2025 (40 per station; S1's and S2's split between the station and its village) of
-which S1's 40 took 6 seconds for two answered items (too fast: under SEC_PER_ITEM = 6 s per item, so S1 alerts
-on duration against S2 and S3, whose interviews took 20 minutes), and the cases, disputes, hazards, demands and
-comments of tests/data/test_village_lists.py.
+The store: the community registry (S1 > V1 某村 "Village V1", S2 > V2 某社区 "Community V2", S3 in D2), 240
+phone interviews in March 2025 (80 per station; S1's and S2's split between the station and its village; half men,
+half women in each, so Breakdowns has groups to show) of which S1's 80 took 6 seconds for two or three answered
+items (too fast: under SEC_PER_ITEM = 6 s per item, so S1 alerts on duration against S2 and S3, whose interviews
+took 20 minutes), and the cases, disputes, hazards, demands and comments of tests/data/test_village_lists.py.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from tests.app.helpers import on_database, start
 from tests.data import test_village_lists as records
 from tests.data.test_ingest_community import REGISTRY
 
-CODES = ["V1", "S1"] * 20 + ["V2", "S2"] * 20 + ["S3"] * 40
-SURVEY = "编号,访问时间,开始时间,访问时长,辖区,满意度,安全感\n" + "".join(
+CODES = ["V1", "S1"] * 40 + ["V2", "S2"] * 40 + ["S3"] * 80
+SURVEY = "编号,访问时间,开始时间,访问时长,辖区,满意度,安全感,性别\n" + "".join(
     f"R{i:03d},2025-03-{1 + i % 28:02d},2025-03-{1 + i % 28:02d} {8 + i % 10:02d}:{i % 60:02d}:00,"
-    f"{0.1 if code in ('V1', 'S1') else 20},{code},{4 + i % 2},{3 + i % 3}\n"
+    f"{0.1 if code in ('V1', 'S1') else 20},{code},{4 + i % 2},{3 + i % 3},{'男' if i % 4 < 2 else '女'}\n"
     for i, code in enumerate(CODES))
 
 
@@ -74,10 +74,10 @@ def test_integrity_respondents_show_the_station_and_the_village(village_db, lang
     words = WORDS[lang]
     at = start(lang, page="integrity")
     rows = table_with(at, words["community"])
-    # S1's 40 too-fast respondents, half of them in V1: all under station S1, the village by name or blank
-    assert len(rows) == 40
+    # S1's 80 too-fast respondents, half of them in V1: all under station S1, the village by name or blank
+    assert len(rows) == 80
     assert set(rows[words["station"]]) == {"S1"}
-    assert rows[words["community"]].value_counts().to_dict() == {words["V1"]: 20, "": 20}
+    assert rows[words["community"]].value_counts().to_dict() == {words["V1"]: 40, "": 40}
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -111,3 +111,17 @@ def test_voice_and_open_loop_lists_show_the_station_and_the_village(village_db, 
     loop = table_with(at, words["community"]).set_index(words["case"])
     assert loop[words["station"]].to_dict() == {"K1": words["S1"], "K2": words["S1"], "K3": words["S2"]}
     assert loop[words["community"]].to_dict() == {"K1": words["V1"], "K2": "", "K3": words["V2"]}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_breakdowns_says_when_the_indicator_was_not_asked(village_db, lang):
+    # The default indicator is visibility (见警率), which this survey did not ask: before, an empty chart and an
+    # empty table were drawn; satisfaction, which it asked, is broken down by sex for the city.
+    at = start(lang, page="breakdowns")
+    (info,) = [i.value for i in at.info]
+    assert ("见警率" if lang == "zh" else "Visibility") in info and not at.dataframe
+    at.selectbox(key="bd_indicator").set_value("satisfaction").run()
+    assert not at.exception, at.exception
+    assert not any("见警率" in i.value or "Visibility" in i.value for i in at.info)
+    groups = at.dataframe[0].value
+    assert len(groups) == 2

@@ -159,7 +159,15 @@ for index, code in enumerate(shown):
 periods_drawn = list(trend.sort_values("period_start")["period"].drop_duplicates())
 fig.update_layout(title=labels[metric], yaxis_title="%" if unit == "rate" else tr(f"unit.{unit}"), height=380,
                   legend={"orientation": "h", "y": -0.2}, xaxis=common.period_axis(periods_drawn, width_px=720))
-common.show_fig(fig)
+picked = trend[(trend["metric"] == metric) & trend["jurisdiction"].isin(shown)]
+if len(picked) and picked["value"].isna().all():
+    # Nothing to draw: an empty chart (axes from -1 to 4, no point) would look like a broken page, so say why.
+    if picked["flag"].eq("suppressed").any():
+        st.info(tr("cases.trend_all_suppressed", metric=labels[metric], n=int(picked["n"].max())))
+    else:
+        st.info(tr("cases.trend_no_data", metric=labels[metric]))
+else:
+    common.show_fig(fig)
 st.caption(defs[metric] + " " + tr("trends.caption"))
 
 # --- the open loop -------------------------------------------------------------------------------

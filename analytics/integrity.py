@@ -70,6 +70,7 @@ from analytics.db import Connection, execute, fetch_all, fetch_one
 from analytics.errors import UnknownNameError
 from analytics.i18n import t
 from analytics.periods import WAVE_KIND, parse_period, previous_period
+from analytics.presentation import community_names
 from analytics.result import Result
 from analytics.selection import Selection
 from analytics.sqlfiles import load_sql, used_params
@@ -116,6 +117,11 @@ ROW_COLUMNS = ["respondent_key", "respondent_id", "batch_id", "unit", "station",
                "community_name_en", "interviewer", "channel", "interview_date", "interview_start", "duration_min",
                "n_items", "n_top", "straight", "sat_top", "too_fast", "is_repeat", "f_straight", "f_duration",
                "f_repeat", "f_burst", "excluded"]
+# The respondent list and the exclusions list as the Integrity page and ``integrity rows|exclusions`` show them
+# (:func:`rows_shown`, :func:`exclusions_shown`): no respondent key, the village by name in one column.
+ROW_SHOWN_COLUMNS = [c for c in ROW_COLUMNS if c not in ("respondent_key", "community_name_zh", "community_name_en")]
+EXCLUSION_SHOWN_COLUMNS = ["exclusion_id", "respondent_id", "batch_id", "station", "community", "interview_date",
+                           "period", "reason", "excluded_by", "excluded_at", "restored_by", "restored_at", "active"]
 _FAR_PAST = dt.date(1900, 1, 1)
 _FAR_FUTURE = dt.date(2999, 12, 31)
 
@@ -627,6 +633,36 @@ def flagged_rows(con: Connection, sel: Selection, *, unit: str | None = None,
     if only_flagged:
         rows = rows[rows[["f_straight", "f_duration", "f_repeat", "f_burst"]].any(axis=1)]
     return rows[ROW_COLUMNS].reset_index(drop=True)
+
+
+def _as_shown(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A record list as shown: the village or community by name in ``lang`` (blank for a station's own
+    respondents), missing interviewers and channels blank, the interview day as a date."""
+    # A file without interviewer or channel columns leaves them empty: blank cells, not the word None.
+    blanks = {c: frame[c].astype(object).fillna("") for c in ("interviewer", "channel") if c in frame.columns}
+    day = pd.to_datetime(frame["interview_date"]).dt.date
+    return frame.assign(community=community_names(frame, lang), interview_date=day, **blanks)
+
+
+def rows_shown(rows: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
+    """The respondents of :func:`flagged_rows` as the Integrity page lists them and ``integrity rows`` prints
+    them (columns :data:`ROW_SHOWN_COLUMNS`, less ``unit`` at station level).
+
+    At station level a respondent's unit is its station, so the ``unit`` column would repeat ``station``: it is
+    left out; above (district, city) it names the district or the city the respondent was tested in."""
+    columns = [c for c in ROW_SHOWN_COLUMNS if c != "unit" or level != "station"]
+    return _as_shown(rows, lang)[columns].reset_index(drop=True)
+
+
+def exclusions_shown(listed: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The exclusions of :func:`exclusions` as the Integrity page lists them and ``integrity exclusions`` prints
+    them (columns :data:`EXCLUSION_SHOWN_COLUMNS`; ``reason`` the alerted checks by name in ``lang``, joined by
+    ' + ', where the store keeps their codes joined by '+')."""
+    names = {c: t(f"integrity.check.{c}", lang) for c in CHECKS}
+    # Once per distinct reason (a handful of combinations), not per respondent.
+    words = {r: " + ".join(names.get(c, c) for c in r.split("+")) for r in listed["reason"].dropna().unique()}
+    reasons = listed["reason"].map(words).fillna("")
+    return _as_shown(listed, lang).assign(reason=reasons)[EXCLUSION_SHOWN_COLUMNS].reset_index(drop=True)
 
 
 def _reasons(rows: pd.DataFrame) -> list[str]:

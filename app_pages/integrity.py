@@ -8,7 +8,7 @@ from analytics import integrity
 from analytics.auth import User
 from analytics.errors import JingminError
 from analytics.periods import period_kind
-from analytics.presentation import community_names, jurisdiction_name
+from analytics.presentation import jurisdiction_name
 from analytics.selection import Selection
 from app_pages import common
 
@@ -17,7 +17,7 @@ FLAG_KEYS = {"ok": "integrity.flag.ok", "watch": "integrity.flag.watch", "alert"
              "": "integrity.flag.none"}
 # Column labels of the respondent and exclusion tables (catalog keys spelled out for the catalog check).
 ROW_LABELS = {c: f"integrity.row.{c}" for c in (
-    "respondent_id", "batch_id", "unit", "station", "community", "interviewer", "channel", "interview_date",
+    "respondent_id", "batch_id", "station", "community", "interviewer", "channel", "interview_date",
     "interview_start", "duration_min", "n_items", "n_top", "straight", "sat_top", "too_fast", "is_repeat",
     "f_straight", "f_duration", "f_repeat", "f_burst", "excluded", "exclusion_id", "period", "reason", "excluded_by",
     "excluded_at", "restored_by", "restored_at", "active")}
@@ -36,16 +36,6 @@ def flag_text(flag: str) -> str:
     """A flag in words, in the page's language ('' = the check had no data). Words, not coloured emoji: an
     offline workstation may have no emoji font."""
     return tr(FLAG_KEYS[flag])
-
-
-def with_community_names(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its ``community`` column as the village's or community's name in the page's language (blank
-    for a station's own respondents) instead of the code and both names, without the respondent key, and with
-    missing interviewers and channels blank."""
-    # A file without interviewer or channel columns leaves them empty: blank cells, not the word None.
-    return frame.drop(columns=["respondent_key", "community_name_zh", "community_name_en"]).assign(
-        community=community_names(frame, common.lang()),
-        **{c: frame[c].astype(object).fillna("") for c in ("interviewer", "channel") if c in frame.columns})
 
 
 def q_text(q: float) -> str:
@@ -126,8 +116,10 @@ except JingminError as exc:
 if rows.empty:
     st.caption(tr("integrity.rows_none"))
 else:
-    shown_rows = with_community_names(rows).assign(interview_date=pd.to_datetime(rows["interview_date"]).dt.date)
-    st.dataframe(shown_rows.rename(columns=lambda c: tr(ROW_LABELS[c])), width="stretch", hide_index=True)
+    # Above station level the unit is the district (or city) a respondent was tested in: headed by the level's name.
+    labels = {**{c: tr(k) for c, k in ROW_LABELS.items()}, "unit": tr(f"level.{f.level}")}
+    st.dataframe(integrity.rows_shown(rows, f.level, common.lang()).rename(columns=labels), width="stretch",
+                 hide_index=True)
     waiting = int((~rows["excluded"]).sum())
     if waiting and st.button(tr("integrity.exclude", n=waiting), key="int_exclude"):
         try:
@@ -143,7 +135,7 @@ listed = integrity.exclusions(common.cursor(), sel)
 active = int(listed["active"].sum()) if not listed.empty else 0
 st.caption(tr("integrity.exclusions_count", active=active, restored=len(listed) - active))
 if not listed.empty:
-    st.dataframe(with_community_names(listed).rename(columns=lambda c: tr(ROW_LABELS[c])),
+    st.dataframe(integrity.exclusions_shown(listed, common.lang()).rename(columns=lambda c: tr(ROW_LABELS[c])),
                  width="stretch", hide_index=True)
 if active and st.button(tr("integrity.restore_all"), key="int_restore"):
     try:

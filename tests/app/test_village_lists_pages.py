@@ -14,6 +14,7 @@ took 20 minutes), and the cases, disputes, hazards, demands and comments of test
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -125,3 +126,50 @@ def test_breakdowns_says_when_the_indicator_was_not_asked(village_db, lang):
     assert not any("见警率" in i.value or "Visibility" in i.value for i in at.info)
     groups = at.dataframe[0].value
     assert len(groups) == 2
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_integrity_respondents_name_the_unit_only_above_station_level(village_db, lang):
+    # At station level a respondent's unit is its station: before, a "Unit" column repeated the "Station" column
+    # (S1 and S1 on every row). It is left out there; at district level it is headed by the level's name and names
+    # S1's district, D1, on each of S1's 80 too-fast respondents (REGISTRY: S1 and S2 in D1).
+    words = WORDS[lang]
+    unit_words = ("单位", "Unit")
+    at = start(lang, page="integrity")
+    rows = table_with(at, words["community"])
+    assert not set(rows.columns) & {*unit_words, "区（分局）", "District"}
+    assert rows.columns[:3].tolist() == [("问卷编号" if lang == "zh" else "Respondent id"),
+                                         ("批次" if lang == "zh" else "Batch"), words["station"]]
+    at.selectbox(key=f"level_{lang}").set_value("district").run()
+    assert not at.exception, at.exception
+    district = "区（分局）" if lang == "zh" else "District"
+    rows = table_with(at, words["community"])
+    assert not set(rows.columns) & set(unit_words)
+    assert len(rows) == 80 and set(rows[district]) == {"D1"} and set(rows[words["station"]]) == {"S1"}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_integrity_exclusions_give_the_reason_in_words(village_db, lang):
+    # S1's 80 respondents are excluded for the duration alert: the list said "duration" (the check's code).
+    words = WORDS[lang]
+    at = start(lang, page="integrity")
+    at.button(key="int_exclude").click().run()
+    assert not at.exception, at.exception
+    reason = "原因" if lang == "zh" else "Reason"
+    listed = table_with(at, reason)
+    assert len(listed) == 80 and set(listed[reason]) == {"访问时长" if lang == "zh" else "Duration"}
+    assert listed[words["community"]].value_counts().to_dict() == {words["V1"]: 40, "": 40}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_cases_trend_says_when_every_value_is_suppressed(village_db, lang):
+    # The four cases (tests/data/test_village_lists.py) give each station at most 2 callbacks in a period, far
+    # below the suppression base (suppress_below_n_eff = 30): every callback-satisfaction value of the trend is
+    # hidden. Before, an empty chart was drawn (y axis -1 to 4, no point); now the page says so in words.
+    at = start(lang, page="cases")
+    metric = "回访满意率" if lang == "zh" else "Callback satisfaction"
+    nothing = "没有可画的趋势" if lang == "zh" else "no trend to draw"
+    said = [i.value for i in at.info if metric in i.value and nothing in i.value]
+    assert len(said) == 1 and ("最多 2 件" if lang == "zh" else "at most 2") in said[0]
+    titles = [json.loads(c.proto.spec)["layout"].get("title", {}).get("text") for c in at.get("plotly_chart")]
+    assert metric not in titles

@@ -33,6 +33,8 @@ COMMANDS = [
     (["weights", "show"], "text"),
     (["alerts", "--period", PERIOD, "--format", "json"], "json"),
     (["integrity", "--period", PERIOD], "csv"),
+    (["integrity", "rows", "--period", PERIOD], "csv"),
+    (["integrity", "exclusions", "--format", "json"], "json"),
     (["targets", "list"], "csv"),
 ]
 
@@ -81,7 +83,8 @@ def test_a_printed_table_is_audited_with_command_options_and_rows(city, monkeypa
     actor, detail = entries[0]
     assert actor == "local"
     words = [w for w in argv if not w.startswith("-")]
-    assert detail["command"] == " ".join(words[:2] if argv[0] in ("batches", "peers", "weights", "targets") else words[:1])
+    grouped = argv[0] in ("batches", "peers", "weights", "targets") or argv[1] in ("rows", "exclusions")
+    assert detail["command"] == " ".join(words[:2] if grouped else words[:1])
     assert "db" not in detail["options"] and "password_stdin" not in detail["options"]
     if fmt == "csv":
         assert detail["rows"] == len(text.splitlines()) - 1

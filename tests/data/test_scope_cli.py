@@ -155,8 +155,9 @@ ALLOWED: dict[tuple[str, ...], list[list[str]]] = {
         ["alerts", "--period", PERIOD, "--level", "district", "--format", "json"],
         ["alerts", "--period", PERIOD, "--jurisdiction", "S2", "D2", "--format", "csv"],
     ],
-    ("integrity",): [
+    ("integrity", "flags"): [
         ["integrity", "--period", PERIOD],
+        ["integrity", "flags", "--period", PERIOD, "--lang", "zh"],
         ["integrity", "--period", PERIOD, "--level", "district", "--format", "json"],
         ["integrity", "--period", "all", "--jurisdiction", "S2", "S3", "--lang", "zh"],
     ],
@@ -197,6 +198,9 @@ REFUSED: dict[tuple[str, ...], list[list[str]]] = {
     ("batches",): [["batches", "list"], ["batches", "export", "1"], ["batches", "remove", "1"]],
     ("ingest",): [["ingest", "survey", "{fixture}"], ["ingest", "results", "{fixture}", "--root", "Elsewhere"]],
     ("peers", "add"): [["peers", "add", "mine", "S1", "S2"]],
+    ("integrity", "rows"): [["integrity", "rows", "--period", PERIOD],
+                            ["integrity", "rows", "--period", PERIOD, "--unit", "S2", "--level", "district"]],
+    ("integrity", "exclusions"): [["integrity", "exclusions"], ["integrity", "exclusions", "--format", "json"]],
     ("prevention", "escalations"): [["prevention", "escalations"]],
     ("prevention", "opinions"): [["prevention", "opinions"]],
     ("voice", "texts"): [["voice", "texts"]],

@@ -657,12 +657,17 @@ def rows_shown(rows: pd.DataFrame, level: str, lang: str) -> pd.DataFrame:
 def exclusions_shown(listed: pd.DataFrame, lang: str) -> pd.DataFrame:
     """The exclusions of :func:`exclusions` as the Integrity page lists them and ``integrity exclusions`` prints
     them (columns :data:`EXCLUSION_SHOWN_COLUMNS`; ``reason`` the alerted checks by name in ``lang``, joined by
-    ' + ', where the store keeps their codes joined by '+')."""
+    ' + ', where the store keeps their codes joined by '+'; times as 'YYYY-MM-DD HH:MM:SS' in the store's time,
+    blank when not restored)."""
     names = {c: t(f"integrity.check.{c}", lang) for c in CHECKS}
     # Once per distinct reason (a handful of combinations), not per respondent.
     words = {r: " + ".join(names.get(c, c) for c in r.split("+")) for r in listed["reason"].dropna().unique()}
     reasons = listed["reason"].map(words).fillna("")
-    return _as_shown(listed, lang).assign(reason=reasons)[EXCLUSION_SHOWN_COLUMNS].reset_index(drop=True)
+    # An active exclusion has no restorer yet: blank cells, not the word None.
+    stamps = {c: pd.to_datetime(listed[c]).dt.strftime("%Y-%m-%d %H:%M:%S").fillna("")
+              for c in ("excluded_at", "restored_at")}
+    return _as_shown(listed, lang).assign(reason=reasons, restored_by=listed["restored_by"].fillna(""), **stamps)[
+        EXCLUSION_SHOWN_COLUMNS].reset_index(drop=True)
 
 
 def _reasons(rows: pd.DataFrame) -> list[str]:

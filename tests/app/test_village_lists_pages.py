@@ -158,6 +158,8 @@ def test_integrity_exclusions_give_the_reason_in_words(village_db, lang):
     reason = "原因" if lang == "zh" else "Reason"
     listed = table_with(at, reason)
     assert len(listed) == 80 and set(listed[reason]) == {"访问时长" if lang == "zh" else "Duration"}
+    # not restored: blank, where the word None stood
+    assert set(listed["恢复人" if lang == "zh" else "Restored by"]) == {""}
     assert listed[words["community"]].value_counts().to_dict() == {words["V1"]: 40, "": 40}
 
 

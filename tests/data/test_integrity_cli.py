@@ -110,6 +110,7 @@ def test_exclusions_list_the_excluded_respondents_with_the_reason_in_words(capsy
     assert printed.columns.tolist() == integrity.EXCLUSION_SHOWN_COLUMNS
     assert set(printed["reason"]) == {"Duration"} and set(printed["period"]) == {PERIOD}
     assert set(printed["excluded_by"]) == {"admin"} and printed["active"].all()
+    assert set(printed["restored_by"]) == {""} and set(printed["restored_at"]) == {""}  # blank, not None
     assert set(printed.loc[printed["respondent_id"].isin(IN_VILLAGE), "community"]) == {"Village V1"}
     assert set(cli_json(capsys, db, "exclusions", "--lang", "zh")["reason"]) == {"访问时长"}
     con = store.connect(db)

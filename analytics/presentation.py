@@ -185,6 +185,18 @@ def community_names(rows: pd.DataFrame, lang: str, prefix: str = "") -> list[str
             for code, name in zip(rows[f"{prefix}community"], rows[f"{prefix}community_name_{suffix}"], strict=True)]
 
 
+def family_name(field: str, code: Any, label: Any, lang: str) -> str:
+    """A record's category (a ``family`` field of analytics.vocabulary: dispute type, hazard place, severity) by
+    its name in ``lang`` (catalog ``family.<field>.<code>``). A file's own wording mapped to no family ('other')
+    has no name in any language but that wording, so it is shown as the file gave it."""
+    key = f"family.{field}.{code}"
+    if code != "other" and has(key):
+        return t(key, lang)
+    if isinstance(label, str) and label:
+        return label
+    return t("family.other", lang)
+
+
 # Detail values that are codes of a known vocabulary, shown by their label: detail key -> catalog prefix.
 _AUDIT_VALUE_LABELS = {"kind": "upload.kind.", "role": "role.", "level": "level."}
 

@@ -6,7 +6,7 @@ import streamlit as st
 from analytics import prevention, voice
 from analytics.auth import User
 from analytics.errors import JingminError
-from analytics.presentation import jurisdiction_name, rate_cell
+from analytics.presentation import family_name, jurisdiction_name, rate_cell
 from analytics.selection import Selection
 from analytics.store import get_setting
 from app_pages import common, record_views
@@ -36,6 +36,12 @@ def cell(row: pd.Series, lang: str) -> str:
     if row["unit"] == "days":
         return "—" if pd.isna(row["value"]) else f"{row['value']:.1f}"
     return rate_cell({**row.to_dict(), "estimate": row["value"]}, lang)
+
+
+def families(rows: pd.DataFrame, field: str) -> list[str]:
+    """The category ``field`` of each record by its name in the page's language (the file's label for 'other')."""
+    return [family_name(field, code, label, common.lang()) for code, label in zip(rows[field], rows[f"{field}_label"],
+                                                                                    strict=True)]
 
 
 tr = common.tr
@@ -88,7 +94,7 @@ for section, metrics in sections.items():
             record_views.record_list(escalation_rows, tr("prevention.no_escalations"), lambda rows: {
                 **record_views.places(rows, sel.level),
                 tr("prevention.col.dispute_id"): rows["dispute_id"],
-                tr("prevention.col.dispute_type"): rows["dispute_type_label"],
+                tr("prevention.col.dispute_type"): families(rows, "dispute_type"),
                 tr("prevention.col.found_at"): rows["found_at"].astype(str),
                 tr("prevention.col.case_id"): rows["case_id"],
                 **record_views.places(rows, prefix="case_"),
@@ -103,8 +109,8 @@ for section, metrics in sections.items():
         record_views.record_list(overdue, tr("prevention.no_overdue"), lambda rows: {
             **record_views.places(rows, sel.level),
             tr("prevention.col.hazard_id"): rows["hazard_id"],
-            tr("prevention.col.place_category"): rows["place_category_label"],
-            tr("prevention.col.severity"): rows["severity_label"],
+            tr("prevention.col.place_category"): families(rows, "place_category"),
+            tr("prevention.col.severity"): families(rows, "severity"),
             tr("prevention.col.found_at"): rows["found_at"].astype(str),
             tr("prevention.col.deadline"): rows["deadline"].astype(str),
             tr("prevention.col.days_overdue"): rows["days_overdue"],

@@ -1,0 +1,79 @@
+"""What a fresh user's review of every page in both languages found on the demo city (browser screenshots at
+1280 and 1440 px), each checked here on what the page sends: Chinese file labels and raw codes on English
+pages, topic codes beside the words that caused them, labels cut to '…', a sentence glued to another."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from analytics.i18n import t
+from tests.conftest import build_demo_city
+
+REPO = Path(__file__).resolve().parents[2]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def demo_file(built_db) -> Path:
+    """The session's demo city (tests/conftest.py), never opened here: each test copies it."""
+    return built_db("demo", build_demo_city)
+
+
+@pytest.fixture
+def demo_page(demo_file, tmp_path, monkeypatch):
+    """``demo_page(page, lang)``: the dashboard on a copy of the demo city, on ``app_pages/<page>.py``."""
+    path = tmp_path / "demo.duckdb"
+    path.write_bytes(demo_file.read_bytes())
+    monkeypatch.setenv("JINGMIN_DB", str(path))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+    def make(page: str, lang: str) -> AppTest:
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+        at.session_state["lang"] = lang
+        at.run()
+        at.switch_page(f"app_pages/{page}.py")
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    yield make
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table the page drew with a column headed ``column``."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table has a column {column!r}: {[list(f.value.columns) for f in at.dataframe]}")
+
+
+def test_prevention_lists_name_categories_and_places_in_english(demo_page):
+    """Before: the escalation list's dispute type (邻里纠纷), its case jurisdiction as the raw code (S03) and the
+    overdue hazards' place and severity (消防, 一般隐患) were the file's Chinese labels on the English page."""
+    at = demo_page("prevention", "en")
+    escalations = table_with(at, t("prevention.col.case_station", "en"))
+    assert list(escalations[t("prevention.col.dispute_type", "en")]) == ["Neighbours"]
+    assert list(escalations[t("prevention.col.case_station", "en")]) == ["Xinhua Street Police Station"]
+    overdue = table_with(at, t("prevention.col.place_category", "en"))
+    for column in ("prevention.col.place_category", "prevention.col.severity"):
+        values = set(overdue[t(column, "en")])
+        assert values and not any(CJK.search(v) for v in values), values
+    assert {"Major", "General"} <= set(overdue[t("prevention.col.severity", "en")])
+
+
+def test_prevention_lists_keep_chinese_names_in_chinese(demo_page):
+    at = demo_page("prevention", "zh")
+    escalations = table_with(at, t("prevention.col.case_station", "zh"))
+    assert list(escalations[t("prevention.col.dispute_type", "zh")]) == ["邻里纠纷"]
+    assert list(escalations[t("prevention.col.case_station", "zh")]) == ["新华街派出所"]
+    overdue = table_with(at, t("prevention.col.place_category", "zh"))
+    assert {"重大隐患", "一般隐患"} <= set(overdue[t("prevention.col.severity", "zh")])

@@ -100,7 +100,8 @@ def answering(con: Connection, sel: Selection, *, as_of: datetime | None = None)
 
 def demand_texts(con: Connection, sel: Selection, *, topic: str | None = None,
                  limit: int = MAX_ROWS) -> pd.DataFrame:
-    """Demand records with their redacted text, reply and topics with evidence, newest first.
+    """Demand records with their redacted text, reply and topics with evidence, newest first (``evidence``:
+    "topic: words" per topic; ``evidence_words``: the words alone, in the order of ``topics``).
 
     AccessDenied unless ``sel.user`` has ``record_detail``; a station analyst does not exist (station
     users have no such right), so the records are always within what the user may see.

@@ -75,6 +75,14 @@ def listed(values: object, names: Mapping[str, str] | None = None, separator: st
     return separator.join(names.get(v, v) if names else str(v) for v in values)
 
 
+def topic_words(topics: object, words: object, names: Mapping[str, str]) -> str:
+    """Each topic of a record by its name with the words that caused it ('Service: 态度；Fraud: 诈骗'): the lists
+    come from one query in the same (topic) order; a record without topics shows nothing."""
+    if not hasattr(topics, "__len__") or isinstance(topics, str):
+        return ""
+    return "；".join(f"{names.get(topic, topic)}: {found}" for topic, found in zip(topics, words, strict=True))
+
+
 def record_list(rows: pd.DataFrame, empty_text: str, columns: Callable[[pd.DataFrame], dict[str, object]]) -> None:
     """A list of records: ``empty_text`` when there is none, else the columns ``columns(rows)`` gives
     (heading -> values), without the frame's index."""

@@ -181,7 +181,8 @@ if not comment_rows.empty:
         tr("voice.col.text"): comment_rows["text"],
         tr("voice.col.tone"): [tr(f"voice.tone.{v}") for v in comment_rows["tone"]],
         tr("voice.col.topic"): [record_views.listed(v, names) for v in comment_rows["topics"]],
-        tr("voice.col.evidence"): [record_views.listed(v, separator="；") for v in comment_rows["evidence"]],
+        tr("voice.col.evidence"): [record_views.topic_words(topics, words, names) for topics, words
+                                   in zip(comment_rows["topics"], comment_rows["evidence_words"], strict=True)],
     }), width="stretch", hide_index=True)
 st.subheader(tr("voice.section.demand_list"))
 if not demand_rows.empty:
@@ -191,5 +192,6 @@ if not demand_rows.empty:
         tr("voice.col.channel"): [tr(f"voice.channel.{c}") for c in demand_rows["channel"]],
         tr("voice.col.text"): demand_rows["text"],
         tr("voice.col.topic"): [record_views.listed(v, names) for v in demand_rows["topics"]],
-        tr("voice.col.evidence"): [record_views.listed(v, separator="；") for v in demand_rows["evidence"]],
+        tr("voice.col.evidence"): [record_views.topic_words(topics, words, names) for topics, words
+                                   in zip(demand_rows["topics"], demand_rows["evidence_words"], strict=True)],
     }), width="stretch", hide_index=True)

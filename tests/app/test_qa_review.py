@@ -77,3 +77,22 @@ def test_prevention_lists_keep_chinese_names_in_chinese(demo_page):
     assert list(escalations[t("prevention.col.case_station", "zh")]) == ["新华街派出所"]
     overdue = table_with(at, t("prevention.col.place_category", "zh"))
     assert {"重大隐患", "一般隐患"} <= set(overdue[t("prevention.col.severity", "zh")])
+
+
+@pytest.mark.parametrize(("lang", "service"), [("en", "Service"), ("zh", "办事服务")])
+def test_voice_words_are_listed_under_topic_names_not_codes(demo_page, lang, service):
+    """Before: 'Words that caused it' read 'service: 态度', 'fraud: 诈骗' in both languages (the topic's code)."""
+    at = demo_page("voice", lang)
+    column = t("voice.col.evidence", lang)
+    frames = [f.value for f in at.dataframe
+              if column in f.value.columns and t("voice.col.text", lang) in f.value.columns]
+    assert len(frames) == 2, "the comments feed and the demand texts"
+    for frame in frames:
+        cells = [c for c in frame[column] if c]
+        assert cells
+        # every topic is named as the Topic column names it, never by its code
+        assert not [c for c in cells if re.search(r"(^|；)[a-z_]+: ", c)], cells[:5]
+    comments = frames[0]
+    row = comments[comments[t("voice.col.text", lang)] == "民警态度很好，但一直没有进展消息"].iloc[0]
+    assert row[t("voice.col.topic", lang)] == service
+    assert row[column] == f"{service}: 态度"

@@ -7,7 +7,8 @@ SELECT x.comment_id, pl.station, pl.station_name_zh, pl.station_name_en, pl.comm
        x.source, x.commented_at, x.text, x.tone, x.tone_words,
        list(t.topic ORDER BY t.topic) FILTER (WHERE t.topic IS NOT NULL) AS topics,
        list(t.topic || ': ' || array_to_string(t.evidence, '、') ORDER BY t.topic)
-           FILTER (WHERE t.topic IS NOT NULL) AS evidence
+           FILTER (WHERE t.topic IS NOT NULL) AS evidence,
+       list(array_to_string(t.evidence, '、') ORDER BY t.topic) FILTER (WHERE t.topic IS NOT NULL) AS evidence_words
 FROM comments x
 JOIN jurisdiction_ancestors a ON a.code = x.jurisdiction_code AND a.ancestor_level = $level
 JOIN jm_row_place() pl ON pl.code = x.jurisdiction_code

@@ -733,11 +733,11 @@ def visible_codes() -> set[str] | None:
     return None if visible is None else set(visible)
 
 
-def metric_tile(container: Any, label: str, value: str, help_text: str | None = None) -> None:
+def metric_tile(container: Any, label: str, value: str, help_text: str | None = None, delta: str | None = None) -> None:
     """A headline figure whose label wraps instead of being cut ('90th pct. time to first response' at
-    1280 px): the label as text with the help icon, the value as a metric without its own label."""
+    1280 px): the label as text with the help icon, the value (and ``delta``) as a metric without its own label."""
     container.markdown(f"**{plain(label)}**", help=help_text)
-    container.metric(label, value, label_visibility="collapsed")
+    container.metric(label, value, delta=delta, label_visibility="collapsed")
 
 
 # ---------------------------------------------------------------- labelled scatter charts (issue 15 item 7)

@@ -77,8 +77,9 @@ def show_tiles(s: ForumSummary) -> None:
                          f"{tr('forum.page.score_points' if tile.rate.is_mean else 'forum.page.points')}")
             with column.container(border=True):
                 # a suppressed rate shows a dash and the words, never a number
-                st.metric(plain(tile.label), tile.rate.text if tile.rate.shown else "—", delta=delta,
-                          help=plain(tile.description))
+                # the label as wrapping text: a metric's own label is cut to one line ('Satisfaction (3…')
+                common.metric_tile(st, tile.label, tile.rate.text if tile.rate.shown else "—",
+                                   plain(tile.description), delta=delta)
                 if not tile.rate.shown:
                     st.markdown(f"**{plain(tile.rate.text)}**")
                 elif change is not None:
@@ -146,7 +147,7 @@ def show_cases(s: ForumSummary) -> None:
         return
     for column, figure in zip(st.columns(len(s.cases)), s.cases, strict=True):
         with column.container(border=True):
-            st.metric(plain(figure.label), figure.rate.text if figure.rate.shown else "—")
+            common.metric_tile(st, figure.label, figure.rate.text if figure.rate.shown else "—")
             if not figure.rate.shown:
                 st.markdown(f"**{plain(figure.rate.text)}**")
             st.caption(plain(figure.sentence))

@@ -10,9 +10,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import streamlit as st
+from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from analytics.i18n import t
+from app_pages import common
 from tests.conftest import build_demo_city
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,3 +98,21 @@ def test_voice_words_are_listed_under_topic_names_not_codes(demo_page, lang, ser
     row = comments[comments[t("voice.col.text", lang)] == "民警态度很好，但一直没有进展消息"].iloc[0]
     assert row[t("voice.col.topic", lang)] == service
     assert row[column] == f"{service}: 态度"
+
+
+@pytest.mark.parametrize(("lang", "labels"), [
+    ("en", ["Satisfaction (3-level)", "Satisfied when called back"]),
+    ("zh", ["满意率（三级）", "回访满意率"]),
+])
+def test_forum_tile_labels_wrap_instead_of_being_cut(demo_page, lang, labels):
+    """Before: a forum tile's label was the metric's own label, which Streamlit cuts to one line: at 1440 px
+    'Satisfied when called …', at 1280 px also 'Satisfaction (3…', on the page residents read. A label is now
+    text above the figure, which wraps (as on the Cases page: common.metric_tile)."""
+    at = demo_page("forum", lang)
+    assert at.metric, "the forum draws its tiles"
+    # no metric draws its own (cut) label: each is collapsed ...
+    assert all(MessageToDict(m.proto).get("labelVisibility", {}).get("value") == "COLLAPSED" for m in at.metric)
+    # ... and said by the bold text above it
+    markdown = [str(e.value) for e in at.markdown]
+    for label in labels:
+        assert f"**{common.plain(label)}**" in markdown, (label, markdown[:12])

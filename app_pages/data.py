@@ -154,14 +154,20 @@ def published_loads(current: User) -> None:
         st.rerun()
 
 
+def scale_name(scale: str) -> str:
+    """A scale by its description in the page's language (the catalog has one for every scale in SCALES)."""
+    return common.tr(f"defs.scale.{scale}")
+
+
 def item_editor(current: User) -> None:
     """Define (or redefine) an item, or remove a custom one; the engine checks the permission and audits."""
     left, middle, right = st.columns(3)
     name = left.text_input(common.tr("defs.item.name"), key="defs_item_name")
     label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_item_label_zh")
     label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_item_label_en")
+    scale_names = {s: scale_name(s) for s in SCALES}  # named now: the label must not depend on when it is asked
     scale = st.selectbox(common.tr("defs.item.scale"), list(SCALES), key=common.carried("defs_item_scale"),
-                         format_func=lambda s: f"{s} — {SCALES[s].description}")
+                         format_func=scale_names.__getitem__)
     codes = st.text_area(common.tr("defs.item.codes"), key="defs_item_codes")
     dk = st.text_input(common.tr("defs.item.dk"), key="defs_item_dk")
     if st.button(common.tr("defs.item.save"), key="defs_item_save"):
@@ -174,7 +180,8 @@ def item_editor(current: User) -> None:
         else:
             # Rerun after the write, so that the tables above show the change, saying what was saved there.
             common.write_and_rerun(lambda con: define.define_item(con, item, user=current), "defs_saved",
-                                   common.tr("defs.item.saved", name=common.plain(item.item), scale=item.scale))
+                                   common.tr("defs.item.saved", name=common.plain(item.item),
+                                             scale=common.tr(f"defs.scale_short.{item.scale}")))
     removable = [i.item for i in cached_items(common.data_version()) if i.item not in define.BUILT_IN_ITEMS]
     if not removable:
         return
@@ -191,9 +198,10 @@ def indicator_editor(current: User) -> None:
     key = left.text_input(common.tr("defs.ind.key"), key="defs_ind_key")
     label_zh = middle.text_input(common.tr("defs.item.label_zh"), key="defs_ind_label_zh")
     label_en = right.text_input(common.tr("defs.item.label_en"), key="defs_ind_label_en")
+    item_names = {n: f"{n} — {i.label_zh if lang == 'zh' else i.label_en} ({common.tr(f'defs.scale_short.{i.scale}')})"
+                  for n, i in items.items()}
     item_name = st.selectbox(common.tr("defs.ind.item"), list(items), key=common.carried("defs_ind_item"),
-                             format_func=lambda n: f"{n} — {items[n].label_zh if lang == 'zh' else items[n].label_en}"
-                             f" ({items[n].scale})")
+                             format_func=item_names.__getitem__)
     kinds = {k: common.tr(f"defs.ind.kind.{k}") for k in definitions.INDICATOR_KINDS}
     kind = st.radio(common.tr("defs.ind.kind_label"), list(kinds), key=common.carried("defs_ind_kind"),
                     format_func=kinds.__getitem__, horizontal=True)

@@ -45,7 +45,7 @@ def test_analyst_defines_an_item_a_rate_and_a_mean_from_the_page(app, synthetic_
     at.text_area(key="defs_item_codes").input("10=完全信任|Complete trust")
     at.button(key="defs_item_save").click().run()
     assert not at.exception, at.exception
-    assert successes(at) == ["Item trust_0_10 (scale0_10) saved."]
+    assert successes(at) == ["Item trust_0_10 (0–10) saved."]  # the scale by its name, not its code
 
     at.text_input(key="defs_ind_key").input("very_satisfied")
     at.text_input(key="defs_ind_label_en").input("Very satisfied")

@@ -13,6 +13,7 @@ import streamlit as st
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
+from analytics.definitions import SCALES
 from analytics.i18n import t
 from app_pages import common
 from tests.conftest import build_demo_city
@@ -116,3 +117,20 @@ def test_forum_tile_labels_wrap_instead_of_being_cut(demo_page, lang, labels):
     markdown = [str(e.value) for e in at.markdown]
     for label in labels:
         assert f"**{common.plain(label)}**" in markdown, (label, markdown[:12])
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_data_page_names_scales_in_the_page_language(demo_page, lang):
+    """Before: the Data page's scale list read 'yesno — binary: 1 = yes, 0 = no', '三级' as 'three_level — 3-level:
+    3 满意 satisfied…': the scale's code and an English description, on the Chinese page too."""
+    at = demo_page("data", lang)
+    [box] = [b for b in at.selectbox if b.label == t("defs.item.scale", lang)]
+    shown = [str(option) for option in box.options]
+    assert len(shown) == len(SCALES)
+    assert not [s for s in shown if re.search(r"\b(yesno|likert\d|scale0_10|three_level|categorical)\b", s)], shown
+    if lang == "zh":
+        assert all(CJK.search(s) for s in shown), shown
+        assert shown[0] == "是/否：1 = 是，0 = 否"
+    else:
+        assert not [s for s in shown if CJK.search(s)], shown
+        assert shown[0] == "Yes/no: 1 = yes, 0 = no"

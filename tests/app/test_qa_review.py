@@ -134,3 +134,15 @@ def test_data_page_names_scales_in_the_page_language(demo_page, lang):
     else:
         assert not [s for s in shown if CJK.search(s)], shown
         assert shown[0] == "Yes/no: 1 = yes, 0 = no"
+
+
+@pytest.mark.parametrize(("lang", "ending"), [
+    ("en", "the ▨ in a grey cell stands for the hatch. Changes are compared with the previous period (2026Q2)."),
+    ("zh", "灰色格子中的 ▨ 即表示斜纹。 变化与上一期（2026Q2）比较。"),
+])
+def test_overview_scorecard_caption_ends_in_a_sentence(demo_page, lang, ending):
+    """Before: the comparison was glued to the caption as a fragment: '… stands for the hatch. compared with the
+    previous period (2026Q2)' (zh: '… 即表示斜纹。 与上一期（2026Q2）比较', no full stop)."""
+    at = demo_page("overview", lang)
+    captions = [str(c.value) for c in at.caption if "▨" in str(c.value)]
+    assert captions and captions[0].endswith(ending), captions

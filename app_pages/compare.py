@@ -328,7 +328,10 @@ elif result is not None:
         with plots[1]:
             common.draw_fig(caterpillar)
     st.subheader(tr("compare.table_title"))
-    st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS))
+    vs = common.compared_with(f, period)
+    # The comparison in the caption and the column's help: as the header it made the column too wide to be seen.
+    st.caption(tr("compare.table_caption", sims=compare.RANK_SIMULATIONS)
+               + (" " + tr("selection.changes_vs", words=vs) if vs else ""))
     if not meta["shrinkage"]:
         st.caption(tr("compare.no_shrinkage"))
     # The change of each jurisdiction by the sidebar's comparison rule, as on the Overview (same table, same test).
@@ -336,10 +339,10 @@ elif result is not None:
     changed = changed[changed["indicator"] == indicator]
     change_text = dict(zip(changed["jurisdiction"], [change_cell(r) for r in changed.to_dict("records")],
                            strict=True))
-    vs = common.compared_with(f, period)
-    st.dataframe(result_table(table, names, class_names, change_text, vs or tr("col.change"),
+    change_title = tr("compare.col.change")
+    st.dataframe(result_table(table, names, class_names, change_text, change_title,
                               weighted=bool(meta["weighted"])), width="stretch",
-                 hide_index=True)
+                 hide_index=True, column_config={change_title: st.column_config.TextColumn(help=vs or None)})
     csv_name = f"jingmin_compare_{indicator}_{period}_{f.level}.csv"
     common.download_csv(tr("compare.download"), table, csv_name, key="cmp_download",
                         cache_key=("compare", version, repr(f), indicator, period, group, overdispersion))

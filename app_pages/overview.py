@@ -143,7 +143,7 @@ if len(items) > TOP:
 # ---------------------------------------------------------------- heat-map scorecard
 st.subheader(common.tr("overview.scorecard"))
 st.caption(common.tr("leaders.heatmap.caption", period=f.latest, level=common.tr(f"level.{f.level}"))
-           + (" " + common.tr("leaders.heatmap.caption_vs", words=compared) if compared else ""))
+           + (" " + common.tr("selection.changes_vs", words=compared) if compared else ""))
 if card.empty:
     st.info(common.tr("overview.no_rows"))
     st.stop()

@@ -4,6 +4,7 @@ pages, topic codes beside the words that caused them, labels cut to '…', a sen
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -146,3 +147,21 @@ def test_overview_scorecard_caption_ends_in_a_sentence(demo_page, lang, ending):
     at = demo_page("overview", lang)
     captions = [str(c.value) for c in at.caption if "▨" in str(c.value)]
     assert captions and captions[0].endswith(ending), captions
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "compared with the previous period (2026Q2)"),
+                                             ("zh", "与上一期（2026Q2）比较")])
+def test_compare_table_change_column_is_short_and_says_its_comparison(demo_page, lang, words):
+    """Before: the change column's header was the comparison itself ('compared with the previous period
+    (2026Q2)'), which made the table wider than the page: at 1440 px the header read 'compared v', at 1280 px
+    neither the funnel verdict nor the change could be seen without scrolling the table sideways."""
+    at = demo_page("compare", lang)
+    frame = next(f for f in at.dataframe if t("compare.col.direct", lang) in f.value.columns)
+    columns = list(frame.value.columns)
+    assert columns[-1] == t("compare.col.change", lang), columns
+    assert not [c for c in columns if words in c]
+    assert set(frame.value[columns[-1]]) - {""}, "the changes are shown"
+    # the comparison is said in words: in the table's caption and the column's help
+    assert any(t("selection.changes_vs", lang, words=words) in str(c.value) for c in at.caption)
+    config = json.loads(MessageToDict(frame.proto)["columns"])
+    assert config[t("compare.col.change", lang)]["help"] == words

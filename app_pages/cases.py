@@ -180,9 +180,12 @@ if waiting.empty:
 else:
     summary = summary.assign(name=[jurisdiction_name(r, lang) for r in summary.to_dict("records")])
     shown_summary = summary[["name", "dissatisfied", "pending", "oldest_days", "median_days_waited"]].round(1)
+    # Days with one decimal in every row: a number column drops a trailing '.0', so 671.0 read '671' under '754.1'.
+    one_decimal = st.column_config.NumberColumn(format="%.1f")
     st.dataframe(shown_summary.rename(columns={"name": tr("col.jurisdiction"),
                                                **{c: tr(f"casecol.{c}") for c in shown_summary.columns[1:]}}),
-                 width="stretch", hide_index=True)
+                 width="stretch", hide_index=True,
+                 column_config={tr(f"casecol.{c}"): one_decimal for c in ("oldest_days", "median_days_waited")})
     st.markdown(f"**{tr('cases.open_loop_list')}**")
     listing = pd.DataFrame({
         tr("casecol.case_id"): waiting["case_id"],
@@ -197,7 +200,8 @@ else:
     })
     if len(listing) > MAX_LOOP_ROWS:
         st.caption(tr("cases.open_loop_more", shown=MAX_LOOP_ROWS, total=len(listing)))
-    st.dataframe(listing.head(MAX_LOOP_ROWS), width="stretch", hide_index=True)
+    st.dataframe(listing.head(MAX_LOOP_ROWS), width="stretch", hide_index=True,
+                 column_config={tr("casecol.days_waited"): one_decimal})
     common.download_csv(tr("cases.open_loop_download"), waiting, "jingmin_open_loop.csv", key="cases_loop_download")
 
 with st.expander(tr("cases.definitions")):

@@ -165,3 +165,15 @@ def test_compare_table_change_column_is_short_and_says_its_comparison(demo_page,
     assert any(t("selection.changes_vs", lang, words=words) in str(c.value) for c in at.caption)
     config = json.loads(MessageToDict(frame.proto)["columns"])
     assert config[t("compare.col.change", lang)]["help"] == words
+
+
+def test_cases_open_loop_days_have_one_decimal_in_every_row(demo_page):
+    """Before: the open loop's day columns read '754.1' above '671' and '732' (a whole number of days lost its
+    '.0'): the columns did not line up and looked like two precisions."""
+    at = demo_page("cases", "en")
+    for column in ("casecol.oldest_days", "casecol.median_days_waited", "casecol.days_waited"):
+        header = t(column, "en")
+        frame = next(f for f in at.dataframe if header in f.value.columns)
+        assert (frame.value[header].dropna() % 1 == 0).any(), f"{header}: the demo has whole days to show"
+        config = json.loads(MessageToDict(frame.proto)["columns"])
+        assert config.get(header, {}).get("type_config", {}).get("format") == "%.1f", config

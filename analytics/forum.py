@@ -399,7 +399,7 @@ def _rate(row: Mapping[str, Any] | None, place: Place, lang: str, *, value_colum
     if estimate is None:
         return Rate(place.code, place.name, place.level, int(row["n"]), "suppressed" if flag == "suppressed"
                     else "missing", None, None, None,
-                    t("flag.suppressed_short", lang) if flag == "suppressed" else "—", **scale)
+                    t("forum.rate.not_reported", lang) if flag == "suppressed" else "—", **scale)
     return Rate(place.code, place.name, place.level, int(row["n"]), flag, estimate,
                 _number(row["ci_low"]), _number(row["ci_high"]), value_text(estimate, row), **scale)
 

@@ -71,7 +71,7 @@ def test_suppressed_station_shows_the_label_never_a_number(forum_page, lang):
     at = forum_page(lang)
     at.selectbox(key="forum_jurisdiction").set_value("S5").run()
     assert not at.exception
-    label = t("flag.suppressed_short", lang)
+    label = t("forum.rate.not_reported", lang)
     metrics = {unescape(m.label): m.value for m in at.metric}
     con = store.connect(os.environ["JINGMIN_DB"])
     summary = forum.forum_summary(con, Selection(period_kind=_period_kind(PERIOD), periods=(PERIOD,)), 'S5', lang)

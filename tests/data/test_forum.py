@@ -206,7 +206,7 @@ def test_suppressed_station_carries_no_number(con, summary_of, lang):
     summary = summary_of("S5", lang)
     table = engine.indicator_table(con, Selection(period_kind='quarter', jurisdiction_codes=('S5',)))
     assert _row(table, "S5", "satisfaction")["flag"] == "suppressed"
-    label = "样本过小" if lang == "zh" else "suppressed"
+    label = "样本过小" if lang == "zh" else "Not reported"  # residents read it: not "suppressed"
     for tile in summary.tiles:
         assert (tile.rate.estimate, tile.rate.ci_low, tile.rate.ci_high, tile.rate.flag) == (None, None, None,
                                                                                             "suppressed")

@@ -191,7 +191,7 @@ def test_pptx_chinese_text_carries_an_east_asian_font(summaries):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pptx_suppressed_station_shows_suppressed_never_a_number(summaries, cli_numbers, lang):
     summary = summaries["S5", lang]
-    label = t("flag.suppressed_short", lang)
+    label = t("forum.rate.not_reported", lang)
     assert all(r["estimate"] is None and r["flag"] == "suppressed"
                for r in cli_numbers["S5"] if r["period"] == PERIOD)
     slides = list(open_deck(summary).slides)
@@ -328,7 +328,7 @@ def test_html_is_self_contained_and_its_numbers_equal_the_cli(summaries, cli_num
 def test_html_suppressed_station_shows_suppressed_never_a_number(summaries, lang):
     summary = summaries["S5", lang]
     root = parse(report.build_html(summary))
-    label = t("flag.suppressed_short", lang)
+    label = t("forum.rate.not_reported", lang)
     key = root.find_all("section", id="key-figures")[0]
     for tile in summary.tiles:
         (box,) = key.find_all("div", data_indicator=tile.indicator)

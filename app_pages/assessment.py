@@ -251,7 +251,9 @@ def side_by_side(old: assessment.Assessment, new: assessment.Assessment, names: 
     def part(result: assessment.Assessment, suffix: str) -> pd.DataFrame:
         s = result.scores.set_index("jurisdiction")
         return pd.DataFrame({
-            f"{tr('assess.col.rank')} ({suffix})": s["rank"].map(lambda v: "" if pd.isna(v) else str(int(v))),
+            # the rank with its interval, as the ranking above and as the header says ('Rank (interval)')
+            f"{tr('assess.col.rank')} ({suffix})": [_rank_text(*v) for v in zip(s["rank"], s["rank_low"],
+                                                                                 s["rank_high"], strict=True)],
             f"{tr('assess.col.score')} ({suffix})": [score_text(a, b, c) for a, b, c in
                                                     zip(s["score"], s["ci_low"], s["ci_high"], strict=True)]})
     both = part(old, old_label).join(part(new, new_label), how="outer")

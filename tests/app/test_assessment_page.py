@@ -133,7 +133,8 @@ def test_a_run_assesses_once_and_builds_the_workbook_only_on_demand(app, synthet
     edited = [c for c in beside.columns if c.endswith("(edited)")]
     assert len(current) == len(edited) == 2
     assert beside[current].to_numpy().tolist() == beside[edited].to_numpy().tolist()  # the same ranking
-    assert beside[current[0]].str.match(r"^\d+$").sum() >= 4
+    # the rank with its interval, as the header 'Rank (interval)' says (it was the rank alone: '3')
+    assert beside[current[0]].str.match(r"^\d+ \(\d+–\d+\)$").sum() >= 4
     button = next(b for b in at.get("download_button") if b.label.startswith("Download the assessment workbook"))
     assert calls == ["assess"] and button is not None
 

@@ -60,7 +60,9 @@ if not topics.empty:
     pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index]
     pivot.index.name = tr("voice.col.topic")
     st.caption(f"{tr('prevention.col.period')}: {latest}")
-    st.bar_chart(pivot.sum(axis=1).rename(tr("voice.col.count")))
+    # Bars across, most demands first (as the table below): upright bars turned the names on end and cut
+    # them ('Lighting and cam…'), in alphabetical order.
+    st.bar_chart(pivot.sum(axis=1).rename(tr("voice.col.count")), horizontal=True, sort=False)
     st.dataframe(pivot, width="stretch")
 
 st.header(tr("voice.section.evidence"))

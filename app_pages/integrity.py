@@ -16,6 +16,7 @@ tr = common.tr
 FLAG_KEYS = {"ok": "integrity.flag.ok", "watch": "integrity.flag.watch", "alert": "integrity.flag.alert",
              "": "integrity.flag.none"}
 # Column labels of the respondent and exclusion tables (catalog keys spelled out for the catalog check).
+MINUTES = st.column_config.NumberColumn(format="%.1f")  # interview minutes, one decimal in every row
 ROW_LABELS = {c: f"integrity.row.{c}" for c in (
     "respondent_id", "batch_id", "station", "community", "interviewer", "channel", "interview_date",
     "interview_start", "duration_min", "n_items", "n_top", "straight", "sat_top", "too_fast", "is_repeat",
@@ -118,8 +119,9 @@ if rows.empty:
 else:
     # Above station level the unit is the district (or city) a respondent was tested in: headed by the level's name.
     labels = {**{c: tr(k) for c, k in ROW_LABELS.items()}, "unit": tr(f"level.{f.level}")}
+    # Minutes with one decimal in every row ('0.6', '20.0'), not '0.5833' above '20'.
     st.dataframe(integrity.rows_shown(rows, f.level, common.lang()).rename(columns=labels), width="stretch",
-                 hide_index=True)
+                 hide_index=True, column_config={labels["duration_min"]: MINUTES})
     waiting = int((~rows["excluded"]).sum())
     if waiting and st.button(tr("integrity.exclude", n=waiting), key="int_exclude"):
         try:

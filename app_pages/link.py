@@ -150,4 +150,7 @@ shown = pd.DataFrame({
     tr("link.p_value"): [p_text(v) for v in gaps["p_excess_adjusted"]],
     tr("link.flagged"): np.where(gaps["flagged"], "⚑", ""),
 })
-st.dataframe(shown, width="stretch", hide_index=True)
+# Percentages with one decimal in every row: a number column drops a trailing '.0' ('83' under '70.8').
+st.dataframe(shown, width="stretch", hide_index=True,
+             column_config={tr(key): st.column_config.NumberColumn(format="%.1f")
+                            for key in ("link.callback", "link.survey")})

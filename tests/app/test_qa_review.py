@@ -200,3 +200,18 @@ def test_voice_topic_bars_lie_across_with_their_names_readable(demo_page, lang):
     assert spec["encoding"]["y"]["field"] == t("voice.col.topic", lang)
     assert spec["encoding"]["x"]["field"] == t("voice.col.count", lang)
     assert spec["encoding"]["y"]["sort"] is None  # data order: the table's, most demands first
+
+
+@pytest.mark.parametrize(("page", "columns"), [
+    ("link", ("link.callback", "link.survey")),
+    ("integrity", ("integrity.row.duration_min",)),
+])
+def test_number_columns_keep_one_decimal_in_every_row(demo_page, page, columns):
+    """Before: Link's self-report gap read '83' under '70.8' (survey satisfaction), Integrity's interview minutes
+    '0.5833' above '20': a number column drops a trailing '.0' and shows every digit it has."""
+    at = demo_page(page, "en")
+    for key in columns:
+        header = t(key, "en")
+        frame = next(f for f in at.dataframe if header in f.value.columns)
+        config = json.loads(MessageToDict(frame.proto)["columns"])
+        assert config.get(header, {}).get("type_config", {}).get("format") == "%.1f", (header, config)

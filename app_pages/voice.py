@@ -3,6 +3,7 @@
 import re
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics import voice
@@ -60,9 +61,14 @@ if not topics.empty:
     pivot = pivot.loc[pivot.sum(axis=1).sort_values(ascending=False).index]
     pivot.index.name = tr("voice.col.topic")
     st.caption(f"{tr('prevention.col.period')}: {latest}")
-    # Bars across, most demands first (as the table below): upright bars turned the names on end and cut
-    # them ('Lighting and cam…'), in alphabetical order.
-    st.bar_chart(pivot.sum(axis=1).rename(tr("voice.col.count")), horizontal=True, sort=False)
+    # Bars across, most demands first (as the table below), drawn like every other chart (plotly): st.bar_chart
+    # stood them upright in alphabetical order and cut their names ('Lighting and cam…'), across too.
+    totals = pivot.sum(axis=1)
+    fig = go.Figure(go.Bar(y=list(totals.index), x=list(totals.to_numpy()), orientation="h",
+                           marker={"color": common.PALETTE[0]}, hovertemplate="%{y}: %{x}<extra></extra>"))
+    fig.update_layout(xaxis_title=tr("voice.col.count"), yaxis={"autorange": "reversed", "automargin": True},
+                      height=max(220, 36 * len(totals) + 80))
+    common.show_fig(fig)
     st.dataframe(pivot, width="stretch")
 
 st.header(tr("voice.section.evidence"))

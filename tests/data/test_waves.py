@@ -67,7 +67,7 @@ def test_waves_are_stored_per_file_and_per_row_and_ordered_by_first_date(two_wav
     con, first, second = two_waves
     assert first.summary["waves"] == {FIRST: 10}
     assert second.summary["waves"] == {SECOND: 10}
-    assert any("1 rows have no survey wave" in w for w in second.warning_texts("en"))
+    assert any("1 row has no survey wave" in w for w in second.warning_texts("en"))
     listed = waves.wave_list(con)
     assert listed["label"].tolist() == [FIRST, SECOND]
     assert [str(pd.Timestamp(d).date()) for d in listed["first_date"]] == ["2022-01-10", "2022-09-12"]

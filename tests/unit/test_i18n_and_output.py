@@ -63,3 +63,23 @@ def test_rate_cell_and_change_cell():
     assert change_cell({"change": 0.052, "direction": "up"}) == "▲ +5.2"
     assert change_cell({"change": 0.01, "direction": ""}) == "+1.0"
     assert change_cell({"change": np.nan, "direction": ""}) == ""
+
+
+def test_english_counts_agree_with_their_noun():
+    from analytics.i18n import _agree_counts
+
+    # Found in review: the audit log and the batch list read "1 rows".
+    assert t("upload.remove_confirm", "en", batch_id=3, rows=1) == "I confirm removing batch 3 (1 row)"
+    assert t("upload.remove_confirm", "en", batch_id=3, rows=2) == "I confirm removing batch 3 (2 rows)"
+    assert t("upload.remove_confirm", "en", batch_id=3, rows=0) == "I confirm removing batch 3 (0 rows)"
+    assert t("upload.remove_confirm", "zh", batch_id=3, rows=1) == "我确认删除批次 3（1 行）"
+    assert _agree_counts("{n} respondents, {m} boundaries", {"n": "1", "m": 1}) == "{n} respondent, {m} boundary"
+    assert _agree_counts("{n:,} days", {"n": 1}) == "{n:,} day"
+    # A decimal keeps the plural ("1.0 minutes"), so does an escaped brace, a flag and a noun not counted.
+    assert _agree_counts("{m:.1f} minutes", {"m": 1.0}) == "{m:.1f} minutes"
+    assert _agree_counts("{{n}} rows", {"n": 1}) == "{{n}} rows"
+    assert _agree_counts("{n} rows", {"n": True}) == "{n} rows"
+    assert _agree_counts("{n} rowsets", {"n": 1}) == "{n} rowsets"
+    assert (_agree_counts("{n} rows have no wave; {m} rows have", {"n": 1, "m": 2})
+            == "{n} row has no wave; {m} rows have")
+    assert t("ingest.note.wave_blank_rows", "en", n=1, waves="W1").startswith("1 row has no survey wave")

@@ -48,4 +48,4 @@ def test_forum_actions_from_topics_show_counts(with_records):
     assert forum.add_topic_actions(con, "S1", "2026Q1", user=User("test", "admin")) == 2
     rows = forum.list_actions(con, "S1", "2026Q1", "en")
     con.close()
-    assert [r.said for r in rows] == ["Parking (2 demands)", "Noise (1 demands)"]
+    assert [r.said for r in rows] == ["Parking (2 demands)", "Noise (1 demand)"]

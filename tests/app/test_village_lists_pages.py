@@ -24,6 +24,7 @@ from analytics import store
 from analytics.ingest import ingest_file
 from analytics.roles import User
 from tests.app.helpers import on_database, start
+from tests.conftest import copy_db
 from tests.data import test_village_lists as records
 from tests.data.test_ingest_community import REGISTRY
 
@@ -50,10 +51,10 @@ def build_village_store(path: Path, folder: Path) -> None:
 
 
 @pytest.fixture
-def village_db(tmp_path, monkeypatch):
+def village_db(tmp_path, monkeypatch, built_db):
     monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
-    path = tmp_path / "village_lists.duckdb"
-    build_village_store(path, tmp_path)
+    template = built_db("village_lists_pages", lambda path: build_village_store(path, path.parent))
+    path = copy_db(template, tmp_path / "village_lists.duckdb")
     with on_database(path, monkeypatch):
         yield path
 

@@ -305,7 +305,7 @@ def test_forum_table_built_from_action_records_in_both_languages(city):
     zh = forum.list_actions(city, "S1", "2026Q1", "zh")
     en = forum.list_actions(city, "S1", "2026Q1", "en")
     assert [a.concern_text for a in zh] == ["夜间照明", "停车难（2 件诉求）", "噪音扰民（1 件诉求）"]
-    assert [a.concern_text for a in en][1:] == ["停车难 — Parking (2 demands)", "噪音扰民 — Noise (1 demands)"]
+    assert [a.concern_text for a in en][1:] == ["停车难 — Parking (2 demands)", "噪音扰民 — Noise (1 demand)"]
     assert forum.add_topic_actions(city, "S1", "2026Q1", user=User("test", "admin")) == 0  # every topic has its row now
     # still editable: the action of a topic row is typed in and saved; the topic link stays
     rows = [{"action_id": a.action_id, "concern": a.concern, "action": "加装车位" if i == 1 else a.action,

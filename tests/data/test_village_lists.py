@@ -28,6 +28,7 @@ from analytics.db import execute
 from analytics.ingest import ingest_file
 from analytics.roles import LOCAL_USER, User
 from analytics.selection import Selection
+from tests.conftest import copy_db
 from tests.data.test_ingest_community import REGISTRY, SURVEY
 
 # K1 (V1) and K2 (S1) dissatisfied and not rectified -> the open loop; both unsolved with an opinion.
@@ -76,12 +77,19 @@ def load_village_city(con, folder: Path) -> None:
         ingest_file(con, kind, path, user=ADMIN, constants={"mode": "phone"} if kind == "survey" else None)
 
 
-@pytest.fixture
-def city(tmp_path, monkeypatch):
-    monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
-    path = tmp_path / "villages.duckdb"
+def _build_village_city(path: Path) -> None:
     con = store.connect(path)
-    load_village_city(con, tmp_path)
+    try:
+        load_village_city(con, path.parent)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def city(tmp_path, monkeypatch, built_db):
+    monkeypatch.setenv("JINGMIN_SECRET", "test-secret-0123456789abcdef")
+    path = copy_db(built_db("village_lists_city", _build_village_city), tmp_path / "villages.duckdb")
+    con = store.connect(path)
     yield con, path
     con.close()
 

@@ -10,16 +10,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from google.protobuf.json_format import MessageToDict
 from streamlit.testing.v1 import AppTest
 
 from analytics.definitions import SCALES
 from analytics.i18n import t
 from app_pages import common
-from tests.conftest import build_demo_city
+from tests.app.helpers import on_database, start
+from tests.conftest import build_demo_city, copy_db
 
-REPO = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -32,24 +31,8 @@ def demo_file(built_db) -> Path:
 @pytest.fixture
 def demo_page(demo_file, tmp_path, monkeypatch):
     """``demo_page(page, lang)``: the dashboard on a copy of the demo city, on ``app_pages/<page>.py``."""
-    path = tmp_path / "demo.duckdb"
-    path.write_bytes(demo_file.read_bytes())
-    monkeypatch.setenv("JINGMIN_DB", str(path))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-    def make(page: str, lang: str) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
-        at.session_state["lang"] = lang
-        at.run()
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    yield make
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    with on_database(copy_db(demo_file, tmp_path / "demo.duckdb"), monkeypatch):
+        yield lambda page, lang: start(lang, page=page)
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
